@@ -1,0 +1,27 @@
+import { defineConfig } from 'vitest/config';
+
+// Unit and contract tests live beside the code; end-to-end suites start real processes and
+// PostgreSQL clusters, so they get long timeouts and run one file at a time on small machines.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['packages/*/src/**/*.test.ts', 'test/src/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
