@@ -1,0 +1,197 @@
+// The clone API: request, operation status, cancel/retry responses, logs and the estimate.
+import { z } from 'zod';
+import { ErrorCode, errorCodeSchema } from '../errors.js';
+import { domainSchema, environmentNameSchema } from '../identifiers.js';
+import {
+  presetSchema,
+  proofSchema,
+  sanitizationOptionsSchema,
+  sanitizationOverridesSchema,
+  sanitizationKeySchema,
+  sanitizationResultSchema,
+} from '../sanitization.js';
+import { stepKeySchema } from '../steps.js';
+import { environmentStatusSchema, environmentTypeSchema } from './environments.js';
+import { timestampSchema } from './common.js';
+
+export const cloneTargetNewSchema = z
+  .object({
+    create_new: z.literal(true),
+    name: environmentNameSchema.optional(),
+    environment_type: environmentTypeSchema,
+    vm_id: z.string().uuid().optional(),
+    domain: domainSchema.optional(),
+  })
+  .strict();
+
+export const cloneTargetReplaceSchema = z
+  .object({
+    create_new: z.literal(false),
+    environment_id: z.string().uuid(),
+    confirm_name: z.string(),
+  })
+  .strict();
+
+export const cloneTargetSchema = z.discriminatedUnion('create_new', [cloneTargetNewSchema, cloneTargetReplaceSchema]);
+export type CloneTarget = z.infer<typeof cloneTargetSchema>;
+
+export const cloneRequestSchema = z
+  .object({
+    target: cloneTargetSchema,
+    /** Default `recommended`, except for a production-type target, which must name one. */
+    sanitization_preset: presetSchema.optional(),
+    sanitization_options: sanitizationOverridesSchema.optional(),
+    include_filestore: z.boolean().default(true),
+    acknowledge_risks: z.boolean().default(false),
+    options: z
+      .object({ compress: z.boolean().default(false), parallel_transfer: z.boolean().default(true) })
+      .strict()
+      .default({}),
+  })
+  .strict();
+export type CloneRequest = z.input<typeof cloneRequestSchema>;
+export type ParsedCloneRequest = z.output<typeof cloneRequestSchema>;
+
+export const CLONE_MODES = ['create_new', 'replace'] as const;
+export const cloneModeSchema = z.enum(CLONE_MODES);
+
+/*
+ * Operation status:
+ *   pending ──► <step key> … ──► completed
+ *      │            │
+ *      │            ├──► failed     (error set; created objects removed; retry allowed)
+ *      └────────────┴──► cancelled  (accepted before `sanitizing`; rollback shown as cleanup)
+ */
+export const TERMINAL_STATUSES = ['completed', 'failed', 'cancelled'] as const;
+export const cloneStatusSchema = z.union([z.enum(['pending', ...TERMINAL_STATUSES]), stepKeySchema]);
+export type CloneStatus = z.infer<typeof cloneStatusSchema>;
+
+export const STEP_STATUSES = ['pending', 'in_progress', 'completed', 'skipped', 'failed', 'cancelled'] as const;
+export const stepStatusSchema = z.enum(STEP_STATUSES);
+export type StepStatus = z.infer<typeof stepStatusSchema>;
+
+export const stepDetailSchema = z.object({
+  message: z.string().nullable(),
+  bytes_done: z.number().nullable(),
+  bytes_total: z.number().nullable(),
+  items_done: z.number().nullable(),
+  items_total: z.number().nullable(),
+});
+export type StepDetail = z.infer<typeof stepDetailSchema>;
+
+export const stepStateSchema = z.object({
+  key: stepKeySchema,
+  name: z.string(),
+  status: stepStatusSchema,
+  progress_percent: z.number().min(0).max(100),
+  started_at: timestampSchema.nullable(),
+  duration_seconds: z.number().nullable(),
+  detail: stepDetailSchema,
+});
+export type StepState = z.infer<typeof stepStateSchema>;
+
+export const operationErrorSchema = z.object({
+  code: errorCodeSchema,
+  step: stepKeySchema.nullable(),
+  message: z.string(),
+  details: z.record(z.unknown()).nullable(),
+  retryable: z.boolean(),
+});
+export type OperationError = z.infer<typeof operationErrorSchema>;
+
+export const cloneOperationSchema = z.object({
+  id: z.string().uuid(),
+  source_environment_id: z.string().uuid(),
+  target_environment_id: z.string().uuid(),
+  target: z.object({
+    id: z.string().uuid(),
+    name: z.string(),
+    url: z.string(),
+    status: environmentStatusSchema,
+  }),
+  mode: cloneModeSchema,
+  cross_server: z.boolean(),
+  status: cloneStatusSchema,
+  progress: z.object({
+    current_step: stepKeySchema.nullable(),
+    progress_percent: z.number().min(0).max(100),
+    elapsed_seconds: z.number(),
+    eta_seconds: z.number().nullable(),
+    steps: z.array(stepStateSchema),
+  }),
+  sanitization_preset: presetSchema,
+  sanitization_options: sanitizationOptionsSchema,
+  sanitization_result: z.array(sanitizationResultSchema),
+  proof: proofSchema.nullable(),
+  include_filestore: z.boolean(),
+  options: z.object({ compress: z.boolean(), parallel_transfer: z.boolean() }),
+  /** Shown once, to the requester, when reset_passwords ran; never stored in clear. */
+  generated_password: z.string().nullable().optional(),
+  error: operationErrorSchema.nullable(),
+  cleanup: z.enum(['none', 'pending', 'done', 'failed']),
+  retry_of: z.string().uuid().nullable(),
+  requested_by: z.string().uuid(),
+  started_at: timestampSchema,
+  finished_at: timestampSchema.nullable(),
+  duration_seconds: z.number().nullable(),
+});
+export type CloneOperation = z.infer<typeof cloneOperationSchema>;
+
+export const cancelResponseSchema = z.object({
+  message: z.string(),
+  clone_operation_id: z.string().uuid(),
+  status: z.literal('cancelled'),
+});
+export type CancelResponse = z.infer<typeof cancelResponseSchema>;
+
+export const LOG_LEVELS = ['INFO', 'WARNING', 'ERROR'] as const;
+export const logLevelSchema = z.enum(LOG_LEVELS);
+export type LogLevel = z.infer<typeof logLevelSchema>;
+
+export const logEntrySchema = z.object({
+  id: z.number().int(),
+  ts: timestampSchema,
+  level: logLevelSchema,
+  step: stepKeySchema.nullable(),
+  message: z.string(),
+});
+export type LogEntry = z.infer<typeof logEntrySchema>;
+
+export const logsQuerySchema = z.object({
+  after: z.coerce.number().int().nonnegative().optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+});
+export const logsResponseSchema = z.object({ items: z.array(logEntrySchema), next_cursor: z.number().int() });
+export type LogsResponse = z.infer<typeof logsResponseSchema>;
+
+export const estimateSchema = z.object({
+  source_environment_id: z.string().uuid(),
+  database_bytes: z.number(),
+  filestore_bytes: z.number(),
+  filestore_files: z.number(),
+  required_bytes: z.number(),
+  estimated_size_bytes: z.number(),
+  estimated_duration_seconds: z.number(),
+  sanitization_preset: presetSchema,
+  sanitization_options: sanitizationOptionsSchema,
+  impact: z.array(
+    z.object({ option_key: sanitizationKeySchema, rows: z.number(), approximate: z.boolean(), summary: z.string() }),
+  ),
+  total_records: z.number(),
+  api_keys_found: z.number(),
+  quota: z.object({ ok: z.boolean(), message: z.string() }),
+  disk: z.object({ ok: z.boolean(), message: z.string(), free_bytes: z.number().nullable() }),
+});
+export type Estimate = z.infer<typeof estimateSchema>;
+
+export const FAILURE_CODES = [
+  ErrorCode.SOURCE_UNREACHABLE,
+  ErrorCode.TRANSFER_FAILED,
+  ErrorCode.RESTORE_FAILED,
+  ErrorCode.DISK_FULL,
+  ErrorCode.SANITIZATION_FAILED,
+  ErrorCode.PROOF_FAILED,
+  ErrorCode.VERIFICATION_FAILED,
+  ErrorCode.AGENT_LOST,
+  ErrorCode.CANCELLED,
+] as const;
