@@ -11,3 +11,4 @@ export * from './api/environments.js';
 export * from './api/clone.js';
 export * from './tasks.js';
 export * from './wire.js';
+export * from './clone-tasks.js';

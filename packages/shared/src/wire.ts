@@ -6,6 +6,7 @@ import { errorCodeSchema } from './errors.js';
 import { serverFactsSchema } from './api/servers.js';
 import { logLevelSchema, stepDetailSchema } from './api/clone.js';
 import { taskKindSchema } from './tasks.js';
+import { stepKeySchema } from './steps.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -50,6 +51,8 @@ export const taskAcceptedMessage = z.object({ type: z.literal('task.accepted'), 
 export const taskProgressMessage = z.object({
   type: z.literal('task.progress'),
   task_id: z.string().uuid(),
+  /** Set when one task carries several clone steps (a dump streaming into a restore). */
+  step: stepKeySchema.optional(),
   fraction: z.number().min(0).max(1),
   detail: stepDetailSchema.partial(),
 });
@@ -57,6 +60,7 @@ export const taskLogMessage = z.object({
   type: z.literal('task.log'),
   task_id: z.string().uuid(),
   ts: z.string(),
+  step: stepKeySchema.optional(),
   level: logLevelSchema,
   message: z.string().max(8000),
 });

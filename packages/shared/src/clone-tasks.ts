@@ -1,0 +1,97 @@
+// The clone plan the controller hands to agents and the input/output of each clone task.
+// One plan travels with every task of an operation, so each task is self-contained and
+// re-runnable (steps are idempotent); names in it derive from ids (identifiers.ts).
+import { z } from 'zod';
+import { sanitizationOptionsSchema, proofSchema, sanitizationResultSchema, presetSchema } from './sanitization.js';
+import { environmentRefSchema, environmentSpecSchema } from './tasks.js';
+
+const dbName = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/);
+
+export const clonePlanSchema = z.object({
+  operation_id: z.string().uuid(),
+  mode: z.enum(['create_new', 'replace']),
+  source: environmentRefSchema.extend({ status: z.enum(['RUNNING', 'STOPPED']) }),
+  target: environmentSpecSchema,
+  /** The database the restore writes into: the target's own (create_new) or a sibling (replace). */
+  work_db: dbName,
+  /** replace: the name the target's old data takes at the swap; kept for the retention period. */
+  retained_db: dbName.nullable(),
+  include_filestore: z.boolean(),
+  compress: z.boolean(),
+  sanitization: z.object({
+    preset: presetSchema,
+    options: sanitizationOptionsSchema,
+    base_url: z.string(),
+    salt: z.string().min(16),
+  }),
+});
+export type ClonePlan = z.infer<typeof clonePlanSchema>;
+
+export const cloneValidateOutputSchema = z.object({
+  database_bytes: z.number(),
+  filestore_bytes: z.number(),
+  filestore_files: z.number(),
+  addons_bytes: z.number(),
+  pg_version: z.string(),
+  odoo_version: z.string().nullable(),
+  referenced_files: z.number(),
+  missing_in_source: z.number(),
+});
+export type CloneValidateOutput = z.infer<typeof cloneValidateOutputSchema>;
+
+export const cloneAddonsOutputSchema = z.object({ bytes: z.number(), files: z.number(), sources: z.number() });
+
+export const cloneDataOutputSchema = z.object({
+  database: z.object({
+    method: z.enum(['template', 'stream']),
+    bytes: z.number(),
+    tables: z.number(),
+  }),
+  filestore: z
+    .object({
+      files: z.number(),
+      bytes: z.number(),
+      linked: z.number(),
+      copied: z.number(),
+      already_present: z.number(),
+      missing_in_source: z.array(z.string()),
+    })
+    .nullable(),
+});
+export type CloneDataOutput = z.infer<typeof cloneDataOutputSchema>;
+
+export const cloneSanitizeOutputSchema = z.object({
+  results: z.array(sanitizationResultSchema),
+  proof: proofSchema,
+  totals: z.object({ affected_rows: z.number(), duration_ms: z.number() }),
+  /** Only when reset_passwords ran: shown once to the requester, never persisted in clear. */
+  generated_password: z.string().nullable(),
+});
+export type CloneSanitizeOutput = z.infer<typeof cloneSanitizeOutputSchema>;
+
+export const verifyCheckSchema = z.object({ name: z.string(), passed: z.boolean(), detail: z.string().nullable() });
+export const cloneVerifyOutputSchema = z.object({
+  checks: z.array(verifyCheckSchema),
+  swapped: z.boolean(),
+  app_healthy: z.boolean(),
+});
+export type CloneVerifyOutput = z.infer<typeof cloneVerifyOutputSchema>;
+
+export const cloneCleanupInputSchema = clonePlanSchema.extend({
+  /** create_new only: keep the target (stopped) for debugging instead of removing it. */
+  keep_target: z.boolean().default(false),
+});
+export const cloneCleanupOutputSchema = z.object({ removed: z.array(z.string()), swapped_back: z.boolean() });
+
+export const purgeRetainedInputSchema = environmentRefSchema.extend({ retained_db: dbName, operation_id: z.string().uuid() });
+
+export const CLONE_TASKS = {
+  'clone.validate': { input: clonePlanSchema, output: cloneValidateOutputSchema },
+  'clone.prepare': { input: clonePlanSchema, output: z.object({ ok: z.literal(true) }) },
+  'clone.addons': { input: clonePlanSchema, output: cloneAddonsOutputSchema },
+  'clone.data': { input: clonePlanSchema, output: cloneDataOutputSchema },
+  'clone.sanitize': { input: clonePlanSchema, output: cloneSanitizeOutputSchema },
+  'clone.verify': { input: clonePlanSchema, output: cloneVerifyOutputSchema },
+  'clone.cleanup': { input: cloneCleanupInputSchema, output: cloneCleanupOutputSchema },
+  'clone.purge_retained': { input: purgeRetainedInputSchema, output: z.object({ ok: z.literal(true) }) },
+} as const;
