@@ -1,0 +1,34 @@
+// argv of pg_restore into a target database, run as the target's own role (SPEC §3).
+import { absolutePath, CommandArgumentError, pgName, positiveInt } from './validate.js';
+
+export interface PgRestoreOptions {
+  db: string;
+  /** The environment's role: every restored object is created by (and owned by) it. */
+  role: string;
+  /** Parallel restore workers; needs a seekable archive `file` (not stdin). */
+  jobs?: number;
+  /** Archive to read; absent = stdin. */
+  file?: string;
+}
+
+/**
+ * `--exit-on-error --no-owner --no-privileges` are not options: SPEC §3 requires them on every
+ * restore (a half-restored database must fail loudly; ownership and grants come from our role).
+ */
+export function pgRestoreArgv(opts: PgRestoreOptions): string[] {
+  const argv = [
+    'pg_restore',
+    '--exit-on-error',
+    '--no-owner',
+    '--no-privileges',
+    '--no-password',
+    `--role=${pgName('role', opts.role)}`,
+    `--dbname=${pgName('database', opts.db)}`,
+  ];
+  if (opts.jobs !== undefined) {
+    if (opts.file === undefined) throw new CommandArgumentError('pg_restore --jobs needs an archive file, not stdin');
+    argv.push(`--jobs=${positiveInt('jobs', opts.jobs, 64)}`);
+  }
+  if (opts.file !== undefined) argv.push('--', absolutePath('file', opts.file));
+  return argv;
+}

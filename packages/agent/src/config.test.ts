@@ -1,0 +1,110 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, describeConfig, loadConfig, parseConfig } from './config.js';
+
+const base = { OEC_CONTROLLER_URL: 'ws://127.0.0.1:8080/agent/ws', OEC_AGENT_TOKEN: 'secret-token', OEC_DATA_DIR: '/var/lib/oec' };
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    parseConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  return [];
+}
+
+describe('parseConfig', () => {
+  it('applies the defaults', () => {
+    const c = parseConfig(base);
+    expect(c).toEqual({
+      controllerUrl: 'ws://127.0.0.1:8080/agent/ws',
+      token: 'secret-token',
+      dataDir: '/var/lib/oec',
+      runtime: 'local',
+      pg: { mode: 'owned', port: 0, binDir: null },
+      stopPostgresOnExit: false,
+      hostname: hostname(),
+      logLevel: 'info',
+      peerUrl: null,
+      appHost: '127.0.0.1',
+      reconnect: { minMs: 250, maxMs: 10_000 },
+      childEnv: { PATH: '/usr/local/bin:/usr/bin:/bin' },
+    });
+  });
+
+  it('reads every variable', () => {
+    const c = parseConfig({
+      ...base,
+      OEC_CONTROLLER_URL: 'wss://ctl.example.com/agent/ws',
+      OEC_DATA_DIR: 'relative/dir',
+      OEC_PG_MODE: 'external',
+      OEC_PG_URL: 'postgresql://postgres:pw@db:5433/postgres',
+      OEC_HOSTNAME: 'server-a',
+      OEC_LOG_LEVEL: 'debug',
+      OEC_PEER_URL: 'wss://server-a:8443',
+      OEC_APP_HOST: '0.0.0.0',
+      OEC_PG_STOP_ON_EXIT: 'true',
+      OEC_RECONNECT_MIN_MS: '10',
+      OEC_RECONNECT_MAX_MS: '100',
+    });
+    expect(c.dataDir).toBe(join(process.cwd(), 'relative/dir'));
+    expect(c.pg).toEqual({ mode: 'external', url: 'postgresql://postgres:pw@db:5433/postgres', binDir: null });
+    expect(c.stopPostgresOnExit).toBe(true);
+    expect(c.reconnect).toEqual({ minMs: 10, maxMs: 100 });
+    expect(c.hostname).toBe('server-a');
+    expect(c.peerUrl).toBe('wss://server-a:8443');
+  });
+
+  it('names every missing or malformed variable', () => {
+    expect(problems({})).toEqual([
+      expect.stringMatching(/^OEC_CONTROLLER_URL: /),
+      expect.stringMatching(/^OEC_AGENT_TOKEN: /),
+      expect.stringMatching(/^OEC_DATA_DIR: /),
+    ]);
+    expect(problems({ ...base, OEC_CONTROLLER_URL: 'http://x/agent/ws' })).toEqual([expect.stringContaining('ws://')]);
+    expect(problems({ ...base, OEC_PG_PORT: 'abc' })[0]).toMatch(/^OEC_PG_PORT/);
+    expect(problems({ ...base, OEC_PG_MODE: 'external' })).toEqual(['OEC_PG_URL: is required when OEC_PG_MODE=external']);
+    expect(problems({ ...base, OEC_LOG_LEVEL: 'loud' })[0]).toMatch(/^OEC_LOG_LEVEL/);
+  });
+
+  it('refuses the docker runtime with a clear message', () => {
+    expect(problems({ ...base, OEC_RUNTIME: 'docker' })).toEqual([expect.stringContaining('docker is not yet available')]);
+  });
+
+  it('passes only an allow-list of variables on to child processes', () => {
+    const c = parseConfig({ ...base, PATH: '/opt/bin:/usr/bin', HOME: '/root', AWS_SECRET: 'x' });
+    expect(c.childEnv).toEqual({ PATH: '/opt/bin:/usr/bin', HOME: '/root' });
+  });
+
+  it('treats blank values as unset', () => {
+    expect(parseConfig({ ...base, OEC_PEER_URL: '', OEC_PG_PORT: ' ' }).peerUrl).toBeNull();
+  });
+
+  it('never includes the token in the loggable description', () => {
+    expect(JSON.stringify(describeConfig(parseConfig(base)))).not.toContain('secret-token');
+    const ext = parseConfig({ ...base, OEC_PG_MODE: 'external', OEC_PG_URL: 'postgresql://u:hunter2@db/postgres' });
+    expect(JSON.stringify(describeConfig(ext))).not.toContain('hunter2');
+  });
+});
+
+describe('loadConfig', () => {
+  it('reads the JSON file and lets the environment override it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'oec-config-'));
+    try {
+      const file = join(dir, 'agent.json');
+      writeFileSync(file, JSON.stringify({ ...base, OEC_PG_PORT: 5499, OEC_LOG_LEVEL: 'warn' }));
+      const c = loadConfig({ OEC_AGENT_CONFIG: file, OEC_LOG_LEVEL: 'debug' });
+      expect(c.pg).toEqual({ mode: 'owned', port: 5499, binDir: null });
+      expect(c.logLevel).toBe('debug');
+      expect(c.token).toBe('secret-token');
+      writeFileSync(file, '[1,2]');
+      expect(() => loadConfig({ OEC_AGENT_CONFIG: file })).toThrow(ConfigError);
+      expect(() => loadConfig({ OEC_AGENT_CONFIG: join(dir, 'missing.json') })).toThrow(/cannot read/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,154 @@
+// The agent's configuration, parsed once from the environment (and, for the systemd install, an
+// optional JSON file named by OEC_AGENT_CONFIG whose keys mirror the variables; the environment
+// wins). Nothing else in the agent reads process.env.
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevelName = (typeof LOG_LEVELS)[number];
+
+const urlWithProtocols = (protocols: string[], example: string) =>
+  z
+    .string()
+    .url(`must be a URL such as ${example}`)
+    .refine((s) => protocols.includes(new URL(s).protocol), `must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+
+const booleanString = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((s) => ['true', '1', 'yes'].includes(s));
+
+const envSchema = z
+  .object({
+    OEC_CONTROLLER_URL: urlWithProtocols(['ws:', 'wss:'], 'ws://127.0.0.1:8080/agent/ws'),
+    OEC_AGENT_TOKEN: z.string().min(1, 'is required (the server enrollment token)'),
+    OEC_DATA_DIR: z.string().min(1, 'is required (the directory the agent owns)'),
+    OEC_RUNTIME: z
+      .enum(['local', 'docker'])
+      .default('local')
+      .refine((r) => r !== 'docker', 'docker is not yet available in this version of the agent; use OEC_RUNTIME=local'),
+    OEC_PG_MODE: z.enum(['owned', 'external']).default('owned'),
+    OEC_PG_URL: urlWithProtocols(['postgres:', 'postgresql:'], 'postgresql://postgres:secret@127.0.0.1:5432/postgres').optional(),
+    OEC_PG_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+    OEC_PG_BIN_DIR: z.string().startsWith('/', 'must be an absolute path').optional(),
+    OEC_PG_STOP_ON_EXIT: booleanString.default('false'),
+    OEC_HOSTNAME: z.string().min(1).optional(),
+    OEC_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+    OEC_PEER_URL: urlWithProtocols(['ws:', 'wss:', 'http:', 'https:'], 'wss://server-a.example.com:8443').optional(),
+    OEC_APP_HOST: z.string().min(1).default('127.0.0.1'),
+    OEC_RECONNECT_MIN_MS: z.coerce.number().int().min(1).max(60_000).default(250),
+    OEC_RECONNECT_MAX_MS: z.coerce.number().int().min(1).max(600_000).default(10_000),
+  })
+  .superRefine((v, ctx) => {
+    if (v.OEC_PG_MODE === 'external' && !v.OEC_PG_URL) {
+      ctx.addIssue({ code: 'custom', path: ['OEC_PG_URL'], message: 'is required when OEC_PG_MODE=external' });
+    }
+    if (v.OEC_RECONNECT_MIN_MS > v.OEC_RECONNECT_MAX_MS) {
+      ctx.addIssue({ code: 'custom', path: ['OEC_RECONNECT_MIN_MS'], message: 'must not exceed OEC_RECONNECT_MAX_MS' });
+    }
+  });
+
+export type PgConfig = { mode: 'owned'; port: number; binDir: string | null } | { mode: 'external'; url: string; binDir: string | null };
+
+export interface AgentConfig {
+  controllerUrl: string;
+  /** Secret: never log it (the logger redacts `token`). */
+  token: string;
+  dataDir: string;
+  runtime: 'local';
+  pg: PgConfig;
+  /** Stop the owned cluster when the agent exits (off: environments outlive agent restarts). */
+  stopPostgresOnExit: boolean;
+  hostname: string;
+  logLevel: LogLevelName;
+  peerUrl: string | null;
+  appHost: string;
+  reconnect: { minMs: number; maxMs: number };
+  /**
+   * The only variables child processes inherit (PATH, HOME, locale, TZ, TMPDIR): the token and
+   * anything else in the agent's environment never reach pg_dump, tar or an app process.
+   */
+  childEnv: Record<string, string>;
+}
+
+const CHILD_ENV_KEYS = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid agent configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type RawEnv = Record<string, string | undefined>;
+
+/** Parse configuration variables (blank values count as unset). Throws ConfigError. */
+export function parseConfig(env: RawEnv): AgentConfig {
+  const input: RawEnv = {};
+  for (const [k, v] of Object.entries(env)) if (k.startsWith('OEC_') && v !== undefined && v.trim() !== '') input[k] = v.trim();
+  const parsed = envSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`));
+  }
+  const v = parsed.data;
+  const binDir = v.OEC_PG_BIN_DIR ?? null;
+  return {
+    controllerUrl: v.OEC_CONTROLLER_URL,
+    token: v.OEC_AGENT_TOKEN,
+    dataDir: resolve(v.OEC_DATA_DIR),
+    runtime: 'local',
+    pg: v.OEC_PG_URL && v.OEC_PG_MODE === 'external' ? { mode: 'external', url: v.OEC_PG_URL, binDir } : { mode: 'owned', port: v.OEC_PG_PORT, binDir },
+    stopPostgresOnExit: v.OEC_PG_STOP_ON_EXIT,
+    hostname: v.OEC_HOSTNAME ?? hostname(),
+    logLevel: v.OEC_LOG_LEVEL,
+    peerUrl: v.OEC_PEER_URL ?? null,
+    appHost: v.OEC_APP_HOST,
+    reconnect: { minMs: v.OEC_RECONNECT_MIN_MS, maxMs: v.OEC_RECONNECT_MAX_MS },
+    childEnv: childEnv(env),
+  };
+}
+
+function childEnv(env: RawEnv): Record<string, string> {
+  const out: Record<string, string> = { PATH: '/usr/local/bin:/usr/bin:/bin' };
+  for (const key of CHILD_ENV_KEYS) {
+    const value = env[key];
+    if (value) out[key] = value;
+  }
+  return out;
+}
+
+const fileSchema = z.record(z.union([z.string(), z.number(), z.boolean()]).transform(String));
+
+/** Read the optional OEC_AGENT_CONFIG JSON file, merge the environment over it, and parse. */
+export function loadConfig(env: RawEnv): AgentConfig {
+  const file = env.OEC_AGENT_CONFIG?.trim();
+  let fromFile: RawEnv = {};
+  if (file) {
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw new ConfigError([`OEC_AGENT_CONFIG: cannot read ${file}: ${(e as Error).message}`]);
+    }
+    const parsed = fileSchema.safeParse(json);
+    if (!parsed.success) throw new ConfigError([`OEC_AGENT_CONFIG: ${file} must be a JSON object of strings, numbers or booleans`]);
+    fromFile = parsed.data;
+  }
+  const fromEnv = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  return parseConfig({ ...fromFile, ...fromEnv });
+}
+
+/** What is safe to log about a configuration (no token, no database password). */
+export function describeConfig(c: AgentConfig): Record<string, unknown> {
+  return {
+    controllerUrl: c.controllerUrl,
+    dataDir: c.dataDir,
+    runtime: c.runtime,
+    pgMode: c.pg.mode,
+    ...(c.pg.mode === 'owned' ? { pgPort: c.pg.port } : { pgHost: new URL(c.pg.url).host }),
+    hostname: c.hostname,
+    peerUrl: c.peerUrl,
+    appHost: c.appHost,
+  };
+}

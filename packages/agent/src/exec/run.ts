@@ -1,0 +1,214 @@
+// Spawning argv arrays (never a shell) with an AbortSignal, and piping one process into another.
+//
+// Invariants: stderr is always drained (a full stderr pipe would block the child forever) and its
+// tail kept for error messages; the exit promise never rejects (a spawn failure is an exit with
+// `error`); an aborted signal sends SIGTERM, then SIGKILL after a grace period.
+import { spawn } from 'node:child_process';
+import { setPriority } from 'node:os';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Last few KiB of stderr. */
+  stderrTail: string;
+  /** The process was killed because the AbortSignal fired. */
+  aborted: boolean;
+  /** Spawn failure (e.g. ENOENT), when the process never ran. */
+  error?: string;
+}
+
+export interface ExecHandle {
+  /** Program name (argv[0] as given), for messages. */
+  readonly name: string;
+  readonly pid: number | undefined;
+  /** Null unless `stdin: 'pipe'`. */
+  readonly stdin: Writable | null;
+  /** Null when `stdout: 'ignore'`; otherwise must be consumed. */
+  readonly stdout: Readable | null;
+  /** Already drained by the handle; listen to it for live output. */
+  readonly stderr: Readable;
+  /** Resolves when the process has exited; never rejects. */
+  readonly exit: Promise<ExitInfo>;
+  /** Send a signal (default SIGTERM); no-op once exited. */
+  kill(signal?: NodeJS.Signals): void;
+}
+
+export interface SpawnOptions {
+  signal: AbortSignal;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  stdin?: 'pipe' | 'ignore';
+  stdout?: 'pipe' | 'ignore';
+  /** Scheduling niceness (0–19) applied right after spawn, e.g. for pg_dump on a source. */
+  nice?: number;
+  /** Called for each complete line of stderr (e.g. to forward it to the task log). */
+  onStderrLine?: (line: string) => void;
+  /** Grace period between SIGTERM and SIGKILL on abort. */
+  killGraceMs?: number;
+}
+
+const STDERR_TAIL = 8 * 1024;
+
+export class ExecError extends Error {
+  readonly exit: ExitInfo;
+  constructor(name: string, exit: ExitInfo) {
+    super(`${name} ${describeExit(exit)}${exit.stderrTail ? `: ${exit.stderrTail.trim().slice(-2000)}` : ''}`);
+    this.name = 'ExecError';
+    this.exit = exit;
+  }
+}
+
+export function describeExit(exit: ExitInfo): string {
+  if (exit.error) return `failed to start (${exit.error})`;
+  if (exit.aborted) return 'was cancelled';
+  if (exit.signal) return `was killed by ${exit.signal}`;
+  return `exited with code ${exit.code}`;
+}
+
+/** Spawn `file` with `args` (no shell). `name` is used in messages. */
+export function spawnProcess(name: string, file: string, args: readonly string[], opts: SpawnOptions): ExecHandle {
+  const child = spawn(file, args, {
+    cwd: opts.cwd,
+    env: opts.env ?? process.env,
+    stdio: [opts.stdin ?? 'ignore', opts.stdout ?? 'pipe', 'pipe'],
+    shell: false,
+  });
+  // stdio[2] is always 'pipe', so stderr exists; the check satisfies the types.
+  const stderr = child.stderr;
+  if (!stderr) throw new Error('spawn returned no stderr pipe');
+  let tail = '';
+  let partial = '';
+  let aborted = false;
+  stderr.setEncoding('utf8');
+  stderr.on('data', (chunk: string) => {
+    tail = (tail + chunk).slice(-STDERR_TAIL);
+    if (!opts.onStderrLine) return;
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) if (line.trim()) opts.onStderrLine(line);
+  });
+  // Errors on our pipe ends (EPIPE when the child exits early) surface through the exit status.
+  child.stdin?.on('error', () => undefined);
+  child.stdout?.on('error', () => undefined);
+
+  let killTimer: NodeJS.Timeout | undefined;
+  const onAbort = (): void => {
+    aborted = true;
+    child.kill('SIGTERM');
+    killTimer = setTimeout(() => child.kill('SIGKILL'), opts.killGraceMs ?? 5000);
+    killTimer.unref();
+  };
+  if (opts.signal.aborted) onAbort();
+  else opts.signal.addEventListener('abort', onAbort, { once: true });
+
+  if (opts.nice !== undefined && child.pid !== undefined) {
+    try {
+      setPriority(child.pid, opts.nice);
+    } catch {
+      // The process may already be gone; niceness is best effort.
+    }
+  }
+
+  const exit = new Promise<ExitInfo>((resolve) => {
+    let spawnError: string | undefined;
+    child.once('error', (err) => {
+      spawnError = err.message;
+      if (child.pid === undefined) finish(null, null);
+    });
+    const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
+      opts.signal.removeEventListener('abort', onAbort);
+      if (killTimer) clearTimeout(killTimer);
+      if (partial.trim() && opts.onStderrLine) opts.onStderrLine(partial);
+      partial = '';
+      resolve({ code, signal, stderrTail: tail, aborted, ...(spawnError ? { error: spawnError } : {}) });
+    };
+    child.once('close', finish);
+  });
+
+  const kill = (signal: NodeJS.Signals = 'SIGTERM'): void => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  };
+  return { name, pid: child.pid, stdin: child.stdin, stdout: child.stdout, stderr, exit, kill };
+}
+
+/** Throw ExecError unless the process exited 0. */
+export function assertSuccess(name: string, exit: ExitInfo): void {
+  if (isFailure(exit)) throw new ExecError(name, exit);
+}
+
+export interface CollectResult {
+  stdout: string;
+  exit: ExitInfo;
+}
+
+/** Wait for a process, collecting up to `maxBytes` of its stdout; throws unless it exited 0. */
+export async function collect(handle: ExecHandle, maxBytes = 16 * 1024 * 1024): Promise<CollectResult> {
+  let stdout = '';
+  if (handle.stdout) {
+    handle.stdout.setEncoding('utf8');
+    for await (const chunk of handle.stdout as AsyncIterable<string>) {
+      if (stdout.length < maxBytes) stdout += chunk.slice(0, maxBytes - stdout.length);
+    }
+  }
+  const exit = await handle.exit;
+  assertSuccess(handle.name, exit);
+  return { stdout, exit };
+}
+
+export interface PipeOptions {
+  /** Called with the running byte count as data passes (for progress). */
+  onBytes?: (total: number) => void;
+}
+
+export interface PipeResult {
+  bytes: number;
+  producer: ExitInfo;
+  consumer: ExitInfo;
+}
+
+/**
+ * Stream producer.stdout into consumer.stdin with natural backpressure, then check both exits.
+ * When one side fails the other is torn down, and the error reports the side that failed first:
+ * a pg_dump lock timeout makes pg_restore fail on a truncated archive afterwards, and a failed
+ * pg_restore makes pg_dump die of SIGPIPE afterwards; in both cases the first failure is the cause.
+ */
+export async function pipe(producer: ExecHandle, consumer: ExecHandle, opts: PipeOptions = {}): Promise<PipeResult> {
+  if (!producer.stdout) throw new Error(`${producer.name} has no stdout to pipe`);
+  if (!consumer.stdin) throw new Error(`${consumer.name} has no stdin to pipe into`);
+  let bytes = 0;
+  const counter = new PassThrough();
+  counter.on('data', (chunk: Buffer) => {
+    bytes += chunk.length;
+    opts.onBytes?.(bytes);
+  });
+  const streaming = pipeline(producer.stdout, counter, consumer.stdin).then(
+    () => null,
+    (err: unknown) => err,
+  );
+  const failures: { name: string; exit: ExitInfo }[] = [];
+  const watch = (self: ExecHandle, other: ExecHandle): Promise<ExitInfo> =>
+    self.exit.then((exit) => {
+      if (isFailure(exit)) {
+        failures.push({ name: self.name, exit });
+        other.stdin?.destroy();
+        other.stdout?.destroy();
+        other.kill();
+      }
+      return exit;
+    });
+  const [producerExit, consumerExit, streamError] = await Promise.all([
+    watch(producer, consumer),
+    watch(consumer, producer),
+    streaming,
+  ]);
+  const first = failures[0];
+  if (first) throw new ExecError(first.name, first.exit);
+  if (streamError) throw streamError instanceof Error ? streamError : new Error('pipe failed');
+  return { bytes, producer: producerExit, consumer: consumerExit };
+}
+
+function isFailure(exit: ExitInfo): boolean {
+  return exit.code !== 0 || exit.aborted || exit.error !== undefined;
+}

@@ -1,0 +1,56 @@
+// Facts about the machine that do not depend on the runtime kind: tool versions, the agent's
+// version and whether ws gets its native `bufferutil` addon.
+import { readFileSync } from 'node:fs';
+import type { ClientTool } from '../commands/index.js';
+import { collect, spawnProcess } from '../exec/run.js';
+
+/** The agent's version, from its package.json (dist/ and src/ both sit one level below it). */
+export const AGENT_VERSION: string = readVersion();
+
+function readVersion(): string {
+  try {
+    const pkg: unknown = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    if (typeof pkg === 'object' && pkg !== null && 'version' in pkg && typeof pkg.version === 'string') return pkg.version;
+  } catch {
+    // fall through
+  }
+  return '0.0.0';
+}
+
+/** `pg_dump (PostgreSQL) 15.18 (Debian …)` → `15.18`; `tar (GNU tar) 1.34` → `1.34`. */
+export function parseToolVersion(output: string): string | null {
+  const first = output.split('\n')[0] ?? '';
+  const match = /\)\s+(\d+(?:\.\d+)*)/.exec(first) ?? /\b(\d+(?:\.\d+)+)\b/.exec(first);
+  return match?.[1] ?? null;
+}
+
+/** `--version` of each tool, null when it is missing or does not answer. */
+export async function toolVersions(
+  resolve: (tool: ClientTool) => string,
+  env: NodeJS.ProcessEnv,
+): Promise<Record<ClientTool, string | null>> {
+  const tools: ClientTool[] = ['pg_dump', 'pg_restore', 'psql', 'tar'];
+  const signal = AbortSignal.timeout(30_000);
+  const versions = await Promise.all(
+    tools.map(async (tool) => {
+      try {
+        const { stdout } = await collect(spawnProcess(tool, resolve(tool), ['--version'], { signal, env }));
+        return parseToolVersion(stdout);
+      } catch {
+        return null;
+      }
+    }),
+  );
+  return { pg_dump: versions[0] ?? null, pg_restore: versions[1] ?? null, psql: versions[2] ?? null, tar: versions[3] ?? null };
+}
+
+/** Whether the optional native WebSocket masking addon loads on this machine. */
+export async function bufferutilLoaded(): Promise<boolean> {
+  const name = 'bufferutil';
+  try {
+    await import(name);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,286 @@
+// The `local` runtime: an environment is a database (and its own role) in a PostgreSQL cluster
+// the agent administers, directories under `<data>/environments/<env id>`, and a local app
+// process standing in for Odoo. Development, demo and fast tests (SPEC §1).
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pg from 'pg';
+import { z } from 'zod';
+import {
+  AppError,
+  ErrorCode,
+  environmentSpecSchema,
+  type EnvironmentLocation,
+  type EnvironmentRef,
+  type EnvironmentSizes,
+  type EnvironmentSpec,
+  type ServerFacts,
+} from '@oec/shared';
+import { CommandArgumentError, isClientTool, type ClientTool } from '../commands/index.js';
+import { spawnProcess, type ExecHandle } from '../exec/run.js';
+import type { Logger } from '../logger.js';
+import { freePort } from '../postgres/cluster.js';
+import { pgEnv, type PgTarget } from '../postgres/target.js';
+import { appUrl, appVersion, defaultAppEntry, probeHealth, runningApp, startApp, stopApp } from './app-process.js';
+import { AGENT_VERSION, bufferutilLoaded, toolVersions } from './facts.js';
+import { filesystemUsage, isMissing, treeSize } from './fs-usage.js';
+import { envLayout, type EnvLayout } from './layout.js';
+import * as sql from './local-db.js';
+import { renderOdooConf } from './odoo-conf.js';
+import type { AppStatus, DiskUsage, ExecOptions, Runtime } from './runtime.js';
+
+export interface LocalRuntimeOptions {
+  dataDir: string;
+  pg: PgTarget;
+  hostname: string;
+  peerUrl: string | null;
+  /** Interface the app processes listen on. */
+  appHost: string;
+  /** The only environment variables child processes get (config.childEnv). */
+  childEnv: Record<string, string>;
+  logger: Logger;
+  /** The stand-in app's script (default: the compiled local-app.js). */
+  appEntry?: string;
+  appHealthTimeoutMs?: number;
+  appStopGraceMs?: number;
+}
+
+const secretsSchema = z.object({ password: z.string().regex(/^[0-9a-f]{32,}$/) });
+const START_ATTEMPTS = 3;
+
+export class LocalRuntime implements Runtime {
+  readonly kind = 'local' as const;
+  private readonly pool: pg.Pool;
+
+  constructor(private readonly opts: LocalRuntimeOptions) {
+    const t = opts.pg;
+    this.pool = new pg.Pool({
+      host: t.host,
+      port: t.port,
+      user: t.user,
+      ...(t.password !== null ? { password: t.password } : {}),
+      database: t.database,
+      max: 4,
+      connectionTimeoutMillis: 15_000,
+      application_name: 'oec-agent',
+    });
+    this.pool.on('error', (err) => opts.logger.warn({ err: err.message }, 'idle PostgreSQL connection failed'));
+  }
+
+  async facts(): Promise<ServerFacts> {
+    const [disk, pgVersion, tools, bufferutil] = await Promise.all([
+      this.diskUsage(),
+      sql.serverVersion(this.pool).catch(() => null),
+      toolVersions((t) => this.resolveTool(t), this.opts.childEnv),
+      bufferutilLoaded(),
+    ]);
+    return {
+      hostname: this.opts.hostname,
+      runtime: this.kind,
+      agent_version: AGENT_VERSION,
+      disk_total_bytes: disk.total_bytes,
+      disk_free_bytes: disk.free_bytes,
+      pg_version: pgVersion,
+      tools,
+      bufferutil,
+      peer_url: this.opts.peerUrl,
+      tls_fingerprint: null,
+    };
+  }
+
+  diskUsage(): Promise<DiskUsage> {
+    return filesystemUsage(this.opts.dataDir);
+  }
+
+  locate(ref: EnvironmentRef): EnvironmentLocation {
+    const layout = this.layout(ref);
+    return {
+      db_name: ref.db_name,
+      filestore_path: layout.filestore,
+      addons_path: layout.addons,
+      connection: { host: this.opts.pg.host, port: this.opts.pg.port, database: ref.db_name, user: ref.db_name },
+    };
+  }
+
+  async create(spec: EnvironmentSpec, signal: AbortSignal): Promise<EnvironmentLocation> {
+    const layout = this.layout(spec);
+    await mkdir(layout.root, { recursive: true, mode: 0o700 });
+    await Promise.all([mkdir(layout.filestore, { recursive: true }), mkdir(layout.sessions, { recursive: true })]);
+    for (const source of spec.addons) {
+      const dir = join(layout.addons, source.kind, source.name);
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, '.source.json'), `${JSON.stringify(source, null, 2)}\n`);
+    }
+    await mkdir(layout.addons, { recursive: true });
+    await writeAtomic(layout.meta, `${JSON.stringify(spec, null, 2)}\n`, 0o644);
+    signal.throwIfAborted();
+    const password = await this.ensurePassword(layout);
+    await sql.ensureRole(this.pool, spec.db_name, password);
+    await sql.ensureDatabase(this.pool, spec.db_name, spec.db_name);
+    await sql.revokePublicConnect(this.pool, spec.db_name);
+    // Re-running create on a started environment must not cut its app off.
+    if (!(await runningApp(layout))) await sql.revokeRoleConnect(this.pool, spec.db_name, spec.db_name);
+    return this.locate(spec);
+  }
+
+  async start(ref: EnvironmentRef, signal: AbortSignal): Promise<void> {
+    const layout = this.layout(ref);
+    if (!(await sql.databaseExists(this.pool, ref.db_name))) {
+      throw new AppError(ErrorCode.ENVIRONMENT_NOT_FOUND, `database ${ref.db_name} does not exist on this server`);
+    }
+    await sql.grantRoleConnect(this.pool, ref.db_name, ref.db_name);
+    const running = await runningApp(layout);
+    if (running && (await probeHealth(appUrl(running)))) return;
+    if (running) await stopApp(layout, this.stopGraceMs);
+    for (let attempt = 1; ; attempt++) {
+      signal.throwIfAborted();
+      const port = await freePort();
+      await this.writeConf(layout, ref, port);
+      try {
+        await startApp(layout, {
+          entry: this.appEntry,
+          host: this.opts.appHost,
+          port,
+          env: this.opts.childEnv,
+          signal,
+          healthTimeoutMs: this.opts.appHealthTimeoutMs ?? 60_000,
+        });
+        return;
+      } catch (e) {
+        // A port taken between choosing and binding it makes the app exit: try another one.
+        if (attempt >= START_ATTEMPTS || signal.aborted || !(e instanceof AppError)) throw e;
+        this.opts.logger.warn({ environment_id: ref.environment_id, err: e.message }, 'app failed to start, retrying');
+      }
+    }
+  }
+
+  async stop(ref: EnvironmentRef, _signal: AbortSignal): Promise<void> {
+    const layout = this.layout(ref);
+    await stopApp(layout, this.stopGraceMs);
+    if ((await sql.databaseExists(this.pool, ref.db_name)) && (await sql.roleExists(this.pool, ref.db_name))) {
+      await sql.revokeRoleConnect(this.pool, ref.db_name, ref.db_name);
+      await sql.terminateRoleBackends(this.pool, ref.db_name, ref.db_name);
+    }
+  }
+
+  async destroy(ref: EnvironmentRef, signal: AbortSignal): Promise<void> {
+    await this.stop(ref, signal);
+    await sql.dropDatabase(this.pool, ref.db_name);
+    await sql.dropRole(this.pool, ref.db_name);
+    await rm(this.layout(ref).root, { recursive: true, force: true });
+  }
+
+  async inspect(ref: EnvironmentRef, signal: AbortSignal): Promise<EnvironmentSizes> {
+    const layout = this.layout(ref);
+    const exists = await sql.databaseExists(this.pool, ref.db_name);
+    const [databaseBytes, filestore, addons] = await Promise.all([
+      exists ? sql.databaseSize(this.pool, ref.db_name) : 0,
+      treeSize(layout.filestore, signal),
+      treeSize(layout.addons, signal),
+    ]);
+    return {
+      exists,
+      database_bytes: databaseBytes,
+      filestore_bytes: filestore.bytes,
+      filestore_files: filestore.files,
+      addons_bytes: addons.bytes,
+    };
+  }
+
+  async appStatus(ref: EnvironmentRef): Promise<AppStatus> {
+    const running = await runningApp(this.layout(ref));
+    if (!running) return { running: false, url: null, healthy: false };
+    const url = appUrl(running);
+    return { running: true, url, healthy: await probeHealth(url) };
+  }
+
+  appVersion(ref: EnvironmentRef, signal: AbortSignal): Promise<string> {
+    return appVersion(this.layout(ref), this.appEntry, this.opts.childEnv, signal);
+  }
+
+  exec(argv: readonly string[], opts: ExecOptions): ExecHandle {
+    const [tool, ...args] = argv;
+    if (!isClientTool(tool)) throw new CommandArgumentError(`refusing to run ${JSON.stringify(tool)}: not a client tool`);
+    const database = opts.environment?.db_name ?? this.opts.pg.database;
+    const connection =
+      opts.as === 'app' && opts.environment
+        ? pgEnv(this.opts.pg, database, opts.environment.db_name, this.readPassword(this.layout(opts.environment)))
+        : pgEnv(this.opts.pg, database);
+    const { environment: _e, as: _a, ...spawnOpts } = opts;
+    return spawnProcess(tool, this.resolveTool(tool), args, { ...spawnOpts, env: { ...this.opts.childEnv, ...connection } });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  private get appEntry(): string {
+    return this.opts.appEntry ?? defaultAppEntry();
+  }
+
+  private get stopGraceMs(): number {
+    return this.opts.appStopGraceMs ?? 10_000;
+  }
+
+  private layout(ref: EnvironmentRef): EnvLayout {
+    return envLayout(this.opts.dataDir, ref);
+  }
+
+  private resolveTool(tool: ClientTool): string {
+    return tool !== 'tar' && this.opts.pg.binDir ? join(this.opts.pg.binDir, tool) : tool;
+  }
+
+  /** The role's password, generated once and kept in the env dir (0600). */
+  private async ensurePassword(layout: EnvLayout): Promise<string> {
+    try {
+      return secretsSchema.parse(JSON.parse(await readFile(layout.secrets, 'utf8'))).password;
+    } catch (e) {
+      if (!isMissing(e)) this.opts.logger.warn({ file: layout.secrets }, 'unreadable secrets file, generating a new password');
+    }
+    const password = randomBytes(24).toString('hex');
+    await writeAtomic(layout.secrets, JSON.stringify({ password }), 0o600);
+    return password;
+  }
+
+  private readPassword(layout: EnvLayout): string {
+    return secretsSchema.parse(JSON.parse(readFileSync(layout.secrets, 'utf8'))).password;
+  }
+
+  private async writeConf(layout: EnvLayout, ref: EnvironmentRef, port: number): Promise<void> {
+    const meta = environmentSpecSchema.safeParse(JSON.parse(await readFile(layout.meta, 'utf8').catch(() => '{}')));
+    const addonDirs = await listAddonDirs(layout.addons);
+    const conf = renderOdooConf({
+      db_host: this.opts.pg.host,
+      db_port: this.opts.pg.port,
+      db_user: ref.db_name,
+      db_password: this.readPassword(layout),
+      db_name: ref.db_name,
+      dbfilter: `^${ref.db_name}$`,
+      list_db: false,
+      data_dir: layout.root,
+      addons_path: addonDirs.join(','),
+      http_interface: this.opts.appHost,
+      http_port: port,
+      oec_odoo_version: meta.success ? meta.data.odoo_version : '17.0',
+    });
+    await writeAtomic(layout.conf, conf, 0o600);
+  }
+}
+
+/** `<addons>/<kind>/<name>` directories: each is one entry of Odoo's addons_path. */
+async function listAddonDirs(addons: string): Promise<string[]> {
+  const dirs: string[] = [];
+  for (const kind of (await readdir(addons, { withFileTypes: true }).catch(() => [])).filter((d) => d.isDirectory())) {
+    const names = await readdir(join(addons, kind.name), { withFileTypes: true });
+    for (const n of names) if (n.isDirectory()) dirs.push(join(addons, kind.name, n.name));
+  }
+  return dirs.sort();
+}
+
+/** Write then rename, so a crash never leaves a half-written file; `mode` applies from creation. */
+async function writeAtomic(path: string, content: string, mode: number): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, content, { mode });
+  await rename(tmp, path);
+}

@@ -1,0 +1,56 @@
+// The one interface through which the agent touches environments. One file per implementation
+// (local.ts now, docker.ts later); only runtime/index.ts chooses between them.
+import type { EnvironmentLocation, EnvironmentRef, EnvironmentSizes, EnvironmentSpec, RuntimeKind, ServerFacts } from '@oec/shared';
+import type { ExecHandle, SpawnOptions } from '../exec/run.js';
+
+export interface DiskUsage {
+  total_bytes: number;
+  free_bytes: number;
+}
+
+export interface AppStatus {
+  running: boolean;
+  /** Base URL of the app (e.g. http://127.0.0.1:41234) while running. */
+  url: string | null;
+  /** The health URL (/web/database/selector) answered 200. */
+  healthy: boolean;
+}
+
+export interface ExecOptions extends Omit<SpawnOptions, 'env' | 'cwd'> {
+  /** The environment whose database the tool connects to (PGDATABASE); absent = admin database. */
+  environment?: EnvironmentRef;
+  /**
+   * Connect as the cluster superuser (default; pg_restore then switches with --role) or as the
+   * environment's own role (its password travels in PGPASSWORD, never in argv).
+   */
+  as?: 'admin' | 'app';
+}
+
+export interface Runtime {
+  readonly kind: RuntimeKind;
+  /** What the agent reports about its machine at hello. */
+  facts(): Promise<ServerFacts>;
+  /** Disk of the data dir (heartbeats). */
+  diskUsage(): Promise<DiskUsage>;
+  /** Where an environment lives; pure, touches nothing. */
+  locate(ref: EnvironmentRef): EnvironmentLocation;
+  /** Role, database (CONNECT revoked from PUBLIC and from the role), directories. Idempotent. */
+  create(spec: EnvironmentSpec, signal: AbortSignal): Promise<EnvironmentLocation>;
+  /** Grant the role CONNECT, start the app and wait until healthy. Idempotent. */
+  start(ref: EnvironmentRef, signal: AbortSignal): Promise<void>;
+  /** Stop the app, revoke CONNECT, end the role's sessions. Idempotent. */
+  stop(ref: EnvironmentRef, signal: AbortSignal): Promise<void>;
+  /** Stop, drop database and role, remove files. Idempotent. */
+  destroy(ref: EnvironmentRef, signal: AbortSignal): Promise<void>;
+  inspect(ref: EnvironmentRef, signal: AbortSignal): Promise<EnvironmentSizes>;
+  appStatus(ref: EnvironmentRef): Promise<AppStatus>;
+  /** Run the app's version command (`odoo-bin --version`); returns e.g. `17.0`. */
+  appVersion(ref: EnvironmentRef, signal: AbortSignal): Promise<string>;
+  /**
+   * Run a client tool (argv[0] ∈ psql, pg_dump, pg_restore, tar; anything else throws) with the
+   * connection of `opts.environment` in its environment. The handle is killed on abort.
+   */
+  exec(argv: readonly string[], opts: ExecOptions): ExecHandle;
+  /** Release pools; never stops environments (they outlive the agent). */
+  close(): Promise<void>;
+}
