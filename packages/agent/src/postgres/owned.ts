@@ -1,7 +1,7 @@
 // The agent's own cluster under `<data dir>/postgres` (OEC_PG_MODE=owned).
 import { chmod, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startCluster, type ClusterInfo } from './cluster.js';
+import { findPgBinDir, startCluster, stopCluster, type ClusterInfo } from './cluster.js';
 
 export interface OwnedClusterOptions {
   dataDir: string;
@@ -29,4 +29,12 @@ export async function startOwnedCluster(opts: OwnedClusterOptions): Promise<Clus
     ...(opts.port ? { port: opts.port } : {}),
     ...(opts.binDir ? { binDir: opts.binDir } : {}),
   });
+}
+
+/**
+ * Stop the owned cluster of a data dir (the agent leaves it running on exit by default, so test
+ * harnesses and uninstall scripts call this). No-op when it is not running.
+ */
+export async function stopOwnedCluster(dataDir: string, binDir?: string): Promise<void> {
+  await stopCluster({ dataDir: join(ownedClusterDir(dataDir), 'data'), binDir: binDir ?? findPgBinDir() });
 }

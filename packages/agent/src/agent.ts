@@ -1,0 +1,94 @@
+// Wires the agent together: configuration → PostgreSQL (the owned cluster is started here) →
+// runtime → task runner → controller connection.
+import { mkdir } from 'node:fs/promises';
+import type { AgentConfig } from './config.js';
+import { createConnection, type Connection } from './connection.js';
+import type { Logger } from './logger.js';
+import { createLogger } from './logger.js';
+import { stopCluster, type ClusterInfo } from './postgres/cluster.js';
+import { startOwnedCluster } from './postgres/owned.js';
+import { targetFromCluster, targetFromUrl, type PgTarget } from './postgres/target.js';
+import { createRuntime } from './runtime/index.js';
+import type { Runtime } from './runtime/runtime.js';
+import { createTaskRunner, type TaskRunner } from './tasks/runner.js';
+import type { MessageSink } from './tasks/types.js';
+
+export interface AgentDeps {
+  logger?: Logger;
+}
+
+export interface StopOptions {
+  /** Also stop the owned PostgreSQL cluster (default: config.stopPostgresOnExit). */
+  stopPostgres?: boolean;
+  /** How long running tasks get to report their cancellation. */
+  drainMs?: number;
+}
+
+export interface Agent {
+  /** Start PostgreSQL (owned mode) and begin dialing the controller. */
+  start(): Promise<void>;
+  /** Stop accepting tasks, abort running ones, close the link; environments keep running. */
+  stop(opts?: StopOptions): Promise<void>;
+  readonly runtime: Runtime | null;
+  readonly connected: boolean;
+}
+
+export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
+  const logger = deps.logger ?? createLogger(config.logLevel);
+  let cluster: ClusterInfo | null = null;
+  let runtime: Runtime | null = null;
+  let runner: TaskRunner | null = null;
+  let connection: Connection | null = null;
+
+  async function postgres(): Promise<PgTarget> {
+    if (config.pg.mode === 'external') return targetFromUrl(config.pg.url, config.pg.binDir);
+    cluster = await startOwnedCluster({
+      dataDir: config.dataDir,
+      port: config.pg.port,
+      ...(config.pg.binDir ? { binDir: config.pg.binDir } : {}),
+    });
+    logger.info({ port: cluster.port, dir: cluster.dir }, 'owned PostgreSQL cluster running');
+    return targetFromCluster(cluster);
+  }
+
+  return {
+    get runtime() {
+      return runtime;
+    },
+    get connected() {
+      return connection?.connected ?? false;
+    },
+
+    async start() {
+      await mkdir(config.dataDir, { recursive: true, mode: 0o750 });
+      const rt = (runtime = createRuntime(config, await postgres(), logger));
+      // The runner reports through the connection, which hands it the controller's messages.
+      const sink: MessageSink = { send: (message) => connection?.send(message) };
+      const tasks = (runner = createTaskRunner({ runtime: rt, sink, logger: logger.child({ component: 'tasks' }) }));
+      const conn = (connection = createConnection({
+        url: config.controllerUrl,
+        token: config.token,
+        logger: logger.child({ component: 'connection' }),
+        reconnect: config.reconnect,
+        hello: async () => ({ facts: await rt.facts(), running_tasks: tasks.runningTaskIds() }),
+        heartbeat: async () => {
+          const disk = await rt.diskUsage();
+          return { disk_free_bytes: disk.free_bytes, disk_total_bytes: disk.total_bytes, running_tasks: tasks.runningTaskIds() };
+        },
+        onMessage: (message) => tasks.handle(message),
+        onInvalidFrame: (raw) => tasks.refuseInvalid(raw),
+      }));
+      conn.start();
+    },
+
+    async stop(opts = {}) {
+      await runner?.shutdown('agent stopping', opts.drainMs ?? 20_000);
+      await connection?.close();
+      await runtime?.close();
+      if (cluster && (opts.stopPostgres ?? config.stopPostgresOnExit)) {
+        await stopCluster(cluster);
+        logger.info('owned PostgreSQL cluster stopped');
+      }
+    },
+  };
+}

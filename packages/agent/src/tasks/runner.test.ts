@@ -1,0 +1,228 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AppError, ErrorCode, type AgentMessage, type EnvironmentRef, type EnvironmentSizes } from '@oec/shared';
+import { createLogger } from '../logger.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { HANDLERS } from './handlers/index.js';
+import { createTaskRunner, type TaskRunner } from './runner.js';
+import type { HandlerRegistry, TaskContext, TaskRunMessage } from './types.js';
+
+const ref: EnvironmentRef = { environment_id: randomUUID(), db_name: 'oec_test' };
+const sizes: EnvironmentSizes = { exists: true, database_bytes: 1, filestore_bytes: 2, filestore_files: 3, addons_bytes: 4 };
+
+function unused(): never {
+  throw new Error('not used in this test');
+}
+
+/** A runtime whose inspect succeeds and whose start blocks until aborted. */
+const fakeRuntime: Runtime = {
+  kind: 'local',
+  facts: unused,
+  diskUsage: unused,
+  locate: unused,
+  create: unused,
+  start: (_ref, signal) =>
+    new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('killed')), { once: true })),
+  stop: async () => {
+    throw new AppError(ErrorCode.ENVIRONMENT_NOT_FOUND, 'no such environment');
+  },
+  destroy: async () => {
+    throw new Error('disk on fire');
+  },
+  inspect: async () => sizes,
+  appStatus: unused,
+  appVersion: unused,
+  exec: unused,
+  close: async () => undefined,
+};
+
+/** Collects what the runner sends; waits on conditions, never on time. */
+class Sink {
+  readonly messages: AgentMessage[] = [];
+  private waiters: (() => void)[] = [];
+  send(message: AgentMessage): void {
+    this.messages.push(message);
+    for (const w of this.waiters.splice(0)) w();
+  }
+  of<T extends AgentMessage['type']>(type: T, taskId?: string): Extract<AgentMessage, { type: T }>[] {
+    return this.messages.filter(
+      (m): m is Extract<AgentMessage, { type: T }> => m.type === type && (taskId === undefined || ('task_id' in m && m.task_id === taskId)),
+    );
+  }
+  async until(predicate: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(this.messages)}`);
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 100);
+      });
+    }
+  }
+  async result(taskId: string) {
+    await this.until(() => this.of('task.result', taskId).length > 0, `result of ${taskId}`);
+    return this.of('task.result', taskId)[0];
+  }
+}
+
+function runMsg(kind: TaskRunMessage['kind'], input: unknown, fence: TaskRunMessage['fence'] = { operation_id: null, attempt: 0 }): TaskRunMessage {
+  return { type: 'task.run', task_id: randomUUID(), kind, fence, input };
+}
+
+let runner: TaskRunner | undefined;
+afterEach(async () => {
+  await runner?.shutdown('test over', 5000);
+});
+
+function setup(handlers: Partial<HandlerRegistry> = {}, progressIntervalMs = 250) {
+  const sink = new Sink();
+  runner = createTaskRunner({
+    runtime: fakeRuntime,
+    sink,
+    logger: createLogger('silent'),
+    handlers: { ...HANDLERS, ...handlers },
+    progressIntervalMs,
+  });
+  return { sink, runner };
+}
+
+describe('task runner', () => {
+  it('accepts, runs and reports a validated output', async () => {
+    const { sink, runner } = setup();
+    const msg = runMsg('env.inspect', ref);
+    runner.handle(msg);
+    expect(await sink.result(msg.task_id)).toEqual({ type: 'task.result', task_id: msg.task_id, ok: true, output: sizes });
+    expect(sink.messages[0]).toEqual({ type: 'task.accepted', task_id: msg.task_id });
+    expect(runner.runningTaskIds()).toEqual([]);
+  });
+
+  it('answers invalid input with VALIDATION_ERROR and never runs the handler', async () => {
+    const { sink, runner } = setup();
+    const msg = runMsg('env.inspect', { environment_id: 'nope', db_name: 'x; DROP' });
+    runner.handle(msg);
+    const result = await sink.result(msg.task_id);
+    expect(result?.error).toMatchObject({ code: 'VALIDATION_ERROR', retryable: false });
+    expect(sink.of('task.accepted')).toEqual([]);
+  });
+
+  it('answers a task.run frame of an unknown kind with VALIDATION_ERROR', async () => {
+    const { sink, runner } = setup();
+    const id = randomUUID();
+    runner.refuseInvalid(JSON.stringify({ type: 'task.run', task_id: id, kind: 'env.teleport', fence: { operation_id: null, attempt: 0 }, input: {} }));
+    expect((await sink.result(id))?.error).toMatchObject({ code: 'VALIDATION_ERROR', message: expect.stringContaining('env.teleport') as string });
+    runner.refuseInvalid('not json');
+    runner.refuseInvalid(JSON.stringify({ type: 'hello' }));
+    expect(sink.messages).toHaveLength(1);
+  });
+
+  it('maps AppError to its code and anything else to TASK_FAILED', async () => {
+    const { sink, runner } = setup();
+    const stop = runMsg('env.stop', ref);
+    const destroy = runMsg('env.destroy', ref);
+    runner.handle(stop);
+    runner.handle(destroy);
+    expect((await sink.result(stop.task_id))?.error).toEqual({
+      code: 'ENVIRONMENT_NOT_FOUND',
+      message: 'no such environment',
+      details: null,
+      retryable: false,
+    });
+    expect((await sink.result(destroy.task_id))?.error).toMatchObject({ code: 'TASK_FAILED', message: 'disk on fire' });
+  });
+
+  it('refuses an output that does not match the catalogue', async () => {
+    const { sink, runner } = setup({ 'env.inspect': async () => ({ exists: 'yes' }) as unknown as EnvironmentSizes });
+    const msg = runMsg('env.inspect', ref);
+    runner.handle(msg);
+    expect((await sink.result(msg.task_id))?.error).toMatchObject({ code: 'TASK_FAILED', message: expect.stringContaining('invalid output') as string });
+  });
+
+  it('cancels a running task: the signal aborts and the result is CANCELLED', async () => {
+    const { sink, runner } = setup();
+    const msg = runMsg('env.start', ref);
+    runner.handle(msg);
+    await sink.until(() => sink.of('task.accepted', msg.task_id).length === 1, 'accepted');
+    expect(runner.runningTaskIds()).toEqual([msg.task_id]);
+    runner.handle({ type: 'task.cancel', task_id: msg.task_id, reason: 'user asked' });
+    expect((await sink.result(msg.task_id))?.error).toMatchObject({ code: 'CANCELLED', message: 'cancelled: user asked', retryable: true });
+  });
+
+  it('re-accepts a duplicate task.run without starting twice, and re-sends a finished result', async () => {
+    let starts = 0;
+    const { sink, runner } = setup({
+      'env.start': (input, ctx) => {
+        starts++;
+        return fakeRuntime.start(input, ctx.signal).then(() => ({ ok: true as const }));
+      },
+    });
+    const msg = runMsg('env.start', ref);
+    runner.handle(msg);
+    runner.handle(msg);
+    expect(sink.of('task.accepted', msg.task_id)).toHaveLength(2);
+    expect(starts).toBe(1);
+    runner.handle({ type: 'task.cancel', task_id: msg.task_id, reason: 'done' });
+    await sink.result(msg.task_id);
+    runner.handle(msg);
+    expect(sink.of('task.result', msg.task_id)).toHaveLength(2);
+    expect(starts).toBe(1);
+  });
+
+  it('fences attempts: a newer attempt aborts the older, an older one is refused', async () => {
+    const { sink, runner } = setup();
+    const op = randomUUID();
+    const first = runMsg('env.start', ref, { operation_id: op, attempt: 1 });
+    runner.handle(first);
+    const second = runMsg('env.start', ref, { operation_id: op, attempt: 2 });
+    runner.handle(second);
+    expect((await sink.result(first.task_id))?.error).toMatchObject({ code: 'CANCELLED', message: expect.stringContaining('superseded by attempt 2') as string });
+    expect(runner.runningTaskIds()).toEqual([second.task_id]);
+    const stale = runMsg('env.inspect', ref, { operation_id: op, attempt: 1 });
+    runner.handle(stale);
+    expect((await sink.result(stale.task_id))?.error).toMatchObject({ code: 'CANCELLED', message: expect.stringContaining('superseded') as string });
+    expect(sink.of('task.accepted', stale.task_id)).toEqual([]);
+    const sameAttempt = runMsg('env.inspect', ref, { operation_id: op, attempt: 2 });
+    runner.handle(sameAttempt);
+    expect((await sink.result(sameAttempt.task_id))?.ok).toBe(true);
+    expect(runner.runningTaskIds()).toEqual([second.task_id]);
+  });
+
+  it('throttles progress but always delivers the last one before the result', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const { sink, runner } = setup(
+      {
+        'env.inspect': async (_input, ctx: TaskContext) => {
+          for (let i = 1; i <= 100; i++) ctx.progress(i / 200, { items_done: i });
+          await gate;
+          ctx.progress(0.9, { message: 'almost' }, 'verifying');
+          ctx.log('WARNING', 'something to know', 'verifying');
+          return sizes;
+        },
+      },
+      60_000,
+    );
+    const msg = runMsg('env.inspect', ref);
+    runner.handle(msg);
+    await sink.until(() => sink.of('task.progress', msg.task_id).length >= 1, 'first progress');
+    expect(sink.of('task.progress', msg.task_id)).toHaveLength(1);
+    release();
+    await sink.result(msg.task_id);
+    const progress = sink.of('task.progress', msg.task_id);
+    expect(progress.map((p) => p.fraction)).toEqual([0.005, 0.5, 0.9]);
+    expect(progress[2]).toMatchObject({ step: 'verifying', detail: { message: 'almost' } });
+    expect(sink.of('task.log', msg.task_id)[0]).toMatchObject({ level: 'WARNING', message: 'something to know', step: 'verifying' });
+    const types = sink.messages.map((m) => m.type);
+    expect(types.indexOf('task.result')).toBe(types.length - 1);
+  });
+
+  it('aborts everything on shutdown and ignores new tasks afterwards', async () => {
+    const { sink, runner } = setup();
+    const msg = runMsg('env.start', ref);
+    runner.handle(msg);
+    await runner.shutdown('agent stopping');
+    expect((await sink.result(msg.task_id))?.error?.code).toBe('CANCELLED');
+    const late = runMsg('env.inspect', ref);
+    runner.handle(late);
+    expect(sink.of('task.accepted', late.task_id)).toEqual([]);
+  });
+});
