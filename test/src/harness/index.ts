@@ -1,0 +1,5 @@
+// Public surface of the end-to-end harness.
+export * from './wait.js';
+export * from './processes.js';
+export * from './api.js';
+export * from './platform.js';

@@ -1,0 +1,167 @@
+// A whole platform on one machine for end-to-end suites and the demo: a PostgreSQL cluster for
+// the controller's state, the controller process, a bootstrapped owner with a token, an
+// organization and project, and any number of servers, each with its own agent process,
+// data directory and PostgreSQL cluster.
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { clusterUrl, startCluster, stopCluster, type ClusterInfo } from '@oec/agent/postgres';
+import type { CreateServerResponse, Environment, Organization, Project, Server } from '@oec/shared';
+import { createApi, type Api } from './api.js';
+import { packageMain, runCli, spawnDaemon, type Daemon } from './processes.js';
+import { waitFor } from './wait.js';
+
+export interface PlatformOptions {
+  /** Root folder; default a fresh temp dir under the project-named prefix. */
+  dir?: string;
+  echo?: boolean;
+  controllerEnv?: Record<string, string>;
+  ownerEmail?: string;
+}
+
+export interface AgentHandle {
+  server: Server;
+  token: string;
+  dataDir: string;
+  daemon: Daemon;
+  /** Start (again) the agent process for this server. */
+  start(): Promise<void>;
+}
+
+export interface Platform {
+  dir: string;
+  url: string;
+  api: Api;
+  ownerToken: string;
+  org: Organization;
+  project: Project;
+  controller: Daemon;
+  controllerEnv: Record<string, string>;
+  agents: Map<string, AgentHandle>;
+  tokenFor(email: string): Promise<string>;
+  addServer(name: string, agentEnv?: Record<string, string>): Promise<AgentHandle>;
+  waitServerStatus(serverId: string, status: Server['status'], timeoutMs?: number): Promise<Server>;
+  createEnvironment(serverId: string, body: Record<string, unknown>): Promise<Environment>;
+  waitEnvironment(envId: string, status: Environment['status'], timeoutMs?: number): Promise<Environment>;
+  close(): Promise<void>;
+}
+
+export async function startPlatform(opts: PlatformOptions = {}): Promise<Platform> {
+  const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'oec-e2e-')));
+  await mkdir(dir, { recursive: true });
+  const daemons: Daemon[] = [];
+  let cluster: ClusterInfo | undefined;
+  try {
+    cluster = await startCluster({ dir: join(dir, 'controller-pg') });
+    const controllerEnv: Record<string, string> = {
+      OEC_DATABASE_URL: clusterUrl(cluster),
+      OEC_JWT_SECRET: randomBytes(32).toString('hex'),
+      OEC_HOST: '127.0.0.1',
+      OEC_PORT: '0',
+      OEC_BASE_DOMAIN: 'apps.localhost',
+      OEC_HEARTBEAT_INTERVAL_MS: '1000',
+      OEC_HEARTBEAT_MISSES: '3',
+      OEC_LOG_LEVEL: 'info',
+      ...opts.controllerEnv,
+    };
+    const controllerMain = packageMain('@oec/controller');
+    const controller = spawnDaemon(controllerMain, { name: 'controller', args: ['serve'], env: controllerEnv, echo: opts.echo });
+    daemons.push(controller);
+    const listening = await controller.waitForLog('controller listening');
+    const url = String(listening.url);
+
+    const ownerEmail = opts.ownerEmail ?? 'owner@example.com';
+    await runCli(controllerMain, ['bootstrap', '--email', ownerEmail], controllerEnv);
+    const tokenFor = (email: string) => runCli(controllerMain, ['token', '--user', email], controllerEnv);
+    const ownerToken = await tokenFor(ownerEmail);
+    const api = createApi(url, ownerToken);
+    const org = await api.ok<Organization>('POST', '/organizations', {
+      name: 'Acme',
+      quota: { cpu: 16, ram_gb: 32, disk_gb: 500, environments: 10 },
+    });
+    const project = await api.ok<Project>('POST', '/projects', { organization_id: org.id, name: 'shop' });
+    const agents = new Map<string, AgentHandle>();
+
+    const platform: Platform = {
+      dir,
+      url,
+      api,
+      ownerToken,
+      org,
+      project,
+      controller,
+      controllerEnv,
+      agents,
+      tokenFor,
+      async addServer(name, agentEnv = {}) {
+        const created = await api.ok<CreateServerResponse>('POST', '/servers', { organization_id: org.id, name });
+        const { agent_token: token, ...server } = created;
+        const dataDir = join(dir, `agent-${name}`);
+        const handle: AgentHandle = {
+          server,
+          token,
+          dataDir,
+          daemon: undefined as unknown as Daemon,
+          async start() {
+            const daemon = spawnDaemon(packageMain('@oec/agent'), {
+              name: `agent-${name}`,
+              env: {
+                OEC_CONTROLLER_URL: `${url.replace(/^http/, 'ws')}/agent/ws`,
+                OEC_AGENT_TOKEN: token,
+                OEC_DATA_DIR: dataDir,
+                OEC_PG_MODE: 'owned',
+                OEC_HOSTNAME: `server-${name}`,
+                OEC_LOG_LEVEL: 'info',
+                ...agentEnv,
+              },
+              echo: opts.echo,
+            });
+            daemons.push(daemon);
+            handle.daemon = daemon;
+            await daemon.waitForLog('agent connected', 120_000);
+          },
+        };
+        await handle.start();
+        agents.set(server.id, handle);
+        await platform.waitServerStatus(server.id, 'RUNNING');
+        return handle;
+      },
+      async waitServerStatus(serverId, status, timeoutMs = 60_000) {
+        return waitFor(
+          async () => {
+            const s = await api.ok<Server>('GET', `/servers/${serverId}`);
+            return s.status === status ? s : undefined;
+          },
+          { timeoutMs, what: `server ${serverId} ${status}` },
+        );
+      },
+      async createEnvironment(serverId, body) {
+        return api.ok<Environment>('POST', `/projects/${project.id}/environments`, { server_id: serverId, ...body });
+      },
+      async waitEnvironment(envId, status, timeoutMs = 120_000) {
+        return waitFor(
+          async () => {
+            const e = await api.ok<Environment>('GET', `/environments/${envId}`);
+            if (e.status === 'FAILED' && status !== 'FAILED') throw new Error(`environment ${envId} FAILED`);
+            return e.status === status ? e : undefined;
+          },
+          { timeoutMs, what: `environment ${envId} ${status}` },
+        );
+      },
+      async close() {
+        for (const d of daemons.reverse()) await d.stop();
+        for (const a of agents.values()) {
+          await stopCluster({ dataDir: join(a.dataDir, 'postgres', 'data'), binDir: cluster?.binDir ?? '' }).catch(() => undefined);
+        }
+        if (cluster) await stopCluster(cluster);
+        if (!opts.dir) await rm(dir, { recursive: true, force: true });
+      },
+    };
+    return platform;
+  } catch (e) {
+    for (const d of daemons.reverse()) await d.stop().catch(() => undefined);
+    if (cluster) await stopCluster(cluster).catch(() => undefined);
+    throw e;
+  }
+}
