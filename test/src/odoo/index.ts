@@ -1,0 +1,9 @@
+// Public surface of the Odoo 17-shaped test data generator (used by tests, the demo and benchmarks).
+export { generateOdooDatabase, SIZES, type GenerateOptions, type GeneratedSummary, type OdooSize } from './generate.js';
+export { PROFILES, type KnownPassword, type SizeProfile } from './context.js';
+export { ODOO_TABLES, loadOdooSchema, odooSchemaSql, planOdooSchema, type OdooSchemaOptions, type OdooSchemaPlan } from './schema.js';
+export { ODOO17_SCHEMA_SQL } from './schema-sql.js';
+export { hashOdooPassword, makeOdooApiKey, verifyOdooPassword, API_KEY_ROUNDS, PASSWORD_ROUNDS, type OdooApiKey } from './passwords.js';
+export { filestoreBytes, hashFile, listFilestore, sha1Hex, storeFname, writeStoreFile, type StoredFile } from './filestore.js';
+export { databaseOf, recreateDatabase, withClient, withDatabase } from './db.js';
+export { Rng, keystream } from './prng.js';
