@@ -36,7 +36,7 @@ const envSchema = z
     OEC_HOSTNAME: z.string().min(1).optional(),
     OEC_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
     OEC_PEER_URL: urlWithProtocols(['ws:', 'wss:', 'http:', 'https:'], 'wss://server-a.example.com:8443').optional(),
-    OEC_APP_HOST: z.string().min(1).default('127.0.0.1'),
+    OEC_APP_HOST: z.string().regex(/^[A-Za-z0-9.:-]+$/, 'must be a host name or IP address').default('127.0.0.1'),
     OEC_RECONNECT_MIN_MS: z.coerce.number().int().min(1).max(60_000).default(250),
     OEC_RECONNECT_MAX_MS: z.coerce.number().int().min(1).max(600_000).default(10_000),
   })

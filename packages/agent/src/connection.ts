@@ -82,27 +82,37 @@ export function createConnection(opts: ConnectionOptions): Connection {
 
   const stopTimers = (): void => {
     clearInterval(tick);
+    clearTimeout(tick);
     tick = undefined;
   };
 
-  /** Every `intervalMs`: optional heartbeat, our own ping, and the silence check. */
-  const watch = (socket: WebSocket, intervalMs: number, limitMs: number, beat: boolean): void => {
+  /** Every interval: heartbeat, our own ping (answered by a pong), and the silence check. */
+  const watch = (socket: WebSocket, intervalMs: number): void => {
     stopTimers();
     tick = setInterval(() => {
-      if (Date.now() - lastFrameAt > limitMs) {
-        log.warn({ silent_ms: Date.now() - lastFrameAt }, 'controller went silent, dropping the connection');
+      const silentMs = Date.now() - lastFrameAt;
+      if (silentMs > intervalMs * SILENT_INTERVALS) {
+        log.warn({ silent_ms: silentMs }, 'controller went silent, dropping the connection');
         socket.terminate();
         return;
       }
       if (socket.readyState !== WebSocket.OPEN) return;
       socket.ping();
-      if (beat) {
-        opts.heartbeat().then(
-          (hb) => socket.readyState === WebSocket.OPEN && write(socket, { type: 'heartbeat', ...hb }),
-          (err: unknown) => log.warn({ err: String(err) }, 'heartbeat data unavailable'),
-        );
-      }
+      opts.heartbeat().then(
+        (hb) => socket.readyState === WebSocket.OPEN && write(socket, { type: 'heartbeat', ...hb }),
+        (err: unknown) => log.warn({ err: String(err) }, 'heartbeat data unavailable'),
+      );
     }, intervalMs);
+  };
+
+  /** Before welcome: give up on a link that is open but never welcomes us. */
+  const awaitWelcome = (socket: WebSocket): void => {
+    stopTimers();
+    tick = setTimeout(() => {
+      if (welcomed) return;
+      log.warn({ timeout_ms: opts.welcomeTimeoutMs ?? 30_000 }, 'no welcome from the controller, dropping the connection');
+      socket.terminate();
+    }, opts.welcomeTimeoutMs ?? 30_000);
   };
 
   const onWelcome = (socket: WebSocket, welcome: WelcomeMessage): void => {
@@ -112,7 +122,7 @@ export function createConnection(opts: ConnectionOptions): Connection {
     welcomed = true;
     attempt = 0;
     nextDelayMs = null;
-    watch(socket, welcome.heartbeat_interval_ms, welcome.heartbeat_interval_ms * SILENT_INTERVALS, true);
+    watch(socket, welcome.heartbeat_interval_ms);
     log.info({ server_id: welcome.server_id, controller: opts.url }, 'agent connected');
     for (const message of outbox.splice(0)) write(socket, message);
     opts.onWelcome?.(welcome);
@@ -147,6 +157,10 @@ export function createConnection(opts: ConnectionOptions): Connection {
     } else if (code === CloseCode.PROTOCOL_MISMATCH) {
       log.error({ code, reason, ours: PROTOCOL_VERSION }, 'the controller refused our protocol version; upgrade the agent, retrying');
       nextDelayMs = opts.reconnect.maxMs;
+    } else if (code === CloseCode.REPLACED || code === CloseCode.SERVER_DELETED) {
+      // Another agent holds this server's link, or the server is gone: do not fight over it.
+      log.error({ code, reason }, 'the controller closed this link for good (replaced or server deleted), retrying slowly');
+      nextDelayMs = opts.reconnect.maxMs;
     } else if (wasWelcomed) {
       log.warn({ code, reason }, 'controller connection closed');
     }
@@ -172,8 +186,7 @@ export function createConnection(opts: ConnectionOptions): Connection {
     ws = socket;
     socket.on('open', () => {
       lastFrameAt = Date.now();
-      const timeout = opts.welcomeTimeoutMs ?? 30_000;
-      watch(socket, Math.max(50, Math.floor(timeout / 4)), timeout, false);
+      awaitWelcome(socket);
       opts.hello().then(
         (hello) => {
           if (socket.readyState === WebSocket.OPEN) write(socket, { type: 'hello', protocol_version: PROTOCOL_VERSION, ...hello });

@@ -149,7 +149,8 @@ export class LocalRuntime implements Runtime {
         return;
       } catch (e) {
         // A port taken between choosing and binding it makes the app exit: try another one.
-        if (attempt >= START_ATTEMPTS || signal.aborted || !(e instanceof AppError)) throw e;
+        const portTaken = e instanceof AppError && e.message.includes('EADDRINUSE');
+        if (attempt >= START_ATTEMPTS || signal.aborted || !portTaken) throw e;
         this.opts.logger.warn({ environment_id: ref.environment_id, err: e.message }, 'app failed to start, retrying');
       }
     }

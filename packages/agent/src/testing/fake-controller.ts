@@ -79,7 +79,7 @@ export class FakeController {
             type: 'welcome',
             protocol_version: 1,
             server_id: this.serverId,
-            heartbeat_interval_ms: this.opts.heartbeatIntervalMs ?? 200,
+            heartbeat_interval_ms: this.opts.heartbeatIntervalMs ?? 1000,
           }),
         );
       }
