@@ -3,3 +3,4 @@ export * from './wait.js';
 export * from './processes.js';
 export * from './api.js';
 export * from './platform.js';
+export * from './seed-env.js';
