@@ -3,6 +3,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { AgentConfig } from './config.js';
 import { createConnection, type Connection } from './connection.js';
+import { lockDataDir, type DataDirLock } from './lock.js';
 import type { Logger } from './logger.js';
 import { createLogger } from './logger.js';
 import { stopCluster, type ClusterInfo } from './postgres/cluster.js';
@@ -39,6 +40,7 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
   let runtime: Runtime | null = null;
   let runner: TaskRunner | null = null;
   let connection: Connection | null = null;
+  let lock: DataDirLock | null = null;
 
   async function postgres(): Promise<PgTarget> {
     if (config.pg.mode === 'external') return targetFromUrl(config.pg.url, config.pg.binDir);
@@ -61,6 +63,7 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
 
     async start() {
       await mkdir(config.dataDir, { recursive: true, mode: 0o750 });
+      lock = await lockDataDir(config.dataDir);
       const rt = (runtime = createRuntime(config, await postgres(), logger));
       // The runner reports through the connection, which hands it the controller's messages.
       const sink: MessageSink = { send: (message) => connection?.send(message) };
@@ -89,6 +92,7 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
         await stopCluster(cluster);
         logger.info('owned PostgreSQL cluster stopped');
       }
+      await lock?.release();
     },
   };
 }

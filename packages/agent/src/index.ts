@@ -3,10 +3,11 @@
 export { createAgent, type Agent, type AgentDeps, type StopOptions } from './agent.js';
 export { ConfigError, describeConfig, loadConfig, parseConfig, type AgentConfig, type PgConfig } from './config.js';
 export { createLogger, type Logger } from './logger.js';
+export { DataDirLockedError } from './lock.js';
 export { createConnection, type Connection, type ConnectionOptions } from './connection.js';
 export { createTaskRunner, type TaskRunner, type TaskRunnerOptions } from './tasks/runner.js';
 export type { Handler, HandlerRegistry, MessageSink, TaskContext } from './tasks/types.js';
-export { createRuntime, LocalRuntime, type AppStatus, type DiskUsage, type ExecOptions, type LocalRuntimeOptions, type Runtime } from './runtime/index.js';
+export { createRuntime, LocalRuntime, stopAppsUnder, type AppStatus, type DiskUsage, type ExecOptions, type LocalRuntimeOptions, type Runtime } from './runtime/index.js';
 export * from './commands/index.js';
 export { assertSuccess, collect, describeExit, ExecError, pipe, spawnProcess, type ExecHandle, type ExitInfo, type SpawnOptions } from './exec/run.js';
 export { AGENT_VERSION } from './runtime/facts.js';

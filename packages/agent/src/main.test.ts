@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { environmentDbName } from '@oec/shared';
 import { findPgBinDir, isRunning } from './postgres/cluster.js';
 import { ownedClusterDir, stopOwnedCluster } from './postgres/owned.js';
+import { stopAppsUnder } from './runtime/app-process.js';
 import { FakeController } from './testing/fake-controller.js';
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
@@ -23,6 +24,7 @@ afterAll(async () => {
   if (agent && agent.exitCode === null) agent.kill('SIGKILL');
   await controller?.close();
   if (dataDir) {
+    await stopAppsUnder(dataDir);
     await stopOwnedCluster(dataDir);
     await rm(dataDir, { recursive: true, force: true });
   }
@@ -65,6 +67,10 @@ describe('oec-agent (dist/main.js)', () => {
     expect(hello.protocol_version).toBe(1);
     expect(hello.facts).toMatchObject({ runtime: 'local', pg_version: expect.stringMatching(/^\d+/) as string });
 
+    const second = run({ OEC_CONTROLLER_URL: ctl.url, OEC_AGENT_TOKEN: TOKEN, OEC_DATA_DIR: dataDir });
+    expect(await second.exited).toBe(1);
+    expect(second.out.stdout).toContain('another agent');
+
     const id = randomUUID();
     const ref = { environment_id: id, db_name: environmentDbName(id) };
     const task = async (kind: string, input: unknown) => {
@@ -78,6 +84,11 @@ describe('oec-agent (dist/main.js)', () => {
     expect(await task('env.start', ref)).toMatchObject({ ok: true });
     expect(await task('env.inspect', ref)).toMatchObject({ ok: true, output: { exists: true } });
     expect(await task('env.destroy', ref)).toMatchObject({ ok: true });
+    // A started environment outlives the agent; harnesses stop its app with stopAppsUnder.
+    const kept = randomUUID();
+    const keptRef = { environment_id: kept, db_name: environmentDbName(kept) };
+    expect(await task('env.create', { ...spec, ...keptRef })).toMatchObject({ ok: true });
+    expect(await task('env.start', keptRef)).toMatchObject({ ok: true });
     expect(await task('env.inspect', ref)).toMatchObject({ ok: true, output: { exists: false } });
     expect(await task('env.start', { environment_id: 'bad' })).toMatchObject({ ok: false, error: { code: 'VALIDATION_ERROR' } });
 
@@ -86,5 +97,7 @@ describe('oec-agent (dist/main.js)', () => {
     expect(p.lines().some((l) => l.msg === 'agent stopped')).toBe(true);
     expect(p.out.stdout + p.out.stderr).not.toContain(TOKEN);
     expect(await isRunning({ dataDir: join(ownedClusterDir(dataDir), 'data'), binDir: findPgBinDir() })).toBe(true);
+    expect(await stopAppsUnder(dataDir)).toBe(1);
+    expect(await stopAppsUnder(dataDir)).toBe(0);
   });
 });

@@ -3,13 +3,17 @@
 // recycled pid is never mistaken for it), stopped with SIGTERM then SIGKILL.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { open, readFile, rm, writeFile } from 'node:fs/promises';
+import { open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { AppError, ErrorCode } from '@oec/shared';
 import { collect, spawnProcess } from '../exec/run.js';
-import type { EnvLayout } from './layout.js';
+import { environmentsDir, type EnvLayout } from './layout.js';
 import { isMissing } from './fs-usage.js';
+
+/** What tracking an app process needs: its state file and its config (named on its command line). */
+type AppPaths = Pick<EnvLayout, 'appState' | 'conf'>;
 
 const appStateSchema = z.object({ pid: z.number().int().positive(), port: z.number().int().positive(), host: z.string() });
 export type AppState = z.infer<typeof appStateSchema>;
@@ -23,7 +27,7 @@ export function defaultAppEntry(): string {
   throw new Error(`local-app.js not found next to ${here}; run \`pnpm build\` first`);
 }
 
-export async function readAppState(layout: EnvLayout): Promise<AppState | null> {
+export async function readAppState(layout: AppPaths): Promise<AppState | null> {
   try {
     const parsed = appStateSchema.safeParse(JSON.parse(await readFile(layout.appState, 'utf8')));
     return parsed.success ? parsed.data : null;
@@ -34,7 +38,7 @@ export async function readAppState(layout: EnvLayout): Promise<AppState | null> 
 }
 
 /** The pid is alive and is our app for this env (its command line names the env's odoo.conf). */
-export async function isOurApp(pid: number, layout: EnvLayout): Promise<boolean> {
+export async function isOurApp(pid: number, layout: AppPaths): Promise<boolean> {
   try {
     const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8');
     return cmdline.split('\0').includes(layout.conf);
@@ -43,7 +47,7 @@ export async function isOurApp(pid: number, layout: EnvLayout): Promise<boolean>
   }
 }
 
-export async function runningApp(layout: EnvLayout): Promise<AppState | null> {
+export async function runningApp(layout: AppPaths): Promise<AppState | null> {
   const state = await readAppState(layout);
   return state && (await isOurApp(state.pid, layout)) ? state : null;
 }
@@ -112,7 +116,7 @@ export async function startApp(layout: EnvLayout, opts: StartAppOptions): Promis
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; forgets the state. No-op when not running. */
-export async function stopApp(layout: EnvLayout, graceMs: number): Promise<void> {
+export async function stopApp(layout: AppPaths, graceMs: number): Promise<void> {
   const state = await readAppState(layout);
   if (state && (await isOurApp(state.pid, layout))) {
     signalPid(state.pid, 'SIGTERM');
@@ -146,4 +150,20 @@ export async function appVersion(layout: EnvLayout, entry: string, env: NodeJS.P
   const match = /^Odoo Server (\S+)/m.exec(stdout);
   if (!match?.[1]) throw new AppError(ErrorCode.TASK_FAILED, `unexpected version output: ${stdout.trim().slice(0, 200)}`);
   return match[1];
+}
+
+/**
+ * Stop every app process under a data dir (the apps outlive the agent by design; test harnesses
+ * and uninstall scripts call this after stopping the agent). Returns how many were running.
+ */
+export async function stopAppsUnder(dataDir: string, graceMs = 10_000): Promise<number> {
+  const root = environmentsDir(dataDir);
+  const dirs = await readdir(root).catch(() => []);
+  let stopped = 0;
+  for (const name of dirs) {
+    const paths = { appState: join(root, name, 'app.json'), conf: join(root, name, 'odoo.conf') };
+    if (await runningApp(paths)) stopped++;
+    await stopApp(paths, graceMs);
+  }
+  return stopped;
 }

@@ -7,6 +7,7 @@ import type { Runtime } from './runtime.js';
 
 export type { AppStatus, DiskUsage, ExecOptions, Runtime } from './runtime.js';
 export { LocalRuntime, type LocalRuntimeOptions } from './local.js';
+export { stopAppsUnder } from './app-process.js';
 
 export function createRuntime(config: AgentConfig, pg: PgTarget, logger: Logger): Runtime {
   switch (config.runtime) {
