@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Install the oec agent as a systemd service on a server.
+#
+#   install.sh --controller-url wss://ctl.example.com/agent/ws --token-file /root/oec-token \
+#              [--data-dir /var/lib/oec-agent] [--peer-url wss://this-host:8443] [--pg-mode owned|external]
+#              [--pg-url postgresql://…] [--root DIR] [--no-start]
+#
+# Writes /etc/oec-agent/agent.json (0600; keys mirror the OEC_* variables, read through
+# OEC_AGENT_CONFIG) and /etc/systemd/system/oec-agent.service, then enables and starts the unit.
+# The token is read from a file or from OEC_AGENT_TOKEN, never from the command line (it would
+# show in `ps` and in shell history), and never printed. --root installs into another tree
+# (packaging, tests) and implies --no-start.
+set -euo pipefail
+
+AGENT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT=/
+START=1
+CONTROLLER_URL=""
+TOKEN_FILE=""
+DATA_DIR=/var/lib/oec-agent
+PEER_URL=""
+PG_MODE=owned
+PG_URL=""
+
+die() { echo "install.sh: $*" >&2; exit 2; }
+
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --controller-url) CONTROLLER_URL=${2:?}; shift 2 ;;
+    --token-file) TOKEN_FILE=${2:?}; shift 2 ;;
+    --data-dir) DATA_DIR=${2:?}; shift 2 ;;
+    --peer-url) PEER_URL=${2:?}; shift 2 ;;
+    --pg-mode) PG_MODE=${2:?}; shift 2 ;;
+    --pg-url) PG_URL=${2:?}; shift 2 ;;
+    --root) ROOT=${2:?}; START=0; shift 2 ;;
+    --no-start) START=0; shift ;;
+    -h|--help) sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown argument: $1" ;;
+  esac
+done
+
+[[ -n "$CONTROLLER_URL" ]] || die "--controller-url is required"
+[[ "$CONTROLLER_URL" =~ ^wss?:// ]] || die "--controller-url must start with ws:// or wss://"
+[[ "$DATA_DIR" = /* ]] || die "--data-dir must be an absolute path"
+[[ "$PG_MODE" = owned || "$PG_MODE" = external ]] || die "--pg-mode must be owned or external"
+[[ "$PG_MODE" = owned || -n "$PG_URL" ]] || die "--pg-url is required with --pg-mode external"
+if [[ -n "$TOKEN_FILE" ]]; then
+  [[ -r "$TOKEN_FILE" ]] || die "cannot read $TOKEN_FILE"
+  TOKEN=$(tr -d '\r\n' < "$TOKEN_FILE")
+else
+  TOKEN=${OEC_AGENT_TOKEN:-}
+fi
+[[ -n "$TOKEN" ]] || die "no token: pass --token-file or set OEC_AGENT_TOKEN"
+NODE=$(command -v node) || die "node (>= 20) is required"
+[[ -f "$AGENT_DIR/dist/main.js" ]] || die "$AGENT_DIR/dist/main.js missing: run pnpm install && pnpm build first"
+
+CONF_DIR="${ROOT%/}/etc/oec-agent"
+UNIT="${ROOT%/}/etc/systemd/system/oec-agent.service"
+install -d -m 0700 "$CONF_DIR"
+install -d -m 0755 "$(dirname "$UNIT")"
+install -d -m 0750 "${ROOT%/}${DATA_DIR}"
+
+# Values reach node through the environment, never through string interpolation into code.
+umask 077
+OEC_I_URL="$CONTROLLER_URL" OEC_I_TOKEN="$TOKEN" OEC_I_DATA="$DATA_DIR" OEC_I_PEER="$PEER_URL" \
+OEC_I_PG_MODE="$PG_MODE" OEC_I_PG_URL="$PG_URL" "$NODE" -e '
+  const e = process.env;
+  const conf = { OEC_CONTROLLER_URL: e.OEC_I_URL, OEC_AGENT_TOKEN: e.OEC_I_TOKEN, OEC_DATA_DIR: e.OEC_I_DATA, OEC_PG_MODE: e.OEC_I_PG_MODE };
+  if (e.OEC_I_PEER) conf.OEC_PEER_URL = e.OEC_I_PEER;
+  if (e.OEC_I_PG_URL) conf.OEC_PG_URL = e.OEC_I_PG_URL;
+  process.stdout.write(JSON.stringify(conf, null, 2) + "\n");
+' > "$CONF_DIR/agent.json.tmp"
+chmod 0600 "$CONF_DIR/agent.json.tmp"
+mv "$CONF_DIR/agent.json.tmp" "$CONF_DIR/agent.json"
+umask 022
+
+# KillMode=process: stopping or restarting the agent must not kill what it started and what
+# environments need (the owned PostgreSQL cluster, app processes); they outlive the agent.
+cat > "$UNIT" <<UNIT
+[Unit]
+Description=oec agent (environment lifecycle and clones for the Odoo hosting control plane)
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+Type=simple
+Environment=OEC_AGENT_CONFIG=/etc/oec-agent/agent.json
+ExecStart=$NODE $AGENT_DIR/dist/main.js
+Restart=always
+RestartSec=2
+KillMode=process
+TimeoutStopSec=60
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+
+echo "installed $UNIT and $CONF_DIR/agent.json (data dir $DATA_DIR)"
+if [[ "$START" = 1 ]]; then
+  command -v systemctl >/dev/null || die "systemctl not found; start it with: OEC_AGENT_CONFIG=/etc/oec-agent/agent.json $NODE $AGENT_DIR/dist/main.js"
+  systemctl daemon-reload
+  systemctl enable --now oec-agent.service
+  echo "oec-agent.service enabled and started"
+fi
