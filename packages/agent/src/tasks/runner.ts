@@ -49,6 +49,7 @@ interface Running {
 
 const salvageSchema = z.object({ type: z.literal('task.run'), task_id: z.string().uuid(), kind: z.unknown() });
 const RESULT_CACHE = 1000;
+const ATTEMPTS_KEPT = 10_000;
 
 export function createTaskRunner(opts: TaskRunnerOptions): TaskRunner {
   const handlers = opts.handlers ?? HANDLERS;
@@ -75,7 +76,13 @@ export function createTaskRunner(opts: TaskRunnerOptions): TaskRunner {
     const highest = attempts.get(op);
     if (highest !== undefined && msg.fence.attempt < highest) return false;
     if (highest === undefined || msg.fence.attempt > highest) {
+      attempts.delete(op);
       attempts.set(op, msg.fence.attempt);
+      // Operations end; keep the most recently advanced ones only.
+      for (const key of attempts.keys()) {
+        if (attempts.size <= ATTEMPTS_KEPT) break;
+        attempts.delete(key);
+      }
       for (const [id, task] of running) {
         if (task.fence.operation_id === op && task.fence.attempt < msg.fence.attempt) {
           opts.logger.warn({ task_id: id, operation_id: op }, 'aborting task of a superseded attempt');
