@@ -1,0 +1,105 @@
+// The contexts handed to option modules: one per option while sanitizing (it collects the
+// "table not present" warnings and whether anything was there to work on), one per option while
+// estimating (exact counts, or the planner's estimate for tables over a million rows).
+import type pg from 'pg';
+import { AppError, ErrorCode, type SanitizationOptionKey } from '@oec/shared';
+import type { KeyedHash } from './pseudonyms.js';
+import type { SchemaInfo } from './schema-info.js';
+import type { ApplyContext, EstimateContext, SanitizeParams } from './types.js';
+
+/** Over this many rows (pg_class.reltuples) the estimator asks the planner instead of counting. */
+export const BIG_TABLE_ROWS = 1_000_000;
+
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new AppError(ErrorCode.CANCELLED, 'sanitization cancelled');
+}
+
+function describeMissing(schema: SchemaInfo, table: string, columns: readonly string[]): string {
+  if (!schema.hasTable(table)) return `table ${table} not present (module not installed)`;
+  return `column ${table}.${schema.missing(table, columns) ?? '?'} not present`;
+}
+
+export class OptionRunContext implements ApplyContext {
+  private readonly warnings: string[] = [];
+  private found = false;
+
+  constructor(
+    private readonly client: pg.ClientBase,
+    readonly schema: SchemaInfo,
+    readonly enabled: ReadonlySet<SanitizationOptionKey>,
+    readonly params: SanitizeParams,
+    readonly key: KeyedHash,
+  ) {}
+
+  async query<R extends pg.QueryResultRow = Record<string, unknown>>(
+    sql: string,
+    values: readonly unknown[] = [],
+  ): Promise<pg.QueryResult<R>> {
+    throwIfAborted(this.params.signal);
+    return this.client.query<R>(sql, [...values]);
+  }
+
+  async exec(sql: string, values: readonly unknown[] = []): Promise<number> {
+    return (await this.query(sql, values)).rowCount ?? 0;
+  }
+
+  require(table: string, ...columns: string[]): boolean {
+    if (this.schema.has(table, ...columns)) {
+      this.found = true;
+      return true;
+    }
+    this.warn(describeMissing(this.schema, table, columns));
+    return false;
+  }
+
+  warn(message: string): void {
+    if (!this.warnings.includes(message)) this.warnings.push(message);
+  }
+
+  /** Nothing this option works on exists: report it skipped. */
+  get skipped(): boolean {
+    return !this.found;
+  }
+
+  get warning(): string | null {
+    return this.warnings.length > 0 ? this.warnings.join('; ') : null;
+  }
+}
+
+export class OptionEstimateContext implements EstimateContext {
+  approximate = false;
+
+  constructor(
+    private readonly client: pg.ClientBase,
+    readonly schema: SchemaInfo,
+    readonly enabled: ReadonlySet<SanitizationOptionKey>,
+    private readonly reltuples: ReadonlyMap<string, number>,
+  ) {}
+
+  async query<R extends pg.QueryResultRow = Record<string, unknown>>(
+    sql: string,
+    values: readonly unknown[] = [],
+  ): Promise<pg.QueryResult<R>> {
+    return this.client.query<R>(sql, [...values]);
+  }
+
+  require(table: string, ...columns: string[]): boolean {
+    return this.schema.has(table, ...columns);
+  }
+
+  async count(table: string, select: string, values: readonly unknown[] = []): Promise<number> {
+    if ((this.reltuples.get(table) ?? -1) > BIG_TABLE_ROWS) {
+      const { rows } = await this.query<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>(
+        `EXPLAIN (FORMAT JSON) ${select}`,
+        values,
+      );
+      const planRows = rows[0]?.['QUERY PLAN'][0]?.Plan['Plan Rows'];
+      if (typeof planRows === 'number') {
+        this.approximate = true;
+        return Math.round(planRows);
+      }
+    }
+    const { rows } = await this.query<{ n: number }>(`SELECT count(*)::int AS n FROM (${select}) oec_q`, values);
+    return rows[0]?.n ?? 0;
+  }
+}

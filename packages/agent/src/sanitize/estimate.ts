@@ -1,0 +1,77 @@
+// Read-only impact estimate ("~247 customer emails will be anonymized"), safe to run against a
+// production source: one REPEATABLE READ READ ONLY transaction with a statement_timeout, exact
+// counts for ordinary tables and the planner's row estimate (EXPLAIN) for tables over a million
+// rows (pg_class.reltuples). Counts follow the same predicates and the same option order as the
+// sanitizing run, so on an unchanged database they equal its affected_rows.
+import type pg from 'pg';
+import type { SanitizationOptions } from '@oec/shared';
+import { OptionEstimateContext } from './context.js';
+import { countApiKeysIn } from './options/credentials.js';
+import { MISSING_OBJECT_CODES, sqlState } from './proof.js';
+import { SchemaInfo } from './schema-info.js';
+import { optionsToRun } from './sanitize.js';
+import type { EstimateOptions, ImpactEstimate } from './types.js';
+
+const DEFAULT_TIMEOUT_MS = 15_000;
+const QUERY_CANCELED = '57014';
+
+async function readOnly<T>(client: pg.ClientBase, opts: EstimateOptions, fn: (schema: SchemaInfo) => Promise<T>): Promise<T> {
+  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  try {
+    await client.query(`SELECT set_config('statement_timeout', $1, true), set_config('search_path', 'public', true)`, [
+      String(opts.statementTimeoutMs ?? DEFAULT_TIMEOUT_MS),
+    ]);
+    return await fn(await SchemaInfo.load(client));
+  } finally {
+    await client.query('ROLLBACK').catch(() => undefined);
+  }
+}
+
+async function reltuples(client: pg.ClientBase): Promise<Map<string, number>> {
+  const { rows } = await client.query<{ relname: string; reltuples: number }>(
+    `SELECT c.relname, c.reltuples::float8 AS reltuples FROM pg_class c
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')`,
+  );
+  return new Map(rows.map((r) => [r.relname, Number(r.reltuples)]));
+}
+
+/** Per enabled option (clear_asset_bundles always): the rows it would touch and a summary. */
+export async function estimateImpact(
+  client: pg.ClientBase,
+  options: SanitizationOptions,
+  opts: EstimateOptions = {},
+): Promise<ImpactEstimate[]> {
+  const run = optionsToRun(options);
+  const enabled = new Set(run.map((o) => o.key));
+  return readOnly(client, opts, async (schema) => {
+    const sizes = await reltuples(client);
+    const out: ImpactEstimate[] = [];
+    for (const o of run) {
+      const ctx = new OptionEstimateContext(client, schema, enabled, sizes);
+      await client.query('SAVEPOINT oec_estimate');
+      try {
+        const impact = await o.estimate(ctx);
+        await client.query('RELEASE SAVEPOINT oec_estimate');
+        out.push({
+          option_key: o.key,
+          rows: impact.rows,
+          approximate: ctx.approximate,
+          summary: `${ctx.approximate ? '~' : ''}${impact.summary}`,
+        });
+      } catch (e) {
+        const code = sqlState(e);
+        if (code !== QUERY_CANCELED && !(code && MISSING_OBJECT_CODES.has(code))) throw e;
+        await client.query('ROLLBACK TO SAVEPOINT oec_estimate');
+        const why = code === QUERY_CANCELED ? 'not counted within the time limit' : `not counted: ${(e as Error).message}`;
+        out.push({ option_key: o.key, rows: 0, approximate: true, summary: why });
+      }
+    }
+    return out;
+  });
+}
+
+/** How many credential values clear_api_keys would clear (the estimate's `api_keys_found`). */
+export async function countApiKeys(client: pg.ClientBase, opts: EstimateOptions = {}): Promise<number> {
+  return readOnly(client, opts, (schema) => countApiKeysIn({ query: (sql, values = []) => client.query(sql, [...values]), schema, enabled: new Set() }));
+}

@@ -1,0 +1,11 @@
+// Public surface of the sanitizer: run it on a restored target, estimate it on a source, the
+// password helpers for reset_passwords, and the catalogue tables (neutralize map, options).
+export { sanitizeDatabase, optionsToRun } from './sanitize.js';
+export { estimateImpact, countApiKeys } from './estimate.js';
+export { hashOdooPassword, generatePassword, isOdooPasswordHash, ODOO_PASSWORD_ROUNDS } from './passwords.js';
+export { NEUTRALIZE_MAP, type NeutralizeRule } from './neutralize-map.js';
+export { SANITIZE_OPTIONS } from './options/index.js';
+export { IDENTITY_PARAMS } from './identity.js';
+export { NEVER_DELETE_PARAMS, SECRET_PARAM_PATTERNS } from './options/credentials-catalogue.js';
+export { pseudonymEmail, pseudonymPhone, pseudonymLabel, ANON_DOMAIN } from './pseudonyms.js';
+export type { SanitizeParams, SanitizeOutcome, ImpactEstimate, EstimateOptions, SanitizeLogLevel } from './types.js';

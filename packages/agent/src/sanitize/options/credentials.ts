@@ -1,0 +1,425 @@
+// clear_api_keys: credentials and live integrations. Catalogued credential columns are set to
+// NULL, live modes are switched off (payment providers disabled, carriers out of production,
+// OAuth providers disabled, calendar sync stopped, EDI proxies in test/demo mode), IAP tokens get
+// Odoo's `+disabled` suffix, user API keys and web push subscriptions are deleted, webhooks are
+// neutralized, and secret system parameters are deleted (or blanked) — never those on the
+// allow-list. The capture step keeps every source credential value so the proof can show that
+// none of them is left in any catalogued place.
+import { countViolations, plural, setParam, Stmt, summarize } from '../sql.js';
+import type { ApplyContext, CheckSpec, EstimateContext, PlanContext, SanitizeOption } from '../types.js';
+import {
+  BLANKED_PARAMS,
+  CARRIER_SECRETS,
+  CREDENTIAL_LIKE_COLUMN,
+  DELETED_PARAMS,
+  IAP_DISABLED_SUFFIX,
+  LOCAL_DELIVERY_TYPES,
+  NEUTRAL_WEBHOOK,
+  NEVER_DELETE_PARAMS,
+  PAYMENT_SECRETS,
+  SECRET_PARAM_PATTERNS,
+} from './credentials-catalogue.js';
+
+interface Flag {
+  column: string;
+  /** Other columns the condition reads. */
+  reads?: readonly string[];
+  /** The row still has to change (SQL over the row). */
+  needs: (s: Stmt) => string;
+  /** The new value (SQL). */
+  set: (s: Stmt) => string;
+}
+
+interface CredentialTable {
+  table: string;
+  /** Warn in the result when the table is missing (modules the catalogue names explicitly). */
+  warn: boolean;
+  secrets: readonly string[];
+  secretCheck: string;
+  flags: readonly Flag[];
+  flagCheck?: string;
+}
+
+const isNotTrue = (column: string): Flag => ({ column, needs: () => `"${column}" IS NOT TRUE`, set: () => 'true' });
+const isNotFalse = (column: string): Flag => ({ column, needs: () => `"${column}" IS NOT FALSE`, set: () => 'false' });
+const notNull = (column: string): Flag => ({ column, needs: () => `"${column}" IS NOT NULL`, set: () => 'NULL' });
+const ediMode = (s: Stmt): string =>
+  `CASE WHEN proxy_type = ${s.v('l10n_it_edi')} THEN ${s.v('demo')} ELSE ${s.v('test')} END`;
+
+export const CREDENTIAL_TABLES: readonly CredentialTable[] = [
+  {
+    table: 'payment_provider',
+    warn: true,
+    secrets: PAYMENT_SECRETS,
+    secretCheck: 'no payment provider credential left',
+    flags: [
+      {
+        column: 'state',
+        needs: (s) => `state NOT IN (${s.v('test')}, ${s.v('disabled')})`,
+        set: (s) => s.v('disabled'),
+      },
+    ],
+    flagCheck: 'no live payment provider',
+  },
+  {
+    table: 'auth_oauth_provider',
+    warn: true,
+    secrets: ['client_secret'],
+    secretCheck: 'no OAuth client secret left',
+    flags: [isNotFalse('enabled')],
+    flagCheck: 'no enabled OAuth provider',
+  },
+  {
+    table: 'google_calendar_credentials',
+    warn: true,
+    secrets: ['calendar_rtoken', 'calendar_token', 'calendar_sync_token'],
+    secretCheck: 'no Google Calendar token left',
+    flags: [isNotTrue('synchronization_stopped')],
+    flagCheck: 'Google Calendar synchronization stopped',
+  },
+  {
+    table: 'microsoft_calendar_credentials',
+    warn: false,
+    secrets: ['calendar_sync_token'],
+    secretCheck: 'no Outlook Calendar token left',
+    flags: [isNotTrue('synchronization_stopped'), notNull('last_sync_date')],
+    flagCheck: 'Outlook Calendar synchronization stopped',
+  },
+  {
+    table: 'res_users_settings',
+    warn: false,
+    secrets: ['google_calendar_rtoken', 'google_calendar_token', 'google_calendar_sync_token', 'microsoft_calendar_sync_token'],
+    secretCheck: 'no calendar token left in user settings',
+    flags: [isNotTrue('google_synchronization_stopped'), isNotTrue('microsoft_synchronization_stopped'), notNull('microsoft_last_sync_date')],
+    flagCheck: 'calendar synchronization stopped in user settings',
+  },
+  {
+    table: 'res_users',
+    warn: false,
+    secrets: ['oauth_access_token', 'microsoft_calendar_token', 'microsoft_calendar_rtoken'],
+    secretCheck: 'no OAuth or calendar token left on users',
+    flags: [],
+  },
+  {
+    table: 'website',
+    warn: false,
+    // Analytics ids are not secret, but a staging site must not report into production's property.
+    secrets: ['google_maps_api_key', 'plausible_shared_key', 'google_analytics_key'],
+    secretCheck: 'no website API or analytics key left',
+    flags: [],
+  },
+  {
+    table: 'res_partner',
+    warn: false,
+    secrets: ['signup_token'],
+    secretCheck: 'no signup token left',
+    flags: [],
+  },
+  {
+    table: 'delivery_carrier',
+    warn: true,
+    secrets: CARRIER_SECRETS,
+    secretCheck: 'no shipping carrier credential left',
+    flags: [
+      isNotFalse('prod_environment'),
+      {
+        column: 'active',
+        reads: ['delivery_type'],
+        needs: (s) => `active IS NOT FALSE AND delivery_type <> ALL(${s.list(LOCAL_DELIVERY_TYPES)})`,
+        set: () => 'false',
+      },
+    ],
+    flagCheck: 'no shipping carrier in production mode',
+  },
+  {
+    table: 'pos_payment_method',
+    warn: false,
+    secrets: ['adyen_api_key'],
+    secretCheck: 'no payment terminal credential left',
+    flags: [
+      {
+        column: 'adyen_test_mode',
+        reads: ['use_payment_terminal'],
+        needs: (s) => `adyen_test_mode IS NOT TRUE AND use_payment_terminal = ${s.v('adyen')}`,
+        set: () => 'true',
+      },
+    ],
+    flagCheck: 'payment terminals in test mode',
+  },
+  {
+    table: 'account_edi_proxy_client_user',
+    warn: false,
+    secrets: [],
+    secretCheck: '',
+    flags: [
+      {
+        column: 'edi_mode',
+        reads: ['proxy_type'],
+        needs: (s) => `proxy_type IS DISTINCT FROM ${s.v('l10n_my_edi')} AND edi_mode IS DISTINCT FROM (${ediMode(s)})`,
+        set: ediMode,
+      },
+    ],
+    flagCheck: 'e-invoicing proxies in test mode',
+  },
+  {
+    table: 'res_company',
+    warn: false,
+    secrets: [],
+    secretCheck: '',
+    flags: [isNotTrue('l10n_es_sii_test_env'), isNotTrue('l10n_es_tbai_test_env')],
+    flagCheck: 'tax-authority connectors in test mode',
+  },
+];
+
+/** Web push tables, children first (17: mail_*_web_push/device; 18: mail_push/_device). */
+const PUSH_TABLES = ['mail_notification_web_push', 'mail_partner_device', 'mail_push', 'mail_push_device'] as const;
+
+const q = (c: string): string => `"${c}"`;
+
+function secretsOf(ctx: PlanContext, t: CredentialTable): string[] {
+  return ctx.schema.present(t.table, t.secrets);
+}
+
+function flagsOf(ctx: PlanContext, t: CredentialTable): Flag[] {
+  return t.flags.filter((f) => ctx.schema.has(t.table, f.column, ...(f.reads ?? [])));
+}
+
+function secretsWhere(cols: readonly string[]): string {
+  return cols.map((c) => `${q(c)} IS NOT NULL`).join(' OR ');
+}
+
+function tableWhere(ctx: PlanContext, s: Stmt, t: CredentialTable): string | null {
+  const parts = [secretsWhere(secretsOf(ctx, t)), ...flagsOf(ctx, t).map((f) => `(${f.needs(s)})`)].filter((x) => x !== '');
+  return parts.length > 0 ? parts.join(' OR ') : null;
+}
+
+function paramsToDeleteWhere(s: Stmt): string {
+  return (
+    `(key ILIKE ANY(${s.list(SECRET_PARAM_PATTERNS)}) OR key = ANY(${s.list(DELETED_PARAMS)})) ` +
+    `AND key <> ALL(${s.list(NEVER_DELETE_PARAMS)}) AND key <> ALL(${s.list(BLANKED_PARAMS)})`
+  );
+}
+
+function paramsToBlankWhere(s: Stmt): string {
+  return `key = ANY(${s.list(BLANKED_PARAMS)}) AND value <> ''`;
+}
+
+function iapWhere(s: Stmt): string {
+  return `account_token IS NOT NULL AND account_token NOT LIKE ${s.v(`%${IAP_DISABLED_SUFFIX}`)}`;
+}
+
+function webhookWhere(s: Stmt): string {
+  return `state = ${s.v('webhook')} AND webhook_url IS DISTINCT FROM ${s.v(NEUTRAL_WEBHOOK)}`;
+}
+
+const HAS = {
+  iap: (ctx: PlanContext) => ctx.schema.has('iap_account', 'account_token'),
+  apikeys: (ctx: PlanContext) => ctx.schema.hasTable('res_users_apikeys'),
+  webhook: (ctx: PlanContext) => ctx.schema.has('ir_act_server', 'state', 'webhook_url'),
+  params: (ctx: PlanContext) => ctx.schema.has('ir_config_parameter', 'key', 'value'),
+};
+
+/** Every credential value present now (one row per value), for capture and api_keys_found. */
+function credentialValuesSql(ctx: PlanContext, s: Stmt): string {
+  const selects: string[] = [];
+  for (const t of CREDENTIAL_TABLES) {
+    for (const c of secretsOf(ctx, t)) {
+      selects.push(`SELECT ${q(c)}::text AS value FROM ${t.table} WHERE ${q(c)} IS NOT NULL AND ${q(c)}::text <> ''`);
+    }
+  }
+  if (HAS.apikeys(ctx) && ctx.schema.has('res_users_apikeys', 'key')) selects.push('SELECT key::text FROM res_users_apikeys WHERE key IS NOT NULL');
+  if (HAS.iap(ctx)) selects.push(`SELECT account_token::text FROM iap_account WHERE ${iapWhere(s)}`);
+  if (HAS.webhook(ctx)) selects.push(`SELECT webhook_url::text FROM ir_act_server WHERE ${webhookWhere(s)} AND webhook_url <> ''`);
+  if (HAS.params(ctx)) {
+    selects.push(`SELECT value FROM ir_config_parameter WHERE ((${paramsToDeleteWhere(s)}) OR (${paramsToBlankWhere(s)})) AND value <> ''`);
+  }
+  return selects.length > 0 ? selects.join(' UNION ALL ') : 'SELECT NULL::text AS value WHERE false';
+}
+
+/** Values in catalogued places now (after sanitizing they should be NULL, '' or neutral). */
+function currentCredentialPlacesSql(ctx: PlanContext, s: Stmt): string {
+  const selects: string[] = [];
+  for (const t of CREDENTIAL_TABLES) for (const c of secretsOf(ctx, t)) selects.push(`SELECT ${q(c)}::text AS value FROM ${t.table}`);
+  if (HAS.apikeys(ctx) && ctx.schema.has('res_users_apikeys', 'key')) selects.push('SELECT key::text FROM res_users_apikeys');
+  if (HAS.iap(ctx)) selects.push('SELECT account_token::text FROM iap_account');
+  if (HAS.webhook(ctx)) selects.push('SELECT webhook_url::text FROM ir_act_server');
+  if (HAS.params(ctx)) {
+    selects.push(
+      `SELECT value FROM ir_config_parameter WHERE (key ILIKE ANY(${s.list(SECRET_PARAM_PATTERNS)}) OR key = ANY(${s.list(DELETED_PARAMS)}) ` +
+        `OR key = ANY(${s.list(BLANKED_PARAMS)})) AND key <> ALL(${s.list(NEVER_DELETE_PARAMS)})`,
+    );
+  }
+  return selects.length > 0 ? selects.join(' UNION ALL ') : 'SELECT NULL::text AS value WHERE false';
+}
+
+async function moduleInstalled(ctx: { query: ApplyContext['query']; schema: PlanContext['schema'] }, name: string): Promise<boolean> {
+  if (!ctx.schema.has('ir_module_module', 'name', 'state')) return false;
+  const s = new Stmt();
+  const { rows } = await ctx.query<{ ok: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM ir_module_module WHERE name = ${s.v(name)} AND state = ANY(${s.list(['installed', 'to upgrade', 'to remove'])})) AS ok`,
+    s.values,
+  );
+  return rows[0]?.ok === true;
+}
+
+function uncataloguedWarning(ctx: PlanContext): string | null {
+  const known = new Set<string>(PAYMENT_SECRETS);
+  const odd = ctx.schema.columns('payment_provider').filter((c) => CREDENTIAL_LIKE_COLUMN.test(c) && !known.has(c));
+  return odd.length > 0 ? `payment_provider columns look like credentials but are not catalogued (left as is): ${odd.join(', ')}` : null;
+}
+
+async function applyTables(ctx: ApplyContext): Promise<number> {
+  let n = 0;
+  for (const t of CREDENTIAL_TABLES) {
+    if (!(t.warn ? ctx.require(t.table) : ctx.schema.hasTable(t.table))) continue;
+    const s = new Stmt();
+    const where = tableWhere(ctx, s, t);
+    if (!where) continue;
+    const sets = [
+      ...secretsOf(ctx, t).map((c) => `${q(c)} = NULL`),
+      ...flagsOf(ctx, t).map((f) => `${q(f.column)} = CASE WHEN ${f.needs(s)} THEN ${f.set(s)} ELSE ${q(f.column)} END`),
+    ];
+    n += await ctx.exec(`UPDATE ${t.table} SET ${sets.join(', ')} WHERE ${where}`, s.values);
+  }
+  return n;
+}
+
+async function applyOthers(ctx: ApplyContext): Promise<number> {
+  let n = 0;
+  if (ctx.require('res_users_apikeys')) n += await ctx.exec('DELETE FROM res_users_apikeys');
+  if (ctx.require('iap_account', 'account_token')) {
+    const s = new Stmt();
+    const max = ctx.schema.column('iap_account', 'account_token')?.maxLength ?? null;
+    const base = `regexp_replace(account_token, '[+].*$', '')`;
+    const cut = max !== null ? `left(${base}, ${s.v(Math.max(max - IAP_DISABLED_SUFFIX.length, 0))}::int)` : base;
+    n += await ctx.exec(`UPDATE iap_account SET account_token = ${cut} || ${s.v(IAP_DISABLED_SUFFIX)}::text WHERE ${iapWhere(s)}`, s.values);
+  }
+  if (ctx.require('ir_act_server', 'state', 'webhook_url')) {
+    const s = new Stmt();
+    n += await ctx.exec(`UPDATE ir_act_server SET webhook_url = ${s.v(NEUTRAL_WEBHOOK)} WHERE ${webhookWhere(s)}`, s.values);
+  }
+  for (const t of PUSH_TABLES) {
+    if (t === 'mail_partner_device' ? ctx.require(t) : ctx.schema.hasTable(t)) n += await ctx.exec(`DELETE FROM ${t}`);
+  }
+  if (ctx.require('ir_config_parameter', 'key', 'value')) {
+    const b = new Stmt();
+    n += await ctx.exec(`UPDATE ir_config_parameter SET value = '' WHERE ${paramsToBlankWhere(b)}`, b.values);
+    const d = new Stmt();
+    n += await ctx.exec(`DELETE FROM ir_config_parameter WHERE ${paramsToDeleteWhere(d)}`, d.values);
+    if (await moduleInstalled(ctx, 'account_peppol')) n += await setParam(ctx, 'account_peppol.edi.mode', 'test');
+  }
+  return n;
+}
+
+export const clearApiKeys: SanitizeOption = {
+  key: 'clear_api_keys',
+  async capture(ctx) {
+    const s = new Stmt();
+    await ctx.query(
+      `CREATE TEMP TABLE oec_src_credential ON COMMIT DROP AS SELECT DISTINCT value FROM (${credentialValuesSql(ctx, s)}) v`,
+      s.values,
+    );
+    if (HAS.params(ctx)) {
+      const k = new Stmt();
+      await ctx.query(
+        `CREATE TEMP TABLE oec_kept_param ON COMMIT DROP AS SELECT key FROM ir_config_parameter WHERE key = ANY(${k.list(NEVER_DELETE_PARAMS)})`,
+        k.values,
+      );
+    }
+  },
+  async apply(ctx) {
+    const odd = uncataloguedWarning(ctx);
+    if (odd) ctx.warn(odd);
+    return (await applyTables(ctx)) + (await applyOthers(ctx));
+  },
+  proof(ctx) {
+    const checks: CheckSpec[] = [];
+    for (const t of CREDENTIAL_TABLES) {
+      const secrets = secretsOf(ctx, t);
+      if (secrets.length > 0) {
+        checks.push({ check: t.secretCheck, requires: [[t.table]], sql: countViolations(`${t.table} WHERE ${secretsWhere(secrets)}`) });
+      }
+      const flags = flagsOf(ctx, t);
+      if (flags.length > 0 && t.flagCheck) {
+        const s = new Stmt();
+        checks.push({
+          check: t.flagCheck,
+          requires: [[t.table]],
+          sql: countViolations(`${t.table} WHERE ${flags.map((f) => `(${f.needs(s)})`).join(' OR ')}`),
+          values: s.values,
+        });
+      }
+    }
+    const iap = new Stmt();
+    checks.push({ check: 'every IAP account token disabled', requires: [['iap_account', 'account_token']], sql: countViolations(`iap_account WHERE ${iapWhere(iap)}`), values: iap.values });
+    checks.push({ check: 'no user API key left', requires: [['res_users_apikeys']], sql: countViolations('res_users_apikeys') });
+    const wh = new Stmt();
+    checks.push({ check: 'no live webhook', requires: [['ir_act_server', 'state', 'webhook_url']], sql: countViolations(`ir_act_server WHERE ${webhookWhere(wh)}`), values: wh.values });
+    for (const t of PUSH_TABLES) {
+      if (ctx.schema.hasTable(t)) checks.push({ check: `no web push subscription left (${t})`, requires: [[t]], sql: countViolations(t) });
+    }
+    const p = new Stmt();
+    checks.push({
+      check: 'no credential system parameter left',
+      requires: [['ir_config_parameter', 'key', 'value']],
+      sql: countViolations(`ir_config_parameter WHERE (${paramsToDeleteWhere(p)}) OR (${paramsToBlankWhere(p)})`),
+      values: p.values,
+    });
+    checks.push({
+      check: 'allow-listed parameters kept',
+      requires: [['ir_config_parameter', 'key', 'value']],
+      sql: countViolations('pg_temp.oec_kept_param k WHERE NOT EXISTS (SELECT 1 FROM ir_config_parameter c WHERE c.key = k.key)'),
+    });
+    const v = new Stmt();
+    checks.push({
+      check: 'no source credential value left',
+      requires: [],
+      sql: countViolations(`(${currentCredentialPlacesSql(ctx, v)}) cur JOIN pg_temp.oec_src_credential src ON src.value = cur.value`),
+      values: v.values,
+    });
+    return checks;
+  },
+  async estimate(ctx) {
+    const parts: Array<[number, string]> = [];
+    let rows = 0;
+    const add = (n: number, text: string): void => {
+      rows += n;
+      parts.push([n, text]);
+    };
+    for (const t of CREDENTIAL_TABLES) {
+      if (!ctx.schema.hasTable(t.table)) continue;
+      const s = new Stmt();
+      const where = tableWhere(ctx, s, t);
+      if (where) add(await ctx.count(t.table, `SELECT 1 FROM ${t.table} WHERE ${where}`, s.values), `${t.table}`);
+    }
+    if (HAS.apikeys(ctx)) add(await ctx.count('res_users_apikeys', 'SELECT 1 FROM res_users_apikeys'), 'user API keys');
+    if (HAS.iap(ctx)) {
+      const s = new Stmt();
+      add(await ctx.count('iap_account', `SELECT 1 FROM iap_account WHERE ${iapWhere(s)}`, s.values), 'IAP accounts');
+    }
+    if (HAS.webhook(ctx)) {
+      const s = new Stmt();
+      add(await ctx.count('ir_act_server', `SELECT 1 FROM ir_act_server WHERE ${webhookWhere(s)}`, s.values), 'webhooks');
+    }
+    for (const t of PUSH_TABLES) if (ctx.schema.hasTable(t)) add(await ctx.count(t, `SELECT 1 FROM ${t}`), t);
+    if (HAS.params(ctx)) {
+      const b = new Stmt();
+      const d = new Stmt();
+      const params =
+        (await ctx.count('ir_config_parameter', `SELECT 1 FROM ir_config_parameter WHERE ${paramsToBlankWhere(b)}`, b.values)) +
+        (await ctx.count('ir_config_parameter', `SELECT 1 FROM ir_config_parameter WHERE ${paramsToDeleteWhere(d)}`, d.values)) +
+        ((await moduleInstalled(ctx, 'account_peppol')) ? 1 : 0);
+      add(params, 'system parameters');
+    }
+    const found = await countApiKeysIn(ctx);
+    const detail = summarize(parts.map(([n, text]) => [n, `${text}: ${n}`]));
+    return { rows, summary: `${plural(found, 'credential')} found; ${rows} rows will be cleared or disabled (${detail})` };
+  },
+};
+
+/** How many credential values the catalogue finds (the estimate's `api_keys_found`). */
+export async function countApiKeysIn(ctx: Pick<EstimateContext, 'query' | 'schema' | 'enabled'>): Promise<number> {
+  const s = new Stmt();
+  const { rows } = await ctx.query<{ n: number }>(`SELECT count(*)::int AS n FROM (${credentialValuesSql(ctx, s)}) v`, s.values);
+  return rows[0]?.n ?? 0;
+}

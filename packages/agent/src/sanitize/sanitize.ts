@@ -1,0 +1,147 @@
+// The sanitizing run, on the freshly restored TARGET database (never the source), in ONE
+// transaction:
+//
+//   BEGIN → capture the "before" facts into pg_temp tables → identity → per option:
+//   SAVEPOINT, apply, RELEASE → proof → COMMIT
+//
+// A missing table or column (checked first, and SQLSTATE 42P01/42703 as a fallback) skips the
+// option with a warning; any other error rolls everything back (SANITIZATION_FAILED); a failed
+// proof rolls everything back (PROOF_FAILED); an abort rolls back (CANCELLED). Either the database
+// is sanitized and proven, or it is exactly as restored.
+import type pg from 'pg';
+import {
+  AppError,
+  ErrorCode,
+  isAppError,
+  type ProofCheck,
+  type SanitizationOptionKey,
+  type SanitizationResult,
+} from '@oec/shared';
+import { OptionRunContext, throwIfAborted } from './context.js';
+import { applyIdentity, captureIdentity, identityChecks } from './identity.js';
+import { SANITIZE_OPTIONS } from './options/index.js';
+import { isOdooPasswordHash } from './passwords.js';
+import { MISSING_OBJECT_CODES, runProof, sqlState, type PlannedCheck } from './proof.js';
+import { keyedHash } from './pseudonyms.js';
+import { SchemaInfo } from './schema-info.js';
+import type { SanitizeOption, SanitizeOutcome, SanitizeParams } from './types.js';
+
+/** The options a run applies: the enabled ones, and clear_asset_bundles always. */
+export function optionsToRun(options: SanitizeParams['options']): SanitizeOption[] {
+  return SANITIZE_OPTIONS.filter((o) => o.key === 'clear_asset_bundles' || options[o.key]);
+}
+
+function validate(p: SanitizeParams): void {
+  const bad = (message: string): AppError => new AppError(ErrorCode.SANITIZATION_FAILED, message, { reason: 'INVALID_PARAMS' });
+  if (p.salt.length === 0) throw bad('sanitization salt is empty');
+  if (p.options.reset_passwords && !isOdooPasswordHash(p.passwordHash ?? '')) {
+    throw bad('reset_passwords needs passwordHash, a pbkdf2-sha512 passlib hash (see hashOdooPassword)');
+  }
+  if (p.options.update_base_url && !/^https?:\/\/[^\s/]+/.test(p.baseUrl)) {
+    throw bad(`update_base_url needs an http(s) base URL, got "${p.baseUrl}"`);
+  }
+}
+
+function failure(step: string, e: unknown): AppError {
+  if (isAppError(e)) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  return new AppError(ErrorCode.SANITIZATION_FAILED, `sanitization step ${step} failed: ${message}`, {
+    option_key: step,
+    sqlstate: sqlState(e) ?? null,
+    pg_message: message,
+  });
+}
+
+async function guarded<T>(step: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw failure(step, e);
+  }
+}
+
+export async function sanitizeDatabase(client: pg.ClientBase, p: SanitizeParams): Promise<SanitizeOutcome> {
+  validate(p);
+  const log = p.log ?? ((): void => undefined);
+  const started = performance.now();
+  const options = optionsToRun(p.options);
+  const enabled = new Set<SanitizationOptionKey>(options.map((o) => o.key));
+  const key = keyedHash(p.salt);
+  throwIfAborted(p.signal);
+
+  await client.query('BEGIN');
+  try {
+    await client.query(`SELECT set_config('search_path', 'public', true)`);
+    const schema = await SchemaInfo.load(client);
+    const context = (): OptionRunContext => new OptionRunContext(client, schema, enabled, p, key);
+
+    for (const o of options) {
+      await guarded(o.key, async () => {
+        await o.capture?.(context());
+      });
+    }
+    const identityCtx = context();
+    await guarded('identity', () => captureIdentity(identityCtx));
+    const written = await guarded('identity', () => applyIdentity(identityCtx));
+    log('INFO', written.length > 0 ? `identity (${p.mode}): ${written.join(', ')} written` : `identity (${p.mode}): nothing to write`);
+
+    const results: SanitizationResult[] = [];
+    const planned: Array<PlannedCheck | ProofCheck> = [];
+    for (const o of options) {
+      const ctx = context();
+      const t0 = performance.now();
+      let affected = 0;
+      let skipped: boolean;
+      let warning: string | null;
+      await client.query('SAVEPOINT oec_option');
+      try {
+        affected = await o.apply(ctx);
+        await client.query('RELEASE SAVEPOINT oec_option');
+        skipped = ctx.skipped;
+        warning = ctx.warning;
+      } catch (e) {
+        const code = sqlState(e);
+        if (isAppError(e) || !code || !MISSING_OBJECT_CODES.has(code)) throw failure(o.key, e);
+        await client.query('ROLLBACK TO SAVEPOINT oec_option');
+        await client.query('RELEASE SAVEPOINT oec_option');
+        affected = 0;
+        skipped = true;
+        warning = `skipped: ${(e as Error).message}`;
+      }
+      const duration = Math.round(performance.now() - t0);
+      results.push({ option_key: o.key, success: true, skipped, warning, affected_rows: affected, duration_ms: duration });
+      if (warning) log('WARNING', `${o.key}: ${warning}`);
+      log('INFO', `${o.key}: ${skipped ? 'skipped' : `${affected} rows`} (${duration} ms)`);
+      if (skipped) {
+        planned.push({ option_key: o.key, check: `${o.key} skipped`, passed: true, violations: 0, detail: warning });
+      } else {
+        for (const spec of o.proof(ctx)) planned.push({ option_key: o.key, spec });
+      }
+    }
+    // The identity is not an option; its checks ride on the always-applied step.
+    for (const spec of identityChecks(identityCtx)) planned.push({ option_key: 'clear_asset_bundles', spec });
+
+    const proof = await guarded('proof', () => runProof(client, schema, planned, p.signal));
+    const failed = proof.checks.filter((c) => !c.passed);
+    if (failed.length > 0) {
+      throw new AppError(
+        ErrorCode.PROOF_FAILED,
+        `sanitization proof failed: ${failed.map((c) => `${c.check} (${c.violations})`).join('; ')}`,
+        { failed_checks: failed, proof },
+      );
+    }
+    throwIfAborted(p.signal);
+    await client.query('COMMIT');
+    const totals = {
+      affected_rows: results.reduce((n, r) => n + r.affected_rows, 0),
+      duration_ms: Math.round(performance.now() - started),
+    };
+    log('INFO', `sanitization committed: ${totals.affected_rows} rows, proof ${proof.checks.length} checks passed`);
+    return { results, proof, totals };
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    const err = failure('sanitize', e);
+    log('ERROR', `${err.code}: ${err.message} (rolled back)`);
+    throw err;
+  }
+}

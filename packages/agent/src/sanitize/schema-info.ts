@@ -1,0 +1,86 @@
+// What the target database actually has: the tables and columns of `public` that the sanitizer
+// knows about, read once from information_schema. Options consult it before every statement so
+// that a module that is not installed (no table) or a module that altered the schema (no column)
+// turns into a skipped step with a warning instead of a failed clone.
+import type pg from 'pg';
+
+export interface ColumnInfo {
+  nullable: boolean;
+  hasDefault: boolean;
+  /** character_maximum_length for varchar(n), else null. */
+  maxLength: number | null;
+}
+
+export class SchemaInfo {
+  private constructor(private readonly tables: ReadonlyMap<string, ReadonlyMap<string, ColumnInfo>>) {}
+
+  /** Read the columns of the given tables (all of `public` when `only` is omitted). */
+  static async load(client: pg.ClientBase, only?: readonly string[]): Promise<SchemaInfo> {
+    const { rows } = await client.query<{
+      table_name: string;
+      column_name: string;
+      is_nullable: string;
+      column_default: string | null;
+      character_maximum_length: number | null;
+    }>(
+      `SELECT c.table_name, c.column_name, c.is_nullable, c.column_default, c.character_maximum_length
+         FROM information_schema.columns c
+         JOIN information_schema.tables t
+           ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
+        WHERE c.table_schema = 'public' AND ($1::text[] IS NULL OR c.table_name = ANY($1::text[]))`,
+      [only ? [...only] : null],
+    );
+    const tables = new Map<string, Map<string, ColumnInfo>>();
+    for (const r of rows) {
+      let cols = tables.get(r.table_name);
+      if (!cols) tables.set(r.table_name, (cols = new Map<string, ColumnInfo>()));
+      cols.set(r.column_name, {
+        nullable: r.is_nullable === 'YES',
+        hasDefault: r.column_default !== null,
+        maxLength: r.character_maximum_length,
+      });
+    }
+    return new SchemaInfo(tables);
+  }
+
+  /** A schema from a literal description (unit tests of SQL builders). */
+  static of(tables: Record<string, readonly string[]>): SchemaInfo {
+    const m = new Map<string, Map<string, ColumnInfo>>();
+    for (const [t, cols] of Object.entries(tables)) {
+      m.set(t, new Map(cols.map((c) => [c, { nullable: true, hasDefault: false, maxLength: null }])));
+    }
+    return new SchemaInfo(m);
+  }
+
+  hasTable(table: string): boolean {
+    return this.tables.has(table);
+  }
+
+  /** True when the table exists and has every listed column. */
+  has(table: string, ...columns: string[]): boolean {
+    const cols = this.tables.get(table);
+    return cols !== undefined && columns.every((c) => cols.has(c));
+  }
+
+  column(table: string, column: string): ColumnInfo | undefined {
+    return this.tables.get(table)?.get(column);
+  }
+
+  /** The listed columns that exist, in the order given (for catalogues of optional columns). */
+  present(table: string, columns: readonly string[]): string[] {
+    const cols = this.tables.get(table);
+    return cols ? columns.filter((c) => cols.has(c)) : [];
+  }
+
+  /** Every column of the table (used only to warn about credential-looking columns). */
+  columns(table: string): string[] {
+    return [...(this.tables.get(table)?.keys() ?? [])];
+  }
+
+  /** The first of `columns` that is missing from the table, for warnings. */
+  missing(table: string, columns: readonly string[]): string | undefined {
+    const cols = this.tables.get(table);
+    if (!cols) return undefined;
+    return columns.find((c) => !cols.has(c));
+  }
+}

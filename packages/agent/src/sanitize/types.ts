@@ -1,0 +1,107 @@
+// Types of the sanitizer: what the clone step passes in, what each option module implements, and
+// the contexts the runner and the estimator hand to those modules.
+import type pg from 'pg';
+import type { Proof, SanitizationOptionKey, SanitizationOptions, SanitizationResult } from '@oec/shared';
+import type { KeyedHash } from './pseudonyms.js';
+import type { SchemaInfo } from './schema-info.js';
+
+export type SanitizeLogLevel = 'INFO' | 'WARNING' | 'ERROR';
+
+export interface SanitizeParams {
+  /** The effective 14 keys (clear_asset_bundles always runs, whatever its value). */
+  options: SanitizationOptions;
+  /** The target's URL, e.g. `https://staging-x.apps.example.com` (update_base_url). */
+  baseUrl: string;
+  /** Per-project secret keying every pseudonym; the same salt gives the same fakes. */
+  salt: string;
+  mode: 'create_new' | 'replace';
+  /**
+   * replace: the identity parameters of the database being replaced, written back as they are
+   * (`database.uuid`, `database.secret`, `database.enterprise_code`, `web.base.url`, …).
+   */
+  identity: Record<string, string> | null;
+  /** reset_passwords: the passlib pbkdf2-sha512 hash of the one generated password. */
+  passwordHash?: string;
+  signal?: AbortSignal;
+  log?: (level: SanitizeLogLevel, message: string) => void;
+}
+
+export interface SanitizeOutcome {
+  results: SanitizationResult[];
+  proof: Proof;
+  totals: { affected_rows: number; duration_ms: number };
+}
+
+export interface ImpactEstimate {
+  option_key: SanitizationOptionKey;
+  rows: number;
+  /** True when a planner estimate stood in for an exact count (tables over 1M rows). */
+  approximate: boolean;
+  summary: string;
+}
+
+export interface EstimateOptions {
+  /** statement_timeout of each read-only query (default 15 s). */
+  statementTimeoutMs?: number;
+}
+
+/** Running SQL: every call checks the abort signal first. */
+export interface SqlRunner {
+  query<R extends pg.QueryResultRow = Record<string, unknown>>(
+    sql: string,
+    values?: readonly unknown[],
+  ): Promise<pg.QueryResult<R>>;
+}
+
+/** What SQL builders need to know: the schema and which options run. */
+export interface PlanContext {
+  readonly schema: SchemaInfo;
+  readonly enabled: ReadonlySet<SanitizationOptionKey>;
+}
+
+/** Handed to `capture`, `apply` and `proof` of an option, inside the one transaction. */
+export interface ApplyContext extends PlanContext, SqlRunner {
+  readonly params: SanitizeParams;
+  readonly key: KeyedHash;
+  /** Run a statement and return its row count. */
+  exec(sql: string, values?: readonly unknown[]): Promise<number>;
+  /**
+   * True when the table (and the columns) exist. When not, records the warning shown in the
+   * option's result; an option none of whose `require` calls succeeded is reported skipped.
+   */
+  require(table: string, ...columns: string[]): boolean;
+  warn(message: string): void;
+}
+
+/** Handed to `estimate`: read-only, counts exact or from the planner for big tables. */
+export interface EstimateContext extends PlanContext, SqlRunner {
+  /** True when the table (and the columns) exist; silent otherwise. */
+  require(table: string, ...columns: string[]): boolean;
+  /** How many rows `select` (a SELECT over `table`) returns; planner estimate over 1M rows. */
+  count(table: string, select: string, values?: readonly unknown[]): Promise<number>;
+}
+
+/** One proof query: it returns the number of rows violating the guarantee (column `violations`). */
+export interface CheckSpec {
+  check: string;
+  /** Table (and columns) the query reads; when missing the check passes as not applicable. */
+  requires: ReadonlyArray<readonly [string, ...string[]]>;
+  sql: string;
+  values?: readonly unknown[];
+}
+
+export interface Impact {
+  rows: number;
+  summary: string;
+}
+
+/** One sanitization option: capture the facts its proof needs, apply, prove, estimate. */
+export interface SanitizeOption {
+  readonly key: SanitizationOptionKey;
+  /** Runs before any option applies (temp tables `pg_temp.oec_*`, dropped at commit). */
+  capture?(ctx: ApplyContext): Promise<void>;
+  /** Returns the number of rows changed, inserted or deleted. */
+  apply(ctx: ApplyContext): Promise<number>;
+  proof(ctx: ApplyContext): CheckSpec[];
+  estimate(ctx: EstimateContext): Promise<Impact>;
+}
