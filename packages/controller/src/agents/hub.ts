@@ -1,0 +1,314 @@
+// The agent hub: agents dial `/agent/ws`, authenticate with their server token, say hello and
+// then heartbeat; the controller runs tasks on them. Liveness is tracked three ways: the socket
+// closing (UNREACHABLE at once), missing heartbeats (interval × misses), and ws ping/pong, which
+// terminates sockets that stopped answering. Tasks outlive a dropped connection for a grace
+// period: when the agent comes back, `task.run` is resent (the agent accepts idempotently).
+//
+// Database writes of one server (status, heartbeats, task rows) are serialized through one
+// promise chain, so "UNREACHABLE on close" can never land after "RUNNING on reconnect".
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { RawData, WebSocket } from 'ws';
+import { CloseCode, ErrorCode, PROTOCOL_VERSION, agentMessageSchema, parseFrame } from '@oec/shared';
+import type { AgentMessage, ControllerMessage } from '@oec/shared';
+import type { Clock, IdGenerator } from '../deps.js';
+import type { Queryable } from '../db/pool.js';
+import type { Logger } from '../logger.js';
+import * as store from './store.js';
+import { createTaskRegistry } from './tasks.js';
+import type { AgentHub } from './types.js';
+import { authenticateAgent, isAgentPath, refuseUpgrade } from './upgrade.js';
+
+export interface AgentHubOptions {
+  db: Queryable;
+  logger: Logger;
+  clock: Clock;
+  ids: IdGenerator;
+  heartbeatIntervalMs: number;
+  heartbeatMisses: number;
+  /** How long a task waits for its agent to come back (default interval × misses). */
+  graceMs?: number;
+  /** How long a new socket may stay silent before its hello (default 10 s). */
+  helloTimeoutMs?: number;
+}
+
+export interface AgentHubServer extends AgentHub {
+  /** Attach to the HTTP server's `upgrade` event. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  connectedServers(): string[];
+  close(): Promise<void>;
+}
+
+interface Conn {
+  ws: WebSocket;
+  serverId: string;
+  /** A valid hello arrived (later frames are ordinary messages). */
+  helloSeen: boolean;
+  /** Hello recorded and welcome sent: tasks may be sent. */
+  ready: boolean;
+  lastFrameAt: number;
+  missedPongs: number;
+  badFrames: number;
+  helloTimer: NodeJS.Timeout | undefined;
+  closed: Promise<void>;
+}
+
+const MAX_BAD_FRAMES = 10;
+const MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
+
+function frameText(data: RawData, isBinary: boolean): string | null {
+  if (isBinary) return null;
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data).toString('utf8');
+}
+
+export function createAgentHub(opts: AgentHubOptions): AgentHubServer {
+  const { db, logger, clock, ids } = opts;
+  const log = logger.child({ component: 'agent-hub' });
+  const timeoutMs = opts.heartbeatIntervalMs * opts.heartbeatMisses;
+  const graceMs = opts.graceMs ?? timeoutMs;
+  const helloTimeoutMs = opts.helloTimeoutMs ?? 10_000;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD_BYTES });
+  const sockets = new Set<Conn>();
+  const conns = new Map<string, Conn>();
+  const chains = new Map<string, Promise<void>>();
+  let closing = false;
+  let closed: Promise<void> | undefined;
+  let sweeping = false;
+
+  function serial(serverId: string, fn: () => Promise<void>): void {
+    const next = (chains.get(serverId) ?? Promise.resolve())
+      .then(fn)
+      .catch((err: unknown) => log.error({ err, serverId }, 'agent hub database write failed'));
+    chains.set(serverId, next);
+    void next.then(() => {
+      if (chains.get(serverId) === next) chains.delete(serverId);
+    });
+  }
+
+  function send(conn: Conn, msg: ControllerMessage | string): void {
+    if (conn.ws.readyState !== conn.ws.OPEN) return;
+    conn.ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg));
+  }
+
+  const tasks = createTaskRegistry({
+    db,
+    clock,
+    ids,
+    graceMs,
+    serial,
+    route(serverId) {
+      const conn = conns.get(serverId);
+      if (!conn) return undefined;
+      return conn.ready ? { send: (msg) => send(conn, msg) } : 'connecting';
+    },
+  });
+
+  // ---- connections ---------------------------------------------------------------------------
+
+  /** Forget a connection as its server's current one: UNREACHABLE, tasks start their grace. */
+  function detach(conn: Conn): void {
+    if (conns.get(conn.serverId) !== conn) return;
+    conns.delete(conn.serverId);
+    log.info({ serverId: conn.serverId }, 'agent disconnected');
+    serial(conn.serverId, () => store.markServerUnreachable(db, conn.serverId));
+    tasks.agentGone(conn.serverId);
+  }
+
+  function drop(conn: Conn, code: number, reason: string): void {
+    detach(conn);
+    conn.ws.close(code, reason);
+    // A peer that does not answer the close handshake is cut off.
+    setTimeout(() => conn.ws.terminate(), 2000).unref();
+  }
+
+  function onHello(conn: Conn, msg: Extract<AgentMessage, { type: 'hello' }>): void {
+    clearTimeout(conn.helloTimer);
+    const old = conns.get(conn.serverId);
+    conns.set(conn.serverId, conn);
+    if (old && old !== conn) {
+      log.info({ serverId: conn.serverId }, 'agent connection replaced by a newer one');
+      old.ws.close(CloseCode.REPLACED, 'replaced by a newer connection');
+      setTimeout(() => old.ws.terminate(), 2000).unref();
+    }
+    serial(conn.serverId, async () => {
+      const exists = await store.markServerRunning(db, conn.serverId, msg.facts, clock.now());
+      if (conns.get(conn.serverId) !== conn) return;
+      if (!exists) {
+        drop(conn, CloseCode.SERVER_DELETED, 'server deleted');
+        return;
+      }
+      conn.ready = true;
+      send(conn, {
+        type: 'welcome',
+        protocol_version: PROTOCOL_VERSION,
+        server_id: conn.serverId,
+        heartbeat_interval_ms: opts.heartbeatIntervalMs,
+      });
+      log.info({ serverId: conn.serverId, hostname: msg.facts.hostname, runtime: msg.facts.runtime }, 'agent connected');
+      tasks.agentReady(conn.serverId);
+    });
+  }
+
+  function onFrame(conn: Conn, msg: AgentMessage): void {
+    switch (msg.type) {
+      case 'hello':
+        log.warn({ serverId: conn.serverId }, 'ignoring a second hello');
+        return;
+      case 'heartbeat': {
+        const at = clock.now();
+        serial(conn.serverId, () =>
+          store.recordHeartbeat(db, conn.serverId, { free: msg.disk_free_bytes, total: msg.disk_total_bytes }, at),
+        );
+        return;
+      }
+      default:
+        if (!tasks.handle(conn.serverId, msg)) {
+          log.debug({ serverId: conn.serverId, taskId: msg.task_id, type: msg.type }, 'frame for an unknown task');
+        }
+    }
+  }
+
+  function onConnection(ws: WebSocket, serverId: string): void {
+    let resolveClosed: () => void = () => undefined;
+    const conn: Conn = {
+      ws,
+      serverId,
+      helloSeen: false,
+      ready: false,
+      lastFrameAt: clock.now().getTime(),
+      missedPongs: 0,
+      badFrames: 0,
+      helloTimer: undefined,
+      closed: new Promise<void>((r) => (resolveClosed = r)),
+    };
+    sockets.add(conn);
+    conn.helloTimer = setTimeout(() => drop(conn, CloseCode.PROTOCOL_MISMATCH, 'no hello received'), helloTimeoutMs);
+    conn.helloTimer.unref();
+    ws.on('pong', () => (conn.missedPongs = 0));
+    ws.on('error', (err) => log.warn({ err, serverId }, 'agent socket error'));
+    ws.on('close', (code) => {
+      clearTimeout(conn.helloTimer);
+      sockets.delete(conn);
+      if (!closing) detach(conn);
+      log.debug({ serverId, code }, 'agent socket closed');
+      resolveClosed();
+    });
+    ws.on('message', (data, isBinary) => {
+      const text = frameText(data, isBinary);
+      const msg = text === null ? null : parseFrame(agentMessageSchema, text);
+      if (!conn.helloSeen) {
+        if (msg?.type === 'hello' && msg.protocol_version === PROTOCOL_VERSION) {
+          conn.helloSeen = true;
+          onHello(conn, msg);
+        } else {
+          log.warn({ serverId, got: msg?.type ?? 'invalid frame' }, 'agent did not open with a valid hello');
+          drop(conn, CloseCode.PROTOCOL_MISMATCH, `first frame must be hello with protocol_version ${PROTOCOL_VERSION}`);
+        }
+        return;
+      }
+      // A replaced or dropped connection no longer speaks for its server.
+      if (conns.get(serverId) !== conn) return;
+      if (!msg) {
+        conn.badFrames += 1;
+        log.warn({ serverId, bytes: text?.length ?? null, badFrames: conn.badFrames }, 'ignoring an invalid agent frame');
+        if (conn.badFrames >= MAX_BAD_FRAMES) drop(conn, CloseCode.BAD_MESSAGE, 'too many invalid frames');
+        return;
+      }
+      conn.lastFrameAt = clock.now().getTime();
+      onFrame(conn, msg);
+    });
+  }
+
+  // ---- liveness sweep ------------------------------------------------------------------------
+
+  function sweep(): void {
+    const now = clock.now().getTime();
+    for (const conn of sockets) {
+      if (conn.missedPongs >= opts.heartbeatMisses) {
+        log.warn({ serverId: conn.serverId }, 'agent stopped answering pings; terminating');
+        detach(conn);
+        conn.ws.terminate();
+        continue;
+      }
+      conn.missedPongs += 1;
+      conn.ws.ping();
+      if (conn.ready && now - conn.lastFrameAt > timeoutMs) {
+        log.warn({ serverId: conn.serverId, silentMs: now - conn.lastFrameAt }, 'agent missed its heartbeats');
+        drop(conn, CloseCode.HEARTBEAT_TIMEOUT, 'heartbeat timeout');
+      }
+    }
+    if (sweeping) return;
+    sweeping = true;
+    store
+      .sweepStaleServers(db, [...conns.keys()], new Date(now - timeoutMs))
+      .then((ids) => {
+        if (ids.length) log.info({ serverIds: ids }, 'servers marked UNREACHABLE (no agent heartbeat)');
+      })
+      .catch((err: unknown) => log.error({ err }, 'server sweep failed'))
+      .finally(() => (sweeping = false));
+  }
+  const sweeper = setInterval(sweep, opts.heartbeatIntervalMs);
+  sweeper.unref();
+
+  // ---- shutdown -----------------------------------------------------------------------------
+
+  async function shutdown(): Promise<void> {
+    closing = true;
+    clearInterval(sweeper);
+    tasks.failAll(ErrorCode.AGENT_LOST, 'controller shutting down');
+    for (const conn of [...conns.values()]) {
+      conns.delete(conn.serverId);
+      serial(conn.serverId, () => store.markServerUnreachable(db, conn.serverId));
+    }
+    for (const conn of sockets) {
+      conn.ws.close(1001, 'controller shutting down');
+      setTimeout(() => conn.ws.terminate(), 500).unref();
+    }
+    await Promise.all([...sockets].map((c) => c.closed));
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+    while (chains.size > 0) await Promise.allSettled([...chains.values()]);
+  }
+
+  // ---- public API ----------------------------------------------------------------------------
+
+  return {
+    isConnected: (serverId) => conns.get(serverId)?.ready === true,
+    connectedServers: () => [...conns.values()].filter((c) => c.ready).map((c) => c.serverId),
+
+    handleUpgrade(req, socket, head) {
+      if (!isAgentPath(req)) {
+        refuseUpgrade(socket, 404, 'No WebSocket endpoint here');
+        return;
+      }
+      socket.on('error', () => undefined);
+      if (closing) {
+        refuseUpgrade(socket, 503, 'controller shutting down');
+        return;
+      }
+      authenticateAgent(db, req.headers.authorization)
+        .then((serverId) => {
+          if (!serverId) {
+            log.warn({ remote: req.socket.remoteAddress }, 'agent refused: bad token');
+            refuseUpgrade(socket, 401, 'Invalid agent token');
+            return;
+          }
+          wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, serverId));
+        })
+        .catch((err: unknown) => {
+          log.error({ err }, 'agent authentication failed');
+          refuseUpgrade(socket, 503, 'agent authentication unavailable');
+        });
+    },
+
+    runTask: (serverId, kind, input, opts) => tasks.run(serverId, kind, input, opts),
+    cancelTask: (taskId, reason) => tasks.cancel(taskId, reason),
+
+    close() {
+      closed ??= shutdown();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,203 @@
+// Tasks in flight on agents: the task row, the `task.run` frame, and the promise its caller
+// awaits. A task whose agent disconnects waits for it during a grace period (and is resent when
+// the agent is back); after that it fails with AGENT_LOST. Results are parsed with the kind's
+// output schema from the shared task catalogue.
+import type { z } from 'zod';
+import { AppError, ErrorCode, TASKS } from '@oec/shared';
+import type { AgentMessage, ControllerMessage, TaskKind, TaskOutput } from '@oec/shared';
+import type { Clock, IdGenerator } from '../deps.js';
+import type { Queryable } from '../db/pool.js';
+import * as store from './store.js';
+import type { TaskEnd } from './store.js';
+import type { RunTaskOptions } from './types.js';
+
+type TaskMessage = Extract<AgentMessage, { task_id: string }>;
+
+/** How the registry reaches an agent: its ready connection, or whether one is coming. */
+export type AgentRoute = { send(msg: ControllerMessage | string): void } | 'connecting' | undefined;
+
+export interface TaskRegistryOptions {
+  db: Queryable;
+  clock: Clock;
+  ids: IdGenerator;
+  graceMs: number;
+  /** Serialize database writes per server (see hub.ts). */
+  serial(serverId: string, fn: () => Promise<void>): void;
+  route(serverId: string): AgentRoute;
+}
+
+interface PendingTask {
+  id: string;
+  serverId: string;
+  kind: TaskKind;
+  frame: string;
+  opts: RunTaskOptions;
+  resolve: (output: unknown) => void;
+  reject: (err: AppError) => void;
+  graceTimer: NodeJS.Timeout | undefined;
+  onAbort: () => void;
+}
+
+export interface TaskRegistry {
+  run<K extends TaskKind>(serverId: string, kind: K, input: unknown, opts: RunTaskOptions): Promise<TaskOutput<K>>;
+  cancel(taskId: string, reason?: string): boolean;
+  /** A task frame from the agent of `serverId` (frames about other servers' tasks are ignored). */
+  handle(serverId: string, msg: TaskMessage): boolean;
+  /** The server's agent is ready again: (re)send its tasks. */
+  agentReady(serverId: string): void;
+  /** The server's agent is gone: its tasks start their grace period. */
+  agentGone(serverId: string): void;
+  /** Fail every task (shutdown). */
+  failAll(code: ErrorCode, message: string): void;
+}
+
+export function createTaskRegistry(o: TaskRegistryOptions): TaskRegistry {
+  const pending = new Map<string, PendingTask>();
+  let closed = false;
+
+  function settle(t: PendingTask, end: TaskEnd, err?: AppError): void {
+    if (!pending.delete(t.id)) return;
+    clearTimeout(t.graceTimer);
+    t.opts.signal?.removeEventListener('abort', t.onAbort);
+    o.serial(t.serverId, async () => {
+      try {
+        await store.finishTask(o.db, t.id, end, o.clock.now());
+      } finally {
+        if (err) t.reject(err);
+        else if (end.status === 'succeeded') t.resolve(end.output);
+      }
+    });
+  }
+
+  function fail(t: PendingTask, code: ErrorCode, message: string, details?: Record<string, unknown>): void {
+    const status = code === ErrorCode.CANCELLED ? 'cancelled' : 'failed';
+    const error = new AppError(code, message, details);
+    settle(t, { status, error: { code, message, details: details ?? null, retryable: error.retryable } }, error);
+  }
+
+  function startGrace(t: PendingTask): void {
+    if (t.graceTimer || closed) return;
+    t.graceTimer = setTimeout(() => {
+      fail(t, ErrorCode.AGENT_LOST, `The agent of server ${t.serverId} disconnected and did not come back`, {
+        server_id: t.serverId,
+        task_id: t.id,
+        grace_ms: o.graceMs,
+      });
+    }, o.graceMs);
+    t.graceTimer.unref();
+  }
+
+  function dispatch(t: PendingTask): void {
+    const route = o.route(t.serverId);
+    if (route === undefined) {
+      startGrace(t);
+    } else if (route !== 'connecting') {
+      clearTimeout(t.graceTimer);
+      t.graceTimer = undefined;
+      route.send(t.frame);
+    } // 'connecting': agentReady() sends it.
+  }
+
+  function onResult(t: PendingTask, msg: Extract<AgentMessage, { type: 'task.result' }>): void {
+    if (msg.ok) {
+      const parsed = (TASKS[t.kind].output as z.ZodTypeAny).safeParse(msg.output);
+      if (parsed.success) settle(t, { status: 'succeeded', output: parsed.data as unknown });
+      else fail(t, ErrorCode.TASK_FAILED, `Agent returned malformed output for ${t.kind}`, { issues: parsed.error.issues });
+    } else if (!msg.error) {
+      fail(t, ErrorCode.TASK_FAILED, `Task ${t.kind} failed without an error description`);
+    } else {
+      fail(t, msg.error.code, msg.error.message, msg.error.details ?? undefined);
+    }
+  }
+
+  function cancel(taskId: string, reason = 'cancelled'): boolean {
+    const t = pending.get(taskId);
+    if (!t) return false;
+    const route = o.route(t.serverId);
+    if (route && route !== 'connecting') route.send({ type: 'task.cancel', task_id: taskId, reason });
+    fail(t, ErrorCode.CANCELLED, `Task ${t.kind} cancelled: ${reason}`);
+    return true;
+  }
+
+  return {
+    async run<K extends TaskKind>(serverId: string, kind: K, input: unknown, opts: RunTaskOptions) {
+      const parsedInput = TASKS[kind].input.safeParse(input);
+      if (!parsedInput.success) {
+        throw new AppError(ErrorCode.INTERNAL, `Invalid input for task ${kind}`, { issues: parsedInput.error.issues });
+      }
+      if (closed) throw new AppError(ErrorCode.AGENT_LOST, 'controller shutting down');
+      if (opts.signal?.aborted) throw new AppError(ErrorCode.CANCELLED, `Task ${kind} cancelled before it started`);
+      const id = o.ids.uuid();
+      await store.insertTask(o.db, {
+        id,
+        serverId,
+        environmentId: opts.environmentId ?? null,
+        kind,
+        input: parsedInput.data,
+        operationId: opts.fence.operation_id,
+        attempt: opts.fence.attempt,
+      });
+      opts.onCreated?.(id);
+      const frame: ControllerMessage = { type: 'task.run', task_id: id, kind, fence: opts.fence, input: parsedInput.data };
+      return new Promise<TaskOutput<K>>((resolve, reject) => {
+        const t: PendingTask = {
+          id,
+          serverId,
+          kind,
+          frame: JSON.stringify(frame),
+          opts,
+          // The output was parsed with TASKS[kind].output, which is what TaskOutput<K> names.
+          resolve: (output) => resolve(output as TaskOutput<K>),
+          reject,
+          graceTimer: undefined,
+          onAbort: () => cancel(id, 'aborted by the controller'),
+        };
+        pending.set(id, t);
+        opts.signal?.addEventListener('abort', t.onAbort, { once: true });
+        dispatch(t);
+      });
+    },
+
+    cancel,
+
+    handle(serverId, msg) {
+      const t = pending.get(msg.task_id);
+      if (!t || t.serverId !== serverId) return false;
+      const at = o.clock.now();
+      switch (msg.type) {
+        case 'task.accepted':
+          o.serial(serverId, () => store.markTaskRunning(o.db, msg.task_id, at));
+          break;
+        case 'task.progress': {
+          const { type: _t, task_id: _id, ...progress } = msg;
+          t.opts.onProgress?.(progress);
+          o.serial(serverId, () => store.recordTaskProgress(o.db, msg.task_id, progress, at));
+          break;
+        }
+        case 'task.log': {
+          const { type: _t, task_id: _id, ...entry } = msg;
+          t.opts.onLog?.(entry);
+          o.serial(serverId, () => store.appendTaskLog(o.db, msg.task_id, entry, at));
+          break;
+        }
+        case 'task.result':
+          onResult(t, msg);
+          break;
+      }
+      return true;
+    },
+
+    agentReady(serverId) {
+      for (const t of pending.values()) if (t.serverId === serverId) dispatch(t);
+    },
+
+    agentGone(serverId) {
+      for (const t of pending.values()) if (t.serverId === serverId) startGrace(t);
+    },
+
+    failAll(code, message) {
+      closed = true;
+      for (const t of [...pending.values()]) fail(t, code, message);
+    },
+  };
+}

@@ -1,0 +1,68 @@
+// createApp(deps): the controller's HTTP surface as a Hono app — REST under /api/v1, tRPC under
+// /trpc — with one error mapping. No module state: everything comes in through deps.
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { trpcServer } from '@hono/trpc-server';
+import { AppError, ErrorCode } from '@oec/shared';
+import type { AppDeps } from './deps.js';
+import type { AppEnv } from './http/env.js';
+import { errorHandler, notFoundHandler } from './http/errors.js';
+import { authMiddleware, rateLimitMiddleware } from './http/middleware.js';
+import { environmentRoutes } from './http/routes/environments.js';
+import { organizationRoutes } from './http/routes/organizations.js';
+import { projectRoutes } from './http/routes/projects.js';
+import { serverRoutes } from './http/routes/servers.js';
+import { appRouter } from './trpc/router.js';
+import { createTrpcContext } from './trpc/trpc.js';
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.onError(errorHandler(deps.logger));
+  app.notFound(notFoundHandler);
+
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    deps.logger.debug(
+      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+      'request',
+    );
+  });
+  app.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) =>
+        c.json(
+          new AppError(ErrorCode.VALIDATION_ERROR, `Request body exceeds ${MAX_BODY_BYTES} bytes`, {
+            fields: [{ path: '(body)', message: 'body too large' }],
+          }).toBody(),
+          400,
+        ),
+    }),
+  );
+
+  app.get('/healthz', (c) => c.json({ ok: true }));
+
+  app.use('/api/v1/*', authMiddleware(deps), rateLimitMiddleware(deps));
+  app.route('/api/v1/organizations', organizationRoutes(deps));
+  app.route('/api/v1/projects', projectRoutes(deps));
+  app.route('/api/v1/servers', serverRoutes(deps));
+  app.route('/api/v1/environments', environmentRoutes(deps));
+
+  app.use(
+    '/trpc/*',
+    trpcServer({
+      router: appRouter,
+      endpoint: '/trpc',
+      createContext: (opts) => createTrpcContext(deps, opts.req, opts.resHeaders),
+      onError: ({ error, path }) => {
+        if (error.code === 'INTERNAL_SERVER_ERROR' && !(error.cause instanceof AppError)) {
+          deps.logger.error({ err: error.cause ?? error, path }, 'unhandled tRPC error');
+        }
+      },
+    }),
+  );
+  return app;
+}

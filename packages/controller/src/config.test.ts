@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from './config.js';
+
+const base = { OEC_DATABASE_URL: 'postgresql://u@127.0.0.1:5432/oec', OEC_JWT_SECRET: 's'.repeat(32) };
+
+describe('parseConfig', () => {
+  it('applies defaults', () => {
+    expect(parseConfig(base)).toEqual({
+      databaseUrl: base.OEC_DATABASE_URL,
+      jwtSecret: base.OEC_JWT_SECRET,
+      host: '127.0.0.1',
+      port: 8080,
+      baseDomain: 'apps.localhost',
+      heartbeatIntervalMs: 5000,
+      heartbeatMisses: 3,
+      rateLimitPerMinute: 60,
+      cloneRateLimitPerMinute: 10,
+      logLevel: 'info',
+    });
+  });
+
+  it('reads and coerces every variable; empty means unset', () => {
+    const c = parseConfig({
+      ...base,
+      OEC_HOST: '0.0.0.0',
+      OEC_PORT: '0',
+      OEC_BASE_DOMAIN: 'Apps.Example.COM',
+      OEC_HEARTBEAT_INTERVAL_MS: '250',
+      OEC_HEARTBEAT_MISSES: '5',
+      OEC_RATE_LIMIT_PER_MINUTE: '7',
+      OEC_CLONE_RATE_LIMIT_PER_MINUTE: '2',
+      OEC_LOG_LEVEL: 'silent',
+      OEC_UNRELATED: 'x',
+    });
+    expect(c).toMatchObject({ host: '0.0.0.0', port: 0, baseDomain: 'apps.example.com', heartbeatIntervalMs: 250 });
+    expect(c).toMatchObject({ heartbeatMisses: 5, rateLimitPerMinute: 7, cloneRateLimitPerMinute: 2, logLevel: 'silent' });
+    expect(parseConfig({ ...base, OEC_PORT: '' }).port).toBe(8080);
+  });
+
+  it('lists every problem in one readable error', () => {
+    let err: unknown;
+    try {
+      parseConfig({ OEC_JWT_SECRET: 'short', OEC_PORT: '70000', OEC_BASE_DOMAIN: 'not a domain' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const problems = (err as ConfigError).problems.join('\n');
+    expect(problems).toMatch(/OEC_DATABASE_URL: is required/);
+    expect(problems).toMatch(/OEC_JWT_SECRET: must be at least 32 characters/);
+    expect(problems).toMatch(/OEC_PORT/);
+    expect(problems).toMatch(/OEC_BASE_DOMAIN/);
+  });
+});

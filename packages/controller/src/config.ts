@@ -1,0 +1,68 @@
+// Controller configuration: parsed once from the environment with zod. Nothing else in the
+// controller reads process.env; everything receives the parsed Config (or a slice of it).
+import { z } from 'zod';
+import { domainSchema } from '@oec/shared';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+export const configSchema = z.object({
+  OEC_DATABASE_URL: z
+    .string({ required_error: 'is required (postgresql://user@host:port/db)' })
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL'),
+  OEC_JWT_SECRET: z
+    .string({ required_error: 'is required (at least 32 characters)' })
+    .min(32, 'must be at least 32 characters'),
+  OEC_HOST: z.string().min(1).default('127.0.0.1'),
+  OEC_PORT: int(0, 65535).default(8080),
+  OEC_BASE_DOMAIN: domainSchema.default('apps.localhost'),
+  OEC_HEARTBEAT_INTERVAL_MS: int(10, 3_600_000).default(5000),
+  OEC_HEARTBEAT_MISSES: int(1, 100).default(3),
+  OEC_RATE_LIMIT_PER_MINUTE: int(1, 100_000).default(60),
+  OEC_CLONE_RATE_LIMIT_PER_MINUTE: int(1, 100_000).default(10),
+  OEC_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+});
+
+export interface Config {
+  databaseUrl: string;
+  jwtSecret: string;
+  host: string;
+  port: number;
+  baseDomain: string;
+  heartbeatIntervalMs: number;
+  heartbeatMisses: number;
+  rateLimitPerMinute: number;
+  cloneRateLimitPerMinute: number;
+  logLevel: (typeof LOG_LEVELS)[number];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid controller configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parse the controller's environment; throws ConfigError listing every problem. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  // Empty strings mean "unset", so `OEC_PORT= oec-controller serve` takes the default.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = configSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const c = parsed.data;
+  return {
+    databaseUrl: c.OEC_DATABASE_URL,
+    jwtSecret: c.OEC_JWT_SECRET,
+    host: c.OEC_HOST,
+    port: c.OEC_PORT,
+    baseDomain: c.OEC_BASE_DOMAIN,
+    heartbeatIntervalMs: c.OEC_HEARTBEAT_INTERVAL_MS,
+    heartbeatMisses: c.OEC_HEARTBEAT_MISSES,
+    rateLimitPerMinute: c.OEC_RATE_LIMIT_PER_MINUTE,
+    cloneRateLimitPerMinute: c.OEC_CLONE_RATE_LIMIT_PER_MINUTE,
+    logLevel: c.OEC_LOG_LEVEL,
+  };
+}

@@ -1,0 +1,116 @@
+#!/usr/bin/env node
+// The controller's command line: serve, migrate, bootstrap (first platform admin), token
+// (a JWT for a user). Configuration comes from the environment (see config.ts). Logs go to
+// stderr; stdout carries only each command's result (a user id, a token).
+import { parseArgs } from 'node:util';
+import { AppError } from '@oec/shared';
+import { ConfigError, parseConfig } from './config.js';
+import type { Config } from './config.js';
+import { parseTtl, signToken } from './auth/jwt.js';
+import { createDb, createPool } from './db/pool.js';
+import { migrate } from './db/migrate.js';
+import { randomIds } from './deps.js';
+import { createLogger } from './logger.js';
+import { bootstrapAdmin, findUserByEmail } from './services/users.js';
+
+const USAGE = `Usage: oec-controller <command> [options]
+
+Commands:
+  serve                               apply migrations, then serve the API and the agent endpoint
+  migrate                             apply pending database migrations
+  bootstrap --email E [--name N]      create the first user as platform admin (prints its id)
+  token --user EMAIL [--ttl 12h]      print an API token (JWT) for a user; ttl: 90s, 15m, 12h, 7d (max 30d)
+
+Environment: OEC_DATABASE_URL, OEC_JWT_SECRET (required); OEC_HOST, OEC_PORT, OEC_BASE_DOMAIN,
+OEC_HEARTBEAT_INTERVAL_MS, OEC_HEARTBEAT_MISSES, OEC_RATE_LIMIT_PER_MINUTE,
+OEC_CLONE_RATE_LIMIT_PER_MINUTE, OEC_LOG_LEVEL.
+`;
+
+class UsageError extends Error {}
+
+async function withDb<T>(config: Config, fn: (db: ReturnType<typeof createDb>, pool: ReturnType<typeof createPool>) => Promise<T>): Promise<T> {
+  const pool = createPool(config.databaseUrl, 2);
+  try {
+    return await fn(createDb(pool), pool);
+  } finally {
+    await pool.end();
+  }
+}
+
+async function serveCommand(config: Config): Promise<void> {
+  // Loaded on demand: the other commands need neither the HTTP stack nor tRPC.
+  const { startServer } = await import('./server.js');
+  const server = await startServer(config);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await server.close();
+}
+
+async function run(argv: string[]): Promise<void> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      email: { type: 'string' },
+      name: { type: 'string' },
+      user: { type: 'string' },
+      ttl: { type: 'string', default: '12h' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const command = positionals[0];
+  if (values.help || !command) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const config = parseConfig(process.env);
+  const logger = createLogger(config.logLevel);
+  switch (command) {
+    case 'serve':
+      return serveCommand(config);
+    case 'migrate':
+      return withDb(config, async (_db, pool) => {
+        const applied = await migrate(pool);
+        logger.info({ applied }, applied.length ? 'migrations applied' : 'database is up to date');
+      });
+    case 'bootstrap': {
+      const email = values.email;
+      if (!email || !/^[^@\s]+@[^@\s]+$/.test(email)) throw new UsageError('bootstrap needs --email <address>');
+      return withDb(config, async (db, pool) => {
+        await migrate(pool);
+        const { user, created } = await bootstrapAdmin(db, randomIds, email, values.name);
+        logger.info({ userId: user.id, email: user.email, created }, created ? 'platform admin created' : 'platform admin exists');
+        process.stdout.write(`${user.id}\n`);
+      });
+    }
+    case 'token': {
+      const email = values.user;
+      if (!email) throw new UsageError('token needs --user <email>');
+      const ttl = parseTtl(values.ttl);
+      if (ttl === null) throw new UsageError(`invalid --ttl ${values.ttl} (examples: 90s, 15m, 12h, 7d; at most 30d)`);
+      return withDb(config, async (db) => {
+        const user = await findUserByEmail(db, email);
+        if (!user) throw new UsageError(`no user with email ${email}`);
+        process.stdout.write(`${await signToken(config.jwtSecret, user.id, ttl)}\n`);
+      });
+    }
+    default:
+      throw new UsageError(`unknown command: ${command}`);
+  }
+}
+
+run(process.argv.slice(2)).then(
+  () => process.exit(0),
+  (err: unknown) => {
+    if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
+    else if (err instanceof UsageError) process.stderr.write(`oec-controller: ${err.message}\n\n${USAGE}`);
+    else if (err instanceof AppError) process.stderr.write(`oec-controller: ${err.message}\n`);
+    else if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`oec-controller: ${err.message}\n\n${USAGE}`);
+    } else process.stderr.write(`oec-controller: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(err instanceof ConfigError || err instanceof UsageError ? 2 : 1);
+  },
+);

@@ -1,0 +1,98 @@
+// startServer(config): wires the pool, migrations, startup recovery, the agent hub and the HTTP
+// server (REST, tRPC and the agents' WebSocket upgrade). Returns the bound URL and close().
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { serve } from '@hono/node-server';
+import { createApp } from './app.js';
+import { createAgentHub } from './agents/hub.js';
+import type { Config } from './config.js';
+import { createDb, createPool } from './db/pool.js';
+import { migrate } from './db/migrate.js';
+import { randomIds, systemClock } from './deps.js';
+import type { AppDeps, Clock, IdGenerator } from './deps.js';
+import { createJobs } from './jobs.js';
+import { createLogger } from './logger.js';
+import type { Logger } from './logger.js';
+import { createRateLimiter } from './rate-limit.js';
+import { recoverInterrupted } from './services/recovery.js';
+
+export interface StartServerOptions {
+  logger?: Logger;
+  clock?: Clock;
+  ids?: IdGenerator;
+  /** Override the agents' reconnection grace period (default heartbeat interval × misses). */
+  agentGraceMs?: number;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: Config, options: StartServerOptions = {}): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const clock = options.clock ?? systemClock;
+  const ids = options.ids ?? randomIds;
+  const pool = createPool(config.databaseUrl);
+  pool.on('error', (err) => logger.error({ err }, 'idle database connection failed'));
+  const db = createDb(pool);
+  try {
+    const applied = await migrate(pool);
+    if (applied.length) logger.info({ applied }, 'migrations applied');
+    const recovered = await recoverInterrupted(db);
+    if (recovered.tasks || recovered.environments) logger.warn(recovered, 'recovered work interrupted by a restart');
+  } catch (err) {
+    await pool.end();
+    throw err;
+  }
+
+  const hub = createAgentHub({
+    db,
+    logger,
+    clock,
+    ids,
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
+    heartbeatMisses: config.heartbeatMisses,
+    ...(options.agentGraceMs !== undefined ? { graceMs: options.agentGraceMs } : {}),
+  });
+  const jobs = createJobs(logger);
+  const deps: AppDeps = {
+    db,
+    hub,
+    clock,
+    ids,
+    jobs,
+    logger,
+    settings: { jwtSecret: config.jwtSecret, baseDomain: config.baseDomain },
+    mutationLimiter: createRateLimiter({ perMinute: config.rateLimitPerMinute, clock }),
+  };
+  const app = createApp(deps);
+
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s as Server));
+    s.once('error', reject);
+  });
+  server.on('upgrade', (req, socket, head) => hub.handleUpgrade(req, socket, head));
+  const { port } = server.address() as AddressInfo;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+  logger.info({ url, port }, 'controller listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    close: () =>
+      (closing ??= (async () => {
+        const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await hub.close();
+        await jobs.drain();
+        server.closeAllConnections();
+        await httpClosed;
+        await db.close();
+        logger.info('controller stopped');
+      })()),
+  };
+}

@@ -1,0 +1,63 @@
+// Projects: environments are grouped in projects, which belong to one organization.
+import { Permission } from '@oec/shared';
+import type { CreateProject, Project } from '@oec/shared';
+import type { Actor, OrgAccess } from '../auth/permissions.js';
+import { requirePermission } from '../auth/permissions.js';
+import type { Queryable } from '../db/pool.js';
+import type { AppDeps } from '../deps.js';
+import { loadOwned, organizationAccess, visibleOrganizationIds } from './access.js';
+
+type Deps = Pick<AppDeps, 'db' | 'ids'>;
+
+export interface ProjectRow {
+  id: string;
+  organization_id: string;
+  name: string;
+  repository_url: string | null;
+  created_at: Date;
+}
+
+const PROJECT_SELECT = 'SELECT id, organization_id, name, repository_url, created_at FROM projects';
+
+function toProject(r: ProjectRow): Project {
+  return { ...r, created_at: r.created_at.toISOString() };
+}
+
+/** A project and the actor's access to its organization (PROJECT_NOT_FOUND otherwise). */
+export function projectAccess(q: Queryable, actor: Actor, id: string): Promise<{ row: ProjectRow; access: OrgAccess }> {
+  return loadOwned<ProjectRow>(q, actor, `${PROJECT_SELECT} WHERE id = $1`, id, 'PROJECT_NOT_FOUND');
+}
+
+export async function createProject(deps: Deps, actor: Actor, input: CreateProject): Promise<Project> {
+  const access = await organizationAccess(deps.db, actor, input.organization_id);
+  requirePermission(access, Permission.PROJECTS_MANAGE);
+  const { rows } = await deps.db.query<ProjectRow>(
+    `INSERT INTO projects (id, organization_id, name, repository_url) VALUES ($1, $2, $3, $4)
+     RETURNING id, organization_id, name, repository_url, created_at`,
+    [deps.ids.uuid(), input.organization_id, input.name, input.repository_url ?? null],
+  );
+  return toProject(rows[0] as ProjectRow);
+}
+
+export async function listProjects(deps: Deps, actor: Actor, organizationId?: string): Promise<Project[]> {
+  if (organizationId !== undefined) {
+    await organizationAccess(deps.db, actor, organizationId);
+    const { rows } = await deps.db.query<ProjectRow>(
+      `${PROJECT_SELECT} WHERE organization_id = $1 ORDER BY created_at, id`,
+      [organizationId],
+    );
+    return rows.map(toProject);
+  }
+  const orgIds = await visibleOrganizationIds(deps.db, actor);
+  const { rows } = await deps.db.query<ProjectRow>(
+    `${PROJECT_SELECT} WHERE $1::uuid[] IS NULL OR organization_id = ANY($1::uuid[]) ORDER BY created_at, id`,
+    [orgIds],
+  );
+  return rows.map(toProject);
+}
+
+export async function getProject(deps: Deps, actor: Actor, id: string): Promise<Project> {
+  const { row, access } = await projectAccess(deps.db, actor, id);
+  requirePermission(access, Permission.ENVIRONMENTS_READ);
+  return toProject(row);
+}
