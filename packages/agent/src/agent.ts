@@ -11,6 +11,7 @@ import { startOwnedCluster } from './postgres/owned.js';
 import { targetFromCluster, targetFromUrl, type PgTarget } from './postgres/target.js';
 import { createRuntime } from './runtime/index.js';
 import type { Runtime } from './runtime/runtime.js';
+import { createHandlers } from './tasks/handlers/index.js';
 import { createTaskRunner, type TaskRunner } from './tasks/runner.js';
 import type { MessageSink } from './tasks/types.js';
 
@@ -67,7 +68,12 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
       const rt = (runtime = createRuntime(config, await postgres(), logger));
       // The runner reports through the connection, which hands it the controller's messages.
       const sink: MessageSink = { send: (message) => connection?.send(message) };
-      const tasks = (runner = createTaskRunner({ runtime: rt, sink, logger: logger.child({ component: 'tasks' }) }));
+      const tasks = (runner = createTaskRunner({
+        runtime: rt,
+        sink,
+        logger: logger.child({ component: 'tasks' }),
+        handlers: createHandlers(config.testHooks),
+      }));
       const conn = (connection = createConnection({
         url: config.controllerUrl,
         token: config.token,

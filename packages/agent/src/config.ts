@@ -39,6 +39,12 @@ const envSchema = z
     OEC_APP_HOST: z.string().regex(/^[A-Za-z0-9.:-]+$/, 'must be a host name or IP address').default('127.0.0.1'),
     OEC_RECONNECT_MIN_MS: z.coerce.number().int().min(1).max(60_000).default(250),
     OEC_RECONNECT_MAX_MS: z.coerce.number().int().min(1).max(600_000).default(10_000),
+    // Test hooks for end-to-end suites (off by default): fail or slow down chosen clone steps.
+    OEC_TEST_FAULTS: z
+      .string()
+      .regex(/^[a-z_]+(:start)?(,[a-z_]+(:start)?)*$/, 'must be step keys, e.g. sanitizing,verifying:start')
+      .optional(),
+    OEC_TEST_STEP_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(0),
   })
   .superRefine((v, ctx) => {
     if (v.OEC_PG_MODE === 'external' && !v.OEC_PG_URL) {
@@ -70,6 +76,8 @@ export interface AgentConfig {
    * anything else in the agent's environment never reach pg_dump, tar or an app process.
    */
   childEnv: Record<string, string>;
+  /** Test hooks (OEC_TEST_FAULTS, OEC_TEST_STEP_DELAY_MS); empty in production. */
+  testHooks: { faults: Set<string>; stepDelayMs: number };
 }
 
 const CHILD_ENV_KEYS = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
@@ -106,6 +114,7 @@ export function parseConfig(env: RawEnv): AgentConfig {
     appHost: v.OEC_APP_HOST,
     reconnect: { minMs: v.OEC_RECONNECT_MIN_MS, maxMs: v.OEC_RECONNECT_MAX_MS },
     childEnv: childEnv(env),
+    testHooks: { faults: new Set(v.OEC_TEST_FAULTS?.split(',') ?? []), stepDelayMs: v.OEC_TEST_STEP_DELAY_MS },
   };
 }
 

@@ -3,7 +3,7 @@
 // re-runnable (steps are idempotent); names in it derive from ids (identifiers.ts).
 import { z } from 'zod';
 import { sanitizationOptionsSchema, proofSchema, sanitizationResultSchema, presetSchema } from './sanitization.js';
-import { environmentRefSchema, environmentSpecSchema } from './tasks.js';
+import { environmentRefSchema, environmentSpecSchema } from './environment-ref.js';
 
 const dbName = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/);
 
@@ -16,6 +16,8 @@ export const clonePlanSchema = z.object({
   work_db: dbName,
   /** replace: the name the target's old data takes at the swap; kept for the retention period. */
   retained_db: dbName.nullable(),
+  /** replace: whether the target's app was running before (restored after a failed swap). */
+  target_running: z.boolean().default(false),
   include_filestore: z.boolean(),
   compress: z.boolean(),
   sanitization: z.object({

@@ -2,22 +2,10 @@
 // its input and of its output. Frames carry input/output as opaque JSON; each side parses them
 // with the kind's schema here, once, at the edge.
 import { z } from 'zod';
-import { addonSourceSchema } from './api/environments.js';
+import { CLONE_TASKS } from './clone-tasks.js';
+import { environmentRefSchema, environmentSpecSchema } from './environment-ref.js';
 
-/** What an agent needs to know about an environment; names derive from ids (identifiers.ts). */
-export const environmentRefSchema = z.object({
-  environment_id: z.string().uuid(),
-  db_name: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/),
-});
-export type EnvironmentRef = z.infer<typeof environmentRefSchema>;
-
-export const environmentSpecSchema = environmentRefSchema.extend({
-  name: z.string(),
-  domain: z.string(),
-  odoo_version: z.string(),
-  addons: z.array(addonSourceSchema),
-});
-export type EnvironmentSpec = z.infer<typeof environmentSpecSchema>;
+export * from './environment-ref.js';
 
 export const environmentLocationSchema = z.object({
   db_name: z.string(),
@@ -39,6 +27,7 @@ export type EnvironmentSizes = z.infer<typeof environmentSizesSchema>;
 const ok = z.object({ ok: z.literal(true) });
 
 export const TASKS = {
+  ...CLONE_TASKS,
   'env.create': { input: environmentSpecSchema, output: environmentLocationSchema },
   'env.start': { input: environmentRefSchema, output: ok },
   'env.stop': { input: environmentRefSchema, output: ok },

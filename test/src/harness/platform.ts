@@ -3,7 +3,7 @@
 // organization and project, and any number of servers, each with its own agent process,
 // data directory and PostgreSQL cluster.
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clusterUrl, startCluster, stopCluster, type ClusterInfo } from '@oec/agent/postgres';
@@ -50,6 +50,8 @@ export interface Platform {
 export async function startPlatform(opts: PlatformOptions = {}): Promise<Platform> {
   const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'oec-e2e-')));
   await mkdir(dir, { recursive: true });
+  // Server binaries run as the postgres user, which must be able to traverse our folder.
+  await chmod(dir, 0o755);
   const daemons: Daemon[] = [];
   let cluster: ClusterInfo | undefined;
   try {

@@ -61,6 +61,11 @@ describe('pgDumpArgv', () => {
 });
 
 describe('pgRestoreArgv', () => {
+  it('adds --verbose only when asked, for per-entry progress', () => {
+    expect(pgRestoreArgv({ db: 'oec_t', role: 'oec_t', verbose: true }).at(-1)).toBe('--verbose');
+    expect(pgRestoreArgv({ db: 'oec_t', role: 'oec_t' })).not.toContain('--verbose');
+  });
+
   it('always restores with exit-on-error, no owner, no privileges, as the role', () => {
     expect(pgRestoreArgv({ db: 'oec_t', role: 'oec_t' })).toEqual([
       'pg_restore',
@@ -136,6 +141,14 @@ describe('tar argv', () => {
       '--no-same-owner',
       '--directory=/data/t',
       '--skip-old-files',
+    ]);
+    expect(tarExtractArgv({ cwd: '/data/t', sameOwner: true })).toEqual([
+      'tar',
+      '--extract',
+      '--file=-',
+      '--same-owner',
+      '--preserve-permissions',
+      '--directory=/data/t',
     ]);
   });
 

@@ -9,6 +9,8 @@ export interface PgRestoreOptions {
   jobs?: number;
   /** Archive to read; absent = stdin. */
   file?: string;
+  /** `--verbose`: one stderr line per archive entry, which drives progress. */
+  verbose?: boolean;
 }
 
 /**
@@ -29,6 +31,7 @@ export function pgRestoreArgv(opts: PgRestoreOptions): string[] {
     if (opts.file === undefined) throw new CommandArgumentError('pg_restore --jobs needs an archive file, not stdin');
     argv.push(`--jobs=${positiveInt('jobs', opts.jobs, 64)}`);
   }
+  if (opts.verbose) argv.push('--verbose');
   if (opts.file !== undefined) argv.push('--', absolutePath('file', opts.file));
   return argv;
 }

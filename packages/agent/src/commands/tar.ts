@@ -14,6 +14,11 @@ export interface TarExtractOptions {
   cwd: string;
   /** Keep files that already exist (content-addressed files are never rewritten). */
   skipOldFiles?: boolean;
+  /**
+   * Keep the archive's owners and modes: only for an archive this agent made from its own
+   * environment (same-server addons), never for data from another server.
+   */
+  sameOwner?: boolean;
 }
 
 export function tarCreateArgv(opts: TarCreateOptions): string[] {
@@ -23,11 +28,12 @@ export function tarCreateArgv(opts: TarCreateOptions): string[] {
 }
 
 /**
- * Extraction never restores owners (we run as root; archives may come from another server) and
- * GNU tar already refuses members with `..` or a leading `/`.
+ * Extraction restores owners only when asked (same-server copies of our own archive); GNU tar
+ * already refuses members with `..` or a leading `/`.
  */
 export function tarExtractArgv(opts: TarExtractOptions): string[] {
-  const argv = ['tar', '--extract', '--file=-', '--no-same-owner', `--directory=${absolutePath('cwd', opts.cwd)}`];
+  const owner = opts.sameOwner ? ['--same-owner', '--preserve-permissions'] : ['--no-same-owner'];
+  const argv = ['tar', '--extract', '--file=-', ...owner, `--directory=${absolutePath('cwd', opts.cwd)}`];
   if (opts.skipOldFiles) argv.push('--skip-old-files');
   return argv;
 }

@@ -130,6 +130,7 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterInfo> {
   if (!port) port = await freePort();
   await writeFile(portFile, String(port));
 
+  if (runAs) await assertTraversable(opts.dir, runAs);
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
     await chownTree(dataDir, runAs);
@@ -160,6 +161,17 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterInfo> {
     runAs,
   );
   return info;
+}
+
+/** initdb/postgres run as `postgres`: every ancestor of the cluster dir must let it through. */
+async function assertTraversable(dir: string, runAs: RunAs): Promise<void> {
+  try {
+    await run('test', ['-x', dir], runAs);
+  } catch {
+    throw new Error(
+      `the postgres user cannot reach ${dir}: give every parent directory o+x (e.g. chmod 755 on a mkdtemp folder)`,
+    );
+  }
 }
 
 /** True when the postmaster of this cluster is alive. */

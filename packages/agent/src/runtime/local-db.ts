@@ -24,12 +24,12 @@ export async function databaseExists(db: Db, name: string): Promise<boolean> {
 }
 
 /**
- * LOGIN NOINHERIT role with the given password; an existing role gets the same attributes and
+ * LOGIN role (INHERIT: it must inherit pg_database_owner to create in `public`) with the given password; an existing role gets the same attributes and
  * password (create may be re-run after a partial failure). CREATE/ALTER ROLE take no parameters,
  * so the password (hex we generated) is quoted as a literal.
  */
 export async function ensureRole(db: Db, role: string, password: string): Promise<void> {
-  const attrs = `LOGIN NOINHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD ${quoteLiteral(password)}`;
+  const attrs = `LOGIN INHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD ${quoteLiteral(password)}`;
   if (!(await roleExists(db, role))) {
     try {
       await db.query(`CREATE ROLE ${quoteIdent(role)} ${attrs}`);

@@ -21,6 +21,8 @@ import { CommandArgumentError, isClientTool, type ClientTool } from '../commands
 import { spawnProcess, type ExecHandle } from '../exec/run.js';
 import type { Logger } from '../logger.js';
 import { freePort } from '../postgres/cluster.js';
+import { transferOwnership } from '../postgres/ownership.js';
+import { quoteIdent } from '../postgres/sql.js';
 import { pgEnv, type PgTarget } from '../postgres/target.js';
 import { appUrl, appVersion, defaultAppEntry, probeHealth, runningApp, startApp, stopApp } from './app-process.js';
 import { AGENT_VERSION, bufferutilLoaded, toolVersions } from './facts.js';
@@ -210,6 +212,70 @@ export class LocalRuntime implements Runtime {
         : pgEnv(this.opts.pg, database);
     const { environment: _e, as: _a, ...spawnOpts } = opts;
     return spawnProcess(tool, this.resolveTool(tool), args, { ...spawnOpts, env: { ...this.opts.childEnv, ...connection } });
+  }
+
+  async withDatabase<T>(database: string, fn: (client: pg.ClientBase) => Promise<T>): Promise<T> {
+    const t = this.opts.pg;
+    const client = new pg.Client({
+      host: t.host,
+      port: t.port,
+      user: t.user,
+      ...(t.password !== null ? { password: t.password } : {}),
+      database,
+      connectionTimeoutMillis: 15_000,
+      application_name: 'oec-agent',
+    });
+    await client.connect();
+    client.on('error', (err) => this.opts.logger.warn({ err: err.message, database }, 'PostgreSQL session failed'));
+    try {
+      return await fn(client);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  databaseExists(name: string): Promise<boolean> {
+    return sql.databaseExists(this.pool, name);
+  }
+
+  async createDatabase(name: string, owner: EnvironmentRef, opts: { template?: { db_name: string; role: string } }): Promise<void> {
+    const role = owner.db_name;
+    if (opts.template) {
+      if (!(await sql.databaseExists(this.pool, name))) {
+        await this.pool.query(
+          `CREATE DATABASE ${quoteIdent(name)} OWNER ${quoteIdent(role)} TEMPLATE ${quoteIdent(opts.template.db_name)}`,
+        );
+      }
+      const from = opts.template.role;
+      if (from !== role) await this.withDatabase(name, (c) => transferOwnership(c, from, role));
+    } else {
+      await sql.ensureDatabase(this.pool, name, role);
+    }
+    await sql.revokePublicConnect(this.pool, name);
+    await sql.revokeRoleConnect(this.pool, name, role);
+  }
+
+  dropDatabase(name: string): Promise<void> {
+    return sql.dropDatabase(this.pool, name);
+  }
+
+  async swapDatabases(current: string, next: string, retained: string): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ANY($1) AND pid <> pg_backend_pid()',
+        [[current, next]],
+      );
+      await client.query('BEGIN');
+      await client.query(`ALTER DATABASE ${quoteIdent(current)} RENAME TO ${quoteIdent(retained)}`);
+      await client.query(`ALTER DATABASE ${quoteIdent(next)} RENAME TO ${quoteIdent(current)}`);
+      await client.query('COMMIT');
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      client.release();
+    }
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,7 @@
 // The one interface through which the agent touches environments. One file per implementation
 // (local.ts now, docker.ts later); only runtime/index.ts chooses between them.
 import type { EnvironmentLocation, EnvironmentRef, EnvironmentSizes, EnvironmentSpec, RuntimeKind, ServerFacts } from '@oec/shared';
+import type pg from 'pg';
 import type { ExecHandle, SpawnOptions } from '../exec/run.js';
 
 export interface DiskUsage {
@@ -51,6 +52,18 @@ export interface Runtime {
    * connection of `opts.environment` in its environment. The handle is killed on abort.
    */
   exec(argv: readonly string[], opts: ExecOptions): ExecHandle;
+  /** A superuser session on one database of this server, closed after `fn`. */
+  withDatabase<T>(database: string, fn: (client: pg.ClientBase) => Promise<T>): Promise<T>;
+  databaseExists(name: string): Promise<boolean>;
+  /**
+   * A database owned by the environment's role that nobody may connect to yet (SPEC §3: the app
+   * gets CONNECT only after the sanitization proof). With `template` (a database nobody is
+   * connected to: a stopped source) it is a copy of it, its objects given to the owner role.
+   */
+  createDatabase(name: string, owner: EnvironmentRef, opts: { template?: { db_name: string; role: string } }): Promise<void>;
+  dropDatabase(name: string): Promise<void>;
+  /** In one transaction: `current` becomes `retained` and `next` becomes `current`. */
+  swapDatabases(current: string, next: string, retained: string): Promise<void>;
   /** Release pools; never stops environments (they outlive the agent). */
   close(): Promise<void>;
 }

@@ -33,6 +33,11 @@ const fakeRuntime: Runtime = {
   appStatus: unused,
   appVersion: unused,
   exec: unused,
+  withDatabase: unused,
+  databaseExists: unused,
+  createDatabase: unused,
+  dropDatabase: unused,
+  swapDatabases: unused,
   close: async () => undefined,
 };
 

@@ -1,0 +1,95 @@
+// What every clone step shares: where things live for a plan, the failure code of each step,
+// and the test hooks (off unless configured) that inject a fault or slow a step down so that
+// end-to-end suites can cancel or fail an operation at a chosen step.
+import { dirname, join } from 'node:path';
+import { AppError, ErrorCode, type ClonePlan, type StepKey } from '@oec/shared';
+import type { TaskContext } from '../tasks/types.js';
+
+export interface CloneHooks {
+  /** `step` (fail after the step's work) or `step:start` (fail before it). */
+  faults: ReadonlySet<string>;
+  /** Each step waits this long (abortably) before its work. */
+  stepDelayMs: number;
+}
+
+export const NO_HOOKS: CloneHooks = { faults: new Set(), stepDelayMs: 0 };
+
+/** The failure code a step reports when it fails for a reason of its own. */
+export const STEP_FAILURE: Record<StepKey, ErrorCode> = {
+  pre_checks: ErrorCode.SOURCE_UNREACHABLE,
+  validating: ErrorCode.SOURCE_UNREACHABLE,
+  creating_target: ErrorCode.RESTORE_FAILED,
+  copying_addons: ErrorCode.TRANSFER_FAILED,
+  backing_up_database: ErrorCode.SOURCE_UNREACHABLE,
+  backing_up_filestore: ErrorCode.SOURCE_UNREACHABLE,
+  restoring_database: ErrorCode.RESTORE_FAILED,
+  restoring_filestore: ErrorCode.RESTORE_FAILED,
+  sanitizing: ErrorCode.SANITIZATION_FAILED,
+  verifying: ErrorCode.VERIFICATION_FAILED,
+};
+
+export async function checkpoint(ctx: TaskContext, hooks: CloneHooks, step: StepKey, phase: 'start' | 'end'): Promise<void> {
+  if (phase === 'start' && hooks.stepDelayMs > 0) await abortableSleep(hooks.stepDelayMs, ctx.signal);
+  ctx.signal.throwIfAborted();
+  if (hooks.faults.has(phase === 'start' ? `${step}:start` : step)) {
+    throw new AppError(STEP_FAILURE[step], `injected fault in ${step} (${phase})`, { step, injected: true });
+  }
+}
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Turn any error into an AppError carrying the step's failure code (AppErrors pass through). */
+export function asStepError(step: StepKey, e: unknown): AppError {
+  if (e instanceof AppError) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  return new AppError(STEP_FAILURE[step], message, { step });
+}
+
+export interface ClonePaths {
+  sourceFilestore: string;
+  sourceAddons: string;
+  /** Where the restore writes the filestore: the target's own (create_new) or a sibling. */
+  workFilestore: string;
+  targetFilestore: string;
+  retainedFilestore: string | null;
+  workAddons: string;
+  targetAddons: string;
+  retainedAddons: string | null;
+  /** The swap journal of a replace (idempotent swap and swap-back). */
+  journal: string;
+}
+
+export function clonePaths(ctx: TaskContext, plan: ClonePlan): ClonePaths {
+  const source = ctx.runtime.locate(plan.source);
+  const target = ctx.runtime.locate(plan.target);
+  const filestoreRoot = dirname(target.filestore_path);
+  const replace = plan.mode === 'replace';
+  return {
+    sourceFilestore: source.filestore_path,
+    sourceAddons: source.addons_path,
+    workFilestore: join(filestoreRoot, plan.work_db),
+    targetFilestore: target.filestore_path,
+    retainedFilestore: plan.retained_db ? join(filestoreRoot, plan.retained_db) : null,
+    workAddons: replace ? `${target.addons_path}.next` : target.addons_path,
+    targetAddons: target.addons_path,
+    retainedAddons: plan.retained_db ? `${target.addons_path}.${plan.retained_db}` : null,
+    journal: join(dirname(filestoreRoot), `clone-${plan.operation_id}.json`),
+  };
+}
+
+/** A ref to the database being restored into, owned by the target's environment. */
+export function workRef(plan: ClonePlan): { environment_id: string; db_name: string } {
+  return { environment_id: plan.target.environment_id, db_name: plan.work_db };
+}

@@ -1,0 +1,89 @@
+// Steps 5–8 as one task: the database (dump → restore, or a template copy) and the filestore
+// (list → link) run side by side, each reporting its own steps. While a running source's data is
+// captured, one session holds `LOCK ir_attachment IN ROW EXCLUSIVE MODE` from before the dump's
+// snapshot until the last file is linked: it does not block Odoo's writes, but it does block the
+// filestore garbage collector (which needs SHARE mode), so no referenced file vanishes mid-copy.
+import type pg from 'pg';
+import type { ClonePlan, CloneDataOutput } from '@oec/shared';
+import type { TaskContext } from '../tasks/types.js';
+import { asStepError, checkpoint, clonePaths, type CloneHooks } from './context.js';
+import { copyDatabase } from './database.js';
+import { linkFilestore, listFilestore, missingFiles } from './filestore.js';
+import { referencedFiles } from './queries.js';
+
+export async function copyData(plan: ClonePlan, ctx: TaskContext, hooks: CloneHooks): Promise<CloneDataOutput> {
+  const work = async (lock: pg.ClientBase | null): Promise<CloneDataOutput> => {
+    const [database, filestore] = await Promise.all([
+      (async () => {
+        await checkpoint(ctx, hooks, 'backing_up_database', 'start');
+        return copyDatabase(plan, ctx);
+      })(),
+      plan.include_filestore ? copyFilestore(plan, ctx, hooks, lock) : Promise.resolve(null),
+    ]);
+    for (const step of ['backing_up_database', 'backing_up_filestore', 'restoring_database', 'restoring_filestore'] as const) {
+      if (!plan.include_filestore && step.endsWith('filestore')) continue;
+      await checkpoint(ctx, hooks, step, 'end');
+    }
+    return { database, filestore };
+  };
+  if (plan.source.status !== 'RUNNING' || !plan.include_filestore) return work(null);
+  return ctx.runtime.withDatabase(plan.source.db_name, async (client) => {
+    await client.query('BEGIN');
+    try {
+      await client.query("SET LOCAL lock_timeout = '10s'");
+      const hasTable = await client.query<{ t: string | null }>("SELECT to_regclass('ir_attachment')::text AS t");
+      if (hasTable.rows[0]?.t) await client.query('LOCK TABLE ir_attachment IN ROW EXCLUSIVE MODE');
+      return await work(client);
+    } finally {
+      await client.query('ROLLBACK').catch(() => undefined);
+    }
+  });
+}
+
+async function copyFilestore(
+  plan: ClonePlan,
+  ctx: TaskContext,
+  hooks: CloneHooks,
+  session: pg.ClientBase | null,
+): Promise<NonNullable<CloneDataOutput['filestore']>> {
+  await checkpoint(ctx, hooks, 'backing_up_filestore', 'start');
+  const paths = clonePaths(ctx, plan);
+  try {
+    const listing = await listFilestore(paths.sourceFilestore, ctx.signal);
+    ctx.progress(1, { items_done: listing.entries.length, items_total: listing.entries.length, bytes_total: listing.bytes }, 'backing_up_filestore');
+    ctx.log('INFO', `Filestore captured: ${listing.entries.length} files, ${listing.bytes} bytes`, 'backing_up_filestore');
+    const referenced = session
+      ? await referencedFiles(session)
+      : await ctx.runtime.withDatabase(plan.source.db_name, referencedFiles);
+    const missing = await missingFiles(paths.sourceFilestore, referenced);
+    if (missing.length > 0) {
+      ctx.log('WARNING', `${missing.length} referenced files are missing in the source filestore (e.g. ${missing[0]})`, 'backing_up_filestore');
+    }
+    await checkpoint(ctx, hooks, 'restoring_filestore', 'start');
+    const linked = await linkFilestore(paths.sourceFilestore, paths.workFilestore, listing, {
+      signal: ctx.signal,
+      onProgress: (p) =>
+        ctx.progress(
+          p.filesTotal ? p.filesDone / p.filesTotal : 1,
+          { items_done: p.filesDone, items_total: p.filesTotal, bytes_done: p.bytesDone, bytes_total: p.bytesTotal },
+          'restoring_filestore',
+        ),
+    });
+    ctx.progress(1, { items_done: linked.filesTotal, items_total: linked.filesTotal }, 'restoring_filestore');
+    ctx.log(
+      'INFO',
+      `Filestore restored: ${linked.filesTotal} files (${linked.linked} linked, ${linked.copied} copied, ${linked.alreadyPresent} already there)`,
+      'restoring_filestore',
+    );
+    return {
+      files: linked.filesTotal,
+      bytes: linked.bytesTotal,
+      linked: linked.linked,
+      copied: linked.copied,
+      already_present: linked.alreadyPresent,
+      missing_in_source: missing.slice(0, 100),
+    };
+  } catch (e) {
+    throw asStepError('restoring_filestore', e);
+  }
+}

@@ -1,0 +1,70 @@
+// verifying: the new database answers, every file its attachments reference that existed in the
+// source is present, then the target goes live: create_new starts the new environment (CONNECT is
+// granted to its role only now, after the proof); replace swaps the new data in and starts it, and
+// swaps back if it does not come up healthy. The health check uses the runtime's app (health URL
+// and version command).
+import { AppError, ErrorCode, type ClonePlan, type CloneVerifyOutput } from '@oec/shared';
+import type { TaskContext } from '../tasks/types.js';
+import { checkpoint, clonePaths, type CloneHooks } from './context.js';
+import { missingFiles } from './filestore.js';
+import { referencedFiles } from './queries.js';
+import { swap, swapBack, writeJournal } from './swap.js';
+
+type Check = CloneVerifyOutput['checks'][number];
+
+export async function verifyTarget(plan: ClonePlan, ctx: TaskContext, hooks: CloneHooks): Promise<CloneVerifyOutput> {
+  await checkpoint(ctx, hooks, 'verifying', 'start');
+  const { runtime } = ctx;
+  const paths = clonePaths(ctx, plan);
+  const checks: Check[] = [];
+  const fail = (message: string, details: Record<string, unknown>) =>
+    new AppError(ErrorCode.VERIFICATION_FAILED, message, { ...details, checks });
+
+  const referenced = await runtime.withDatabase(plan.work_db, async (c) => {
+    await c.query('SELECT 1');
+    return referencedFiles(c);
+  });
+  checks.push({ name: 'database answers', passed: true, detail: null });
+  if (plan.include_filestore) {
+    const inSource = new Set(await missingFiles(paths.sourceFilestore, referenced));
+    const expected = referenced.filter((f) => !inSource.has(f));
+    const missing = await missingFiles(paths.workFilestore, expected);
+    checks.push({
+      name: 'every referenced file present',
+      passed: missing.length === 0,
+      detail: `${expected.length - missing.length}/${expected.length} files`,
+    });
+    if (missing.length > 0) throw fail(`${missing.length} referenced files are missing in the target filestore`, { missing: missing.slice(0, 20) });
+  }
+  ctx.progress(0.4, { message: 'Data verified' }, 'verifying');
+
+  let swapped = false;
+  if (plan.mode === 'replace') {
+    await swap(plan, ctx);
+    swapped = true;
+    ctx.log('INFO', `Swapped the new data into ${plan.target.name}; the old data is kept as ${plan.retained_db ?? ''}`, 'verifying');
+  }
+  try {
+    await runtime.start(plan.target, ctx.signal);
+    const app = await runtime.appStatus(plan.target);
+    const version = await runtime.appVersion(plan.target, ctx.signal);
+    checks.push({ name: 'app health URL answers', passed: app.healthy, detail: app.url });
+    checks.push({ name: 'version command', passed: version === plan.target.odoo_version, detail: version });
+    if (!app.healthy) throw new Error('Target environment not responding');
+    if (version !== plan.target.odoo_version) throw new Error(`Target reports Odoo ${version}, expected ${plan.target.odoo_version}`);
+    await checkpoint(ctx, hooks, 'verifying', 'end');
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (swapped) {
+      await swapBack(plan, ctx);
+      if (plan.target_running) await runtime.start(plan.target, ctx.signal).catch(() => undefined);
+      ctx.log('ERROR', `New data did not come up healthy; ${plan.target.name} is back on its old data`, 'verifying');
+    }
+    if (e instanceof AppError && e.code !== ErrorCode.VERIFICATION_FAILED) throw e;
+    throw fail(`Target environment not responding: ${message}`, { data_ok: true, app_failed: true });
+  }
+  if (swapped) await writeJournal(paths.journal, { state: 'done' });
+  ctx.progress(1, { message: 'Clone verification passed' }, 'verifying');
+  ctx.log('INFO', 'Clone verification passed', 'verifying');
+  return { checks, swapped, app_healthy: true };
+}

@@ -1,0 +1,25 @@
+// Clone tasks: one adapter per task kind, each calling its step module with the test hooks.
+import { copyAddons } from '../../clone/addons.js';
+import { cleanup, purgeRetained } from '../../clone/cleanup.js';
+import type { CloneHooks } from '../../clone/context.js';
+import { copyData } from '../../clone/data.js';
+import { prepareTarget } from '../../clone/prepare.js';
+import { sanitize } from '../../clone/sanitize-step.js';
+import { validateSource } from '../../clone/validate.js';
+import { verifyTarget } from '../../clone/verify.js';
+import type { HandlerRegistry } from '../types.js';
+
+type CloneTaskKind = Extract<keyof HandlerRegistry, `clone.${string}`>;
+
+export function cloneHandlers(hooks: CloneHooks): Pick<HandlerRegistry, CloneTaskKind> {
+  return {
+    'clone.validate': (plan, ctx) => validateSource(plan, ctx, hooks),
+    'clone.prepare': (plan, ctx) => prepareTarget(plan, ctx, hooks),
+    'clone.addons': (plan, ctx) => copyAddons(plan, ctx, hooks),
+    'clone.data': (plan, ctx) => copyData(plan, ctx, hooks),
+    'clone.sanitize': (plan, ctx) => sanitize(plan, ctx, hooks),
+    'clone.verify': (plan, ctx) => verifyTarget(plan, ctx, hooks),
+    'clone.cleanup': (input, ctx) => cleanup(input, ctx),
+    'clone.purge_retained': (input, ctx) => purgeRetained(input, ctx),
+  };
+}
