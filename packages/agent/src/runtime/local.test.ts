@@ -102,7 +102,7 @@ describe('LocalRuntime', () => {
          FROM pg_database d JOIN pg_roles r ON r.rolname = $1 WHERE d.datname = $1`,
       [s.db_name],
     );
-    expect(rows).toEqual([{ owner: s.db_name, inherit: false, login: true }]);
+    expect(rows).toEqual([{ owner: s.db_name, inherit: true, login: true }]);
     for (const dir of ['sessions', `filestore/${s.db_name}`, 'addons/platform/odoo-enterprise', 'addons/project/custom_addons']) {
       expect(statSync(join(layout, dir)).isDirectory()).toBe(true);
     }

@@ -87,8 +87,12 @@ export class OptionEstimateContext implements EstimateContext {
     return this.schema.has(table, ...columns);
   }
 
+  isBig(table: string): boolean {
+    return (this.reltuples.get(table) ?? -1) > BIG_TABLE_ROWS;
+  }
+
   async count(table: string, select: string, values: readonly unknown[] = []): Promise<number> {
-    if ((this.reltuples.get(table) ?? -1) > BIG_TABLE_ROWS) {
+    if (this.isBig(table)) {
       const { rows } = await this.query<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>(
         `EXPLAIN (FORMAT JSON) ${select}`,
         values,

@@ -22,7 +22,7 @@ interface Recorded {
   values: readonly unknown[];
 }
 
-function fakes(mode: SanitizeParams['mode']): { apply: ApplyContext; estimate: EstimateContext; log: Recorded[] } {
+function fakes(mode: SanitizeParams['mode'], big: boolean): { apply: ApplyContext; estimate: EstimateContext; log: Recorded[] } {
   const log: Recorded[] = [];
   const schema = SchemaInfo.everything();
   const enabled = new Set<SanitizationOptionKey>(SANITIZE_OPTIONS.map((o) => o.key));
@@ -54,6 +54,7 @@ function fakes(mode: SanitizeParams['mode']): { apply: ApplyContext; estimate: E
     query,
     require: () => true,
     count: async (_t, sql, values) => (await query(sql, values)).rowCount ?? 0,
+    isBig: () => big,
   };
   return { apply, estimate, log };
 }
@@ -62,9 +63,12 @@ function placeholders(sql: string): number[] {
   return [...new Set([...sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])))].sort((a, b) => a - b);
 }
 
-describe.each(['create_new', 'replace'] as const)('statements built for %s', (mode) => {
+describe.each([
+  ['create_new', false],
+  ['replace', true],
+] as const)('statements built for %s (big tables: %s)', (mode, big) => {
   it('keep every user value out of the SQL text and number their placeholders 1..n', async () => {
-    const { apply, estimate, log } = fakes(mode);
+    const { apply, estimate, log } = fakes(mode, big);
     for (const o of SANITIZE_OPTIONS) {
       await o.capture?.(apply);
       await o.apply(apply);

@@ -79,6 +79,8 @@ export interface EstimateContext extends PlanContext, SqlRunner {
   require(table: string, ...columns: string[]): boolean;
   /** How many rows `select` (a SELECT over `table`) returns; planner estimate over 1M rows. */
   count(table: string, select: string, values?: readonly unknown[]): Promise<number>;
+  /** Whether `count` would use the planner for this table. */
+  isBig(table: string): boolean;
 }
 
 /** One proof query: it returns the number of rows violating the guarantee (column `violations`). */

@@ -74,23 +74,34 @@ function partnerNeedsSql(ctx: PlanContext, s: Stmt, internal: string): string {
   return `${isCustomer('p', internal)} AND (${emailNeedsSql(s)}${norm ? ` OR ${norm}` : ''})`;
 }
 
-/** A text column holds at least one customer (non-internal) address of the map. */
-function textNeedsSql(s: Stmt, col: string, map: string): string {
+/**
+ * ids of the rows of a text table quoting at least one customer address of the map. Set-based
+ * (every token of every row, then one hash join with the map) so that it stays linear on large
+ * message tables; `strpos` skips the regex on text without any `@`.
+ */
+function textHitsSql(ctx: PlanContext, s: Stmt, table: TextTable, map: string, estimating: boolean): string {
   const re = s.v(EMAIL_TOKEN_RE);
-  return (
-    `(${col} ~ ${re} AND EXISTS (SELECT 1 FROM regexp_matches(${col}, ${re}, 'g') r(t) ` +
-    `JOIN ${map} mp ON mp.addr = lower(r.t[1]) AND NOT mp.internal))`
+  // rows that clear_mail_queue, when it runs first, will have deleted
+  const gone =
+    estimating && table === 'mail_mail' && ctx.enabled.has('clear_mail_queue') && ctx.schema.has('mail_mail', 'state')
+      ? ` AND t.state IS DISTINCT FROM ${s.v('outgoing')}`
+      : '';
+  const tokens = textColumns(ctx, table).map(
+    (c) =>
+      `SELECT t.id, r.m[1] AS tok FROM ${table} t CROSS JOIN LATERAL regexp_matches(t.${c}, ${re}, 'g') r(m) ` +
+      `WHERE strpos(t.${c}, '@') > 0${gone}`,
   );
+  return `SELECT DISTINCT x.id FROM (${tokens.join(' UNION ALL ')}) x JOIN ${map} mp ON mp.addr = lower(x.tok) AND NOT mp.internal`;
 }
 
-/** The column with every mapped customer token replaced by its pseudonym, the rest kept. */
+/** The column with every mapped customer token replaced by its pseudonym, the rest kept as is. */
 function textRewriteSql(s: Stmt, col: string): string {
   const re = s.v(EMAIL_TOKEN_RE);
   return (
-    `CASE WHEN ${textNeedsSql(s, col, MAP)} THEN (SELECT string_agg(sp.part || COALESCE(mp.fake, tk.tok, ''), '' ORDER BY sp.ord) ` +
-    `FROM unnest(regexp_split_to_array(${col}, ${re})) WITH ORDINALITY sp(part, ord) ` +
-    `LEFT JOIN (SELECT r.t[1] AS tok, r.o FROM regexp_matches(${col}, ${re}, 'g') WITH ORDINALITY r(t, o)) tk ON tk.o = sp.ord ` +
-    `LEFT JOIN ${MAP} mp ON mp.addr = lower(tk.tok) AND NOT mp.internal) ELSE ${col} END`
+    `CASE WHEN strpos(t.${col}, '@') > 0 THEN (SELECT string_agg(sp.part || COALESCE(mp.fake, tk.tok, ''), '' ORDER BY sp.ord) ` +
+    `FROM unnest(regexp_split_to_array(t.${col}, ${re})) WITH ORDINALITY sp(part, ord) ` +
+    `LEFT JOIN (SELECT r.m[1] AS tok, r.o FROM regexp_matches(t.${col}, ${re}, 'g') WITH ORDINALITY r(m, o)) tk ON tk.o = sp.ord ` +
+    `LEFT JOIN ${MAP} mp ON mp.addr = lower(tk.tok) AND NOT mp.internal) ELSE t.${col} END`
   );
 }
 
@@ -98,14 +109,26 @@ function textColumns(ctx: PlanContext, table: TextTable): string[] {
   return ctx.schema.present(table, EMAIL_TEXT_COLUMNS[table]);
 }
 
-/** Rows of a text table to rewrite; mail_mail rows already deleted by clear_mail_queue excluded. */
-function textRowsWhere(ctx: PlanContext, s: Stmt, table: TextTable, map: string, estimating: boolean): string {
-  const cols = textColumns(ctx, table);
-  let where = cols.map((c) => textNeedsSql(s, c, map)).join(' OR ');
-  if (estimating && table === 'mail_mail' && ctx.enabled.has('clear_mail_queue') && ctx.schema.has('mail_mail', 'state')) {
-    where = `(${where}) AND state IS DISTINCT FROM ${s.v('outgoing')}`;
+/** Non-internal users whose login is a customer address (one row per user: addr is unique). */
+function loginHitsSql(map: string): string {
+  return (
+    `SELECT u.id FROM res_users u JOIN ${map} mp ON mp.addr = lower(btrim(u.login)) AND NOT mp.internal ` +
+    'WHERE u.share IS DISTINCT FROM false'
+  );
+}
+
+/** Customer partners still holding a source address (token, whole value or email_normalized). */
+function partnerHitsSql(ctx: PlanContext, s: Stmt, internal: string): string {
+  const re = s.v(EMAIL_TOKEN_RE);
+  const cust = isCustomer('p', internal);
+  const parts = [
+    `SELECT p.id FROM res_partner p CROSS JOIN LATERAL regexp_matches(p.email, ${re}, 'g') r(m) JOIN ${MAP} mp ON mp.addr = lower(r.m[1]) WHERE ${cust}`,
+    `SELECT p.id FROM res_partner p JOIN ${MAP} mp ON mp.addr = lower(btrim(p.email)) WHERE ${cust}`,
+  ];
+  if (ctx.schema.has('res_partner', 'email_normalized')) {
+    parts.push(`SELECT p.id FROM res_partner p JOIN ${MAP} mp ON mp.addr = lower(btrim(p.email_normalized)) WHERE ${cust}`);
   }
-  return where;
+  return parts.join(' UNION ');
 }
 
 async function anonymizePartners(ctx: ApplyContext): Promise<number> {
@@ -139,17 +162,13 @@ async function anonymizeLogins(ctx: ApplyContext): Promise<number> {
   );
 }
 
-function loginsWhere(map: string): string {
-  return `u.share IS DISTINCT FROM false AND EXISTS (SELECT 1 FROM ${map} mp WHERE mp.addr = lower(btrim(u.login)) AND NOT mp.internal)`;
-}
-
 async function rewriteText(ctx: ApplyContext, table: TextTable): Promise<number> {
   if (!ctx.schema.hasTable(table)) return 0;
   const cols = textColumns(ctx, table);
   if (cols.length === 0) return 0;
   const s = new Stmt();
   const sets = cols.map((c) => `${c} = ${textRewriteSql(s, c)}`);
-  return ctx.exec(`UPDATE ${table} SET ${sets.join(', ')} WHERE ${textRowsWhere(ctx, s, table, MAP, false)}`, s.values);
+  return ctx.exec(`UPDATE ${table} t SET ${sets.join(', ')} WHERE t.id IN (${textHitsSql(ctx, s, table, MAP, false)})`, s.values);
 }
 
 export const anonymizeEmails: SanitizeOption = {
@@ -185,24 +204,16 @@ export const anonymizeEmails: SanitizeOption = {
       values: a.values,
     });
     const b = new Stmt();
-    const re = b.v(EMAIL_TOKEN_RE);
-    const norm = ctx.schema.has('res_partner', 'email_normalized')
-      ? ` OR EXISTS (SELECT 1 FROM ${MAP} mp WHERE mp.addr = lower(btrim(p.email_normalized)))`
-      : '';
     checks.push({
       check: 'no source customer email left on customer contacts',
       requires: [['res_partner', 'email']],
-      sql: countViolations(
-        `res_partner p WHERE ${isCustomer('p', internal)} AND (` +
-          `EXISTS (SELECT 1 FROM regexp_matches(p.email, ${re}, 'g') r(t) JOIN ${MAP} mp ON mp.addr = lower(r.t[1])) ` +
-          `OR EXISTS (SELECT 1 FROM ${MAP} mp WHERE mp.addr = lower(btrim(p.email)))${norm})`,
-      ),
+      sql: countViolations(`(${partnerHitsSql(ctx, b, internal)}) v`),
       values: b.values,
     });
     checks.push({
       check: 'no customer address left as a portal login',
       requires: [['res_users', 'login', 'share'], ['res_partner', 'email']],
-      sql: countViolations(`res_users u WHERE ${loginsWhere(MAP)}`),
+      sql: countViolations(`(${loginHitsSql(MAP)}) v`),
     });
     const uniq = ctx.schema.has('res_users', 'website_id') ? 'login, website_id' : 'login';
     checks.push({
@@ -223,7 +234,7 @@ export const anonymizeEmails: SanitizeOption = {
       checks.push({
         check: label[t],
         requires: [[t], ['res_partner', 'email']],
-        sql: countViolations(`${t} WHERE ${cols.map((c) => textNeedsSql(s, c, MAP)).join(' OR ')}`),
+        sql: countViolations(`(${textHitsSql(ctx, s, t, MAP, false)}) v`),
         values: s.values,
       });
     }
@@ -236,17 +247,32 @@ export const anonymizeEmails: SanitizeOption = {
     const partners = await ctx.count('res_partner', `SELECT 1 FROM res_partner p WHERE ${partnerNeedsSql(ctx, p, internal)}`, p.values);
     const withMap = (s: Stmt, select: string): string =>
       `WITH oec_email_map AS MATERIALIZED (${customerAddressesSql(ctx, s, internal)}) ${select}`;
-    let logins = 0;
-    if (ctx.require('res_users', 'login', 'share')) {
-      const s = new Stmt();
-      logins = await ctx.count('res_users', withMap(s, `SELECT 1 FROM res_users u WHERE ${loginsWhere('oec_email_map')}`), s.values);
-    }
-    const text: Record<TextTable, number> = { res_partner: 0, mail_mail: 0, mail_message: 0, mail_template: 0 };
+    // Counts that need the address map: one statement computing the map once, unless a table is
+    // big enough for the planner's estimate (then one EXPLAIN per table).
+    const counted: Array<[string, (s: Stmt) => string]> = [];
+    if (ctx.require('res_users', 'login', 'share')) counted.push(['res_users', () => loginHitsSql('oec_email_map')]);
     for (const t of TEXT_TABLES) {
-      if (!ctx.require(t) || textColumns(ctx, t).length === 0) continue;
-      const s = new Stmt();
-      text[t] = await ctx.count(t, withMap(s, `SELECT 1 FROM ${t} WHERE ${textRowsWhere(ctx, s, t, 'oec_email_map', true)}`), s.values);
+      if (ctx.require(t) && textColumns(ctx, t).length > 0) counted.push([t, (s) => textHitsSql(ctx, s, t, 'oec_email_map', true)]);
     }
+    const n: Record<string, number> = {};
+    if (counted.some(([t]) => ctx.isBig(t))) {
+      for (const [t, sql] of counted) {
+        const s = new Stmt();
+        n[t] = await ctx.count(t, withMap(s, sql(s)), s.values);
+      }
+    } else if (counted.length > 0) {
+      const s = new Stmt();
+      const cols = counted.map(([t, sql]) => `(SELECT count(*) FROM (${sql(s)}) v)::int AS ${t}`);
+      const { rows } = await ctx.query<Record<string, number>>(withMap(s, `SELECT ${cols.join(', ')}`), s.values);
+      Object.assign(n, rows[0] ?? {});
+    }
+    const logins = n.res_users ?? 0;
+    const text: Record<TextTable, number> = {
+      res_partner: n.res_partner ?? 0,
+      mail_mail: n.mail_mail ?? 0,
+      mail_message: n.mail_message ?? 0,
+      mail_template: n.mail_template ?? 0,
+    };
     return {
       rows: partners + logins + text.res_partner + text.mail_mail + text.mail_message + text.mail_template,
       summary: summarize(
