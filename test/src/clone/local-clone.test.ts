@@ -4,6 +4,7 @@
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stopAppsUnder } from '@oec/agent';
 import { stopCluster } from '@oec/agent/postgres';
 import type { ClonePlan, EnvironmentSpec } from '@oec/shared';
 import { listFilestore } from '../odoo/index.js';
@@ -38,8 +39,8 @@ describe('agent clone tasks on the local runtime', () => {
   });
 
   afterAll(async () => {
-    await bench?.runtime.stop(source, new AbortController().signal).catch(() => undefined);
     await bench?.runtime.close();
+    if (bench) await stopAppsUnder(bench.dir);
     if (bench) await stopCluster(bench.cluster);
     if (bench) await rm(bench.dir, { recursive: true, force: true });
   });

@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { clusterUrl, startCluster, stopCluster, type ClusterInfo } from '@oec/agent/postgres';
+import { stopAppsUnder } from '@oec/agent';
+import { clusterUrl, startCluster, stopCluster, stopOwnedCluster, type ClusterInfo } from '@oec/agent/postgres';
 import type { CreateServerResponse, Environment, Organization, Project, Server } from '@oec/shared';
 import { createApi, type Api } from './api.js';
 import { packageMain, runCli, spawnDaemon, type Daemon } from './processes.js';
@@ -154,7 +155,8 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
       async close() {
         for (const d of daemons.reverse()) await d.stop();
         for (const a of agents.values()) {
-          await stopCluster({ dataDir: join(a.dataDir, 'postgres', 'data'), binDir: cluster?.binDir ?? '' }).catch(() => undefined);
+          await stopAppsUnder(a.dataDir).catch(() => undefined);
+          await stopOwnedCluster(a.dataDir).catch(() => undefined);
         }
         if (cluster) await stopCluster(cluster);
         if (!opts.dir) await rm(dir, { recursive: true, force: true });
