@@ -11,6 +11,7 @@ import { startOwnedCluster } from './postgres/owned.js';
 import { targetFromCluster, targetFromUrl, type PgTarget } from './postgres/target.js';
 import { createRuntime } from './runtime/index.js';
 import type { Runtime } from './runtime/runtime.js';
+import { fileHooks, NO_HOOKS } from './clone/context.js';
 import { createHandlers } from './tasks/handlers/index.js';
 import { createTaskRunner, type TaskRunner } from './tasks/runner.js';
 import type { MessageSink } from './tasks/types.js';
@@ -72,7 +73,7 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
         runtime: rt,
         sink,
         logger: logger.child({ component: 'tasks' }),
-        handlers: createHandlers(config.testHooks),
+        handlers: createHandlers(config.testHooksFile ? fileHooks(config.testHooksFile) : NO_HOOKS),
       }));
       const conn = (connection = createConnection({
         url: config.controllerUrl,

@@ -32,7 +32,7 @@ describe('parseConfig', () => {
       appHost: '127.0.0.1',
       reconnect: { minMs: 250, maxMs: 10_000 },
       childEnv: { PATH: '/usr/local/bin:/usr/bin:/bin' },
-      testHooks: { faults: new Set(), stepDelayMs: 0 },
+      testHooksFile: null,
     });
   });
 

@@ -39,12 +39,9 @@ const envSchema = z
     OEC_APP_HOST: z.string().regex(/^[A-Za-z0-9.:-]+$/, 'must be a host name or IP address').default('127.0.0.1'),
     OEC_RECONNECT_MIN_MS: z.coerce.number().int().min(1).max(60_000).default(250),
     OEC_RECONNECT_MAX_MS: z.coerce.number().int().min(1).max(600_000).default(10_000),
-    // Test hooks for end-to-end suites (off by default): fail or slow down chosen clone steps.
-    OEC_TEST_FAULTS: z
-      .string()
-      .regex(/^[a-z_]+(:start)?(,[a-z_]+(:start)?)*$/, 'must be step keys, e.g. sanitizing,verifying:start')
-      .optional(),
-    OEC_TEST_STEP_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(0),
+    // Test hook for end-to-end suites (off unless set): a JSON file, re-read at every clone step,
+    // naming steps to fail or slow down: {"faults": ["sanitizing", "verifying:start"], "step_delay_ms": 2000}.
+    OEC_TEST_HOOKS_FILE: z.string().startsWith('/', 'must be an absolute path').optional(),
   })
   .superRefine((v, ctx) => {
     if (v.OEC_PG_MODE === 'external' && !v.OEC_PG_URL) {
@@ -76,8 +73,8 @@ export interface AgentConfig {
    * anything else in the agent's environment never reach pg_dump, tar or an app process.
    */
   childEnv: Record<string, string>;
-  /** Test hooks (OEC_TEST_FAULTS, OEC_TEST_STEP_DELAY_MS); empty in production. */
-  testHooks: { faults: Set<string>; stepDelayMs: number };
+  /** OEC_TEST_HOOKS_FILE (end-to-end fault injection); null in production. */
+  testHooksFile: string | null;
 }
 
 const CHILD_ENV_KEYS = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
@@ -114,7 +111,7 @@ export function parseConfig(env: RawEnv): AgentConfig {
     appHost: v.OEC_APP_HOST,
     reconnect: { minMs: v.OEC_RECONNECT_MIN_MS, maxMs: v.OEC_RECONNECT_MAX_MS },
     childEnv: childEnv(env),
-    testHooks: { faults: new Set(v.OEC_TEST_FAULTS?.split(',') ?? []), stepDelayMs: v.OEC_TEST_STEP_DELAY_MS },
+    testHooksFile: v.OEC_TEST_HOOKS_FILE ?? null,
   };
 }
 

@@ -12,5 +12,5 @@ export * from './commands/index.js';
 export { assertSuccess, collect, describeExit, ExecError, pipe, spawnProcess, type ExecHandle, type ExitInfo, type SpawnOptions } from './exec/run.js';
 export { AGENT_VERSION } from './runtime/facts.js';
 export { createHandlers, HANDLERS } from './tasks/handlers/index.js';
-export { NO_HOOKS, type CloneHooks } from './clone/context.js';
+export { NO_HOOKS, fileHooks, staticHooks, type CloneHooks, type HookState } from './clone/context.js';
 export { listFilestore, linkFilestore, missingFiles } from './clone/filestore.js';

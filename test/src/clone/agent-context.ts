@@ -4,7 +4,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { chmod, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHandlers, createLogger, LocalRuntime, type CloneHooks, type HandlerRegistry, type TaskContext } from '@oec/agent';
+import { createHandlers, createLogger, LocalRuntime, NO_HOOKS, type CloneHooks, type HandlerRegistry, type TaskContext } from '@oec/agent';
 import { startCluster, targetFromCluster, type ClusterInfo } from '@oec/agent/postgres';
 import {
   environmentDbName,
@@ -51,7 +51,7 @@ export async function startAgentBench(): Promise<AgentBench> {
     runtime,
     recorded,
     run(kind, input, opts = {}) {
-      const handlers = createHandlers(opts.hooks ?? { faults: new Set(), stepDelayMs: 0 });
+      const handlers = createHandlers(opts.hooks ?? NO_HOOKS);
       const ctx: TaskContext = {
         taskId: randomUUID(),
         kind,

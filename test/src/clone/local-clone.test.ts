@@ -4,7 +4,7 @@
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stopAppsUnder } from '@oec/agent';
+import { staticHooks, stopAppsUnder } from '@oec/agent';
 import { stopCluster } from '@oec/agent/postgres';
 import type { ClonePlan, EnvironmentSpec } from '@oec/shared';
 import { listFilestore } from '../odoo/index.js';
@@ -124,7 +124,7 @@ describe('agent clone tasks on the local runtime', () => {
     await bench.run('clone.addons', plan);
     await bench.run('clone.data', plan);
     await bench.run('clone.sanitize', plan);
-    const hooks = { faults: new Set(['verifying']), stepDelayMs: 0 };
+    const hooks = staticHooks(['verifying']);
     await expect(bench.run('clone.verify', plan, { hooks })).rejects.toMatchObject({ code: 'VERIFICATION_FAILED' });
     await bench.run('clone.cleanup', { ...plan, keep_target: false });
     expect(await dumpDigest(bench.cluster, target.db_name)).toBe(digest);
@@ -138,7 +138,7 @@ describe('agent clone tasks on the local runtime', () => {
     const target = envSpec('broken');
     const plan = makePlan(source, target);
     await bench.run('clone.prepare', plan);
-    const hooks = { faults: new Set(['restoring_database']), stepDelayMs: 0 };
+    const hooks = staticHooks(['restoring_database']);
     await expect(bench.run('clone.data', plan, { hooks })).rejects.toMatchObject({ code: 'RESTORE_FAILED' });
     await bench.run('clone.cleanup', { ...plan, keep_target: false });
     expect(await bench.runtime.databaseExists(target.db_name)).toBe(false);

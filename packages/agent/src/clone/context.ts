@@ -1,18 +1,46 @@
 // What every clone step shares: where things live for a plan, the failure code of each step,
 // and the test hooks (off unless configured) that inject a fault or slow a step down so that
 // end-to-end suites can cancel or fail an operation at a chosen step.
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { z } from 'zod';
 import { AppError, ErrorCode, type ClonePlan, type StepKey } from '@oec/shared';
 import type { TaskContext } from '../tasks/types.js';
 
-export interface CloneHooks {
+export interface HookState {
   /** `step` (fail after the step's work) or `step:start` (fail before it). */
   faults: ReadonlySet<string>;
   /** Each step waits this long (abortably) before its work. */
   stepDelayMs: number;
 }
 
-export const NO_HOOKS: CloneHooks = { faults: new Set(), stepDelayMs: 0 };
+/** Read at every checkpoint, so a test can change it between operations. */
+export type CloneHooks = () => HookState;
+
+const NONE: HookState = { faults: new Set(), stepDelayMs: 0 };
+export const NO_HOOKS: CloneHooks = () => NONE;
+
+export function staticHooks(faults: string[], stepDelayMs = 0): CloneHooks {
+  const state = { faults: new Set(faults), stepDelayMs };
+  return () => state;
+}
+
+const hookFileSchema = z.object({
+  faults: z.array(z.string()).default([]),
+  step_delay_ms: z.number().int().min(0).max(600_000).default(0),
+});
+
+/** Hooks from a JSON file (missing or unreadable file = no hooks). */
+export function fileHooks(path: string): CloneHooks {
+  return () => {
+    try {
+      const parsed = hookFileSchema.parse(JSON.parse(readFileSync(path, 'utf8')));
+      return { faults: new Set(parsed.faults), stepDelayMs: parsed.step_delay_ms };
+    } catch {
+      return NONE;
+    }
+  };
+}
 
 /** The failure code a step reports when it fails for a reason of its own. */
 export const STEP_FAILURE: Record<StepKey, ErrorCode> = {
@@ -29,9 +57,10 @@ export const STEP_FAILURE: Record<StepKey, ErrorCode> = {
 };
 
 export async function checkpoint(ctx: TaskContext, hooks: CloneHooks, step: StepKey, phase: 'start' | 'end'): Promise<void> {
-  if (phase === 'start' && hooks.stepDelayMs > 0) await abortableSleep(hooks.stepDelayMs, ctx.signal);
+  const state = hooks();
+  if (phase === 'start' && state.stepDelayMs > 0) await abortableSleep(state.stepDelayMs, ctx.signal);
   ctx.signal.throwIfAborted();
-  if (hooks.faults.has(phase === 'start' ? `${step}:start` : step)) {
+  if (state.faults.has(phase === 'start' ? `${step}:start` : step)) {
     throw new AppError(STEP_FAILURE[step], `injected fault in ${step} (${phase})`, { step, injected: true });
   }
 }

@@ -9,6 +9,8 @@ import type { ApplyContext, EstimateContext, SanitizeParams } from './types.js';
 
 /** Over this many rows (pg_class.reltuples) the estimator asks the planner instead of counting. */
 export const BIG_TABLE_ROWS = 1_000_000;
+/** SQLSTATE of a statement cancelled by statement_timeout. */
+export const QUERY_CANCELED = '57014';
 
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new AppError(ErrorCode.CANCELLED, 'sanitization cancelled');
@@ -91,19 +93,35 @@ export class OptionEstimateContext implements EstimateContext {
     return (this.reltuples.get(table) ?? -1) > BIG_TABLE_ROWS;
   }
 
-  async count(table: string, select: string, values: readonly unknown[] = []): Promise<number> {
-    if (this.isBig(table)) {
-      const { rows } = await this.query<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>(
-        `EXPLAIN (FORMAT JSON) ${select}`,
-        values,
-      );
-      const planRows = rows[0]?.['QUERY PLAN'][0]?.Plan['Plan Rows'];
-      if (typeof planRows === 'number') {
-        this.approximate = true;
-        return Math.round(planRows);
-      }
+  async plan(select: string, values: readonly unknown[] = []): Promise<number> {
+    const { rows } = await this.query<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>(
+      `EXPLAIN (FORMAT JSON) ${select}`,
+      values,
+    );
+    this.approximate = true;
+    return Math.round(rows[0]?.['QUERY PLAN'][0]?.Plan['Plan Rows'] ?? 0);
+  }
+
+  async exactOrNull<T>(fn: () => Promise<T>): Promise<T | null> {
+    await this.query('SAVEPOINT oec_exact');
+    try {
+      const out = await fn();
+      await this.query('RELEASE SAVEPOINT oec_exact');
+      return out;
+    } catch (e) {
+      if (!(e instanceof Error && 'code' in e && e.code === QUERY_CANCELED)) throw e;
+      await this.query('ROLLBACK TO SAVEPOINT oec_exact');
+      await this.query('RELEASE SAVEPOINT oec_exact');
+      return null;
     }
-    const { rows } = await this.query<{ n: number }>(`SELECT count(*)::int AS n FROM (${select}) oec_q`, values);
-    return rows[0]?.n ?? 0;
+  }
+
+  async count(table: string, select: string, values: readonly unknown[] = []): Promise<number> {
+    if (this.isBig(table)) return this.plan(select, values);
+    const exact = await this.exactOrNull(async () => {
+      const { rows } = await this.query<{ n: number }>(`SELECT count(*)::int AS n FROM (${select}) oec_q`, values);
+      return rows[0]?.n ?? 0;
+    });
+    return exact ?? this.plan(select, values);
   }
 }

@@ -5,7 +5,7 @@
 // sanitizing run, so on an unchanged database they equal its affected_rows.
 import type pg from 'pg';
 import type { SanitizationOptions } from '@oec/shared';
-import { OptionEstimateContext } from './context.js';
+import { OptionEstimateContext, QUERY_CANCELED } from './context.js';
 import { countApiKeysIn } from './options/credentials.js';
 import { MISSING_OBJECT_CODES, sqlState } from './proof.js';
 import { SchemaInfo } from './schema-info.js';
@@ -13,7 +13,6 @@ import { optionsToRun } from './sanitize.js';
 import type { EstimateOptions, ImpactEstimate } from './types.js';
 
 const DEFAULT_TIMEOUT_MS = 15_000;
-const QUERY_CANCELED = '57014';
 
 async function readOnly<T>(client: pg.ClientBase, opts: EstimateOptions, fn: (schema: SchemaInfo) => Promise<T>): Promise<T> {
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');

@@ -55,6 +55,8 @@ function fakes(mode: SanitizeParams['mode'], big: boolean): { apply: ApplyContex
     require: () => true,
     count: async (_t, sql, values) => (await query(sql, values)).rowCount ?? 0,
     isBig: () => big,
+    exactOrNull: (fn) => fn(),
+    plan: async (sql, values) => (await query(sql, values)).rowCount ?? 0,
   };
   return { apply, estimate, log };
 }

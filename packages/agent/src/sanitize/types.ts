@@ -77,10 +77,17 @@ export interface ApplyContext extends PlanContext, SqlRunner {
 export interface EstimateContext extends PlanContext, SqlRunner {
   /** True when the table (and the columns) exist; silent otherwise. */
   require(table: string, ...columns: string[]): boolean;
-  /** How many rows `select` (a SELECT over `table`) returns; planner estimate over 1M rows. */
+  /**
+   * How many rows `select` (a SELECT over `table`) returns: the planner's estimate for tables over
+   * 1M rows, else an exact count — or the planner's estimate when the count hits the timeout.
+   */
   count(table: string, select: string, values?: readonly unknown[]): Promise<number>;
-  /** Whether `count` would use the planner for this table. */
+  /** Whether `count` uses the planner for this table. */
   isBig(table: string): boolean;
+  /** Run exact queries; null when they hit the statement timeout (the transaction stays usable). */
+  exactOrNull<T>(fn: () => Promise<T>): Promise<T | null>;
+  /** The planner's row estimate for `select` (marks the estimate approximate). */
+  plan(select: string, values?: readonly unknown[]): Promise<number>;
 }
 
 /** One proof query: it returns the number of rows violating the guarantee (column `violations`). */

@@ -247,24 +247,25 @@ export const anonymizeEmails: SanitizeOption = {
     const partners = await ctx.count('res_partner', `SELECT 1 FROM res_partner p WHERE ${partnerNeedsSql(ctx, p, internal)}`, p.values);
     const withMap = (s: Stmt, select: string): string =>
       `WITH oec_email_map AS MATERIALIZED (${customerAddressesSql(ctx, s, internal)}) ${select}`;
-    // Counts that need the address map: one statement computing the map once, unless a table is
-    // big enough for the planner's estimate (then one EXPLAIN per table).
+    // Counts that need the address map: one exact statement computing the map once; the
+    // planner's estimates instead when a table is over 1M rows or the statement timed out.
     const counted: Array<[string, (s: Stmt) => string]> = [];
     if (ctx.require('res_users', 'login', 'share')) counted.push(['res_users', () => loginHitsSql('oec_email_map')]);
     for (const t of TEXT_TABLES) {
       if (ctx.require(t) && textColumns(ctx, t).length > 0) counted.push([t, (s) => textHitsSql(ctx, s, t, 'oec_email_map', true)]);
     }
-    const n: Record<string, number> = {};
-    if (counted.some(([t]) => ctx.isBig(t))) {
-      for (const [t, sql] of counted) {
-        const s = new Stmt();
-        n[t] = await ctx.count(t, withMap(s, sql(s)), s.values);
-      }
-    } else if (counted.length > 0) {
+    let n: Record<string, number> | null = null;
+    if (counted.length > 0 && !counted.some(([t]) => ctx.isBig(t))) {
       const s = new Stmt();
       const cols = counted.map(([t, sql]) => `(SELECT count(*) FROM (${sql(s)}) v)::int AS ${t}`);
-      const { rows } = await ctx.query<Record<string, number>>(withMap(s, `SELECT ${cols.join(', ')}`), s.values);
-      Object.assign(n, rows[0] ?? {});
+      n = await ctx.exactOrNull(async () => (await ctx.query<Record<string, number>>(withMap(s, `SELECT ${cols.join(', ')}`), s.values)).rows[0] ?? {});
+    }
+    if (n === null) {
+      n = {};
+      for (const [t, sql] of counted) {
+        const s = new Stmt();
+        n[t] = await ctx.plan(withMap(s, sql(s)), s.values);
+      }
     }
     const logins = n.res_users ?? 0;
     const text: Record<TextTable, number> = {
