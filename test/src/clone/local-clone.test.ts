@@ -6,12 +6,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { staticHooks, stopAppsUnder } from '@oec/agent';
 import { stopCluster } from '@oec/agent/postgres';
-import type { ClonePlan, EnvironmentSpec } from '@oec/shared';
+import type { ClonePlan, CloneSanitizeOutput, EnvironmentSpec } from '@oec/shared';
 import { listFilestore } from '../odoo/index.js';
 import { envSpec, makePlan, startAgentBench, type AgentBench } from './agent-context.js';
 import { configParams, dumpDigest, rowCounts, seedSpec, withDb } from './db-facts.js';
 
-async function runClone(bench: AgentBench, plan: ClonePlan): Promise<void> {
+async function runClone(bench: AgentBench, plan: ClonePlan): Promise<CloneSanitizeOutput> {
   await bench.run('clone.validate', plan);
   await bench.run('clone.prepare', plan);
   await bench.run('clone.addons', plan);
@@ -19,6 +19,7 @@ async function runClone(bench: AgentBench, plan: ClonePlan): Promise<void> {
   const sanitized = await bench.run('clone.sanitize', plan);
   expect(sanitized.proof.passed).toBe(true);
   await bench.run('clone.verify', plan);
+  return sanitized;
 }
 
 describe('agent clone tasks on the local runtime', () => {
@@ -48,7 +49,14 @@ describe('agent clone tasks on the local runtime', () => {
   it('clones a running source into a new environment: same tables, linked files, addons, healthy app', async () => {
     const target = envSpec('staging');
     const plan = makePlan(source, target);
-    await runClone(bench, plan);
+    const estimate = await bench.run('clone.estimate', { ...source, options: plan.sanitization.options });
+    expect(estimate.api_keys_found).toBeGreaterThan(0);
+    const sanitized = await runClone(bench, plan);
+    // The preview counts what the run then touches, option by option.
+    for (const key of ['anonymize_emails', 'anonymize_phones', 'clear_mail_queue', 'disable_crons'] as const) {
+      const previewed = estimate.impact.find((i) => i.option_key === key)?.rows;
+      expect(previewed, key).toBe(sanitized.results.find((r) => r.option_key === key)?.affected_rows);
+    }
     const [src, dst] = await Promise.all([rowCounts(bench.cluster, source.db_name), rowCounts(bench.cluster, target.db_name)]);
     expect(Object.keys(dst).sort()).toEqual(Object.keys(src).sort());
     expect(dst.res_partner).toBe(src.res_partner);

@@ -4,3 +4,4 @@ export * from './processes.js';
 export * from './api.js';
 export * from './platform.js';
 export * from './seed-env.js';
+export * from './operations.js';

@@ -3,7 +3,7 @@
 // organization and project, and any number of servers, each with its own agent process,
 // data directory and PostgreSQL cluster.
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stopAppsUnder } from '@oec/agent';
@@ -26,6 +26,8 @@ export interface AgentHandle {
   token: string;
   dataDir: string;
   daemon: Daemon;
+  /** Fail or slow down clone steps on this agent (its OEC_TEST_HOOKS_FILE); {} clears. */
+  setHooks(hooks: { faults?: string[]; step_delay_ms?: number }): Promise<void>;
   /** Start (again) the agent process for this server. */
   start(): Promise<void>;
 }
@@ -101,11 +103,15 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
         const created = await api.ok<CreateServerResponse>('POST', '/servers', { organization_id: org.id, name });
         const { agent_token: token, ...server } = created;
         const dataDir = join(dir, `agent-${name}`);
+        const hooksFile = join(dir, `hooks-${name}.json`);
         const handle: AgentHandle = {
           server,
           token,
           dataDir,
           daemon: undefined as unknown as Daemon,
+          async setHooks(hooks) {
+            await writeFile(hooksFile, JSON.stringify(hooks));
+          },
           async start() {
             const daemon = spawnDaemon(packageMain('@oec/agent'), {
               name: `agent-${name}`,
@@ -115,6 +121,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
                 OEC_DATA_DIR: dataDir,
                 OEC_PG_MODE: 'owned',
                 OEC_HOSTNAME: `server-${name}`,
+                OEC_TEST_HOOKS_FILE: hooksFile,
                 OEC_LOG_LEVEL: 'info',
                 ...agentEnv,
               },

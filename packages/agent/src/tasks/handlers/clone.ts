@@ -3,6 +3,7 @@ import { copyAddons } from '../../clone/addons.js';
 import { cleanup, purgeRetained } from '../../clone/cleanup.js';
 import type { CloneHooks } from '../../clone/context.js';
 import { copyData } from '../../clone/data.js';
+import { estimateClone } from '../../clone/estimate.js';
 import { prepareTarget } from '../../clone/prepare.js';
 import { sanitize } from '../../clone/sanitize-step.js';
 import { validateSource } from '../../clone/validate.js';
@@ -21,5 +22,6 @@ export function cloneHandlers(hooks: CloneHooks): Pick<HandlerRegistry, CloneTas
     'clone.verify': (plan, ctx) => verifyTarget(plan, ctx, hooks),
     'clone.cleanup': (input, ctx) => cleanup(input, ctx),
     'clone.purge_retained': (input, ctx) => purgeRetained(input, ctx),
+    'clone.estimate': (input, ctx) => estimateClone(input, ctx),
   };
 }
