@@ -3,8 +3,8 @@
 // Stays up until Ctrl-C (or exits at once with --exit, for smoke tests).
 import { mkdir } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import type { Environment, Server } from '@oec/shared';
-import { seedEnvironment, startPlatform } from '../src/harness/index.js';
+import type { CloneOperation, Environment, Server } from '@oec/shared';
+import { followOperation, sanitizationSummary, seedEnvironment, startPlatform } from '../src/harness/index.js';
 
 const { values } = parseArgs({
   options: {
@@ -71,6 +71,22 @@ async function main(): Promise<void> {
   say(`  curl -s -H "Authorization: Bearer $TOKEN" ${platform.url}/api/v1/environments/${env.id}`);
   say(`  curl -s -H "Authorization: Bearer $TOKEN" ${platform.url}/api/v1/organizations/${platform.org.id}/usage`);
   void b;
+
+  say('');
+  say('Cloning production into a new staging environment on server A (recommended sanitization) …');
+  const started = await platform.api.ok<CloneOperation>('POST', `/environments/${env.id}/clone`, {
+    target: { create_new: true, environment_type: 'staging' },
+    sanitization_preset: 'recommended',
+  });
+  const op = await followOperation(platform.api, started.id);
+  say('');
+  if (op.status === 'completed') {
+    say(`Clone completed in ${op.duration_seconds ?? '?'} s: ${op.target.name} is ${op.target.status} at ${op.target.url}`);
+    say(sanitizationSummary(op));
+  } else {
+    say(`Clone ${op.status}: ${op.error?.code ?? ''} ${op.error?.message ?? ''}`);
+  }
+  say(`  curl -s -H "Authorization: Bearer $TOKEN" ${platform.url}/api/v1/clone-operations/${op.id}`);
   if (values.exit) return shutdown();
   say('\nRunning. Ctrl-C stops everything.');
 }

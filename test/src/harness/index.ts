@@ -5,3 +5,4 @@ export * from './api.js';
 export * from './platform.js';
 export * from './seed-env.js';
 export * from './operations.js';
+export * from './progress-view.js';
