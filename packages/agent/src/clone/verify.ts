@@ -52,7 +52,6 @@ export async function verifyTarget(plan: ClonePlan, ctx: TaskContext, hooks: Clo
     checks.push({ name: 'version command', passed: version === plan.target.odoo_version, detail: version });
     if (!app.healthy) throw new Error('Target environment not responding');
     if (version !== plan.target.odoo_version) throw new Error(`Target reports Odoo ${version}, expected ${plan.target.odoo_version}`);
-    await checkpoint(ctx, hooks, 'verifying', 'end');
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     if (swapped) {
@@ -63,6 +62,8 @@ export async function verifyTarget(plan: ClonePlan, ctx: TaskContext, hooks: Clo
     if (e instanceof AppError && e.code !== ErrorCode.VERIFICATION_FAILED) throw e;
     throw fail(`Target environment not responding: ${message}`, { data_ok: true, app_failed: true });
   }
+  // A failure from here on is not the app's: cleanup undoes the swap from the journal.
+  await checkpoint(ctx, hooks, 'verifying', 'end');
   if (swapped) await writeJournal(paths.journal, { state: 'done' });
   ctx.progress(1, { message: 'Clone verification passed' }, 'verifying');
   ctx.log('INFO', 'Clone verification passed', 'verifying');
