@@ -100,4 +100,28 @@ describe('estimate', () => {
       expect(again.find((e) => e.option_key === key)?.rows, key).toBe(0);
     }
   });
+
+  it('falls back to the planner, or says so, when a count hits the statement timeout', async () => {
+    const db = await h.copy(tpl);
+    const c = await h.connect(db);
+    const other = await h.connect(db);
+    // another session holds mail_mail exclusively: every query on it waits past the timeout
+    await other.query('BEGIN');
+    await other.query('LOCK TABLE mail_mail IN ACCESS EXCLUSIVE MODE');
+    try {
+      const estimate = await estimateImpact(c, preset('minimal'), { statementTimeoutMs: 300 });
+      expect(estimate.find((e) => e.option_key === 'clear_mail_queue')).toEqual({
+        option_key: 'clear_mail_queue',
+        rows: 0,
+        approximate: true,
+        summary: 'not counted within the time limit',
+      });
+      const servers = estimate.find((e) => e.option_key === 'disable_mail_servers');
+      expect(servers?.approximate).toBe(false);
+      expect(servers?.rows).toBeGreaterThan(0);
+    } finally {
+      await other.query('ROLLBACK');
+    }
+    expect(c.getTransactionStatus()).toBe('I');
+  });
 });

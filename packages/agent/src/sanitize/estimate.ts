@@ -17,10 +17,11 @@ const DEFAULT_TIMEOUT_MS = 15_000;
 async function readOnly<T>(client: pg.ClientBase, opts: EstimateOptions, fn: (schema: SchemaInfo) => Promise<T>): Promise<T> {
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   try {
-    await client.query(`SELECT set_config('statement_timeout', $1, true), set_config('search_path', 'public', true)`, [
-      String(opts.statementTimeoutMs ?? DEFAULT_TIMEOUT_MS),
-    ]);
-    return await fn(await SchemaInfo.load(client));
+    await client.query(`SELECT set_config('search_path', 'public', true)`);
+    // catalog reads first (lock-free), then the timeout for the counting queries
+    const schema = await SchemaInfo.load(client);
+    await client.query(`SELECT set_config('statement_timeout', $1, true)`, [String(opts.statementTimeoutMs ?? DEFAULT_TIMEOUT_MS)]);
+    return await fn(schema);
   } finally {
     await client.query('ROLLBACK').catch(() => undefined);
   }

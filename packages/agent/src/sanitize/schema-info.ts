@@ -1,7 +1,7 @@
-// What the target database actually has: the tables and columns of `public` that the sanitizer
-// knows about, read once from information_schema. Options consult it before every statement so
-// that a module that is not installed (no table) or a module that altered the schema (no column)
-// turns into a skipped step with a warning instead of a failed clone.
+// What the target database actually has: the tables and columns of `public`, read once from the
+// catalog. Options consult it before every statement so that a module that is not installed (no
+// table) or a module that altered the schema (no column) turns into a skipped step with a warning
+// instead of a failed clone.
 import type pg from 'pg';
 
 export interface ColumnInfo {
@@ -14,31 +14,33 @@ export interface ColumnInfo {
 export class SchemaInfo {
   private constructor(private readonly tables: ReadonlyMap<string, ReadonlyMap<string, ColumnInfo>>) {}
 
-  /** Read the columns of the given tables (all of `public` when `only` is omitted). */
+  /**
+   * Read the columns of the given tables (all of `public` when `only` is omitted) from the
+   * catalog — what information_schema.columns shows, without its pg_get_expr() on defaults, which
+   * takes a lock on every table and would wait behind any exclusive lock on the source.
+   */
   static async load(client: pg.ClientBase, only?: readonly string[]): Promise<SchemaInfo> {
     const { rows } = await client.query<{
       table_name: string;
       column_name: string;
-      is_nullable: string;
-      column_default: string | null;
-      character_maximum_length: number | null;
+      not_null: boolean;
+      has_default: boolean;
+      max_length: number | null;
     }>(
-      `SELECT c.table_name, c.column_name, c.is_nullable, c.column_default, c.character_maximum_length
-         FROM information_schema.columns c
-         JOIN information_schema.tables t
-           ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
-        WHERE c.table_schema = 'public' AND ($1::text[] IS NULL OR c.table_name = ANY($1::text[]))`,
+      `SELECT c.relname AS table_name, a.attname AS column_name, a.attnotnull AS not_null, a.atthasdef AS has_default,
+              CASE WHEN a.atttypid IN ('varchar'::regtype, 'bpchar'::regtype) AND a.atttypmod > 4 THEN a.atttypmod - 4 END AS max_length
+         FROM pg_catalog.pg_class c
+         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+         JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid
+        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+          AND ($1::text[] IS NULL OR c.relname = ANY($1::text[]))`,
       [only ? [...only] : null],
     );
     const tables = new Map<string, Map<string, ColumnInfo>>();
     for (const r of rows) {
       let cols = tables.get(r.table_name);
       if (!cols) tables.set(r.table_name, (cols = new Map<string, ColumnInfo>()));
-      cols.set(r.column_name, {
-        nullable: r.is_nullable === 'YES',
-        hasDefault: r.column_default !== null,
-        maxLength: r.character_maximum_length,
-      });
+      cols.set(r.column_name, { nullable: !r.not_null, hasDefault: r.has_default, maxLength: r.max_length });
     }
     return new SchemaInfo(tables);
   }
