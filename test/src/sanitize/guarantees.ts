@@ -5,7 +5,7 @@ import { expect } from 'vitest';
 import { pseudonymEmail, pseudonymPhone } from '@oec/agent/sanitize';
 import type { SanitizationOptionKey } from '@oec/shared';
 import type { GeneratedSummary } from '../odoo/index.js';
-import { BASE_URL, rows, SALT, scalar } from './harness.js';
+import { rows, scalar } from './harness.js';
 
 export interface GuaranteeContext {
   c: pg.ClientBase;
@@ -13,6 +13,9 @@ export interface GuaranteeContext {
   summary: GeneratedSummary;
   passwordHash: string;
   affected: (key: SanitizationOptionKey) => number;
+  /** The salt and target URL the sanitizer was given. */
+  salt: string;
+  baseUrl: string;
 }
 
 const ANON_EMAIL = /^u[0-9a-f]{20}@anon\.invalid$/;
@@ -61,7 +64,7 @@ export const GUARANTEES: Record<SanitizationOptionKey, (g: GuaranteeContext) => 
   async disable_mail_templates({ c }) {
     expect(await count(c, 'mail_template WHERE active IS NOT FALSE OR mail_server_id IS NOT NULL')).toBe(0);
   },
-  async anonymize_emails({ c, pristine, summary }) {
+  async anonymize_emails({ c, pristine, summary, salt }) {
     const before = await partners(pristine, [...customerIds(summary), ...ownIds(summary)]);
     const after = await partners(c, [...customerIds(summary), ...ownIds(summary)]);
     let anonymized = 0;
@@ -71,7 +74,7 @@ export const GUARANTEES: Record<SanitizationOptionKey, (g: GuaranteeContext) => 
       if (b === null) expect(a).toBeNull();
       else {
         expect(a).toMatch(ANON_EMAIL);
-        expect(a).toBe(pseudonymEmail(SALT, b.trim().toLowerCase()));
+        expect(a).toBe(pseudonymEmail(salt, b.trim().toLowerCase()));
         anonymized++;
       }
     }
@@ -84,11 +87,11 @@ export const GUARANTEES: Record<SanitizationOptionKey, (g: GuaranteeContext) => 
     for (const id of summary.internalUserIds) expect(ua.get(id)).toBe(ub.get(id));
     for (const id of summary.portalUserIds) {
       const login = ub.get(id) ?? '';
-      expect(ua.get(id)).toBe(login.includes('@') ? pseudonymEmail(SALT, login.toLowerCase()) : login);
+      expect(ua.get(id)).toBe(login.includes('@') ? pseudonymEmail(salt, login.toLowerCase()) : login);
     }
     expect(await count(c, '(SELECT login, website_id FROM res_users GROUP BY 1, 2 HAVING count(*) > 1) d')).toBe(0);
   },
-  async anonymize_phones({ c, pristine, summary }) {
+  async anonymize_phones({ c, pristine, summary, salt }) {
     const before = await partners(pristine, customerIds(summary));
     const after = await partners(c, customerIds(summary));
     const source = new Set<string>();
@@ -96,7 +99,7 @@ export const GUARANTEES: Record<SanitizationOptionKey, (g: GuaranteeContext) => 
     for (const [id, a] of after) {
       for (const col of ['phone', 'mobile']) {
         const b = before.get(id)?.[col] ?? null;
-        expect(a[col] ?? null).toBe(b === null ? null : pseudonymPhone(SALT, b));
+        expect(a[col] ?? null).toBe(b === null ? null : pseudonymPhone(salt, b));
         if (a[col]) expect(a[col]).toMatch(ANON_PHONE);
       }
       for (const col of ['phone', 'mobile', 'phone_sanitized']) expect(source.has(a[col] ?? '')).toBe(false);
@@ -153,11 +156,11 @@ export const GUARANTEES: Record<SanitizationOptionKey, (g: GuaranteeContext) => 
       expect(p.has(kept), kept).toBe(true);
     }
   },
-  async update_base_url({ c }) {
+  async update_base_url({ c, baseUrl }) {
     const p = new Map((await rows<{ key: string; value: string }>(c, 'SELECT key, value FROM ir_config_parameter')).map((r) => [r.key, r.value]));
-    expect([p.get('web.base.url'), p.get('web.base.url.freeze'), p.get('report.url')]).toEqual([BASE_URL, 'True', BASE_URL]);
+    expect([p.get('web.base.url'), p.get('web.base.url.freeze'), p.get('report.url')]).toEqual([baseUrl, 'True', baseUrl]);
     expect(await rows(c, 'SELECT id, domain, cdn_activated, robots_txt FROM website ORDER BY id')).toEqual([
-      { id: 1, domain: BASE_URL, cdn_activated: false, robots_txt: 'User-agent: *\nDisallow: /' },
+      { id: 1, domain: baseUrl, cdn_activated: false, robots_txt: 'User-agent: *\nDisallow: /' },
       { id: 2, domain: null, cdn_activated: false, robots_txt: 'User-agent: *\nDisallow: /' },
     ]);
   },

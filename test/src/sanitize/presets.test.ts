@@ -68,7 +68,7 @@ describe.each(PRESETS)('preset %s', (name) => {
   it("holds every chosen option's guarantee", async () => {
     const affected = (k: string): number => out.results.find((r) => r.option_key === k)?.affected_rows ?? -1;
     for (const key of enabledOptions(options)) {
-      await GUARANTEES[key]({ c, pristine, summary: tpl.summary, passwordHash, affected });
+      await GUARANTEES[key]({ c, pristine, summary: tpl.summary, passwordHash, affected, salt: SALT, baseUrl: BASE_URL });
     }
   });
 

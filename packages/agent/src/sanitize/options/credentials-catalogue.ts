@@ -72,7 +72,10 @@ export const BLANKED_PARAMS = [
   'cf.turnstile_secret_key',
 ] as const;
 
-/** Key patterns of credential parameters (ILIKE). */
+/**
+ * Key patterns of parameters deleted (ILIKE): credentials by name, and every cloud storage
+ * setting (a staging must not write attachments into production's bucket).
+ */
 export const SECRET_PARAM_PATTERNS = [
   '%api_key%',
   '%apikey%',
@@ -80,6 +83,7 @@ export const SECRET_PARAM_PATTERNS = [
   '%token%',
   '%password%',
   '%private_key%',
+  'cloud\\_storage\\_%',
 ] as const;
 
 /**
