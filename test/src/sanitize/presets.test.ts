@@ -53,6 +53,7 @@ describe.each(PRESETS)('preset %s', (name) => {
     for (const r of out.results) {
       expect(r.success).toBe(true);
       expect(r.skipped).toBe(false);
+      expect(r.warning, r.option_key).toBeNull();
     }
     expect(out.proof.passed).toBe(true);
     expect(out.proof.checks.every((ch) => ch.passed)).toBe(true);

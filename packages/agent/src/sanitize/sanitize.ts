@@ -69,8 +69,8 @@ export async function sanitizeDatabase(client: pg.ClientBase, p: SanitizeParams)
   const key = keyedHash(p.salt);
   throwIfAborted(p.signal);
 
-  await client.query('BEGIN');
   try {
+    await client.query('BEGIN');
     await client.query(`SELECT set_config('search_path', 'public', true)`);
     const schema = await SchemaInfo.load(client);
     const context = (): OptionRunContext => new OptionRunContext(client, schema, enabled, p, key);
