@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '.tmp/**', 'eslint.config.js', 'vitest.config.ts'] },
+  { ignores: ['**/dist/**', 'bench/results/**', '**/node_modules/**', '.tmp/**', 'eslint.config.js', 'vitest.config.ts'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
