@@ -58,6 +58,8 @@ export const STEP_FAILURE: Record<StepKey, ErrorCode> = {
 
 export async function checkpoint(ctx: TaskContext, hooks: CloneHooks, step: StepKey, phase: 'start' | 'end'): Promise<void> {
   const state = hooks();
+  // Announce the step, so that overlapping steps each show as in progress from their start.
+  if (phase === 'start') ctx.progress(0, {}, step);
   if (phase === 'start' && state.stepDelayMs > 0) await abortableSleep(state.stepDelayMs, ctx.signal);
   ctx.signal.throwIfAborted();
   if (state.faults.has(phase === 'start' ? `${step}:start` : step)) {
