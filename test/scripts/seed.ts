@@ -4,7 +4,7 @@
 // --recreate drops and recreates the database first; --ids prints the full id and e-mail lists
 // (otherwise those longer than 20 entries are replaced by their length).
 import { parseArgs } from 'node:util';
-import { generateOdooDatabase, recreateDatabase, SIZES, type OdooSize } from '../src/index.js';
+import { generateOdooDatabase, ODOO17_SCHEMA_SQL, recreateDatabase, SIZES, type OdooSize } from '../src/index.js';
 
 function isSize(s: string): s is OdooSize {
   return (SIZES as readonly string[]).includes(s);
@@ -20,12 +20,17 @@ async function main(): Promise<void> {
       omit: { type: 'string', default: '' },
       recreate: { type: 'boolean', default: false },
       ids: { type: 'boolean', default: false },
+      'print-schema': { type: 'boolean', default: false },
     },
     strict: true,
   });
+  if (values['print-schema']) {
+    process.stdout.write(ODOO17_SCHEMA_SQL);
+    return;
+  }
   const { url, filestore, size } = values;
   if (!url || !filestore || !isSize(size)) {
-    process.stderr.write('usage: seed --url URL --filestore DIR --size tiny|small|large --seed N [--omit t1,t2] [--recreate] [--ids]\n');
+    process.stderr.write('usage: seed --url URL --filestore DIR --size tiny|small|large --seed N [--omit t1,t2] [--recreate] [--ids] | seed --print-schema\n');
     process.exit(2);
   }
   if (values.recreate) await recreateDatabase(url);

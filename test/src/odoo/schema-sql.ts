@@ -1,6 +1,6 @@
-// The Odoo 17 DDL of schema.sql as a string constant, so the compiled generator reads no file at
-// runtime and the build copies nothing. It must stay byte-identical to schema.sql (the file meant
-// for humans and psql); schema.test.ts compares the two. The DDL holds no backtick and no "${".
+// The Odoo 17 DDL as a string constant, so the compiled generator reads no file at runtime and the
+// build copies nothing. For psql: `node test/dist/scripts/seed.js --print-schema > schema.sql`.
+// The DDL holds no backtick and no "${".
 export const ODOO17_SCHEMA_SQL = String.raw`
 -- Odoo 17.0 schema for the tables a clone sanitizer touches (31 tables), as PostgreSQL holds them
 -- in a real Odoo 17.0 database (66 modules: mail, contacts, sale, website, payment_stripe, delivery,
@@ -8,7 +8,7 @@ export const ODOO17_SCHEMA_SQL = String.raw`
 -- (the team's odoo17-schema.sql fact sheet): psql meta-commands removed, statements unchanged.
 -- Foreign keys to tables outside this set are left out, so it loads into an empty database on its
 -- own (it needs the pg_trgm and unaccent extensions, created below). Schema only, no data.
--- Used by the Odoo-shaped test data generator; schema-sql.ts holds the same text for runtime use.
+-- Used by the Odoo-shaped test data generator.
 
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 CREATE EXTENSION IF NOT EXISTS unaccent;

@@ -1,5 +1,4 @@
-// Unit tests without a database: the DDL copies agree, omission planning, password hashes, PRNG.
-import { readFileSync } from 'node:fs';
+// Unit tests without a database: the DDL loads through a plain client, omission planning, password hashes, PRNG.
 import { describe, expect, it } from 'vitest';
 import { hashOdooPassword, makeOdooApiKey, verifyOdooPassword } from './passwords.js';
 import { keystream, Rng } from './prng.js';
@@ -7,10 +6,8 @@ import { ODOO_TABLES, odooSchemaSql, planOdooSchema } from './schema.js';
 import { ODOO17_SCHEMA_SQL } from './schema-sql.js';
 
 describe('Odoo schema DDL', () => {
-  it('schema-sql.ts holds exactly schema.sql, with no psql meta-command', () => {
-    const file = readFileSync(new URL('./schema.sql', import.meta.url), 'utf8');
-    expect(ODOO17_SCHEMA_SQL).toBe(file);
-    expect(file).not.toMatch(/^\\/m);
+  it('holds no psql meta-command, so it loads through a plain client', () => {
+    expect(ODOO17_SCHEMA_SQL).not.toMatch(/^\\/m);
   });
 
   it('has the 31 tables', () => {
