@@ -1,7 +1,7 @@
 // Steps 5–8 as one task: the database (dump → restore, or a template copy) and the filestore
-// (list → link) run side by side, each reporting its own steps. While a running source's data is
-// captured, one session holds `LOCK ir_attachment IN ROW EXCLUSIVE MODE` from before the dump's
-// snapshot until the last file is linked: it does not block Odoo's writes, but it does block the
+// (list → link) run side by side, each reporting its own steps. For a running source, one session
+// exports the snapshot every dump section reads, and holds `LOCK ir_attachment IN ROW EXCLUSIVE
+// MODE` from that snapshot on until the last file is linked: it does not block Odoo's writes, but it does block the
 // filestore garbage collector (which needs SHARE mode), so no referenced file vanishes mid-copy.
 import type pg from 'pg';
 import type { ClonePlan, CloneDataOutput } from '@oec/shared';
@@ -12,13 +12,13 @@ import { linkFilestore, listFilestore, missingFiles } from './filestore.js';
 import { referencedFiles } from './queries.js';
 
 export async function copyData(plan: ClonePlan, ctx: TaskContext, hooks: CloneHooks): Promise<CloneDataOutput> {
-  const work = async (lock: pg.ClientBase | null): Promise<CloneDataOutput> => {
+  const work = async (session: pg.ClientBase | null, snapshot: string | null): Promise<CloneDataOutput> => {
     const [database, filestore] = await Promise.all([
       (async () => {
         await checkpoint(ctx, hooks, 'backing_up_database', 'start');
-        return copyDatabase(plan, ctx);
+        return copyDatabase(plan, ctx, snapshot);
       })(),
-      plan.include_filestore ? copyFilestore(plan, ctx, hooks, lock) : Promise.resolve(null),
+      plan.include_filestore ? copyFilestore(plan, ctx, hooks, session) : Promise.resolve(null),
     ]);
     for (const step of ['backing_up_database', 'backing_up_filestore', 'restoring_database', 'restoring_filestore'] as const) {
       if (!plan.include_filestore && step.endsWith('filestore')) continue;
@@ -26,14 +26,17 @@ export async function copyData(plan: ClonePlan, ctx: TaskContext, hooks: CloneHo
     }
     return { database, filestore };
   };
-  if (plan.source.status !== 'RUNNING' || !plan.include_filestore) return work(null);
+  if (plan.source.status !== 'RUNNING') return work(null, null);
   return ctx.runtime.withDatabase(plan.source.db_name, async (client) => {
-    await client.query('BEGIN');
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
     try {
-      await client.query("SET LOCAL lock_timeout = '10s'");
-      const hasTable = await client.query<{ t: string | null }>("SELECT to_regclass('ir_attachment')::text AS t");
-      if (hasTable.rows[0]?.t) await client.query('LOCK TABLE ir_attachment IN ROW EXCLUSIVE MODE');
-      return await work(client);
+      const exported = await client.query<{ s: string }>('SELECT pg_export_snapshot() AS s');
+      if (plan.include_filestore) {
+        await client.query("SET LOCAL lock_timeout = '10s'");
+        const hasTable = await client.query<{ t: string | null }>("SELECT to_regclass('ir_attachment')::text AS t");
+        if (hasTable.rows[0]?.t) await client.query('LOCK TABLE ir_attachment IN ROW EXCLUSIVE MODE');
+      }
+      return await work(client, exported.rows[0]?.s ?? null);
     } finally {
       await client.query('ROLLBACK').catch(() => undefined);
     }

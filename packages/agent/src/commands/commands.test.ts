@@ -60,6 +60,17 @@ describe('pgDumpArgv', () => {
   });
 });
 
+describe('pgDumpArgv sections', () => {
+  it('dumps one section from an exported snapshot, and refuses anything else', () => {
+    const argv = pgDumpArgv({ db: 'oec_s', format: 'custom', lockWaitTimeoutMs: 1000, section: 'post-data', snapshot: '00000003-0000001B-1' });
+    expect(argv).toContain('--section=post-data');
+    expect(argv).toContain('--snapshot=00000003-0000001B-1');
+    expect(() =>
+      pgDumpArgv({ db: 'oec_s', format: 'custom', lockWaitTimeoutMs: 1000, section: 'all; rm -rf /' as 'data' }),
+    ).toThrow(CommandArgumentError);
+  });
+});
+
 describe('pgRestoreArgv', () => {
   it('adds --verbose only when asked, for per-entry progress', () => {
     expect(pgRestoreArgv({ db: 'oec_t', role: 'oec_t', verbose: true }).at(-1)).toBe('--verbose');

@@ -15,6 +15,8 @@ export interface PgDumpOptions {
   file?: string;
   /** Export snapshot to dump from (pg_export_snapshot of a transaction held open elsewhere). */
   snapshot?: string;
+  /** Only this part of the dump: schema before data, table data, or indexes and constraints. */
+  section?: 'pre-data' | 'data' | 'post-data';
 }
 
 const SNAPSHOT_RE = /^[0-9A-F]+-[0-9A-F]+-[0-9]+$/;
@@ -39,6 +41,10 @@ export function pgDumpArgv(opts: PgDumpOptions): string[] {
   if (opts.snapshot !== undefined) {
     if (!SNAPSHOT_RE.test(opts.snapshot)) throw new CommandArgumentError(`invalid snapshot id ${JSON.stringify(opts.snapshot)}`);
     argv.push(`--snapshot=${opts.snapshot}`);
+  }
+  if (opts.section !== undefined) {
+    if (!['pre-data', 'data', 'post-data'].includes(opts.section)) throw new CommandArgumentError(`invalid section ${JSON.stringify(opts.section)}`);
+    argv.push(`--section=${opts.section}`);
   }
   if (opts.file !== undefined) argv.push(`--file=${absolutePath('file', opts.file)}`);
   else if (opts.format === 'directory') throw new CommandArgumentError('pg_dump directory format needs a file');

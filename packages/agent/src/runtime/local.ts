@@ -210,8 +210,9 @@ export class LocalRuntime implements Runtime {
       opts.as === 'app' && opts.environment
         ? pgEnv(this.opts.pg, database, opts.environment.db_name, this.readPassword(this.layout(opts.environment)))
         : pgEnv(this.opts.pg, database);
-    const { environment: _e, as: _a, ...spawnOpts } = opts;
-    return spawnProcess(tool, this.resolveTool(tool), args, { ...spawnOpts, env: { ...this.opts.childEnv, ...connection } });
+    const { environment: _e, as: _a, pgOptions, ...spawnOpts } = opts;
+    const settings = pgOptions ? { PGOPTIONS: renderPgOptions(pgOptions) } : {};
+    return spawnProcess(tool, this.resolveTool(tool), args, { ...spawnOpts, env: { ...this.opts.childEnv, ...connection, ...settings } });
   }
 
   async withDatabase<T>(database: string, fn: (client: pg.ClientBase) => Promise<T>): Promise<T> {
@@ -333,6 +334,16 @@ export class LocalRuntime implements Runtime {
     });
     await writeAtomic(layout.conf, conf, 0o600);
   }
+}
+
+/** `-c name=value` pairs for PGOPTIONS; names and values are our constants, checked anyway. */
+export function renderPgOptions(options: Record<string, string>): string {
+  return Object.entries(options)
+    .map(([k, v]) => {
+      if (!/^[a-z_]+$/.test(k) || !/^[A-Za-z0-9_.]+$/.test(v)) throw new Error(`invalid server setting ${k}=${v}`);
+      return `-c ${k}=${v}`;
+    })
+    .join(' ');
 }
 
 /** `<addons>/<kind>/<name>` directories: each is one entry of Odoo's addons_path. */

@@ -25,6 +25,8 @@ export interface ExecOptions extends Omit<SpawnOptions, 'env' | 'cwd'> {
    * environment's own role (its password travels in PGPASSWORD, never in argv).
    */
   as?: 'admin' | 'app';
+  /** Server settings for the tool's session (PGOPTIONS), e.g. { maintenance_work_mem: '512MB' }. */
+  pgOptions?: Record<string, string>;
 }
 
 export interface Runtime {
