@@ -6,3 +6,4 @@ export * from './platform.js';
 export * from './seed-env.js';
 export * from './operations.js';
 export * from './progress-view.js';
+export * from './env-db.js';
