@@ -2,7 +2,13 @@
 // One plan travels with every task of an operation, so each task is self-contained and
 // re-runnable (steps are idempotent); names in it derive from ids (identifiers.ts).
 import { z } from 'zod';
-import { sanitizationOptionsSchema, proofSchema, sanitizationResultSchema, presetSchema } from './sanitization.js';
+import {
+  sanitizationOptionsSchema,
+  proofSchema,
+  sanitizationResultSchema,
+  presetSchema,
+  sanitizationKeySchema,
+} from './sanitization.js';
 import { environmentRefSchema, environmentSpecSchema } from './environment-ref.js';
 
 const dbName = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/);
@@ -87,6 +93,26 @@ export const cloneCleanupOutputSchema = z.object({ removed: z.array(z.string()),
 
 export const purgeRetainedInputSchema = environmentRefSchema.extend({ retained_db: dbName, operation_id: z.string().uuid() });
 
+/**
+ * Read-only impact estimate on the source database (the estimate endpoint): per enabled option
+ * (clear_asset_bundles always) the rows it would touch, with `approximate` when a planner
+ * estimate stood in for an exact count; total_records is the sum of rows; api_keys_found counts
+ * the credential values clear_api_keys would clear (whether or not it is enabled).
+ */
+export const cloneEstimateInputSchema = environmentRefSchema.extend({ options: sanitizationOptionsSchema });
+export const optionImpactSchema = z.object({
+  option_key: sanitizationKeySchema,
+  rows: z.number().nonnegative(),
+  approximate: z.boolean(),
+  summary: z.string(),
+});
+export const cloneEstimateOutputSchema = z.object({
+  impact: z.array(optionImpactSchema),
+  total_records: z.number().nonnegative(),
+  api_keys_found: z.number().int().nonnegative(),
+});
+export type CloneEstimateOutput = z.infer<typeof cloneEstimateOutputSchema>;
+
 export const CLONE_TASKS = {
   'clone.validate': { input: clonePlanSchema, output: cloneValidateOutputSchema },
   'clone.prepare': { input: clonePlanSchema, output: z.object({ ok: z.literal(true) }) },
@@ -96,4 +122,5 @@ export const CLONE_TASKS = {
   'clone.verify': { input: clonePlanSchema, output: cloneVerifyOutputSchema },
   'clone.cleanup': { input: cloneCleanupInputSchema, output: cloneCleanupOutputSchema },
   'clone.purge_retained': { input: purgeRetainedInputSchema, output: z.object({ ok: z.literal(true) }) },
+  'clone.estimate': { input: cloneEstimateInputSchema, output: cloneEstimateOutputSchema },
 } as const;

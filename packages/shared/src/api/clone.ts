@@ -107,7 +107,10 @@ export const cloneOperationSchema = z.object({
     id: z.string().uuid(),
     name: z.string(),
     url: z.string(),
+    /** The target's status; its last one when the row is gone (`removed`). */
     status: environmentStatusSchema,
+    /** True once cleanup removed a create_new target (its id then answers 404). */
+    removed: z.boolean(),
   }),
   mode: cloneModeSchema,
   cross_server: z.boolean(),
