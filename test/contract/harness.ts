@@ -130,6 +130,8 @@ export function client(baseUrl: string, token: string | null): Client {
 
 export interface Controller {
   server: RunningServer;
+  /** The controller's database and JWT secret (to start another controller on them). */
+  databaseUrl: string;
   url: string;
   wsUrl: string;
   secret: string;
@@ -148,9 +150,11 @@ export async function startController(
   postgres: Postgres,
   env: Record<string, string> = {},
   options: StartServerOptions = {},
+  /** Start on an existing controller's database and secret (a restart). */
+  reuse?: { databaseUrl: string; secret: string },
 ): Promise<Controller> {
-  const databaseUrl = await postgres.createDatabase();
-  const secret = randomBytes(32).toString('hex');
+  const databaseUrl = reuse?.databaseUrl ?? (await postgres.createDatabase());
+  const secret = reuse?.secret ?? randomBytes(32).toString('hex');
   const config = parseConfig({
     OEC_DATABASE_URL: databaseUrl,
     OEC_JWT_SECRET: secret,
@@ -167,9 +171,16 @@ export async function startController(
     const token = await tokenFor(id);
     return { id, email, token, api: client(server.url, token) };
   };
-  const admin = await createUser('admin@example.com', true);
+  const admin = reuse
+    ? await (async () => {
+        const { rows } = await db.query<{ id: string }>("SELECT id FROM users WHERE email = 'admin@example.com'");
+        const id = rows[0]?.id ?? '';
+        return { id, api: client(server.url, await tokenFor(id)) };
+      })()
+    : await createUser('admin@example.com', true);
   return {
     server,
+    databaseUrl,
     url: server.url,
     wsUrl: `${server.url.replace(/^http/, 'ws')}/agent/ws`,
     secret,

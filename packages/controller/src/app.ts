@@ -8,6 +8,8 @@ import type { AppDeps } from './deps.js';
 import type { AppEnv } from './http/env.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
 import { authMiddleware, rateLimitMiddleware } from './http/middleware.js';
+import { adminRoutes } from './http/routes/admin.js';
+import { cloneRoutes } from './http/routes/clones.js';
 import { environmentRoutes } from './http/routes/environments.js';
 import { organizationRoutes } from './http/routes/organizations.js';
 import { projectRoutes } from './http/routes/projects.js';
@@ -50,13 +52,15 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/api/v1/projects', projectRoutes(deps));
   app.route('/api/v1/servers', serverRoutes(deps));
   app.route('/api/v1/environments', environmentRoutes(deps));
+  app.route('/api/v1', cloneRoutes(deps));
+  app.route('/api/v1/admin', adminRoutes(deps));
 
   app.use(
     '/trpc/*',
     trpcServer({
       router: appRouter,
       endpoint: '/trpc',
-      createContext: (opts) => createTrpcContext(deps, opts.req, opts.resHeaders),
+      createContext: (opts) => createTrpcContext(deps, opts.req, opts.resHeaders, opts.info.connectionParams),
       onError: ({ error, path }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR' && !(error.cause instanceof AppError)) {
           deps.logger.error({ err: error.cause ?? error, path }, 'unhandled tRPC error');

@@ -15,6 +15,8 @@ describe('parseConfig', () => {
       heartbeatMisses: 3,
       rateLimitPerMinute: 60,
       cloneRateLimitPerMinute: 10,
+      replaceRetentionHours: 24,
+      cloneSweepIntervalMs: 5000,
       logLevel: 'info',
     });
   });
@@ -29,11 +31,14 @@ describe('parseConfig', () => {
       OEC_HEARTBEAT_MISSES: '5',
       OEC_RATE_LIMIT_PER_MINUTE: '7',
       OEC_CLONE_RATE_LIMIT_PER_MINUTE: '2',
+      OEC_REPLACE_RETENTION_HOURS: '0.5',
+      OEC_CLONE_SWEEP_INTERVAL_MS: '100',
       OEC_LOG_LEVEL: 'silent',
       OEC_UNRELATED: 'x',
     });
     expect(c).toMatchObject({ host: '0.0.0.0', port: 0, baseDomain: 'apps.example.com', heartbeatIntervalMs: 250 });
     expect(c).toMatchObject({ heartbeatMisses: 5, rateLimitPerMinute: 7, cloneRateLimitPerMinute: 2, logLevel: 'silent' });
+    expect(c).toMatchObject({ replaceRetentionHours: 0.5, cloneSweepIntervalMs: 100 });
     expect(parseConfig({ ...base, OEC_PORT: '' }).port).toBe(8080);
   });
 

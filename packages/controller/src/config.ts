@@ -21,6 +21,8 @@ export const configSchema = z.object({
   OEC_HEARTBEAT_MISSES: int(1, 100).default(3),
   OEC_RATE_LIMIT_PER_MINUTE: int(1, 100_000).default(60),
   OEC_CLONE_RATE_LIMIT_PER_MINUTE: int(1, 100_000).default(10),
+  OEC_REPLACE_RETENTION_HOURS: z.coerce.number().min(0).max(8760).default(24),
+  OEC_CLONE_SWEEP_INTERVAL_MS: int(10, 3_600_000).default(5000),
   OEC_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 });
 
@@ -34,6 +36,10 @@ export interface Config {
   heartbeatMisses: number;
   rateLimitPerMinute: number;
   cloneRateLimitPerMinute: number;
+  /** How long a replace keeps the target's old data before dropping it. */
+  replaceRetentionHours: number;
+  /** Period of the clone sweeper: pending operations, deferred cleanups, due purges. */
+  cloneSweepIntervalMs: number;
   logLevel: (typeof LOG_LEVELS)[number];
 }
 
@@ -63,6 +69,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     heartbeatMisses: c.OEC_HEARTBEAT_MISSES,
     rateLimitPerMinute: c.OEC_RATE_LIMIT_PER_MINUTE,
     cloneRateLimitPerMinute: c.OEC_CLONE_RATE_LIMIT_PER_MINUTE,
+    replaceRetentionHours: c.OEC_REPLACE_RETENTION_HOURS,
+    cloneSweepIntervalMs: c.OEC_CLONE_SWEEP_INTERVAL_MS,
     logLevel: c.OEC_LOG_LEVEL,
   };
 }

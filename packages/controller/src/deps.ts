@@ -2,6 +2,7 @@
 // singletons) so tests can hand in fakes: database, agent hub, clock, id generator, jobs.
 import { randomUUID } from 'node:crypto';
 import type { AgentHub } from './agents/types.js';
+import type { CloneEngine } from './clone/types.js';
 import type { Db } from './db/pool.js';
 import type { Jobs } from './jobs.js';
 import type { Logger } from './logger.js';
@@ -22,6 +23,8 @@ export const randomIds: IdGenerator = { uuid: () => randomUUID() };
 export interface AppSettings {
   jwtSecret: string;
   baseDomain: string;
+  /** How long a replace keeps the target's old data (hours). */
+  replaceRetentionHours: number;
 }
 
 export interface AppDeps {
@@ -34,4 +37,7 @@ export interface AppDeps {
   settings: AppSettings;
   /** Token buckets for mutating requests (REST POST/PUT/PATCH/DELETE and tRPC mutations). */
   mutationLimiter: RateLimiter;
+  /** Token buckets for clone requests (and retries), per user. */
+  cloneLimiter: RateLimiter;
+  clones: CloneEngine;
 }

@@ -7,9 +7,13 @@ import {
   createOrganizationSchema,
   createProjectSchema,
   createServerSchema,
+  cloneStatusSchema,
+  logsQuerySchema,
   uuidSchema,
 } from '@oec/shared';
 import { strictDeep } from './strict.js';
+
+export { cloneRequestInput } from './clone/request.js';
 
 export const createOrganizationInput = strictDeep(createOrganizationSchema);
 export const addMemberInput = strictDeep(addMemberSchema);
@@ -22,3 +26,15 @@ export const idInput = z.object({ id: uuidSchema }).strict();
 
 /** Optional `?organization_id=` filter of project and server listings. */
 export const organizationFilter = z.object({ organization_id: uuidSchema.optional() });
+
+/** `?status=&limit=` of clone operation lists. */
+export const cloneListQuery = z.object({
+  status: cloneStatusSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+/** The admins' list: any organization, or one. */
+export const adminCloneListQuery = cloneListQuery.extend({ organization_id: uuidSchema.optional() });
+
+/** `?after=&limit=` of an operation's log. */
+export const cloneLogsQuery = logsQuerySchema;

@@ -5,6 +5,10 @@ import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
 import { createAgentHub } from './agents/hub.js';
+import { createCloneEvents } from './clone/events.js';
+import { recoverCloneOperations } from './clone/recovery.js';
+import { createCloneEngine } from './clone/scheduler.js';
+import { createOneTimeSecrets } from './clone/secrets.js';
 import type { Config } from './config.js';
 import { createDb, createPool } from './db/pool.js';
 import { migrate } from './db/migrate.js';
@@ -42,11 +46,15 @@ export async function startServer(config: Config, options: StartServerOptions = 
     if (applied.length) logger.info({ applied }, 'migrations applied');
     const recovered = await recoverInterrupted(db);
     if (recovered.tasks || recovered.environments) logger.warn(recovered, 'recovered work interrupted by a restart');
+    const clones = await recoverCloneOperations(db, clock);
+    if (clones) logger.warn({ operations: clones }, 'clone operations interrupted by a restart ended failed; cleanup follows');
   } catch (err) {
     await pool.end();
     throw err;
   }
 
+  // The engine needs the hub and the hub tells the engine about (re)connected agents.
+  let agentReady: (serverId: string) => void = () => undefined;
   const hub = createAgentHub({
     db,
     logger,
@@ -55,8 +63,17 @@ export async function startServer(config: Config, options: StartServerOptions = 
     heartbeatIntervalMs: config.heartbeatIntervalMs,
     heartbeatMisses: config.heartbeatMisses,
     ...(options.agentGraceMs !== undefined ? { graceMs: options.agentGraceMs } : {}),
+    onAgentReady: (serverId) => agentReady(serverId),
   });
   const jobs = createJobs(logger);
+  const settings = { jwtSecret: config.jwtSecret, baseDomain: config.baseDomain, replaceRetentionHours: config.replaceRetentionHours };
+  const clones = createCloneEngine({
+    deps: { db, hub, clock, logger, settings },
+    events: createCloneEvents(),
+    secrets: createOneTimeSecrets(clock),
+    sweepIntervalMs: config.cloneSweepIntervalMs,
+  });
+  agentReady = (serverId) => clones.agentReady(serverId);
   const deps: AppDeps = {
     db,
     hub,
@@ -64,8 +81,10 @@ export async function startServer(config: Config, options: StartServerOptions = 
     ids,
     jobs,
     logger,
-    settings: { jwtSecret: config.jwtSecret, baseDomain: config.baseDomain },
+    settings,
     mutationLimiter: createRateLimiter({ perMinute: config.rateLimitPerMinute, clock }),
+    cloneLimiter: createRateLimiter({ perMinute: config.cloneRateLimitPerMinute, clock }),
+    clones,
   };
   const app = createApp(deps);
 
@@ -78,6 +97,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
   logger.info({ url, port }, 'controller listening');
+  clones.start();
 
   let closing: Promise<void> | undefined;
   return {
@@ -87,7 +107,9 @@ export async function startServer(config: Config, options: StartServerOptions = 
       (closing ??= (async () => {
         const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
+        clones.stop();
         await hub.close();
+        await clones.drain();
         await jobs.drain();
         server.closeAllConnections();
         await httpClosed;

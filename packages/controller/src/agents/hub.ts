@@ -31,6 +31,8 @@ export interface AgentHubOptions {
   graceMs?: number;
   /** How long a new socket may stay silent before its hello (default 10 s). */
   helloTimeoutMs?: number;
+  /** Called once an agent is (again) ready for tasks. */
+  onAgentReady?: (serverId: string) => void;
 }
 
 export interface AgentHubServer extends AgentHub {
@@ -149,6 +151,7 @@ export function createAgentHub(opts: AgentHubOptions): AgentHubServer {
       });
       log.info({ serverId: conn.serverId, hostname: msg.facts.hostname, runtime: msg.facts.runtime }, 'agent connected');
       tasks.agentReady(conn.serverId);
+      opts.onAgentReady?.(conn.serverId);
     });
   }
 

@@ -51,6 +51,16 @@ export interface TaskRegistry {
   failAll(code: ErrorCode, message: string): void;
 }
 
+/** Output keys that are never persisted (reset_passwords' generated password). */
+const SECRET_OUTPUT_KEYS = ['generated_password'] as const;
+
+export function redactSecrets(output: unknown): unknown {
+  if (typeof output !== 'object' || output === null || Array.isArray(output)) return output;
+  const copy: Record<string, unknown> = { ...(output as Record<string, unknown>) };
+  for (const key of SECRET_OUTPUT_KEYS) if (copy[key] !== undefined && copy[key] !== null) copy[key] = '[redacted]';
+  return copy;
+}
+
 export function createTaskRegistry(o: TaskRegistryOptions): TaskRegistry {
   const pending = new Map<string, PendingTask>();
   let closed = false;
@@ -61,7 +71,9 @@ export function createTaskRegistry(o: TaskRegistryOptions): TaskRegistry {
     t.opts.signal?.removeEventListener('abort', t.onAbort);
     o.serial(t.serverId, async () => {
       try {
-        await store.finishTask(o.db, t.id, end, o.clock.now());
+        // The row keeps the output minus one-time secrets (the caller still gets them).
+        const stored: TaskEnd = end.status === 'succeeded' ? { ...end, output: redactSecrets(end.output) } : end;
+        await store.finishTask(o.db, t.id, stored, o.clock.now());
       } finally {
         if (err) t.reject(err);
         else if (end.status === 'succeeded') t.resolve(end.output);
@@ -153,6 +165,16 @@ export function createTaskRegistry(o: TaskRegistryOptions): TaskRegistry {
           onAbort: () => cancel(id, 'aborted by the controller'),
         };
         pending.set(id, t);
+        // The row insert above awaited: shutdown or an abort may have come meanwhile (an abort
+        // event that fired before the listener exists would otherwise never be seen).
+        if (closed) {
+          fail(t, ErrorCode.AGENT_LOST, 'controller shutting down');
+          return;
+        }
+        if (opts.signal?.aborted) {
+          cancel(id, 'aborted by the controller');
+          return;
+        }
         opts.signal?.addEventListener('abort', t.onAbort, { once: true });
         dispatch(t);
       });

@@ -22,13 +22,15 @@ export type NotFoundCode =
   | typeof ErrorCode.ORGANIZATION_NOT_FOUND
   | typeof ErrorCode.PROJECT_NOT_FOUND
   | typeof ErrorCode.ENVIRONMENT_NOT_FOUND
-  | typeof ErrorCode.SERVER_NOT_FOUND;
+  | typeof ErrorCode.SERVER_NOT_FOUND
+  | typeof ErrorCode.CLONE_NOT_FOUND;
 
 const NOT_FOUND_MESSAGES: Record<NotFoundCode, string> = {
   ORGANIZATION_NOT_FOUND: 'Organization not found',
   PROJECT_NOT_FOUND: 'Project not found',
   ENVIRONMENT_NOT_FOUND: 'Environment not found',
   SERVER_NOT_FOUND: 'Server not found',
+  CLONE_NOT_FOUND: 'Clone operation not found',
 };
 
 export function notFound(code: NotFoundCode, id?: string): AppError {

@@ -25,13 +25,20 @@ export interface EnvironmentRow {
   disk_gb: number;
   connection: { host: string; port: number; database: string; user: string } | null;
   action: EnvironmentAction | null;
+  /** The strongest lease a clone operation holds on it (exclusive before shared), if any. */
+  lease_mode: 'shared' | 'exclusive' | null;
+  lease_operation_id: string | null;
   created_at: Date;
   updated_at: Date;
 }
 
 export const ENV_COLUMNS = `e.id, e.project_id, p.organization_id, e.name, e.type, e.status, e.domain, e.server_id,
   e.odoo_version, e.database_name, e.filestore_path, e.addons, e.cpu::float8 AS cpu, e.ram_gb::float8 AS ram_gb,
-  e.disk_gb::float8 AS disk_gb, e.connection, e.action, e.created_at, e.updated_at`;
+  e.disk_gb::float8 AS disk_gb, e.connection, e.action, e.created_at, e.updated_at,
+  (SELECT l.mode FROM environment_leases l WHERE l.environment_id = e.id
+    ORDER BY l.mode = 'exclusive' DESC, l.acquired_at LIMIT 1) AS lease_mode,
+  (SELECT l.operation_id FROM environment_leases l WHERE l.environment_id = e.id
+    ORDER BY l.mode = 'exclusive' DESC, l.acquired_at LIMIT 1) AS lease_operation_id`;
 
 export const ENV_FROM = 'environments e JOIN projects p ON p.id = e.project_id';
 
@@ -76,13 +83,14 @@ export function environmentAccess(
   return loadOwned<EnvironmentRow>(q, actor, `SELECT ${ENV_COLUMNS} FROM ${ENV_FROM} WHERE e.id = $1`, id, 'ENVIRONMENT_NOT_FOUND');
 }
 
-/** 409 ENVIRONMENT_BUSY while a lifecycle action (or a clone, later) holds the environment. */
+/** 409 ENVIRONMENT_BUSY while a lifecycle action or a clone operation (lease) holds the environment. */
 export function assertIdle(r: EnvironmentRow): void {
-  if (r.action !== null || BUSY_STATUSES.includes(r.status)) {
+  if (r.action !== null || BUSY_STATUSES.includes(r.status) || r.lease_mode !== null) {
+    const what = r.action ?? (r.lease_mode !== null ? 'clone' : r.status.toLowerCase());
     throw new AppError(
       ErrorCode.ENVIRONMENT_BUSY,
-      `Environment ${r.name} is busy (${r.action ?? r.status.toLowerCase()} in progress); try again when it finishes`,
-      { environment_id: r.id, status: r.status, action: r.action },
+      `Environment ${r.name} is busy (${what} in progress); try again when it finishes`,
+      { environment_id: r.id, status: r.status, action: r.action, lease: r.lease_mode, operation_id: r.lease_operation_id },
     );
   }
 }

@@ -28,16 +28,16 @@ function targetConfig(reason: TargetConfigReason, message: string, details: Reco
   return new AppError(ErrorCode.INVALID_TARGET_CONFIG, message, { reason, ...details });
 }
 
-const nameTaken = (name: string) =>
+export const nameTaken = (name: string) =>
   targetConfig(TargetConfigReason.NAME_TAKEN, `An environment named "${name}" already exists in this project`, {
     field: 'name',
     name,
   });
 
-const domainTaken = (domain: string) =>
+export const domainTaken = (domain: string) =>
   targetConfig(TargetConfigReason.DOMAIN_TAKEN, `The domain ${domain} is already in use`, { field: 'domain', domain });
 
-async function assertNameAndDomainFree(q: Queryable, projectId: string, name: string, domain: string): Promise<void> {
+export async function assertNameAndDomainFree(q: Queryable, projectId: string, name: string, domain: string): Promise<void> {
   const { rows } = await q.query<{ name_taken: boolean; domain_taken: boolean }>(
     `SELECT EXISTS (SELECT 1 FROM environments WHERE project_id = $1 AND name = $2) AS name_taken,
             EXISTS (SELECT 1 FROM environments WHERE domain = $3) AS domain_taken`,

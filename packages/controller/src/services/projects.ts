@@ -1,4 +1,5 @@
 // Projects: environments are grouped in projects, which belong to one organization.
+import { randomBytes } from 'node:crypto';
 import { Permission } from '@oec/shared';
 import type { CreateProject, Project } from '@oec/shared';
 import type { Actor, OrgAccess } from '../auth/permissions.js';
@@ -31,10 +32,11 @@ export function projectAccess(q: Queryable, actor: Actor, id: string): Promise<{
 export async function createProject(deps: Deps, actor: Actor, input: CreateProject): Promise<Project> {
   const access = await organizationAccess(deps.db, actor, input.organization_id);
   requirePermission(access, Permission.PROJECTS_MANAGE);
+  // The salt keys the project's sanitization pseudonyms (clone/target-row.ts fills older rows).
   const { rows } = await deps.db.query<ProjectRow>(
-    `INSERT INTO projects (id, organization_id, name, repository_url) VALUES ($1, $2, $3, $4)
+    `INSERT INTO projects (id, organization_id, name, repository_url, sanitize_salt) VALUES ($1, $2, $3, $4, $5)
      RETURNING id, organization_id, name, repository_url, created_at`,
-    [deps.ids.uuid(), input.organization_id, input.name, input.repository_url ?? null],
+    [deps.ids.uuid(), input.organization_id, input.name, input.repository_url ?? null, randomBytes(24).toString('hex')],
   );
   return toProject(rows[0] as ProjectRow);
 }

@@ -1,4 +1,5 @@
 // The dashboard's tRPC router: one sub-router per resource.
+import { clonesRouter } from './clones.js';
 import { environmentsRouter } from './environments.js';
 import { organizationsRouter } from './organizations.js';
 import { projectsRouter } from './projects.js';
@@ -11,6 +12,7 @@ export const appRouter = router({
   projects: projectsRouter,
   servers: serversRouter,
   environments: environmentsRouter,
+  clones: clonesRouter,
 });
 
 export type AppRouter = typeof appRouter;

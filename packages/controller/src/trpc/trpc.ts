@@ -19,8 +19,18 @@ export type TrpcContext = {
   resHeaders: Headers;
 };
 
-export function createTrpcContext(deps: AppDeps, req: Request, resHeaders: Headers = new Headers()): TrpcContext {
-  return { deps, authorization: req.headers.get('authorization'), resHeaders };
+/**
+ * The Authorization header, or (EventSource cannot send headers) the `authorization` or
+ * `token` connection parameter of a subscription over SSE.
+ */
+export function createTrpcContext(
+  deps: AppDeps,
+  req: Request,
+  resHeaders: Headers = new Headers(),
+  connectionParams: Partial<Record<string, string>> | null = null,
+): TrpcContext {
+  const param = connectionParams?.authorization ?? (connectionParams?.token ? `Bearer ${connectionParams.token}` : null);
+  return { deps, authorization: req.headers.get('authorization') ?? param, resHeaders };
 }
 
 const TRPC_CODE_BY_STATUS: Record<AppError['http'], TRPC_ERROR_CODE_KEY> = {
@@ -72,10 +82,14 @@ const t = initTRPC.context<TrpcContext>().create({
   },
 });
 
-/** Turn AppErrors thrown anywhere below into TRPCErrors of the right code. */
-const appErrors = t.middleware(async ({ next }) => {
+/** Turn AppErrors thrown anywhere below into TRPCErrors of the right code (with Retry-After on 429). */
+const appErrors = t.middleware(async ({ ctx, next }) => {
   const result = await next();
-  if (!result.ok && isAppError(result.error.cause)) throw toTRPCError(result.error.cause);
+  if (!result.ok && isAppError(result.error.cause)) {
+    const after = retryAfter(result.error.cause);
+    if (after) ctx.resHeaders.set('Retry-After', after);
+    throw toTRPCError(result.error.cause);
+  }
   return result;
 });
 

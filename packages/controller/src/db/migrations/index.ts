@@ -1,9 +1,10 @@
 // The ordered list of schema migrations. Append only: an applied migration is never edited.
 import * as m0001 from './0001_init.js';
+import * as m0002 from './0002_clones.js';
 
 export interface Migration {
   id: string;
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m0001];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002];

@@ -1,0 +1,64 @@
+// The task registry when an abort or a shutdown lands while the task row is being inserted:
+// the task must still settle (CANCELLED / AGENT_LOST), never wait forever. And secrets in
+// outputs never reach the task row.
+import { describe, expect, it } from 'vitest';
+import type { QueryResult, QueryResultRow } from 'pg';
+import { AppError } from '@oec/shared';
+import type { Queryable } from '../db/pool.js';
+import { createTaskRegistry, redactSecrets } from './tasks.js';
+
+const SERVER = '5b0c2d4e-6f70-4a81-92a3-b4c5d6e7f809';
+const REF = { environment_id: '0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9', db_name: 'oec_x' };
+
+/** A database whose task INSERT waits until released. */
+function slowInsertDb(): Queryable & { release(): void } {
+  let release: () => void = () => undefined;
+  const inserted = new Promise<void>((r) => (release = r));
+  return {
+    release: () => release(),
+    async query<R extends QueryResultRow>(text: string): Promise<QueryResult<R>> {
+      if (text.startsWith('INSERT INTO tasks')) await inserted;
+      return { command: '', rowCount: 1, oid: 0, fields: [], rows: [] };
+    },
+  };
+}
+
+function registry(db: Queryable) {
+  let n = 0;
+  return createTaskRegistry({
+    db,
+    clock: { now: () => new Date() },
+    ids: { uuid: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}` },
+    graceMs: 60_000,
+    serial: (_id, fn) => void fn(),
+    route: () => undefined,
+  });
+}
+
+const code = (p: Promise<unknown>) => p.then(() => 'resolved', (e: unknown) => (e instanceof AppError ? e.code : String(e)));
+
+describe('task registry races', () => {
+  it('settles a task aborted while its row was being inserted', async () => {
+    const db = slowInsertDb();
+    const ac = new AbortController();
+    const run = registry(db).run(SERVER, 'env.inspect', REF, { fence: { operation_id: null, attempt: 0 }, signal: ac.signal });
+    ac.abort();
+    db.release();
+    expect(await code(run)).toBe('CANCELLED');
+  });
+
+  it('settles a task whose registry shut down while its row was being inserted', async () => {
+    const db = slowInsertDb();
+    const tasks = registry(db);
+    const run = tasks.run(SERVER, 'env.inspect', REF, { fence: { operation_id: null, attempt: 0 } });
+    tasks.failAll('AGENT_LOST', 'controller shutting down');
+    db.release();
+    expect(await code(run)).toBe('AGENT_LOST');
+  });
+
+  it('redacts one-time secrets from stored outputs', () => {
+    expect(redactSecrets({ generated_password: 'x', proof: 1 })).toEqual({ generated_password: '[redacted]', proof: 1 });
+    expect(redactSecrets({ generated_password: null })).toEqual({ generated_password: null });
+    expect(redactSecrets([1])).toEqual([1]);
+  });
+});

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { resolveSanitization } from '@oec/shared';
+import { buildPlan } from './plan.js';
+
+const base = {
+  operationId: 'a1b2c3d4-0000-4000-8000-000000000001',
+  source: { id: '11111111-1111-4111-8111-111111111111', db_name: 'oec_src', status: 'RUNNING' as const, addons: [] },
+  target: { id: '22222222-2222-4222-8222-222222222222', db_name: 'oec_dst', name: 'staging', domain: 'staging.example.com', odoo_version: '17.0', running: true },
+  includeFilestore: true,
+  compress: false,
+  preset: 'recommended' as const,
+  options: resolveSanitization('recommended'),
+  salt: 's'.repeat(32),
+};
+
+describe('clone plans', () => {
+  it('restores a create_new into the target database itself', () => {
+    const plan = buildPlan({ ...base, mode: 'create_new' });
+    expect(plan).toMatchObject({ work_db: 'oec_dst', retained_db: null, target_running: false });
+    expect(plan.sanitization.base_url).toBe('https://staging.example.com');
+  });
+
+  it('restores a replace beside the target, names derived from the operation id', () => {
+    const plan = buildPlan({ ...base, mode: 'replace' });
+    expect(plan).toMatchObject({ work_db: 'oec_dst_na1b2c3d4', retained_db: 'oec_dst_oa1b2c3d4', target_running: true });
+  });
+});

@@ -1,0 +1,155 @@
+// A clone-capable fake agent for contract tests: plausible outputs for every clone.* task
+// (step-tagged progress for clone.data, sanitization results and proof from the plan's
+// options), configurable sizes, and per-kind overrides to fail, hold or reshape a task.
+import { enabledOptions } from '@oec/shared';
+import type { ClonePlan, ControllerMessage, SanitizationOptions, TaskKind } from '@oec/shared';
+import { FakeAgent, defaultOutput } from './fake-agent.js';
+import type { TaskReply } from './fake-agent.js';
+
+export type TaskRun = Extract<ControllerMessage, { type: 'task.run' }>;
+export type Handler = (task: TaskRun, agent: FakeAgent) => TaskReply | Promise<TaskReply>;
+
+export interface Sizes {
+  database_bytes: number;
+  filestore_bytes: number;
+  filestore_files: number;
+}
+
+export interface CloneAgentOptions {
+  sizes?: Sizes;
+  /** Per task kind: replaces the default behaviour. */
+  overrides?: Partial<Record<TaskKind, Handler>>;
+}
+
+export const SMALL: Sizes = { database_bytes: 50e6, filestore_bytes: 20e6, filestore_files: 120 };
+
+export function error(code: string, message: string, details: Record<string, unknown> | null = null): TaskReply {
+  return { error: { code: code as never, message, details, retryable: false } };
+}
+
+/** A promise a test opens when it wants a held task to go on. */
+export function gate(): { wait: Promise<void>; open: () => void } {
+  let open: () => void = () => undefined;
+  const wait = new Promise<void>((r) => (open = r));
+  return { wait, open };
+}
+
+/** A handler that waits for the gate, then answers `reply` (default: never answers). */
+export function heldBy(g: { wait: Promise<void> }, reply: TaskReply | ((task: TaskRun) => TaskReply) = 'ignore'): Handler {
+  return async (task) => {
+    await g.wait;
+    return typeof reply === 'function' ? reply(task) : reply;
+  };
+}
+
+function progress(agent: FakeAgent, task: TaskRun, step: string, fraction: number, detail: Record<string, number | string> = {}): void {
+  agent.send({ type: 'task.progress', task_id: task.task_id, step, fraction, detail });
+}
+
+function log(agent: FakeAgent, task: TaskRun, step: string, message: string): void {
+  agent.send({ type: 'task.log', task_id: task.task_id, ts: new Date().toISOString(), level: 'INFO', step, message });
+}
+
+function sanitizeOutput(options: SanitizationOptions, password: string | null): unknown {
+  const results = enabledOptions(options).map((k) => ({
+    option_key: k,
+    success: true,
+    skipped: false,
+    warning: null,
+    affected_rows: 3,
+    duration_ms: 5,
+  }));
+  return {
+    results,
+    proof: {
+      passed: true,
+      checks: results.map((r) => ({ option_key: r.option_key, check: `${r.option_key} holds`, passed: true, violations: 0, detail: null })),
+      checked_at: new Date().toISOString(),
+    },
+    totals: { affected_rows: results.length * 3, duration_ms: results.length * 5 },
+    generated_password: password,
+  };
+}
+
+export function cloneBehaviour(opts: CloneAgentOptions = {}): Handler {
+  const sizes = opts.sizes ?? SMALL;
+  return async (task, agent) => {
+    const override = opts.overrides?.[task.kind];
+    if (override) return override(task, agent);
+    const plan = task.input as ClonePlan;
+    switch (task.kind) {
+      case 'env.inspect':
+        return { output: { exists: true, ...sizes, addons_bytes: 1000 } };
+      case 'clone.validate':
+        progress(agent, task, 'validating', 0.5, { message: 'Source database answers' });
+        return {
+          output: { ...sizes, addons_bytes: 1000, pg_version: '15.8', odoo_version: '17.0', referenced_files: 10, missing_in_source: 0 },
+        };
+      case 'clone.prepare':
+        return { output: { ok: true } };
+      case 'clone.addons':
+        return { output: { bytes: 1000, files: 3, sources: plan.target.addons.length } };
+      case 'clone.data': {
+        const half = sizes.database_bytes / 2;
+        progress(agent, task, 'backing_up_database', 0.5, { bytes_done: half, bytes_total: sizes.database_bytes });
+        progress(agent, task, 'restoring_database', 0.4, { bytes_done: half * 0.8, bytes_total: sizes.database_bytes });
+        if (plan.include_filestore) {
+          progress(agent, task, 'backing_up_filestore', 1, { items_done: sizes.filestore_files, items_total: sizes.filestore_files });
+          log(agent, task, 'restoring_filestore', 'Filestore restored');
+          progress(agent, task, 'restoring_filestore', 1, { items_done: sizes.filestore_files, items_total: sizes.filestore_files });
+        }
+        progress(agent, task, 'backing_up_database', 1, { bytes_done: sizes.database_bytes, bytes_total: sizes.database_bytes });
+        progress(agent, task, 'restoring_database', 1, { bytes_done: sizes.database_bytes, bytes_total: sizes.database_bytes });
+        return {
+          output: {
+            database: { method: 'stream', bytes: sizes.database_bytes, tables: 120 },
+            filestore: plan.include_filestore
+              ? { files: sizes.filestore_files, bytes: sizes.filestore_bytes, linked: sizes.filestore_files, copied: 0, already_present: 0, missing_in_source: [] }
+              : null,
+          },
+        };
+      }
+      case 'clone.sanitize': {
+        const options = plan.sanitization.options;
+        return { output: sanitizeOutput(options, options.reset_passwords ? 'Secret-Password-42' : null) };
+      }
+      case 'clone.verify':
+        return { output: { checks: [{ name: 'database answers', passed: true, detail: null }], swapped: plan.mode === 'replace', app_healthy: true } };
+      case 'clone.cleanup':
+        return { output: { removed: [`environment ${plan.target.name}`], swapped_back: false } };
+      case 'clone.estimate': {
+        const options = (task.input as { options: SanitizationOptions }).options;
+        const impact = enabledOptions(options).map((k) => ({ option_key: k, rows: 7, approximate: false, summary: `7 rows for ${k}` }));
+        return { output: { impact, total_records: impact.length * 7, api_keys_found: 3 } };
+      }
+      default:
+        return { output: defaultOutput(task) };
+    }
+  };
+}
+
+/** Install the behaviour on an agent (its onTask). */
+export function actAsCloneAgent(agent: FakeAgent, opts: CloneAgentOptions = {}): void {
+  const behaviour = cloneBehaviour(opts);
+  agent.onTask = (task) => behaviour(task, agent);
+}
+
+export function kinds(agent: FakeAgent): string[] {
+  return agent.tasks.map((t) => t.kind);
+}
+
+/** Connect an agent that behaves as a clone agent from its first task on (no window after hello). */
+export async function connectCloneAgent(wsUrl: string, token: string, opts: CloneAgentOptions = {}): Promise<FakeAgent> {
+  const behaviour = cloneBehaviour(opts);
+  const connected = gate();
+  const ref: { agent?: FakeAgent } = {};
+  ref.agent = await FakeAgent.connect(wsUrl, token, {
+    facts: { disk_free_bytes: 50e9 },
+    onTask: async (task) => {
+      await connected.wait;
+      return behaviour(task, ref.agent as FakeAgent);
+    },
+  });
+  connected.open();
+  return ref.agent;
+}
