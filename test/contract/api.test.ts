@@ -356,7 +356,10 @@ describe('fuzz: no input answers a 5xx', () => {
           // Bob (another organization) only needs to try the ids that exist.
           for (const who of id === envA.id ? [alice, bob] : [alice]) {
             const res = await who.request(method, path, raw === undefined ? {} : { raw });
-            if (res.status >= 500) failures.push(`${method} ${path.slice(0, 80)} ${String(raw).slice(0, 40)} → ${res.status}`);
+            // 503 SERVER_UNREACHABLE is a real answer (the fake agent may blip under load); any other 5xx is a bug.
+            const code = (res.body as { error?: { code?: string } } | null)?.error?.code;
+            const unreachable = res.status === 503 && code === 'SERVER_UNREACHABLE';
+            if (res.status >= 500 && !unreachable) failures.push(`${method} ${path.slice(0, 80)} ${String(raw).slice(0, 40)} → ${res.status}`);
           }
         }
       }
