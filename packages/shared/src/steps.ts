@@ -1,6 +1,7 @@
 // The ten clone steps: keys, display names and cumulative progress weights (the seed's contract),
 // and the overall-progress formula. Steps may overlap when data streams; weights do not change.
 import { z } from 'zod';
+import { ErrorCode } from './errors.js';
 
 export const STEPS = [
   { key: 'pre_checks', name: 'Pre-Checks', weight: 2 },
@@ -47,3 +48,17 @@ export function overallPercent(fractions: Partial<Record<StepKey, number>>): num
   }
   return Math.floor(total * 10) / 10;
 }
+
+/** The failure code of an operation that fails in a step for a reason of the step's own. */
+export const STEP_FAILURE: Record<StepKey, ErrorCode> = {
+  pre_checks: ErrorCode.SOURCE_UNREACHABLE,
+  validating: ErrorCode.SOURCE_UNREACHABLE,
+  creating_target: ErrorCode.RESTORE_FAILED,
+  copying_addons: ErrorCode.TRANSFER_FAILED,
+  backing_up_database: ErrorCode.SOURCE_UNREACHABLE,
+  backing_up_filestore: ErrorCode.SOURCE_UNREACHABLE,
+  restoring_database: ErrorCode.RESTORE_FAILED,
+  restoring_filestore: ErrorCode.RESTORE_FAILED,
+  sanitizing: ErrorCode.SANITIZATION_FAILED,
+  verifying: ErrorCode.VERIFICATION_FAILED,
+};

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { AppError, ErrorCode, type ClonePlan, type StepKey } from '@oec/shared';
+import { AppError, STEP_FAILURE, type ClonePlan, type StepKey } from '@oec/shared';
 import type { TaskContext } from '../tasks/types.js';
 
 export interface HookState {
@@ -42,19 +42,6 @@ export function fileHooks(path: string): CloneHooks {
   };
 }
 
-/** The failure code a step reports when it fails for a reason of its own. */
-export const STEP_FAILURE: Record<StepKey, ErrorCode> = {
-  pre_checks: ErrorCode.SOURCE_UNREACHABLE,
-  validating: ErrorCode.SOURCE_UNREACHABLE,
-  creating_target: ErrorCode.RESTORE_FAILED,
-  copying_addons: ErrorCode.TRANSFER_FAILED,
-  backing_up_database: ErrorCode.SOURCE_UNREACHABLE,
-  backing_up_filestore: ErrorCode.SOURCE_UNREACHABLE,
-  restoring_database: ErrorCode.RESTORE_FAILED,
-  restoring_filestore: ErrorCode.RESTORE_FAILED,
-  sanitizing: ErrorCode.SANITIZATION_FAILED,
-  verifying: ErrorCode.VERIFICATION_FAILED,
-};
 
 export async function checkpoint(ctx: TaskContext, hooks: CloneHooks, step: StepKey, phase: 'start' | 'end'): Promise<void> {
   const state = hooks();

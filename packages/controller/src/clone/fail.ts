@@ -2,12 +2,11 @@
 // retryable}, the code one of the closed failure set), the steps frozen where it stopped, and
 // cleanup pending. keep_target: a create_new whose data and proof passed but whose app did not
 // come up stays (stopped) for debugging.
-import { AppError, ERROR_META, ErrorCode, FAILURE_CODES, isAppError } from '@oec/shared';
+import { AppError, ERROR_META, ErrorCode, FAILURE_CODES, isAppError, STEP_FAILURE } from '@oec/shared';
 import type { OperationError, StepKey } from '@oec/shared';
 import { failOperation } from './repository.js';
 import type { OperationRow } from './rows.js';
 import { isStepKey, stepNumber, stopSteps } from './steps-state.js';
-import { STEP_FAILURE } from './tracker.js';
 import type { OperationTracker, RunnerDeps } from './tracker.js';
 
 const FAILURES: readonly ErrorCode[] = FAILURE_CODES;

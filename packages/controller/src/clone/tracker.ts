@@ -2,7 +2,6 @@
 // written through one promise chain per operation (progress, logs and transitions land in the
 // order they happened). A write that no longer applies (cancelled, superseded) marks the
 // tracker stopped; the runner then ends without touching the row again.
-import { ErrorCode } from '@oec/shared';
 import type { LogLevel, StepDetail, StepKey, StepState } from '@oec/shared';
 import type { AgentHub } from '../agents/types.js';
 import type { Db } from '../db/pool.js';
@@ -123,15 +122,3 @@ export class RunStopped extends Error {
   }
 }
 
-export const STEP_FAILURE: Record<StepKey, ErrorCode> = {
-  pre_checks: ErrorCode.SOURCE_UNREACHABLE,
-  validating: ErrorCode.SOURCE_UNREACHABLE,
-  creating_target: ErrorCode.RESTORE_FAILED,
-  copying_addons: ErrorCode.TRANSFER_FAILED,
-  backing_up_database: ErrorCode.SOURCE_UNREACHABLE,
-  backing_up_filestore: ErrorCode.SOURCE_UNREACHABLE,
-  restoring_database: ErrorCode.RESTORE_FAILED,
-  restoring_filestore: ErrorCode.RESTORE_FAILED,
-  sanitizing: ErrorCode.SANITIZATION_FAILED,
-  verifying: ErrorCode.VERIFICATION_FAILED,
-};
