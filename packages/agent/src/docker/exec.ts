@@ -1,0 +1,194 @@
+// Running a process inside a container through the Docker Engine API, as an ExecHandle: the same
+// shape spawnProcess gives for local processes, so pipe() and collect() work across both.
+//
+// Invariants (docs/decisions/0006-docker-exec-stdin.md):
+// - The exec is started with `hijack: true`: docker-modem then hands over the raw socket after the
+//   HTTP upgrade, and ending stdin is a socket half-close (FIN) that the Engine turns into EOF on the
+//   process's stdin while output keeps flowing. Without hijack, docker-modem's HttpDuplex.end()
+//   tears the whole connection down: the process sees EOF but the tail of its output is lost.
+// - stdout/stderr are demultiplexed with docker.modem.demuxStream, which ignores backpressure; the
+//   socket is paused while stdout is full, so a slow consumer stalls the process, not our memory.
+// - stderr is always drained (tail kept for messages); the exit promise never rejects.
+// - Abort: SIGTERM, then SIGKILL after a grace period, delivered by a second exec (exec-command.ts).
+import { PassThrough, Writable, type Duplex } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type Docker from 'dockerode';
+import type { ExecHandle, ExitInfo } from '../exec/run.js';
+import { decodeExitCode, execCreateBody, killArgv, newExecMark } from './exec-command.js';
+
+export interface DockerExecOptions {
+  signal: AbortSignal;
+  stdin?: 'pipe' | 'ignore';
+  stdout?: 'pipe' | 'ignore';
+  /** Added to the container's environment for this process. */
+  env?: Record<string, string>;
+  /** User (name, uid, user:group); default the container's user. */
+  user?: string;
+  workingDir?: string;
+  onStderrLine?: (line: string) => void;
+  /** Grace period between SIGTERM and SIGKILL on abort. */
+  killGraceMs?: number;
+}
+
+type Modem = Docker['modem'];
+
+const STDERR_TAIL = 8 * 1024;
+
+/**
+ * Run `argv` (no shell) in a running container. The returned handle has `pid` undefined: the
+ * process lives in the container's pid namespace; `kill()` signals it from inside.
+ */
+export function dockerExec(container: Docker.Container, argv: readonly string[], opts: DockerExecOptions): ExecHandle {
+  const name = argv[0] ?? '';
+  const mark = newExecMark();
+  const body = execCreateBody(argv, { stdin: opts.stdin === 'pipe', env: opts.env, user: opts.user, workingDir: opts.workingDir, mark });
+  const modem = container.modem as Modem;
+
+  const stdout = new PassThrough({ highWaterMark: 64 * 1024 });
+  const stderr = new PassThrough();
+  if (opts.stdout === 'ignore') stdout.resume();
+  let tail = '';
+  let partial = '';
+  stderr.setEncoding('utf8');
+  stderr.on('data', (chunk: string) => {
+    tail = (tail + chunk).slice(-STDERR_TAIL);
+    if (!opts.onStderrLine) return;
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) if (line.trim()) opts.onStderrLine(line);
+  });
+
+  let aborted = false;
+  let exited = false;
+  let sentSignal: NodeJS.Signals | null = null;
+
+  const started: Promise<{ exec: Docker.Exec; socket: Duplex } | { error: string }> = (async () => {
+    if (opts.signal.aborted) return { error: '' };
+    try {
+      const exec = await container.exec(body);
+      const socket = await exec.start({ hijack: true, stdin: opts.stdin === 'pipe' });
+      return { exec, socket };
+    } catch (e) {
+      return { error: (e as Error).message };
+    }
+  })();
+
+  const stdin =
+    opts.stdin === 'pipe'
+      ? new Writable({
+          highWaterMark: 64 * 1024,
+          write(chunk: Buffer, _encoding, callback) {
+            void started.then((s) => ('error' in s ? callback(new Error(s.error)) : s.socket.write(chunk, (err) => callback(err ?? null))));
+          },
+          final(callback) {
+            // Half-close: the Engine closes the process's stdin, output keeps flowing back.
+            void started.then((s) => {
+              if ('socket' in s) s.socket.end();
+              callback();
+            });
+          },
+          destroy(err, callback) {
+            void started.then((s) => {
+              if ('socket' in s && !s.socket.writableEnded) s.socket.end();
+            });
+            callback(err);
+          },
+        })
+      : null;
+  // EPIPE when the process exits before reading everything surfaces through the exit status.
+  stdin?.on('error', () => undefined);
+  stdout.on('error', () => undefined);
+
+  const signalProcess = async (signal: NodeJS.Signals): Promise<void> => {
+    sentSignal = signal;
+    const s = await started;
+    if ('error' in s || exited) return;
+    try {
+      const killer = await container.exec({ Cmd: killArgv(mark, signal), AttachStdout: true, AttachStderr: true, User: body.User });
+      const stream = await killer.start({ hijack: true, stdin: false });
+      stream.resume();
+      await new Promise<void>((resolve) => {
+        stream.once('end', resolve);
+        stream.once('close', resolve);
+        stream.once('error', () => resolve());
+      });
+    } catch {
+      // The container may be gone; the exit status tells what happened.
+    }
+  };
+
+  const onAbort = (): void => {
+    aborted = true;
+    void (async () => {
+      const grace = opts.killGraceMs ?? 5000;
+      await signalProcess('SIGTERM');
+      // Repeated: a process that had not started yet when the first signal went out is caught next.
+      while (!exited) {
+        await sleep(grace);
+        if (!exited) await signalProcess('SIGKILL');
+      }
+    })();
+  };
+  if (opts.signal.aborted) aborted = true;
+  else opts.signal.addEventListener('abort', onAbort, { once: true });
+
+  const exit = (async (): Promise<ExitInfo> => {
+    const s = await started;
+    const finish = (code: number | null, signal: NodeJS.Signals | null, error?: string): ExitInfo => {
+      exited = true;
+      opts.signal.removeEventListener('abort', onAbort);
+      if (!stdout.writableEnded) stdout.end();
+      if (!stderr.writableEnded) stderr.end();
+      if (partial.trim() && opts.onStderrLine) opts.onStderrLine(partial);
+      partial = '';
+      return { code, signal, stderrTail: tail, aborted, ...(error ? { error } : {}) };
+    };
+    if ('error' in s) return finish(null, null, s.error || undefined);
+    const { exec, socket } = s;
+    // When the program cannot start, the Engine writes its error ("OCI runtime exec failed: …
+    // executable file not found") as a stdout frame and reports Pid 0; the head of stdout is kept
+    // to make that the exit's error.
+    let stdoutHead = '';
+    const demuxed = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        if (stdoutHead.length < 2048) stdoutHead += chunk.toString('utf8', 0, 2048);
+        stdout.write(chunk);
+        callback();
+      },
+    });
+    modem.demuxStream(socket, demuxed, stderr);
+    socket.on('data', () => {
+      if (stdout.writableNeedDrain) socket.pause();
+    });
+    stdout.on('drain', () => socket.resume());
+    await new Promise<void>((resolve) => {
+      socket.once('end', resolve);
+      socket.once('close', resolve);
+      socket.once('error', () => resolve());
+    });
+    // The stream ends when the process closes its output; the exit code may lag a moment.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const info = await exec.inspect();
+        if (!info.Running || attempt >= 100) {
+          const { code, signal } = decodeExitCode(info.Running ? null : info.ExitCode, sentSignal);
+          const notStarted = !info.Running && info.Pid === 0 && info.ExitCode !== 0;
+          const error = notStarted
+            ? stdoutHead.trim() || 'the process did not start'
+            : info.Running
+              ? 'output closed but the process is still running'
+              : undefined;
+          return finish(code, signal, error);
+        }
+      } catch (e) {
+        return finish(null, null, `exec inspect failed: ${(e as Error).message}`);
+      }
+      await sleep(Math.min(10 * 2 ** attempt, 200));
+    }
+  })();
+
+  const kill = (signal: NodeJS.Signals = 'SIGTERM'): void => {
+    if (!exited) void signalProcess(signal);
+  };
+  return { name, pid: undefined, stdin, stdout: opts.stdout === 'ignore' ? null : stdout, stderr, exit, kill };
+}
