@@ -13,7 +13,7 @@
 import { PassThrough, Writable, type Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
-import type { ExecHandle, ExitInfo } from '../exec/run.js';
+import { drainStderr, type ExecHandle, type ExitInfo } from '../exec/run.js';
 import { decodeExitCode, execCreateBody, killArgv, newExecMark } from './exec-command.js';
 
 export interface DockerExecOptions {
@@ -32,7 +32,6 @@ export interface DockerExecOptions {
 
 type Modem = Docker['modem'];
 
-const STDERR_TAIL = 8 * 1024;
 
 /**
  * Run `argv` (no shell) in a running container. The returned handle has `pid` undefined: the
@@ -47,16 +46,7 @@ export function dockerExec(container: Docker.Container, argv: readonly string[],
   const stdout = new PassThrough({ highWaterMark: 64 * 1024 });
   const stderr = new PassThrough();
   if (opts.stdout === 'ignore') stdout.resume();
-  let tail = '';
-  let partial = '';
-  stderr.setEncoding('utf8');
-  stderr.on('data', (chunk: string) => {
-    tail = (tail + chunk).slice(-STDERR_TAIL);
-    if (!opts.onStderrLine) return;
-    const lines = (partial + chunk).split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) if (line.trim()) opts.onStderrLine(line);
-  });
+  const drain = drainStderr(stderr, opts.onStderrLine);
 
   let aborted = false;
   let exited = false;
@@ -139,9 +129,8 @@ export function dockerExec(container: Docker.Container, argv: readonly string[],
       opts.signal.removeEventListener('abort', onAbort);
       if (!stdout.writableEnded) stdout.end();
       if (!stderr.writableEnded) stderr.end();
-      if (partial.trim() && opts.onStderrLine) opts.onStderrLine(partial);
-      partial = '';
-      return { code, signal, stderrTail: tail, aborted, ...(error ? { error } : {}) };
+      drain.flush();
+      return { code, signal, stderrTail: drain.tail(), aborted, ...(error ? { error } : {}) };
     };
     if ('error' in s) return finish(null, null, s.error || undefined);
     const { exec, socket } = s;

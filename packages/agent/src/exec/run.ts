@@ -51,6 +51,37 @@ export interface SpawnOptions {
 
 const STDERR_TAIL = 8 * 1024;
 
+export interface StderrDrain {
+  /** The last few KiB of stderr. */
+  tail(): string;
+  /** Hand the last, unterminated line to `onLine` (at exit). */
+  flush(): void;
+}
+
+/**
+ * Drain a stderr stream (a full stderr pipe would block the process forever), keeping its last
+ * few KiB for error messages and handing each non-blank line to `onLine`.
+ */
+export function drainStderr(stderr: Readable, onLine?: (line: string) => void): StderrDrain {
+  let tail = '';
+  let partial = '';
+  stderr.setEncoding('utf8');
+  stderr.on('data', (chunk: string) => {
+    tail = (tail + chunk).slice(-STDERR_TAIL);
+    if (!onLine) return;
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) if (line.trim()) onLine(line);
+  });
+  return {
+    tail: () => tail,
+    flush() {
+      if (partial.trim() && onLine) onLine(partial);
+      partial = '';
+    },
+  };
+}
+
 export class ExecError extends Error {
   readonly exit: ExitInfo;
   constructor(name: string, exit: ExitInfo) {
@@ -78,17 +109,8 @@ export function spawnProcess(name: string, file: string, args: readonly string[]
   // stdio[2] is always 'pipe', so stderr exists; the check satisfies the types.
   const stderr = child.stderr;
   if (!stderr) throw new Error('spawn returned no stderr pipe');
-  let tail = '';
-  let partial = '';
+  const drain = drainStderr(stderr, opts.onStderrLine);
   let aborted = false;
-  stderr.setEncoding('utf8');
-  stderr.on('data', (chunk: string) => {
-    tail = (tail + chunk).slice(-STDERR_TAIL);
-    if (!opts.onStderrLine) return;
-    const lines = (partial + chunk).split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) if (line.trim()) opts.onStderrLine(line);
-  });
   // Errors on our pipe ends (EPIPE when the child exits early) surface through the exit status.
   child.stdin?.on('error', () => undefined);
   child.stdout?.on('error', () => undefined);
@@ -120,9 +142,8 @@ export function spawnProcess(name: string, file: string, args: readonly string[]
     const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
       opts.signal.removeEventListener('abort', onAbort);
       if (killTimer) clearTimeout(killTimer);
-      if (partial.trim() && opts.onStderrLine) opts.onStderrLine(partial);
-      partial = '';
-      resolve({ code, signal, stderrTail: tail, aborted, ...(spawnError ? { error: spawnError } : {}) });
+      drain.flush();
+      resolve({ code, signal, stderrTail: drain.tail(), aborted, ...(spawnError ? { error: spawnError } : {}) });
     };
     child.once('close', finish);
   });
