@@ -1,8 +1,8 @@
 // A clone-capable fake agent for contract tests: plausible outputs for every clone.* task
 // (step-tagged progress for clone.data, sanitization results and proof from the plan's
 // options), configurable sizes, and per-kind overrides to fail, hold or reshape a task.
-import { enabledOptions } from '@oec/shared';
-import type { ClonePlan, ControllerMessage, SanitizationOptions, TaskKind } from '@oec/shared';
+import { enabledOptions, RECEIVER_READY } from '@oec/shared';
+import type { ClonePlan, ControllerMessage, SanitizationOptions, ServerFacts, TaskKind } from '@oec/shared';
 import { FakeAgent, defaultOutput } from './fake-agent.js';
 import type { TaskReply } from './fake-agent.js';
 
@@ -17,6 +17,8 @@ export interface Sizes {
 
 export interface CloneAgentOptions {
   sizes?: Sizes;
+  /** Reported at hello (merged over 50 GB free disk). */
+  facts?: Partial<ServerFacts>;
   /** Per task kind: replaces the default behaviour. */
   overrides?: Partial<Record<TaskKind, Handler>>;
 }
@@ -109,6 +111,16 @@ export function cloneBehaviour(opts: CloneAgentOptions = {}): Handler {
           },
         };
       }
+      case 'clone.receive': {
+        const input = task.input as { transfer: { tickets: { stream: string }[] } };
+        progress(agent, task, 'restoring_database', 0, { message: RECEIVER_READY });
+        return { output: { streams: input.transfer.tickets.map((t) => ({ stream: t.stream, wire_bytes: 100, raw_bytes: 200, files: 1, reused_files: 0 })) } };
+      }
+      case 'clone.send': {
+        const input = task.input as { transfer: { tickets: { stream: string }[] } };
+        progress(agent, task, 'backing_up_database', 1, { bytes_done: sizes.database_bytes, bytes_total: sizes.database_bytes });
+        return { output: { streams: input.transfer.tickets.map((t) => ({ stream: t.stream, wire_bytes: 100, raw_bytes: 200, files: 1, reused_files: 0 })) } };
+      }
       case 'clone.sanitize': {
         const options = plan.sanitization.options;
         return { output: sanitizeOutput(options, options.reset_passwords ? 'Secret-Password-42' : null) };
@@ -144,7 +156,7 @@ export async function connectCloneAgent(wsUrl: string, token: string, opts: Clon
   const connected = gate();
   const ref: { agent?: FakeAgent } = {};
   ref.agent = await FakeAgent.connect(wsUrl, token, {
-    facts: { disk_free_bytes: 50e9 },
+    facts: { disk_free_bytes: 50e9, ...opts.facts },
     onTask: async (task) => {
       await connected.wait;
       return behaviour(task, ref.agent as FakeAgent);

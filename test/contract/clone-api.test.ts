@@ -172,10 +172,11 @@ describe('POST /environments/{id}/clone', () => {
     const prod = await createEnv(t, { name: 'prod-two', environment_type: 'production' });
     reason(await replace(prod.id, 'prod-two', {}), 'PRESET_REQUIRED');
 
-    // vm_id: the source's server is fine, another of the organization is not available yet.
+    // vm_id: the source's server or another of the organization, which must be reachable.
     const other = await alice.api.ok<CreateServerResponse>('POST', '/api/v1/servers', { organization_id: t.org.id, name: 'other' });
-    const otherServer = reason(await newTarget({ vm_id: other.id }), 'OTHER_SERVER');
-    expect(otherServer.message).toBe('cloning to another server is not available yet');
+    const otherServer = reason(await newTarget({ vm_id: other.id }), 'SERVER_UNREACHABLE');
+    expect(otherServer.message).toBe('Target server other is not reachable (it must be RUNNING with its agent connected)');
+    expect(otherServer.details).toMatchObject({ server_id: other.id, status: 'PENDING' });
     expectError(await newTarget({ vm_id: randomUUID() }), 404, 'SERVER_NOT_FOUND');
     const bobServer = await bob.api.ok<{ items: { id: string }[] }>('GET', '/api/v1/servers');
     expectError(await newTarget({ vm_id: bobServer.items[0]?.id }), 404, 'SERVER_NOT_FOUND');

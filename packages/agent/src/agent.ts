@@ -14,6 +14,9 @@ import type { Runtime } from './runtime/runtime.js';
 import { fileHooks, NO_HOOKS } from './clone/context.js';
 import { createHandlers } from './tasks/handlers/index.js';
 import { createTaskRunner, type TaskRunner } from './tasks/runner.js';
+import { ensurePeerIdentity } from './peer/tls.js';
+import { startPeerServer, type PeerServer } from './peer/server.js';
+import { toolVersion } from './runtime/facts.js';
 import type { MessageSink } from './tasks/types.js';
 
 export interface AgentDeps {
@@ -43,6 +46,7 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
   let runner: TaskRunner | null = null;
   let connection: Connection | null = null;
   let lock: DataDirLock | null = null;
+  let peer: PeerServer | null = null;
 
   async function postgres(): Promise<PgTarget> {
     if (config.pg.mode === 'external') return targetFromUrl(config.pg.url, config.pg.binDir);
@@ -67,20 +71,46 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
       await mkdir(config.dataDir, { recursive: true, mode: 0o750 });
       lock = await lockDataDir(config.dataDir);
       const rt = (runtime = createRuntime(config, await postgres(), logger));
+      const identity = await ensurePeerIdentity(config.dataDir, config.hostname, config.childEnv);
+      const endpoint = (peer = await startPeerServer({
+        host: config.peer.host,
+        port: config.peer.port,
+        identity,
+        publicUrl: config.peerUrl,
+        logger: logger.child({ component: 'peer' }),
+      }));
+      logger.info({ url: endpoint.url, fingerprint: identity.fingerprint }, 'peer endpoint listening');
+      const zstd = await toolVersion('zstd', config.childEnv);
       // The runner reports through the connection, which hands it the controller's messages.
       const sink: MessageSink = { send: (message) => connection?.send(message) };
       const tasks = (runner = createTaskRunner({
         runtime: rt,
         sink,
         logger: logger.child({ component: 'tasks' }),
-        handlers: createHandlers(config.testHooksFile ? fileHooks(config.testHooksFile) : NO_HOOKS),
+        handlers: createHandlers(config.testHooksFile ? fileHooks(config.testHooksFile) : NO_HOOKS, {
+          peer: endpoint,
+          timeoutMs: config.peer.timeoutMs,
+          env: config.childEnv,
+        }),
       }));
       const conn = (connection = createConnection({
         url: config.controllerUrl,
         token: config.token,
         logger: logger.child({ component: 'connection' }),
         reconnect: config.reconnect,
-        hello: async () => ({ facts: await rt.facts(), running_tasks: tasks.runningTaskIds() }),
+        hello: async () => {
+          const facts = await rt.facts();
+          return {
+            facts: {
+              ...facts,
+              tools: { ...facts.tools, zstd },
+              peer_url: endpoint.url,
+              tls_fingerprint: identity.fingerprint,
+              tls_certificate: identity.cert,
+            },
+            running_tasks: tasks.runningTaskIds(),
+          };
+        },
         heartbeat: async () => {
           const disk = await rt.diskUsage();
           return { disk_free_bytes: disk.free_bytes, disk_total_bytes: disk.total_bytes, running_tasks: tasks.runningTaskIds() };
@@ -94,6 +124,7 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
     async stop(opts = {}) {
       await runner?.shutdown('agent stopping', opts.drainMs ?? 20_000);
       await connection?.close();
+      await peer?.close();
       await runtime?.close();
       if (cluster && (opts.stopPostgres ?? config.stopPostgresOnExit)) {
         await stopCluster(cluster);

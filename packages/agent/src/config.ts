@@ -35,7 +35,13 @@ const envSchema = z
     OEC_PG_STOP_ON_EXIT: booleanString.default('false'),
     OEC_HOSTNAME: z.string().min(1).optional(),
     OEC_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
-    OEC_PEER_URL: urlWithProtocols(['ws:', 'wss:', 'http:', 'https:'], 'wss://server-a.example.com:8443').optional(),
+    OEC_PEER_URL: urlWithProtocols(['wss:', 'https:'], 'wss://server-a.example.com:8443').optional(),
+    // The peer endpoint (TLS WebSocket) on which other agents push cross-server clone streams.
+    OEC_PEER_LISTEN: z
+      .string()
+      .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port, e.g. 0.0.0.0:8443')
+      .default('127.0.0.1:0'),
+    OEC_PEER_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
     OEC_APP_HOST: z.string().regex(/^[A-Za-z0-9.:-]+$/, 'must be a host name or IP address').default('127.0.0.1'),
     OEC_RECONNECT_MIN_MS: z.coerce.number().int().min(1).max(60_000).default(250),
     OEC_RECONNECT_MAX_MS: z.coerce.number().int().min(1).max(600_000).default(10_000),
@@ -65,7 +71,14 @@ export interface AgentConfig {
   stopPostgresOnExit: boolean;
   hostname: string;
   logLevel: LogLevelName;
+  /** Advertised peer URL; null = `wss://<listen host>:<bound port>`. */
   peerUrl: string | null;
+  peer: {
+    host: string;
+    port: number;
+    /** A peer silent this long (no frame, no pong) fails the stream. */
+    timeoutMs: number;
+  };
   appHost: string;
   reconnect: { minMs: number; maxMs: number };
   /**
@@ -108,11 +121,17 @@ export function parseConfig(env: RawEnv): AgentConfig {
     hostname: v.OEC_HOSTNAME ?? hostname(),
     logLevel: v.OEC_LOG_LEVEL,
     peerUrl: v.OEC_PEER_URL ?? null,
+    peer: { ...splitHostPort(v.OEC_PEER_LISTEN), timeoutMs: v.OEC_PEER_TIMEOUT_MS },
     appHost: v.OEC_APP_HOST,
     reconnect: { minMs: v.OEC_RECONNECT_MIN_MS, maxMs: v.OEC_RECONNECT_MAX_MS },
     childEnv: childEnv(env),
     testHooksFile: v.OEC_TEST_HOOKS_FILE ?? null,
   };
+}
+
+function splitHostPort(s: string): { host: string; port: number } {
+  const i = s.lastIndexOf(':');
+  return { host: s.slice(0, i).replace(/^\[(.*)\]$/, '$1'), port: Number(s.slice(i + 1)) };
 }
 
 function childEnv(env: RawEnv): Record<string, string> {
@@ -155,6 +174,7 @@ export function describeConfig(c: AgentConfig): Record<string, unknown> {
     ...(c.pg.mode === 'owned' ? { pgPort: c.pg.port } : { pgHost: new URL(c.pg.url).host }),
     hostname: c.hostname,
     peerUrl: c.peerUrl,
+    peerListen: `${c.peer.host}:${c.peer.port}`,
     appHost: c.appHost,
   };
 }

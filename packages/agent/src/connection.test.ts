@@ -16,6 +16,7 @@ const facts: ServerFacts = {
   bufferutil: false,
   peer_url: null,
   tls_fingerprint: null,
+  tls_certificate: null,
 };
 
 let controller: FakeController | undefined;

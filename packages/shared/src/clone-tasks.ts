@@ -10,6 +10,7 @@ import {
   sanitizationKeySchema,
 } from './sanitization.js';
 import { environmentRefSchema, environmentSpecSchema } from './environment-ref.js';
+import { announcedTicketSchema, peerEndpointSchema, peerTicketSchema, streamNameSchema, wireCodecSchema } from './peer.js';
 
 const dbName = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/);
 
@@ -26,6 +27,16 @@ export const clonePlanSchema = z.object({
   target_running: z.boolean().default(false),
   include_filestore: z.boolean(),
   compress: z.boolean(),
+  /**
+   * Cross-server: the servers' names (for logs). Null on one server: then every task runs on it;
+   * otherwise validate runs on the source's, transfers on both, everything else on the target's.
+   */
+  servers: z.object({ source: z.string(), target: z.string() }).nullable().default(null),
+  /**
+   * Cross-server: environments of the same project on the target's server whose filestores may
+   * already hold files of this clone (an earlier clone, the replaced target); re-hashed before use.
+   */
+  donors: z.array(environmentRefSchema).default([]),
   sanitization: z.object({
     preset: presetSchema,
     options: sanitizationOptionsSchema,
@@ -113,11 +124,40 @@ export const cloneEstimateOutputSchema = z.object({
 });
 export type CloneEstimateOutput = z.infer<typeof cloneEstimateOutputSchema>;
 
+/** One stream of a transfer as each side counts it. */
+export const streamStatsSchema = z.object({
+  stream: streamNameSchema,
+  /** Bytes on the wire (after compression). */
+  wire_bytes: z.number().nonnegative(),
+  /** Bytes before compression (dump, tar stream, file contents). */
+  raw_bytes: z.number().nonnegative(),
+  /** Filestore: files sent (sender) or received (receiver). */
+  files: z.number().int().nonnegative(),
+  /** Filestore: files the target already held (verified) and did not need. */
+  reused_files: z.number().int().nonnegative(),
+});
+export type StreamStats = z.infer<typeof streamStatsSchema>;
+export const transferOutputSchema = z.object({ streams: z.array(streamStatsSchema) });
+export type TransferOutput = z.infer<typeof transferOutputSchema>;
+
+/** Target side of a cross-server transfer: expect these streams (tickets by hash) and consume them. */
+export const cloneReceiveInputSchema = clonePlanSchema.extend({
+  transfer: z.object({ codec: wireCodecSchema, tickets: z.array(announcedTicketSchema).min(1).max(20) }),
+});
+export type CloneReceiveInput = z.infer<typeof cloneReceiveInputSchema>;
+/** Source side: dial the target's peer endpoint once per ticket and push the stream. */
+export const cloneSendInputSchema = clonePlanSchema.extend({
+  transfer: z.object({ codec: wireCodecSchema, tickets: z.array(peerTicketSchema).min(1).max(20), peer: peerEndpointSchema }),
+});
+export type CloneSendInput = z.infer<typeof cloneSendInputSchema>;
+
 export const CLONE_TASKS = {
   'clone.validate': { input: clonePlanSchema, output: cloneValidateOutputSchema },
   'clone.prepare': { input: clonePlanSchema, output: z.object({ ok: z.literal(true) }) },
   'clone.addons': { input: clonePlanSchema, output: cloneAddonsOutputSchema },
   'clone.data': { input: clonePlanSchema, output: cloneDataOutputSchema },
+  'clone.send': { input: cloneSendInputSchema, output: transferOutputSchema },
+  'clone.receive': { input: cloneReceiveInputSchema, output: transferOutputSchema },
   'clone.sanitize': { input: clonePlanSchema, output: cloneSanitizeOutputSchema },
   'clone.verify': { input: clonePlanSchema, output: cloneVerifyOutputSchema },
   'clone.cleanup': { input: cloneCleanupInputSchema, output: cloneCleanupOutputSchema },

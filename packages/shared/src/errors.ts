@@ -99,8 +99,6 @@ export const TargetConfigReason = {
   ODOO_VERSION_MISMATCH: 'ODOO_VERSION_MISMATCH',
   PRESET_REQUIRED: 'PRESET_REQUIRED',
   REQUIRED_OPTION: 'REQUIRED_OPTION',
-  /** vm_id names another (valid) server: cross-server clones are not available yet. */
-  OTHER_SERVER: 'OTHER_SERVER',
 } as const;
 export type TargetConfigReason = (typeof TargetConfigReason)[keyof typeof TargetConfigReason];
 

@@ -12,3 +12,4 @@ export * from './api/clone.js';
 export * from './tasks.js';
 export * from './wire.js';
 export * from './clone-tasks.js';
+export * from './peer.js';

@@ -19,6 +19,10 @@ export const CloseCode = {
   HEARTBEAT_TIMEOUT: 4005,
   SERVER_DELETED: 4006,
   TICKET_REFUSED: 4010,
+  /** Peer stream: the other side reported an error (sent as an `error` frame first). */
+  PEER_FAILED: 4011,
+  /** Peer stream: no frame or pong for the idle timeout (link cut, peer frozen). */
+  PEER_TIMEOUT: 4012,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 

@@ -98,6 +98,8 @@ export function makePlan(
     retained_db: mode === 'replace' ? `${target.db_name}_o${short}` : null,
     target_running: opts.targetRunning ?? mode === 'replace',
     include_filestore: opts.includeFilestore ?? true,
+    servers: null,
+    donors: [],
     compress: false,
     sanitization: {
       preset: opts.preset ?? 'recommended',

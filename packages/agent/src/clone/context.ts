@@ -12,22 +12,25 @@ export interface HookState {
   faults: ReadonlySet<string>;
   /** Each step waits this long (abortably) before its work. */
   stepDelayMs: number;
+  /** Cross-server sender: at most this many bytes per second on the wire (0 = unlimited). */
+  transferBytesPerSecond: number;
 }
 
 /** Read at every checkpoint, so a test can change it between operations. */
 export type CloneHooks = () => HookState;
 
-const NONE: HookState = { faults: new Set(), stepDelayMs: 0 };
+const NONE: HookState = { faults: new Set(), stepDelayMs: 0, transferBytesPerSecond: 0 };
 export const NO_HOOKS: CloneHooks = () => NONE;
 
 export function staticHooks(faults: string[], stepDelayMs = 0): CloneHooks {
-  const state = { faults: new Set(faults), stepDelayMs };
+  const state = { faults: new Set(faults), stepDelayMs, transferBytesPerSecond: 0 };
   return () => state;
 }
 
 const hookFileSchema = z.object({
   faults: z.array(z.string()).default([]),
   step_delay_ms: z.number().int().min(0).max(600_000).default(0),
+  transfer_bytes_per_second: z.number().int().min(0).default(0),
 });
 
 /** Hooks from a JSON file (missing or unreadable file = no hooks). */
@@ -35,7 +38,7 @@ export function fileHooks(path: string): CloneHooks {
   return () => {
     try {
       const parsed = hookFileSchema.parse(JSON.parse(readFileSync(path, 'utf8')));
-      return { faults: new Set(parsed.faults), stepDelayMs: parsed.step_delay_ms };
+      return { faults: new Set(parsed.faults), stepDelayMs: parsed.step_delay_ms, transferBytesPerSecond: parsed.transfer_bytes_per_second };
     } catch {
       return NONE;
     }
@@ -54,7 +57,7 @@ export async function checkpoint(ctx: TaskContext, hooks: CloneHooks, step: Step
   }
 }
 
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       signal.removeEventListener('abort', onAbort);
@@ -85,6 +88,8 @@ export interface ClonePaths {
   workAddons: string;
   targetAddons: string;
   retainedAddons: string | null;
+  /** Cross-server: the files the source's attachments reference that its filestore lacked. */
+  missingInSource: string;
   /** The swap journal of a replace (idempotent swap and swap-back). */
   journal: string;
 }
@@ -103,6 +108,7 @@ export function clonePaths(ctx: TaskContext, plan: ClonePlan): ClonePaths {
     workAddons: replace ? `${target.addons_path}.next` : target.addons_path,
     targetAddons: target.addons_path,
     retainedAddons: plan.retained_db ? `${target.addons_path}.${plan.retained_db}` : null,
+    missingInSource: join(dirname(filestoreRoot), `clone-${plan.operation_id}-missing.json`),
     journal: join(dirname(filestoreRoot), `clone-${plan.operation_id}.json`),
   };
 }

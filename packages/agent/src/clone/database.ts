@@ -16,7 +16,7 @@ export interface DatabaseCopy {
   tables: number;
 }
 
-const LOCK_WAIT_TIMEOUT_MS = 60_000;
+export const LOCK_WAIT_TIMEOUT_MS = 60_000;
 
 /**
  * The restore session of a brand-new database nobody else sees: memory for index builds, parallel

@@ -110,7 +110,8 @@ export async function linkFilestore(
   return result;
 }
 
-async function placeFile(src: string, dst: string, size: number): Promise<'linked' | 'copied' | 'alreadyPresent'> {
+/** Hard link (or copy-on-write copy) `src` to `dst`, made read-only; a same-size `dst` is kept. */
+export async function placeFile(src: string, dst: string, size: number): Promise<'linked' | 'copied' | 'alreadyPresent'> {
   try {
     await link(src, dst);
     await makeReadOnly(dst);
@@ -129,7 +130,7 @@ async function placeFile(src: string, dst: string, size: number): Promise<'linke
   return 'copied';
 }
 
-async function makeReadOnly(path: string): Promise<void> {
+export async function makeReadOnly(path: string): Promise<void> {
   const { mode } = await stat(path);
   const readOnly = mode & ~0o222 & 0o7777;
   if (readOnly !== (mode & 0o7777)) await chmod(path, readOnly);

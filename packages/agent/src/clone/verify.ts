@@ -5,12 +5,27 @@
 // and version command).
 import { AppError, ErrorCode, type ClonePlan, type CloneVerifyOutput } from '@oec/shared';
 import type { TaskContext } from '../tasks/types.js';
-import { checkpoint, clonePaths, type CloneHooks } from './context.js';
+import { readFile, rm } from 'node:fs/promises';
+import { checkpoint, clonePaths, type ClonePaths, type CloneHooks } from './context.js';
 import { missingFiles } from './filestore.js';
 import { referencedFiles } from './queries.js';
 import { swap, swapBack, writeJournal } from './swap.js';
 
 type Check = CloneVerifyOutput['checks'][number];
+
+/**
+ * Referenced files the source itself lacked (expected to be missing here too): looked up in the
+ * source's filestore on one server; across servers, the list the source sent with the filestore.
+ */
+async function missingInSource(plan: ClonePlan, paths: ClonePaths, referenced: string[]): Promise<string[]> {
+  if (!plan.servers) return missingFiles(paths.sourceFilestore, referenced);
+  try {
+    const parsed: unknown = JSON.parse(await readFile(paths.missingInSource, 'utf8'));
+    return Array.isArray(parsed) ? parsed.filter((f): f is string => typeof f === 'string') : [];
+  } catch {
+    return [];
+  }
+}
 
 export async function verifyTarget(plan: ClonePlan, ctx: TaskContext, hooks: CloneHooks): Promise<CloneVerifyOutput> {
   await checkpoint(ctx, hooks, 'verifying', 'start');
@@ -26,7 +41,7 @@ export async function verifyTarget(plan: ClonePlan, ctx: TaskContext, hooks: Clo
   });
   checks.push({ name: 'database answers', passed: true, detail: null });
   if (plan.include_filestore) {
-    const inSource = new Set(await missingFiles(paths.sourceFilestore, referenced));
+    const inSource = new Set(await missingInSource(plan, paths, referenced));
     const expected = referenced.filter((f) => !inSource.has(f));
     const missing = await missingFiles(paths.workFilestore, expected);
     checks.push({
@@ -65,6 +80,7 @@ export async function verifyTarget(plan: ClonePlan, ctx: TaskContext, hooks: Clo
   // A failure from here on is not the app's: cleanup undoes the swap from the journal.
   await checkpoint(ctx, hooks, 'verifying', 'end');
   if (swapped) await writeJournal(paths.journal, { state: 'done' });
+  await rm(paths.missingInSource, { force: true });
   ctx.progress(1, { message: 'Clone verification passed' }, 'verifying');
   ctx.log('INFO', 'Clone verification passed', 'verifying');
   return { checks, swapped, app_healthy: true };

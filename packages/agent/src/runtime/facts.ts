@@ -54,3 +54,13 @@ export async function bufferutilLoaded(): Promise<boolean> {
     return false;
   }
 }
+
+/** `--version` of one helper tool on this machine (e.g. zstd), null when missing. */
+export async function toolVersion(tool: string, env: NodeJS.ProcessEnv): Promise<string | null> {
+  try {
+    const { stdout } = await collect(spawnProcess(tool, tool, ['--version'], { signal: AbortSignal.timeout(30_000), env }));
+    return parseToolVersion(stdout);
+  } catch {
+    return null;
+  }
+}

@@ -88,6 +88,7 @@ export class LocalRuntime implements Runtime {
       bufferutil,
       peer_url: this.opts.peerUrl,
       tls_fingerprint: null,
+      tls_certificate: null,
     };
   }
 

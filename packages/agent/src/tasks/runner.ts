@@ -9,6 +9,7 @@ import {
   AppError,
   ERROR_META,
   ErrorCode,
+  RECEIVER_READY,
   TASKS,
   validationError,
   type Fence,
@@ -147,7 +148,8 @@ export function createTaskRunner(opts: TaskRunnerOptions): TaskRunner {
       progress(fraction, detail = {}, step) {
         const f = Number.isFinite(fraction) ? Math.min(1, Math.max(0, fraction)) : 0;
         const message = { type: 'task.progress' as const, task_id: msg.task_id, fraction: f, detail, ...(step ? { step } : {}) };
-        progress.push(step ?? '', message, f >= 1);
+        // The receiver's readiness goes out at once: the controller starts the sender on it.
+        progress.push(step ?? '', message, f >= 1 || detail.message === RECEIVER_READY);
       },
       log(level, message, step) {
         logger[level === 'ERROR' ? 'error' : level === 'WARNING' ? 'warn' : 'info']({ step }, message);

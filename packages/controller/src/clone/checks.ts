@@ -12,7 +12,7 @@ import { loadServer } from '../services/servers.js';
 import type { ServerRow } from '../services/servers.js';
 import { formatBytes } from './estimate-math.js';
 import { assertLeasable } from './leases.js';
-import { checkDomain, checkName, odooSeries, targetConfigError } from './request.js';
+import { checkDomain, checkName, odooSeries, pgMajor, targetConfigError } from './request.js';
 import type { CloneRequestInput } from './request.js';
 
 /** How long the source's agent has to report sizes (env.inspect is a quick du + pg_database_size). */
@@ -62,6 +62,8 @@ export interface NewTarget {
   /** An explicit domain (validated); null: generated from the name and the new id. */
   domain: string | null;
   type: EnvironmentType;
+  /** The server the target goes to (the source's, or another one: cross-server). */
+  serverId: string;
 }
 
 export async function takenNames(q: Queryable, projectId: string): Promise<Set<string>> {
@@ -74,16 +76,15 @@ async function domainTaken(q: Queryable, domain: string): Promise<boolean> {
   return rows.length > 0;
 }
 
-/** vm_id: absent or the source's server (an unknown or foreign one answers 404). */
-export async function checkTargetServer(deps: AppDeps, source: EnvironmentRow, vmId: string | undefined): Promise<void> {
-  if (vmId === undefined || vmId === source.server_id) return;
+/**
+ * create_new's target server: `vm_id` absent or the source's = the same server; another server
+ * of the source's organization = a cross-server clone; an unknown or foreign one answers 404.
+ */
+export async function resolveTargetServerId(deps: AppDeps, source: EnvironmentRow, vmId: string | undefined): Promise<string> {
+  if (vmId === undefined || vmId === source.server_id) return source.server_id;
   const server = await loadServer(deps.db, vmId);
   if (!server || server.organization_id !== source.organization_id) throw notFound(ErrorCode.SERVER_NOT_FOUND, vmId);
-  throw targetConfigError(TargetConfigReason.OTHER_SERVER, 'cloning to another server is not available yet', {
-    field: 'target.vm_id',
-    server_id: server.id,
-    source_server_id: source.server_id,
-  });
+  return server.id;
 }
 
 /**
@@ -97,7 +98,6 @@ export async function resolveNewTarget(
   target: Extract<CloneRequestInput['target'], { create_new: true }>,
   lenient = false,
 ): Promise<NewTarget> {
-  await checkTargetServer(deps, source, target.vm_id);
   const taken = await takenNames(deps.db, source.project_id);
   let name: string;
   let nameBase: string | null = null;
@@ -130,7 +130,7 @@ export async function resolveNewTarget(
       domain = null;
     }
   }
-  return { name, nameBase, domain, type: target.environment_type };
+  return { name, nameBase, domain, type: target.environment_type, serverId: await resolveTargetServerId(deps, source, target.vm_id) };
 }
 
 /** replace: same project, not the source, the confirmation, the same Odoo series. */
@@ -166,17 +166,47 @@ export function checkReplaceTarget(
   }
 }
 
-/** The (same) server must be RUNNING with its agent connected. */
-export async function checkServer(deps: AppDeps, source: EnvironmentRow): Promise<ServerRow> {
-  const server = await loadServer(deps.db, source.server_id);
+export interface CloneServers {
+  source: ServerRow;
+  target: ServerRow;
+  cross: boolean;
+}
+
+function reachable(deps: AppDeps, server: ServerRow | null, id: string, role: string): ServerRow {
   if (!server || server.status !== 'RUNNING' || !deps.hub.isConnected(server.id)) {
     throw targetConfigError(
       TargetConfigReason.SERVER_UNREACHABLE,
-      `Server ${server?.name ?? source.server_id} is not reachable (its agent is not connected)`,
-      { server_id: source.server_id, status: server?.status ?? null },
+      `${role} server ${server?.name ?? id} is not reachable (it must be RUNNING with its agent connected)`,
+      { server_id: id, status: server?.status ?? null },
     );
   }
   return server;
+}
+
+/**
+ * Both servers RUNNING with their agents connected; across servers the target must also accept
+ * peer streams (an advertised endpoint and certificate) and run a PostgreSQL that can restore the
+ * source's (same major or newer).
+ */
+export async function checkServers(deps: AppDeps, source: EnvironmentRow, targetServerId: string): Promise<CloneServers> {
+  const src = reachable(deps, await loadServer(deps.db, source.server_id), source.server_id, 'Source');
+  if (targetServerId === src.id) return { source: src, target: src, cross: false };
+  const target = reachable(deps, await loadServer(deps.db, targetServerId), targetServerId, 'Target');
+  const facts = target.facts;
+  if (!facts?.peer_url || !facts.tls_fingerprint || !facts.tls_certificate) {
+    throw targetConfigError(TargetConfigReason.SERVER_UNREACHABLE, `Target server ${target.name} does not accept cross-server transfers (its agent advertises no peer endpoint)`, {
+      server_id: target.id,
+    });
+  }
+  const from = pgMajor(src.facts?.pg_version);
+  const to = pgMajor(facts.pg_version);
+  if (from !== null && to !== null && to < from) {
+    throw targetConfigError(TargetConfigReason.PG_INCOMPATIBLE, `PostgreSQL ${to} on ${target.name} cannot restore a PostgreSQL ${from} database from ${src.name}`, {
+      source_pg: src.facts?.pg_version ?? null,
+      target_pg: facts.pg_version,
+    });
+  }
+  return { source: src, target, cross: true };
 }
 
 /** Database and filestore sizes of the source, from its agent (env.inspect). */

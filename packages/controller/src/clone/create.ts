@@ -19,7 +19,7 @@ import {
   assertNotBusy,
   assertSourceStatus,
   checkReplaceTarget,
-  checkServer,
+  checkServers,
   loadReplaceTarget,
   loadSource,
   measureSource,
@@ -27,7 +27,7 @@ import {
   resolveNewTarget,
   takenNames,
 } from './checks.js';
-import type { NewTarget } from './checks.js';
+import type { CloneServers, NewTarget } from './checks.js';
 import { estimateDuration, requiredBytes } from './estimate-math.js';
 import { takeLeases } from './leases.js';
 import { appendLog } from './logs.js';
@@ -37,14 +37,14 @@ import { assertRisksAcknowledged, effectiveSanitization } from './request.js';
 import type { CloneRequestInput, EffectiveSanitization } from './request.js';
 import type { OperationRow, StoredEstimate } from './rows.js';
 import { initialSteps } from './steps-state.js';
-import { insertTargetEnvironment, lockEnvironments, projectSalt } from './target-row.js';
+import { donorEnvironments, insertTargetEnvironment, lockEnvironments, projectSalt } from './target-row.js';
 import { toCloneOperation } from './view.js';
 
 export function quotaDemand(source: EnvironmentRow): Partial<Amounts> {
   return { cpu: source.cpu, ram_gb: source.ram_gb, disk_gb: source.disk_gb, environments: 1 };
 }
 
-export function storedEstimate(sizes: EnvironmentSizes, req: CloneRequestInput, s: EffectiveSanitization): StoredEstimate {
+export function storedEstimate(sizes: EnvironmentSizes, req: CloneRequestInput, s: EffectiveSanitization, sameServer: boolean): StoredEstimate {
   return {
     database_bytes: sizes.database_bytes,
     filestore_bytes: sizes.filestore_bytes,
@@ -54,7 +54,7 @@ export function storedEstimate(sizes: EnvironmentSizes, req: CloneRequestInput, 
       databaseBytes: sizes.database_bytes,
       filestoreBytes: sizes.filestore_bytes,
       includeFilestore: req.include_filestore,
-      sameServer: true,
+      sameServer,
       preset: s.preset,
       options: s.options,
     }),
@@ -67,6 +67,7 @@ interface Accepted {
   newTarget: NewTarget | null;
   sanitization: EffectiveSanitization;
   estimate: StoredEstimate;
+  servers: CloneServers;
 }
 
 /** Every check of the request, in order; nothing is written. */
@@ -80,13 +81,14 @@ async function accept(deps: AppDeps, actor: Actor, sourceId: string, req: CloneR
   else if (target) checkReplaceTarget(source, target, req.target);
   const sanitization = effectiveSanitization(req, newTarget ? newTarget.type : (target as EnvironmentRow).type);
   assertRisksAcknowledged(req, sanitization);
-  const server = await checkServer(deps, source);
+  const servers = await checkServers(deps, source, newTarget ? newTarget.serverId : (target as EnvironmentRow).server_id);
   // Counted once the request is valid, before the agent is asked anything.
   takeToken(deps.cloneLimiter, actor.id);
-  const estimate = storedEstimate(await measureSource(deps, source, server), req, sanitization);
-  assertDisk(server, estimate.required_bytes);
+  const estimate = storedEstimate(await measureSource(deps, source, servers.source), req, sanitization, !servers.cross);
+  // Checked on the target's server: that is where the data lands.
+  assertDisk(servers.target, estimate.required_bytes);
   if (newTarget) assertQuota(await lockQuota(deps.db, source.organization_id), await loadUsage(deps.db, source.organization_id), quotaDemand(source));
-  return { source, target, newTarget, sanitization, estimate };
+  return { source, target, newTarget, sanitization, estimate, servers };
 }
 
 async function insert(deps: AppDeps, q: Queryable, actor: Actor, a: Accepted, req: CloneRequestInput, retryOf: string | null): Promise<string> {
@@ -110,7 +112,7 @@ async function insert(deps: AppDeps, q: Queryable, actor: Actor, a: Accepted, re
     domain = newTarget.domain ?? generatedDomain(name, targetId, deps.settings.baseDomain);
     await assertNameAndDomainFree(q, src.project_id, name, domain);
     if (quota) assertQuota(quota, await loadUsage(q, src.organization_id), quotaDemand(src));
-    await insertTargetEnvironment(q, { id: targetId, name, domain, type: newTarget.type, source: src });
+    await insertTargetEnvironment(q, { id: targetId, name, domain, type: newTarget.type, source: src, serverId: a.servers.target.id });
   } else {
     name = (tgt as EnvironmentRow).name;
     domain = (tgt as EnvironmentRow).domain;
@@ -132,12 +134,15 @@ async function insert(deps: AppDeps, q: Queryable, actor: Actor, a: Accepted, re
     preset: sanitization.preset,
     options: sanitization.options,
     salt: await projectSalt(q, src.project_id),
+    servers: a.servers.cross ? { source: a.servers.source.name, target: a.servers.target.name } : null,
+    donors: a.servers.cross ? await donorEnvironments(q, src.project_id, a.servers.target.id, newTarget ? [targetId] : []) : [],
   });
   await insertOperation(q, {
     id: operationId,
     organization_id: src.organization_id,
     project_id: src.project_id,
-    server_id: src.server_id,
+    server_id: a.servers.target.id,
+    source_server_id: src.server_id,
     source_environment_id: src.id,
     target_environment_id: targetId,
     target_name: name,
@@ -160,7 +165,7 @@ async function insert(deps: AppDeps, q: Queryable, actor: Actor, a: Accepted, re
     { environmentId: src.id, mode: 'shared' },
     { environmentId: targetId, mode: 'exclusive' },
   ]);
-  const what = newTarget ? `a new environment ${name}` : `environment ${name} (replace)`;
+  const what = `${newTarget ? `a new environment ${name}` : `environment ${name} (replace)`}${a.servers.cross ? ` on ${a.servers.target.name} (from ${a.servers.source.name})` : ''}`;
   await appendLog(q, operationId, {
     ts: deps.clock.now(),
     level: 'INFO',

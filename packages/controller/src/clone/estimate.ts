@@ -12,13 +12,13 @@ import type { ServerRow } from '../services/servers.js';
 import { loadUsage, lockQuota } from '../services/usage.js';
 import {
   assertSourceStatus,
-  checkServer,
-  checkTargetServer,
+  checkServers,
   diskVerdict,
   loadReplaceTarget,
   loadSource,
   measureSource,
   modePermission,
+  resolveTargetServerId,
 } from './checks.js';
 import { quotaDemand, storedEstimate } from './create.js';
 import { effectiveSanitization } from './request.js';
@@ -63,15 +63,14 @@ export async function estimateClone(deps: AppDeps, actor: Actor, sourceId: strin
   const createNew = req.target.create_new;
   const { source } = await loadSource(deps, actor, sourceId, modePermission(createNew));
   assertSourceStatus(source);
-  const type = req.target.create_new
-    ? req.target.environment_type
-    : (await loadReplaceTarget(deps, actor, req.target.environment_id)).type;
-  if (req.target.create_new) await checkTargetServer(deps, source, req.target.vm_id);
+  const replaced = req.target.create_new ? null : await loadReplaceTarget(deps, actor, req.target.environment_id);
+  const type = req.target.create_new ? req.target.environment_type : (replaced as EnvironmentRow).type;
+  const targetServerId = req.target.create_new ? await resolveTargetServerId(deps, source, req.target.vm_id) : (replaced as EnvironmentRow).server_id;
   const sanitization = effectiveSanitization(req, type);
-  const server = await checkServer(deps, source);
-  const sizes = await measureSource(deps, source, server);
-  const impact = await impactOf(deps, server, source, sanitization.options);
-  const est = storedEstimate(sizes, req, sanitization);
+  const servers = await checkServers(deps, source, targetServerId);
+  const sizes = await measureSource(deps, source, servers.source);
+  const impact = await impactOf(deps, servers.source, source, sanitization.options);
+  const est = storedEstimate(sizes, req, sanitization, !servers.cross);
   return {
     source_environment_id: source.id,
     database_bytes: sizes.database_bytes,
@@ -86,6 +85,6 @@ export async function estimateClone(deps: AppDeps, actor: Actor, sourceId: strin
     total_records: impact.total_records,
     api_keys_found: impact.api_keys_found,
     quota: await quotaVerdict(deps, source, createNew),
-    disk: diskVerdict(server, est.required_bytes),
+    disk: diskVerdict(servers.target, est.required_bytes),
   };
 }

@@ -11,6 +11,8 @@ const base = {
   preset: 'recommended' as const,
   options: resolveSanitization('recommended'),
   salt: 's'.repeat(32),
+  servers: null,
+  donors: [],
 };
 
 describe('clone plans', () => {

@@ -15,6 +15,9 @@ export interface PlanInput {
   preset: SanitizationPreset;
   options: SanitizationOptions;
   salt: string;
+  /** Cross-server: the servers' names; null on one server. */
+  servers: { source: string; target: string } | null;
+  donors: { environment_id: string; db_name: string }[];
 }
 
 export function buildPlan(p: PlanInput): ClonePlan {
@@ -38,6 +41,8 @@ export function buildPlan(p: PlanInput): ClonePlan {
     target_running: replace && p.target.running,
     include_filestore: p.includeFilestore,
     compress: p.compress,
+    servers: p.servers,
+    donors: p.donors,
     sanitization: { preset: p.preset, options: p.options, base_url: `https://${p.target.domain}`, salt: p.salt },
   };
 }

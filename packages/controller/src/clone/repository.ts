@@ -29,15 +29,16 @@ const json = (v: unknown) => JSON.stringify(v);
 
 export async function insertOperation(q: Queryable, o: NewOperation): Promise<void> {
   await q.query(
-    `INSERT INTO clone_operations (id, organization_id, project_id, server_id, source_environment_id,
+    `INSERT INTO clone_operations (id, organization_id, project_id, server_id, source_server_id, source_environment_id,
        target_environment_id, target_name, target_domain, target_type, mode, request, sanitization_preset,
        sanitization_options, include_filestore, options, plan, estimate, steps, retry_of, requested_by, started_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
     [
       o.id,
       o.organization_id,
       o.project_id,
       o.server_id,
+      o.source_server_id,
       o.source_environment_id,
       o.target_environment_id,
       o.target_name,
@@ -173,23 +174,30 @@ export async function setCleanup(q: Queryable, id: string, state: CleanupState):
 export interface PendingCandidate {
   id: string;
   server_id: string;
-  clone_concurrency: number;
-  running: number;
+  source_server_id: string;
+  /** Each involved server's limit and how many operations move data there now. */
+  servers: { id: string; clone_concurrency: number; running: number }[];
 }
 
-/** Pending operations, oldest first, with their server's limit and how many run there now. */
+/**
+ * Pending operations, oldest first, with the limit and load of each server they involve (one on
+ * one server; the source's and the target's across servers: both move data).
+ */
 export async function pendingCandidates(q: Queryable, limit = 100): Promise<PendingCandidate[]> {
   const { rows } = await q.query<PendingCandidate>(
-    `SELECT o.id, o.server_id, s.clone_concurrency,
-            (SELECT COUNT(*) FROM clone_operations r
-              WHERE r.server_id = o.server_id AND r.status NOT IN ('pending', 'completed', 'failed', 'cancelled'))::int AS running
-       FROM clone_operations o JOIN servers s ON s.id = o.server_id
+    `SELECT o.id, o.server_id, o.source_server_id,
+            (SELECT json_agg(json_build_object('id', s.id, 'clone_concurrency', s.clone_concurrency,
+                    'running', (SELECT COUNT(*) FROM clone_operations r
+                                 WHERE (r.server_id = s.id OR r.source_server_id = s.id)
+                                   AND r.status NOT IN ('pending', 'completed', 'failed', 'cancelled'))))
+               FROM servers s WHERE s.id IN (o.server_id, o.source_server_id)) AS servers
+       FROM clone_operations o
       WHERE o.status = 'pending' AND o.cancel_requested_at IS NULL
       ORDER BY o.started_at, o.id
       LIMIT $1`,
     [limit],
   );
-  return rows;
+  return rows.map((r) => ({ ...r, servers: r.servers.map((s) => ({ ...s, running: Number(s.running) })) }));
 }
 
 /** Finished operations whose cleanup has not run yet. */

@@ -30,7 +30,10 @@ export interface OperationRow {
   id: string;
   organization_id: string;
   project_id: string;
+  /** The target's server (all tasks on one server; prepare…verify and cleanup across servers). */
   server_id: string;
+  /** The source's server (validate, send); equal to server_id on one server. */
+  source_server_id: string;
   source_environment_id: string;
   target_environment_id: string;
   target_name: string;
@@ -72,7 +75,7 @@ export function isTerminal(status: CloneStatus): boolean {
   return TERMINAL.includes(status);
 }
 
-export const OP_COLUMNS = `o.id, o.organization_id, o.project_id, o.server_id, o.source_environment_id,
+export const OP_COLUMNS = `o.id, o.organization_id, o.project_id, o.server_id, o.source_server_id, o.source_environment_id,
   o.target_environment_id, o.target_name, o.target_domain, o.target_type, o.mode, o.status, o.request,
   o.sanitization_preset, o.sanitization_options, o.include_filestore, o.options, o.plan, o.estimate, o.steps,
   o.progress_percent::float8 AS progress_percent, o.sanitization_result, o.proof, o.error, o.cleanup, o.keep_target,

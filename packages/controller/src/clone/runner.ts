@@ -1,6 +1,7 @@
-// One attempt of a clone operation, step by step: pre_checks (here) → clone.validate →
-// clone.prepare → clone.addons → clone.data (steps 5–8) → clone.sanitize → clone.verify →
-// completed. Each task carries the plan and the (operation, attempt) fence. Entering a step is
+// One attempt of a clone operation, step by step: pre_checks (here) → clone.validate (on the
+// source's server) → clone.prepare → clone.addons → clone.data (steps 5–8) → clone.sanitize →
+// clone.verify → completed. Across servers, addons and data are transfers instead (transfer.ts:
+// clone.receive on the target's agent, clone.send on the source's). Each task carries the plan and the (operation, attempt) fence. Entering a step is
 // a guarded write, so a cancel recorded between two steps is honoured before the next starts,
 // and entering `sanitizing` is where cancelling stops being possible.
 import { AppError, ErrorCode } from '@oec/shared';
@@ -14,6 +15,7 @@ import { odooSeries, pgMajor } from './request.js';
 import type { OperationRow } from './rows.js';
 import { DATA_STEPS } from './steps-state.js';
 import { OperationTracker, RunStopped } from './tracker.js';
+import { describeTransfer, runTransfer, transferStreams } from './transfer.js';
 import type { RunnerDeps } from './tracker.js';
 
 const FILESTORE_STEPS: readonly StepKey[] = ['backing_up_filestore', 'restoring_filestore'];
@@ -25,17 +27,37 @@ interface Run {
   signal: AbortSignal;
 }
 
-async function task<K extends TaskKind>(r: Run, kind: K, step: StepKey, input: TaskInput<K>, environmentId: string): Promise<TaskOutput<K>> {
+async function task<K extends TaskKind>(
+  r: Run,
+  kind: K,
+  step: StepKey,
+  input: TaskInput<K>,
+  environmentId: string,
+  serverId = r.op.server_id,
+): Promise<TaskOutput<K>> {
   if (r.signal.aborted || !(await r.t.begin(step))) throw new RunStopped();
-  return r.d.hub.runTask(r.op.server_id, kind, input, r.t.taskOptions(step, environmentId, r.signal));
+  return r.d.hub.runTask(serverId, kind, input, r.t.taskOptions(step, environmentId, r.signal));
+}
+
+/** Across servers: the step's streams go from the source's agent to the target's. */
+async function transfer(r: Run, step: StepKey, what: 'addons' | 'data'): Promise<void> {
+  if (r.signal.aborted || !(await r.t.begin(step))) throw new RunStopped();
+  const result = await runTransfer(r, step, transferStreams(r.op, what));
+  r.t.log('INFO', step, describeTransfer(result));
 }
 
 async function preChecks(r: Run): Promise<void> {
   const { d, op, t } = r;
   t.log('INFO', 'pre_checks', 'Starting clone operation');
-  const server = await loadServer(d.db, op.server_id);
+  const source = await loadServer(d.db, op.source_server_id);
+  if (!source || !d.hub.isConnected(source.id)) {
+    throw new AppError(ErrorCode.SOURCE_UNREACHABLE, `The agent of server ${source?.name ?? op.source_server_id} is not connected`, {
+      server_id: op.source_server_id,
+    });
+  }
+  const server = op.server_id === source.id ? source : await loadServer(d.db, op.server_id);
   if (!server || !d.hub.isConnected(server.id)) {
-    throw new AppError(ErrorCode.SOURCE_UNREACHABLE, `The agent of server ${server?.name ?? op.server_id} is not connected`, {
+    throw new AppError(ErrorCode.TRANSFER_FAILED, `The agent of target server ${server?.name ?? op.server_id} is not connected`, {
       server_id: op.server_id,
     });
   }
@@ -78,7 +100,7 @@ async function steps(r: Run): Promise<void> {
   const plan = op.plan;
   await preChecks(r);
 
-  const validated = await task(r, 'clone.validate', 'validating', plan, op.source_environment_id);
+  const validated = await task(r, 'clone.validate', 'validating', plan, op.source_environment_id, op.source_server_id);
   await checkCompatibility(r, validated);
   const ratio = (n: number, was: number) => (was > 0 ? n / was : 1);
   await saveEstimate(d.db, op.id, {
@@ -98,12 +120,15 @@ async function steps(r: Run): Promise<void> {
   await task(r, 'clone.prepare', 'creating_target', plan, op.target_environment_id);
   await t.complete(['creating_target']);
 
-  await task(r, 'clone.addons', 'copying_addons', plan, op.target_environment_id);
+  const cross = op.source_server_id !== op.server_id;
+  if (cross) await transfer(r, 'copying_addons', 'addons');
+  else await task(r, 'clone.addons', 'copying_addons', plan, op.target_environment_id);
   await t.complete(['copying_addons']);
 
   if (!op.include_filestore) t.skip(FILESTORE_STEPS);
   t.log('INFO', 'backing_up_database', 'Starting database backup...');
-  await task(r, 'clone.data', 'backing_up_database', plan, op.target_environment_id);
+  if (cross) await transfer(r, 'backing_up_database', 'data');
+  else await task(r, 'clone.data', 'backing_up_database', plan, op.target_environment_id);
   await t.complete(DATA_STEPS);
 
   const sanitized = await task(r, 'clone.sanitize', 'sanitizing', plan, op.target_environment_id);

@@ -81,15 +81,16 @@ export function createCloneEngine(o: CloneEngineOptions): CloneEngineServer {
     const candidates = await pendingCandidates(d.db);
     const running = new Map<string, number>();
     for (const c of candidates) {
-      const n = running.get(c.server_id) ?? c.running;
-      // Without its agent an operation waits pending (after a controller restart, agents take a
-      // moment to dial back in); the agent's return triggers a sweep.
-      if (n >= c.clone_concurrency || runs.has(c.id) || !d.hub.isConnected(c.server_id)) continue;
+      // Without its agents an operation waits pending (after a controller restart, agents take a
+      // moment to dial back in); an agent's return triggers a sweep. Across servers both ends
+      // move data, so each counts against its own server's clone_concurrency.
+      const full = c.servers.some((s) => (running.get(s.id) ?? s.running) >= s.clone_concurrency || !d.hub.isConnected(s.id));
+      if (full || c.servers.length === 0 || runs.has(c.id)) continue;
       const op = await loadOperation(d.db, c.id);
       if (!op) continue;
       if (!(await claimOperation(d.db, c.id, startStep(op.steps, 'pre_checks', d.clock.now()), d.clock.now()))) continue;
       d.events.emit(c.id);
-      running.set(c.server_id, n + 1);
+      for (const s of c.servers) running.set(s.id, (running.get(s.id) ?? s.running) + 1);
       start(c.id);
     }
   }

@@ -14,6 +14,8 @@ export interface NewTargetRow {
   domain: string;
   type: EnvironmentType;
   source: EnvironmentRow;
+  /** The target's server (the source's, or another one for a cross-server clone). */
+  serverId: string;
 }
 
 export async function insertTargetEnvironment(q: Queryable, t: NewTargetRow): Promise<void> {
@@ -28,7 +30,7 @@ export async function insertTargetEnvironment(q: Queryable, t: NewTargetRow): Pr
       t.name,
       t.type,
       t.domain,
-      s.server_id,
+      t.serverId,
       s.odoo_version,
       environmentDbName(t.id),
       JSON.stringify(s.addons),
@@ -57,4 +59,18 @@ export async function lockEnvironments(q: Queryable, ids: string[]): Promise<Map
     if (row) out.set(id, row);
   }
   return out;
+}
+
+/**
+ * Environments of the project on `serverId` whose filestores a cross-server clone may reuse files
+ * from (the target's agent re-hashes each before linking it): those that hold data now.
+ */
+export async function donorEnvironments(q: Queryable, projectId: string, serverId: string, exclude: string[]): Promise<{ environment_id: string; db_name: string }[]> {
+  const { rows } = await q.query<{ environment_id: string; db_name: string }>(
+    `SELECT id AS environment_id, database_name AS db_name FROM environments
+      WHERE project_id = $1 AND server_id = $2 AND status IN ('RUNNING', 'STOPPED') AND NOT (id = ANY($3::uuid[]))
+      ORDER BY created_at DESC LIMIT 20`,
+    [projectId, serverId, exclude],
+  );
+  return rows;
 }

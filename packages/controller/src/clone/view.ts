@@ -38,7 +38,7 @@ export function toCloneOperation(r: OperationRow, now: Date, generatedPassword?:
       removed: r.target_status === null,
     },
     mode: r.mode,
-    cross_server: false,
+    cross_server: r.source_server_id !== r.server_id,
     status: r.status,
     progress: {
       current_step: displayedStep(r),

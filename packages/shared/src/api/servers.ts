@@ -29,6 +29,8 @@ export const serverFactsSchema = z.object({
   bufferutil: z.boolean(),
   peer_url: z.string().nullable(),
   tls_fingerprint: z.string().nullable(),
+  /** PEM of the peer endpoint's certificate (public): the source agent trusts exactly it. */
+  tls_certificate: z.string().nullable().optional(),
 });
 export type ServerFacts = z.infer<typeof serverFactsSchema>;
 

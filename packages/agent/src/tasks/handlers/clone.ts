@@ -6,18 +6,23 @@ import { copyData } from '../../clone/data.js';
 import { estimateClone } from '../../clone/estimate.js';
 import { prepareTarget } from '../../clone/prepare.js';
 import { sanitize } from '../../clone/sanitize-step.js';
+import type { TransferDeps } from '../../clone/transfer/common.js';
+import { receiveClone } from '../../clone/transfer/receive.js';
+import { sendClone } from '../../clone/transfer/send.js';
 import { validateSource } from '../../clone/validate.js';
 import { verifyTarget } from '../../clone/verify.js';
 import type { HandlerRegistry } from '../types.js';
 
 type CloneTaskKind = Extract<keyof HandlerRegistry, `clone.${string}`>;
 
-export function cloneHandlers(hooks: CloneHooks): Pick<HandlerRegistry, CloneTaskKind> {
+export function cloneHandlers(hooks: CloneHooks, transfer: TransferDeps): Pick<HandlerRegistry, CloneTaskKind> {
   return {
     'clone.validate': (plan, ctx) => validateSource(plan, ctx, hooks),
     'clone.prepare': (plan, ctx) => prepareTarget(plan, ctx, hooks),
     'clone.addons': (plan, ctx) => copyAddons(plan, ctx, hooks),
     'clone.data': (plan, ctx) => copyData(plan, ctx, hooks),
+    'clone.send': (input, ctx) => sendClone(input, ctx, hooks, transfer),
+    'clone.receive': (input, ctx) => receiveClone(input, ctx, hooks, transfer),
     'clone.sanitize': (plan, ctx) => sanitize(plan, ctx, hooks),
     'clone.verify': (plan, ctx) => verifyTarget(plan, ctx, hooks),
     'clone.cleanup': (input, ctx) => cleanup(input, ctx),

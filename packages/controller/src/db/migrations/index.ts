@@ -1,10 +1,11 @@
 // The ordered list of schema migrations. Append only: an applied migration is never edited.
 import * as m0001 from './0001_init.js';
 import * as m0002 from './0002_clones.js';
+import * as m0003 from './0003_cross_server.js';
 
 export interface Migration {
   id: string;
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003];

@@ -1,0 +1,146 @@
+// One filestore shard, target side. Odoo names each file after the sha1 of its content, so a file
+// the target already holds — in this work filestore from an interrupted attempt, or in a donor
+// filestore of the same project on this server (an earlier clone, the replaced target) — is
+// re-hashed and, when it matches, linked instead of sent. Each received file is written beside
+// its place, checked against the sender's sha1 and its own name, and only then renamed in.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { chmod, mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { AppError, ErrorCode, type ClonePlan, type StreamStats } from '@oec/shared';
+import { CREDIT_WINDOW } from '../../peer/channel.js';
+import type { ReceiverChannel } from '../../peer/byte-stream.js';
+import type { TaskContext } from '../../tasks/types.js';
+import { placeFile } from '../filestore.js';
+
+/** `ab/abcdef…` exactly: a hash directory and a plain file name, nothing that could climb out. */
+const REL = /^[0-9a-f]{2,3}\/[0-9A-Za-z_.-]{1,200}$/;
+const SHA1_NAME = /^[0-9a-f]{40}$/;
+
+export interface DonorIndex {
+  /** A verified copy of `rel` on this server, or null. */
+  find(rel: string, size: number, signal: AbortSignal): Promise<string | null>;
+}
+
+export function createDonorIndex(ctx: TaskContext, plan: ClonePlan): DonorIndex {
+  const roots = plan.donors.map((d) => ctx.runtime.locate(d).filestore_path);
+  return {
+    async find(rel, size, signal) {
+      if (!SHA1_NAME.test(basename(rel))) return null;
+      for (const root of roots) {
+        const path = join(root, rel);
+        const st = await stat(path).catch(() => null);
+        if (!st?.isFile() || st.size !== size) continue;
+        if ((await sha1File(path, signal)) === basename(rel)) return path;
+      }
+      return null;
+    },
+  };
+}
+
+async function sha1File(path: string, signal: AbortSignal): Promise<string> {
+  const h = createHash('sha1');
+  for await (const chunk of createReadStream(path, { signal }) as AsyncIterable<Buffer>) h.update(chunk);
+  return h.digest('hex');
+}
+
+export interface ShardReceive {
+  stream: string;
+  /** The work filestore the files go to. */
+  root: string;
+  /** Where the source's list of referenced-but-missing files is kept for verify. */
+  missingFile: string;
+  donors: DonorIndex;
+  signal: AbortSignal;
+  onManifest: (files: number) => void;
+  onFile: () => void;
+}
+
+function protocol(channel: ReceiverChannel, what: string): AppError {
+  return new AppError(ErrorCode.TRANSFER_FAILED, `${channel.label} broke the protocol: ${what}`);
+}
+
+export async function receiveFilestoreShard(channel: ReceiverChannel, r: ShardReceive): Promise<StreamStats> {
+  const manifest = await channel.expect(r.signal, 'manifest');
+  for (const f of manifest.files) if (!REL.test(f.rel)) throw protocol(channel, `invalid file name ${JSON.stringify(f.rel.slice(0, 80))}`);
+  if (manifest.missing_in_source) await writeFile(r.missingFile, JSON.stringify(manifest.missing_in_source));
+  r.onManifest(manifest.files.length);
+  const sizes = new Map(manifest.files.map((f) => [f.rel, f.size]));
+  const need: string[] = [];
+  let reused = 0;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let f = manifest.files[next++]; f; f = manifest.files[next++]) {
+      const dst = join(r.root, f.rel);
+      const here = await stat(dst).catch(() => null);
+      const donor = here?.size === f.size ? null : await r.donors.find(f.rel, f.size, r.signal);
+      if (here?.size === f.size || donor) {
+        if (donor) {
+          await mkdir(dirname(dst), { recursive: true });
+          await placeFile(donor, dst, f.size);
+        }
+        reused++;
+        r.onFile();
+      } else need.push(f.rel);
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  need.sort();
+  channel.send({ type: 'need', files: need, reused });
+  channel.grant(CREDIT_WINDOW);
+
+  const wanted = new Set(need);
+  let files = 0;
+  let bytes = 0;
+  for (;;) {
+    const item = await channel.next(r.signal);
+    if (item.kind === 'data') throw protocol(channel, 'data outside a file');
+    const msg = item.message;
+    if (msg.type === 'end') {
+      if (files !== need.length || msg.bytes !== bytes) throw protocol(channel, `${files}/${need.length} files and ${bytes}/${msg.bytes} bytes at the end`);
+      return { stream: r.stream, wire_bytes: bytes, raw_bytes: bytes, files, reused_files: reused };
+    }
+    if (msg.type !== 'file') throw protocol(channel, `${msg.type} where a file was expected`);
+    if (!wanted.delete(msg.rel) || sizes.get(msg.rel) !== msg.size) throw protocol(channel, `unrequested file ${msg.rel.slice(0, 80)}`);
+    bytes += await receiveFile(channel, r, msg.rel, msg.size);
+    files++;
+    r.onFile();
+  }
+}
+
+/** One file: written to `<name>.part`, verified (size, sender's sha1, content address), renamed in. */
+async function receiveFile(channel: ReceiverChannel, r: ShardReceive, rel: string, size: number): Promise<number> {
+  const dst = join(r.root, rel);
+  const part = `${dst}.part`;
+  await mkdir(dirname(dst), { recursive: true });
+  const fh = await open(part, 'w', 0o644);
+  const sha1 = createHash('sha1');
+  let written = 0;
+  try {
+    for (;;) {
+      const item = await channel.next(r.signal);
+      if (item.kind === 'data') {
+        sha1.update(item.data);
+        written += item.data.length;
+        if (written > size) throw protocol(channel, `${rel} is longer than announced`);
+        await fh.write(item.data);
+        channel.grant(item.data.length);
+        continue;
+      }
+      if (item.message.type !== 'file.end') throw protocol(channel, `${item.message.type} inside a file`);
+      const digest = sha1.digest('hex');
+      if (written !== size || digest !== item.message.sha1 || (SHA1_NAME.test(basename(rel)) && digest !== basename(rel))) {
+        throw new AppError(ErrorCode.TRANSFER_FAILED, `File ${rel} failed its checksum after transfer (${written}/${size} bytes, sha1 ${digest})`, { file: rel });
+      }
+      break;
+    }
+    await fh.close();
+    await chmod(part, 0o444);
+    await rename(part, dst);
+    return written;
+  } catch (e) {
+    await fh.close().catch(() => undefined);
+    await rm(part, { force: true });
+    throw e;
+  }
+}

@@ -1,0 +1,58 @@
+// One filestore shard, source side: announce the shard's files, send only those the target says
+// it lacks, each followed by the sha1 of what was read, so the target can verify every file.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
+import { AppError, ErrorCode, type StreamStats } from '@oec/shared';
+import type { SenderChannel } from '../../peer/byte-stream.js';
+import type { FilestoreEntry } from '../filestore.js';
+import type { Pacer } from './pace.js';
+
+export interface ShardSend {
+  stream: string;
+  root: string;
+  entries: FilestoreEntry[];
+  /** Shard 0: referenced files the source lacks (the target's verify expects them missing). */
+  missingInSource: string[] | undefined;
+  signal: AbortSignal;
+  pacer: Pacer;
+  /** Bytes handled (sent, or not needed) since the last call. */
+  onBytes: (bytes: number) => void;
+}
+
+export async function sendFilestoreShard(channel: SenderChannel, s: ShardSend): Promise<StreamStats> {
+  channel.send({
+    type: 'manifest',
+    files: s.entries.map((e) => ({ rel: e.rel, size: e.size })),
+    ...(s.missingInSource ? { missing_in_source: s.missingInSource } : {}),
+  });
+  const need = await channel.expect(s.signal, 'need');
+  const bySize = new Map(s.entries.map((e) => [e.rel, e.size]));
+  const wanted = new Set(need.files);
+  let skipped = 0;
+  for (const e of s.entries) if (!wanted.has(e.rel)) skipped += e.size;
+  s.onBytes(skipped);
+  let bytes = 0;
+  for (const rel of need.files) {
+    const size = bySize.get(rel);
+    if (size === undefined) throw new AppError(ErrorCode.TRANSFER_FAILED, `${channel.label} asked for ${rel.slice(0, 80)}, which is not in the manifest`);
+    channel.send({ type: 'file', rel, size });
+    const sha1 = createHash('sha1');
+    let sent = 0;
+    for await (const chunk of createReadStream(join(s.root, rel), { highWaterMark: 256 * 1024, signal: s.signal }) as AsyncIterable<Buffer>) {
+      sha1.update(chunk);
+      sent += chunk.length;
+      await s.pacer.wait(chunk.length, s.signal);
+      await channel.sendData(chunk, s.signal);
+      s.onBytes(chunk.length);
+    }
+    if (sent !== size) {
+      throw new AppError(ErrorCode.SOURCE_UNREACHABLE, `Source file ${rel} changed size while being sent (${size} → ${sent} bytes)`);
+    }
+    channel.send({ type: 'file.end', sha1: sha1.digest('hex') });
+    bytes += sent;
+  }
+  channel.send({ type: 'end', bytes });
+  await channel.expect(s.signal, 'done');
+  return { stream: s.stream, wire_bytes: bytes, raw_bytes: bytes, files: need.files.length, reused_files: need.reused };
+}
