@@ -26,12 +26,12 @@ async function main(): Promise<void> {
   say('Starting the controller (with its own PostgreSQL) …');
   const platform = await startPlatform({ ...(dir ? { dir } : {}), echo: values.verbose });
   let closing = false;
-  const shutdown = async () => {
+  const shutdown = async (code = 0) => {
     if (closing) return;
     closing = true;
     say('\nStopping agents, controller and clusters …');
     await platform.close();
-    process.exit(0);
+    process.exit(code);
   };
   process.on('SIGINT', () => void shutdown());
   process.on('SIGTERM', () => void shutdown());
@@ -70,24 +70,34 @@ async function main(): Promise<void> {
   say(`  curl -s -H "Authorization: Bearer $TOKEN" ${platform.url}/api/v1/servers`);
   say(`  curl -s -H "Authorization: Bearer $TOKEN" ${platform.url}/api/v1/environments/${env.id}`);
   say(`  curl -s -H "Authorization: Bearer $TOKEN" ${platform.url}/api/v1/organizations/${platform.org.id}/usage`);
-  void b;
 
-  say('');
-  say('Cloning production into a new staging environment on server A (recommended sanitization) …');
-  const started = await platform.api.ok<CloneOperation>('POST', `/environments/${env.id}/clone`, {
+  const clone = async (title: string, body: Record<string, unknown>): Promise<CloneOperation> => {
+    say('');
+    say(title);
+    const started = await platform.api.ok<CloneOperation>('POST', `/environments/${env.id}/clone`, body);
+    const op = await followOperation(platform.api, started.id);
+    say('');
+    if (op.status === 'completed') {
+      say(`Clone completed in ${op.duration_seconds ?? '?'} s: ${op.target.name} is ${op.target.status} at ${op.target.url}`);
+      say(sanitizationSummary(op));
+    } else {
+      say(`Clone ${op.status}: ${op.error?.code ?? ''} ${op.error?.message ?? ''}`);
+    }
+    say(`  curl -s -H "Authorization: Bearer $TOKEN" ${platform.url}/api/v1/clone-operations/${op.id}`);
+    return op;
+  };
+  const same = await clone('Cloning production into a new staging environment on server A (recommended sanitization) …', {
     target: { create_new: true, environment_type: 'staging' },
     sanitization_preset: 'recommended',
   });
-  const op = await followOperation(platform.api, started.id);
-  say('');
-  if (op.status === 'completed') {
-    say(`Clone completed in ${op.duration_seconds ?? '?'} s: ${op.target.name} is ${op.target.status} at ${op.target.url}`);
-    say(sanitizationSummary(op));
-  } else {
-    say(`Clone ${op.status}: ${op.error?.code ?? ''} ${op.error?.message ?? ''}`);
-  }
-  say(`  curl -s -H "Authorization: Bearer $TOKEN" ${platform.url}/api/v1/clone-operations/${op.id}`);
-  if (values.exit) return shutdown();
+  const across = await clone('Cloning production onto server B, streamed agent to agent (zstd on the wire, 4 filestore streams) …', {
+    target: { create_new: true, environment_type: 'staging', name: 'staging-b', vm_id: b.server.id },
+    sanitization_preset: 'recommended',
+    options: { compress: true, parallel_transfer: true },
+  });
+  const logs = await platform.api.ok<{ items: { message: string }[] }>('GET', `/clone-operations/${across.id}/logs`);
+  for (const line of logs.items.filter((l) => l.message.startsWith('Transferred'))) say(`  ${line.message}`);
+  if (values.exit) return shutdown(same.status === 'completed' && across.status === 'completed' ? 0 : 1);
   say('\nRunning. Ctrl-C stops everything.');
 }
 
