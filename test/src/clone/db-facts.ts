@@ -4,12 +4,14 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
-import { clusterUrl, type ClusterInfo } from '@oec/agent/postgres';
+import type { ClusterInfo } from '@oec/agent/postgres';
 import type { EnvironmentSpec } from '@oec/shared';
 import { generateOdooDatabase, type GeneratedSummary } from '../odoo/index.js';
+import { clusterClientConfig, clusterPgEnv } from '../harness/pg-conn.js';
 
+/** A client on a database of the cluster: TCP on 127.0.0.1, or its unix socket when `socketDir` is set. */
 export async function withDb<T>(cluster: ClusterInfo, database: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: clusterUrl(cluster, database) });
+  const client = new pg.Client(clusterClientConfig(cluster, database));
   await client.connect();
   try {
     return await fn(client);
@@ -20,12 +22,13 @@ export async function withDb<T>(cluster: ClusterInfo, database: string, fn: (c: 
 
 /**
  * sha256 of `pg_dump --format=plain` of a database (schema and data). The `\restrict` and
- * `\unrestrict` lines carry a random key per dump (PostgreSQL 15.14+) and are left out.
+ * `\unrestrict` lines carry a random key per dump (PostgreSQL 15.14+) and are left out. Connects
+ * like withDb (PGHOST is the socket directory when `socketDir` is set).
  */
 export function dumpDigest(cluster: ClusterInfo, database: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const proc = spawn(join(cluster.binDir, 'pg_dump'), ['--format=plain', '--no-password', `--dbname=${database}`], {
-      env: { ...process.env, PGHOST: '127.0.0.1', PGPORT: String(cluster.port), PGUSER: cluster.superuser },
+      env: { ...process.env, ...clusterPgEnv(cluster) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const hash = createHash('sha256');

@@ -1,14 +1,23 @@
 // Direct access, for assertions, to the databases and files of environments created through the
-// API: the agent's cluster (superuser, loopback) and the controller's own state database.
-import { findPgBinDir, type ClusterInfo } from '@oec/agent/postgres';
+// API: the agent's cluster (superuser, loopback or unix socket) and the controller's own state database.
+import { join } from 'node:path';
+import { findPgBinDir, ownedClusterDir, type ClusterInfo } from '@oec/agent/postgres';
 import type { Environment } from '@oec/shared';
 import pg from 'pg';
+import { agentSocketDir } from './pg-conn.js';
 
-/** The agent cluster an environment lives in, as ClusterInfo for the db-facts helpers. */
-export function clusterOf(env: Environment): ClusterInfo {
+/**
+ * The agent cluster an environment lives in, as ClusterInfo for the db-facts helpers. Without an
+ * agent: over TCP on 127.0.0.1 (socketDir ''). With the agent (an AgentHandle, or anything with
+ * its data dir): through its owned cluster's unix socket, which also works for an agent in another
+ * network namespace, whose 127.0.0.1 is not ours.
+ */
+export function clusterOf(env: Environment, agent?: { dataDir: string }): ClusterInfo {
   const port = env.connection?.port;
   if (!port) throw new Error(`environment ${env.id} carries no connection details`);
-  return { dir: '', dataDir: '', socketDir: '', port, superuser: 'postgres', binDir: findPgBinDir() };
+  if (!agent) return { dir: '', dataDir: '', socketDir: '', port, superuser: 'postgres', binDir: findPgBinDir() };
+  const dir = ownedClusterDir(agent.dataDir);
+  return { dir, dataDir: join(dir, 'data'), socketDir: agentSocketDir(agent.dataDir), port, superuser: 'postgres', binDir: findPgBinDir() };
 }
 
 export async function withControllerDb<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {

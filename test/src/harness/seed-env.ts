@@ -3,17 +3,24 @@
 import pg from 'pg';
 import type { Environment } from '@oec/shared';
 import { generateOdooDatabase, type GeneratedSummary, type OdooSize } from '../odoo/index.js';
+import { agentSocketDir } from './pg-conn.js';
 
 export interface SeedOptions {
   size?: OdooSize;
   seed?: number | string;
   omit?: readonly string[];
+  /**
+   * The agent the environment lives on: connect through its cluster's unix socket instead of the
+   * connection's host (needed when the agent runs in another network namespace).
+   */
+  agent?: { dataDir: string };
 }
 
 export async function seedEnvironment(env: Environment, opts: SeedOptions = {}): Promise<GeneratedSummary> {
   const conn = env.connection;
   if (!conn || !env.filestore_path) throw new Error(`environment ${env.id} has no connection details or filestore`);
-  const client = new pg.Client({ host: conn.host, port: conn.port, user: 'postgres', database: conn.database });
+  const host = opts.agent ? agentSocketDir(opts.agent.dataDir) : conn.host;
+  const client = new pg.Client({ host, port: conn.port, user: 'postgres', database: conn.database });
   await client.connect();
   try {
     await client.query(`SET ROLE ${pg.escapeIdentifier(conn.user)}`);
