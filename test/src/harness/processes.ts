@@ -37,10 +37,16 @@ export interface SpawnOptions {
   args?: string[];
   env: Record<string, string>;
   echo?: boolean;
+  /**
+   * argv run before `node main.js …`, e.g. `[ip, 'netns', 'exec', ns]` (NetServer.execPrefix):
+   * `ip netns exec` execs node in place, so the child's pid is node's and stop/kill reach it.
+   */
+  prefix?: string[];
 }
 
 export function spawnDaemon(main: string, opts: SpawnOptions): Daemon {
-  const proc = spawn(process.execPath, [main, ...(opts.args ?? [])], {
+  const argv = [...(opts.prefix ?? []), process.execPath, main, ...(opts.args ?? [])];
+  const proc = spawn(argv[0]!, argv.slice(1), {
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
