@@ -7,3 +7,6 @@ export * from './seed-env.js';
 export * from './operations.js';
 export * from './progress-view.js';
 export * from './env-db.js';
+export * from './pg-conn.js';
+export * from './netns.js';
+export * from './disk.js';

@@ -2,6 +2,10 @@
 // the controller's state, the controller process, a bootstrapped owner with a token, an
 // organization and project, and any number of servers, each with its own agent process,
 // data directory and PostgreSQL cluster.
+//
+// On a network topology (netns.ts) the controller listens on the control bridge's root-side
+// address and an agent can run inside a server's namespace, where agent-to-agent traffic crosses
+// the data bridge. Close the platform before the topology (processes first, then the links).
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,6 +14,8 @@ import { stopAppsUnder } from '@oec/agent';
 import { clusterUrl, startCluster, stopCluster, stopOwnedCluster, type ClusterInfo } from '@oec/agent/postgres';
 import type { CreateServerResponse, Environment, Organization, Project, Server } from '@oec/shared';
 import { createApi, type Api } from './api.js';
+import { unmountAllUnder } from './disk.js';
+import type { NetServer, Topology } from './netns.js';
 import { packageMain, runCli, spawnDaemon, type Daemon } from './processes.js';
 import { waitFor } from './wait.js';
 
@@ -19,13 +25,28 @@ export interface PlatformOptions {
   echo?: boolean;
   controllerEnv?: Record<string, string>;
   ownerEmail?: string;
+  /** Listen on the topology's control address (OEC_HOST) instead of 127.0.0.1; the API client uses it too. */
+  topology?: Topology;
 }
+
+export interface AddServerOptions {
+  /**
+   * Run the agent inside this server's namespace (`ip netns exec`), dialing the controller over the
+   * control network, with OEC_PEER_LISTEN=<dataIp>:7443 and OEC_PEER_URL=wss://<dataIp>:7443.
+   */
+  netServer?: NetServer;
+}
+
+/** Port agents in a namespace serve peer (agent-to-agent) traffic on, on their data address. */
+export const PEER_PORT = 7443;
 
 export interface AgentHandle {
   server: Server;
   token: string;
   dataDir: string;
   daemon: Daemon;
+  /** The namespace the agent runs in (undefined: this process's namespace). */
+  netServer?: NetServer;
   /** Fail or slow down clone steps on this agent (its OEC_TEST_HOOKS_FILE); {} clears. */
   setHooks(hooks: { faults?: string[]; step_delay_ms?: number }): Promise<void>;
   /** Start (again) the agent process for this server. */
@@ -42,8 +63,14 @@ export interface Platform {
   controller: Daemon;
   controllerEnv: Record<string, string>;
   agents: Map<string, AgentHandle>;
+  topology?: Topology;
   tokenFor(email: string): Promise<string>;
-  addServer(name: string, agentEnv?: Record<string, string>): Promise<AgentHandle>;
+  /**
+   * The data dir addServer(name) will give its agent: prepare it (e.g. mountSmallDisk on
+   * agentEnvironmentsDir(dir)) before addServer starts the agent.
+   */
+  agentDataDir(name: string): string;
+  addServer(name: string, agentEnv?: Record<string, string>, opts?: AddServerOptions): Promise<AgentHandle>;
   waitServerStatus(serverId: string, status: Server['status'], timeoutMs?: number): Promise<Server>;
   createEnvironment(serverId: string, body: Record<string, unknown>): Promise<Environment>;
   waitEnvironment(envId: string, status: Environment['status'], timeoutMs?: number): Promise<Environment>;
@@ -62,7 +89,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     const controllerEnv: Record<string, string> = {
       OEC_DATABASE_URL: clusterUrl(cluster),
       OEC_JWT_SECRET: randomBytes(32).toString('hex'),
-      OEC_HOST: '127.0.0.1',
+      OEC_HOST: opts.topology?.controllerHost ?? '127.0.0.1',
       OEC_PORT: '0',
       OEC_BASE_DOMAIN: 'apps.localhost',
       OEC_HEARTBEAT_INTERVAL_MS: '1000',
@@ -98,17 +125,24 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
       controller,
       controllerEnv,
       agents,
+      ...(opts.topology ? { topology: opts.topology } : {}),
       tokenFor,
-      async addServer(name, agentEnv = {}) {
+      agentDataDir: (name) => join(dir, `agent-${name}`),
+      async addServer(name, agentEnv = {}, serverOpts = {}) {
+        const { netServer } = serverOpts;
         const created = await api.ok<CreateServerResponse>('POST', '/servers', { organization_id: org.id, name });
         const { agent_token: token, ...server } = created;
-        const dataDir = join(dir, `agent-${name}`);
+        const dataDir = platform.agentDataDir(name);
+        const peerEnv: Record<string, string> = netServer
+          ? { OEC_PEER_LISTEN: `${netServer.dataIp}:${PEER_PORT}`, OEC_PEER_URL: `wss://${netServer.dataIp}:${PEER_PORT}` }
+          : {};
         const hooksFile = join(dir, `hooks-${name}.json`);
         const handle: AgentHandle = {
           server,
           token,
           dataDir,
           daemon: undefined as unknown as Daemon,
+          ...(netServer ? { netServer } : {}),
           async setHooks(hooks) {
             await writeFile(hooksFile, JSON.stringify(hooks));
           },
@@ -123,9 +157,11 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
                 OEC_HOSTNAME: `server-${name}`,
                 OEC_TEST_HOOKS_FILE: hooksFile,
                 OEC_LOG_LEVEL: 'info',
+                ...peerEnv,
                 ...agentEnv,
               },
               echo: opts.echo,
+              ...(netServer ? { prefix: netServer.execPrefix } : {}),
             });
             daemons.push(daemon);
             handle.daemon = daemon;
@@ -166,6 +202,8 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
           await stopOwnedCluster(a.dataDir).catch(() => undefined);
         }
         if (cluster) await stopCluster(cluster);
+        // Small disks a suite mounted under an agent's data dir (disk.ts) would make rm fail.
+        for (const a of agents.values()) await unmountAllUnder(a.dataDir);
         if (!opts.dir) await rm(dir, { recursive: true, force: true });
       },
     };
