@@ -4,7 +4,16 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { chmod, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHandlers, createLogger, LocalRuntime, NO_HOOKS, type CloneHooks, type HandlerRegistry, type TaskContext } from '@oec/agent';
+import {
+  createHandlers,
+  createLogger,
+  LocalRuntime,
+  NO_HOOKS,
+  type CloneHooks,
+  type HandlerRegistry,
+  type TaskContext,
+  type TransferDeps,
+} from '@oec/agent';
 import { startCluster, targetFromCluster, type ClusterInfo } from '@oec/agent/postgres';
 import {
   environmentDbName,
@@ -27,7 +36,11 @@ export interface AgentBench {
   cluster: ClusterInfo;
   runtime: LocalRuntime;
   recorded: Recorded;
-  run<K extends TaskKind>(kind: K, input: Parameters<HandlerRegistry[K]>[0], opts?: { signal?: AbortSignal; hooks?: CloneHooks }): ReturnType<HandlerRegistry[K]>;
+  run<K extends TaskKind>(
+    kind: K,
+    input: Parameters<HandlerRegistry[K]>[0],
+    opts?: { signal?: AbortSignal; hooks?: CloneHooks; transfer?: TransferDeps; attempt?: number },
+  ): ReturnType<HandlerRegistry[K]>;
 }
 
 export async function startAgentBench(): Promise<AgentBench> {
@@ -51,12 +64,12 @@ export async function startAgentBench(): Promise<AgentBench> {
     runtime,
     recorded,
     run(kind, input, opts = {}) {
-      const handlers = createHandlers(opts.hooks ?? NO_HOOKS);
+      const handlers = createHandlers(opts.hooks ?? NO_HOOKS, opts.transfer);
       const ctx: TaskContext = {
         taskId: randomUUID(),
         kind,
         signal: opts.signal ?? new AbortController().signal,
-        fence: { operation_id: null, attempt: 0 },
+        fence: { operation_id: null, attempt: opts.attempt ?? 0 },
         runtime,
         logger,
         progress: (fraction, _detail, step) => recorded.progress.push({ step, fraction }),

@@ -138,10 +138,12 @@ async function transferOnce(x: TransferRun, step: StepKey, streams: string[]): P
 
 /** One log line per transfer: what went over the wire and what the target already had. */
 export function describeTransfer(result: TransferResult): string {
-  const sum = (k: 'wire_bytes' | 'raw_bytes' | 'files' | 'reused_files') => result.receive.streams.reduce((n, s) => n + s[k], 0);
+  const streams = result.receive.streams;
+  const sum = (k: 'wire_bytes' | 'raw_bytes' | 'files' | 'reused_files', only = streams) => only.reduce((n, s) => n + s[k], 0);
   const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
-  const files = result.receive.streams.some((s) => s.stream.startsWith('filestore'))
-    ? `; filestore: ${sum('files')} files received, ${sum('reused_files')} already on the target`
+  const shards = streams.filter((s) => s.stream.startsWith('filestore'));
+  const files = shards.length
+    ? `; filestore: ${sum('files', shards)} files received (${sum('wire_bytes', shards)} bytes), ${sum('reused_files', shards)} already on the target`
     : '';
   return `Transferred ${mb(sum('wire_bytes'))} on the wire (${mb(sum('raw_bytes'))} of data)${files}`;
 }

@@ -31,6 +31,7 @@ import { allStreams, linkedAbort, peerFailure, streamStep, tagStep, type Transfe
 import { sendFilestoreShard } from './filestore-send.js';
 import { createPacer, type Pacer } from './pace.js';
 
+/** Connecting (TCP, TLS, upgrade) may take at most this, or the peer timeout when shorter. */
 const DIAL_TIMEOUT_MS = 20_000;
 
 interface SendRun {
@@ -108,7 +109,7 @@ async function withChannel(run: SendRun, ticket: PeerTicket, fn: (c: SenderChann
   const source = run.input.servers?.source ?? 'the source server';
   let channel: SenderChannel | null = null;
   try {
-    const ws = await dialPeer(transfer.peer, ticket, { operationId: operation_id, signal: run.signal, timeoutMs: DIAL_TIMEOUT_MS });
+    const ws = await dialPeer(transfer.peer, ticket, { operationId: operation_id, signal: run.signal, timeoutMs: Math.min(DIAL_TIMEOUT_MS, run.deps.timeoutMs) });
     channel = new PeerChannel(ws, receiverMessageSchema, { label: `${transfer.peer.server_name} (${ticket.stream})`, idleTimeoutMs: run.deps.timeoutMs });
     return await fn(channel);
   } catch (e) {
