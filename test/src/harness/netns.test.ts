@@ -84,6 +84,9 @@ describe.skipIf(netnsReason !== null)('network topology (netns)', () => {
     controlEcho = await listenEcho(null, topo.controllerHost);
     expect(await probeTcp(a.netns, b.dataIp, dataEcho.port)).toBe('OK');
     expect(await probeTcp(a.netns, topo.controllerHost, controlEcho.port)).toBe('OK');
+    expect(await probeTcp(a.netns, b.dataIp, dataEcho.port, 5_000, { echo: false })).toBe('OK');
+    // Namespaces are separate: B's echo port is not on A's own loopback.
+    expect(await probeTcp(a.netns, '127.0.0.1', dataEcho.port)).toBe('ECONNREFUSED');
 
     await a.cutDataLink();
     // A new connection from the cut side fails (no route) or gets no answer.

@@ -532,14 +532,16 @@ process.on('SIGTERM', () => process.exit(0));
 
 const CONNECT_SCRIPT = `
 const net = require('node:net');
-const [host, port, timeout] = process.argv.slice(1);
+const [host, port, timeout, echo] = process.argv.slice(1);
 const token = 'oec-probe-' + process.pid;
 const s = net.connect(Number(port), host);
-s.setTimeout(Number(timeout), () => { process.stdout.write('TIMEOUT\\n'); process.exit(2); });
+const done = (word, code) => { process.stdout.write(word + '\\n'); process.exit(code); };
+s.setTimeout(Number(timeout), () => done('TIMEOUT', 2));
 let got = '';
-s.on('connect', () => s.write(token));
-s.on('data', (d) => { got += d; if (got === token) { process.stdout.write('OK\\n'); process.exit(0); } });
-s.on('error', (e) => { process.stdout.write(String(e.code || e.message) + '\\n'); process.exit(1); });
+s.on('connect', () => (echo === '1' ? s.write(token) : done('OK', 0)));
+s.on('data', (d) => { got += d; if (got === token) done('OK', 0); });
+s.on('error', (e) => done(String(e.code || e.message), 1));
+s.on('close', () => done('CLOSED', 4));
 `;
 
 export interface NsListener {
@@ -597,12 +599,16 @@ export async function listenEcho(ns: string | null, host: string, port = 0): Pro
 }
 
 /**
- * Open a TCP connection from inside a namespace and exchange a token with an echo server.
- * Resolves 'OK', 'TIMEOUT' (no answer within timeoutMs) or the error code (ENETUNREACH, …).
+ * Open a TCP connection from inside a namespace and (by default) exchange a token with an echo
+ * server (listenEcho); with `echo: false`, a completed TCP handshake is enough (any server, e.g.
+ * an agent's peer port). Resolves 'OK', 'TIMEOUT' (no answer within timeoutMs), 'CLOSED' (the
+ * server hung up before echoing) or the error code (ENETUNREACH, ECONNREFUSED, …).
  */
-export function probeTcp(ns: string, host: string, port: number, timeoutMs = 5_000): Promise<string> {
+export function probeTcp(ns: string, host: string, port: number, timeoutMs = 5_000, opts: { echo?: boolean } = {}): Promise<string> {
+  const echo = (opts.echo ?? true) ? '1' : '0';
   return new Promise((resolve, reject) => {
-    const proc = spawn(requireIp(), ['netns', 'exec', ns, process.execPath, '-e', CONNECT_SCRIPT, host, String(port), String(timeoutMs)], {
+    const args = ['netns', 'exec', ns, process.execPath, '-e', CONNECT_SCRIPT, host, String(port), String(timeoutMs), echo];
+    const proc = spawn(requireIp(), args, {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
