@@ -1,5 +1,6 @@
 // Direct access, for assertions, to the databases and files of environments created through the
 // API: the agent's cluster (superuser, loopback or unix socket) and the controller's own state database.
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { findPgBinDir, ownedClusterDir, type ClusterInfo } from '@oec/agent/postgres';
 import type { Environment } from '@oec/shared';
@@ -17,6 +18,13 @@ export function clusterOf(env: Environment, agent?: { dataDir: string }): Cluste
   if (!port) throw new Error(`environment ${env.id} carries no connection details`);
   if (!agent) return { dir: '', dataDir: '', socketDir: '', port, superuser: 'postgres', binDir: findPgBinDir() };
   const dir = ownedClusterDir(agent.dataDir);
+  return { dir, dataDir: join(dir, 'data'), socketDir: agentSocketDir(agent.dataDir), port, superuser: 'postgres', binDir: findPgBinDir() };
+}
+
+/** An agent's own cluster (superuser, through its unix socket), whatever environments it holds. */
+export async function agentCluster(agent: { dataDir: string }): Promise<ClusterInfo> {
+  const dir = ownedClusterDir(agent.dataDir);
+  const port = Number((await readFile(join(dir, 'port'), 'utf8')).trim());
   return { dir, dataDir: join(dir, 'data'), socketDir: agentSocketDir(agent.dataDir), port, superuser: 'postgres', binDir: findPgBinDir() };
 }
 

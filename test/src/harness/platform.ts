@@ -48,7 +48,7 @@ export interface AgentHandle {
   /** The namespace the agent runs in (undefined: this process's namespace). */
   netServer?: NetServer;
   /** Fail or slow down clone steps on this agent (its OEC_TEST_HOOKS_FILE); {} clears. */
-  setHooks(hooks: { faults?: string[]; step_delay_ms?: number }): Promise<void>;
+  setHooks(hooks: { faults?: string[]; step_delay_ms?: number; transfer_bytes_per_second?: number }): Promise<void>;
   /** Start (again) the agent process for this server. */
   start(): Promise<void>;
 }

@@ -142,8 +142,10 @@ async function sendProcess(run: SendRun, channel: SenderChannel, producer: ExecH
   } catch (e) {
     producer.kill();
     const exit = await producer.exit;
-    // A producer that failed on its own (pg_dump's lock timeout) is the cause of what followed.
-    if (exit.code !== 0 && !exit.aborted && !exit.signal && !(e instanceof ExecError)) throw new ExecError(producer.name, exit);
+    // A stream that broke (peer gone, link cut, peer's error) is the cause: the producer then dies
+    // of the broken pipe. Otherwise a producer that failed on its own (pg_dump's lock timeout) is.
+    if (e instanceof AppError || e instanceof ExecError) throw e;
+    if (exit.code !== 0 && !exit.aborted && !exit.signal) throw new ExecError(producer.name, exit);
     throw e;
   }
 }
