@@ -18,9 +18,12 @@ fi
 if ! id postgres >/dev/null 2>&1; then
   need_root "a postgres user"; useradd --system --home /var/lib/postgresql --shell /bin/bash postgres
 fi
-for tool in tar zstd; do
+# tar and zstd for clone streams, openssl for each agent's peer certificate, ip (iproute2) for the
+# cross-server suite's network namespaces.
+for pair in tar:tar zstd:zstd openssl:openssl ip:iproute2; do
+  tool=${pair%%:*} package=${pair#*:}
   if ! command -v "$tool" >/dev/null; then
-    need_root "$tool"; apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$tool" >/dev/null
+    need_root "$package"; apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >/dev/null
   fi
 done
 

@@ -2,7 +2,8 @@
 # Install the oec agent as a systemd service on a server.
 #
 #   install.sh --controller-url wss://ctl.example.com/agent/ws --token-file /root/oec-token \
-#              [--data-dir /var/lib/oec-agent] [--peer-url wss://this-host:8443] [--pg-mode owned|external]
+#              [--data-dir /var/lib/oec-agent] [--peer-listen 0.0.0.0:8443] [--peer-url wss://this-host:8443]
+#              [--pg-mode owned|external]
 #              [--pg-url postgresql://…] [--root DIR] [--no-start]
 #
 # Writes /etc/oec-agent/agent.json (0600; keys mirror the OEC_* variables, read through
@@ -19,6 +20,7 @@ CONTROLLER_URL=""
 TOKEN_FILE=""
 DATA_DIR=/var/lib/oec-agent
 PEER_URL=""
+PEER_LISTEN=""
 PG_MODE=owned
 PG_URL=""
 
@@ -30,11 +32,12 @@ while [[ $# -gt 0 ]]; do
     --token-file) TOKEN_FILE=${2:?}; shift 2 ;;
     --data-dir) DATA_DIR=${2:?}; shift 2 ;;
     --peer-url) PEER_URL=${2:?}; shift 2 ;;
+    --peer-listen) PEER_LISTEN=${2:?}; shift 2 ;;
     --pg-mode) PG_MODE=${2:?}; shift 2 ;;
     --pg-url) PG_URL=${2:?}; shift 2 ;;
     --root) ROOT=${2:?}; START=0; shift 2 ;;
     --no-start) START=0; shift ;;
-    -h|--help) sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument: $1" ;;
   esac
 done
@@ -62,11 +65,12 @@ install -d -m 0750 "${ROOT%/}${DATA_DIR}"
 
 # Values reach node through the environment, never through string interpolation into code.
 umask 077
-OEC_I_URL="$CONTROLLER_URL" OEC_I_TOKEN="$TOKEN" OEC_I_DATA="$DATA_DIR" OEC_I_PEER="$PEER_URL" \
+OEC_I_URL="$CONTROLLER_URL" OEC_I_TOKEN="$TOKEN" OEC_I_DATA="$DATA_DIR" OEC_I_PEER="$PEER_URL" OEC_I_PEER_LISTEN="$PEER_LISTEN" \
 OEC_I_PG_MODE="$PG_MODE" OEC_I_PG_URL="$PG_URL" "$NODE" -e '
   const e = process.env;
   const conf = { OEC_CONTROLLER_URL: e.OEC_I_URL, OEC_AGENT_TOKEN: e.OEC_I_TOKEN, OEC_DATA_DIR: e.OEC_I_DATA, OEC_PG_MODE: e.OEC_I_PG_MODE };
   if (e.OEC_I_PEER) conf.OEC_PEER_URL = e.OEC_I_PEER;
+  if (e.OEC_I_PEER_LISTEN) conf.OEC_PEER_LISTEN = e.OEC_I_PEER_LISTEN;
   if (e.OEC_I_PG_URL) conf.OEC_PG_URL = e.OEC_I_PG_URL;
   process.stdout.write(JSON.stringify(conf, null, 2) + "\n");
 ' > "$CONF_DIR/agent.json.tmp"

@@ -35,6 +35,17 @@ describe('install.sh', () => {
     expect(unit).toMatch(/ExecStart=\S+node \S+\/dist\/main\.js/);
   });
 
+  it('configures the peer endpoint for cross-server clones', async () => {
+    root = await mkdtemp(join(tmpdir(), 'oec-install-'));
+    const tokenFile = join(root, 'token');
+    await writeFile(tokenFile, 'secret-token\n');
+    await run('bash', [SCRIPT, '--root', root, '--controller-url', 'wss://ctl/agent/ws', '--token-file', tokenFile, '--peer-listen', '0.0.0.0:8443', '--peer-url', 'wss://server-a.example.com:8443'], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    });
+    const config = loadConfig({ OEC_AGENT_CONFIG: join(root, 'etc/oec-agent/agent.json') });
+    expect(config).toMatchObject({ peerUrl: 'wss://server-a.example.com:8443', peer: { host: '0.0.0.0', port: 8443 } });
+  });
+
   it('refuses a missing token and a bad controller URL', async () => {
     root = await mkdtemp(join(tmpdir(), 'oec-install-'));
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
