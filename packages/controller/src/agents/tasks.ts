@@ -61,6 +61,18 @@ export function redactSecrets(output: unknown): unknown {
   return copy;
 }
 
+/**
+ * The input as the task row keeps it: a cross-server transfer's ticket secrets (single-use,
+ * minutes long, but bearer credentials to the target's peer endpoint) only travel in the frame.
+ */
+export function redactInput(input: unknown): unknown {
+  if (typeof input !== 'object' || input === null || !('transfer' in input)) return input;
+  const transfer = (input as { transfer: unknown }).transfer;
+  if (typeof transfer !== 'object' || transfer === null || !('tickets' in transfer) || !Array.isArray(transfer.tickets)) return input;
+  const tickets = (transfer.tickets as unknown[]).map((t) => (typeof t === 'object' && t !== null && 'ticket' in t ? { ...t, ticket: '[redacted]' } : t));
+  return { ...input, transfer: { ...transfer, tickets } };
+}
+
 export function createTaskRegistry(o: TaskRegistryOptions): TaskRegistry {
   const pending = new Map<string, PendingTask>();
   let closed = false;
@@ -145,7 +157,7 @@ export function createTaskRegistry(o: TaskRegistryOptions): TaskRegistry {
         serverId,
         environmentId: opts.environmentId ?? null,
         kind,
-        input: parsedInput.data,
+        input: redactInput(parsedInput.data),
         operationId: opts.fence.operation_id,
         attempt: opts.fence.attempt,
       });
