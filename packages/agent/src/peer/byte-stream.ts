@@ -50,6 +50,9 @@ export async function sendBytes(channel: SenderChannel, source: Readable, opts: 
     ...(opts.items !== undefined ? { items: opts.items } : {}),
   });
   const coder = createCoder(opts.codec, 'encode', opts.signal, opts.env);
+  // Node 20's pipeline can reject with an AbortError of its own cleanup instead of the error the
+  // last stage threw (nodejs/node#62089): keep ours, it says why (TRANSFER_FAILED: peer lost).
+  let sendFailure: unknown = null;
   await Promise.all([
     pipeline(
       source,
@@ -59,13 +62,20 @@ export async function sendBytes(channel: SenderChannel, source: Readable, opts: 
       }),
       coder.stream,
       async (frames: AsyncIterable<Buffer>) => {
-        for await (const chunk of frames) {
-          sha.update(chunk);
-          count.wire += chunk.length;
-          await channel.sendData(chunk, opts.signal);
+        try {
+          for await (const chunk of frames) {
+            sha.update(chunk);
+            count.wire += chunk.length;
+            await channel.sendData(chunk, opts.signal);
+          }
+        } catch (e) {
+          sendFailure = e;
+          throw e;
         }
       },
-    ),
+    ).catch((e: unknown) => {
+      throw sendFailure ?? e;
+    }),
     coder.done,
   ]);
   await opts.beforeEnd?.();
