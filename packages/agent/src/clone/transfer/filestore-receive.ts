@@ -13,8 +13,11 @@ import type { ReceiverChannel } from '../../peer/byte-stream.js';
 import type { TaskContext } from '../../tasks/types.js';
 import { placeFile } from '../filestore.js';
 
-/** `ab/abcdef…` exactly: a hash directory and a plain file name, nothing that could climb out. */
-const REL = /^[0-9a-f]{2,3}\/[0-9A-Za-z_.-]{1,200}$/;
+/**
+ * `ab/abcdef…` exactly: a hash directory and a plain file name, nothing that could climb out
+ * (`ab/..` would put `<root>.part` beside the filestore, `ab/.` would name the hash directory).
+ */
+const REL = /^[0-9a-f]{2,3}\/(?!\.\.?$)[0-9A-Za-z_.-]{1,200}$/;
 const SHA1_NAME = /^[0-9a-f]{40}$/;
 
 export interface DonorIndex {
@@ -26,16 +29,20 @@ export function createDonorIndex(ctx: TaskContext, plan: ClonePlan): DonorIndex 
   const roots = plan.donors.map((d) => ctx.runtime.locate(d).filestore_path);
   return {
     async find(rel, size, signal) {
-      if (!SHA1_NAME.test(basename(rel))) return null;
       for (const root of roots) {
         const path = join(root, rel);
-        const st = await stat(path).catch(() => null);
-        if (!st?.isFile() || st.size !== size) continue;
-        if ((await sha1File(path, signal)) === basename(rel)) return path;
+        if (await isVerifiedCopy(path, rel, size, signal)) return path;
       }
       return null;
     },
   };
+}
+
+/** `path` holds `rel`: a file of its size whose sha1 is its name (other names cannot be checked). */
+async function isVerifiedCopy(path: string, rel: string, size: number, signal: AbortSignal): Promise<boolean> {
+  if (!SHA1_NAME.test(basename(rel))) return false;
+  const st = await stat(path).catch(() => null);
+  return !!st?.isFile() && st.size === size && (await sha1File(path, signal)) === basename(rel);
 }
 
 async function sha1File(path: string, signal: AbortSignal): Promise<string> {
@@ -72,11 +79,14 @@ export async function receiveFilestoreShard(channel: ReceiverChannel, r: ShardRe
   const worker = async (): Promise<void> => {
     for (let f = manifest.files[next++]; f; f = manifest.files[next++]) {
       const dst = join(r.root, f.rel);
-      const here = await stat(dst).catch(() => null);
-      const donor = here?.size === f.size ? null : await r.donors.find(f.rel, f.size, r.signal);
-      if (here?.size === f.size || donor) {
+      // A file already here (an earlier attempt) is re-hashed like a donor's before it is trusted.
+      const here = await isVerifiedCopy(dst, f.rel, f.size, r.signal);
+      const donor = here ? null : await r.donors.find(f.rel, f.size, r.signal);
+      if (here || donor) {
         if (donor) {
           await mkdir(dirname(dst), { recursive: true });
+          // placeFile keeps a same-size file in place: a copy here that failed the check goes first.
+          await rm(dst, { force: true });
           await placeFile(donor, dst, f.size);
         }
         reused++;
