@@ -122,7 +122,7 @@ describe.skipIf(unavailable !== null)('cross-server clone over a network link, e
   /** New attachments (rows and content-addressed files) in the source; returns their bytes. */
   async function addAttachments(sizes: number[]): Promise<number> {
     await withDb(clusterOf(source, a), source.database_name, async (c) => {
-      for (const [i, size] of sizes.entries()) {
+      for (const size of sizes) {
         const content = randomBytes(size);
         const sha = createHash('sha1').update(content).digest('hex');
         await mkdir(join(source.filestore_path ?? '', sha.slice(0, 2)), { recursive: true });
@@ -229,6 +229,18 @@ describe.skipIf(unavailable !== null)('cross-server clone over a network link, e
     await expectNoTrace(await waitOperation(platform.api, op.id));
     await a.setHooks({});
     await retry(failed);
+  });
+
+  it('cancels mid-transfer: both agents stop, B keeps nothing', async () => {
+    await a.setHooks(SLOW);
+    const op = await start(toB());
+    await streaming(op);
+    const res = await platform.api.post<{ status: string }>(`/clone-operations/${op.id}/cancel`);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const done = await waitOperation(platform.api, op.id);
+    expect(done.status).toBe('cancelled');
+    expect(done.error?.code).toBe('CANCELLED');
+    await expectNoTrace(done);
   });
 
   it('fails with TRANSFER_FAILED when the link is cut and stays cut (after bounded retries), and a retry succeeds once it is back', async () => {

@@ -29,6 +29,7 @@ describe('parseConfig', () => {
       hostname: hostname(),
       logLevel: 'info',
       peerUrl: null,
+      peer: { host: '127.0.0.1', port: 0, timeoutMs: 30_000 },
       appHost: '127.0.0.1',
       reconnect: { minMs: 250, maxMs: 10_000 },
       childEnv: { PATH: '/usr/local/bin:/usr/bin:/bin' },
@@ -46,6 +47,8 @@ describe('parseConfig', () => {
       OEC_HOSTNAME: 'server-a',
       OEC_LOG_LEVEL: 'debug',
       OEC_PEER_URL: 'wss://server-a:8443',
+      OEC_PEER_LISTEN: '[::]:8443',
+      OEC_PEER_TIMEOUT_MS: '5000',
       OEC_APP_HOST: '0.0.0.0',
       OEC_PG_STOP_ON_EXIT: 'true',
       OEC_RECONNECT_MIN_MS: '10',
@@ -57,6 +60,7 @@ describe('parseConfig', () => {
     expect(c.reconnect).toEqual({ minMs: 10, maxMs: 100 });
     expect(c.hostname).toBe('server-a');
     expect(c.peerUrl).toBe('wss://server-a:8443');
+    expect(c.peer).toEqual({ host: '::', port: 8443, timeoutMs: 5000 });
   });
 
   it('names every missing or malformed variable', () => {
@@ -69,6 +73,8 @@ describe('parseConfig', () => {
     expect(problems({ ...base, OEC_PG_PORT: 'abc' })[0]).toMatch(/^OEC_PG_PORT/);
     expect(problems({ ...base, OEC_PG_MODE: 'external' })).toEqual(['OEC_PG_URL: is required when OEC_PG_MODE=external']);
     expect(problems({ ...base, OEC_LOG_LEVEL: 'loud' })[0]).toMatch(/^OEC_LOG_LEVEL/);
+    expect(problems({ ...base, OEC_PEER_LISTEN: '8443' })).toEqual(['OEC_PEER_LISTEN: must be host:port, e.g. 0.0.0.0:8443']);
+    expect(problems({ ...base, OEC_PEER_URL: 'ws://server-a:8443' })[0]).toMatch(/^OEC_PEER_URL: must start with wss:/);
   });
 
   it('refuses the docker runtime with a clear message', () => {

@@ -2,7 +2,7 @@
 // awaits. A task whose agent disconnects waits for it during a grace period (and is resent when
 // the agent is back); after that it fails with AGENT_LOST. Results are parsed with the kind's
 // output schema from the shared task catalogue.
-import type { z } from 'zod';
+import { z } from 'zod';
 import { AppError, ErrorCode, TASKS } from '@oec/shared';
 import type { AgentMessage, ControllerMessage, TaskKind, TaskOutput } from '@oec/shared';
 import type { Clock, IdGenerator } from '../deps.js';
@@ -65,12 +65,15 @@ export function redactSecrets(output: unknown): unknown {
  * The input as the task row keeps it: a cross-server transfer's ticket secrets (single-use,
  * minutes long, but bearer credentials to the target's peer endpoint) only travel in the frame.
  */
+const withTickets = z
+  .object({ transfer: z.object({ tickets: z.array(z.object({ ticket: z.string() }).passthrough()) }).passthrough() })
+  .passthrough();
+
 export function redactInput(input: unknown): unknown {
-  if (typeof input !== 'object' || input === null || !('transfer' in input)) return input;
-  const transfer = (input as { transfer: unknown }).transfer;
-  if (typeof transfer !== 'object' || transfer === null || !('tickets' in transfer) || !Array.isArray(transfer.tickets)) return input;
-  const tickets = (transfer.tickets as unknown[]).map((t) => (typeof t === 'object' && t !== null && 'ticket' in t ? { ...t, ticket: '[redacted]' } : t));
-  return { ...input, transfer: { ...transfer, tickets } };
+  const parsed = withTickets.safeParse(input);
+  if (!parsed.success) return input;
+  const { transfer } = parsed.data;
+  return { ...parsed.data, transfer: { ...transfer, tickets: transfer.tickets.map((t) => ({ ...t, ticket: '[redacted]' })) } };
 }
 
 export function createTaskRegistry(o: TaskRegistryOptions): TaskRegistry {
