@@ -20,6 +20,7 @@ import {
   netnsUnavailableReason,
   seedEnvironment,
   startPlatform,
+  waitFor,
   waitOperation,
   withControllerDb,
   type AgentHandle,
@@ -142,6 +143,22 @@ describe.skipIf(unavailable !== null)('cross-server clone over a network link, e
     return sizes.reduce((n, x) => n + x, 0);
   }
 
+  /** Start a slowed-down clone to B and cut B's data link once its streams flow; `until` runs cut. */
+  async function cutMidTransfer<T>(until: (op: CloneOperation) => Promise<T>): Promise<{ op: CloneOperation; result: T }> {
+    await a.setHooks(SLOW);
+    const op = await start(toB());
+    await streaming(op);
+    const netB = b.netServer;
+    if (!netB) throw new Error('server B is not in a namespace');
+    await netB.cutDataLink();
+    try {
+      return { op, result: await until(op) };
+    } finally {
+      await netB.restoreDataLink();
+      await a.setHooks({});
+    }
+  }
+
   /** Wait until the data streams are flowing (bytes sent and a stream received on B). */
   function streaming(op: CloneOperation): Promise<CloneOperation> {
     return waitOperation(
@@ -243,25 +260,26 @@ describe.skipIf(unavailable !== null)('cross-server clone over a network link, e
     await expectNoTrace(done);
   });
 
+  it('recovers from a brief link cut: the transfer is retried with new tickets and the clone completes', async () => {
+    // The link comes back as soon as the controller gave up on the first attempt.
+    const { op } = await cutMidTransfer((o) =>
+      waitFor(async () => ((await logs(o)).some((m) => m.includes('retrying with new tickets')) ? true : undefined), {
+        timeoutMs: 120_000,
+        what: 'a transfer retry',
+      }),
+    );
+    const done = await waitOperation(platform.api, op.id);
+    expect(done.status, JSON.stringify(done.error)).toBe('completed');
+    expect(done.progress.steps.map((s) => s.status)).toEqual(Array(10).fill('completed'));
+  });
+
   it('fails with TRANSFER_FAILED when the link is cut and stays cut (after bounded retries), and a retry succeeds once it is back', async () => {
-    await a.setHooks(SLOW);
-    const op = await start(toB());
-    await streaming(op);
-    const netB = b.netServer;
-    if (!netB) throw new Error('server B is not in a namespace');
-    await netB.cutDataLink();
-    let failed: CloneOperation;
-    try {
-      failed = await waitOperation(platform.api, op.id, undefined, 180_000);
-    } finally {
-      await netB.restoreDataLink();
-    }
+    const { result: failed } = await cutMidTransfer((o) => waitOperation(platform.api, o.id, undefined, 180_000));
     expect(failed.status).toBe('failed');
     expect(failed.error).toMatchObject({ code: 'TRANSFER_FAILED', retryable: true });
     expect(['restoring_database', 'restoring_filestore']).toContain(failed.error?.step);
     expect((await logs(failed)).filter((m) => m.includes('retrying with new tickets'))).toHaveLength(2);
     await expectNoTrace(failed);
-    await a.setHooks({});
     await retry(failed);
   });
 

@@ -5,7 +5,7 @@
 // Uncompressed on the wire, since both ends share the machine; ANALYZE afterwards.
 import type { ClonePlan } from '@oec/shared';
 import { pgDumpArgv, pgRestoreArgv } from '../commands/index.js';
-import { pipe } from '../exec/run.js';
+import { pipe, type ExecHandle } from '../exec/run.js';
 import type { TaskContext } from '../tasks/types.js';
 import { asStepError, workRef } from './context.js';
 import { tableCount, tableDataBytes } from './queries.js';
@@ -28,6 +28,27 @@ export const RESTORE_SETTINGS = {
   synchronous_commit: 'off',
 };
 
+/**
+ * pg_restore into the work database as the target's role, reading the archive from stdin, with
+ * the restore session settings; progress counts the tables whose data it has processed.
+ */
+export function startRestore(plan: ClonePlan, ctx: TaskContext, signal: AbortSignal, tables: () => number): ExecHandle {
+  let restored = 0;
+  return ctx.runtime.exec(pgRestoreArgv({ db: plan.work_db, role: plan.target.db_name, verbose: true }), {
+    signal,
+    environment: workRef(plan),
+    stdin: 'pipe',
+    stdout: 'ignore',
+    pgOptions: RESTORE_SETTINGS,
+    onStderrLine: (line) => {
+      if (!line.includes('processing data for table')) return;
+      restored++;
+      const total = tables();
+      ctx.progress(Math.min(0.95, restored / Math.max(1, total)), { items_done: restored, items_total: total }, 'restoring_database');
+    },
+  });
+}
+
 /** `snapshot`: exported by the session that holds a running source consistent with its files. */
 export async function copyDatabase(plan: ClonePlan, ctx: TaskContext, snapshot: string | null): Promise<DatabaseCopy> {
   const { runtime } = ctx;
@@ -49,7 +70,6 @@ export async function copyDatabase(plan: ClonePlan, ctx: TaskContext, snapshot: 
     tables: await tableCount(c),
     bytes: await tableDataBytes(c),
   }));
-  let restored = 0;
   const dumpOptions = { db: plan.source.db_name, format: 'custom' as const, lockWaitTimeoutMs: LOCK_WAIT_TIMEOUT_MS, compress: plan.compress ? 1 : 0 };
   const dump = runtime.exec(pgDumpArgv({ ...dumpOptions, ...(snapshot ? { snapshot } : {}) }), {
     signal: ctx.signal,
@@ -57,18 +77,7 @@ export async function copyDatabase(plan: ClonePlan, ctx: TaskContext, snapshot: 
     stdout: 'pipe',
     nice: 10,
   });
-  const restore = runtime.exec(pgRestoreArgv({ db: plan.work_db, role: plan.target.db_name, verbose: true }), {
-    signal: ctx.signal,
-    environment: workRef(plan),
-    stdin: 'pipe',
-    stdout: 'ignore',
-    pgOptions: RESTORE_SETTINGS,
-    onStderrLine: (line) => {
-      if (!line.includes('processing data for table')) return;
-      restored++;
-      ctx.progress(Math.min(0.95, restored / Math.max(1, source.tables)), { items_done: restored, items_total: source.tables }, 'restoring_database');
-    },
-  });
+  const restore = startRestore(plan, ctx, ctx.signal, () => source.tables);
   let result;
   try {
     result = await pipe(dump, restore, {

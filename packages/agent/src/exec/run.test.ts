@@ -95,4 +95,13 @@ describe('pipe', () => {
     const err = await pipe(producer, consumer).catch((e: unknown) => e);
     expect((err as ExecError).message).toMatch(/^producer exited with code 1: lock timeout/);
   });
+
+  it('succeeds when the consumer exits 0 before reading all of its input (tar at its end-of-archive marker)', async () => {
+    // The producer writes 64 KiB, waits, then writes more after the consumer is gone.
+    const producer = nodeProc('producer', 'process.stdout.write(Buffer.alloc(65536)); setTimeout(() => process.stdout.write(Buffer.alloc(65536)), 300)');
+    const consumer = nodeProc('consumer', 'process.stdin.once("data", () => process.exit(0))', { stdin: 'pipe' });
+    const result = await pipe(producer, consumer);
+    expect(result.consumer.code).toBe(0);
+    expect(result.producer.code === 0 || result.producer.signal !== null).toBe(true);
+  });
 });

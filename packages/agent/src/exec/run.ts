@@ -5,7 +5,7 @@
 // `error`); an aborted signal sends SIGTERM, then SIGKILL after a grace period.
 import { spawn } from 'node:child_process';
 import { setPriority } from 'node:os';
-import { PassThrough, type Readable, type Writable } from 'node:stream';
+import { PassThrough, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 export interface ExitInfo {
@@ -178,6 +178,54 @@ export async function collect(handle: ExecHandle, maxBytes = 16 * 1024 * 1024): 
   return { stdout, exit };
 }
 
+/**
+ * A Writable in front of a child's stdin that stops writing, without an error, once the child
+ * closed it. GNU tar exits 0 at its end-of-archive marker, before reading the record's trailing
+ * padding, and a pipeline into its stdin would then fail with a premature close although nothing
+ * is wrong. Whether the consumer succeeded is its exit status's to say, which callers check.
+ */
+export function stdinSink(stdin: Writable): Writable {
+  let gone = false;
+  let waiting: (() => void) | null = null;
+  const release = (): void => {
+    gone = true;
+    const w = waiting;
+    waiting = null;
+    w?.();
+  };
+  stdin.once('close', release);
+  stdin.on('error', release);
+  return new Writable({
+    highWaterMark: 1024 * 1024,
+    write(chunk: Buffer, _encoding, callback) {
+      if (gone || stdin.write(chunk)) {
+        callback();
+        return;
+      }
+      waiting = () => callback();
+      stdin.once('drain', () => {
+        const w = waiting;
+        waiting = null;
+        w?.();
+      });
+    },
+    final(callback) {
+      if (gone) {
+        callback();
+        return;
+      }
+      let called = false;
+      const done = (): void => {
+        if (!called) callback();
+        called = true;
+      };
+      stdin.once('finish', done);
+      stdin.once('close', done);
+      stdin.end();
+    },
+  });
+}
+
 export interface PipeOptions {
   /** Called with the running byte count as data passes (for progress). */
   onBytes?: (total: number) => void;
@@ -204,7 +252,7 @@ export async function pipe(producer: ExecHandle, consumer: ExecHandle, opts: Pip
     bytes += chunk.length;
     opts.onBytes?.(bytes);
   });
-  const streaming = pipeline(producer.stdout, counter, consumer.stdin).then(
+  const streaming = pipeline(producer.stdout, counter, stdinSink(consumer.stdin)).then(
     () => null,
     (err: unknown) => err,
   );

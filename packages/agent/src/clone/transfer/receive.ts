@@ -13,14 +13,14 @@ import {
   type StreamStats,
   type TransferOutput,
 } from '@oec/shared';
-import { pgRestoreArgv, tarExtractArgv } from '../../commands/index.js';
-import { ExecError, type ExecHandle } from '../../exec/run.js';
+import { tarExtractArgv } from '../../commands/index.js';
+import { ExecError, stdinSink, type ExecHandle } from '../../exec/run.js';
 import { PeerChannel } from '../../peer/channel.js';
 import { receiveBytes, type ReceiverChannel } from '../../peer/byte-stream.js';
 import type { Expectation } from '../../peer/server.js';
 import type { TaskContext } from '../../tasks/types.js';
-import { checkpoint, clonePaths, workRef, type CloneHooks } from '../context.js';
-import { RESTORE_SETTINGS } from '../database.js';
+import { checkpoint, clonePaths, type CloneHooks } from '../context.js';
+import { startRestore } from '../database.js';
 import { allStreams, asError, linkedAbort, peerFailure, requirePeer, streamStep, tagStep, type TransferDeps } from './common.js';
 import { createDonorIndex, receiveFilestoreShard } from './filestore-receive.js';
 
@@ -142,7 +142,7 @@ async function intoProcess(run: ReceiveRun, channel: ReceiverChannel, consumer: 
   // Stops the receiving side when the consumer dies, instead of waiting for frames it can't take.
   const local = linkedAbort(run.signal);
   let streamError: unknown = null;
-  const receiving = receiveBytes(channel, consumer.stdin, {
+  const receiving = receiveBytes(channel, stdinSink(consumer.stdin), {
     codec: run.input.transfer.codec,
     signal: local.signal,
     env: run.deps.env,
@@ -168,19 +168,7 @@ async function intoProcess(run: ReceiveRun, channel: ReceiverChannel, consumer: 
 async function receiveDatabase(run: ReceiveRun, channel: ReceiverChannel, stream: string): Promise<StreamStats> {
   const { input, ctx } = run;
   let tables = 0;
-  let restored = 0;
-  const restore = ctx.runtime.exec(pgRestoreArgv({ db: input.work_db, role: input.target.db_name, verbose: true }), {
-    signal: run.signal,
-    environment: workRef(input),
-    stdin: 'pipe',
-    stdout: 'ignore',
-    pgOptions: RESTORE_SETTINGS,
-    onStderrLine: (line) => {
-      if (!line.includes('processing data for table')) return;
-      restored++;
-      ctx.progress(Math.min(0.95, restored / Math.max(1, tables)), { items_done: restored, items_total: tables }, 'restoring_database');
-    },
-  });
+  const restore = startRestore(input, ctx, run.signal, () => tables);
   const count = await intoProcess(run, channel, restore, (items) => (tables = items));
   await ctx.runtime.withDatabase(input.work_db, (c) => c.query('ANALYZE'));
   ctx.progress(1, { items_done: tables, items_total: tables }, 'restoring_database');
