@@ -103,7 +103,7 @@ export class FakeAgent {
     const period = opts.heartbeatMs === undefined ? 100 : opts.heartbeatMs;
     if (period !== null && ws.readyState === ws.OPEN) {
       agent.heartbeat = setInterval(() => {
-        agent.send({ type: 'heartbeat', disk_free_bytes: 50e9, disk_total_bytes: 100e9, running_tasks: [] });
+        agent.send({ type: 'heartbeat', disk_free_bytes: opts.facts?.disk_free_bytes ?? 50e9, disk_total_bytes: opts.facts?.disk_total_bytes ?? 100e9, running_tasks: [] });
       }, period);
     }
     return agent;

@@ -112,11 +112,22 @@ describe.skipIf(unavailable !== null)('cross-server clone over a network link, e
     expect(await dumpDigest(clusterOf(source, a), source.database_name)).toBe(sourceDigest);
   }
 
+  /** Delete an environment and wait until it is gone (its quota is free again). */
+  async function remove(envId: string): Promise<void> {
+    await platform.api.del(`/environments/${envId}`);
+    await waitFor(async () => ((await platform.api.get(`/environments/${envId}`)).status === 404 ? true : undefined), {
+      timeoutMs: 120_000,
+      what: `environment ${envId} removed`,
+    });
+  }
+
+  /** Retry a failed operation: it completes; its target is then removed again. */
   async function retry(op: CloneOperation): Promise<CloneOperation> {
     const res = await platform.api.post<CloneOperation>(`/clone-operations/${op.id}/retry`);
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     const done = await waitOperation(platform.api, res.body.id);
     expect(done.status, JSON.stringify(done.error)).toBe('completed');
+    await remove(done.target_environment_id);
     return done;
   }
 
@@ -195,6 +206,8 @@ describe.skipIf(unavailable !== null)('cross-server clone over a network link, e
       });
       expect(target.server_id).toBe(b.server.id);
       expect(target.filestore_path?.startsWith(b.dataDir)).toBe(true);
+      // b-recommended stays: later tests count on B holding its files.
+      if (preset !== 'recommended') await remove(target.id);
     });
   }
 
@@ -271,6 +284,7 @@ describe.skipIf(unavailable !== null)('cross-server clone over a network link, e
     const done = await waitOperation(platform.api, op.id);
     expect(done.status, JSON.stringify(done.error)).toBe('completed');
     expect(done.progress.steps.map((s) => s.status)).toEqual(Array(10).fill('completed'));
+    await remove(done.target_environment_id);
   });
 
   it('fails with TRANSFER_FAILED when the link is cut and stays cut (after bounded retries), and a retry succeeds once it is back', async () => {

@@ -5,13 +5,14 @@
 // its place, checked against the sender's sha1 and its own name, and only then renamed in.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { chmod, mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { AppError, ErrorCode, type ClonePlan, type StreamStats } from '@oec/shared';
 import { CREDIT_WINDOW } from '../../peer/channel.js';
 import type { ReceiverChannel } from '../../peer/byte-stream.js';
 import type { TaskContext } from '../../tasks/types.js';
 import { placeFile } from '../filestore.js';
+import { asError } from './common.js';
 
 /**
  * `ab/abcdef…` exactly: a hash directory and a plain file name, nothing that could climb out
@@ -100,30 +101,87 @@ export async function receiveFilestoreShard(channel: ReceiverChannel, r: ShardRe
   channel.grant(CREDIT_WINDOW);
 
   const wanted = new Set(need);
+  const writer = createWriter(channel);
   let files = 0;
   let bytes = 0;
-  for (;;) {
-    const item = await channel.next(r.signal);
-    if (item.kind === 'data') throw protocol(channel, 'data outside a file');
-    const msg = item.message;
-    if (msg.type === 'end') {
-      if (files !== need.length || msg.bytes !== bytes) throw protocol(channel, `${files}/${need.length} files and ${bytes}/${msg.bytes} bytes at the end`);
-      return { stream: r.stream, wire_bytes: bytes, raw_bytes: bytes, files, reused_files: reused };
+  try {
+    for (;;) {
+      const item = await channel.next(r.signal);
+      writer.check();
+      if (item.kind === 'data') throw protocol(channel, 'data outside a file');
+      const msg = item.message;
+      if (msg.type === 'end') {
+        await writer.drain();
+        if (files !== need.length || msg.bytes !== bytes) throw protocol(channel, `${files}/${need.length} files and ${bytes}/${msg.bytes} bytes at the end`);
+        return { stream: r.stream, wire_bytes: bytes, raw_bytes: bytes, files, reused_files: reused };
+      }
+      if (msg.type !== 'file') throw protocol(channel, `${msg.type} where a file was expected`);
+      if (!wanted.delete(msg.rel) || sizes.get(msg.rel) !== msg.size) throw protocol(channel, `unrequested file ${msg.rel.slice(0, 80)}`);
+      bytes += await receiveFile(channel, r, writer, msg.rel, msg.size);
+      files++;
     }
-    if (msg.type !== 'file') throw protocol(channel, `${msg.type} where a file was expected`);
-    if (!wanted.delete(msg.rel) || sizes.get(msg.rel) !== msg.size) throw protocol(channel, `unrequested file ${msg.rel.slice(0, 80)}`);
-    bytes += await receiveFile(channel, r, msg.rel, msg.size);
-    files++;
-    r.onFile();
+  } finally {
+    await writer.drain().catch(() => undefined);
   }
 }
 
-/** One file: written to `<name>.part`, verified (size, sender's sha1, content address), renamed in. */
-async function receiveFile(channel: ReceiverChannel, r: ShardReceive, rel: string, size: number): Promise<number> {
+/** Files up to this size are taken in memory and written with one call, several at once. */
+const SMALL_FILE = 1024 * 1024;
+const WRITES_IN_FLIGHT = 16;
+
+/**
+ * Small files are written in the background (a few at once) while the next ones arrive, so the
+ * disk's per-file latency does not idle the link; their credit is granted once they are on disk,
+ * which bounds the memory held. The first failure (a full disk) fails the shard.
+ */
+function createWriter(channel: ReceiverChannel) {
+  const inFlight = new Set<Promise<void>>();
+  const dirs = new Set<string>();
+  let failure: unknown = null;
+  const check = (): void => {
+    if (failure !== null) throw asError(failure);
+  };
+  return {
+    check,
+    async mkdirFor(dst: string): Promise<void> {
+      const dir = dirname(dst);
+      if (dirs.has(dir)) return;
+      await mkdir(dir, { recursive: true });
+      dirs.add(dir);
+    },
+    async write(dst: string, data: Buffer, onDone: () => void): Promise<void> {
+      while (inFlight.size >= WRITES_IN_FLIGHT) await Promise.race(inFlight);
+      check();
+      const part = `${dst}.part`;
+      const p = (async () => {
+        try {
+          await writeFile(part, data, { mode: 0o444 });
+          await rename(part, dst);
+          channel.grant(data.length);
+          onDone();
+        } catch (e) {
+          failure ??= e;
+          await rm(part, { force: true });
+        }
+      })();
+      inFlight.add(p);
+      void p.finally(() => inFlight.delete(p));
+    },
+    async drain(): Promise<void> {
+      await Promise.all(inFlight);
+      check();
+    },
+  };
+}
+
+/** One file: verified (size, sender's sha1, content address), then written as `<name>.part` and renamed in. */
+async function receiveFile(channel: ReceiverChannel, r: ShardReceive, writer: ReturnType<typeof createWriter>, rel: string, size: number): Promise<number> {
   const dst = join(r.root, rel);
+  await writer.mkdirFor(dst);
+  const small = size <= SMALL_FILE;
   const part = `${dst}.part`;
-  await mkdir(dirname(dst), { recursive: true });
-  const fh = await open(part, 'w', 0o644);
+  const fh = small ? null : await open(part, 'w', 0o644);
+  const chunks: Buffer[] = [];
   const sha1 = createHash('sha1');
   let written = 0;
   try {
@@ -133,8 +191,10 @@ async function receiveFile(channel: ReceiverChannel, r: ShardReceive, rel: strin
         sha1.update(item.data);
         written += item.data.length;
         if (written > size) throw protocol(channel, `${rel} is longer than announced`);
-        await fh.write(item.data);
-        channel.grant(item.data.length);
+        if (fh) {
+          await fh.write(item.data);
+          channel.grant(item.data.length);
+        } else chunks.push(item.data);
         continue;
       }
       if (item.message.type !== 'file.end') throw protocol(channel, `${item.message.type} inside a file`);
@@ -144,13 +204,18 @@ async function receiveFile(channel: ReceiverChannel, r: ShardReceive, rel: strin
       }
       break;
     }
+    if (!fh) {
+      await writer.write(dst, Buffer.concat(chunks, written), r.onFile);
+      return written;
+    }
+    await fh.chmod(0o444);
     await fh.close();
-    await chmod(part, 0o444);
     await rename(part, dst);
+    r.onFile();
     return written;
   } catch (e) {
-    await fh.close().catch(() => undefined);
-    await rm(part, { force: true });
+    await fh?.close().catch(() => undefined);
+    if (fh) await rm(part, { force: true });
     throw e;
   }
 }

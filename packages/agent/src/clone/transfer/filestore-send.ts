@@ -2,11 +2,15 @@
 // it lacks, each followed by the sha1 of what was read, so the target can verify every file.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError, ErrorCode, type StreamStats } from '@oec/shared';
 import type { SenderChannel } from '../../peer/byte-stream.js';
 import type { FilestoreEntry } from '../filestore.js';
 import type { Pacer } from './pace.js';
+
+/** Files up to this size are read whole and sent as one frame. */
+const SMALL_FILE = 1024 * 1024;
 
 export interface ShardSend {
   stream: string;
@@ -39,7 +43,9 @@ export async function sendFilestoreShard(channel: SenderChannel, s: ShardSend): 
     channel.send({ type: 'file', rel, size });
     const sha1 = createHash('sha1');
     let sent = 0;
-    for await (const chunk of createReadStream(join(s.root, rel), { highWaterMark: 256 * 1024, signal: s.signal }) as AsyncIterable<Buffer>) {
+    // A small file is one read and one frame; a large one streams.
+    const chunks = size <= SMALL_FILE ? [await readFile(join(s.root, rel), { signal: s.signal })] : createReadStream(join(s.root, rel), { highWaterMark: 256 * 1024, signal: s.signal });
+    for await (const chunk of chunks as AsyncIterable<Buffer>) {
       sha1.update(chunk);
       sent += chunk.length;
       await s.pacer.wait(chunk.length, s.signal);
