@@ -77,6 +77,7 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
         port: config.peer.port,
         identity,
         publicUrl: config.peerUrl,
+        advertiseHost: config.hostname,
         logger: logger.child({ component: 'peer' }),
       }));
       logger.info({ url: endpoint.url, fingerprint: identity.fingerprint }, 'peer endpoint listening');

@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import { startPeerServer } from './server.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { AppError, ErrorCode, PEER_HEADERS, PEER_PATH, type PeerTicket } from '@oec/shared';
@@ -241,5 +242,14 @@ describe('peer server tickets', () => {
       await pinnedFails({ cert: stranger.cert, fingerprint: stranger.fingerprint });
       await pinnedFails({ cert: stranger.cert, fingerprint: identity.fingerprint });
     });
+  });
+
+  it('advertises the machine name, not the wildcard address it listens on', async () => {
+    const wild = await startPeerServer({ host: '0.0.0.0', port: 0, identity, publicUrl: null, advertiseHost: 'server-b.example.com', logger: logs.logger });
+    try {
+      expect(wild.url).toMatch(/^wss:\/\/server-b\.example\.com:\d+$/);
+    } finally {
+      await wild.close();
+    }
   });
 });

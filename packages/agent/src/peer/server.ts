@@ -18,8 +18,10 @@ export interface PeerServerOptions {
   host: string;
   port: number;
   identity: PeerIdentity;
-  /** Advertised URL; default `wss://<host>:<bound port>`. */
+  /** Advertised URL; default `wss://<host>:<bound port>` (`advertiseHost` for a wildcard host). */
   publicUrl: string | null;
+  /** The name peers reach this machine by when `host` is a wildcard (0.0.0.0, ::). */
+  advertiseHost?: string;
   logger: Logger;
   /** Largest frame accepted (data frames are at most a pipe read, 64 KiB to 1 MiB). */
   maxPayload?: number;
@@ -149,7 +151,8 @@ export async function startPeerServer(opts: PeerServerOptions): Promise<PeerServ
     });
   });
   const bound = (server.address() as AddressInfo).port;
-  const url = opts.publicUrl ?? `wss://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${bound}`;
+  const host = (opts.host === '0.0.0.0' || opts.host === '::') && opts.advertiseHost ? opts.advertiseHost : opts.host;
+  const url = opts.publicUrl ?? `wss://${host.includes(':') ? `[${host}]` : host}:${bound}`;
 
   return {
     url,
