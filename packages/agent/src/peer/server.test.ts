@@ -1,11 +1,10 @@
 import { rm } from 'node:fs/promises';
-import { startPeerServer } from './server.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { AppError, ErrorCode, PEER_HEADERS, PEER_PATH, type PeerTicket } from '@oec/shared';
 import { captureLogs, endpointOf, newIdentity, newTicket, startTestServer, tempDir, waitFor, type CapturedLogs } from '../testing/peer.js';
 import { dialPeer } from './client.js';
-import type { PeerServer } from './server.js';
+import { startPeerServer, type PeerServer } from './server.js';
 import type { PeerIdentity } from './tls.js';
 
 const REFUSED = 'peer connection refused';
