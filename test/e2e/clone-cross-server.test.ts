@@ -110,6 +110,19 @@ describe.skipIf(unavailable !== null)('cross-server clone over a network link, e
     expect(dbs.some((d) => d.includes(op.target_environment_id.replace(/-/g, '')))).toBe(false);
     expect(existsSync(join(b.dataDir, 'environments', op.target_environment_id))).toBe(false);
     expect(await dumpDigest(clusterOf(source, a), source.database_name)).toBe(sourceDigest);
+    // Nothing of the transfer lingers on A either: no pg_dump, no session holding the snapshot.
+    await waitFor(
+      () =>
+        withDb(clusterOf(source, a), 'postgres', async (c) => {
+          const { rows } = await c.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity
+              WHERE datname = $1 AND pid <> pg_backend_pid() AND (application_name = 'pg_dump' OR state LIKE 'idle in transaction%')`,
+            [source.database_name],
+          );
+          return rows[0]?.n === 0 ? true : undefined;
+        }),
+      { timeoutMs: 60_000, what: 'the source server to let go of the transfer' },
+    );
   }
 
   /** Delete an environment and wait until it is gone (its quota is free again). */
