@@ -157,6 +157,8 @@ export async function connectCloneAgent(wsUrl: string, token: string, opts: Clon
   const ref: { agent?: FakeAgent } = {};
   ref.agent = await FakeAgent.connect(wsUrl, token, {
     facts: { disk_free_bytes: 50e9, ...opts.facts },
+    // Heartbeats report the same disk as the hello, so disk checks never race them.
+    heartbeatDisk: { free: opts.facts?.disk_free_bytes ?? 50e9, total: opts.facts?.disk_total_bytes ?? 100e9 },
     onTask: async (task) => {
       await connected.wait;
       return behaviour(task, ref.agent as FakeAgent);

@@ -18,6 +18,8 @@ export interface FakeAgentOptions {
   heartbeatMs?: number | null;
   facts?: Partial<ServerFacts>;
   onTask?: (task: TaskRun) => TaskReply | Promise<TaskReply>;
+  /** Disk each heartbeat reports (default 50 of 100 GB free). */
+  heartbeatDisk?: { free: number; total: number };
   /** Answer ws pings (default true); false simulates a dead peer whose socket is still open. */
   autoPong?: boolean;
 }
@@ -103,7 +105,8 @@ export class FakeAgent {
     const period = opts.heartbeatMs === undefined ? 100 : opts.heartbeatMs;
     if (period !== null && ws.readyState === ws.OPEN) {
       agent.heartbeat = setInterval(() => {
-        agent.send({ type: 'heartbeat', disk_free_bytes: opts.facts?.disk_free_bytes ?? 50e9, disk_total_bytes: opts.facts?.disk_total_bytes ?? 100e9, running_tasks: [] });
+        const disk = opts.heartbeatDisk ?? { free: 50e9, total: 100e9 };
+        agent.send({ type: 'heartbeat', disk_free_bytes: disk.free, disk_total_bytes: disk.total, running_tasks: [] });
       }, period);
     }
     return agent;
