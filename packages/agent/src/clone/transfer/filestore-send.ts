@@ -11,6 +11,7 @@ import type { Pacer } from './pace.js';
 
 /** Files up to this size are read whole and sent as one frame. */
 const SMALL_FILE = 1024 * 1024;
+const READ_AHEAD = 4;
 
 export interface ShardSend {
   stream: string;
@@ -36,15 +37,29 @@ export async function sendFilestoreShard(channel: SenderChannel, s: ShardSend): 
   let skipped = 0;
   for (const e of s.entries) if (!wanted.has(e.rel)) skipped += e.size;
   s.onBytes(skipped);
-  let bytes = 0;
   for (const rel of need.files) {
-    const size = bySize.get(rel);
-    if (size === undefined) throw new AppError(ErrorCode.TRANSFER_FAILED, `${channel.label} asked for ${rel.slice(0, 80)}, which is not in the manifest`);
+    if (!bySize.has(rel)) throw new AppError(ErrorCode.TRANSFER_FAILED, `${channel.label} asked for ${rel.slice(0, 80)}, which is not in the manifest`);
+  }
+  // Small files are read a few ahead, so the disk's latency overlaps the sending.
+  const reads = new Map<number, Promise<Buffer>>();
+  const readAhead = (i: number): void => {
+    const rel = need.files[i];
+    if (rel === undefined || reads.has(i) || (bySize.get(rel) ?? 0) > SMALL_FILE) return;
+    const p = readFile(join(s.root, rel), { signal: s.signal });
+    p.catch(() => undefined);
+    reads.set(i, p);
+  };
+  let bytes = 0;
+  for (const [i, rel] of need.files.entries()) {
+    const size = bySize.get(rel) ?? 0;
+    for (let k = i; k < i + READ_AHEAD; k++) readAhead(k);
     channel.send({ type: 'file', rel, size });
     const sha1 = createHash('sha1');
     let sent = 0;
     // A small file is one read and one frame; a large one streams.
-    const chunks = size <= SMALL_FILE ? [await readFile(join(s.root, rel), { signal: s.signal })] : createReadStream(join(s.root, rel), { highWaterMark: 256 * 1024, signal: s.signal });
+    const read = reads.get(i);
+    reads.delete(i);
+    const chunks = read ? [await read] : createReadStream(join(s.root, rel), { highWaterMark: 256 * 1024, signal: s.signal });
     for await (const chunk of chunks as AsyncIterable<Buffer>) {
       sha1.update(chunk);
       sent += chunk.length;
