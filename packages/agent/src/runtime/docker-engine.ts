@@ -1,0 +1,99 @@
+// Engine calls the `docker` runtime makes, each idempotent: ensure a network, volume or container
+// exists (created with our labels when missing), remove one if present, find a container's address,
+// and remove every object carrying given labels (tests prove with it that nothing remains).
+import type Docker from 'dockerode';
+import { labelFilters } from './docker-objects.js';
+
+/** The Engine answers 404 for a missing object, 304 for "already started/stopped". */
+export function statusOf(e: unknown): number | undefined {
+  return typeof e === 'object' && e !== null && 'statusCode' in e && typeof e.statusCode === 'number' ? e.statusCode : undefined;
+}
+
+async function ignoring<T>(codes: number[], p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (e) {
+    const status = statusOf(e);
+    if (status !== undefined && codes.includes(status)) return undefined;
+    throw e;
+  }
+}
+
+export async function ensureNetwork(docker: Docker, name: string, labels: Record<string, string>): Promise<void> {
+  if (await ignoring([404], docker.getNetwork(name).inspect())) return;
+  // 409: created concurrently by a re-run.
+  await ignoring([409], docker.createNetwork({ Name: name, Driver: 'bridge', Labels: labels, CheckDuplicate: true }));
+}
+
+export async function ensureVolume(docker: Docker, name: string, labels: Record<string, string>): Promise<void> {
+  if (await ignoring([404], docker.getVolume(name).inspect())) return;
+  await docker.createVolume({ Name: name, Labels: labels });
+}
+
+export async function inspectContainer(docker: Docker, name: string): Promise<Docker.ContainerInspectInfo | null> {
+  return (await ignoring([404], docker.getContainer(name).inspect())) ?? null;
+}
+
+/** Create the container unless one with that name exists; start it unless running. */
+export async function ensureRunning(docker: Docker, body: Docker.ContainerCreateOptions & { name: string }): Promise<Docker.ContainerInspectInfo> {
+  const container = docker.getContainer(body.name);
+  if (!(await inspectContainer(docker, body.name))) await ignoring([409], docker.createContainer(body));
+  await ignoring([304], container.start());
+  return container.inspect();
+}
+
+/** Stop (with `graceSeconds`) and remove a container with its anonymous volumes; gone is fine. */
+export async function removeContainer(docker: Docker, name: string, graceSeconds = 10): Promise<void> {
+  const container = docker.getContainer(name);
+  await ignoring([304, 404], container.stop({ t: graceSeconds }));
+  await ignoring([404, 409], container.remove({ force: true, v: true }));
+}
+
+export async function removeVolume(docker: Docker, name: string): Promise<void> {
+  await ignoring([404], docker.getVolume(name).remove());
+}
+
+export async function removeNetwork(docker: Docker, name: string): Promise<void> {
+  await ignoring([404], docker.getNetwork(name).remove());
+}
+
+/** The container's address on `network`, or null when it is not running there. */
+export function containerIp(info: Docker.ContainerInspectInfo | null, network: string): string | null {
+  if (!info?.State.Running) return null;
+  const ip = info.NetworkSettings.Networks[network]?.IPAddress;
+  return ip ? ip : null;
+}
+
+export interface CleanupCounts {
+  containers: number;
+  volumes: number;
+  networks: number;
+}
+
+/** Remove every container, volume and network carrying all of `labels` (containers first). */
+export async function cleanupAll(docker: Docker, labels: Record<string, string>): Promise<CleanupCounts> {
+  if (Object.keys(labels).length === 0) throw new Error('cleanupAll needs at least one label');
+  const filters = labelFilters(labels);
+  const containers = await docker.listContainers({ all: true, filters });
+  for (const c of containers) await ignoring([404, 409], docker.getContainer(c.Id).remove({ force: true, v: true }));
+  const { Volumes } = await docker.listVolumes({ filters });
+  for (const v of Volumes ?? []) await ignoring([404], docker.getVolume(v.Name).remove());
+  const networks = await docker.listNetworks({ filters });
+  for (const n of networks) await ignoring([404], docker.getNetwork(n.Id).remove());
+  return { containers: containers.length, volumes: (Volumes ?? []).length, networks: networks.length };
+}
+
+/** What carries all of `labels`, for asserting that nothing is left. */
+export async function listLabelled(docker: Docker, labels: Record<string, string>): Promise<string[]> {
+  const filters = labelFilters(labels);
+  const [containers, volumes, networks] = await Promise.all([
+    docker.listContainers({ all: true, filters }),
+    docker.listVolumes({ filters }),
+    docker.listNetworks({ filters }),
+  ]);
+  return [
+    ...containers.map((c) => `container ${c.Names[0] ?? c.Id}`),
+    ...(volumes.Volumes ?? []).map((v) => `volume ${v.Name}`),
+    ...networks.map((n) => `network ${n.Name}`),
+  ];
+}

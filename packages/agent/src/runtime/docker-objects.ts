@@ -1,0 +1,160 @@
+// Pure builders for the `docker` runtime's objects: their names (from the environment id only),
+// their labels (server, environment, role, Traefik routing) and the container-create bodies.
+// Kept apart from the Engine I/O so their exact shape is unit-tested without an engine.
+import type Docker from 'dockerode';
+import { idSlug, uuidSchema } from '@oec/shared';
+
+export interface DockerImages {
+  postgres: string;
+  odoo: string;
+}
+
+/** Test images built by scripts/docker/build-images.sh; production config names real ones. */
+export const DEFAULT_IMAGES: DockerImages = { postgres: 'oec/postgres:15', odoo: 'oec/odoo-standin:17.0' };
+
+export const LABEL = {
+  server: 'oec.server',
+  environment: 'oec.environment',
+  /** `db` or `odoo` on containers. */
+  role: 'oec.role',
+  /** The environment's database name, on its PostgreSQL container: how db names find their container. */
+  db: 'oec.db',
+} as const;
+
+/** Paths inside the containers (the official images' contract). */
+export const MOUNTS = {
+  pgdata: '/var/lib/postgresql/data',
+  odooData: '/var/lib/odoo',
+  filestore: '/var/lib/odoo/filestore',
+  sessions: '/var/lib/odoo/sessions',
+  addons: '/mnt/extra-addons',
+} as const;
+
+export const SUPERUSER = 'postgres';
+export const PG_PORT = 5432;
+export const ODOO_PORT = 8069;
+
+export interface EnvObjectNames {
+  network: string;
+  db: string;
+  odoo: string;
+  pgdata: string;
+  odooData: string;
+}
+
+/** `oec-<id without dashes>`: the whole id, so two environments can never share a name. */
+export function envObjectNames(environmentId: string): EnvObjectNames {
+  const base = `oec-${idSlug(uuidSchema.parse(environmentId))}`;
+  return { network: base, db: `${base}-db`, odoo: `${base}-odoo`, pgdata: `${base}-pgdata`, odooData: `${base}-odoo-data` };
+}
+
+export function envLabels(server: string, environmentId: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { [LABEL.server]: server, [LABEL.environment]: environmentId, ...extra };
+}
+
+/** Engine list filters for objects carrying every given label. */
+export function labelFilters(labels: Record<string, string>): { label: string[] } {
+  return { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) };
+}
+
+const DOMAIN_RE = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$/;
+
+/** What a Traefik front reads to route the environment's domain to its Odoo container. */
+export function traefikLabels(environmentId: string, domain: string): Record<string, string> {
+  // The domain is validated by the API already; checked again because it lands inside a rule.
+  if (!DOMAIN_RE.test(domain)) throw new Error(`invalid domain for a routing rule: ${JSON.stringify(domain)}`);
+  const { odoo, network } = envObjectNames(environmentId);
+  return {
+    'traefik.enable': 'true',
+    [`traefik.http.routers.${odoo}.rule`]: `Host(\`${domain}\`)`,
+    [`traefik.http.routers.${odoo}.service`]: odoo,
+    [`traefik.http.services.${odoo}.loadbalancer.server.port`]: String(ODOO_PORT),
+    'traefik.docker.network': network,
+  };
+}
+
+export interface PostgresContainerOptions {
+  server: string;
+  environmentId: string;
+  dbName: string;
+  image: string;
+  superuserPassword: string;
+}
+
+/** The environment's PostgreSQL: data on its named volume, superuser password from the agent. */
+export function postgresCreateBody(o: PostgresContainerOptions): Docker.ContainerCreateOptions {
+  const names = envObjectNames(o.environmentId);
+  return {
+    name: names.db,
+    Image: o.image,
+    Env: [`POSTGRES_USER=${SUPERUSER}`, `POSTGRES_PASSWORD=${o.superuserPassword}`],
+    Labels: envLabels(o.server, o.environmentId, { [LABEL.role]: 'db', [LABEL.db]: o.dbName }),
+    HostConfig: {
+      Mounts: [{ Type: 'volume', Source: names.pgdata, Target: MOUNTS.pgdata }],
+      NetworkMode: names.network,
+      // Environments outlive the agent and the engine's restarts.
+      RestartPolicy: { Name: 'unless-stopped' },
+    },
+  };
+}
+
+export interface OdooContainerOptions {
+  server: string;
+  environmentId: string;
+  dbName: string;
+  domain: string;
+  image: string;
+  /** The role's password (the app connects as the environment's own role, never as superuser). */
+  password: string;
+  /** Host paths bind-mounted into the container (envLayout). */
+  filestoreRoot: string;
+  sessions: string;
+  addons: string;
+}
+
+/**
+ * The environment's Odoo: database settings through the official image's HOST/PORT/USER/PASSWORD,
+ * only its own database served, files bind-mounted from the agent's disk so every clone step works
+ * on host paths. Odoo's data dir itself is a named volume (the image declares it a VOLUME; without
+ * one the engine would leave an anonymous volume behind).
+ */
+export function odooCreateBody(o: OdooContainerOptions): Docker.ContainerCreateOptions {
+  const names = envObjectNames(o.environmentId);
+  return {
+    name: names.odoo,
+    Image: o.image,
+    Cmd: ['odoo', '--database', o.dbName, '--db-filter', `^${o.dbName}$`],
+    Env: [`HOST=${names.db}`, `PORT=${PG_PORT}`, `USER=${o.dbName}`, `PASSWORD=${o.password}`],
+    Labels: envLabels(o.server, o.environmentId, { [LABEL.role]: 'odoo', ...traefikLabels(o.environmentId, o.domain) }),
+    HostConfig: {
+      Mounts: [
+        { Type: 'volume', Source: names.odooData, Target: MOUNTS.odooData },
+        { Type: 'bind', Source: o.filestoreRoot, Target: MOUNTS.filestore },
+        { Type: 'bind', Source: o.sessions, Target: MOUNTS.sessions },
+        { Type: 'bind', Source: o.addons, Target: MOUNTS.addons },
+      ],
+      NetworkMode: names.network,
+      RestartPolicy: { Name: 'unless-stopped' },
+    },
+  };
+}
+
+export interface DbContainerRef {
+  environmentId: string;
+  /** The environment's database name (label `oec.db`). */
+  dbName: string;
+}
+
+/**
+ * Which environment's container holds the database `name`: the environment whose db_name it is,
+ * or whose db_name plus `_<suffix>` it is (the replace work and retained databases,
+ * `<db>_n<tag>` and `<db>_o<tag>`). Longest match wins; null when no environment claims it.
+ */
+export function ownerOf<T extends DbContainerRef>(name: string, candidates: readonly T[]): T | null {
+  let best: T | null = null;
+  for (const c of candidates) {
+    if (name !== c.dbName && !name.startsWith(`${c.dbName}_`)) continue;
+    if (!best || c.dbName.length > best.dbName.length) best = c;
+  }
+  return best;
+}
