@@ -8,6 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { AppError, ErrorCode, isAppError, RECEIVER_READY } from '@oec/shared';
 import type { PeerEndpoint, StepKey, TransferOutput, WireCodec } from '@oec/shared';
 import { loadServer, type ServerRow } from '../services/servers.js';
+import { formatBytes } from './estimate-math.js';
 import type { OperationRow } from './rows.js';
 import { RunStopped, type OperationTracker, type RunnerDeps } from './tracker.js';
 
@@ -140,10 +141,9 @@ async function transferOnce(x: TransferRun, step: StepKey, streams: string[]): P
 export function describeTransfer(result: TransferResult): string {
   const streams = result.receive.streams;
   const sum = (k: 'wire_bytes' | 'raw_bytes' | 'files' | 'reused_files', only = streams) => only.reduce((n, s) => n + s[k], 0);
-  const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
   const shards = streams.filter((s) => s.stream.startsWith('filestore'));
   const files = shards.length
     ? `; filestore: ${sum('files', shards)} files received (${sum('wire_bytes', shards)} bytes), ${sum('reused_files', shards)} already on the target`
     : '';
-  return `Transferred ${mb(sum('wire_bytes'))} on the wire (${mb(sum('raw_bytes'))} of data)${files}`;
+  return `Transferred ${formatBytes(sum('wire_bytes'))} on the wire (${formatBytes(sum('raw_bytes'))} of data)${files}`;
 }
