@@ -135,21 +135,9 @@ export class DockerDatabases {
     if (!owner || owners.some((o) => o?.environmentId !== owner.environmentId)) {
       throw new Error(`databases ${current}, ${next} and ${retained} are not in one environment's PostgreSQL`);
     }
-    await this.withEnvironmentPool(owner.environmentId, new AbortController().signal, async (client) => {
-      await client.query(
-        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ANY($1) AND pid <> pg_backend_pid()',
-        [[current, next]],
-      );
-      await client.query('BEGIN');
-      try {
-        await client.query(`ALTER DATABASE ${quoteIdent(current)} RENAME TO ${quoteIdent(retained)}`);
-        await client.query(`ALTER DATABASE ${quoteIdent(next)} RENAME TO ${quoteIdent(current)}`);
-        await client.query('COMMIT');
-      } catch (e) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw e;
-      }
-    });
+    await this.session(owner.environmentId, 'postgres', new AbortController().signal, (client) =>
+      sql.swapDatabaseNames(client, current, next, retained),
+    );
   }
 
   /** The server version of one running PostgreSQL container of this server (null when none runs). */

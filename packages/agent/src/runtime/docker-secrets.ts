@@ -3,9 +3,10 @@
 // in `<env>/secrets.json` (0600, outside every container: the env root itself is never mounted).
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { isMissing } from './fs-usage.js';
+import { writeAtomic } from './layout.js';
 
 const hex = z.string().regex(/^[0-9a-f]{32,}$/);
 const secretsSchema = z.object({ password: hex, superuser_password: hex });
@@ -27,9 +28,3 @@ export function readSecrets(path: string): DockerSecrets {
   return secretsSchema.parse(JSON.parse(readFileSync(path, 'utf8')));
 }
 
-/** Write then rename, so a crash never leaves a half-written file; `mode` applies from creation. */
-export async function writeAtomic(path: string, content: string, mode: number): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, content, { mode });
-  await rename(tmp, path);
-}

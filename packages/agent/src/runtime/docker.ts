@@ -4,8 +4,7 @@
 // The environment's files stay on the agent's disk exactly where envLayout puts them and are
 // bind-mounted into the Odoo container, so locate() gives host paths and the clone steps (links,
 // tar, transfers) work on them unchanged. See docs/decisions/0008-docker-runtime.md.
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, rm } from 'node:fs/promises';
 import type Docker from 'dockerode';
 import type pg from 'pg';
 import {
@@ -26,10 +25,10 @@ import { probeHealth } from './app-process.js';
 import { DockerDatabases } from './docker-databases.js';
 import { ensureNetwork, ensureRunning, ensureVolume, containerIp, inspectContainer, removeContainer, removeNetwork, removeVolume } from './docker-engine.js';
 import { DEFAULT_IMAGES, envLabels, LABEL, envObjectNames, ODOO_PORT, odooCreateBody, PG_PORT, postgresCreateBody, SUPERUSER, type DockerImages } from './docker-objects.js';
-import { ensureSecrets, readSecrets, writeAtomic } from './docker-secrets.js';
+import { ensureSecrets, readSecrets } from './docker-secrets.js';
 import { AGENT_VERSION, bufferutilLoaded, parseToolVersion, toolVersion } from './facts.js';
 import { filesystemUsage, treeSize } from './fs-usage.js';
-import { envLayout, type EnvLayout } from './layout.js';
+import { envLayout, writeEnvironmentFiles, type EnvLayout } from './layout.js';
 import * as sql from './local-db.js';
 import { renderPgOptions } from './local.js';
 import type { AppStatus, DiskUsage, ExecOptions, Runtime } from './runtime.js';
@@ -110,15 +109,7 @@ export class DockerRuntime implements Runtime {
 
   async create(spec: EnvironmentSpec, signal: AbortSignal): Promise<EnvironmentLocation> {
     const layout = this.layout(spec);
-    await mkdir(layout.root, { recursive: true, mode: 0o700 });
-    await Promise.all([mkdir(layout.filestore, { recursive: true }), mkdir(layout.sessions, { recursive: true })]);
-    for (const source of spec.addons) {
-      const dir = join(layout.addons, source.kind, source.name);
-      await mkdir(dir, { recursive: true });
-      await writeFile(join(dir, '.source.json'), `${JSON.stringify(source, null, 2)}\n`);
-    }
-    await mkdir(layout.addons, { recursive: true });
-    await writeAtomic(layout.meta, `${JSON.stringify(spec, null, 2)}\n`, 0o644);
+    await writeEnvironmentFiles(layout, spec);
     const secrets = await ensureSecrets(layout.secrets);
     signal.throwIfAborted();
 

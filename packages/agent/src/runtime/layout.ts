@@ -1,7 +1,8 @@
 // Where an environment's files live under the agent's data dir. Every path derives from the
 // environment id and its db_name (both validated by the shared schema), never from a name.
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { environmentRefSchema, type EnvironmentRef } from '@oec/shared';
+import { environmentRefSchema, type EnvironmentRef, type EnvironmentSpec } from '@oec/shared';
 
 export interface EnvLayout {
   /** `<data>/environments/<env id>`: also Odoo's data_dir. */
@@ -41,4 +42,27 @@ export function envLayout(dataDir: string, ref: EnvironmentRef): EnvLayout {
     appLog: join(root, 'app.log'),
     meta: join(root, 'environment.json'),
   };
+}
+
+/**
+ * The environment's directories (root 0700, filestore, sessions, one addons directory per source
+ * with its description) and `environment.json`, whatever the runtime. Idempotent.
+ */
+export async function writeEnvironmentFiles(layout: EnvLayout, spec: EnvironmentSpec): Promise<void> {
+  await mkdir(layout.root, { recursive: true, mode: 0o700 });
+  await Promise.all([mkdir(layout.filestore, { recursive: true }), mkdir(layout.sessions, { recursive: true })]);
+  for (const source of spec.addons) {
+    const dir = join(layout.addons, source.kind, source.name);
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, '.source.json'), `${JSON.stringify(source, null, 2)}\n`);
+  }
+  await mkdir(layout.addons, { recursive: true });
+  await writeAtomic(layout.meta, `${JSON.stringify(spec, null, 2)}\n`, 0o644);
+}
+
+/** Write then rename, so a crash never leaves a half-written file; `mode` applies from creation. */
+export async function writeAtomic(path: string, content: string, mode: number): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, content, { mode });
+  await rename(tmp, path);
 }

@@ -95,3 +95,22 @@ export async function serverVersion(db: Db): Promise<string> {
   const { rows } = await db.query<{ server_version: string }>('SHOW server_version');
   return (rows[0]?.server_version ?? '').split(' ')[0] ?? '';
 }
+
+/**
+ * In one transaction: `current` becomes `retained` and `next` becomes `current`, after ending the
+ * sessions on both (the two renames are atomic together). `client` must be a dedicated session.
+ */
+export async function swapDatabaseNames(client: pg.ClientBase, current: string, next: string, retained: string): Promise<void> {
+  await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ANY($1) AND pid <> pg_backend_pid()', [
+    [current, next],
+  ]);
+  await client.query('BEGIN');
+  try {
+    await client.query(`ALTER DATABASE ${quoteIdent(current)} RENAME TO ${quoteIdent(retained)}`);
+    await client.query(`ALTER DATABASE ${quoteIdent(next)} RENAME TO ${quoteIdent(current)}`);
+    await client.query('COMMIT');
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw e;
+  }
+}

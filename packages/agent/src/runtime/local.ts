@@ -3,7 +3,7 @@
 // process standing in for Odoo. Development, demo and fast tests (SPEC §1).
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { z } from 'zod';
@@ -27,7 +27,7 @@ import { pgEnv, type PgTarget } from '../postgres/target.js';
 import { appUrl, appVersion, defaultAppEntry, probeHealth, runningApp, startApp, stopApp } from './app-process.js';
 import { AGENT_VERSION, bufferutilLoaded, toolVersions } from './facts.js';
 import { filesystemUsage, isMissing, treeSize } from './fs-usage.js';
-import { envLayout, type EnvLayout } from './layout.js';
+import { envLayout, writeAtomic, writeEnvironmentFiles, type EnvLayout } from './layout.js';
 import * as sql from './local-db.js';
 import { renderOdooConf } from './odoo-conf.js';
 import type { AppStatus, DiskUsage, ExecOptions, Runtime } from './runtime.js';
@@ -108,15 +108,7 @@ export class LocalRuntime implements Runtime {
 
   async create(spec: EnvironmentSpec, signal: AbortSignal): Promise<EnvironmentLocation> {
     const layout = this.layout(spec);
-    await mkdir(layout.root, { recursive: true, mode: 0o700 });
-    await Promise.all([mkdir(layout.filestore, { recursive: true }), mkdir(layout.sessions, { recursive: true })]);
-    for (const source of spec.addons) {
-      const dir = join(layout.addons, source.kind, source.name);
-      await mkdir(dir, { recursive: true });
-      await writeFile(join(dir, '.source.json'), `${JSON.stringify(source, null, 2)}\n`);
-    }
-    await mkdir(layout.addons, { recursive: true });
-    await writeAtomic(layout.meta, `${JSON.stringify(spec, null, 2)}\n`, 0o644);
+    await writeEnvironmentFiles(layout, spec);
     signal.throwIfAborted();
     const password = await this.ensurePassword(layout);
     await sql.ensureRole(this.pool, spec.db_name, password);
@@ -264,21 +256,12 @@ export class LocalRuntime implements Runtime {
   async swapDatabases(current: string, next: string, retained: string): Promise<void> {
     const client = await this.pool.connect();
     try {
-      await client.query(
-        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ANY($1) AND pid <> pg_backend_pid()',
-        [[current, next]],
-      );
-      await client.query('BEGIN');
-      await client.query(`ALTER DATABASE ${quoteIdent(current)} RENAME TO ${quoteIdent(retained)}`);
-      await client.query(`ALTER DATABASE ${quoteIdent(next)} RENAME TO ${quoteIdent(current)}`);
-      await client.query('COMMIT');
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw e;
+      await sql.swapDatabaseNames(client, current, next, retained);
     } finally {
       client.release();
     }
   }
+
 
   async close(): Promise<void> {
     await this.pool.end();
@@ -357,9 +340,3 @@ async function listAddonDirs(addons: string): Promise<string[]> {
   return dirs.sort();
 }
 
-/** Write then rename, so a crash never leaves a half-written file; `mode` applies from creation. */
-async function writeAtomic(path: string, content: string, mode: number): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, content, { mode });
-  await rename(tmp, path);
-}
