@@ -56,7 +56,8 @@ export async function receiveClone(input: CloneReceiveInput, ctx: TaskContext, h
   const expectation = peer.expect(input.operation_id, ctx.fence.attempt, input.transfer.tickets);
   try {
     ctx.progress(0, { message: RECEIVER_READY }, first);
-    const donors = kinds.has('filestore') ? createDonorIndex(ctx, input) : null;
+    const paths = clonePaths(ctx, input);
+    const donors = createDonorIndex(ctx, input);
     const filestoreTotal = { files: 0, done: 0 };
     const out = await allStreams(
       ac,
@@ -70,9 +71,9 @@ export async function receiveClone(input: CloneReceiveInput, ctx: TaskContext, h
             case 'filestore':
               return receiveFilestoreShard(channel, {
                 stream,
-                root: clonePaths(ctx, input).workFilestore,
-                missingFile: clonePaths(ctx, input).missingInSource,
-                donors: donors ?? createDonorIndex(ctx, input),
+                root: paths.workFilestore,
+                missingFile: paths.missingInSource,
+                donors,
                 signal: run.signal,
                 onManifest: (n) => (filestoreTotal.files += n),
                 onFile: () => {

@@ -63,10 +63,10 @@ export async function sendClone(input: CloneSendInput, ctx: TaskContext, hooks: 
 async function sendAll(run: SendRun, ac: AbortController, session: pg.ClientBase | null, snapshot: string | null): Promise<StreamStats[]> {
   const tickets = run.input.transfer.tickets;
   const shards = tickets.filter((t) => streamKind(t.stream) === 'filestore');
+  const paths = clonePaths(run.ctx, run.input);
   let listing: FilestoreListing | null = null;
   let missing: string[] = [];
   if (shards.length > 0) {
-    const paths = clonePaths(run.ctx, run.input);
     listing = await listFilestore(paths.sourceFilestore, run.signal);
     const referenced = session ? await referencedFiles(session) : await run.ctx.runtime.withDatabase(run.input.source.db_name, referencedFiles);
     missing = await missingFiles(paths.sourceFilestore, referenced);
@@ -89,7 +89,7 @@ async function sendAll(run: SendRun, ac: AbortController, session: pg.ClientBase
             const mine = (listing?.entries ?? []).filter((_, i) => i % shards.length === index);
             return sendFilestoreShard(channel, {
               stream: ticket.stream,
-              root: clonePaths(run.ctx, run.input).sourceFilestore,
+              root: paths.sourceFilestore,
               entries: mine,
               missingInSource: index === 0 ? missing : undefined,
               signal: run.signal,
