@@ -1,5 +1,5 @@
-// Wires the agent together: configuration → PostgreSQL (the owned cluster is started here) →
-// runtime → task runner → controller connection.
+// Wires the agent together: configuration → runtime (for `local`, the owned PostgreSQL cluster is
+// started here; `docker` runs one per environment) → task runner → controller connection.
 import { mkdir } from 'node:fs/promises';
 import type { AgentConfig } from './config.js';
 import { createConnection, type Connection } from './connection.js';
@@ -70,7 +70,7 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
     async start() {
       await mkdir(config.dataDir, { recursive: true, mode: 0o750 });
       lock = await lockDataDir(config.dataDir);
-      const rt = (runtime = createRuntime(config, await postgres(), logger));
+      const rt = (runtime = await createRuntime(config, postgres, logger));
       const identity = await ensurePeerIdentity(config.dataDir, config.hostname, config.childEnv);
       const endpoint = (peer = await startPeerServer({
         host: config.peer.host,

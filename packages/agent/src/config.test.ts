@@ -24,6 +24,7 @@ describe('parseConfig', () => {
       token: 'secret-token',
       dataDir: '/var/lib/oec',
       runtime: 'local',
+      docker: null,
       pg: { mode: 'owned', port: 0, binDir: null },
       stopPostgresOnExit: false,
       hostname: hostname(),
@@ -77,8 +78,27 @@ describe('parseConfig', () => {
     expect(problems({ ...base, OEC_PEER_URL: 'ws://server-a:8443' })[0]).toMatch(/^OEC_PEER_URL: must start with wss:/);
   });
 
-  it('refuses the docker runtime with a clear message', () => {
-    expect(problems({ ...base, OEC_RUNTIME: 'docker' })).toEqual([expect.stringContaining('docker is not yet available')]);
+  it('reads the docker runtime, whose images must be named', () => {
+    expect(problems({ ...base, OEC_RUNTIME: 'docker' })).toEqual([
+      'OEC_DOCKER_POSTGRES_IMAGE: is required when OEC_RUNTIME=docker',
+      'OEC_DOCKER_ODOO_IMAGE: is required when OEC_RUNTIME=docker',
+    ]);
+    const images = { OEC_DOCKER_POSTGRES_IMAGE: 'postgres:15', OEC_DOCKER_ODOO_IMAGE: 'odoo:{version}' };
+    expect(problems({ ...base, OEC_RUNTIME: 'docker', ...images, OEC_DOCKER_ODOO_IMAGE: 'odoo:17 --privileged' })[0]).toMatch(/^OEC_DOCKER_ODOO_IMAGE: must be an image reference/);
+    expect(problems({ ...base, OEC_RUNTIME: 'docker', ...images, OEC_DOCKER_ODOO_USER: 'odoo' })[0]).toMatch(/^OEC_DOCKER_ODOO_USER: must be uid:gid/);
+    const c = parseConfig({ ...base, OEC_RUNTIME: 'docker', ...images, OEC_HOSTNAME: 'server a' });
+    expect(c.runtime).toBe('docker');
+    expect(c.docker).toEqual({
+      socket: '/var/run/docker.sock',
+      images: { postgres: 'postgres:15', odoo: 'odoo:{version}' },
+      serverLabel: 'server-a',
+      odooUser: { uid: 101, gid: 101 },
+    });
+    const custom = parseConfig({ ...base, OEC_RUNTIME: 'docker', ...images, OEC_DOCKER_SOCKET: '/run/user/docker.sock', OEC_DOCKER_SERVER_LABEL: 'fra-1', OEC_DOCKER_ODOO_USER: '1000:1000' });
+    expect(custom.docker).toMatchObject({ socket: '/run/user/docker.sock', serverLabel: 'fra-1', odooUser: { uid: 1000, gid: 1000 } });
+    expect(describeConfig(custom)).toMatchObject({ runtime: 'docker', docker: { serverLabel: 'fra-1' } });
+    // Docker settings mean nothing to the local runtime.
+    expect(parseConfig({ ...base, ...images }).docker).toBeNull();
   });
 
   it('passes only an allow-list of variables on to child processes', () => {

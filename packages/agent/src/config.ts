@@ -19,15 +19,25 @@ const booleanString = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
   .transform((s) => ['true', '1', 'yes'].includes(s));
 
+// An image reference (repository[:tag][@digest]); `{version}` is allowed where the Odoo version goes.
+const dockerImage = z.string().regex(/^[a-z0-9][a-z0-9._/:@{}-]*$/, 'must be an image reference such as odoo:{version} or registry.example.com/postgres:15');
+
 const envSchema = z
   .object({
     OEC_CONTROLLER_URL: urlWithProtocols(['ws:', 'wss:'], 'ws://127.0.0.1:8080/agent/ws'),
     OEC_AGENT_TOKEN: z.string().min(1, 'is required (the server enrollment token)'),
     OEC_DATA_DIR: z.string().min(1, 'is required (the directory the agent owns)'),
-    OEC_RUNTIME: z
-      .enum(['local', 'docker'])
-      .default('local')
-      .refine((r) => r !== 'docker', 'docker is not yet available in this version of the agent; use OEC_RUNTIME=local'),
+    OEC_RUNTIME: z.enum(['local', 'docker']).default('local'),
+    // The docker runtime: the engine's unix socket, the images of an environment's containers
+    // (`{version}` in the Odoo image becomes the environment's Odoo version) and the value of the
+    // `oec.server` label that marks this agent's objects on a shared engine.
+    OEC_DOCKER_SOCKET: z.string().startsWith('/', 'must be an absolute path').default('/var/run/docker.sock'),
+    OEC_DOCKER_POSTGRES_IMAGE: dockerImage.optional(),
+    OEC_DOCKER_ODOO_IMAGE: dockerImage.optional(),
+    OEC_DOCKER_SERVER_LABEL: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'must be 1-63 letters, digits, dot, dash or underscore').optional(),
+    // uid:gid that owns an environment's filestore and sessions for the Odoo container (the
+    // official image runs as odoo, 101:101).
+    OEC_DOCKER_ODOO_USER: z.string().regex(/^\d+:\d+$/, 'must be uid:gid, e.g. 101:101').default('101:101'),
     OEC_PG_MODE: z.enum(['owned', 'external']).default('owned'),
     OEC_PG_URL: urlWithProtocols(['postgres:', 'postgresql:'], 'postgresql://postgres:secret@127.0.0.1:5432/postgres').optional(),
     OEC_PG_PORT: z.coerce.number().int().min(0).max(65535).default(0),
@@ -53,6 +63,11 @@ const envSchema = z
     if (v.OEC_PG_MODE === 'external' && !v.OEC_PG_URL) {
       ctx.addIssue({ code: 'custom', path: ['OEC_PG_URL'], message: 'is required when OEC_PG_MODE=external' });
     }
+    if (v.OEC_RUNTIME === 'docker') {
+      for (const key of ['OEC_DOCKER_POSTGRES_IMAGE', 'OEC_DOCKER_ODOO_IMAGE'] as const) {
+        if (!v[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when OEC_RUNTIME=docker' });
+      }
+    }
     if (v.OEC_RECONNECT_MIN_MS > v.OEC_RECONNECT_MAX_MS) {
       ctx.addIssue({ code: 'custom', path: ['OEC_RECONNECT_MIN_MS'], message: 'must not exceed OEC_RECONNECT_MAX_MS' });
     }
@@ -60,12 +75,22 @@ const envSchema = z
 
 export type PgConfig = { mode: 'owned'; port: number; binDir: string | null } | { mode: 'external'; url: string; binDir: string | null };
 
+export interface DockerConfig {
+  socket: string;
+  images: { postgres: string; odoo: string };
+  /** The `oec.server` label of every object this agent creates, lists and removes. */
+  serverLabel: string;
+  odooUser: { uid: number; gid: number };
+}
+
 export interface AgentConfig {
   controllerUrl: string;
   /** Secret: never log it (the logger redacts `token`). */
   token: string;
   dataDir: string;
-  runtime: 'local';
+  runtime: 'local' | 'docker';
+  /** Set when runtime is docker (which then needs no PostgreSQL of the agent's own). */
+  docker: DockerConfig | null;
   pg: PgConfig;
   /** Stop the owned cluster when the agent exits (off: environments outlive agent restarts). */
   stopPostgresOnExit: boolean;
@@ -115,7 +140,16 @@ export function parseConfig(env: RawEnv): AgentConfig {
     controllerUrl: v.OEC_CONTROLLER_URL,
     token: v.OEC_AGENT_TOKEN,
     dataDir: resolve(v.OEC_DATA_DIR),
-    runtime: 'local',
+    runtime: v.OEC_RUNTIME,
+    docker:
+      v.OEC_RUNTIME === 'docker' && v.OEC_DOCKER_POSTGRES_IMAGE && v.OEC_DOCKER_ODOO_IMAGE
+        ? {
+            socket: v.OEC_DOCKER_SOCKET,
+            images: { postgres: v.OEC_DOCKER_POSTGRES_IMAGE, odoo: v.OEC_DOCKER_ODOO_IMAGE },
+            serverLabel: v.OEC_DOCKER_SERVER_LABEL ?? (v.OEC_HOSTNAME ?? hostname()).replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 63),
+            odooUser: uidGid(v.OEC_DOCKER_ODOO_USER),
+          }
+        : null,
     pg: v.OEC_PG_URL && v.OEC_PG_MODE === 'external' ? { mode: 'external', url: v.OEC_PG_URL, binDir } : { mode: 'owned', port: v.OEC_PG_PORT, binDir },
     stopPostgresOnExit: v.OEC_PG_STOP_ON_EXIT,
     hostname: v.OEC_HOSTNAME ?? hostname(),
@@ -127,6 +161,11 @@ export function parseConfig(env: RawEnv): AgentConfig {
     childEnv: childEnv(env),
     testHooksFile: v.OEC_TEST_HOOKS_FILE ?? null,
   };
+}
+
+function uidGid(s: string): { uid: number; gid: number } {
+  const [uid, gid] = s.split(':').map(Number);
+  return { uid: uid ?? 0, gid: gid ?? 0 };
 }
 
 function splitHostPort(s: string): { host: string; port: number } {
@@ -170,8 +209,9 @@ export function describeConfig(c: AgentConfig): Record<string, unknown> {
     controllerUrl: c.controllerUrl,
     dataDir: c.dataDir,
     runtime: c.runtime,
-    pgMode: c.pg.mode,
-    ...(c.pg.mode === 'owned' ? { pgPort: c.pg.port } : { pgHost: new URL(c.pg.url).host }),
+    ...(c.docker
+      ? { docker: { socket: c.docker.socket, images: c.docker.images, serverLabel: c.docker.serverLabel } }
+      : { pgMode: c.pg.mode, ...(c.pg.mode === 'owned' ? { pgPort: c.pg.port } : { pgHost: new URL(c.pg.url).host }) }),
     hostname: c.hostname,
     peerUrl: c.peerUrl,
     peerListen: `${c.peer.host}:${c.peer.port}`,

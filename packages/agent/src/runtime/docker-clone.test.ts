@@ -9,27 +9,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { environmentDbName, idSlug, resolveSanitization, type ClonePlan, type EnvironmentSpec, type TaskKind } from '@oec/shared';
-import { createDockerClient, engineVersion } from '../docker/client.js';
+import { createDockerClient } from '../docker/client.js';
 import { createLogger } from '../logger.js';
 import { createHandlers } from '../tasks/handlers/index.js';
 import type { HandlerRegistry, TaskContext } from '../tasks/types.js';
 import { DockerRuntime } from './docker.js';
 import { cleanupAll, listLabelled } from './docker-engine.js';
-import { DEFAULT_IMAGES, LABEL } from './docker-objects.js';
+import { LABEL } from './docker-objects.js';
+import { dockerSkipReason, TEST_IMAGES, TEST_ODOO_USER } from '../testing/docker-images.js';
 
 const docker = createDockerClient();
-const version = await engineVersion(docker);
-let imagesReady = version !== null;
-for (const image of Object.values(DEFAULT_IMAGES) as string[]) {
-  if (!imagesReady) break;
-  try {
-    await docker.getImage(image).inspect();
-  } catch {
-    imagesReady = false;
-  }
-}
-const skipReason = version === null ? 'no Docker engine answers' : !imagesReady ? 'the test images are missing' : null;
-if (skipReason) console.warn(`Docker clone tests skipped: ${skipReason} (scripts/docker/engine.sh, scripts/docker/build-images.sh)`);
+const skipReason = await dockerSkipReason(docker);
+if (skipReason) console.warn(`Docker clone tests skipped: ${skipReason}`);
 
 const SERVER = `oec-test-${randomBytes(4).toString('hex')}`;
 
@@ -86,7 +77,7 @@ describe.skipIf(skipReason !== null)('same-server clone on the docker runtime', 
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'oec-docker-clone-'));
-    runtime = new DockerRuntime({ docker, dataDir, server: SERVER, hostname: 'test-host', peerUrl: null, childEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, logger });
+    runtime = new DockerRuntime({ docker, dataDir, server: SERVER, hostname: 'test-host', peerUrl: null, images: TEST_IMAGES, odooUser: TEST_ODOO_USER, childEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, logger });
   });
 
   afterAll(async () => {

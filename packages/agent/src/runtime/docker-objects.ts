@@ -9,8 +9,11 @@ export interface DockerImages {
   odoo: string;
 }
 
-/** Test images built by scripts/docker/build-images.sh; production config names real ones. */
-export const DEFAULT_IMAGES: DockerImages = { postgres: 'oec/postgres:15', odoo: 'oec/odoo-standin:17.0' };
+/** The Odoo image of an environment: `{version}` in the configured reference becomes its series. */
+export function odooImage(template: string, odooVersion: string): string {
+  if (!/^[0-9A-Za-z.~+-]+$/.test(odooVersion)) throw new Error(`invalid Odoo version for an image tag: ${JSON.stringify(odooVersion)}`);
+  return template.replaceAll('{version}', odooVersion);
+}
 
 export const LABEL = {
   server: 'oec.server',

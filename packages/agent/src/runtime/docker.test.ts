@@ -4,41 +4,22 @@
 // server label of its own; afterwards nothing carrying it may remain.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { environmentDbName, type EnvironmentSpec } from '@oec/shared';
-import { createDockerClient, DEFAULT_DOCKER_SOCKET, engineVersion } from '../docker/client.js';
+import { createDockerClient, engineVersion } from '../docker/client.js';
 import { collect, ExecError } from '../exec/run.js';
 import { createLogger } from '../logger.js';
 import { DockerRuntime } from './docker.js';
 import { cleanupAll, listLabelled } from './docker-engine.js';
-import { DEFAULT_IMAGES, envObjectNames, LABEL, odooCreateBody, ownerOf, postgresCreateBody, traefikLabels } from './docker-objects.js';
+import { envObjectNames, LABEL, odooCreateBody, odooImage, ownerOf, postgresCreateBody, traefikLabels } from './docker-objects.js';
+import { dockerSkipReason, TEST_IMAGES, TEST_ODOO_USER } from '../testing/docker-images.js';
 
 const docker = createDockerClient();
 const version = await engineVersion(docker);
-const missing =
-  version === null
-    ? []
-    : (
-        await Promise.all(
-          Object.values(DEFAULT_IMAGES).map(async (image: string): Promise<string | null> => {
-            try {
-              await docker.getImage(image).inspect();
-              return null;
-            } catch {
-              return image;
-            }
-          }),
-        )
-      ).filter((i): i is string => i !== null);
-const skipReason =
-  version === null
-    ? `no Docker engine answers on ${DEFAULT_DOCKER_SOCKET} (run scripts/docker/engine.sh)`
-    : missing.length > 0
-      ? `image(s) ${missing.join(', ')} missing (run scripts/docker/build-images.sh)`
-      : null;
+const skipReason = await dockerSkipReason(docker);
 if (skipReason) console.warn(`DockerRuntime tests skipped: ${skipReason}`);
 
 const SERVER = `oec-test-${randomBytes(4).toString('hex')}`;
@@ -70,6 +51,8 @@ describe.skipIf(skipReason !== null)(`DockerRuntime (engine ${version ?? 'absent
       server: SERVER,
       hostname: 'test-host',
       peerUrl: null,
+      images: TEST_IMAGES,
+      odooUser: TEST_ODOO_USER,
       childEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
       logger: createLogger('silent'),
     });
@@ -102,7 +85,11 @@ describe.skipIf(skipReason !== null)(`DockerRuntime (engine ${version ?? 'absent
     const status = await runtime.appStatus(s);
     expect(status).toMatchObject({ running: true, healthy: true });
     expect(await runtime.appVersion(s, signal)).toBe('17.0');
+    // The Odoo user (101, as in the official image) owns the directories it writes into.
+    const filestoreDir = runtime.locate(s).filestore_path;
+    expect(await stat(filestoreDir)).toMatchObject({ uid: TEST_ODOO_USER.uid, gid: TEST_ODOO_USER.gid });
     const odoo = await docker.getContainer(names.odoo).inspect();
+    expect(odoo.Config.Image).toBe('oec/odoo-standin:17.0');
     expect(odoo.Config.Labels).toMatchObject({
       [LABEL.server]: SERVER,
       [LABEL.environment]: s.environment_id,
@@ -227,6 +214,13 @@ describe('docker runtime objects', () => {
       '/data/environments/x/sessions:/var/lib/odoo/sessions',
       '/data/environments/x/addons:/mnt/extra-addons',
     ]);
+  });
+
+  it("puts the environment's Odoo series into the image reference", () => {
+    expect(odooImage('odoo:{version}', '17.0')).toBe('odoo:17.0');
+    expect(odooImage('registry.example.com/odoo-enterprise:{version}-2026', '16.0')).toBe('registry.example.com/odoo-enterprise:16.0-2026');
+    expect(odooImage('odoo:17.0', '16.0')).toBe('odoo:17.0');
+    expect(() => odooImage('odoo:{version}', '17.0 --privileged')).toThrow(/invalid Odoo version/);
   });
 
   it('refuses a domain that could break out of the routing rule', () => {

@@ -4,7 +4,9 @@
 // The environment's files stay on the agent's disk exactly where envLayout puts them and are
 // bind-mounted into the Odoo container, so locate() gives host paths and the clone steps (links,
 // tar, transfers) work on them unchanged. See docs/decisions/0008-docker-runtime.md.
-import { readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { lchown, readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type Docker from 'dockerode';
 import type pg from 'pg';
 import {
@@ -24,7 +26,7 @@ import type { Logger } from '../logger.js';
 import { probeHealth } from './app-process.js';
 import { DockerDatabases } from './docker-databases.js';
 import { ensureNetwork, ensureRunning, ensureVolume, containerIp, inspectContainer, removeContainer, removeNetwork, removeVolume } from './docker-engine.js';
-import { DEFAULT_IMAGES, envLabels, LABEL, envObjectNames, ODOO_PORT, odooCreateBody, PG_PORT, postgresCreateBody, SUPERUSER, type DockerImages } from './docker-objects.js';
+import { envLabels, LABEL, envObjectNames, ODOO_PORT, odooCreateBody, odooImage, PG_PORT, postgresCreateBody, SUPERUSER, type DockerImages } from './docker-objects.js';
 import { ensureSecrets, readSecrets } from './docker-secrets.js';
 import { AGENT_VERSION, bufferutilLoaded, parseToolVersion, toolVersion } from './facts.js';
 import { filesystemUsage, treeSize } from './fs-usage.js';
@@ -40,7 +42,10 @@ export interface DockerRuntimeOptions {
   server: string;
   hostname: string;
   peerUrl: string | null;
-  images?: Partial<DockerImages>;
+  /** The PostgreSQL image, and the Odoo image (`{version}` becomes the environment's series). */
+  images: DockerImages;
+  /** Owner of the filestore and sessions directories, as the Odoo container's user (default 101:101). */
+  odooUser?: { uid: number; gid: number };
   /** The only environment variables host processes (tar) get. */
   childEnv: Record<string, string>;
   logger: Logger;
@@ -58,7 +63,7 @@ export class DockerRuntime implements Runtime {
 
   constructor(private readonly opts: DockerRuntimeOptions) {
     this.docker = opts.docker;
-    this.images = { ...DEFAULT_IMAGES, ...opts.images };
+    this.images = opts.images;
     this.dbs = new DockerDatabases({
       docker: opts.docker,
       server: opts.server,
@@ -155,7 +160,8 @@ export class DockerRuntime implements Runtime {
     // Recreated on every start: it is stateless, and a replace renames the addons directory the
     // old container had bind-mounted (a bind follows the directory, not its path).
     await removeContainer(this.docker, names.odoo, this.stopGraceSeconds);
-    const meta = environmentSpecSchema.parse(JSON.parse(await readFile(layout.meta, 'utf8')));
+    const meta = await this.meta(ref);
+    await giveDirectories([layout.filestoreRoot, layout.sessions], this.opts.odooUser ?? { uid: 101, gid: 101 });
     await ensureRunning(
       this.docker,
       odooCreateBody({
@@ -163,7 +169,7 @@ export class DockerRuntime implements Runtime {
         environmentId: ref.environment_id,
         dbName: ref.db_name,
         domain: meta.domain,
-        image: this.images.odoo,
+        image: odooImage(this.images.odoo, meta.odoo_version),
         password: readSecrets(layout.secrets).password,
         filestoreRoot: layout.filestoreRoot,
         sessions: layout.sessions,
@@ -241,7 +247,7 @@ export class DockerRuntime implements Runtime {
     if (await this.odooRunning(ref)) {
       stdout = (await collect(dockerExec(this.docker.getContainer(names.odoo), argv, { signal }))).stdout;
     } else {
-      stdout = await this.runOnce(this.images.odoo, argv, signal);
+      stdout = await this.runOnce(odooImage(this.images.odoo, (await this.meta(ref)).odoo_version), argv, signal);
     }
     const match = /^Odoo Server (\S+)/m.exec(stdout);
     if (!match?.[1]) throw new AppError(ErrorCode.TASK_FAILED, `unexpected version output: ${stdout.trim().slice(0, 200)}`);
@@ -311,6 +317,10 @@ export class DockerRuntime implements Runtime {
     return envLayout(this.opts.dataDir, ref);
   }
 
+  private async meta(ref: EnvironmentRef): Promise<EnvironmentSpec> {
+    return environmentSpecSchema.parse(JSON.parse(await readFile(this.layout(ref).meta, 'utf8')));
+  }
+
   private async odooRunning(ref: EnvironmentRef): Promise<boolean> {
     return (await inspectContainer(this.docker, envObjectNames(ref.environment_id).odoo))?.State.Running ?? false;
   }
@@ -351,6 +361,21 @@ export class DockerRuntime implements Runtime {
       await container.remove({ force: true, v: true }).catch(() => undefined);
     }
   }
+}
+
+/**
+ * Hand every directory under `roots` to the Odoo container's user, so it can add attachments and
+ * sessions (and garbage-collect files) in what the agent, as root, created or cloned. Files keep
+ * their owner: Odoo only reads them, and hard-linked donor files are shared with other
+ * environments. Only directories are walked (a filestore has a few hundred), never file contents.
+ */
+async function giveDirectories(roots: string[], owner: { uid: number; gid: number }): Promise<void> {
+  const walk = async (dir: string): Promise<void> => {
+    await lchown(dir, owner.uid, owner.gid);
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const e of entries) if (e.isDirectory()) await walk(join(dir, e.name));
+  };
+  for (const root of roots) if (existsSync(root)) await walk(root);
 }
 
 /** The payload of multiplexed log frames (8-byte header: stream, 0, 0, 0, size). */
