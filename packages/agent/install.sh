@@ -3,8 +3,14 @@
 #
 #   install.sh --controller-url wss://ctl.example.com/agent/ws --token-file /root/oec-token \
 #              [--data-dir /var/lib/oec-agent] [--peer-listen 0.0.0.0:8443] [--peer-url wss://this-host:8443]
-#              [--pg-mode owned|external]
-#              [--pg-url postgresql://…] [--root DIR] [--no-start]
+#              [--pg-mode owned|external] [--pg-url postgresql://…]
+#              [--runtime local|docker] [--postgres-image IMAGE] [--odoo-image IMAGE]
+#              [--docker-socket /var/run/docker.sock] [--server-label LABEL] [--odoo-user UID:GID]
+#              [--root DIR] [--no-start]
+#
+# --runtime docker runs each environment as containers on this server's Docker engine: it needs
+# --postgres-image (e.g. postgres:15) and --odoo-image (`{version}` becomes the environment's Odoo
+# series, e.g. odoo:{version}); the unit then starts after docker.service.
 #
 # Writes /etc/oec-agent/agent.json (0600; keys mirror the OEC_* variables, read through
 # OEC_AGENT_CONFIG) and /etc/systemd/system/oec-agent.service, then enables and starts the unit.
@@ -23,6 +29,12 @@ PEER_URL=""
 PEER_LISTEN=""
 PG_MODE=owned
 PG_URL=""
+RUNTIME=local
+POSTGRES_IMAGE=""
+ODOO_IMAGE=""
+DOCKER_SOCKET=""
+SERVER_LABEL=""
+ODOO_USER=""
 
 die() { echo "install.sh: $*" >&2; exit 2; }
 
@@ -35,9 +47,15 @@ while [[ $# -gt 0 ]]; do
     --peer-listen) PEER_LISTEN=${2:?}; shift 2 ;;
     --pg-mode) PG_MODE=${2:?}; shift 2 ;;
     --pg-url) PG_URL=${2:?}; shift 2 ;;
+    --runtime) RUNTIME=${2:?}; shift 2 ;;
+    --postgres-image) POSTGRES_IMAGE=${2:?}; shift 2 ;;
+    --odoo-image) ODOO_IMAGE=${2:?}; shift 2 ;;
+    --docker-socket) DOCKER_SOCKET=${2:?}; shift 2 ;;
+    --server-label) SERVER_LABEL=${2:?}; shift 2 ;;
+    --odoo-user) ODOO_USER=${2:?}; shift 2 ;;
     --root) ROOT=${2:?}; START=0; shift 2 ;;
     --no-start) START=0; shift ;;
-    -h|--help) sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument: $1" ;;
   esac
 done
@@ -47,6 +65,12 @@ done
 [[ "$DATA_DIR" = /* ]] || die "--data-dir must be an absolute path"
 [[ "$PG_MODE" = owned || "$PG_MODE" = external ]] || die "--pg-mode must be owned or external"
 [[ "$PG_MODE" = owned || -n "$PG_URL" ]] || die "--pg-url is required with --pg-mode external"
+[[ "$RUNTIME" = local || "$RUNTIME" = docker ]] || die "--runtime must be local or docker"
+if [[ "$RUNTIME" = docker ]]; then
+  [[ -n "$POSTGRES_IMAGE" && -n "$ODOO_IMAGE" ]] || die "--runtime docker needs --postgres-image and --odoo-image"
+else
+  [[ -z "$POSTGRES_IMAGE$ODOO_IMAGE$DOCKER_SOCKET$SERVER_LABEL$ODOO_USER" ]] || die "docker options need --runtime docker"
+fi
 if [[ -n "$TOKEN_FILE" ]]; then
   [[ -r "$TOKEN_FILE" ]] || die "cannot read $TOKEN_FILE"
   TOKEN=$(tr -d '\r\n' < "$TOKEN_FILE")
@@ -66,12 +90,15 @@ install -d -m 0750 "${ROOT%/}${DATA_DIR}"
 # Values reach node through the environment, never through string interpolation into code.
 umask 077
 OEC_I_URL="$CONTROLLER_URL" OEC_I_TOKEN="$TOKEN" OEC_I_DATA="$DATA_DIR" OEC_I_PEER="$PEER_URL" OEC_I_PEER_LISTEN="$PEER_LISTEN" \
-OEC_I_PG_MODE="$PG_MODE" OEC_I_PG_URL="$PG_URL" "$NODE" -e '
+OEC_I_PG_MODE="$PG_MODE" OEC_I_PG_URL="$PG_URL" OEC_I_RUNTIME="$RUNTIME" OEC_I_PG_IMAGE="$POSTGRES_IMAGE" \
+OEC_I_ODOO_IMAGE="$ODOO_IMAGE" OEC_I_SOCKET="$DOCKER_SOCKET" OEC_I_LABEL="$SERVER_LABEL" OEC_I_ODOO_USER="$ODOO_USER" "$NODE" -e '
   const e = process.env;
-  const conf = { OEC_CONTROLLER_URL: e.OEC_I_URL, OEC_AGENT_TOKEN: e.OEC_I_TOKEN, OEC_DATA_DIR: e.OEC_I_DATA, OEC_PG_MODE: e.OEC_I_PG_MODE };
-  if (e.OEC_I_PEER) conf.OEC_PEER_URL = e.OEC_I_PEER;
-  if (e.OEC_I_PEER_LISTEN) conf.OEC_PEER_LISTEN = e.OEC_I_PEER_LISTEN;
-  if (e.OEC_I_PG_URL) conf.OEC_PG_URL = e.OEC_I_PG_URL;
+  const conf = { OEC_CONTROLLER_URL: e.OEC_I_URL, OEC_AGENT_TOKEN: e.OEC_I_TOKEN, OEC_DATA_DIR: e.OEC_I_DATA, OEC_RUNTIME: e.OEC_I_RUNTIME };
+  if (e.OEC_I_RUNTIME === "local") conf.OEC_PG_MODE = e.OEC_I_PG_MODE;
+  const optional = { OEC_PEER_URL: e.OEC_I_PEER, OEC_PEER_LISTEN: e.OEC_I_PEER_LISTEN, OEC_PG_URL: e.OEC_I_PG_URL,
+    OEC_DOCKER_POSTGRES_IMAGE: e.OEC_I_PG_IMAGE, OEC_DOCKER_ODOO_IMAGE: e.OEC_I_ODOO_IMAGE, OEC_DOCKER_SOCKET: e.OEC_I_SOCKET,
+    OEC_DOCKER_SERVER_LABEL: e.OEC_I_LABEL, OEC_DOCKER_ODOO_USER: e.OEC_I_ODOO_USER };
+  for (const [k, v] of Object.entries(optional)) if (v) conf[k] = v;
   process.stdout.write(JSON.stringify(conf, null, 2) + "\n");
 ' > "$CONF_DIR/agent.json.tmp"
 chmod 0600 "$CONF_DIR/agent.json.tmp"
@@ -80,11 +107,15 @@ umask 022
 
 # KillMode=process: stopping or restarting the agent must not kill what it started and what
 # environments need (the owned PostgreSQL cluster, app processes); they outlive the agent.
+# Under the docker runtime the environments are containers the engine keeps; the agent waits for it.
+AFTER=network-online.target
+WANTS=network-online.target
+if [[ "$RUNTIME" = docker ]]; then AFTER="$AFTER docker.service"; WANTS="$WANTS docker.service"; fi
 cat > "$UNIT" <<UNIT
 [Unit]
 Description=oec agent (environment lifecycle and clones for the Odoo hosting control plane)
-After=network-online.target
-Wants=network-online.target
+After=$AFTER
+Wants=$WANTS
 
 [Service]
 Type=simple
@@ -99,7 +130,7 @@ TimeoutStopSec=60
 WantedBy=multi-user.target
 UNIT
 
-echo "installed $UNIT and $CONF_DIR/agent.json (data dir $DATA_DIR)"
+echo "installed $UNIT and $CONF_DIR/agent.json (runtime $RUNTIME, data dir $DATA_DIR)"
 if [[ "$START" = 1 ]]; then
   command -v systemctl >/dev/null || die "systemctl not found; start it with: OEC_AGENT_CONFIG=/etc/oec-agent/agent.json $NODE $AGENT_DIR/dist/main.js"
   systemctl daemon-reload

@@ -46,6 +46,36 @@ describe('install.sh', () => {
     expect(config).toMatchObject({ peerUrl: 'wss://server-a.example.com:8443', peer: { host: '0.0.0.0', port: 8443 } });
   });
 
+  it('installs the docker runtime with its images, after docker.service', async () => {
+    root = await mkdtemp(join(tmpdir(), 'oec-install-'));
+    const tokenFile = join(root, 'token');
+    await writeFile(tokenFile, 'secret-token\n');
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
+    const base = [SCRIPT, '--root', root, '--controller-url', 'wss://ctl/agent/ws', '--token-file', tokenFile];
+    await expect(run('bash', [...base, '--runtime', 'docker'], { env })).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--postgres-image and --odoo-image') as string,
+    });
+    await expect(run('bash', [...base, '--odoo-image', 'odoo:{version}'], { env })).rejects.toMatchObject({
+      stderr: expect.stringContaining('need --runtime docker') as string,
+    });
+    const { stdout } = await run(
+      'bash',
+      [...base, '--runtime', 'docker', '--postgres-image', 'postgres:15', '--odoo-image', 'odoo:{version}', '--server-label', 'fra-1'],
+      { env },
+    );
+    expect(stdout).toContain('runtime docker');
+    const config = loadConfig({ OEC_AGENT_CONFIG: join(root, 'etc/oec-agent/agent.json') });
+    expect(config).toMatchObject({
+      runtime: 'docker',
+      token: 'secret-token',
+      docker: { socket: '/var/run/docker.sock', images: { postgres: 'postgres:15', odoo: 'odoo:{version}' }, serverLabel: 'fra-1' },
+    });
+    const unit = await readFile(join(root, 'etc/systemd/system/oec-agent.service'), 'utf8');
+    expect(unit).toContain('After=network-online.target docker.service');
+    expect(unit).toContain('Wants=network-online.target docker.service');
+  });
+
   it('refuses a missing token and a bad controller URL', async () => {
     root = await mkdtemp(join(tmpdir(), 'oec-install-'));
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
