@@ -157,6 +157,17 @@ describe.skipIf(skipReason !== null)(`dockerExec (engine ${version ?? 'absent'})
     expect(bytes).toBe(size);
     expect((await handle.exit).code).toBe(0);
   });
+
+  it('still exits when its stdout was destroyed while full (the side a failed pipe tears down)', async () => {
+    const handle = run(['yes']);
+    await whenRunning('yes');
+    // Nobody reads: the socket is paused on a full stdout, then the consumer gives up.
+    await sleep(300);
+    handle.stdout?.destroy();
+    handle.kill();
+    const exit = await Promise.race([handle.exit, sleep(30_000).then(() => null)]);
+    expect(exit).toMatchObject({ code: null, signal: 'SIGTERM' });
+  });
 });
 
 describe('docker exec builders', () => {

@@ -141,7 +141,7 @@ export function dockerExec(container: Docker.Container, argv: readonly string[],
     const demuxed = new Writable({
       write(chunk: Buffer, _encoding, callback) {
         if (stdoutHead.length < 2048) stdoutHead += chunk.toString('utf8', 0, 2048);
-        stdout.write(chunk);
+        if (!stdout.destroyed) stdout.write(chunk);
         callback();
       },
     });
@@ -150,6 +150,10 @@ export function dockerExec(container: Docker.Container, argv: readonly string[],
       if (stdout.writableNeedDrain) socket.pause();
     });
     stdout.on('drain', () => socket.resume());
+    // A consumer that gave up (pipe() destroys the survivor's stdout when the other side fails)
+    // never drains: without this the socket would stay paused, the process blocked on a full
+    // pipe could not be reaped, and the exit would never come. Its output is discarded instead.
+    stdout.on('close', () => socket.resume());
     await new Promise<void>((resolve) => {
       socket.once('end', resolve);
       socket.once('close', resolve);
