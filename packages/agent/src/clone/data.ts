@@ -16,7 +16,7 @@ export async function copyData(plan: ClonePlan, ctx: TaskContext, hooks: CloneHo
     const [database, filestore] = await Promise.all([
       (async () => {
         await checkpoint(ctx, hooks, 'backing_up_database', 'start');
-        return copyDatabase(plan, ctx, snapshot);
+        return copyDatabase(plan, ctx, snapshot, hooks);
       })(),
       plan.include_filestore ? copyFilestore(plan, ctx, hooks, session) : Promise.resolve(null),
     ]);

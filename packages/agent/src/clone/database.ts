@@ -7,7 +7,8 @@ import type { ClonePlan } from '@oec/shared';
 import { pgDumpArgv, pgRestoreArgv } from '../commands/index.js';
 import { pipe, type ExecHandle } from '../exec/run.js';
 import type { TaskContext } from '../tasks/types.js';
-import { asStepError, workRef } from './context.js';
+import { asStepError, NO_HOOKS, workRef, type CloneHooks } from './context.js';
+import { createPacer } from './transfer/pace.js';
 import { tableCount, tableDataBytes } from './queries.js';
 
 export interface DatabaseCopy {
@@ -50,7 +51,7 @@ export function startRestore(plan: ClonePlan, ctx: TaskContext, signal: AbortSig
 }
 
 /** `snapshot`: exported by the session that holds a running source consistent with its files. */
-export async function copyDatabase(plan: ClonePlan, ctx: TaskContext, snapshot: string | null): Promise<DatabaseCopy> {
+export async function copyDatabase(plan: ClonePlan, ctx: TaskContext, snapshot: string | null, hooks: CloneHooks = NO_HOOKS): Promise<DatabaseCopy> {
   const { runtime } = ctx;
   if (plan.source.status === 'STOPPED') {
     ctx.log('INFO', 'Source is stopped: copying its database file by file (template copy)', 'backing_up_database');
@@ -78,9 +79,11 @@ export async function copyDatabase(plan: ClonePlan, ctx: TaskContext, snapshot: 
     nice: 10,
   });
   const restore = startRestore(plan, ctx, ctx.signal, () => source.tables);
+  const pacer = createPacer(hooks().transferBytesPerSecond);
   let result;
   try {
     result = await pipe(dump, restore, {
+      pace: (bytes) => pacer.wait(bytes, ctx.signal),
       onBytes: (bytes) =>
         ctx.progress(Math.min(0.99, bytes / Math.max(1, source.bytes)), { bytes_done: bytes, bytes_total: source.bytes }, 'backing_up_database'),
     });

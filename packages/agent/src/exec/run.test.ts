@@ -75,6 +75,22 @@ describe('pipe', () => {
     expect((await out).stdout.trim()).toBe(String(8 << 20));
   });
 
+  it('awaits the pace callback before passing each chunk on, and still delivers every byte', async () => {
+    const producer = nodeProc('producer', produce);
+    const consumer = nodeProc('consumer', consume, { stdin: 'pipe' });
+    const out = collect(consumer);
+    const paced: number[] = [];
+    const result = await pipe(producer, consumer, {
+      pace: async (bytes) => {
+        paced.push(bytes);
+        await new Promise((r) => setImmediate(r));
+      },
+    });
+    expect(paced.reduce((a, b) => a + b, 0)).toBe(8 << 20);
+    expect(result.bytes).toBe(8 << 20);
+    expect((await out).stdout.trim()).toBe(String(8 << 20));
+  });
+
   it('reports a failing consumer and tears the producer down', async () => {
     const producer = nodeProc('producer', 'setInterval(() => process.stdout.write("x".repeat(65536)), 5)');
     const consumer = nodeProc('consumer', 'process.stdin.once("data", () => { console.error("restore failed"); process.exit(1) })', {

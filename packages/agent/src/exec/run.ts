@@ -5,7 +5,7 @@
 // `error`); an aborted signal sends SIGTERM, then SIGKILL after a grace period.
 import { spawn } from 'node:child_process';
 import { setPriority } from 'node:os';
-import { PassThrough, Writable, type Readable } from 'node:stream';
+import { Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 export interface ExitInfo {
@@ -229,6 +229,8 @@ export function stdinSink(stdin: Writable): Writable {
 export interface PipeOptions {
   /** Called with the running byte count as data passes (for progress). */
   onBytes?: (total: number) => void;
+  /** Awaited before each chunk is passed on (a test hook's rate cap); backpressure does the rest. */
+  pace?: (chunkBytes: number) => Promise<void>;
 }
 
 export interface PipeResult {
@@ -247,10 +249,14 @@ export async function pipe(producer: ExecHandle, consumer: ExecHandle, opts: Pip
   if (!producer.stdout) throw new Error(`${producer.name} has no stdout to pipe`);
   if (!consumer.stdin) throw new Error(`${consumer.name} has no stdin to pipe into`);
   let bytes = 0;
-  const counter = new PassThrough();
-  counter.on('data', (chunk: Buffer) => {
-    bytes += chunk.length;
-    opts.onBytes?.(bytes);
+  const { pace } = opts;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      bytes += chunk.length;
+      opts.onBytes?.(bytes);
+      if (!pace) return done(null, chunk);
+      pace(chunk.length).then(() => done(null, chunk), done);
+    },
   });
   const streaming = pipeline(producer.stdout, counter, stdinSink(consumer.stdin)).then(
     () => null,

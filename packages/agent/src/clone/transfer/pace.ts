@@ -1,5 +1,6 @@
 // Test hook: cap a sender's rate (OEC_TEST_HOOKS_FILE `transfer_bytes_per_second`), so that an
-// end-to-end suite can kill an agent or cut the link while a stream is surely in flight.
+// end-to-end suite can kill an agent, cut the link or kill a database container while a stream
+// (cross-server, or the same-server dump → restore pipe) is surely in flight.
 import { Readable } from 'node:stream';
 import { abortableSleep } from '../context.js';
 
