@@ -59,10 +59,11 @@ export async function verifyTarget(plan: ClonePlan, ctx: TaskContext, hooks: Clo
     swapped = true;
     ctx.log('INFO', `Swapped the new data into ${plan.target.name}; the old data is kept as ${plan.retained_db ?? ''}`, 'verifying');
   }
+  let version = '';
   try {
     await runtime.start(plan.target, ctx.signal);
     const app = await runtime.appStatus(plan.target);
-    const version = await runtime.appVersion(plan.target, ctx.signal);
+    version = await runtime.appVersion(plan.target, ctx.signal);
     checks.push({ name: 'app health URL answers', passed: app.healthy, detail: app.url });
     checks.push({ name: 'version command', passed: version === plan.target.odoo_version, detail: version });
     if (!app.healthy) throw new Error('Target environment not responding');
@@ -82,6 +83,6 @@ export async function verifyTarget(plan: ClonePlan, ctx: TaskContext, hooks: Clo
   if (swapped) await writeJournal(paths.journal, { state: 'done' });
   await rm(paths.missingInSource, { force: true });
   ctx.progress(1, { message: 'Clone verification passed' }, 'verifying');
-  ctx.log('INFO', 'Clone verification passed', 'verifying');
+  ctx.log('INFO', `Clone verification passed: Odoo ${version} answers its health URL`, 'verifying');
   return { checks, swapped, app_healthy: true };
 }
