@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 // Unit and contract tests live beside the code; end-to-end suites start real processes and
-// PostgreSQL clusters, so they get long timeouts and run one file at a time on small machines.
+// PostgreSQL clusters, so they get long timeouts and run one file at a time on small machines;
+// the Docker suites too, on a running engine.
 export default defineConfig({
   test: {
     projects: [
@@ -28,6 +29,16 @@ export default defineConfig({
           include: ['test/e2e/**/*.test.ts'],
           testTimeout: 300_000,
           hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          // The Docker suites: an engine and the test images (scripts/docker/*.sh) or they skip.
+          name: 'docker',
+          include: ['test/docker/**/*.test.ts'],
+          testTimeout: 400_000,
+          hookTimeout: 400_000,
           fileParallelism: false,
         },
       },

@@ -33,7 +33,7 @@ export interface CloneCheck {
   source: Environment;
   sourceCluster: ClusterInfo;
   /** The cluster the target lives in (the source's on one server). */
-  targetCluster: (target: Environment) => ClusterInfo;
+  targetCluster: (target: Environment) => ClusterInfo | Promise<ClusterInfo>;
   summary: GeneratedSummary;
   salt: string;
   sourceDigest: string;
@@ -47,7 +47,7 @@ export async function checkClone(c: CloneCheck): Promise<Environment> {
   expect(op.proof?.passed).toBe(true);
   const target = await c.api.ok<Environment>('GET', `/environments/${op.target_environment_id}`);
   expect(target.status).toBe('RUNNING');
-  const cluster = c.targetCluster(target);
+  const cluster = await c.targetCluster(target);
   const affected = (key: string) => op.sanitization_result.find((r) => r.option_key === key)?.affected_rows ?? 0;
 
   // Same tables, same row counts except the rows an option deletes.

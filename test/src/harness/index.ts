@@ -10,3 +10,5 @@ export * from './env-db.js';
 export * from './pg-conn.js';
 export * from './netns.js';
 export * from './disk.js';
+export * from './docker.js';
+export * from './compose.js';

@@ -3,7 +3,8 @@
 import pg from 'pg';
 import type { Environment } from '@oec/shared';
 import { generateOdooDatabase, type GeneratedSummary, type OdooSize } from '../odoo/index.js';
-import { agentSocketDir } from './pg-conn.js';
+import type { ClusterInfo } from '@oec/agent/postgres';
+import { agentSocketDir, clusterClientConfig } from './pg-conn.js';
 
 export interface SeedOptions {
   size?: OdooSize;
@@ -14,13 +15,15 @@ export interface SeedOptions {
    * connection's host (needed when the agent runs in another network namespace).
    */
   agent?: { dataDir: string };
+  /** Reach the environment's server this way instead (an environment's PostgreSQL container). */
+  cluster?: ClusterInfo;
 }
 
 export async function seedEnvironment(env: Environment, opts: SeedOptions = {}): Promise<GeneratedSummary> {
   const conn = env.connection;
   if (!conn || !env.filestore_path) throw new Error(`environment ${env.id} has no connection details or filestore`);
   const host = opts.agent ? agentSocketDir(opts.agent.dataDir) : conn.host;
-  const client = new pg.Client({ host, port: conn.port, user: 'postgres', database: conn.database });
+  const client = new pg.Client(opts.cluster ? clusterClientConfig(opts.cluster, conn.database) : { host, port: conn.port, user: 'postgres', database: conn.database });
   await client.connect();
   try {
     await client.query(`SET ROLE ${pg.escapeIdentifier(conn.user)}`);
