@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure a Docker engine answers on /var/run/docker.sock, for the Docker suites.
 #
-# Installs Debian's docker.io (and debootstrap, which build-images.sh needs) when missing, then
+# Installs Debian's docker.io (with debootstrap, which build-images.sh needs, and docker-compose,
+# which drives the compose harness) when missing, then
 # starts dockerd in the background when `docker info` fails. Safe to run again: every step is
 # skipped when already done.
 #
@@ -35,6 +36,8 @@ missing=()
 command -v dockerd >/dev/null || missing+=(docker.io)
 command -v docker >/dev/null || missing+=(docker.io)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
+# The compose harness (test/docker/docker-compose.yml) is driven with Debian's docker-compose.
+command -v docker-compose >/dev/null || missing+=(docker-compose)
 if [ ${#missing[@]} -gt 0 ]; then
   need_root "install ${missing[*]}"
   # docker.io pulls in containerd, runc and tini; the suggested extras (aufs, zfs, btrfs) stay out.
