@@ -12,7 +12,8 @@ export async function prepareTarget(plan: ClonePlan, ctx: TaskContext, hooks: Cl
   const { runtime } = ctx;
   const paths = clonePaths(ctx, plan);
   if (plan.mode === 'create_new') {
-    await runtime.create(plan.target, ctx.signal);
+    // The source's images, when it lives here (a new environment runs what its source ran).
+    await runtime.create(plan.target, ctx.signal, { like: plan.source });
     ctx.log('INFO', `Target environment created: ${plan.target.name}`, 'creating_target');
   } else {
     if (!(await runtime.databaseExists(plan.target.db_name))) {

@@ -15,7 +15,7 @@ import { createHandlers } from '../tasks/handlers/index.js';
 import type { HandlerRegistry, TaskContext } from '../tasks/types.js';
 import { DockerRuntime } from './docker.js';
 import { cleanupAll, listLabelled } from './docker-engine.js';
-import { LABEL } from './docker-objects.js';
+import { envObjectNames, LABEL } from './docker-objects.js';
 import { dockerSkipReason, TEST_IMAGES, TEST_ODOO_USER } from '../testing/docker-images.js';
 
 const docker = createDockerClient();
@@ -75,13 +75,26 @@ describe.skipIf(skipReason !== null)('same-server clone on the docker runtime', 
   };
   const signal = new AbortController().signal;
 
+  // The source was made when the server's configuration named other images (same content, other
+  // names): a new environment cloned from it must run the source's images, not today's config.
+  const SOURCE_IMAGES = { postgres: `oec/postgres-${SERVER}:15`, odoo: `oec/odoo-standin-${SERVER}:{version}` };
+  let sourceRuntime: DockerRuntime;
+
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'oec-docker-clone-'));
-    runtime = new DockerRuntime({ docker, dataDir, server: SERVER, hostname: 'test-host', peerUrl: null, images: TEST_IMAGES, odooUser: TEST_ODOO_USER, childEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, logger });
+    const options = { docker, dataDir, server: SERVER, hostname: 'test-host', peerUrl: null, odooUser: TEST_ODOO_USER, childEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, logger };
+    runtime = new DockerRuntime({ ...options, images: TEST_IMAGES });
+    sourceRuntime = new DockerRuntime({ ...options, images: SOURCE_IMAGES });
+    await docker.getImage(TEST_IMAGES.postgres).tag({ repo: `oec/postgres-${SERVER}`, tag: '15' });
+    await docker.getImage(TEST_IMAGES.odoo.replace('{version}', '17.0')).tag({ repo: `oec/odoo-standin-${SERVER}`, tag: '17.0' });
   });
 
   afterAll(async () => {
     await runtime?.close();
+    await sourceRuntime?.close();
+    for (const alias of [SOURCE_IMAGES.postgres, SOURCE_IMAGES.odoo.replace('{version}', '17.0')]) {
+      await docker.getImage(alias).remove().catch(() => undefined);
+    }
     await cleanupAll(docker, { [LABEL.server]: SERVER });
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   }, 120_000);
@@ -89,7 +102,7 @@ describe.skipIf(skipReason !== null)('same-server clone on the docker runtime', 
   it('clones a running environment into a new one, then replaces it', async () => {
     const source = spec('prod');
     const target = spec('staging');
-    const src = await runtime.create(source, signal);
+    const src = await sourceRuntime.create(source, signal);
     // An Odoo-shaped sliver: attachments naming content-addressed files, and an addon.
     const files = ['first', 'second', 'third'].map((content) => {
       const sha = createHash('sha1').update(content).digest('hex');
@@ -121,6 +134,9 @@ describe.skipIf(skipReason !== null)('same-server clone on the docker runtime', 
     const verified = await run('clone.verify', first);
     expect(verified.checks.every((c) => c.passed)).toBe(true);
     expect(await runtime.appStatus(target)).toMatchObject({ running: true, healthy: true });
+    const imageOf = async (name: string) => (await docker.getContainer(name).inspect()).Config.Image;
+    const targetNames = envObjectNames(target.environment_id);
+    expect([await imageOf(targetNames.db), await imageOf(targetNames.odoo)]).toEqual([SOURCE_IMAGES.postgres, `oec/odoo-standin-${SERVER}:17.0`]);
     const tgt = runtime.locate(target);
     // Same filesystem: the filestore is hard-linked, not copied.
     const [a, b] = await Promise.all([stat(join(src.filestore_path, files[0]!.fname)), stat(join(tgt.filestore_path, files[0]!.fname))]);

@@ -37,9 +37,28 @@ export async function inspectContainer(docker: Docker, name: string): Promise<Do
 /** Create the container unless one with that name exists; start it unless running. */
 export async function ensureRunning(docker: Docker, body: Docker.ContainerCreateOptions & { name: string }): Promise<Docker.ContainerInspectInfo> {
   const container = docker.getContainer(body.name);
-  if (!(await inspectContainer(docker, body.name))) await ignoring([409], docker.createContainer(body));
+  if (!(await inspectContainer(docker, body.name))) {
+    await ensureImage(docker, body.Image ?? '');
+    await ignoring([409], docker.createContainer(body));
+  }
   await ignoring([304], container.start());
   return container.inspect();
+}
+
+/**
+ * The image is on this engine, pulled from its registry when missing. A failed pull names the
+ * image and the registry's answer: a typo in the configured reference must not read as an engine fault.
+ */
+export async function ensureImage(docker: Docker, image: string): Promise<void> {
+  if (await ignoring([404], docker.getImage(image).inspect())) return;
+  try {
+    const stream = await docker.pull(image);
+    await new Promise<void>((resolve, reject) => {
+      docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve()));
+    });
+  } catch (e) {
+    throw new Error(`image ${image} is not on this server and could not be pulled: ${(e as Error).message}`);
+  }
 }
 
 /** Stop (with `graceSeconds`) and remove a container with its anonymous volumes; gone is fine. */

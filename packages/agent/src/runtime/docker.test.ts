@@ -13,7 +13,7 @@ import { createDockerClient, engineVersion } from '../docker/client.js';
 import { collect, ExecError } from '../exec/run.js';
 import { createLogger } from '../logger.js';
 import { DockerRuntime } from './docker.js';
-import { cleanupAll, listLabelled } from './docker-engine.js';
+import { cleanupAll, ensureImage, listLabelled } from './docker-engine.js';
 import { envObjectNames, LABEL, odooCreateBody, odooImage, ownerOf, postgresCreateBody, traefikLabels } from './docker-objects.js';
 import { dockerSkipReason, TEST_IMAGES, TEST_ODOO_USER } from '../testing/docker-images.js';
 
@@ -146,6 +146,13 @@ describe.skipIf(skipReason !== null)(`DockerRuntime (engine ${version ?? 'absent
     expect(existsSync(join(dataDir, 'environments', s.environment_id))).toBe(false);
     expect(await runtime.databaseExists(s.db_name)).toBe(false);
   }, 300_000);
+
+  it('pulls a missing image, and names it when the pull fails', async () => {
+    // A registry that refuses at once (nothing listens on port 1): no network wait.
+    const image = '127.0.0.1:1/oec-missing:1';
+    await expect(ensureImage(docker, image)).rejects.toThrow(`image ${image} is not on this server and could not be pulled`);
+    await expect(ensureImage(docker, TEST_IMAGES.postgres)).resolves.toBeUndefined();
+  });
 
   it('copies a database from another environment’s container (createDatabase with a template)', async () => {
     const a = spec('source');

@@ -9,6 +9,7 @@ import { lchown, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import type pg from 'pg';
+import { z } from 'zod';
 import {
   AppError,
   ErrorCode,
@@ -29,11 +30,11 @@ import { ensureNetwork, ensureRunning, ensureVolume, containerIp, inspectContain
 import { envLabels, LABEL, envObjectNames, ODOO_PORT, odooCreateBody, odooImage, PG_PORT, postgresCreateBody, SUPERUSER, type DockerImages } from './docker-objects.js';
 import { ensureSecrets, readSecrets } from './docker-secrets.js';
 import { AGENT_VERSION, bufferutilLoaded, parseToolVersion, toolVersion } from './facts.js';
-import { filesystemUsage, treeSize } from './fs-usage.js';
-import { envLayout, writeEnvironmentFiles, type EnvLayout } from './layout.js';
+import { filesystemUsage, isMissing, treeSize } from './fs-usage.js';
+import { envLayout, writeAtomic, writeEnvironmentFiles, type EnvLayout } from './layout.js';
 import * as sql from './local-db.js';
 import { renderPgOptions } from './local.js';
-import type { AppStatus, DiskUsage, ExecOptions, Runtime } from './runtime.js';
+import type { AppStatus, CreateOptions, DiskUsage, ExecOptions, Runtime } from './runtime.js';
 
 export interface DockerRuntimeOptions {
   docker: Docker;
@@ -112,10 +113,11 @@ export class DockerRuntime implements Runtime {
     };
   }
 
-  async create(spec: EnvironmentSpec, signal: AbortSignal): Promise<EnvironmentLocation> {
+  async create(spec: EnvironmentSpec, signal: AbortSignal, opts: CreateOptions = {}): Promise<EnvironmentLocation> {
     const layout = this.layout(spec);
     await writeEnvironmentFiles(layout, spec);
     const secrets = await ensureSecrets(layout.secrets);
+    const images = await this.ensureEnvImages(spec, opts.like);
     signal.throwIfAborted();
 
     const names = envObjectNames(spec.environment_id);
@@ -129,7 +131,7 @@ export class DockerRuntime implements Runtime {
         server: this.opts.server,
         environmentId: spec.environment_id,
         dbName: spec.db_name,
-        image: this.images.postgres,
+        image: images.postgres,
         superuserPassword: secrets.superuser_password,
       }) as Docker.ContainerCreateOptions & { name: string },
     );
@@ -161,6 +163,7 @@ export class DockerRuntime implements Runtime {
     // old container had bind-mounted (a bind follows the directory, not its path).
     await removeContainer(this.docker, names.odoo, this.stopGraceSeconds);
     const meta = await this.meta(ref);
+    const images = await this.envImages(ref, meta);
     await giveDirectories([layout.filestoreRoot, layout.sessions], this.opts.odooUser ?? { uid: 101, gid: 101 });
     await ensureRunning(
       this.docker,
@@ -169,7 +172,7 @@ export class DockerRuntime implements Runtime {
         environmentId: ref.environment_id,
         dbName: ref.db_name,
         domain: meta.domain,
-        image: odooImage(this.images.odoo, meta.odoo_version),
+        image: images.odoo,
         password: readSecrets(layout.secrets).password,
         filestoreRoot: layout.filestoreRoot,
         sessions: layout.sessions,
@@ -247,7 +250,7 @@ export class DockerRuntime implements Runtime {
     if (await this.odooRunning(ref)) {
       stdout = (await collect(dockerExec(this.docker.getContainer(names.odoo), argv, { signal }))).stdout;
     } else {
-      stdout = await this.runOnce(odooImage(this.images.odoo, (await this.meta(ref)).odoo_version), argv, signal);
+      stdout = await this.runOnce((await this.envImages(ref, await this.meta(ref))).odoo, argv, signal);
     }
     const match = /^Odoo Server (\S+)/m.exec(stdout);
     if (!match?.[1]) throw new AppError(ErrorCode.TASK_FAILED, `unexpected version output: ${stdout.trim().slice(0, 200)}`);
@@ -317,6 +320,29 @@ export class DockerRuntime implements Runtime {
     return envLayout(this.opts.dataDir, ref);
   }
 
+  /**
+   * The images an environment runs, fixed at its creation in `<env>/images.json`: those of the
+   * environment it was made like (a clone's source on this server), else this server's configured
+   * ones. Changing the configuration later never swaps an existing environment's images.
+   */
+  private async ensureEnvImages(spec: EnvironmentSpec, like: EnvironmentRef | undefined): Promise<DockerImages> {
+    const own = await readImages(this.imagesFile(spec));
+    if (own) return own;
+    const inherited = like ? await readImages(this.imagesFile(like)) : null;
+    const images = inherited ?? { postgres: this.images.postgres, odoo: odooImage(this.images.odoo, spec.odoo_version) };
+    await writeAtomic(this.imagesFile(spec), `${JSON.stringify(images, null, 2)}\n`, 0o644);
+    return images;
+  }
+
+  /** The recorded images, or the configured ones for an environment made before they were recorded. */
+  private async envImages(ref: EnvironmentRef, meta: EnvironmentSpec): Promise<DockerImages> {
+    return (await readImages(this.imagesFile(ref))) ?? { postgres: this.images.postgres, odoo: odooImage(this.images.odoo, meta.odoo_version) };
+  }
+
+  private imagesFile(ref: EnvironmentRef): string {
+    return join(this.layout(ref).root, 'images.json');
+  }
+
   private async meta(ref: EnvironmentRef): Promise<EnvironmentSpec> {
     return environmentSpecSchema.parse(JSON.parse(await readFile(this.layout(ref).meta, 'utf8')));
   }
@@ -360,6 +386,17 @@ export class DockerRuntime implements Runtime {
     } finally {
       await container.remove({ force: true, v: true }).catch(() => undefined);
     }
+  }
+}
+
+const imagesSchema = z.object({ postgres: z.string().min(1), odoo: z.string().min(1) });
+
+async function readImages(path: string): Promise<DockerImages | null> {
+  try {
+    return imagesSchema.parse(JSON.parse(await readFile(path, 'utf8')));
+  } catch (e) {
+    if (isMissing(e)) return null;
+    throw e;
   }
 }
 

@@ -29,6 +29,14 @@ export interface ExecOptions extends Omit<SpawnOptions, 'env' | 'cwd'> {
   pgOptions?: Record<string, string>;
 }
 
+export interface CreateOptions {
+  /**
+   * An environment whose runtime settings the new one takes (a clone's source: under `docker`, its
+   * PostgreSQL and Odoo images); ignored when that environment does not live on this server.
+   */
+  like?: EnvironmentRef;
+}
+
 export interface Runtime {
   readonly kind: RuntimeKind;
   /** What the agent reports about its machine at hello. */
@@ -38,7 +46,7 @@ export interface Runtime {
   /** Where an environment lives; pure, touches nothing. */
   locate(ref: EnvironmentRef): EnvironmentLocation;
   /** Role, database (CONNECT revoked from PUBLIC and from the role), directories. Idempotent. */
-  create(spec: EnvironmentSpec, signal: AbortSignal): Promise<EnvironmentLocation>;
+  create(spec: EnvironmentSpec, signal: AbortSignal, opts?: CreateOptions): Promise<EnvironmentLocation>;
   /** Grant the role CONNECT, start the app and wait until healthy. Idempotent. */
   start(ref: EnvironmentRef, signal: AbortSignal): Promise<void>;
   /** Stop the app, revoke CONNECT, end the role's sessions. Idempotent. */
