@@ -93,7 +93,21 @@ describe('parseConfig', () => {
       images: { postgres: 'postgres:15', odoo: 'odoo:{version}' },
       serverLabel: 'server-a',
       odooUser: { uid: 101, gid: 101 },
+      odoo: { dataDir: '/var/lib/odoo', addonsDir: '/mnt/extra-addons', port: 8069, healthPath: '/web/database/selector', versionCommand: ['odoo-bin', '--version'] },
     });
+    const contract = parseConfig({
+      ...base,
+      OEC_RUNTIME: 'docker',
+      ...images,
+      OEC_DOCKER_ODOO_DATA_DIR: '/opt/odoo/data',
+      OEC_DOCKER_ODOO_ADDONS_DIR: '/opt/odoo/custom',
+      OEC_DOCKER_ODOO_PORT: '8080',
+      OEC_DOCKER_ODOO_HEALTH_PATH: '/web/health',
+      OEC_DOCKER_ODOO_VERSION_COMMAND: '/opt/odoo/odoo-bin --version',
+    });
+    expect(contract.docker?.odoo).toEqual({ dataDir: '/opt/odoo/data', addonsDir: '/opt/odoo/custom', port: 8080, healthPath: '/web/health', versionCommand: ['/opt/odoo/odoo-bin', '--version'] });
+    expect(problems({ ...base, OEC_RUNTIME: 'docker', ...images, OEC_DOCKER_ODOO_VERSION_COMMAND: 'odoo-bin --version; rm -rf /' })[0]).toMatch(/^OEC_DOCKER_ODOO_VERSION_COMMAND: /);
+    expect(problems({ ...base, OEC_RUNTIME: 'docker', ...images, OEC_DOCKER_ODOO_DATA_DIR: 'odoo' })[0]).toMatch(/^OEC_DOCKER_ODOO_DATA_DIR: must be an absolute path/);
     const custom = parseConfig({ ...base, OEC_RUNTIME: 'docker', ...images, OEC_DOCKER_SOCKET: '/run/user/docker.sock', OEC_DOCKER_SERVER_LABEL: 'fra-1', OEC_DOCKER_ODOO_USER: '1000:1000' });
     expect(custom.docker).toMatchObject({ socket: '/run/user/docker.sock', serverLabel: 'fra-1', odooUser: { uid: 1000, gid: 1000 } });
     expect(describeConfig(custom)).toMatchObject({ runtime: 'docker', docker: { serverLabel: 'fra-1' } });

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { OFFICIAL_ODOO, type OdooImageContract } from './runtime/docker-objects.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
@@ -22,6 +23,8 @@ const booleanString = z
 // An image reference (repository[:tag][@digest]); `{version}` is allowed where the Odoo version goes.
 const dockerImage = z.string().regex(/^[a-z0-9][a-z0-9._/:@{}-]*$/, 'must be an image reference such as odoo:{version} or registry.example.com/postgres:15');
 
+const absolutePath = z.string().regex(/^\/[A-Za-z0-9/._-]*$/, 'must be an absolute path');
+
 const envSchema = z
   .object({
     OEC_CONTROLLER_URL: urlWithProtocols(['ws:', 'wss:'], 'ws://127.0.0.1:8080/agent/ws'),
@@ -38,6 +41,16 @@ const envSchema = z
     // uid:gid that owns an environment's filestore and sessions for the Odoo container (the
     // official image runs as odoo, 101:101).
     OEC_DOCKER_ODOO_USER: z.string().regex(/^\d+:\d+$/, 'must be uid:gid, e.g. 101:101').default('101:101'),
+    // The Odoo image's contract, the official image's by default.
+    OEC_DOCKER_ODOO_DATA_DIR: absolutePath.default(OFFICIAL_ODOO.dataDir),
+    OEC_DOCKER_ODOO_ADDONS_DIR: absolutePath.default(OFFICIAL_ODOO.addonsDir),
+    OEC_DOCKER_ODOO_PORT: z.coerce.number().int().min(1).max(65535).default(OFFICIAL_ODOO.port),
+    OEC_DOCKER_ODOO_HEALTH_PATH: z.string().regex(/^\/[A-Za-z0-9/._~-]*$/, 'must be a URL path such as /web/database/selector').default(OFFICIAL_ODOO.healthPath),
+    // Words separated by spaces, run as argv (no shell) inside the Odoo container.
+    OEC_DOCKER_ODOO_VERSION_COMMAND: z
+      .string()
+      .regex(/^[A-Za-z0-9/._=-]+( [A-Za-z0-9/._=-]+)*$/, 'must be a command and its arguments separated by single spaces, e.g. odoo-bin --version')
+      .default(OFFICIAL_ODOO.versionCommand.join(' ')),
     OEC_PG_MODE: z.enum(['owned', 'external']).default('owned'),
     OEC_PG_URL: urlWithProtocols(['postgres:', 'postgresql:'], 'postgresql://postgres:secret@127.0.0.1:5432/postgres').optional(),
     OEC_PG_PORT: z.coerce.number().int().min(0).max(65535).default(0),
@@ -81,6 +94,7 @@ export interface DockerConfig {
   /** The `oec.server` label of every object this agent creates, lists and removes. */
   serverLabel: string;
   odooUser: { uid: number; gid: number };
+  odoo: OdooImageContract;
 }
 
 export interface AgentConfig {
@@ -148,6 +162,13 @@ export function parseConfig(env: RawEnv): AgentConfig {
             images: { postgres: v.OEC_DOCKER_POSTGRES_IMAGE, odoo: v.OEC_DOCKER_ODOO_IMAGE },
             serverLabel: v.OEC_DOCKER_SERVER_LABEL ?? (v.OEC_HOSTNAME ?? hostname()).replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 63),
             odooUser: uidGid(v.OEC_DOCKER_ODOO_USER),
+            odoo: {
+              dataDir: v.OEC_DOCKER_ODOO_DATA_DIR,
+              addonsDir: v.OEC_DOCKER_ODOO_ADDONS_DIR,
+              port: v.OEC_DOCKER_ODOO_PORT,
+              healthPath: v.OEC_DOCKER_ODOO_HEALTH_PATH,
+              versionCommand: v.OEC_DOCKER_ODOO_VERSION_COMMAND.split(' '),
+            },
           }
         : null,
     pg: v.OEC_PG_URL && v.OEC_PG_MODE === 'external' ? { mode: 'external', url: v.OEC_PG_URL, binDir } : { mode: 'owned', port: v.OEC_PG_PORT, binDir },

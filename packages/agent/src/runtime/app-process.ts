@@ -57,9 +57,9 @@ export function appUrl(state: AppState): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${state.port}`;
 }
 
-export async function probeHealth(baseUrl: string, timeoutMs = 5000): Promise<boolean> {
+export async function probeHealth(baseUrl: string, timeoutMs = 5000, path = '/web/database/selector'): Promise<boolean> {
   try {
-    const res = await fetch(`${baseUrl}/web/database/selector`, { signal: AbortSignal.timeout(timeoutMs) });
+    const res = await fetch(`${baseUrl}${path}`, { signal: AbortSignal.timeout(timeoutMs) });
     await res.arrayBuffer();
     return res.status === 200;
   } catch {

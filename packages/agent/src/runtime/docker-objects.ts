@@ -1,6 +1,7 @@
 // Pure builders for the `docker` runtime's objects: their names (from the environment id only),
 // their labels (server, environment, role, Traefik routing) and the container-create bodies.
 // Kept apart from the Engine I/O so their exact shape is unit-tested without an engine.
+import { posix } from 'node:path';
 import type Docker from 'dockerode';
 import { idSlug, uuidSchema } from '@oec/shared';
 
@@ -24,18 +25,32 @@ export const LABEL = {
   db: 'oec.db',
 } as const;
 
-/** Paths inside the containers (the official images' contract). */
-export const MOUNTS = {
-  pgdata: '/var/lib/postgresql/data',
-  odooData: '/var/lib/odoo',
-  filestore: '/var/lib/odoo/filestore',
-  sessions: '/var/lib/odoo/sessions',
-  addons: '/mnt/extra-addons',
-} as const;
+/** Where the PostgreSQL image keeps its cluster (the official image's contract). */
+export const PGDATA = '/var/lib/postgresql/data';
+
+/** How the Odoo image is laid out and answers: configuration (OEC_DOCKER_ODOO_*), the official image's by default. */
+export interface OdooImageContract {
+  /** Odoo's data dir: `filestore/` and `sessions/` under it are bind-mounted from the agent's disk. */
+  dataDir: string;
+  /** Where the environment's addons are mounted (on the image's addons path). */
+  addonsDir: string;
+  port: number;
+  /** Answers 200 while Odoo serves its database. */
+  healthPath: string;
+  /** Prints `Odoo Server <series>` (argv, no shell). */
+  versionCommand: string[];
+}
+
+export const OFFICIAL_ODOO: OdooImageContract = {
+  dataDir: '/var/lib/odoo',
+  addonsDir: '/mnt/extra-addons',
+  port: 8069,
+  healthPath: '/web/database/selector',
+  versionCommand: ['odoo-bin', '--version'],
+};
 
 export const SUPERUSER = 'postgres';
 export const PG_PORT = 5432;
-export const ODOO_PORT = 8069;
 
 export interface EnvObjectNames {
   network: string;
@@ -63,7 +78,7 @@ export function labelFilters(labels: Record<string, string>): { label: string[] 
 const DOMAIN_RE = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$/;
 
 /** What a Traefik front reads to route the environment's domain to its Odoo container. */
-export function traefikLabels(environmentId: string, domain: string): Record<string, string> {
+export function traefikLabels(environmentId: string, domain: string, port = OFFICIAL_ODOO.port): Record<string, string> {
   // The domain is validated by the API already; checked again because it lands inside a rule.
   if (!DOMAIN_RE.test(domain)) throw new Error(`invalid domain for a routing rule: ${JSON.stringify(domain)}`);
   const { odoo, network } = envObjectNames(environmentId);
@@ -71,7 +86,7 @@ export function traefikLabels(environmentId: string, domain: string): Record<str
     'traefik.enable': 'true',
     [`traefik.http.routers.${odoo}.rule`]: `Host(\`${domain}\`)`,
     [`traefik.http.routers.${odoo}.service`]: odoo,
-    [`traefik.http.services.${odoo}.loadbalancer.server.port`]: String(ODOO_PORT),
+    [`traefik.http.services.${odoo}.loadbalancer.server.port`]: String(port),
     'traefik.docker.network': network,
   };
 }
@@ -93,7 +108,7 @@ export function postgresCreateBody(o: PostgresContainerOptions): Docker.Containe
     Env: [`POSTGRES_USER=${SUPERUSER}`, `POSTGRES_PASSWORD=${o.superuserPassword}`],
     Labels: envLabels(o.server, o.environmentId, { [LABEL.role]: 'db', [LABEL.db]: o.dbName }),
     HostConfig: {
-      Mounts: [{ Type: 'volume', Source: names.pgdata, Target: MOUNTS.pgdata }],
+      Mounts: [{ Type: 'volume', Source: names.pgdata, Target: PGDATA }],
       NetworkMode: names.network,
       // Environments outlive the agent and the engine's restarts.
       RestartPolicy: { Name: 'unless-stopped' },
@@ -113,6 +128,7 @@ export interface OdooContainerOptions {
   filestoreRoot: string;
   sessions: string;
   addons: string;
+  contract?: OdooImageContract;
 }
 
 /**
@@ -123,18 +139,19 @@ export interface OdooContainerOptions {
  */
 export function odooCreateBody(o: OdooContainerOptions): Docker.ContainerCreateOptions {
   const names = envObjectNames(o.environmentId);
+  const c = o.contract ?? OFFICIAL_ODOO;
   return {
     name: names.odoo,
     Image: o.image,
     Cmd: ['odoo', '--database', o.dbName, '--db-filter', `^${o.dbName}$`],
     Env: [`HOST=${names.db}`, `PORT=${PG_PORT}`, `USER=${o.dbName}`, `PASSWORD=${o.password}`],
-    Labels: envLabels(o.server, o.environmentId, { [LABEL.role]: 'odoo', ...traefikLabels(o.environmentId, o.domain) }),
+    Labels: envLabels(o.server, o.environmentId, { [LABEL.role]: 'odoo', ...traefikLabels(o.environmentId, o.domain, c.port) }),
     HostConfig: {
       Mounts: [
-        { Type: 'volume', Source: names.odooData, Target: MOUNTS.odooData },
-        { Type: 'bind', Source: o.filestoreRoot, Target: MOUNTS.filestore },
-        { Type: 'bind', Source: o.sessions, Target: MOUNTS.sessions },
-        { Type: 'bind', Source: o.addons, Target: MOUNTS.addons },
+        { Type: 'volume', Source: names.odooData, Target: c.dataDir },
+        { Type: 'bind', Source: o.filestoreRoot, Target: posix.join(c.dataDir, 'filestore') },
+        { Type: 'bind', Source: o.sessions, Target: posix.join(c.dataDir, 'sessions') },
+        { Type: 'bind', Source: o.addons, Target: c.addonsDir },
       ],
       NetworkMode: names.network,
       RestartPolicy: { Name: 'unless-stopped' },

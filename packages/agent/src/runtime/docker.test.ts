@@ -221,6 +221,21 @@ describe('docker runtime objects', () => {
       '/data/environments/x/sessions:/var/lib/odoo/sessions',
       '/data/environments/x/addons:/mnt/extra-addons',
     ]);
+    // Another image's layout, from configuration.
+    const custom = odooCreateBody({
+      server: 's1',
+      environmentId: id,
+      dbName: `oec_${slug}`,
+      domain: 'shop.example.com',
+      image: 'registry.example.com/odoo:17.0',
+      password: 'cd'.repeat(16),
+      filestoreRoot: '/data/x/filestore',
+      sessions: '/data/x/sessions',
+      addons: '/data/x/addons',
+      contract: { dataDir: '/opt/odoo/data', addonsDir: '/opt/odoo/custom', port: 8080, healthPath: '/web/health', versionCommand: ['odoo', '--version'] },
+    });
+    expect(custom.HostConfig?.Mounts?.map((m) => m.Target)).toEqual(['/opt/odoo/data', '/opt/odoo/data/filestore', '/opt/odoo/data/sessions', '/opt/odoo/custom']);
+    expect(custom.Labels?.[`traefik.http.services.oec-${slug}-odoo.loadbalancer.server.port`]).toBe('8080');
   });
 
   it("puts the environment's Odoo series into the image reference", () => {

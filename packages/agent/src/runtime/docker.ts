@@ -27,7 +27,19 @@ import type { Logger } from '../logger.js';
 import { probeHealth } from './app-process.js';
 import { DockerDatabases } from './docker-databases.js';
 import { ensureNetwork, ensureRunning, ensureVolume, containerIp, inspectContainer, removeContainer, removeNetwork, removeVolume } from './docker-engine.js';
-import { envLabels, LABEL, envObjectNames, ODOO_PORT, odooCreateBody, odooImage, PG_PORT, postgresCreateBody, SUPERUSER, type DockerImages } from './docker-objects.js';
+import {
+  envLabels,
+  envObjectNames,
+  LABEL,
+  odooCreateBody,
+  odooImage,
+  OFFICIAL_ODOO,
+  PG_PORT,
+  postgresCreateBody,
+  SUPERUSER,
+  type DockerImages,
+  type OdooImageContract,
+} from './docker-objects.js';
 import { ensureSecrets, readSecrets } from './docker-secrets.js';
 import { AGENT_VERSION, bufferutilLoaded, parseToolVersion, toolVersion } from './facts.js';
 import { filesystemUsage, isMissing, treeSize } from './fs-usage.js';
@@ -45,6 +57,8 @@ export interface DockerRuntimeOptions {
   peerUrl: string | null;
   /** The PostgreSQL image, and the Odoo image (`{version}` becomes the environment's series). */
   images: DockerImages;
+  /** Mount paths, port, health URL and version command of the Odoo image (default: the official image's). */
+  odoo?: OdooImageContract;
   /** Owner of the filestore and sessions directories, as the Odoo container's user (default 101:101). */
   odooUser?: { uid: number; gid: number };
   /** The only environment variables host processes (tar) get. */
@@ -158,7 +172,7 @@ export class DockerRuntime implements Runtime {
       await sql.grantRoleConnect(db, ref.db_name, ref.db_name);
     });
     const url = await this.odooUrl(ref);
-    if (url && (await probeHealth(url))) return;
+    if (url && (await this.healthy(url))) return;
     // Recreated on every start: it is stateless, and a replace renames the addons directory the
     // old container had bind-mounted (a bind follows the directory, not its path).
     await removeContainer(this.docker, names.odoo, this.stopGraceSeconds);
@@ -177,6 +191,7 @@ export class DockerRuntime implements Runtime {
         filestoreRoot: layout.filestoreRoot,
         sessions: layout.sessions,
         addons: layout.addons,
+        contract: this.odoo,
       }) as Docker.ContainerCreateOptions & { name: string },
     );
     const timeoutMs = this.opts.appHealthTimeoutMs ?? 60_000;
@@ -184,7 +199,7 @@ export class DockerRuntime implements Runtime {
     for (;;) {
       const info = await inspectContainer(this.docker, names.odoo);
       const ip = containerIp(info, names.network);
-      if (ip && (await probeHealth(`http://${ip}:${ODOO_PORT}`))) return;
+      if (ip && (await this.healthy(`http://${ip}:${this.odoo.port}`))) return;
       const died = info && !info.State.Running && !info.State.Restarting;
       if (died || signal.aborted || Date.now() > deadline) {
         const logs = await this.odooLogTail(ref);
@@ -239,13 +254,13 @@ export class DockerRuntime implements Runtime {
   async appStatus(ref: EnvironmentRef): Promise<AppStatus> {
     const url = await this.odooUrl(ref);
     if (!url) return { running: false, url: null, healthy: false };
-    return { running: true, url, healthy: await probeHealth(url) };
+    return { running: true, url, healthy: await this.healthy(url) };
   }
 
   /** The version command in the running Odoo container, else in a one-off container of its image. */
   async appVersion(ref: EnvironmentRef, signal: AbortSignal): Promise<string> {
     const names = envObjectNames(ref.environment_id);
-    const argv = ['odoo-bin', '--version'];
+    const argv = this.odoo.versionCommand;
     let stdout: string;
     if (await this.odooRunning(ref)) {
       stdout = (await collect(dockerExec(this.docker.getContainer(names.odoo), argv, { signal }))).stdout;
@@ -312,6 +327,14 @@ export class DockerRuntime implements Runtime {
     await this.dbs.close();
   }
 
+  private get odoo(): OdooImageContract {
+    return this.opts.odoo ?? OFFICIAL_ODOO;
+  }
+
+  private healthy(baseUrl: string): Promise<boolean> {
+    return probeHealth(baseUrl, 5000, this.odoo.healthPath);
+  }
+
   private get stopGraceSeconds(): number {
     return this.opts.appStopGraceSeconds ?? 10;
   }
@@ -354,7 +377,7 @@ export class DockerRuntime implements Runtime {
   private async odooUrl(ref: EnvironmentRef): Promise<string | null> {
     const names = envObjectNames(ref.environment_id);
     const ip = containerIp(await inspectContainer(this.docker, names.odoo), names.network);
-    return ip ? `http://${ip}:${ODOO_PORT}` : null;
+    return ip ? `http://${ip}:${this.odoo.port}` : null;
   }
 
   private async odooLogTail(ref: EnvironmentRef): Promise<string> {

@@ -41,6 +41,7 @@ async function dockerRuntime(config: AgentConfig, docker: DockerConfig, logger: 
     peerUrl: config.peerUrl,
     images: docker.images,
     odooUser: docker.odooUser,
+    odoo: docker.odoo,
     childEnv: config.childEnv,
     logger: logger.child({ component: 'runtime' }),
   });
