@@ -2,7 +2,8 @@
 // source is present, then the target goes live: create_new starts the new environment (CONNECT is
 // granted to its role only now, after the proof); replace swaps the new data in and starts it, and
 // swaps back if it does not come up healthy. The health check uses the runtime's app (health URL
-// and version command).
+// and version command); under a runtime that can run a second, unrouted instance (docker), a
+// replace's new data is health-checked in one before the swap.
 import { AppError, ErrorCode, type ClonePlan, type CloneVerifyOutput } from '@oec/shared';
 import type { TaskContext } from '../tasks/types.js';
 import { readFile, rm } from 'node:fs/promises';
@@ -55,6 +56,18 @@ export async function verifyTarget(plan: ClonePlan, ctx: TaskContext, hooks: Clo
 
   let swapped = false;
   if (plan.mode === 'replace') {
+    // Where the runtime can run a second, unrouted instance, the new data must come up healthy in
+    // it before anything of the target is touched.
+    const trial = await runtime.trialApp(plan.target, { db_name: plan.work_db, addons_path: paths.workAddons }, ctx.signal);
+    if (trial) {
+      const passed = trial.healthy && trial.version === plan.target.odoo_version;
+      checks.push({ name: 'new data healthy in an unrouted instance before the swap', passed, detail: trial.version ?? trial.detail });
+      if (!passed) {
+        const why = trial.healthy ? `it reports Odoo ${trial.version ?? '?'}, expected ${plan.target.odoo_version}` : trial.detail;
+        throw fail(`Target environment not responding on the new data (${why}); ${plan.target.name} was not touched`, { data_ok: true, app_failed: true });
+      }
+      ctx.log('INFO', `New data healthy in an unrouted Odoo ${trial.version ?? ''} instance; swapping it in`, 'verifying');
+    }
     await swap(plan, ctx);
     swapped = true;
     ctx.log('INFO', `Swapped the new data into ${plan.target.name}; the old data is kept as ${plan.retained_db ?? ''}`, 'verifying');

@@ -155,6 +155,9 @@ describe.skipIf(skipReason !== null)('same-server clone on the docker runtime', 
     expect(await count(target.db_name)).toBe(1000);
     const again = await run('clone.verify', second);
     expect(again.checks.every((c) => c.passed)).toBe(true);
+    // The new data came up in an unrouted instance before the swap, which is gone again.
+    expect(again.checks.find((c) => c.name.startsWith('new data healthy in an unrouted instance'))).toMatchObject({ passed: true, detail: '17.0' });
+    expect(await listLabelled(docker, { [LABEL.server]: SERVER, [LABEL.role]: 'odoo-trial' })).toEqual([]);
     expect(await count(target.db_name)).toBe(1001);
     expect(await runtime.databaseExists(second.retained_db!)).toBe(true);
     expect(await runtime.appStatus(target)).toMatchObject({ running: true, healthy: true });

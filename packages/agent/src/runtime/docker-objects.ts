@@ -58,12 +58,21 @@ export interface EnvObjectNames {
   odoo: string;
   pgdata: string;
   odooData: string;
+  /** The unrouted instance that health-checks a replace's new data before the swap. */
+  odooTrial: string;
 }
 
 /** `oec-<id without dashes>`: the whole id, so two environments can never share a name. */
 export function envObjectNames(environmentId: string): EnvObjectNames {
   const base = `oec-${idSlug(uuidSchema.parse(environmentId))}`;
-  return { network: base, db: `${base}-db`, odoo: `${base}-odoo`, pgdata: `${base}-pgdata`, odooData: `${base}-odoo-data` };
+  return {
+    network: base,
+    db: `${base}-db`,
+    odoo: `${base}-odoo`,
+    pgdata: `${base}-pgdata`,
+    odooData: `${base}-odoo-data`,
+    odooTrial: `${base}-odoo-trial`,
+  };
 }
 
 export function envLabels(server: string, environmentId: string, extra: Record<string, string> = {}): Record<string, string> {
@@ -129,6 +138,11 @@ export interface OdooContainerOptions {
   sessions: string;
   addons: string;
   contract?: OdooImageContract;
+  /**
+   * The unrouted trial instance: serves `dbName` (a replace's new database) as the environment's
+   * role (`role`), no routing labels, Odoo's data dir on a tmpfs (sessions die with it), no restart.
+   */
+  trial?: { role: string };
 }
 
 /**
@@ -140,21 +154,29 @@ export interface OdooContainerOptions {
 export function odooCreateBody(o: OdooContainerOptions): Docker.ContainerCreateOptions {
   const names = envObjectNames(o.environmentId);
   const c = o.contract ?? OFFICIAL_ODOO;
+  const filestore = { Type: 'bind' as const, Source: o.filestoreRoot, Target: posix.join(c.dataDir, 'filestore') };
+  const addons = { Type: 'bind' as const, Source: o.addons, Target: c.addonsDir };
   return {
-    name: names.odoo,
+    name: o.trial ? names.odooTrial : names.odoo,
     Image: o.image,
     Cmd: ['odoo', '--database', o.dbName, '--db-filter', `^${o.dbName}$`],
-    Env: [`HOST=${names.db}`, `PORT=${PG_PORT}`, `USER=${o.dbName}`, `PASSWORD=${o.password}`],
-    Labels: envLabels(o.server, o.environmentId, { [LABEL.role]: 'odoo', ...traefikLabels(o.environmentId, o.domain, c.port) }),
+    Env: [`HOST=${names.db}`, `PORT=${PG_PORT}`, `USER=${o.trial?.role ?? o.dbName}`, `PASSWORD=${o.password}`],
+    Labels: envLabels(
+      o.server,
+      o.environmentId,
+      o.trial ? { [LABEL.role]: 'odoo-trial', 'traefik.enable': 'false' } : { [LABEL.role]: 'odoo', ...traefikLabels(o.environmentId, o.domain, c.port) },
+    ),
     HostConfig: {
-      Mounts: [
-        { Type: 'volume', Source: names.odooData, Target: c.dataDir },
-        { Type: 'bind', Source: o.filestoreRoot, Target: posix.join(c.dataDir, 'filestore') },
-        { Type: 'bind', Source: o.sessions, Target: posix.join(c.dataDir, 'sessions') },
-        { Type: 'bind', Source: o.addons, Target: c.addonsDir },
-      ],
+      Mounts: o.trial
+        ? [{ Type: 'tmpfs', Source: '', Target: c.dataDir }, filestore, addons]
+        : [
+            { Type: 'volume', Source: names.odooData, Target: c.dataDir },
+            filestore,
+            { Type: 'bind', Source: o.sessions, Target: posix.join(c.dataDir, 'sessions') },
+            addons,
+          ],
       NetworkMode: names.network,
-      RestartPolicy: { Name: 'unless-stopped' },
+      RestartPolicy: { Name: o.trial ? 'no' : 'unless-stopped' },
     },
   };
 }

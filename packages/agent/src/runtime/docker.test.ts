@@ -14,7 +14,7 @@ import { collect, ExecError } from '../exec/run.js';
 import { createLogger } from '../logger.js';
 import { DockerRuntime } from './docker.js';
 import { cleanupAll, ensureImage, listLabelled } from './docker-engine.js';
-import { envObjectNames, LABEL, odooCreateBody, odooImage, ownerOf, postgresCreateBody, traefikLabels } from './docker-objects.js';
+import { envObjectNames, LABEL, odooCreateBody, odooImage, OFFICIAL_ODOO, ownerOf, postgresCreateBody, traefikLabels } from './docker-objects.js';
 import { dockerSkipReason, TEST_IMAGES, TEST_ODOO_USER } from '../testing/docker-images.js';
 
 const docker = createDockerClient();
@@ -125,6 +125,29 @@ describe.skipIf(skipReason !== null)(`DockerRuntime (engine ${version ?? 'absent
     );
     expect(owner.rows[0]).toEqual({ owner: s.db_name, connect: false });
 
+    // The new database in an unrouted trial instance, beside the live app; gone afterwards.
+    const candidate = { db_name: next, addons_path: runtime.locate(s).addons_path };
+    expect(await runtime.trialApp(s, candidate, signal)).toMatchObject({ healthy: true, version: '17.0' });
+    // An instance that never answers its health URL (here: a path the stand-in does not serve).
+    const strict = new DockerRuntime({
+      docker,
+      dataDir,
+      server: SERVER,
+      hostname: 'test-host',
+      peerUrl: null,
+      images: TEST_IMAGES,
+      odooUser: TEST_ODOO_USER,
+      odoo: { ...OFFICIAL_ODOO, healthPath: '/web/not-served' },
+      appHealthTimeoutMs: 3000,
+      childEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      logger: createLogger('silent'),
+    });
+    const failed = await strict.trialApp(s, candidate, signal);
+    await strict.close();
+    expect(failed).toMatchObject({ healthy: false, version: null, detail: expect.stringContaining('did not become healthy within 3000 ms') as string });
+    expect(await listLabelled(docker, { [LABEL.server]: SERVER, [LABEL.role]: 'odoo-trial' })).toEqual([]);
+    expect((await runtime.appStatus(s)).healthy).toBe(true);
+
     await runtime.stop(s, signal);
     await runtime.swapDatabases(s.db_name, next, retained);
     expect(await runtime.withDatabase(s.db_name, (c) => c.query<{ v: string }>('SELECT v FROM marker')).then((r) => r.rows)).toEqual([{ v: 'new' }]);
@@ -189,6 +212,7 @@ describe('docker runtime objects', () => {
       odoo: `oec-${slug}-odoo`,
       pgdata: `oec-${slug}-pgdata`,
       odooData: `oec-${slug}-odoo-data`,
+      odooTrial: `oec-${slug}-odoo-trial`,
     });
     expect(() => envObjectNames('../../etc')).toThrow();
   });

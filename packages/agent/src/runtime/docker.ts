@@ -46,7 +46,7 @@ import { filesystemUsage, isMissing, treeSize } from './fs-usage.js';
 import { envLayout, writeAtomic, writeEnvironmentFiles, type EnvLayout } from './layout.js';
 import * as sql from './local-db.js';
 import { renderPgOptions } from './local.js';
-import type { AppStatus, CreateOptions, DiskUsage, ExecOptions, Runtime } from './runtime.js';
+import type { AppStatus, AppTrial, CreateOptions, DiskUsage, ExecOptions, Runtime } from './runtime.js';
 
 export interface DockerRuntimeOptions {
   docker: Docker;
@@ -178,7 +178,7 @@ export class DockerRuntime implements Runtime {
     await removeContainer(this.docker, names.odoo, this.stopGraceSeconds);
     const meta = await this.meta(ref);
     const images = await this.envImages(ref, meta);
-    await giveDirectories([layout.filestoreRoot, layout.sessions], this.opts.odooUser ?? { uid: 101, gid: 101 });
+    await giveDirectories([layout.filestoreRoot, layout.sessions], this.odooUser);
     await ensureRunning(
       this.docker,
       odooCreateBody({
@@ -194,19 +194,64 @@ export class DockerRuntime implements Runtime {
         contract: this.odoo,
       }) as Docker.ContainerCreateOptions & { name: string },
     );
+    const outcome = await this.waitHealthy(names.odoo, names.network, signal);
+    if (outcome.healthy) return;
+    await removeContainer(this.docker, names.odoo, 2);
+    signal.throwIfAborted();
+    throw new AppError(ErrorCode.TASK_FAILED, `Odoo container ${outcome.detail}`);
+  }
+
+  /**
+   * A second Odoo container on the environment's network, serving `candidate.db_name` (owned by
+   * the environment's role, which may now connect to it: the proof has passed) with the candidate
+   * addons and the shared filestore root (Odoo reads `filestore/<candidate db>`); no routing
+   * labels, Odoo's data dir on a tmpfs. Removed before returning, whatever happened.
+   */
+  async trialApp(ref: EnvironmentRef, candidate: { db_name: string; addons_path: string }, signal: AbortSignal): Promise<AppTrial> {
+    const layout = this.layout(ref);
+    const names = envObjectNames(ref.environment_id);
+    await this.dbs.withEnvironmentPool(ref.environment_id, signal, (db) => sql.grantRoleConnect(db, candidate.db_name, ref.db_name));
+    const meta = await this.meta(ref);
+    await giveDirectories([join(layout.filestoreRoot, candidate.db_name)], this.odooUser);
+    await removeContainer(this.docker, names.odooTrial, 2);
+    try {
+      await ensureRunning(
+        this.docker,
+        odooCreateBody({
+          server: this.opts.server,
+          environmentId: ref.environment_id,
+          dbName: candidate.db_name,
+          domain: meta.domain,
+          image: (await this.envImages(ref, meta)).odoo,
+          password: readSecrets(layout.secrets).password,
+          filestoreRoot: layout.filestoreRoot,
+          sessions: layout.sessions,
+          addons: candidate.addons_path,
+          contract: this.odoo,
+          trial: { role: ref.db_name },
+        }) as Docker.ContainerCreateOptions & { name: string },
+      );
+      const outcome = await this.waitHealthy(names.odooTrial, names.network, signal);
+      if (!outcome.healthy) return { healthy: false, version: null, detail: `Odoo container ${outcome.detail}` };
+      const stdout = (await collect(dockerExec(this.docker.getContainer(names.odooTrial), this.odoo.versionCommand, { signal }))).stdout;
+      return { healthy: true, version: parseOdooVersion(stdout), detail: outcome.detail };
+    } finally {
+      await removeContainer(this.docker, names.odooTrial, 2);
+    }
+  }
+
+  /** Poll the container's health URL until it answers 200, the container dies, or the timeout. */
+  private async waitHealthy(container: string, network: string, signal: AbortSignal): Promise<{ healthy: boolean; detail: string }> {
     const timeoutMs = this.opts.appHealthTimeoutMs ?? 60_000;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const info = await inspectContainer(this.docker, names.odoo);
-      const ip = containerIp(info, names.network);
-      if (ip && (await this.healthy(`http://${ip}:${this.odoo.port}`))) return;
-      const died = info && !info.State.Running && !info.State.Restarting;
+      const info = await inspectContainer(this.docker, container);
+      const url = `http://${containerIp(info, network) ?? ''}:${this.odoo.port}`;
+      if (containerIp(info, network) && (await this.healthy(url))) return { healthy: true, detail: url };
+      const died = info !== null && !info.State.Running && !info.State.Restarting;
       if (died || signal.aborted || Date.now() > deadline) {
-        const logs = await this.odooLogTail(ref);
-        await removeContainer(this.docker, names.odoo, 2);
-        signal.throwIfAborted();
         const why = died ? `exited with code ${info.State.ExitCode}` : `did not become healthy within ${timeoutMs} ms`;
-        throw new AppError(ErrorCode.TASK_FAILED, `Odoo container ${why}: ${logs}`);
+        return { healthy: false, detail: `${why}: ${await this.logTail(container)}` };
       }
       await new Promise((r) => setTimeout(r, 250));
     }
@@ -227,6 +272,7 @@ export class DockerRuntime implements Runtime {
   async destroy(ref: EnvironmentRef, _signal: AbortSignal): Promise<void> {
     const names = envObjectNames(ref.environment_id);
     await removeContainer(this.docker, names.odoo, this.stopGraceSeconds);
+    await removeContainer(this.docker, names.odooTrial, 2);
     await removeContainer(this.docker, names.db, 30);
     await removeVolume(this.docker, names.pgdata);
     await removeVolume(this.docker, names.odooData);
@@ -267,9 +313,7 @@ export class DockerRuntime implements Runtime {
     } else {
       stdout = await this.runOnce((await this.envImages(ref, await this.meta(ref))).odoo, argv, signal);
     }
-    const match = /^Odoo Server (\S+)/m.exec(stdout);
-    if (!match?.[1]) throw new AppError(ErrorCode.TASK_FAILED, `unexpected version output: ${stdout.trim().slice(0, 200)}`);
-    return match[1];
+    return parseOdooVersion(stdout);
   }
 
   /**
@@ -327,6 +371,10 @@ export class DockerRuntime implements Runtime {
     await this.dbs.close();
   }
 
+  private get odooUser(): { uid: number; gid: number } {
+    return this.opts.odooUser ?? { uid: 101, gid: 101 };
+  }
+
   private get odoo(): OdooImageContract {
     return this.opts.odoo ?? OFFICIAL_ODOO;
   }
@@ -380,9 +428,9 @@ export class DockerRuntime implements Runtime {
     return ip ? `http://${ip}:${this.odoo.port}` : null;
   }
 
-  private async odooLogTail(ref: EnvironmentRef): Promise<string> {
+  private async logTail(container: string): Promise<string> {
     try {
-      const logs = await this.docker.getContainer(envObjectNames(ref.environment_id).odoo).logs({ stdout: true, stderr: true, tail: 5 });
+      const logs = await this.docker.getContainer(container).logs({ stdout: true, stderr: true, tail: 5 });
       return demuxLogs(logs).trim().split('\n').join(' | ');
     } catch {
       return '(no logs)';
@@ -436,6 +484,13 @@ async function giveDirectories(roots: string[], owner: { uid: number; gid: numbe
     for (const e of entries) if (e.isDirectory()) await walk(join(dir, e.name));
   };
   for (const root of roots) if (existsSync(root)) await walk(root);
+}
+
+/** `Odoo Server 17.0` → `17.0`. */
+function parseOdooVersion(stdout: string): string {
+  const match = /^Odoo Server (\S+)/m.exec(stdout);
+  if (!match?.[1]) throw new AppError(ErrorCode.TASK_FAILED, `unexpected version output: ${stdout.trim().slice(0, 200)}`);
+  return match[1];
 }
 
 /** The payload of multiplexed log frames (8-byte header: stream, 0, 0, 0, size). */

@@ -30,7 +30,7 @@ import { filesystemUsage, isMissing, treeSize } from './fs-usage.js';
 import { envLayout, writeAtomic, writeEnvironmentFiles, type EnvLayout } from './layout.js';
 import * as sql from './local-db.js';
 import { renderOdooConf } from './odoo-conf.js';
-import type { AppStatus, DiskUsage, ExecOptions, Runtime } from './runtime.js';
+import type { AppStatus, AppTrial, DiskUsage, ExecOptions, Runtime } from './runtime.js';
 
 export interface LocalRuntimeOptions {
   dataDir: string;
@@ -189,6 +189,11 @@ export class LocalRuntime implements Runtime {
     if (!running) return { running: false, url: null, healthy: false };
     const url = appUrl(running);
     return { running: true, url, healthy: await probeHealth(url) };
+  }
+
+  /** No second app instance here: the replace's swap is health-checked live and swapped back on failure. */
+  trialApp(): Promise<AppTrial | null> {
+    return Promise.resolve(null);
   }
 
   appVersion(ref: EnvironmentRef, signal: AbortSignal): Promise<string> {

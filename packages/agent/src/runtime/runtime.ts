@@ -29,6 +29,15 @@ export interface ExecOptions extends Omit<SpawnOptions, 'env' | 'cwd'> {
   pgOptions?: Record<string, string>;
 }
 
+/** What a temporary, unrouted app instance answered (Runtime.trialApp). */
+export interface AppTrial {
+  healthy: boolean;
+  /** The version command's answer (e.g. `17.0`), null when the instance never became healthy. */
+  version: string | null;
+  /** Its address when healthy, else why not (exit code, timeout, the last log lines). */
+  detail: string;
+}
+
 export interface CreateOptions {
   /**
    * An environment whose runtime settings the new one takes (a clone's source: under `docker`, its
@@ -55,6 +64,13 @@ export interface Runtime {
   destroy(ref: EnvironmentRef, signal: AbortSignal): Promise<void>;
   inspect(ref: EnvironmentRef, signal: AbortSignal): Promise<EnvironmentSizes>;
   appStatus(ref: EnvironmentRef): Promise<AppStatus>;
+  /**
+   * Health-check the app on another database of the environment (a replace's new data, with its
+   * addons) through a temporary instance nobody routes to, before anything is swapped; the instance
+   * is gone when this returns. Null where the runtime has no such instance (`local`: the swap's own
+   * health check, with its swap-back, covers it).
+   */
+  trialApp(ref: EnvironmentRef, candidate: { db_name: string; addons_path: string }, signal: AbortSignal): Promise<AppTrial | null>;
   /** Run the app's version command (`odoo-bin --version`); returns e.g. `17.0`. */
   appVersion(ref: EnvironmentRef, signal: AbortSignal): Promise<string>;
   /**

@@ -31,6 +31,7 @@ const fakeRuntime: Runtime = {
   },
   inspect: async () => sizes,
   appStatus: unused,
+  trialApp: unused,
   appVersion: unused,
   exec: unused,
   withDatabase: unused,
