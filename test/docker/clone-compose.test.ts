@@ -16,7 +16,7 @@ import {
   startComposePlatform,
   waitFor,
   waitOperation,
-  withControllerDb,
+  projectSalt,
   type ComposePlatform,
   type ContainerCluster,
 } from '../src/harness/index.js';
@@ -56,10 +56,7 @@ describe.skipIf(skipReason !== null)('clone through the docker-compose harness (
     sourceCluster = await dockerClusterOf(source, h.agents.a);
     summary = await seedEnvironment(source, { seed: 42, cluster: sourceCluster });
     sourceDigest = await dumpDigest(sourceCluster, source.database_name);
-    salt = await withControllerDb(h.controllerDbUrl, async (c) => {
-      const r = await c.query<{ s: string | null }>('SELECT sanitize_salt AS s FROM projects WHERE id = $1', [h.projectRow.id]);
-      return r.rows[0]?.s ?? '';
-    });
+    salt = await projectSalt(h.controllerDbUrl, h.projectRow.id);
   });
 
   afterAll(async () => {

@@ -20,10 +20,11 @@ import {
   dockerUnavailable,
   environmentObjects,
   seedEnvironment,
+  cancelOperation,
   startPlatform,
   waitFor,
   waitOperation,
-  withControllerDb,
+  projectSalt,
   type AgentHandle,
   type ContainerCluster,
   type Platform,
@@ -55,10 +56,7 @@ describe.skipIf(skipReason !== null)('same-server clone on the docker runtime, e
     sourceCluster = await dockerClusterOf(source, a);
     summary = await seedEnvironment(source, { seed: 42, cluster: sourceCluster });
     sourceDigest = await dumpDigest(sourceCluster, source.database_name);
-    salt = await withControllerDb(platform.controllerEnv.OEC_DATABASE_URL ?? '', async (c) => {
-      const r = await c.query<{ s: string | null }>('SELECT sanitize_salt AS s FROM projects WHERE id = $1', [platform.project.id]);
-      return r.rows[0]?.s ?? '';
-    });
+    salt = await projectSalt(platform.controllerEnv.OEC_DATABASE_URL ?? '', platform.project.id);
   });
 
   beforeEach(async () => {
@@ -162,9 +160,7 @@ describe.skipIf(skipReason !== null)('same-server clone on the docker runtime, e
     const op = await start({ target: { create_new: true, environment_type: 'staging' }, sanitization_preset: 'recommended' });
     await waitOperation(platform.api, op.id, (o) => (o.progress.steps.find((s) => s.key === 'backing_up_database')?.detail.bytes_done ?? 0) > 0, 180_000);
     expect(await environmentObjects(LABEL_VALUE, op.target_environment_id)).not.toEqual([]);
-    const res = await platform.api.post<{ status: string }>(`/clone-operations/${op.id}/cancel`);
-    expect(res.status, JSON.stringify(res.body)).toBe(200);
-    const done = await waitOperation(platform.api, op.id);
+    const done = await cancelOperation(platform.api, op.id);
     expect(done.status).toBe('cancelled');
     expect(done.error?.code).toBe('CANCELLED');
     await expectNoTrace(done);

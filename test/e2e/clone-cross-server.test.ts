@@ -19,10 +19,11 @@ import {
   mountSmallDisk,
   netnsUnavailableReason,
   seedEnvironment,
+  cancelOperation,
   startPlatform,
   waitFor,
   waitOperation,
-  withControllerDb,
+  projectSalt,
   type AgentHandle,
   type Platform,
   type Topology,
@@ -59,10 +60,7 @@ describe.skipIf(unavailable !== null)('cross-server clone over a network link, e
     source = await platform.waitEnvironment(created.id, 'RUNNING');
     summary = await seedEnvironment(source, { seed: 42, agent: a });
     sourceDigest = await dumpDigest(clusterOf(source, a), source.database_name);
-    salt = await withControllerDb(platform.controllerEnv.OEC_DATABASE_URL ?? '', async (c) => {
-      const r = await c.query<{ s: string | null }>('SELECT sanitize_salt AS s FROM projects WHERE id = $1', [platform.project.id]);
-      return r.rows[0]?.s ?? '';
-    });
+    salt = await projectSalt(platform.controllerEnv.OEC_DATABASE_URL ?? '', platform.project.id);
   });
 
   beforeEach(async () => {
@@ -278,9 +276,7 @@ describe.skipIf(unavailable !== null)('cross-server clone over a network link, e
     await a.setHooks(SLOW);
     const op = await start(toB());
     await streaming(op);
-    const res = await platform.api.post<{ status: string }>(`/clone-operations/${op.id}/cancel`);
-    expect(res.status, JSON.stringify(res.body)).toBe(200);
-    const done = await waitOperation(platform.api, op.id);
+    const done = await cancelOperation(platform.api, op.id);
     expect(done.status).toBe('cancelled');
     expect(done.error?.code).toBe('CANCELLED');
     await expectNoTrace(done);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CloneOperation, Environment, StepKey } from '@oec/shared';
 import { dumpDigest, withDb } from '../src/clone/db-facts.js';
-import { clusterOf, seedEnvironment, startPlatform, waitOperation, type AgentHandle, type Platform } from '../src/harness/index.js';
+import { cancelOperation, clusterOf, seedEnvironment, startPlatform, waitOperation, type AgentHandle, type Platform } from '../src/harness/index.js';
 
 const FULL = process.env.OEC_FULL_MATRIX === '1';
 const CANCEL_STEPS: StepKey[] = FULL
@@ -77,10 +77,7 @@ describe('clone failures, cancel and retry, end to end', () => {
       await a.setHooks({ step_delay_ms: 1500 });
       const op = await start();
       await waitOperation(platform.api, op.id, (o) => o.progress.steps.find((s) => s.key === step)?.status === 'in_progress', 120_000);
-      const res = await platform.api.post<{ status: string; clone_operation_id: string }>(`/clone-operations/${op.id}/cancel`);
-      expect(res.status, JSON.stringify(res.body)).toBe(200);
-      expect(res.body).toMatchObject({ status: 'cancelled', clone_operation_id: op.id });
-      const done = await waitOperation(platform.api, op.id);
+      const done = await cancelOperation(platform.api, op.id);
       expect(done.status).toBe('cancelled');
       expect(done.error?.code).toBe('CANCELLED');
       await expectNoTrace(done);

@@ -4,7 +4,7 @@
 // must leave their columns untouched, and the source must stay byte-for-byte unchanged.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CloneOperation, Environment, SanitizationPreset } from '@oec/shared';
-import { clusterOf, seedEnvironment, startPlatform, waitOperation, withControllerDb, type AgentHandle, type Platform } from '../src/harness/index.js';
+import { clusterOf, seedEnvironment, startPlatform, projectSalt, waitOperation, type AgentHandle, type Platform } from '../src/harness/index.js';
 import { checkClone as checkClonedEnvironment } from '../src/clone/check-clone.js';
 import { configParams, dumpDigest, rowCounts } from '../src/clone/db-facts.js';
 import type { GeneratedSummary } from '../src/odoo/index.js';
@@ -24,10 +24,7 @@ describe('same-server clone, end to end', () => {
     source = await platform.waitEnvironment(created.id, 'RUNNING');
     summary = await seedEnvironment(source, { seed: 42 });
     sourceDigest = await dumpDigest(clusterOf(source), source.database_name);
-    salt = await withControllerDb(platform.controllerEnv.OEC_DATABASE_URL ?? '', async (c) => {
-      const r = await c.query<{ s: string | null }>('SELECT sanitize_salt AS s FROM projects WHERE id = $1', [platform.project.id]);
-      return r.rows[0]?.s ?? '';
-    });
+    salt = await projectSalt(platform.controllerEnv.OEC_DATABASE_URL ?? '', platform.project.id);
   });
 
   afterAll(async () => {

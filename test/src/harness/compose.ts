@@ -15,6 +15,7 @@ import type { CreateServerResponse, Environment, Organization, Project, Server }
 import { createApi, type Api } from './api.js';
 import { cleanupDocker, dockerLeftovers } from './docker.js';
 import { packageMain, runCli } from './processes.js';
+import { waitEnvironmentStatus } from './operations.js';
 import { waitFor } from './wait.js';
 
 const run = promisify(execFile);
@@ -117,16 +118,7 @@ export async function startComposePlatform(): Promise<ComposePlatform> {
       projectRow,
       agents,
       controllerDbUrl: cliEnv.OEC_DATABASE_URL,
-      async waitEnvironment(envId, status, timeoutMs = 180_000) {
-        return waitFor(
-          async () => {
-            const e = await api.ok<Environment>('GET', `/environments/${envId}`);
-            if (e.status === 'FAILED' && status !== 'FAILED') throw new Error(`environment ${envId} FAILED`);
-            return e.status === status ? e : undefined;
-          },
-          { timeoutMs, what: `environment ${envId} ${status}` },
-        );
-      },
+      waitEnvironment: (envId, status, timeoutMs = 180_000) => waitEnvironmentStatus(api, envId, status, timeoutMs),
       async leftovers() {
         const [a, b, ownContainers] = await Promise.all([
           dockerLeftovers(agents.a.label),

@@ -37,3 +37,11 @@ export async function withControllerDb<T>(url: string, fn: (c: pg.Client) => Pro
     await client.end();
   }
 }
+
+/** The project's sanitization salt (what anonymized values are derived with), from the controller's state. */
+export function projectSalt(controllerDbUrl: string, projectId: string): Promise<string> {
+  return withControllerDb(controllerDbUrl, async (c) => {
+    const r = await c.query<{ s: string | null }>('SELECT sanitize_salt AS s FROM projects WHERE id = $1', [projectId]);
+    return r.rows[0]?.s ?? '';
+  });
+}

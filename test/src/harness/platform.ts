@@ -17,6 +17,7 @@ import { createApi, type Api } from './api.js';
 import { unmountAllUnder } from './disk.js';
 import type { NetServer, Topology } from './netns.js';
 import { packageMain, runCli, spawnDaemon, type Daemon } from './processes.js';
+import { waitEnvironmentStatus } from './operations.js';
 import { waitFor } from './wait.js';
 
 export interface PlatformOptions {
@@ -185,16 +186,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
       async createEnvironment(serverId, body) {
         return api.ok<Environment>('POST', `/projects/${project.id}/environments`, { server_id: serverId, ...body });
       },
-      async waitEnvironment(envId, status, timeoutMs = 120_000) {
-        return waitFor(
-          async () => {
-            const e = await api.ok<Environment>('GET', `/environments/${envId}`);
-            if (e.status === 'FAILED' && status !== 'FAILED') throw new Error(`environment ${envId} FAILED`);
-            return e.status === status ? e : undefined;
-          },
-          { timeoutMs, what: `environment ${envId} ${status}` },
-        );
-      },
+      waitEnvironment: (envId, status, timeoutMs = 120_000) => waitEnvironmentStatus(api, envId, status, timeoutMs),
       async close() {
         for (const d of daemons.reverse()) await d.stop();
         for (const a of agents.values()) {

@@ -12,7 +12,7 @@ import { environmentDbName, type EnvironmentSpec } from '@oec/shared';
 import { createDockerClient, engineVersion } from '../docker/client.js';
 import { collect, ExecError } from '../exec/run.js';
 import { createLogger } from '../logger.js';
-import { DockerRuntime } from './docker.js';
+import { DockerRuntime, type DockerRuntimeOptions } from './docker.js';
 import { cleanupAll, ensureImage, listLabelled } from './docker-engine.js';
 import { envObjectNames, LABEL, odooCreateBody, odooImage, OFFICIAL_ODOO, ownerOf, postgresCreateBody, traefikLabels } from './docker-objects.js';
 import { dockerSkipReason, TEST_IMAGES, TEST_ODOO_USER } from '../testing/docker-images.js';
@@ -43,9 +43,9 @@ describe.skipIf(skipReason !== null)(`DockerRuntime (engine ${version ?? 'absent
   const psql = (s: EnvironmentSpec, query: string, as: 'admin' | 'app' = 'admin') =>
     collect(runtime.exec(['psql', '-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', query], { signal, environment: s, as })).then((r) => r.stdout.trim());
 
-  beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'oec-docker-runtime-'));
-    runtime = new DockerRuntime({
+  /** A runtime of this suite's server on its data dir; `extra` overrides options. */
+  const makeRuntime = (extra: Partial<DockerRuntimeOptions> = {}): DockerRuntime =>
+    new DockerRuntime({
       docker,
       dataDir,
       server: SERVER,
@@ -55,7 +55,12 @@ describe.skipIf(skipReason !== null)(`DockerRuntime (engine ${version ?? 'absent
       odooUser: TEST_ODOO_USER,
       childEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
       logger: createLogger('silent'),
+      ...extra,
     });
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'oec-docker-runtime-'));
+    runtime = makeRuntime();
   });
 
   afterAll(async () => {
@@ -129,19 +134,7 @@ describe.skipIf(skipReason !== null)(`DockerRuntime (engine ${version ?? 'absent
     const candidate = { db_name: next, addons_path: runtime.locate(s).addons_path };
     expect(await runtime.trialApp(s, candidate, signal)).toMatchObject({ healthy: true, version: '17.0' });
     // An instance that never answers its health URL (here: a path the stand-in does not serve).
-    const strict = new DockerRuntime({
-      docker,
-      dataDir,
-      server: SERVER,
-      hostname: 'test-host',
-      peerUrl: null,
-      images: TEST_IMAGES,
-      odooUser: TEST_ODOO_USER,
-      odoo: { ...OFFICIAL_ODOO, healthPath: '/web/not-served' },
-      appHealthTimeoutMs: 3000,
-      childEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-      logger: createLogger('silent'),
-    });
+    const strict = makeRuntime({ odoo: { ...OFFICIAL_ODOO, healthPath: '/web/not-served' }, appHealthTimeoutMs: 3000 });
     const failed = await strict.trialApp(s, candidate, signal);
     await strict.close();
     expect(failed).toMatchObject({ healthy: false, version: null, detail: expect.stringContaining('did not become healthy within 3000 ms') as string });
