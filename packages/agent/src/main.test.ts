@@ -49,11 +49,31 @@ function run(env: Record<string, string>, args: string[] = []) {
 
 describe('oec-agent (dist/main.js)', () => {
   it('exits 2 with a readable message on bad configuration', async () => {
-    const p = run({ OEC_CONTROLLER_URL: 'http://nope', OEC_RUNTIME: 'docker' });
+    const p = run({ OEC_CONTROLLER_URL: 'http://nope', OEC_RUNTIME: 'kubernetes' });
     expect(await p.exited).toBe(2);
     expect(p.out.stderr).toContain('OEC_CONTROLLER_URL');
     expect(p.out.stderr).toContain('OEC_AGENT_TOKEN: ');
-    expect(p.out.stderr).toContain('docker is not yet available');
+    expect(p.out.stderr).toContain('OEC_RUNTIME: ');
+  });
+
+  it('exits 1 naming the socket when the docker runtime finds no engine there', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'oec-agent-nodocker-'));
+    try {
+      const p = run({
+        OEC_CONTROLLER_URL: 'ws://127.0.0.1:9/agent/ws',
+        OEC_AGENT_TOKEN: TOKEN,
+        OEC_DATA_DIR: dir,
+        OEC_RUNTIME: 'docker',
+        OEC_DOCKER_POSTGRES_IMAGE: 'postgres:15',
+        OEC_DOCKER_ODOO_IMAGE: 'odoo:{version}',
+        OEC_DOCKER_SOCKET: join(dir, 'no-engine.sock'),
+      });
+      expect(await p.exited).toBe(1);
+      expect(p.lines().map((l) => JSON.stringify(l)).join('\n')).toContain(`no Docker engine answers on ${join(dir, 'no-engine.sock')}`);
+      expect(p.out.stdout).not.toContain(TOKEN);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('connects, runs environment tasks, and stops on SIGTERM leaving PostgreSQL up', async () => {
