@@ -72,6 +72,10 @@ describe.skipIf(skipReason !== null)(`DockerRuntime (engine ${version ?? 'absent
   it('runs an environment through create, start, exec, databases, stop and destroy, each idempotent', async () => {
     const s = spec();
     const names = envObjectNames(s.environment_id);
+    // Before any environment exists, the server reports the PostgreSQL its environments will run
+    // (the configured image's), read in a one-off container that is gone again.
+    expect((await runtime.facts()).pg_version).toMatch(/^15\.\d+/);
+    expect(await listLabelled(docker, { [LABEL.server]: SERVER })).toEqual([]);
     const location = await runtime.create(s, signal);
     await runtime.create(s, signal);
     expect(location.filestore_path).toBe(join(dataDir, 'environments', s.environment_id, 'filestore', s.db_name));

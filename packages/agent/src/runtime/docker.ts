@@ -26,7 +26,7 @@ import { collect, spawnProcess, type ExecHandle } from '../exec/run.js';
 import type { Logger } from '../logger.js';
 import { probeHealth } from './app-process.js';
 import { DockerDatabases } from './docker-databases.js';
-import { ensureNetwork, ensureRunning, ensureVolume, containerIp, inspectContainer, removeContainer, removeNetwork, removeVolume } from './docker-engine.js';
+import { ensureImage, ensureNetwork, ensureRunning, ensureVolume, containerIp, inspectContainer, removeContainer, removeNetwork, removeVolume } from './docker-engine.js';
 import {
   envLabels,
   envObjectNames,
@@ -75,6 +75,7 @@ export class DockerRuntime implements Runtime {
   private readonly docker: Docker;
   private readonly images: DockerImages;
   private readonly dbs: DockerDatabases;
+  private pgImageVersion: Promise<string | null> | undefined;
 
   constructor(private readonly opts: DockerRuntimeOptions) {
     this.docker = opts.docker;
@@ -88,27 +89,46 @@ export class DockerRuntime implements Runtime {
     });
   }
 
+  /**
+   * `pg_version` is that of the configured PostgreSQL image: what a new environment here, such as
+   * a cross-server clone's target, will run (a running environment's server otherwise). The tools
+   * run inside those containers, so they report the same version.
+   */
   async facts(): Promise<ServerFacts> {
-    const [disk, pgFacts, tar, bufferutil] = await Promise.all([
+    const [disk, imagePg, tar, bufferutil] = await Promise.all([
       this.diskUsage(),
-      this.dbs.clientFacts().catch(() => null),
+      this.imagePgVersion(),
       toolVersion('tar', this.opts.childEnv),
       bufferutilLoaded(),
     ]);
-    const v = pgFacts ? parseToolVersion(`(PostgreSQL) ${pgFacts.pgVersion}`) : null;
+    const pgVersion = imagePg ?? (await this.dbs.clientFacts().catch(() => null))?.pgVersion ?? null;
+    const v = pgVersion ? parseToolVersion(`(PostgreSQL) ${pgVersion}`) : null;
     return {
       hostname: this.opts.hostname,
       runtime: this.kind,
       agent_version: AGENT_VERSION,
       disk_total_bytes: disk.total_bytes,
       disk_free_bytes: disk.free_bytes,
-      pg_version: pgFacts?.pgVersion ?? null,
+      pg_version: pgVersion,
       tools: { pg_dump: v, pg_restore: v, psql: v, tar },
       bufferutil,
       peer_url: this.opts.peerUrl,
       tls_fingerprint: null,
       tls_certificate: null,
     };
+  }
+
+  /** `postgres --version` in a one-off container of the configured image, once per agent run. */
+  private imagePgVersion(): Promise<string | null> {
+    this.pgImageVersion ??= this.runOnce(this.images.postgres, ['postgres', '--version'], AbortSignal.timeout(120_000)).then(
+      (out) => parseToolVersion(out),
+      (e: unknown) => {
+        this.opts.logger.warn({ image: this.images.postgres, err: (e as Error).message }, 'cannot read the PostgreSQL image version');
+        this.pgImageVersion = undefined;
+        return null;
+      },
+    );
+    return this.pgImageVersion;
   }
 
   /** Free and total space of the Docker data root (volumes live there), else of the data dir. */
@@ -439,6 +459,7 @@ export class DockerRuntime implements Runtime {
 
   /** Run `argv` in a throwaway container of `image` (no network), returning its stdout. */
   private async runOnce(image: string, argv: string[], signal: AbortSignal): Promise<string> {
+    await ensureImage(this.docker, image);
     const container = await this.docker.createContainer({
       Image: image,
       Entrypoint: [argv[0] ?? ''],
