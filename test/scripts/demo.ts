@@ -1,10 +1,21 @@
 // The main job, on one machine: a controller, two agents ("server A", "server B") on the local
-// runtime, a seeded Odoo-shaped production environment on server A, shown running.
+// runtime (or, with --runtime docker, each environment as containers on the local Docker engine),
+// a seeded Odoo-shaped production environment on server A, shown running.
 // Stays up until Ctrl-C (or exits at once with --exit, for smoke tests).
 import { mkdir } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { CloneOperation, Environment, Server } from '@oec/shared';
-import { followOperation, sanitizationSummary, seedEnvironment, startPlatform } from '../src/harness/index.js';
+import {
+  cleanupDocker,
+  dockerAgentEnv,
+  dockerClusterOf,
+  dockerSuiteLabel,
+  dockerUnavailable,
+  followOperation,
+  sanitizationSummary,
+  seedEnvironment,
+  startPlatform,
+} from '../src/harness/index.js';
 
 const { values } = parseArgs({
   options: {
@@ -12,9 +23,17 @@ const { values } = parseArgs({
     size: { type: 'string', default: 'tiny' },
     dir: { type: 'string' },
     verbose: { type: 'boolean', default: false },
+    runtime: { type: 'string', default: 'local' },
   },
 });
 const size = values.size === 'small' || values.size === 'large' ? values.size : 'tiny';
+if (values.runtime !== 'local' && values.runtime !== 'docker') {
+  process.stderr.write(`--runtime must be local or docker, not ${values.runtime ?? ''}\n`);
+  process.exit(2);
+}
+const docker = values.runtime === 'docker';
+/** Each agent's oec.server label (two agents share the engine), swept when the demo stops. */
+const labels = { a: dockerSuiteLabel('demo-a'), b: dockerSuiteLabel('demo-b') };
 
 function say(line = ''): void {
   process.stdout.write(`${line}\n`);
@@ -31,14 +50,21 @@ async function main(): Promise<void> {
     closing = true;
     say('\nStopping agents, controller and clusters …');
     await platform.close();
+    if (docker) for (const label of Object.values(labels)) await cleanupDocker(label);
     process.exit(code);
   };
   process.on('SIGINT', () => void shutdown());
   process.on('SIGTERM', () => void shutdown());
 
-  say('Starting agent for server A and server B (each with its own PostgreSQL cluster) …');
-  const a = await platform.addServer('a');
-  const b = await platform.addServer('b');
+  if (docker) {
+    const why = await dockerUnavailable();
+    if (why) throw new Error(`--runtime docker: ${why}`);
+    say('Starting agent for server A and server B (docker runtime: every environment is containers on this engine) …');
+  } else {
+    say('Starting agent for server A and server B (each with its own PostgreSQL cluster) …');
+  }
+  const a = await platform.addServer('a', docker ? dockerAgentEnv(labels.a) : {});
+  const b = await platform.addServer('b', docker ? dockerAgentEnv(labels.b) : {});
   say('Creating the production environment on server A …');
   const created = await platform.createEnvironment(a.server.id, {
     name: 'production',
@@ -48,9 +74,9 @@ async function main(): Promise<void> {
       { kind: 'project', name: 'shop-addons' },
     ],
   });
-  let env = await platform.waitEnvironment(created.id, 'RUNNING');
+  let env = await platform.waitEnvironment(created.id, 'RUNNING', 180_000);
   say(`Seeding it with ${size} Odoo 17-shaped data …`);
-  const summary = await seedEnvironment(env, { size });
+  const summary = await seedEnvironment(env, { size, ...(docker ? { cluster: await dockerClusterOf(env, a) } : {}) });
   env = await platform.api.ok<Environment>('GET', `/environments/${env.id}`);
 
   const servers = await platform.api.ok<{ items: Server[] }>('GET', '/servers');
@@ -64,6 +90,7 @@ async function main(): Promise<void> {
   say(`Environment:  ${env.name} (${env.type}) ${env.status} on server a, database ${env.database_name}`);
   say(`              ${summary.rowCounts.res_partner ?? 0} partners, ${summary.rowCounts.res_users ?? 0} users, ${summary.files.count} files (${(summary.files.bytes / 1e6).toFixed(1)} MB)`);
   say(`              filestore ${env.filestore_path ?? ''}`);
+  if (docker) say(`Containers:   docker ps --filter label=oec.server=${labels.a}   (server B: ${labels.b})`);
   say('');
   say('Look around:');
   say(`  export TOKEN=${platform.ownerToken}`);
