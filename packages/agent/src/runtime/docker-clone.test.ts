@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { environmentDbName, idSlug, resolveSanitization, type ClonePlan, type EnvironmentSpec, type TaskKind } from '@oec/shared';
+import { idSlug, resolveSanitization, type ClonePlan, type EnvironmentSpec, type TaskKind } from '@oec/shared';
 import { createDockerClient } from '../docker/client.js';
 import { createLogger } from '../logger.js';
 import { createHandlers } from '../tasks/handlers/index.js';
@@ -16,6 +16,7 @@ import type { HandlerRegistry, TaskContext } from '../tasks/types.js';
 import { DockerRuntime } from './docker.js';
 import { cleanupAll, listLabelled } from './docker-engine.js';
 import { envObjectNames, LABEL } from './docker-objects.js';
+import { testEnvironmentSpec } from '../testing/env-spec.js';
 import { dockerSkipReason, TEST_IMAGES, TEST_ODOO_USER } from '../testing/docker-images.js';
 
 const docker = createDockerClient();
@@ -24,17 +25,7 @@ if (skipReason) console.warn(`Docker clone tests skipped: ${skipReason}`);
 
 const SERVER = `oec-test-${randomBytes(4).toString('hex')}`;
 
-function spec(name: string): EnvironmentSpec {
-  const id = randomUUID();
-  return {
-    environment_id: id,
-    db_name: environmentDbName(id),
-    name,
-    domain: `${name}-${id.slice(0, 8)}.example.com`,
-    odoo_version: '17.0',
-    addons: [{ kind: 'project', name: 'shop-addons', repository_url: null, ref: null }],
-  };
-}
+const spec = (name: string): EnvironmentSpec => testEnvironmentSpec(name, 'shop-addons');
 
 function plan(source: EnvironmentSpec, target: EnvironmentSpec, mode: 'create_new' | 'replace'): ClonePlan {
   const operationId = randomUUID();

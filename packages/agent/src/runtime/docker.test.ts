@@ -2,19 +2,20 @@
 // images are missing: scripts/docker/engine.sh and scripts/docker/build-images.sh provide both),
 // and the pure builders of its objects (always run). Every object the suite creates carries a
 // server label of its own; afterwards nothing carrying it may remain.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { environmentDbName, type EnvironmentSpec } from '@oec/shared';
+import type { EnvironmentSpec } from '@oec/shared';
 import { createDockerClient, engineVersion } from '../docker/client.js';
 import { collect, ExecError } from '../exec/run.js';
 import { createLogger } from '../logger.js';
 import { DockerRuntime, type DockerRuntimeOptions } from './docker.js';
 import { cleanupAll, ensureImage, listLabelled } from './docker-engine.js';
 import { envObjectNames, LABEL, odooCreateBody, odooImage, OFFICIAL_ODOO, ownerOf, postgresCreateBody, traefikLabels } from './docker-objects.js';
+import { testEnvironmentSpec } from '../testing/env-spec.js';
 import { dockerSkipReason, TEST_IMAGES, TEST_ODOO_USER } from '../testing/docker-images.js';
 
 const docker = createDockerClient();
@@ -25,17 +26,7 @@ if (skipReason) console.warn(`DockerRuntime tests skipped: ${skipReason}`);
 const SERVER = `oec-test-${randomBytes(4).toString('hex')}`;
 const signal = new AbortController().signal;
 
-function spec(name = 'staging'): EnvironmentSpec {
-  const id = randomUUID();
-  return {
-    environment_id: id,
-    db_name: environmentDbName(id),
-    name,
-    domain: `${name}-${id.slice(0, 8)}.example.com`,
-    odoo_version: '17.0',
-    addons: [{ kind: 'project', name: 'custom_addons', repository_url: null, ref: null }],
-  };
-}
+const spec = (name = 'staging'): EnvironmentSpec => testEnvironmentSpec(name);
 
 describe.skipIf(skipReason !== null)(`DockerRuntime (engine ${version ?? 'absent'})`, () => {
   let dataDir = '';

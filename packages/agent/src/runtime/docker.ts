@@ -73,13 +73,11 @@ export interface DockerRuntimeOptions {
 export class DockerRuntime implements Runtime {
   readonly kind = 'docker' as const;
   private readonly docker: Docker;
-  private readonly images: DockerImages;
   private readonly dbs: DockerDatabases;
   private pgImageVersion: Promise<string | null> | undefined;
 
   constructor(private readonly opts: DockerRuntimeOptions) {
     this.docker = opts.docker;
-    this.images = opts.images;
     this.dbs = new DockerDatabases({
       docker: opts.docker,
       server: opts.server,
@@ -120,10 +118,10 @@ export class DockerRuntime implements Runtime {
 
   /** `postgres --version` in a one-off container of the configured image, once per agent run. */
   private imagePgVersion(): Promise<string | null> {
-    this.pgImageVersion ??= this.runOnce(this.images.postgres, ['postgres', '--version'], AbortSignal.timeout(120_000)).then(
+    this.pgImageVersion ??= this.runOnce(this.opts.images.postgres, ['postgres', '--version'], AbortSignal.timeout(120_000)).then(
       (out) => parseToolVersion(out),
       (e: unknown) => {
-        this.opts.logger.warn({ image: this.images.postgres, err: (e as Error).message }, 'cannot read the PostgreSQL image version');
+        this.opts.logger.warn({ image: this.opts.images.postgres, err: (e as Error).message }, 'cannot read the PostgreSQL image version');
         this.pgImageVersion = undefined;
         return null;
       },
@@ -196,24 +194,8 @@ export class DockerRuntime implements Runtime {
     // Recreated on every start: it is stateless, and a replace renames the addons directory the
     // old container had bind-mounted (a bind follows the directory, not its path).
     await removeContainer(this.docker, names.odoo, this.stopGraceSeconds);
-    const meta = await this.meta(ref);
-    const images = await this.envImages(ref, meta);
     await giveDirectories([layout.filestoreRoot, layout.sessions], this.odooUser);
-    await ensureRunning(
-      this.docker,
-      odooCreateBody({
-        server: this.opts.server,
-        environmentId: ref.environment_id,
-        dbName: ref.db_name,
-        domain: meta.domain,
-        image: images.odoo,
-        password: readSecrets(layout.secrets).password,
-        filestoreRoot: layout.filestoreRoot,
-        sessions: layout.sessions,
-        addons: layout.addons,
-        contract: this.odoo,
-      }) as Docker.ContainerCreateOptions & { name: string },
-    );
+    await ensureRunning(this.docker, await this.odooBody(ref, { dbName: ref.db_name, addons: layout.addons }));
     const outcome = await this.waitHealthy(names.odoo, names.network, signal);
     if (outcome.healthy) return;
     await removeContainer(this.docker, names.odoo, 2);
@@ -231,26 +213,10 @@ export class DockerRuntime implements Runtime {
     const layout = this.layout(ref);
     const names = envObjectNames(ref.environment_id);
     await this.dbs.withEnvironmentPool(ref.environment_id, signal, (db) => sql.grantRoleConnect(db, candidate.db_name, ref.db_name));
-    const meta = await this.meta(ref);
     await giveDirectories([join(layout.filestoreRoot, candidate.db_name)], this.odooUser);
     await removeContainer(this.docker, names.odooTrial, 2);
     try {
-      await ensureRunning(
-        this.docker,
-        odooCreateBody({
-          server: this.opts.server,
-          environmentId: ref.environment_id,
-          dbName: candidate.db_name,
-          domain: meta.domain,
-          image: (await this.envImages(ref, meta)).odoo,
-          password: readSecrets(layout.secrets).password,
-          filestoreRoot: layout.filestoreRoot,
-          sessions: layout.sessions,
-          addons: candidate.addons_path,
-          contract: this.odoo,
-          trial: { role: ref.db_name },
-        }) as Docker.ContainerCreateOptions & { name: string },
-      );
+      await ensureRunning(this.docker, await this.odooBody(ref, { dbName: candidate.db_name, addons: candidate.addons_path, trial: { role: ref.db_name } }));
       const outcome = await this.waitHealthy(names.odooTrial, names.network, signal);
       if (!outcome.healthy) return { healthy: false, version: null, detail: `Odoo container ${outcome.detail}` };
       const stdout = (await collect(dockerExec(this.docker.getContainer(names.odooTrial), this.odoo.versionCommand, { signal }))).stdout;
@@ -260,14 +226,37 @@ export class DockerRuntime implements Runtime {
     }
   }
 
+  /** The environment's Odoo container (or its trial twin) serving `serve.dbName` with `serve.addons`. */
+  private async odooBody(
+    ref: EnvironmentRef,
+    serve: { dbName: string; addons: string; trial?: { role: string } },
+  ): Promise<Docker.ContainerCreateOptions & { name: string }> {
+    const layout = this.layout(ref);
+    const meta = await this.meta(ref);
+    return odooCreateBody({
+      server: this.opts.server,
+      environmentId: ref.environment_id,
+      dbName: serve.dbName,
+      domain: meta.domain,
+      image: (await this.envImages(ref, meta)).odoo,
+      password: readSecrets(layout.secrets).password,
+      filestoreRoot: layout.filestoreRoot,
+      sessions: layout.sessions,
+      addons: serve.addons,
+      contract: this.odoo,
+      ...(serve.trial ? { trial: serve.trial } : {}),
+    }) as Docker.ContainerCreateOptions & { name: string };
+  }
+
   /** Poll the container's health URL until it answers 200, the container dies, or the timeout. */
   private async waitHealthy(container: string, network: string, signal: AbortSignal): Promise<{ healthy: boolean; detail: string }> {
     const timeoutMs = this.opts.appHealthTimeoutMs ?? 60_000;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const info = await inspectContainer(this.docker, container);
-      const url = `http://${containerIp(info, network) ?? ''}:${this.odoo.port}`;
-      if (containerIp(info, network) && (await this.healthy(url))) return { healthy: true, detail: url };
+      const ip = containerIp(info, network);
+      const url = `http://${ip}:${this.odoo.port}`;
+      if (ip && (await this.healthy(url))) return { healthy: true, detail: url };
       const died = info !== null && !info.State.Running && !info.State.Restarting;
       if (died || signal.aborted || Date.now() > deadline) {
         const why = died ? `exited with code ${info.State.ExitCode}` : `did not become healthy within ${timeoutMs} ms`;
@@ -420,14 +409,19 @@ export class DockerRuntime implements Runtime {
     const own = await readImages(this.imagesFile(spec));
     if (own) return own;
     const inherited = like ? await readImages(this.imagesFile(like)) : null;
-    const images = inherited ?? { postgres: this.images.postgres, odoo: odooImage(this.images.odoo, spec.odoo_version) };
+    const images = inherited ?? this.configuredImages(spec.odoo_version);
     await writeAtomic(this.imagesFile(spec), `${JSON.stringify(images, null, 2)}\n`, 0o644);
     return images;
   }
 
   /** The recorded images, or the configured ones for an environment made before they were recorded. */
   private async envImages(ref: EnvironmentRef, meta: EnvironmentSpec): Promise<DockerImages> {
-    return (await readImages(this.imagesFile(ref))) ?? { postgres: this.images.postgres, odoo: odooImage(this.images.odoo, meta.odoo_version) };
+    return (await readImages(this.imagesFile(ref))) ?? this.configuredImages(meta.odoo_version);
+  }
+
+  /** This server's configured images for an environment of Odoo `odooVersion`. */
+  private configuredImages(odooVersion: string): DockerImages {
+    return { postgres: this.opts.images.postgres, odoo: odooImage(this.opts.images.odoo, odooVersion) };
   }
 
   private imagesFile(ref: EnvironmentRef): string {
