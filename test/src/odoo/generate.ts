@@ -6,6 +6,8 @@ import type pg from 'pg';
 import { PROFILES, SIZES, type GenContext, type KnownPassword, type OdooSize } from './context.js';
 import { withClient } from './db.js';
 import { fixSequences } from './insert.js';
+import { addPersonalData } from './personal-data.js';
+import type { PersonalManifest } from './personal.js';
 import { Rng } from './prng.js';
 import { ODOO_TABLES, planOdooSchema, runStatements } from './schema.js';
 import { writeAttachments } from './tables/attachments.js';
@@ -25,6 +27,12 @@ export interface GenerateOptions {
   filestoreDir: string;
   /** Tables to leave out, as when the module that owns them is not installed. */
   modules?: { omit?: readonly string[] };
+  /**
+   * Also plant personal data wherever a real Odoo 17 install keeps it (personal.ts): the catalogued
+   * tables and columns the schema lacks are created, filled with invented people and quoted again in
+   * free text, HTML and JSON; the summary's `personal` lists what was planted where.
+   */
+  personalData?: boolean;
 }
 
 export interface GeneratedSummary {
@@ -61,6 +69,8 @@ export interface GeneratedSummary {
   mail: { outgoing: number; scheduled: number };
   /** ir_cron id of base.autovacuum_job, or null without ir_cron. */
   autovacuumCronId: number | null;
+  /** What the personalData option planted (absent without it). */
+  personal?: PersonalManifest;
 }
 
 const REQUIRED = ['res_company', 'res_partner', 'res_users'];
@@ -92,15 +102,18 @@ export async function generateOdooDatabase(target: pg.ClientBase | string, opts:
       await client.query('SET LOCAL synchronous_commit = off');
       await runStatements(client, plan.preData);
       const facts = await fill(ctx);
-      await fixSequences(client, plan.tables);
+      const personal = opts.personalData ? await addPersonalData(ctx, plan.omitted) : undefined;
+      const allTables = personal ? [...plan.tables, ...personal.created] : plan.tables;
+      await fixSequences(client, allTables);
       await runStatements(client, plan.postData);
       const rowCounts: Record<string, number> = {};
-      for (const t of plan.tables) {
+      for (const t of allTables) {
         const r = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ONLY public.${t}`);
         rowCounts[t] = r.rows[0]?.n ?? 0;
       }
       await client.query('COMMIT');
-      return summarize(ctx, opts, plan.tables, plan.omitted, rowCounts, facts, Date.now() - started);
+      const summary = summarize(ctx, opts, allTables, plan.omitted, rowCounts, facts, Date.now() - started);
+      return personal ? { ...summary, personal: personal.manifest } : summary;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
