@@ -10,6 +10,8 @@ export interface SeedOptions {
   size?: OdooSize;
   seed?: number | string;
   omit?: readonly string[];
+  /** Also plant personal data in every catalogued Odoo 17 place (GenerateOptions.personalData). */
+  personalData?: boolean;
   /**
    * The agent the environment lives on: connect through its cluster's unix socket instead of the
    * connection's host (needed when the agent runs in another network namespace).
@@ -32,6 +34,7 @@ export async function seedEnvironment(env: Environment, opts: SeedOptions = {}):
       seed: opts.seed ?? 42,
       filestoreDir: env.filestore_path,
       modules: { omit: opts.omit ?? [] },
+      ...(opts.personalData ? { personalData: true } : {}),
     });
   } finally {
     await client.end();

@@ -9,7 +9,7 @@
 import type { GenContext } from './context.js';
 import { insertRows, type Row } from './insert.js';
 import { ODOO17_PERSONAL_COLUMNS, ODOO17_PERSONAL_TABLES } from './personal-catalogue-facts.js';
-import { fakeCompanies, fakePerson, Values, type FakeCompany, type FakePerson } from './personal-fake.js';
+import { fakeCompanies, fakePerson, type FakeCompany, type FakePerson, type Values } from './personal-fake.js';
 import { ODOO17_PERSONAL_TABLE_COLUMNS, personalTableSql } from './personal-schema-sql.js';
 import type { Rng } from './prng.js';
 
