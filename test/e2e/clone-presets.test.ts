@@ -35,7 +35,7 @@ describe('same-server clone, end to end', () => {
     const res = await platform.api.post<CloneOperation>(`/environments/${envId}/clone`, body);
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     expect(['pending', 'pre_checks']).toContain(res.body.status);
-    expect(Object.keys(res.body.sanitization_options)).toHaveLength(14);
+    expect(Object.keys(res.body.sanitization_options)).toHaveLength(15);
     return waitOperation(platform.api, res.body.id);
   }
 

@@ -8,8 +8,8 @@ import {
 } from './sanitization.js';
 
 describe('sanitization catalogue', () => {
-  it('has 14 options', () => {
-    expect(SANITIZATION_KEYS).toHaveLength(14);
+  it('has 15 options', () => {
+    expect(SANITIZATION_KEYS).toHaveLength(15);
   });
 
   it('resolves each preset to its documented option list', () => {
@@ -18,6 +18,7 @@ describe('sanitization catalogue', () => {
       'clear_mail_queue',
       'anonymize_emails',
       'anonymize_phones',
+      'anonymize_identity_numbers',
       'clear_api_keys',
       'update_base_url',
       'disable_crons',
@@ -28,13 +29,13 @@ describe('sanitization catalogue', () => {
       'clear_mail_queue',
       'clear_asset_bundles',
     ]);
-    expect(enabledOptions(resolveSanitization('full'))).toHaveLength(14);
+    expect(enabledOptions(resolveSanitization('full'))).toHaveLength(SANITIZATION_KEYS.length);
     expect(enabledOptions(resolveSanitization('none'))).toEqual(['clear_asset_bundles']);
   });
 
-  it('lets custom options override the preset key by key and echoes all 14 keys', () => {
+  it('lets custom options override the preset key by key and echoes all 15 keys', () => {
     const opts = resolveSanitization('minimal', { anonymize_emails: true, clear_mail_queue: false });
-    expect(Object.keys(opts)).toHaveLength(14);
+    expect(Object.keys(opts)).toHaveLength(SANITIZATION_KEYS.length);
     expect(opts.anonymize_emails).toBe(true);
     expect(opts.clear_mail_queue).toBe(false);
     expect(opts.disable_mail_servers).toBe(true);

@@ -1,4 +1,4 @@
-// The sanitization catalogue: the 14 option keys, their categories and priorities, the four
+// The sanitization catalogue: the 15 option keys, their categories and priorities, the four
 // presets, and how a preset plus per-key overrides resolve to the effective options.
 import { z } from 'zod';
 
@@ -9,7 +9,13 @@ export const SANITIZATION_OPTIONS = [
   { key: 'anonymize_emails', category: 'customer_data', priority: 'HIGH', label: 'Anonymize emails' },
   { key: 'anonymize_phones', category: 'customer_data', priority: 'HIGH', label: 'Anonymize phones' },
   { key: 'anonymize_addresses', category: 'customer_data', priority: 'MEDIUM', label: 'Anonymize addresses' },
-  { key: 'anonymize_company_names', category: 'customer_data', priority: 'LOW', label: 'Anonymize company names' },
+  { key: 'anonymize_company_names', category: 'customer_data', priority: 'LOW', label: 'Anonymize names' },
+  {
+    key: 'anonymize_identity_numbers',
+    category: 'customer_data',
+    priority: 'HIGH',
+    label: 'Anonymize identity and bank numbers',
+  },
   { key: 'clear_api_keys', category: 'security', priority: 'HIGH', label: 'Clear API keys' },
   { key: 'update_base_url', category: 'security', priority: 'HIGH', label: 'Update base URL' },
   { key: 'reset_passwords', category: 'security', priority: 'MEDIUM', label: 'Reset passwords' },
@@ -39,6 +45,7 @@ export const PRESET_OPTIONS: Record<SanitizationPreset, readonly SanitizationOpt
     'clear_mail_queue',
     'anonymize_emails',
     'anonymize_phones',
+    'anonymize_identity_numbers',
     'clear_api_keys',
     'update_base_url',
     'disable_crons',

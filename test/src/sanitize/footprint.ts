@@ -20,7 +20,13 @@ export const FOOTPRINTS: Record<SanitizationOptionKey, Footprint> = {
   },
   anonymize_phones: { res_partner: ['phone', 'mobile', 'phone_sanitized'] },
   anonymize_addresses: { res_partner: ['street', 'street2', 'zip', 'city', 'partner_latitude', 'partner_longitude'] },
-  anonymize_company_names: { res_partner: ['name', 'commercial_company_name', 'company_name', 'complete_name'] },
+  anonymize_company_names: {
+    res_partner: ['name', 'commercial_company_name', 'company_name', 'complete_name'],
+    res_partner_bank: ['acc_holder_name'],
+    mail_message: ['record_name'],
+    mail_activity: ['res_name'],
+  },
+  anonymize_identity_numbers: { res_partner: ['vat', 'company_registry'], res_partner_bank: ['acc_number', 'sanitized_acc_number'] },
   clear_api_keys: {
     payment_provider: ['*'],
     auth_oauth_provider: ['*'],

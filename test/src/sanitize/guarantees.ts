@@ -119,6 +119,15 @@ export const GUARANTEES: Record<SanitizationOptionKey, (g: GuaranteeContext) => 
     const ownBefore = await partners(pristine, ownIds(summary));
     for (const [id, p] of own) expect([p.street, p.zip, p.city]).toEqual([ownBefore.get(id)?.street, ownBefore.get(id)?.zip, ownBefore.get(id)?.city]);
   },
+  async anonymize_identity_numbers({ c, pristine }) {
+    const before = await rows<{ acc_number: string }>(pristine, 'SELECT acc_number FROM res_partner_bank WHERE acc_number IS NOT NULL');
+    const after = await rows<{ acc_number: string; sanitized_acc_number: string | null }>(c, 'SELECT acc_number, sanitized_acc_number FROM res_partner_bank');
+    const source = new Set(before.map((r) => r.acc_number));
+    for (const a of after) {
+      expect(source.has(a.acc_number)).toBe(false);
+      if (a.sanitized_acc_number !== null) expect(a.sanitized_acc_number).toBe(a.acc_number.replace(/[^A-Za-z0-9]/g, '').toUpperCase());
+    }
+  },
   async anonymize_company_names({ c, pristine, summary }) {
     const own = new Set(summary.companyPartnerIds);
     const before = await partners(pristine, summary.customerPartnerIds);

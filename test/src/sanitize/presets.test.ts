@@ -99,7 +99,7 @@ describe.each(PRESETS)('preset %s', (name) => {
   });
 });
 
-it('covers all 14 options across the presets', () => {
+it('covers all 15 options across the presets', () => {
   expect(new Set(PRESETS.flatMap((p) => enabledOptions(preset(p))))).toEqual(new Set(SANITIZATION_KEYS));
 });
 

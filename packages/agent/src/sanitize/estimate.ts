@@ -18,6 +18,7 @@ async function readOnly<T>(client: pg.ClientBase, opts: EstimateOptions, fn: (sc
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   try {
     await client.query(`SELECT set_config('search_path', 'public', true)`);
+    await client.query(`SELECT set_config('jit', 'off', true)`);
     // catalog reads first (lock-free), then the timeout for the counting queries
     const schema = await SchemaInfo.load(client);
     await client.query(`SELECT set_config('statement_timeout', $1, true)`, [String(opts.statementTimeoutMs ?? DEFAULT_TIMEOUT_MS)]);

@@ -21,10 +21,21 @@ import { OptionRunContext, throwIfAborted } from './context.js';
 import { applyIdentity, captureIdentity, identityChecks } from './identity.js';
 import { SANITIZE_OPTIONS } from './options/index.js';
 import { isOdooPasswordHash } from './passwords.js';
+import { applyPersonal, capturePersonal, proveByValue } from './personal/engine.js';
+import { loadPersonalMap, type PersonalMap } from './personal/map.js';
 import { MISSING_OBJECT_CODES, runProof, sqlState, type PlannedCheck } from './proof.js';
 import { keyedHash } from './pseudonyms.js';
 import { SchemaInfo } from './schema-info.js';
 import type { SanitizeOption, SanitizeOutcome, SanitizeParams } from './types.js';
+
+/** The options whose columns come from the personal data map (personal/). */
+export const PERSONAL_OPTIONS: ReadonlySet<SanitizationOptionKey> = new Set([
+  'anonymize_emails',
+  'anonymize_phones',
+  'anonymize_addresses',
+  'anonymize_company_names',
+  'anonymize_identity_numbers',
+]);
 
 /** The options a run applies: the enabled ones, and clear_asset_bundles always. */
 export function optionsToRun(options: SanitizeParams['options']): SanitizeOption[] {
@@ -72,6 +83,9 @@ export async function sanitizeDatabase(client: pg.ClientBase, p: SanitizeParams)
   try {
     await client.query('BEGIN');
     await client.query(`SELECT set_config('search_path', 'public', true)`);
+    // Statements here are wide (one UPDATE per table over all its columns): the planner's costs
+    // would trigger JIT compilation, which takes seconds per statement and saves nothing.
+    await client.query(`SELECT set_config('jit', 'off', true)`);
     const schema = await SchemaInfo.load(client);
     const context = (): OptionRunContext => new OptionRunContext(client, schema, enabled, p, key);
 
@@ -79,6 +93,16 @@ export async function sanitizeDatabase(client: pg.ClientBase, p: SanitizeParams)
       await guarded(o.key, async () => {
         await o.capture?.(context());
       });
+    }
+    let personal: PersonalMap | null = null;
+    if (options.some((o) => PERSONAL_OPTIONS.has(o.key))) {
+      const ctx = context();
+      personal = await guarded('personal_data_map', async () => {
+        const map = await loadPersonalMap(ctx, { series: p.odooSeries ?? null });
+        await capturePersonal(ctx, map);
+        return map;
+      });
+      log('INFO', `personal data map: ${personal.columns.length} columns, ${personal.textColumns.length} text columns searched by value`);
     }
     const identityCtx = context();
     await guarded('identity', () => captureIdentity(identityCtx));
@@ -96,6 +120,7 @@ export async function sanitizeDatabase(client: pg.ClientBase, p: SanitizeParams)
       await client.query('SAVEPOINT oec_option');
       try {
         affected = await o.apply(ctx);
+        if (personal && PERSONAL_OPTIONS.has(o.key)) affected += await applyPersonal(ctx, personal, o.key);
         await client.query('RELEASE SAVEPOINT oec_option');
         skipped = ctx.skipped;
         warning = ctx.warning;
@@ -121,7 +146,9 @@ export async function sanitizeDatabase(client: pg.ClientBase, p: SanitizeParams)
     // The identity is not an option; its checks ride on the always-applied step.
     for (const spec of identityChecks(identityCtx)) planned.push({ option_key: 'clear_asset_bundles', spec });
 
-    const proof = await guarded('proof', () => runProof(client, schema, planned, p.signal));
+    const checked = await guarded('proof', () => runProof(client, schema, planned, p.signal));
+    const byValue = personal ? await guarded('proof', () => proveByValue(context(), personal)) : [];
+    const proof = { ...checked, passed: checked.passed && byValue.every((c) => c.passed), checks: [...checked.checks, ...byValue] };
     const failed = proof.checks.filter((c) => !c.passed);
     if (failed.length > 0) {
       throw new AppError(

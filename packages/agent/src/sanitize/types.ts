@@ -8,7 +8,7 @@ import type { SchemaInfo } from './schema-info.js';
 export type SanitizeLogLevel = 'INFO' | 'WARNING' | 'ERROR';
 
 export interface SanitizeParams {
-  /** The effective 14 keys (clear_asset_bundles always runs, whatever its value). */
+  /** The effective 15 keys (clear_asset_bundles always runs, whatever its value). */
   options: SanitizationOptions;
   /** The target's URL, e.g. `https://staging-x.apps.example.com` (update_base_url). */
   baseUrl: string;
@@ -22,6 +22,8 @@ export interface SanitizeParams {
   identity: Record<string, string> | null;
   /** reset_passwords: the passlib pbkdf2-sha512 hash of the one generated password. */
   passwordHash?: string;
+  /** The source's Odoo series ("17.0"): picks the catalogue of the personal data map. */
+  odooSeries?: string | null;
   signal?: AbortSignal;
   log?: (level: SanitizeLogLevel, message: string) => void;
 }

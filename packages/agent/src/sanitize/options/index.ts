@@ -6,6 +6,7 @@ import { clearScheduledMessages, disableCrons } from './automation.js';
 import { clearApiKeys } from './credentials.js';
 import { anonymizeAddresses, anonymizeCompanyNames, anonymizePhones } from './customers.js';
 import { anonymizeEmails } from './emails.js';
+import { anonymizeIdentityNumbers } from './identity-numbers.js';
 import { clearMailQueue, disableMailServers, disableMailTemplates } from './mail.js';
 import { updateBaseUrl } from './urls.js';
 import { disable2fa, resetPasswords } from './users.js';
@@ -18,6 +19,7 @@ const BY_KEY = {
   anonymize_phones: anonymizePhones,
   anonymize_addresses: anonymizeAddresses,
   anonymize_company_names: anonymizeCompanyNames,
+  anonymize_identity_numbers: anonymizeIdentityNumbers,
   clear_api_keys: clearApiKeys,
   update_base_url: updateBaseUrl,
   reset_passwords: resetPasswords,
@@ -27,5 +29,5 @@ const BY_KEY = {
   clear_asset_bundles: clearAssetBundles,
 } satisfies Record<(typeof SANITIZATION_KEYS)[number], SanitizeOption>;
 
-/** All 14 options, in the shared catalogue's order. */
+/** All 15 options, in the shared catalogue's order. */
 export const SANITIZE_OPTIONS: readonly SanitizeOption[] = SANITIZATION_KEYS.map((k) => BY_KEY[k]);

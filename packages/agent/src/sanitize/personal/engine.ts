@@ -1,0 +1,410 @@
+// Masking personal data wherever the map says it is, and proving by value that none is left.
+//
+// Capture (once, before any option applies): the staff's own values (internal users' and the
+// companies' partners, employees' work contact, internal logins) into `pg_temp.oec_pd_keep`, and
+// every other value of every mapped column into `pg_temp.oec_pd_value` as a normalized key per
+// class: email tokens (lower case), phone digits, identity/bank numbers (upper-case letters and
+// digits), names and addresses (trimmed lower case). Private and identity columns go in whatever
+// the keep set says.
+//
+// Apply (inside each option's savepoint): each table once, every mapped column of the option in
+// one UPDATE; then, for the options masked by value (emails, phones, identity numbers), each table
+// with text, varchar or JSON columns once more: every token of the class whose key is in the map
+// is replaced by the same keyed pseudonym the structured columns got, so the chatter still matches
+// the lead. Tokens are found by one regular expression per class and looked up by hash join —
+// never one LIKE per value — so memory stays PostgreSQL's, whatever the number of values.
+//
+// Proof (once, after all options): every text, varchar and JSON column of every table searched for
+// every captured value of the chosen classes, one query per table; a hit fails the clone with the
+// table, the column and the count, never the value.
+import type { ProofCheck, SanitizationOptionKey } from '@oec/shared';
+import { EMAIL_TOKEN_RE, fakeEmailSql, hmacHexSql, PHONE_PREFIX, PHONE_SANITIZED_PREFIX, type KeyedHash } from '../pseudonyms.js';
+import { internalPartnersSql, Stmt } from '../sql.js';
+import type { ApplyContext, PlanContext, SqlRunner } from '../types.js';
+import type { MappedColumn, PersonalMap, TextColumn } from './map.js';
+
+export type KeyClass = 'email' | 'digits' | 'alnum' | 'text';
+
+const KEEP = 'pg_temp.oec_pd_keep';
+const VALUES = 'pg_temp.oec_pd_value';
+
+/** Phone-like runs in free text: digit groups joined by one separator each. */
+export const PHONE_TOKEN_RE = '\\+?[0-9]+(?:[ .()/-][0-9]+)*';
+/** Identity and bank numbers in free text: spaced IBAN groups, or one run of letters and digits. */
+export const ID_TOKEN_RE = '[A-Z][A-Z][0-9][0-9](?: [A-Z0-9]+)+|[A-Za-z0-9]+(?:[./-][A-Za-z0-9]+)*';
+
+const CLASS_OPTION: Record<Exclude<KeyClass, 'text'>, SanitizationOptionKey> = {
+  email: 'anonymize_emails',
+  digits: 'anonymize_phones',
+  alnum: 'anonymize_identity_numbers',
+};
+export const BY_VALUE_CLASSES = Object.keys(CLASS_OPTION) as Array<Exclude<KeyClass, 'text'>>;
+
+/** Columns that an option module rewrites with rules of its own (uniqueness, derivation). */
+const OWN_RULES = new Set(['res_users.login', 'res_partner.complete_name', 'res_partner.display_name']);
+
+export function keyClass(c: Pick<MappedColumn, 'kind' | 'type'>): KeyClass | 'clear' | null {
+  if (c.type !== 'text' && c.type !== 'json') return c.kind === 'free_text' || c.kind === 'json' ? null : 'clear';
+  switch (c.kind) {
+    case 'email':
+    case 'login':
+      return 'email';
+    case 'phone':
+      return 'digits';
+    case 'identity':
+    case 'bank':
+    case 'vat':
+      return 'alnum';
+    case 'name':
+    case 'address':
+      return 'text';
+    case 'birthdate':
+    case 'ip':
+    case 'private_other':
+      return 'clear';
+    default:
+      return null;
+  }
+}
+
+function q(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** SQL: the key of a whole value (or of a token) of a class. */
+export function keySql(cls: KeyClass, expr: string): string {
+  switch (cls) {
+    case 'email':
+      return `lower(${expr})`;
+    case 'digits':
+      return `regexp_replace(${expr}, '[^0-9]', '', 'g')`;
+    case 'alnum':
+      return `upper(regexp_replace(${expr}, '[^A-Za-z0-9]', '', 'g'))`;
+    case 'text':
+      return `lower(btrim(${expr}))`;
+  }
+}
+
+/** SQL condition: the key is worth mapping (long enough, not one of our own pseudonyms). */
+function keyWorthSql(cls: KeyClass, key: string): string {
+  switch (cls) {
+    case 'email':
+      return `(${key} NOT LIKE '%@anon.invalid')`;
+    case 'digits':
+      return `(length(${key}) >= 7 AND NOT (${key} LIKE '155501%' AND length(${key}) = 11))`;
+    case 'alnum':
+      return `(length(${key}) >= 5 AND ${key} ~ '[0-9]' AND ${key} !~ '^(ID|XX00)[0-9A-F]{10,}$')`;
+    case 'text':
+      return `(length(${key}) >= 2 AND ${key} !~ '^(person|company|street|city|place) [0-9a-f]{6}$')`;
+  }
+}
+
+function tokenRe(cls: Exclude<KeyClass, 'text'>): string {
+  return cls === 'email' ? EMAIL_TOKEN_RE : cls === 'digits' ? PHONE_TOKEN_RE : ID_TOKEN_RE;
+}
+
+function prefilter(cls: Exclude<KeyClass, 'text'>, expr: string): string {
+  return cls === 'email' ? `strpos(${expr}, '@') > 0` : `${expr} ~ '[0-9]'`;
+}
+
+/** SQL: the keys of a value: every token for email, the whole value otherwise. */
+function keysFrom(s: Stmt, cls: KeyClass, expr: string): string {
+  if (cls === 'email') return `(SELECT ${keySql('email', 'r.m[1]')} AS k FROM regexp_matches(${expr}, ${s.v(EMAIL_TOKEN_RE)}, 'g') r(m))`;
+  return `(SELECT ${keySql(cls, expr)} AS k)`;
+}
+
+// ---- pseudonyms of a key ----
+
+function hexOf(s: Stmt, k: KeyedHash, prefix: string, key: string, n: number): string {
+  return `upper(left(${hmacHexSql(s, k, prefix, key)}, ${n}))`;
+}
+
+function fiveDigits(s: Stmt, k: KeyedHash, digitsKey: string): string {
+  // the same five digits as fakePhoneSql for a value with these digits
+  const n32 = `('x' || left(${hmacHexSql(s, k, 'phone:', digitsKey)}, 8))::bit(32)::bigint`;
+  return `lpad((${n32} % 100000)::text, 5, '0')`;
+}
+
+/** SQL: the pseudonym of `token` (its key is `key`) in class `cls`, keeping the token's shape. */
+function fakeSql(s: Stmt, k: KeyedHash, cls: KeyClass, token: string, key: string, column: string): string {
+  switch (cls) {
+    case 'email':
+      return fakeEmailSql(s, k, key);
+    case 'digits':
+      return `(CASE WHEN ${token} ~ '^\\+?[0-9]+$' THEN ${s.v(PHONE_SANITIZED_PREFIX)}::text ELSE ${s.v(PHONE_PREFIX)}::text END || ${fiveDigits(s, k, key)})`;
+    case 'alnum':
+      return `('ID' || ${hexOf(s, k, 'identity:', key, 12)})`;
+    case 'text': {
+      const label = /company|partner_name|commercial/.test(column)
+        ? 'Company'
+        : /city/.test(column)
+          ? 'City'
+          : /street|address|location|place/.test(column)
+            ? 'Street'
+            : /zip|post/.test(column)
+              ? 'Place'
+              : 'Person';
+      return `(${s.v(`${label} `)}::text || ${hexOf(s, k, `${label.toLowerCase()}:`, key, 6)})`;
+    }
+  }
+}
+
+// ---- capture ----
+
+function mapped(map: PersonalMap, enabled: ReadonlySet<SanitizationOptionKey>): MappedColumn[] {
+  return map.columns.filter((c) => c.option !== null && enabled.has(c.option));
+}
+
+/** The classes whose values are collected: those of the enabled options' columns. */
+function classesNeeded(cols: readonly MappedColumn[]): Set<KeyClass> {
+  const out = new Set<KeyClass>();
+  for (const c of cols) {
+    const cls = keyClass(c);
+    if (cls && cls !== 'clear') out.add(cls);
+  }
+  return out;
+}
+
+/** Capture the staff's own values and every other value of the mapped columns. */
+export async function capturePersonal(ctx: SqlRunner & PlanContext, map: PersonalMap): Promise<void> {
+  await ctx.query(`CREATE TEMP TABLE oec_pd_keep (cls text, v text, PRIMARY KEY (cls, v)) ON COMMIT DROP`);
+  await ctx.query(`CREATE TEMP TABLE oec_pd_value (cls text, v text, PRIMARY KEY (cls, v)) ON COMMIT DROP`);
+  const cols = mapped(map, ctx.enabled);
+  const classes = classesNeeded(cols);
+  if (classes.size === 0) return;
+  const all = map.columns.filter((c) => {
+    const cls = keyClass(c);
+    return cls !== null && cls !== 'clear' && classes.has(cls);
+  });
+  // the staff's own values
+  for (const c of all) {
+    const cls = keyClass(c) as KeyClass;
+    let where: string | null = null;
+    if (c.audience === 'work') where = 'true';
+    else if (c.table === 'res_partner') where = `t.id IN (${internalPartnersSql(ctx)})`;
+    else if (c.table === 'res_company') where = 'true';
+    else if (c.table === 'res_users' && ctx.schema.has('res_users', 'share')) where = 't.share = false';
+    if (!where) continue;
+    await insertKeys(ctx, KEEP, c, cls, where, null);
+  }
+  // everyone else's
+  for (const c of all) {
+    const cls = keyClass(c) as KeyClass;
+    const keep = c.audience === 'private' || c.audience === 'anyone' ? null : KEEP;
+    await insertKeys(ctx, VALUES, c, cls, 'true', keep);
+  }
+  // temp tables have no statistics until analyzed: without them the planner may scan the map
+  await ctx.query(`ANALYZE ${KEEP}`);
+  await ctx.query(`ANALYZE ${VALUES}`);
+}
+
+async function insertKeys(ctx: SqlRunner, into: string, c: MappedColumn, cls: KeyClass, where: string, unless: string | null): Promise<void> {
+  const s = new Stmt();
+  const col = c.type === 'json' ? `t.${q(c.column)}::text` : `t.${q(c.column)}`;
+  const notKept = unless ? ` AND NOT EXISTS (SELECT 1 FROM ${unless} kp WHERE kp.cls = ${s.v(cls)} AND kp.v = x.k)` : '';
+  await ctx.query(
+    `INSERT INTO ${into} (cls, v) SELECT DISTINCT ${s.v(cls)}::text, x.k FROM ${q(c.table)} t CROSS JOIN LATERAL ${keysFrom(s, cls, col)} x ` +
+      `WHERE ${col} IS NOT NULL AND (${where}) AND x.k IS NOT NULL AND ${keyWorthSql(cls, 'x.k')}${notKept} ON CONFLICT DO NOTHING`,
+    s.values,
+  );
+}
+
+// ---- apply ----
+
+/** SQL: the text with every token of the class that is in the map replaced by its pseudonym. */
+function rewriteSql(s: Stmt, k: KeyedHash, cls: Exclude<KeyClass, 'text'>, expr: string, column: string): string {
+  const re = s.v(tokenRe(cls));
+  const key = keySql(cls, 'tk.tok');
+  // one index probe per token (a join would hash the whole map once per row)
+  const known = `EXISTS (SELECT 1 FROM ${VALUES} pv WHERE pv.cls = ${s.v(cls)} AND pv.v = ${key})`;
+  return (
+    `(SELECT string_agg(sp.part || COALESCE(CASE WHEN ${known} THEN ${fakeSql(s, k, cls, 'tk.tok', key, column)} END, tk.tok, ''), '' ORDER BY sp.ord) ` +
+    `FROM unnest(regexp_split_to_array(${expr}, ${re})) WITH ORDINALITY sp(part, ord) ` +
+    `LEFT JOIN (SELECT r.m[1] AS tok, r.o FROM regexp_matches(${expr}, ${re}, 'g') WITH ORDINALITY r(m, o)) tk ON tk.o = sp.ord)`
+  );
+}
+
+/** SQL condition: some token of the class in `expr` is in the map. */
+function hitSql(s: Stmt, cls: Exclude<KeyClass, 'text'>, expr: string): string {
+  return (
+    `(${prefilter(cls, expr)} AND EXISTS (SELECT 1 FROM regexp_matches(${expr}, ${s.v(tokenRe(cls))}, 'g') r(m) ` +
+    `WHERE EXISTS (SELECT 1 FROM ${VALUES} pv WHERE pv.cls = ${s.v(cls)} AND pv.v = ${keySql(cls, 'r.m[1]')})))`
+  );
+}
+
+/** SQL condition: the whole value's key is in the map. */
+function wholeHitSql(s: Stmt, cls: KeyClass, expr: string): string {
+  return `EXISTS (SELECT 1 FROM ${VALUES} pv WHERE pv.cls = ${s.v(cls)} AND pv.v = ${keySql(cls, expr)})`;
+}
+
+function clearValue(c: MappedColumn): string {
+  if (c.nullable) return 'NULL';
+  return c.type === 'number' ? '0' : c.type === 'date' ? `'1970-01-01'` : c.type === 'json' ? `'{}'` : `''`;
+}
+
+interface Assignment {
+  set: string;
+  when: string;
+}
+
+function assignment(s: Stmt, k: KeyedHash, c: MappedColumn): Assignment | null {
+  const cls = keyClass(c);
+  const col = `t.${q(c.column)}`;
+  if (cls === null) return null;
+  if (cls === 'clear') {
+    const cleared = clearValue(c);
+    return { set: cleared, when: `${col} IS NOT NULL AND ${col}::text IS DISTINCT FROM ${cleared}::text` };
+  }
+  if (c.type === 'json') return null; // JSON holding values is rewritten by value
+  if (cls === 'email') return { set: rewriteSql(s, k, 'email', col, c.column), when: hitSql(s, 'email', col) };
+  const when = `${col} IS NOT NULL AND ${wholeHitSql(s, cls, col)}`;
+  return { set: fakeSql(s, k, cls, col, keySql(cls, col), c.column), when };
+}
+
+async function updateTable(ctx: ApplyContext, table: string, parts: ReadonlyArray<readonly [string, Assignment]>, s: Stmt): Promise<number> {
+  if (parts.length === 0) return 0;
+  const sets = parts.map(([col, a]) => `${q(col)} = CASE WHEN ${a.when} THEN ${a.set} ELSE t.${q(col)} END`);
+  const where = parts.map(([, a]) => `(${a.when})`).join(' OR ');
+  return ctx.exec(`UPDATE ${q(table)} t SET ${sets.join(', ')} WHERE ${where}`, s.values);
+}
+
+function groupByTable<T extends { table: string }>(items: readonly T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const i of items) {
+    const list = out.get(i.table);
+    if (list) list.push(i);
+    else out.set(i.table, [i]);
+  }
+  return out;
+}
+
+/** Mask the option's columns (one UPDATE per table), then its values in free text and JSON. */
+export async function applyPersonal(ctx: ApplyContext, map: PersonalMap, option: SanitizationOptionKey): Promise<number> {
+  let n = 0;
+  const cols = map.columns.filter((c) => c.option === option && !OWN_RULES.has(`${c.table}.${c.column}`));
+  for (const [table, list] of groupByTable(cols)) {
+    ctx.require(table);
+    const s = new Stmt();
+    const parts = list.flatMap((c) => {
+      const a = assignment(s, ctx.key, c);
+      return a ? [[c.column, a] as const] : [];
+    });
+    n += await updateTable(ctx, table, parts, s);
+  }
+  const cls = BY_VALUE_CLASSES.find((c) => CLASS_OPTION[c] === option);
+  if (cls) n += await rewriteFreeText(ctx, map, cls);
+  if (option === 'anonymize_emails') n += await deriveDomainCriterion(ctx);
+  if (option === 'anonymize_company_names') n += await deriveCompleteName(ctx);
+  return n;
+}
+
+async function rewriteFreeText(ctx: ApplyContext, map: PersonalMap, cls: Exclude<KeyClass, 'text'>): Promise<number> {
+  let n = 0;
+  for (const [table, list] of groupByTable(map.textColumns)) {
+    const s = new Stmt();
+    const parts = list.map((c): readonly [string, Assignment] => {
+      const col = c.json ? `t.${q(c.column)}::text` : `t.${q(c.column)}`;
+      const cast = c.json ? `::${jsonType(c)}` : '';
+      return [c.column, { set: `(${rewriteSql(s, ctx.key, cls, col, c.column)})${cast}`, when: hitSql(s, cls, col) }];
+    });
+    n += await updateTable(ctx, table, parts, s);
+  }
+  return n;
+}
+
+function jsonType(c: TextColumn): string {
+  return c.json ? 'jsonb' : 'text';
+}
+
+/** crm: Odoo derives `email_domain_criterion` from `email_normalized`; after masking, its domain. */
+async function deriveDomainCriterion(ctx: ApplyContext): Promise<number> {
+  let n = 0;
+  for (const table of ['crm_lead']) {
+    if (!ctx.schema.has(table, 'email_domain_criterion', 'email_normalized')) continue;
+    n += await ctx.exec(
+      `UPDATE ${q(table)} SET email_domain_criterion = 'anon.invalid' WHERE email_normalized LIKE '%@anon.invalid' ` +
+        `AND email_domain_criterion IS DISTINCT FROM 'anon.invalid' AND email_domain_criterion NOT LIKE '%@anon.invalid'`,
+    );
+  }
+  return n;
+}
+
+/** res_partner.complete_name as Odoo 17 computes it, for contacts whose name was masked. */
+async function deriveCompleteName(ctx: ApplyContext): Promise<number> {
+  if (!ctx.schema.has('res_partner', 'complete_name', 'name', 'parent_id', 'is_company')) return 0;
+  const ccn = ctx.schema.has('res_partner', 'commercial_company_name') ? `NULLIF(p.commercial_company_name, ''), ` : '';
+  const computed =
+    `CASE WHEN p.is_company IS NOT TRUE AND p.parent_id IS NOT NULL AND COALESCE(${ccn}par.name) IS NOT NULL ` +
+    `THEN COALESCE(${ccn}par.name) || ', ' || p.name ELSE p.name END`;
+  return ctx.exec(
+    `UPDATE res_partner p SET complete_name = ${computed} FROM res_partner p2 LEFT JOIN res_partner par ON par.id = p2.parent_id ` +
+      `WHERE p2.id = p.id AND p.name ~ '^(Person|Company) [0-9A-F]{6}$' AND p.complete_name IS DISTINCT FROM ${computed}`,
+  );
+}
+
+// ---- proof ----
+
+interface ColumnHit {
+  table: string;
+  column: string;
+  option: SanitizationOptionKey;
+  count: number;
+}
+
+/** Search every text column for every captured value of the chosen classes: one query per table. */
+export async function proveByValue(ctx: ApplyContext, map: PersonalMap): Promise<ProofCheck[]> {
+  const classes = BY_VALUE_CLASSES.filter((c) => ctx.enabled.has(CLASS_OPTION[c]));
+  const structured = mapped(map, ctx.enabled).filter((c) => !OWN_RULES.has(`${c.table}.${c.column}`));
+  const hits: ColumnHit[] = [];
+  let searched = 0;
+  const tables = new Set([...map.textColumns.map((c) => c.table), ...structured.map((c) => c.table)]);
+  for (const table of tables) {
+    const s = new Stmt();
+    const probes: Array<{ column: string; option: SanitizationOptionKey; sql: string }> = [];
+    for (const c of map.textColumns.filter((x) => x.table === table)) {
+      const col = c.json ? `t.${q(c.column)}::text` : `t.${q(c.column)}`;
+      for (const cls of classes) probes.push({ column: c.column, option: CLASS_OPTION[cls], sql: hitSql(s, cls, col) });
+    }
+    for (const c of structured.filter((x) => x.table === table)) {
+      const cls = keyClass(c);
+      const col = `t.${q(c.column)}`;
+      if (cls === 'clear') probes.push({ column: c.column, option: c.option as SanitizationOptionKey, sql: assignment(s, ctx.key, c)?.when ?? 'false' });
+      else if (cls === 'text' || cls === 'digits' || cls === 'alnum') {
+        if (c.type === 'text') probes.push({ column: c.column, option: c.option as SanitizationOptionKey, sql: wholeHitSql(s, cls, col) });
+      }
+    }
+    if (probes.length === 0) continue;
+    searched += probes.length;
+    const select = probes.map((p, i) => `count(*) FILTER (WHERE ${p.sql})::int AS p${i}`).join(', ');
+    const { rows } = await ctx.query<Record<string, number>>(`SELECT ${select} FROM ${q(table)} t`, s.values);
+    const row = rows[0] ?? {};
+    probes.forEach((p, i) => {
+      const count = Number(row[`p${i}`] ?? 0);
+      if (count > 0) hits.push({ table, column: p.column, option: p.option, count });
+    });
+  }
+  const options = new Set<SanitizationOptionKey>([...classes.map((c) => CLASS_OPTION[c]), ...structured.map((c) => c.option as SanitizationOptionKey)]);
+  return [...options].map((option) => {
+    const mine = hits.filter((h) => h.option === option);
+    const violations = mine.reduce((sum, h) => sum + h.count, 0);
+    const where = mergeHits(mine).map((h) => `${h.table}.${h.column} (${h.count})`).join(', ');
+    return {
+      option_key: option,
+      check: `no source personal value of this option anywhere in the target (searched by value, ${searched} column probes in ${tables.size} tables)`,
+      passed: violations === 0,
+      violations,
+      detail: violations === 0 ? null : `source values found in ${where}`,
+    };
+  });
+}
+
+function mergeHits(hits: readonly ColumnHit[]): ColumnHit[] {
+  const by = new Map<string, ColumnHit>();
+  for (const h of hits) {
+    const key = `${h.table}.${h.column}`;
+    const prev = by.get(key);
+    if (prev) prev.count += h.count;
+    else by.set(key, { ...h });
+  }
+  return [...by.values()];
+}
