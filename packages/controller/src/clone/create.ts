@@ -8,7 +8,7 @@ import type { Actor } from '../auth/permissions.js';
 import type { Queryable } from '../db/pool.js';
 import { uniqueViolation } from '../db/pool.js';
 import type { AppDeps } from '../deps.js';
-import { takeToken } from '../http/middleware.js';
+import { takeToken } from '../rate-limit.js';
 import type { EnvironmentRow } from '../services/environment-rows.js';
 import { assertNameAndDomainFree, domainTaken, generatedDomain, nameTaken } from '../services/environments.js';
 import { assertQuota } from '../services/quota.js';

@@ -6,7 +6,7 @@
 import { ERROR_META, ErrorCode } from '@oec/shared';
 import type { OperationError } from '@oec/shared';
 import type { Db } from '../db/pool.js';
-import type { Clock } from '../deps.js';
+import type { Clock } from '../clock.js';
 import { appendLog } from './logs.js';
 import { OP_COLUMNS, OP_FROM, TERMINAL_SQL } from './rows.js';
 import type { OperationRow } from './rows.js';

@@ -5,7 +5,7 @@
 import type { LogLevel, StepDetail, StepKey, StepState } from '@oec/shared';
 import type { AgentHub } from '../agents/types.js';
 import type { Db } from '../db/pool.js';
-import type { Clock } from '../deps.js';
+import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { CloneEvents } from './events.js';
 import { appendLog } from './logs.js';
