@@ -2,7 +2,7 @@
 // singletons) so tests can hand in fakes: database, agent hub, clock, id generator, jobs.
 import type { AgentHub } from './agents/types.js';
 import type { Clock } from './clock.js';
-import type { CloneEngine } from './clone/types.js';
+import type { CloneEngine } from './clone/engine/engine.js';
 import type { Db } from './db/pool.js';
 import type { IdGenerator } from './ids.js';
 import type { Jobs } from './jobs.js';

@@ -3,10 +3,10 @@
 // each time it changes until it has finished and cleaned up.
 import { cancelResponseSchema, cloneOperationSchema, estimateSchema, listOf, logsResponseSchema, uuidSchema } from '@oec/shared';
 import type { CloneOperation } from '@oec/shared';
-import { cancelClone, retryClone } from '../clone/actions.js';
-import { requestClone } from '../clone/create.js';
-import { estimateClone } from '../clone/estimate.js';
-import { cloneLogs, getClone, listAllClones, listEnvironmentClones, listProjectClones } from '../clone/queries.js';
+import { cancelClone, retryClone } from '../clone/request/cancel-retry.js';
+import { requestClone } from '../clone/request/create.js';
+import { estimateClone } from '../clone/request/estimate.js';
+import { cloneLogs, getClone, listAllClones, listEnvironmentClones, listProjectClones } from '../clone/request/read.js';
 import { adminCloneListQuery, cloneListQuery, cloneLogsQuery, cloneRequestInput, idInput } from '../schemas.js';
 import { adminProcedure, authedProcedure, router } from './trpc.js';
 

@@ -2,8 +2,8 @@
 // (filter by status, organization), and cancel or retry any of them.
 import { Hono } from 'hono';
 import { cancelResponseSchema, cloneOperationSchema, listOf } from '@oec/shared';
-import { cancelClone, retryClone } from '../../clone/actions.js';
-import { listAllClones, requirePlatformAdmin } from '../../clone/queries.js';
+import { cancelClone, retryClone } from '../../clone/request/cancel-retry.js';
+import { listAllClones, requirePlatformAdmin } from '../../clone/request/read.js';
 import type { AppDeps } from '../../deps.js';
 import { adminCloneListQuery } from '../../schemas.js';
 import type { AppEnv } from '../env.js';

@@ -2,10 +2,10 @@
 // an environment and of a project, and /clone-operations/{id} (read, logs, cancel, retry).
 import { Hono } from 'hono';
 import { cancelResponseSchema, cloneOperationSchema, estimateSchema, listOf, logsResponseSchema } from '@oec/shared';
-import { cancelClone, retryClone } from '../../clone/actions.js';
-import { requestClone } from '../../clone/create.js';
-import { estimateClone } from '../../clone/estimate.js';
-import { cloneLogs, getClone, listEnvironmentClones, listProjectClones } from '../../clone/queries.js';
+import { cancelClone, retryClone } from '../../clone/request/cancel-retry.js';
+import { requestClone } from '../../clone/request/create.js';
+import { estimateClone } from '../../clone/request/estimate.js';
+import { cloneLogs, getClone, listEnvironmentClones, listProjectClones } from '../../clone/request/read.js';
 import type { AppDeps } from '../../deps.js';
 import { cloneListQuery, cloneLogsQuery, cloneRequestInput } from '../../schemas.js';
 import type { AppEnv } from '../env.js';

@@ -5,12 +5,12 @@
 // Pending operations never started anything; they stay pending and are scheduled as usual.
 import { ERROR_META, ErrorCode } from '@oec/shared';
 import type { OperationError } from '@oec/shared';
-import type { Db } from '../db/pool.js';
-import type { Clock } from '../clock.js';
-import { appendLog } from './logs.js';
-import { OP_COLUMNS, OP_FROM, TERMINAL_SQL } from './rows.js';
-import type { OperationRow } from './rows.js';
-import { currentStep, lastStartedStep, stopSteps } from './steps-state.js';
+import type { Clock } from '../../clock.js';
+import type { Db } from '../../db/pool.js';
+import { currentStep, lastStartedStep, stopSteps } from '../model/steps-state.js';
+import { appendLog } from '../store/logs.js';
+import { OP_COLUMNS, OP_FROM, TERMINAL_SQL } from '../store/operation-row.js';
+import type { OperationRow } from '../store/operation-row.js';
 
 export async function recoverCloneOperations(db: Db, clock: Clock): Promise<number> {
   const { rows } = await db.query<OperationRow>(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '@oec/shared';
-import { assertRisksAcknowledged, cloneRequestInput, effectiveSanitization, odooSeries, pgMajor } from './request.js';
+import { assertRisksAcknowledged, cloneRequestInput, effectiveSanitization, odooSeries, pgMajor } from './request-input.js';
 
 const parse = (body: unknown) => cloneRequestInput.parse(body);
 function reason(fn: () => unknown): string | null {

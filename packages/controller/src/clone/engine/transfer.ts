@@ -7,9 +7,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { AppError, ErrorCode, isAppError, RECEIVER_READY } from '@oec/shared';
 import type { PeerEndpoint, StepKey, TransferOutput, WireCodec } from '@oec/shared';
-import { loadServer, type ServerRow } from '../services/servers.js';
-import { formatBytes } from './estimate-math.js';
-import type { OperationRow } from './rows.js';
+import { loadServer, type ServerRow } from '../../services/servers.js';
+import { formatBytes } from '../model/estimate-math.js';
+import type { OperationRow } from '../store/operation-row.js';
 import { RunStopped, type OperationTracker, type RunnerDeps } from './tracker.js';
 
 export const MAX_TRANSFER_ATTEMPTS = 3;

@@ -5,11 +5,11 @@
 // transaction as the status.
 import { AppError, ErrorCode } from '@oec/shared';
 import type { EnvironmentLocation } from '@oec/shared';
-import { releaseLeases } from './leases.js';
-import { completeOperation } from './repository.js';
+import { completeStep } from '../model/steps-state.js';
+import { releaseLeases } from '../store/leases.js';
+import { completeOperation } from '../store/operations.js';
 import { RunStopped } from './tracker.js';
 import type { OperationTracker, RunnerDeps } from './tracker.js';
-import { completeStep } from './steps-state.js';
 
 export async function completeRun(d: RunnerDeps, t: OperationTracker): Promise<void> {
   const { op } = t;

@@ -1,7 +1,7 @@
 // The operation log the user follows: controller lines ("Starting clone operation", …) and the
 // agent's task logs, in one table with a bigserial cursor.
 import type { LogEntry, LogLevel, StepKey } from '@oec/shared';
-import type { Queryable } from '../db/pool.js';
+import type { Queryable } from '../../db/pool.js';
 
 export interface NewLogLine {
   ts: Date;

@@ -6,17 +6,17 @@
 // and entering `sanitizing` is where cancelling stops being possible.
 import { AppError, ErrorCode } from '@oec/shared';
 import type { CloneValidateOutput, StepKey, TaskInput, TaskKind, TaskOutput } from '@oec/shared';
-import { loadServer } from '../services/servers.js';
+import { loadServer } from '../../services/servers.js';
+import { formatBytes } from '../model/estimate-math.js';
+import { odooSeries, pgMajor } from '../model/request-input.js';
+import { DATA_STEPS } from '../model/steps-state.js';
+import type { OperationRow } from '../store/operation-row.js';
+import { loadOperation, markAgentTouched, saveEstimate, saveSanitization } from '../store/operations.js';
 import { completeRun } from './complete.js';
-import { formatBytes } from './estimate-math.js';
 import { failRun } from './fail.js';
-import { loadOperation, markAgentTouched, saveEstimate, saveSanitization } from './repository.js';
-import { odooSeries, pgMajor } from './request.js';
-import type { OperationRow } from './rows.js';
-import { DATA_STEPS } from './steps-state.js';
 import { OperationTracker, RunStopped } from './tracker.js';
-import { describeTransfer, runTransfer, transferStreams } from './transfer.js';
 import type { RunnerDeps } from './tracker.js';
+import { describeTransfer, runTransfer, transferStreams } from './transfer.js';
 
 const FILESTORE_STEPS: readonly StepKey[] = ['backing_up_filestore', 'restoring_filestore'];
 

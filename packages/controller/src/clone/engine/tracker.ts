@@ -3,16 +3,16 @@
 // order they happened). A write that no longer applies (cancelled, superseded) marks the
 // tracker stopped; the runner then ends without touching the row again.
 import type { LogLevel, StepDetail, StepKey, StepState } from '@oec/shared';
-import type { AgentHub } from '../agents/types.js';
-import type { Db } from '../db/pool.js';
-import type { Clock } from '../clock.js';
-import type { Logger } from '../logger.js';
+import type { AgentHub } from '../../agents/types.js';
+import type { Clock } from '../../clock.js';
+import type { Db } from '../../db/pool.js';
+import type { Logger } from '../../logger.js';
+import { completeStep, currentStep, percentOf, progressStep, skipStep, startStep } from '../model/steps-state.js';
+import { appendLog } from '../store/logs.js';
+import type { OperationRow } from '../store/operation-row.js';
+import { saveProgress } from '../store/operations.js';
 import type { CloneEvents } from './events.js';
-import { appendLog } from './logs.js';
-import { saveProgress } from './repository.js';
-import type { OperationRow } from './rows.js';
 import type { OneTimeSecrets } from './secrets.js';
-import { completeStep, currentStep, percentOf, progressStep, skipStep, startStep } from './steps-state.js';
 
 export interface RunnerDeps {
   db: Db;

@@ -4,16 +4,25 @@
 // ten steps pending) and the leases. The scheduler starts it when its server has room.
 import { AppError, ErrorCode, environmentDbName, uniqueName } from '@oec/shared';
 import type { CloneOperation, EnvironmentSizes } from '@oec/shared';
-import type { Actor } from '../auth/permissions.js';
-import type { Queryable } from '../db/pool.js';
-import { uniqueViolation } from '../db/pool.js';
-import type { AppDeps } from '../deps.js';
-import { takeToken } from '../rate-limit.js';
-import type { EnvironmentRow } from '../services/environment-rows.js';
-import { assertNameAndDomainFree, domainTaken, generatedDomain, nameTaken } from '../services/environments.js';
-import { assertQuota } from '../services/quota.js';
-import type { Amounts } from '../services/quota.js';
-import { loadUsage, lockQuota } from '../services/usage.js';
+import type { Actor } from '../../auth/permissions.js';
+import { uniqueViolation } from '../../db/pool.js';
+import type { Queryable } from '../../db/pool.js';
+import type { AppDeps } from '../../deps.js';
+import { takeToken } from '../../rate-limit.js';
+import type { EnvironmentRow } from '../../services/environment-rows.js';
+import { assertNameAndDomainFree, domainTaken, generatedDomain, nameTaken } from '../../services/environments.js';
+import { assertQuota } from '../../services/quota.js';
+import type { Amounts } from '../../services/quota.js';
+import { loadUsage, lockQuota } from '../../services/usage.js';
+import { estimateDuration, requiredBytes } from '../model/estimate-math.js';
+import { assertRisksAcknowledged, effectiveSanitization } from '../model/request-input.js';
+import type { CloneRequestInput, EffectiveSanitization } from '../model/request-input.js';
+import { initialSteps } from '../model/steps-state.js';
+import { takeLeases } from '../store/leases.js';
+import { appendLog } from '../store/logs.js';
+import type { OperationRow, StoredEstimate } from '../store/operation-row.js';
+import { insertOperation, loadOperation } from '../store/operations.js';
+import { donorEnvironments, insertTargetEnvironment, lockEnvironments, projectSalt } from '../store/target-environment.js';
 import {
   assertDisk,
   assertNotBusy,
@@ -28,16 +37,7 @@ import {
   takenNames,
 } from './checks.js';
 import type { CloneServers, NewTarget } from './checks.js';
-import { estimateDuration, requiredBytes } from './estimate-math.js';
-import { takeLeases } from './leases.js';
-import { appendLog } from './logs.js';
 import { buildPlan } from './plan.js';
-import { insertOperation, loadOperation } from './repository.js';
-import { assertRisksAcknowledged, effectiveSanitization } from './request.js';
-import type { CloneRequestInput, EffectiveSanitization } from './request.js';
-import type { OperationRow, StoredEstimate } from './rows.js';
-import { initialSteps } from './steps-state.js';
-import { donorEnvironments, insertTargetEnvironment, lockEnvironments, projectSalt } from './target-row.js';
 import { toCloneOperation } from './view.js';
 
 export function quotaDemand(source: EnvironmentRow): Partial<Amounts> {

@@ -4,9 +4,9 @@
 // come up stays (stopped) for debugging.
 import { AppError, ERROR_META, ErrorCode, FAILURE_CODES, isAppError, STEP_FAILURE } from '@oec/shared';
 import type { OperationError, StepKey } from '@oec/shared';
-import { failOperation } from './repository.js';
-import type { OperationRow } from './rows.js';
-import { isStepKey, stepNumber, stopSteps } from './steps-state.js';
+import { isStepKey, stepNumber, stopSteps } from '../model/steps-state.js';
+import type { OperationRow } from '../store/operation-row.js';
+import { failOperation } from '../store/operations.js';
 import type { OperationTracker, RunnerDeps } from './tracker.js';
 
 const FAILURES: readonly ErrorCode[] = FAILURE_CODES;

@@ -3,15 +3,15 @@
 // AbortController that a cancel fires, cleans up after every failed or cancelled operation once
 // its run has ended, and sweeps periodically for work that had to wait (cleanups of an absent
 // agent, due purges).
-import type { CloneEvents } from './events.js';
+import { startStep } from '../model/steps-state.js';
+import { cleanupCandidates, claimOperation, loadOperation, pendingCandidates } from '../store/operations.js';
 import { cleanupOperation } from './cleanup.js';
-import { cleanupCandidates, claimOperation, loadOperation, pendingCandidates } from './repository.js';
+import type { CloneEngine } from './engine.js';
+import type { CloneEvents } from './events.js';
 import { purgeDue } from './retention.js';
 import { runOperation } from './runner.js';
 import type { OneTimeSecrets } from './secrets.js';
-import { startStep } from './steps-state.js';
 import type { RunnerDeps } from './tracker.js';
-import type { CloneEngine } from './types.js';
 
 export interface CloneEngineServer extends CloneEngine {
   /** Start sweeping (and look for work at once). */

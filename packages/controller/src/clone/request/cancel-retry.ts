@@ -5,18 +5,18 @@
 // retry gets a fresh target, the original one having been removed.
 import { AppError, ERROR_META, ErrorCode, isCancellableAt } from '@oec/shared';
 import type { CancelResponse, CloneOperation, OperationError, StepKey } from '@oec/shared';
-import type { Actor } from '../auth/permissions.js';
-import { requirePermission } from '../auth/permissions.js';
-import type { AppDeps } from '../deps.js';
+import { requirePermission } from '../../auth/permissions.js';
+import type { Actor } from '../../auth/permissions.js';
+import type { AppDeps } from '../../deps.js';
+import type { CloneRequestInput } from '../model/request-input.js';
+import { stepNumber, stopSteps } from '../model/steps-state.js';
+import { appendLog } from '../store/logs.js';
+import { isTerminal } from '../store/operation-row.js';
+import type { OperationRow } from '../store/operation-row.js';
+import { loadOperation } from '../store/operations.js';
 import { modePermission } from './checks.js';
 import { requestClone } from './create.js';
-import { appendLog } from './logs.js';
-import { operationAccess } from './queries.js';
-import { loadOperation } from './repository.js';
-import type { CloneRequestInput } from './request.js';
-import { isTerminal } from './rows.js';
-import type { OperationRow } from './rows.js';
-import { stepNumber, stopSteps } from './steps-state.js';
+import { operationAccess } from './read.js';
 
 export async function cancelClone(deps: AppDeps, actor: Actor, id: string): Promise<CancelResponse> {
   const { row, access } = await operationAccess(deps, actor, id);

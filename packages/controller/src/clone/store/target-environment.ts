@@ -4,9 +4,9 @@
 import { randomBytes } from 'node:crypto';
 import { environmentDbName } from '@oec/shared';
 import type { EnvironmentType } from '@oec/shared';
-import type { Queryable } from '../db/pool.js';
-import { loadEnvironment } from '../services/environment-rows.js';
-import type { EnvironmentRow } from '../services/environment-rows.js';
+import type { Queryable } from '../../db/pool.js';
+import { loadEnvironment } from '../../services/environment-rows.js';
+import type { EnvironmentRow } from '../../services/environment-rows.js';
 
 export interface NewTargetRow {
   id: string;

@@ -2,8 +2,8 @@
 // nothing may change it) and an exclusive one on its target, from the request's transaction
 // until its cleanup ends. Lifecycle actions check them through environment rows (assertIdle).
 import { AppError, ErrorCode } from '@oec/shared';
-import type { Queryable } from '../db/pool.js';
-import type { EnvironmentRow } from '../services/environment-rows.js';
+import type { Queryable } from '../../db/pool.js';
+import type { EnvironmentRow } from '../../services/environment-rows.js';
 
 export type LeaseMode = 'shared' | 'exclusive';
 

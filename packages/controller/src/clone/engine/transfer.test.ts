@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ServerRow } from '../services/servers.js';
+import type { ServerRow } from '../../services/servers.js';
 import { chooseCodec, describeTransfer, transferStreams } from './transfer.js';
 
 const server = (zstd: string | null): ServerRow =>

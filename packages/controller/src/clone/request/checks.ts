@@ -2,18 +2,18 @@
 // (visible, permission for the mode, status), leases, target configuration, server, disk, quota.
 import { AppError, ErrorCode, Permission, TargetConfigReason, suggestedCloneName, uniqueName } from '@oec/shared';
 import type { EnvironmentSizes, EnvironmentType } from '@oec/shared';
-import type { Actor, OrgAccess } from '../auth/permissions.js';
-import { notFound, requirePermission } from '../auth/permissions.js';
-import type { Queryable } from '../db/pool.js';
-import type { AppDeps } from '../deps.js';
-import { environmentAccess } from '../services/environment-rows.js';
-import type { EnvironmentRow } from '../services/environment-rows.js';
-import { loadServer } from '../services/servers.js';
-import type { ServerRow } from '../services/servers.js';
-import { formatBytes } from './estimate-math.js';
-import { assertLeasable } from './leases.js';
-import { checkDomain, checkName, odooSeries, pgMajor, targetConfigError } from './request.js';
-import type { CloneRequestInput } from './request.js';
+import { notFound, requirePermission } from '../../auth/permissions.js';
+import type { Actor, OrgAccess } from '../../auth/permissions.js';
+import type { Queryable } from '../../db/pool.js';
+import type { AppDeps } from '../../deps.js';
+import { environmentAccess } from '../../services/environment-rows.js';
+import type { EnvironmentRow } from '../../services/environment-rows.js';
+import { loadServer } from '../../services/servers.js';
+import type { ServerRow } from '../../services/servers.js';
+import { formatBytes } from '../model/estimate-math.js';
+import { checkDomain, checkName, odooSeries, pgMajor, targetConfigError } from '../model/request-input.js';
+import type { CloneRequestInput } from '../model/request-input.js';
+import { assertLeasable } from '../store/leases.js';
 
 /** How long the source's agent has to report sizes (env.inspect is a quick du + pg_database_size). */
 const INSPECT_TIMEOUT_MS = 30_000;

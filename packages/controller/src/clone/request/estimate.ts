@@ -4,12 +4,14 @@
 // estimates, and the quota and disk verdicts the clone request would apply.
 import { enabledOptions } from '@oec/shared';
 import type { CloneEstimateOutput, Estimate, SanitizationOptions } from '@oec/shared';
-import type { Actor } from '../auth/permissions.js';
-import type { AppDeps } from '../deps.js';
-import type { EnvironmentRow } from '../services/environment-rows.js';
-import { findShortfall, formatAmount } from '../services/quota.js';
-import type { ServerRow } from '../services/servers.js';
-import { loadUsage, lockQuota } from '../services/usage.js';
+import type { Actor } from '../../auth/permissions.js';
+import type { AppDeps } from '../../deps.js';
+import type { EnvironmentRow } from '../../services/environment-rows.js';
+import { findShortfall, formatAmount } from '../../services/quota.js';
+import type { ServerRow } from '../../services/servers.js';
+import { loadUsage, lockQuota } from '../../services/usage.js';
+import { effectiveSanitization } from '../model/request-input.js';
+import type { CloneRequestInput } from '../model/request-input.js';
 import {
   assertSourceStatus,
   checkServers,
@@ -21,8 +23,6 @@ import {
   resolveTargetServerId,
 } from './checks.js';
 import { quotaDemand, storedEstimate } from './create.js';
-import { effectiveSanitization } from './request.js';
-import type { CloneRequestInput } from './request.js';
 
 const ESTIMATE_TIMEOUT_MS = 60_000;
 

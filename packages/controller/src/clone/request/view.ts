@@ -1,10 +1,10 @@
 // An operation row as the API shows it (cloneOperationSchema): all ten steps, the overall
 // percent (stored, never decreasing), elapsed time and ETA, and the target as it is now.
 import type { CloneOperation, StepKey } from '@oec/shared';
-import { etaSeconds } from './estimate-math.js';
-import { isTerminal } from './rows.js';
-import type { OperationRow } from './rows.js';
-import { currentStep, isStepKey, lastStartedStep } from './steps-state.js';
+import { etaSeconds } from '../model/estimate-math.js';
+import { currentStep, isStepKey, lastStartedStep } from '../model/steps-state.js';
+import { isTerminal } from '../store/operation-row.js';
+import type { OperationRow } from '../store/operation-row.js';
 
 function secondsBetween(from: Date, to: Date): number {
   return Math.max(0, Math.round((to.getTime() - from.getTime()) / 1000));

@@ -11,8 +11,8 @@ import type {
   SanitizationResult,
   StepState,
 } from '@oec/shared';
-import type { DurationEstimate } from './estimate-math.js';
-import type { CloneRequestInput } from './request.js';
+import type { DurationEstimate } from '../model/estimate-math.js';
+import type { CloneRequestInput } from '../model/request-input.js';
 
 export type CloneMode = 'create_new' | 'replace';
 export type CleanupState = 'none' | 'pending' | 'done' | 'failed';

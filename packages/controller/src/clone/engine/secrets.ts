@@ -1,7 +1,7 @@
 // The generated password of reset_passwords: shown once, to the requester, in the first read of
 // the completed operation; kept only in this process's memory (never in the database, never in
 // a task row) and forgotten when read, when the operation fails, or after MAX_AGE_MS.
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../clock.js';
 
 export interface OneTimeSecrets {
   put(operationId: string, userId: string, secret: string): void;

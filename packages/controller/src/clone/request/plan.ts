@@ -3,7 +3,7 @@
 // target's URL and the project's salt.
 import { idSlug } from '@oec/shared';
 import type { AddonSource, ClonePlan, SanitizationOptions, SanitizationPreset } from '@oec/shared';
-import type { CloneMode } from './rows.js';
+import type { CloneMode } from '../store/operation-row.js';
 
 export interface PlanInput {
   operationId: string;

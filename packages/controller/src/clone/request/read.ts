@@ -2,16 +2,16 @@
 // project, of an environment and of the whole platform (admins), and an operation's log.
 import { AppError, ErrorCode, Permission } from '@oec/shared';
 import type { CloneOperation, CloneStatus, LogsResponse } from '@oec/shared';
-import type { Actor, OrgAccess } from '../auth/permissions.js';
-import { requirePermission } from '../auth/permissions.js';
-import type { AppDeps } from '../deps.js';
-import { loadOwned } from '../services/access.js';
-import { environmentAccess } from '../services/environment-rows.js';
-import { projectAccess } from '../services/projects.js';
-import { readLogs } from './logs.js';
-import { listOperations } from './repository.js';
-import { OP_COLUMNS, OP_FROM } from './rows.js';
-import type { OperationRow } from './rows.js';
+import { requirePermission } from '../../auth/permissions.js';
+import type { Actor, OrgAccess } from '../../auth/permissions.js';
+import type { AppDeps } from '../../deps.js';
+import { loadOwned } from '../../services/access.js';
+import { environmentAccess } from '../../services/environment-rows.js';
+import { projectAccess } from '../../services/projects.js';
+import { readLogs } from '../store/logs.js';
+import { OP_COLUMNS, OP_FROM } from '../store/operation-row.js';
+import type { OperationRow } from '../store/operation-row.js';
+import { listOperations } from '../store/operations.js';
 import { toCloneOperation } from './view.js';
 
 export interface ListQuery {

@@ -5,10 +5,10 @@
 // Without its agent the cleanup waits ('deferred') and the sweeper tries again.
 import { ErrorCode, isAppError } from '@oec/shared';
 import type { LogLevel } from '@oec/shared';
-import { releaseLeases } from './leases.js';
-import { appendLog } from './logs.js';
-import { bumpAttempt, loadOperation, setCleanup } from './repository.js';
-import type { OperationRow } from './rows.js';
+import { releaseLeases } from '../store/leases.js';
+import { appendLog } from '../store/logs.js';
+import type { OperationRow } from '../store/operation-row.js';
+import { bumpAttempt, loadOperation, setCleanup } from '../store/operations.js';
 import type { RunnerDeps } from './tracker.js';
 
 export type CleanupOutcome = 'done' | 'failed' | 'deferred' | 'skipped';

@@ -2,9 +2,9 @@
 // only to the attempt that makes it and only while the operation is not finished, so a cancel
 // (which finishes the row at once) or a restart (which bumps the attempt) always wins.
 import type { OperationError, Proof, SanitizationResult, StepState } from '@oec/shared';
-import type { Queryable } from '../db/pool.js';
-import { OP_COLUMNS, OP_FROM, TERMINAL_SQL } from './rows.js';
-import type { CleanupState, OperationRow, StoredEstimate } from './rows.js';
+import type { Queryable } from '../../db/pool.js';
+import { OP_COLUMNS, OP_FROM, TERMINAL_SQL } from './operation-row.js';
+import type { CleanupState, OperationRow, StoredEstimate } from './operation-row.js';
 
 export type NewOperation = Omit<
   OperationRow,
