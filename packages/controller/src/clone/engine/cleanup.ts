@@ -9,7 +9,7 @@ import { releaseLeases } from '../store/leases.js';
 import { appendLog } from '../store/logs.js';
 import type { OperationRow } from '../store/operation-row.js';
 import { bumpAttempt, loadOperation, setCleanup } from '../store/operations.js';
-import type { RunnerDeps } from './tracker.js';
+import type { RunnerDeps } from './deps.js';
 
 export type CleanupOutcome = 'done' | 'failed' | 'deferred' | 'skipped';
 

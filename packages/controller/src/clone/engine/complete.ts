@@ -8,8 +8,9 @@ import type { EnvironmentLocation } from '@oec/shared';
 import { completeStep } from '../model/steps-state.js';
 import { releaseLeases } from '../store/leases.js';
 import { completeOperation } from '../store/operations.js';
+import type { RunnerDeps } from './deps.js';
 import { RunStopped } from './tracker.js';
-import type { OperationTracker, RunnerDeps } from './tracker.js';
+import type { OperationTracker } from './tracker.js';
 
 export async function completeRun(d: RunnerDeps, t: OperationTracker): Promise<void> {
   const { op } = t;

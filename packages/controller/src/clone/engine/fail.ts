@@ -7,7 +7,8 @@ import type { OperationError, StepKey } from '@oec/shared';
 import { isStepKey, stepNumber, stopSteps } from '../model/steps-state.js';
 import type { OperationRow } from '../store/operation-row.js';
 import { failOperation } from '../store/operations.js';
-import type { OperationTracker, RunnerDeps } from './tracker.js';
+import type { RunnerDeps } from './deps.js';
+import type { OperationTracker } from './tracker.js';
 
 const FAILURES: readonly ErrorCode[] = FAILURE_CODES;
 

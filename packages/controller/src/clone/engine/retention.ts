@@ -1,6 +1,6 @@
 // The replaced data a replace kept: once its purge_after has passed and its server's agent is
 // connected, clone.purge_retained drops it. Failures are recorded and retried on later sweeps.
-import type { RunnerDeps } from './tracker.js';
+import type { RunnerDeps } from './deps.js';
 
 interface DueRow {
   operation_id: string;

@@ -1,31 +1,25 @@
 // One attempt of a clone operation, step by step: pre_checks (here) → clone.validate (on the
 // source's server) → clone.prepare → clone.addons → clone.data (steps 5–8) → clone.sanitize →
-// clone.verify → completed. Across servers, addons and data are transfers instead (transfer.ts:
-// clone.receive on the target's agent, clone.send on the source's). Each task carries the plan and the (operation, attempt) fence. Entering a step is
-// a guarded write, so a cancel recorded between two steps is honoured before the next starts,
-// and entering `sanitizing` is where cancelling stops being possible.
+// clone.verify → completed (complete.ts). Across servers, addons and data are transfers instead
+// (transfer.ts: clone.receive on the target's agent, clone.send on the source's). Each task
+// carries the plan and the (operation, attempt) fence. Entering a step is a guarded write, so a
+// cancel recorded between two steps is honoured before the next starts, and entering
+// `sanitizing` is where cancelling stops being possible. A failure ends in fail.ts.
 import { AppError, ErrorCode } from '@oec/shared';
 import type { CloneValidateOutput, StepKey, TaskInput, TaskKind, TaskOutput } from '@oec/shared';
 import { loadServer } from '../../services/servers.js';
 import { formatBytes } from '../model/estimate-math.js';
 import { odooSeries, pgMajor } from '../model/request-input.js';
 import { DATA_STEPS } from '../model/steps-state.js';
-import type { OperationRow } from '../store/operation-row.js';
 import { loadOperation, markAgentTouched, saveEstimate, saveSanitization } from '../store/operations.js';
 import { completeRun } from './complete.js';
+import type { RunnerDeps } from './deps.js';
 import { failRun } from './fail.js';
 import { OperationTracker, RunStopped } from './tracker.js';
-import type { RunnerDeps } from './tracker.js';
+import type { Run } from './tracker.js';
 import { describeTransfer, runTransfer, transferStreams } from './transfer.js';
 
 const FILESTORE_STEPS: readonly StepKey[] = ['backing_up_filestore', 'restoring_filestore'];
-
-interface Run {
-  d: RunnerDeps;
-  op: OperationRow;
-  t: OperationTracker;
-  signal: AbortSignal;
-}
 
 async function task<K extends TaskKind>(
   r: Run,

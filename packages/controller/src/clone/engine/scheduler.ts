@@ -6,12 +6,12 @@
 import { startStep } from '../model/steps-state.js';
 import { cleanupCandidates, claimOperation, loadOperation, pendingCandidates } from '../store/operations.js';
 import { cleanupOperation } from './cleanup.js';
+import type { RunnerDeps } from './deps.js';
 import type { CloneEngine } from './engine.js';
 import type { CloneEvents } from './events.js';
 import { purgeDue } from './retention.js';
 import { runOperation } from './runner.js';
 import type { OneTimeSecrets } from './secrets.js';
-import type { RunnerDeps } from './tracker.js';
 
 export interface CloneEngineServer extends CloneEngine {
   /** Start sweeping (and look for work at once). */

@@ -3,26 +3,11 @@
 // order they happened). A write that no longer applies (cancelled, superseded) marks the
 // tracker stopped; the runner then ends without touching the row again.
 import type { LogLevel, StepDetail, StepKey, StepState } from '@oec/shared';
-import type { AgentHub } from '../../agents/types.js';
-import type { Clock } from '../../clock.js';
-import type { Db } from '../../db/pool.js';
-import type { Logger } from '../../logger.js';
 import { completeStep, currentStep, percentOf, progressStep, skipStep, startStep } from '../model/steps-state.js';
 import { appendLog } from '../store/logs.js';
 import type { OperationRow } from '../store/operation-row.js';
 import { saveProgress } from '../store/operations.js';
-import type { CloneEvents } from './events.js';
-import type { OneTimeSecrets } from './secrets.js';
-
-export interface RunnerDeps {
-  db: Db;
-  hub: AgentHub;
-  clock: Clock;
-  logger: Logger;
-  events: CloneEvents;
-  secrets: OneTimeSecrets;
-  settings: { replaceRetentionHours: number };
-}
+import type { RunnerDeps } from './deps.js';
 
 export class OperationTracker {
   steps: StepState[];
@@ -112,6 +97,14 @@ export class OperationTracker {
       onLog: (l: { step?: StepKey; level: LogLevel; message: string; ts: string }) => this.log(l.level, l.step ?? step, l.message, l.ts),
     };
   }
+}
+
+/** One running attempt: what it works with, its row as claimed, its tracker, and its abort signal. */
+export interface Run {
+  d: RunnerDeps;
+  op: OperationRow;
+  t: OperationTracker;
+  signal: AbortSignal;
 }
 
 /** Thrown to end a run quietly: the operation was cancelled or superseded meanwhile. */

@@ -10,20 +10,13 @@ import type { PeerEndpoint, StepKey, TransferOutput, WireCodec } from '@oec/shar
 import { loadServer, type ServerRow } from '../../services/servers.js';
 import { formatBytes } from '../model/estimate-math.js';
 import type { OperationRow } from '../store/operation-row.js';
-import { RunStopped, type OperationTracker, type RunnerDeps } from './tracker.js';
+import { RunStopped, type Run } from './tracker.js';
 
 export const MAX_TRANSFER_ATTEMPTS = 3;
 /** How long the source has to use a ticket once announced. */
 const TICKET_TTL_MS = 120_000;
 /** Filestore streams when `parallel_transfer` is on. */
 const PARALLEL_FILESTORE_STREAMS = 4;
-
-export interface TransferRun {
-  d: RunnerDeps;
-  op: OperationRow;
-  t: OperationTracker;
-  signal: AbortSignal;
-}
 
 export interface TransferResult {
   send: TransferOutput;
@@ -51,7 +44,7 @@ function peerOf(server: ServerRow): PeerEndpoint {
   return { server_name: server.name, url: f.peer_url, certificate: f.tls_certificate, fingerprint: f.tls_fingerprint };
 }
 
-async function servers(x: TransferRun): Promise<{ source: ServerRow; target: ServerRow }> {
+async function servers(x: Run): Promise<{ source: ServerRow; target: ServerRow }> {
   const [source, target] = await Promise.all([loadServer(x.d.db, x.op.source_server_id), loadServer(x.d.db, x.op.server_id)]);
   if (!source || !target) throw new AppError(ErrorCode.TRANSFER_FAILED, 'A server of this clone was deleted');
   return { source, target };
@@ -65,7 +58,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /** Run the transfer of `streams`, retrying interruptions; the progress lands on the tracker. */
-export async function runTransfer(x: TransferRun, step: StepKey, streams: string[]): Promise<TransferResult> {
+export async function runTransfer(x: Run, step: StepKey, streams: string[]): Promise<TransferResult> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await transferOnce(x, step, streams);
@@ -86,7 +79,7 @@ function primary(failures: unknown[]): unknown {
   return failures.find(own) ?? failures.find((e) => !isAppError(e) || e.code !== ErrorCode.CANCELLED) ?? failures[0];
 }
 
-async function transferOnce(x: TransferRun, step: StepKey, streams: string[]): Promise<TransferResult> {
+async function transferOnce(x: Run, step: StepKey, streams: string[]): Promise<TransferResult> {
   const { d, op, t } = x;
   const { source, target } = await servers(x);
   const codec = chooseCodec(op.options.compress, source, target);
