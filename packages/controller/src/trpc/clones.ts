@@ -3,6 +3,7 @@
 // each time it changes until it has finished and cleaned up.
 import { cancelResponseSchema, cloneOperationSchema, estimateSchema, listOf, logsResponseSchema, uuidSchema } from '@oec/shared';
 import type { CloneOperation } from '@oec/shared';
+import { isTerminal } from '../clone/model/status.js';
 import { cancelClone, retryClone } from '../clone/request/cancel-retry.js';
 import { requestClone } from '../clone/request/create.js';
 import { estimateClone } from '../clone/request/estimate.js';
@@ -16,7 +17,7 @@ const operations = listOf(cloneOperationSchema);
 const FALLBACK_MS = 2000;
 
 function finished(op: CloneOperation): boolean {
-  return (op.status === 'completed' || op.status === 'failed' || op.status === 'cancelled') && op.cleanup !== 'pending';
+  return isTerminal(op.status) && op.cleanup !== 'pending';
 }
 
 /** What counts as a change: everything but the clock-driven elapsed and ETA seconds. */

@@ -5,6 +5,7 @@
 // Without its agent the cleanup waits ('deferred') and the sweeper tries again.
 import { ErrorCode, isAppError } from '@oec/shared';
 import type { LogLevel } from '@oec/shared';
+import { isFailedOrCancelled } from '../model/status.js';
 import { releaseLeases } from '../store/leases.js';
 import { appendLog } from '../store/logs.js';
 import type { OperationRow } from '../store/operation-row.js';
@@ -38,7 +39,7 @@ async function finish(d: RunnerDeps, op: OperationRow, ok: boolean): Promise<voi
 
 export async function cleanupOperation(d: RunnerDeps, operationId: string): Promise<CleanupOutcome> {
   const op = await loadOperation(d.db, operationId);
-  if (!op || op.cleanup !== 'pending' || (op.status !== 'failed' && op.status !== 'cancelled')) return 'skipped';
+  if (!op || op.cleanup !== 'pending' || !isFailedOrCancelled(op.status)) return 'skipped';
   if (op.agent_touched) {
     if (!d.hub.isConnected(op.server_id)) return 'deferred';
     const attempt = await bumpAttempt(d.db, op.id);

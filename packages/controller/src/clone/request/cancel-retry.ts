@@ -9,9 +9,9 @@ import { requirePermission } from '../../auth/permissions.js';
 import type { Actor } from '../../auth/permissions.js';
 import type { AppDeps } from '../../deps.js';
 import type { CloneRequestInput } from '../model/request-input.js';
+import { isFailedOrCancelled, isTerminal } from '../model/status.js';
 import { stepNumber, stopSteps } from '../model/steps-state.js';
 import { appendLog } from '../store/logs.js';
-import { isTerminal } from '../store/operation-row.js';
 import type { OperationRow } from '../store/operation-row.js';
 import { loadOperation } from '../store/operations.js';
 import { modePermission } from './checks.js';
@@ -67,7 +67,7 @@ function retryRequest(op: OperationRow): CloneRequestInput {
 export async function retryClone(deps: AppDeps, actor: Actor, id: string): Promise<CloneOperation> {
   const { row: op, access } = await operationAccess(deps, actor, id);
   requirePermission(access, modePermission(op.mode === 'create_new'));
-  if (op.status !== 'failed' && op.status !== 'cancelled') {
+  if (!isFailedOrCancelled(op.status)) {
     throw new AppError(ErrorCode.CANNOT_RETRY, `Only a failed or cancelled clone operation can be retried (this one is ${op.status})`, {
       status: op.status,
     });

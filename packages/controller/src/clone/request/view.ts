@@ -2,8 +2,8 @@
 // percent (stored, never decreasing), elapsed time and ETA, and the target as it is now.
 import type { CloneOperation, StepKey } from '@oec/shared';
 import { etaSeconds } from '../model/estimate-math.js';
+import { isTerminal } from '../model/status.js';
 import { currentStep, isStepKey, lastStartedStep } from '../model/steps-state.js';
-import { isTerminal } from '../store/operation-row.js';
 import type { OperationRow } from '../store/operation-row.js';
 
 function secondsBetween(from: Date, to: Date): number {

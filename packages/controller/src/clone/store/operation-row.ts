@@ -1,6 +1,9 @@
 // Clone operation rows: the columns we read (with the target environment as it is now), the
-// stored shapes of the jsonb columns, and the terminal statuses.
+// stored shapes of the jsonb columns, and the SQL lists of statuses (from @oec/shared's).
+import { TERMINAL_STATUSES } from '@oec/shared';
 import type {
+  CLONE_MODES,
+  CloneOperation,
   ClonePlan,
   CloneStatus,
   EnvironmentStatus,
@@ -13,9 +16,10 @@ import type {
 } from '@oec/shared';
 import type { DurationEstimate } from '../model/estimate-math.js';
 import type { CloneRequestInput } from '../model/request-input.js';
+import { FAILED_OR_CANCELLED } from '../model/status.js';
 
-export type CloneMode = 'create_new' | 'replace';
-export type CleanupState = 'none' | 'pending' | 'done' | 'failed';
+export type CloneMode = (typeof CLONE_MODES)[number];
+export type CleanupState = CloneOperation['cleanup'];
 
 /** Sizes the operation was planned with (refined by clone.validate) and its duration estimate. */
 export interface StoredEstimate {
@@ -69,12 +73,6 @@ export interface OperationRow {
   target_current_domain: string | null;
 }
 
-export const TERMINAL: readonly CloneStatus[] = ['completed', 'failed', 'cancelled'];
-
-export function isTerminal(status: CloneStatus): boolean {
-  return TERMINAL.includes(status);
-}
-
 export const OP_COLUMNS = `o.id, o.organization_id, o.project_id, o.server_id, o.source_server_id, o.source_environment_id,
   o.target_environment_id, o.target_name, o.target_domain, o.target_type, o.mode, o.status, o.request,
   o.sanitization_preset, o.sanitization_options, o.include_filestore, o.options, o.plan, o.estimate, o.steps,
@@ -84,5 +82,14 @@ export const OP_COLUMNS = `o.id, o.organization_id, o.project_id, o.server_id, o
 
 export const OP_FROM = 'clone_operations o LEFT JOIN environments t ON t.id = o.target_environment_id';
 
-/** SQL list of the terminal statuses, for WHERE clauses. */
-export const TERMINAL_SQL = `('completed', 'failed', 'cancelled')`;
+/** A SQL list of (constant) status literals, for IN clauses: ('completed', 'failed', 'cancelled'). */
+function sqlList(statuses: readonly CloneStatus[]): string {
+  return `(${statuses.map((s) => `'${s}'`).join(', ')})`;
+}
+
+/** The terminal statuses. */
+export const TERMINAL_SQL = sqlList(TERMINAL_STATUSES);
+/** Not moving data: pending, or terminal. */
+export const NOT_RUNNING_SQL = sqlList(['pending', ...TERMINAL_STATUSES]);
+/** Terminal with something to clean up. */
+export const FAILED_OR_CANCELLED_SQL = sqlList(FAILED_OR_CANCELLED);

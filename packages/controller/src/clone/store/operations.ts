@@ -3,7 +3,7 @@
 // (which finishes the row at once) or a restart (which bumps the attempt) always wins.
 import type { OperationError, Proof, SanitizationResult, StepState } from '@oec/shared';
 import type { Queryable } from '../../db/pool.js';
-import { OP_COLUMNS, OP_FROM, TERMINAL_SQL } from './operation-row.js';
+import { FAILED_OR_CANCELLED_SQL, NOT_RUNNING_SQL, OP_COLUMNS, OP_FROM, TERMINAL_SQL } from './operation-row.js';
 import type { CleanupState, OperationRow, StoredEstimate } from './operation-row.js';
 
 export type NewOperation = Omit<
@@ -189,7 +189,7 @@ export async function pendingCandidates(q: Queryable, limit = 100): Promise<Pend
             (SELECT json_agg(json_build_object('id', s.id, 'clone_concurrency', s.clone_concurrency,
                     'running', (SELECT COUNT(*) FROM clone_operations r
                                  WHERE (r.server_id = s.id OR r.source_server_id = s.id)
-                                   AND r.status NOT IN ('pending', 'completed', 'failed', 'cancelled'))))
+                                   AND r.status NOT IN ${NOT_RUNNING_SQL})))
                FROM servers s WHERE s.id IN (o.server_id, o.source_server_id)) AS servers
        FROM clone_operations o
       WHERE o.status = 'pending' AND o.cancel_requested_at IS NULL
@@ -204,7 +204,7 @@ export async function pendingCandidates(q: Queryable, limit = 100): Promise<Pend
 export async function cleanupCandidates(q: Queryable): Promise<{ id: string; server_id: string }[]> {
   const { rows } = await q.query<{ id: string; server_id: string }>(
     `SELECT id, server_id FROM clone_operations
-      WHERE cleanup = 'pending' AND status IN ('failed', 'cancelled') ORDER BY finished_at, id LIMIT 100`,
+      WHERE cleanup = 'pending' AND status IN ${FAILED_OR_CANCELLED_SQL} ORDER BY finished_at, id LIMIT 100`,
   );
   return rows;
 }
