@@ -19,6 +19,12 @@ export interface ListQuery {
   limit: number;
 }
 
+/** Listed operations as the API shows them, all at the same "now". */
+function shown(deps: Pick<AppDeps, 'clock'>, rows: OperationRow[]): CloneOperation[] {
+  const now = deps.clock.now();
+  return rows.map((r) => toCloneOperation(r, now));
+}
+
 /** An operation and the actor's access to its organization (CLONE_NOT_FOUND otherwise). */
 export function operationAccess(deps: Pick<AppDeps, 'db'>, actor: Actor, id: string): Promise<{ row: OperationRow; access: OrgAccess }> {
   return loadOwned<OperationRow>(deps.db, actor, `SELECT ${OP_COLUMNS} FROM ${OP_FROM} WHERE o.id = $1`, id, 'CLONE_NOT_FOUND');
@@ -35,18 +41,14 @@ export async function getClone(deps: AppDeps, actor: Actor, id: string, revealSe
 export async function listProjectClones(deps: AppDeps, actor: Actor, projectId: string, q: ListQuery): Promise<CloneOperation[]> {
   const { access } = await projectAccess(deps.db, actor, projectId);
   requirePermission(access, Permission.ENVIRONMENTS_READ);
-  const rows = await listOperations(deps.db, { projectId, status: q.status, limit: q.limit });
-  const now = deps.clock.now();
-  return rows.map((r) => toCloneOperation(r, now));
+  return shown(deps, await listOperations(deps.db, { projectId, status: q.status, limit: q.limit }));
 }
 
 /** Operations with the environment as source or target. */
 export async function listEnvironmentClones(deps: AppDeps, actor: Actor, environmentId: string, q: ListQuery): Promise<CloneOperation[]> {
   const { access } = await environmentAccess(deps.db, actor, environmentId);
   requirePermission(access, Permission.ENVIRONMENTS_READ);
-  const rows = await listOperations(deps.db, { environmentId, status: q.status, limit: q.limit });
-  const now = deps.clock.now();
-  return rows.map((r) => toCloneOperation(r, now));
+  return shown(deps, await listOperations(deps.db, { environmentId, status: q.status, limit: q.limit }));
 }
 
 export function requirePlatformAdmin(actor: Actor): void {
@@ -64,8 +66,7 @@ export async function listAllClones(
     status: q.status,
     limit: q.limit,
   });
-  const now = deps.clock.now();
-  return rows.map((r) => toCloneOperation(r, now));
+  return shown(deps, rows);
 }
 
 export async function cloneLogs(

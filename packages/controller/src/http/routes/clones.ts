@@ -40,11 +40,16 @@ export function cloneRoutes(deps: AppDeps): Hono<AppEnv> {
     const id = pathId(c, OP_NF);
     return reply(c, logsResponseSchema, await cloneLogs(deps, c.var.actor, id, readQuery(c, cloneLogsQuery)));
   });
+  cancelRetryRoutes(r, deps);
+  return r;
+}
+
+/** POST /clone-operations/{id}/cancel and …/retry (also mounted under /admin). */
+export function cancelRetryRoutes(r: Hono<AppEnv>, deps: AppDeps): void {
   r.post('/clone-operations/:id/cancel', async (c) =>
     reply(c, cancelResponseSchema, await cancelClone(deps, c.var.actor, pathId(c, OP_NF))),
   );
   r.post('/clone-operations/:id/retry', async (c) =>
     reply(c, cloneOperationSchema, await retryClone(deps, c.var.actor, pathId(c, OP_NF)), 202),
   );
-  return r;
 }
