@@ -41,7 +41,7 @@ async function lockIdle(q: Queryable, id: string): Promise<EnvironmentRow> {
   return row;
 }
 
-/** The environment, when the actor may act on it with `permission`, it is idle and its agent is connected. */
+/** The environment, when the actor has `permission` on it, it is idle and its agent is connected. */
 async function actionable(
   deps: AppDeps,
   actor: Actor,

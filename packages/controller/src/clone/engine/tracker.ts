@@ -99,7 +99,7 @@ export class OperationTracker {
   }
 }
 
-/** One running attempt: what it works with, its row as claimed, its tracker, and its abort signal. */
+/** One running attempt: its deps, its row as claimed, its tracker and its abort signal. */
 export interface Run {
   d: RunnerDeps;
   op: OperationRow;

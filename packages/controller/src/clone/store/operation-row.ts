@@ -82,7 +82,7 @@ export const OP_COLUMNS = `o.id, o.organization_id, o.project_id, o.server_id, o
 
 export const OP_FROM = 'clone_operations o LEFT JOIN environments t ON t.id = o.target_environment_id';
 
-/** A SQL list of (constant) status literals, for IN clauses: ('completed', 'failed', 'cancelled'). */
+/** A SQL list of constant status literals, e.g. ('completed', 'failed', 'cancelled'). */
 function sqlList(statuses: readonly CloneStatus[]): string {
   return `(${statuses.map((s) => `'${s}'`).join(', ')})`;
 }
