@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { OFFICIAL_ODOO, type DockerImages, type OdooImageContract } from './runtime/docker-objects.js';
+import { OFFICIAL_ODOO, type DockerImages, type OdooImageContract } from './runtime/docker/objects.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
