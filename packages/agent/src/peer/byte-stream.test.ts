@@ -218,7 +218,8 @@ describe('byte streams over a peer connection', () => {
       }),
     );
     const producerFailure = new AppError(ErrorCode.SOURCE_UNREACHABLE, 'pg_dump exited with code 1: lock timeout');
-    // As the sending task does (clone/transfer/send.ts withChannel): a failure is reported to the peer, then thrown.
+    // As the sending task does (clone/transfer/send.ts withChannel): a failure is reported to the
+    // peer, then thrown.
     const sending = outcome(
       sendBytes(p.sender, Readable.from([randomBytes(200_000)], { objectMode: false }), {
         codec: 'gzip',

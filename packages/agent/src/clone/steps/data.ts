@@ -1,5 +1,5 @@
-// Steps 5–8 on one server as one task: the database (dump → restore, or a template copy) and the
-// filestore (list → link) run side by side, each reporting its own steps, inside the source
+// Steps 5–8 on one server as one task: the database (dump → restore, or a template copy) and
+// the filestore (list → link) run side by side, each reporting its own steps, inside the source
 // snapshot of ../snapshot.ts (a running source stays consistent with its files until the last
 // file is linked).
 import type pg from 'pg';

@@ -49,7 +49,8 @@ export async function ensureRunning(docker: Docker, body: Docker.ContainerCreate
 
 /**
  * The image is on this engine, pulled from its registry when missing. A failed pull names the
- * image and the registry's answer: a typo in the configured reference must not read as an engine fault.
+ * image and the registry's answer: a typo in the configured reference must not read as an engine
+ * fault.
  */
 export async function ensureImage(docker: Docker, image: string): Promise<void> {
   if (await ignoring([404], docker.getImage(image).inspect())) return;
