@@ -27,7 +27,7 @@ import { pgEnv, type PgTarget } from '../postgres/target.js';
 import { appUrl, appVersion, defaultAppEntry, probeHealth, runningApp, startApp, stopApp } from './app-process.js';
 import { bufferutilLoaded, serverFacts, toolVersions } from './facts.js';
 import { filesystemUsage, isMissing, treeSize } from './fs-usage.js';
-import { envLayout, writeAtomic, writeEnvironmentFiles, type EnvLayout } from './layout.js';
+import { envLayout, envLocation, writeAtomic, writeEnvironmentFiles, type EnvLayout } from './layout.js';
 import * as sql from './local-db.js';
 import { renderOdooConf } from './odoo-conf.js';
 import type { AppStatus, AppTrial, DiskUsage, ExecOptions, Runtime } from './runtime.js';
@@ -85,13 +85,7 @@ export class LocalRuntime implements Runtime {
   }
 
   locate(ref: EnvironmentRef): EnvironmentLocation {
-    const layout = this.layout(ref);
-    return {
-      db_name: ref.db_name,
-      filestore_path: layout.filestore,
-      addons_path: layout.addons,
-      connection: { host: this.opts.pg.host, port: this.opts.pg.port, database: ref.db_name, user: ref.db_name },
-    };
+    return envLocation(this.layout(ref), ref, { host: this.opts.pg.host, port: this.opts.pg.port });
   }
 
   async create(spec: EnvironmentSpec, signal: AbortSignal): Promise<EnvironmentLocation> {

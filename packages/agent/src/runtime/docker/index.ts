@@ -17,7 +17,7 @@ import type { ExecHandle } from '../../exec/run.js';
 import type { Logger } from '../../logger.js';
 import { bufferutilLoaded, parseToolVersion, serverFacts, toolVersion } from '../facts.js';
 import { filesystemUsage, treeSize } from '../fs-usage.js';
-import { envLayout, writeEnvironmentFiles, type EnvLayout } from '../layout.js';
+import { envLayout, envLocation, writeEnvironmentFiles, type EnvLayout } from '../layout.js';
 import * as sql from '../local-db.js';
 import type { AppStatus, AppTrial, CreateOptions, DiskUsage, ExecOptions, Runtime } from '../runtime.js';
 import { execClientTool } from './client-tools.js';
@@ -103,13 +103,7 @@ export class DockerRuntime implements Runtime {
   }
 
   locate(ref: EnvironmentRef): EnvironmentLocation {
-    const layout = this.layout(ref);
-    return {
-      db_name: ref.db_name,
-      filestore_path: layout.filestore,
-      addons_path: layout.addons,
-      connection: { host: envObjectNames(ref.environment_id).db, port: PG_PORT, database: ref.db_name, user: ref.db_name },
-    };
+    return envLocation(this.layout(ref), ref, { host: envObjectNames(ref.environment_id).db, port: PG_PORT });
   }
 
   async create(spec: EnvironmentSpec, signal: AbortSignal, opts: CreateOptions = {}): Promise<EnvironmentLocation> {
