@@ -2,9 +2,9 @@
 // with its proof. A replace writes back the identity of the database it replaces; reset_passwords
 // gets one random password per operation, returned once and stored only as a hash.
 import type { ClonePlan, CloneSanitizeOutput } from '@oec/shared';
-import { IDENTITY_PARAMS, generatePassword, hashOdooPassword, sanitizeDatabase } from '../sanitize/index.js';
-import type { TaskContext } from '../tasks/types.js';
-import { checkpoint, type CloneHooks } from './context.js';
+import { IDENTITY_PARAMS, generatePassword, hashOdooPassword, sanitizeDatabase } from '../../sanitize/index.js';
+import type { TaskContext } from '../../tasks/types.js';
+import { checkpoint, type CloneHooks } from '../context.js';
 
 export async function sanitize(plan: ClonePlan, ctx: TaskContext, hooks: CloneHooks): Promise<CloneSanitizeOutput> {
   await checkpoint(ctx, hooks, 'sanitizing', 'start');

@@ -5,8 +5,8 @@
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ClonePlan } from '@oec/shared';
-import type { TaskContext } from '../tasks/types.js';
-import { clonePaths } from './context.js';
+import type { TaskContext } from '../../tasks/types.js';
+import { clonePaths } from '../context.js';
 import { readJournal, swapBack } from './swap.js';
 
 export async function cleanup(plan: ClonePlan & { keep_target: boolean }, ctx: TaskContext): Promise<{ removed: string[]; swapped_back: boolean }> {

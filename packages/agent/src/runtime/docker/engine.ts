@@ -1,8 +1,10 @@
 // Engine calls the `docker` runtime makes, each idempotent: ensure a network, volume or container
 // exists (created with our labels when missing), remove one if present, find a container's address,
-// and remove every object carrying given labels (tests prove with it that nothing remains).
+// read its last log lines, run a one-off container, and remove every object carrying given labels
+// (tests prove with it that nothing remains).
 import type Docker from 'dockerode';
-import { labelFilters } from './docker-objects.js';
+import { AppError, ErrorCode } from '@oec/shared';
+import { LABEL, labelFilters } from './objects.js';
 
 /** The Engine answers 404 for a missing object, 304 for "already started/stopped". */
 export function statusOf(e: unknown): number | undefined {
@@ -47,7 +49,8 @@ export async function ensureRunning(docker: Docker, body: Docker.ContainerCreate
 
 /**
  * The image is on this engine, pulled from its registry when missing. A failed pull names the
- * image and the registry's answer: a typo in the configured reference must not read as an engine fault.
+ * image and the registry's answer: a typo in the configured reference must not read as an engine
+ * fault.
  */
 export async function ensureImage(docker: Docker, image: string): Promise<void> {
   if (await ignoring([404], docker.getImage(image).inspect())) return;
@@ -115,4 +118,48 @@ export async function listLabelled(docker: Docker, labels: Record<string, string
     ...(volumes.Volumes ?? []).map((v) => `volume ${v.Name}`),
     ...networks.map((n) => `network ${n.Name}`),
   ];
+}
+
+/** The last log lines of a container, one line, `|`-separated (for a failure's message). */
+export async function logTail(docker: Docker, container: string): Promise<string> {
+  try {
+    const logs = await docker.getContainer(container).logs({ stdout: true, stderr: true, tail: 5 });
+    return demuxLogs(logs).trim().split('\n').join(' | ');
+  } catch {
+    return '(no logs)';
+  }
+}
+
+/** Run `argv` in a throwaway container of `image` (no network), labelled for `server`, returning its stdout. */
+export async function runOnce(docker: Docker, server: string, image: string, argv: string[], signal: AbortSignal): Promise<string> {
+  await ensureImage(docker, image);
+  const container = await docker.createContainer({
+    Image: image,
+    Entrypoint: [argv[0] ?? ''],
+    Cmd: argv.slice(1),
+    Labels: { [LABEL.server]: server, [LABEL.role]: 'one-off' },
+    HostConfig: { NetworkMode: 'none' },
+  });
+  try {
+    await container.start();
+    const done = container.wait();
+    const aborted = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }));
+    const result = (await Promise.race([done, aborted])) as { StatusCode: number };
+    const text = demuxLogs(await container.logs({ stdout: true, stderr: false, follow: false }));
+    if (result.StatusCode !== 0) throw new AppError(ErrorCode.TASK_FAILED, `${argv.join(' ')} exited with code ${result.StatusCode}`);
+    return text;
+  } finally {
+    await container.remove({ force: true, v: true }).catch(() => undefined);
+  }
+}
+
+/** The payload of multiplexed log frames (8-byte header: stream, 0, 0, 0, size). */
+function demuxLogs(buf: Buffer): string {
+  let out = '';
+  for (let i = 0; i + 8 <= buf.length; ) {
+    const size = buf.readUInt32BE(i + 4);
+    out += buf.toString('utf8', i + 8, i + 8 + size);
+    i += 8 + size;
+  }
+  return out;
 }

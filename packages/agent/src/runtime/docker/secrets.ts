@@ -5,8 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { isMissing } from './fs-usage.js';
-import { writeAtomic } from './layout.js';
+import { isMissing } from '../fs-usage.js';
+import { writeAtomic } from '../layout.js';
 
 const hex = z.string().regex(/^[0-9a-f]{32,}$/);
 const secretsSchema = z.object({ password: hex, superuser_password: hex });

@@ -3,11 +3,11 @@
 // owners and modes kept; the target's addons directory is replaced by the source's.
 import { mkdir, rm, stat } from 'node:fs/promises';
 import type { ClonePlan } from '@oec/shared';
-import { tarCreateArgv, tarExtractArgv } from '../commands/index.js';
-import { pipe } from '../exec/run.js';
-import { treeSize } from '../runtime/fs-usage.js';
-import type { TaskContext } from '../tasks/types.js';
-import { checkpoint, clonePaths, type CloneHooks } from './context.js';
+import { tarCreateArgv, tarExtractArgv } from '../../commands/index.js';
+import { pipe } from '../../exec/run.js';
+import { treeSize } from '../../runtime/fs-usage.js';
+import type { TaskContext } from '../../tasks/types.js';
+import { checkpoint, clonePaths, type CloneHooks } from '../context.js';
 
 export async function copyAddons(
   plan: ClonePlan,

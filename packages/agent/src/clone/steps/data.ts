@@ -1,15 +1,15 @@
-// Steps 5–8 as one task: the database (dump → restore, or a template copy) and the filestore
-// (list → link) run side by side, each reporting its own steps. For a running source, one session
-// exports the snapshot every dump section reads, and holds `LOCK ir_attachment IN ROW EXCLUSIVE
-// MODE` from that snapshot on until the last file is linked: it does not block Odoo's writes, but it does block the
-// filestore garbage collector (which needs SHARE mode), so no referenced file vanishes mid-copy.
+// Steps 5–8 on one server as one task: the database (dump → restore, or a template copy) and
+// the filestore (list → link) run side by side, each reporting its own steps, inside the source
+// snapshot of ../snapshot.ts (a running source stays consistent with its files until the last
+// file is linked).
 import type pg from 'pg';
 import type { ClonePlan, CloneDataOutput } from '@oec/shared';
-import type { TaskContext } from '../tasks/types.js';
-import { asStepError, checkpoint, clonePaths, type CloneHooks } from './context.js';
+import type { TaskContext } from '../../tasks/types.js';
+import { asStepError, checkpoint, clonePaths, type CloneHooks } from '../context.js';
+import { linkFilestore, listFilestore, missingFiles } from '../filestore.js';
+import { withSourceSnapshot } from '../snapshot.js';
+import { referencedFiles } from '../sql.js';
 import { copyDatabase } from './database.js';
-import { linkFilestore, listFilestore, missingFiles } from './filestore.js';
-import { referencedFiles } from './queries.js';
 
 export async function copyData(plan: ClonePlan, ctx: TaskContext, hooks: CloneHooks): Promise<CloneDataOutput> {
   const work = async (session: pg.ClientBase | null, snapshot: string | null): Promise<CloneDataOutput> => {
@@ -27,34 +27,6 @@ export async function copyData(plan: ClonePlan, ctx: TaskContext, hooks: CloneHo
     return { database, filestore };
   };
   return withSourceSnapshot(plan, ctx, work);
-}
-
-/**
- * Run `fn` with the source held consistent: for a running source, a session that exported the
- * snapshot every dump reads and, when files are copied, holds `LOCK ir_attachment IN ROW
- * EXCLUSIVE MODE` until `fn` ends (Odoo's filestore GC needs SHARE mode, so no referenced file
- * vanishes mid-copy). A stopped source needs neither: `fn(null, null)`.
- */
-export async function withSourceSnapshot<T>(
-  plan: ClonePlan,
-  ctx: TaskContext,
-  fn: (session: pg.ClientBase | null, snapshot: string | null) => Promise<T>,
-): Promise<T> {
-  if (plan.source.status !== 'RUNNING') return fn(null, null);
-  return ctx.runtime.withDatabase(plan.source.db_name, async (client) => {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
-    try {
-      const exported = await client.query<{ s: string }>('SELECT pg_export_snapshot() AS s');
-      if (plan.include_filestore) {
-        await client.query("SET LOCAL lock_timeout = '10s'");
-        const hasTable = await client.query<{ t: string | null }>("SELECT to_regclass('ir_attachment')::text AS t");
-        if (hasTable.rows[0]?.t) await client.query('LOCK TABLE ir_attachment IN ROW EXCLUSIVE MODE');
-      }
-      return await fn(client, exported.rows[0]?.s ?? null);
-    } finally {
-      await client.query('ROLLBACK').catch(() => undefined);
-    }
-  });
 }
 
 async function copyFilestore(

@@ -8,17 +8,17 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import pg from 'pg';
 import type { EnvironmentRef } from '@oec/shared';
-import { pgDumpArgv, pgRestoreArgv } from '../commands/index.js';
-import { pipe, type ExecHandle } from '../exec/run.js';
-import type { Logger } from '../logger.js';
-import { transferOwnership } from '../postgres/ownership.js';
-import { quoteIdent } from '../postgres/sql.js';
-import { containerIp, inspectContainer, statusOf } from './docker-engine.js';
-import { envObjectNames, LABEL, labelFilters, ownerOf, PG_PORT, SUPERUSER, type DbContainerRef } from './docker-objects.js';
-import { readSecrets } from './docker-secrets.js';
-import { environmentsDir } from './layout.js';
-import * as sql from './local-db.js';
-import type { ExecOptions } from './runtime.js';
+import { pgDumpArgv, pgRestoreArgv } from '../../commands/index.js';
+import { pipe, type ExecHandle } from '../../exec/run.js';
+import type { Logger } from '../../logger.js';
+import { transferOwnership } from '../../postgres/ownership.js';
+import { quoteIdent } from '../../postgres/sql.js';
+import { containerIp, inspectContainer, statusOf } from './engine.js';
+import { envObjectNames, LABEL, labelFilters, ownerOf, PG_PORT, SUPERUSER, type DbContainerRef } from './objects.js';
+import { readSecrets } from './secrets.js';
+import { environmentsDir } from '../layout.js';
+import * as sql from '../local-db.js';
+import type { ExecOptions } from '../runtime.js';
 
 export interface DockerDatabasesOptions {
   docker: Docker;

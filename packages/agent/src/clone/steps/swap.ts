@@ -4,8 +4,8 @@
 // swap interrupted anywhere is finished or reversed by running swap or swapBack again.
 import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import type { ClonePlan } from '@oec/shared';
-import type { TaskContext } from '../tasks/types.js';
-import { clonePaths } from './context.js';
+import type { TaskContext } from '../../tasks/types.js';
+import { clonePaths } from '../context.js';
 
 export type SwapState = 'prepared' | 'swapping' | 'swapped' | 'done' | 'swapped_back';
 

@@ -1,4 +1,5 @@
-// Read-only queries on Odoo databases that several clone steps need.
+// Read-only SQL on Odoo databases that several clone steps need (on the source, the work
+// database or the target), on one server and across two.
 import type pg from 'pg';
 
 /** Distinct `ir_attachment.store_fname` values (files the database expects in its filestore). */
@@ -25,4 +26,9 @@ export async function tableDataBytes(client: pg.ClientBase): Promise<number> {
     "SELECT coalesce(sum(pg_table_size(c.oid)), 0)::text AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r','p') AND n.nspname = 'public'",
   );
   return Number(rows[0]?.n ?? 0);
+}
+
+/** Table count and table data bytes of a database: a dump's size and progress denominators. */
+export async function tableFacts(client: pg.ClientBase): Promise<{ tables: number; bytes: number }> {
+  return { tables: await tableCount(client), bytes: await tableDataBytes(client) };
 }

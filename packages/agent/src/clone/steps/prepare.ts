@@ -3,8 +3,8 @@
 // the target's, which keeps running untouched until the swap at the very end.
 import { mkdir, rm } from 'node:fs/promises';
 import { AppError, ErrorCode, type ClonePlan } from '@oec/shared';
-import type { TaskContext } from '../tasks/types.js';
-import { checkpoint, clonePaths, type CloneHooks } from './context.js';
+import type { TaskContext } from '../../tasks/types.js';
+import { checkpoint, clonePaths, type CloneHooks } from '../context.js';
 import { writeJournal } from './swap.js';
 
 export async function prepareTarget(plan: ClonePlan, ctx: TaskContext, hooks: CloneHooks): Promise<{ ok: true }> {

@@ -2,7 +2,7 @@
 // end-to-end suite can kill an agent, cut the link or kill a database container while a stream
 // (cross-server, or the same-server dump → restore pipe) is surely in flight.
 import { Readable } from 'node:stream';
-import { abortableSleep } from '../context.js';
+import { abortableSleep } from './context.js';
 
 export interface Pacer {
   /** Wait as long as `bytes` take at the capped rate (no wait when uncapped). */

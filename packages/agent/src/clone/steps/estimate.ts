@@ -3,8 +3,8 @@
 // Every query runs in a read-only transaction with a statement timeout; big tables use planner
 // estimates (sanitize/estimate.ts).
 import type { CloneEstimateOutput, EnvironmentRef, SanitizationOptions } from '@oec/shared';
-import { countApiKeys, estimateImpact } from '../sanitize/index.js';
-import type { TaskContext } from '../tasks/types.js';
+import { countApiKeys, estimateImpact } from '../../sanitize/index.js';
+import type { TaskContext } from '../../tasks/types.js';
 
 const STATEMENT_TIMEOUT_MS = 15_000;
 

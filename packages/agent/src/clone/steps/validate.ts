@@ -1,10 +1,10 @@
 // validating: the source database answers, its Odoo series and PostgreSQL version, sizes, and
 // how many files its attachments reference (and how many of those are already missing).
 import { AppError, ErrorCode, type ClonePlan, type CloneValidateOutput } from '@oec/shared';
-import type { TaskContext } from '../tasks/types.js';
-import { checkpoint, clonePaths, type CloneHooks } from './context.js';
-import { missingFiles } from './filestore.js';
-import { referencedFiles } from './queries.js';
+import type { TaskContext } from '../../tasks/types.js';
+import { checkpoint, clonePaths, type CloneHooks } from '../context.js';
+import { missingFiles } from '../filestore.js';
+import { referencedFiles } from '../sql.js';
 
 export async function validateSource(plan: ClonePlan, ctx: TaskContext, hooks: CloneHooks): Promise<CloneValidateOutput> {
   await checkpoint(ctx, hooks, 'validating', 'start');

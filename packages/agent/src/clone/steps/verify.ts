@@ -5,11 +5,11 @@
 // and version command); under a runtime that can run a second, unrouted instance (docker), a
 // replace's new data is health-checked in one before the swap.
 import { AppError, ErrorCode, type ClonePlan, type CloneVerifyOutput } from '@oec/shared';
-import type { TaskContext } from '../tasks/types.js';
+import type { TaskContext } from '../../tasks/types.js';
 import { readFile, rm } from 'node:fs/promises';
-import { checkpoint, clonePaths, type ClonePaths, type CloneHooks } from './context.js';
-import { missingFiles } from './filestore.js';
-import { referencedFiles } from './queries.js';
+import { checkpoint, clonePaths, type ClonePaths, type CloneHooks } from '../context.js';
+import { missingFiles } from '../filestore.js';
+import { referencedFiles } from '../sql.js';
 import { swap, swapBack, writeJournal } from './swap.js';
 
 type Check = CloneVerifyOutput['checks'][number];
