@@ -14,7 +14,7 @@ import { mkdir, open, readFile, rm, rmdir, statfs } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { runFile } from './exec-file.js';
 
-/** `<dataDir>/environments`: the agent's environment files (packages/agent/src/runtime/layout.ts environmentsDir). */
+/** `<dataDir>/environments`: the agent's environment files (its runtime/layout.ts environmentsDir). */
 export function agentEnvironmentsDir(dataDir: string): string {
   return join(dataDir, 'environments');
 }
@@ -76,7 +76,7 @@ export async function freeBytes(dir: string): Promise<number> {
 }
 
 export interface Ballast {
-  /** The ballast file (in a `.oec-ballast` sub-directory, so a scan of `dir` sees a directory, not a stray file). */
+  /** The ballast file, under `.oec-ballast` (a scan of `dir` sees a directory, not a stray file). */
   path: string;
   bytes: number;
   /** Delete the ballast (idempotent): the space is free again. */

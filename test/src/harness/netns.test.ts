@@ -36,7 +36,7 @@ async function leftovers(t: Topology): Promise<string[]> {
   return [...namespaces, ...links].filter((n) => mine.has(n));
 }
 
-/** A long-lived TCP client inside a namespace: lines on stdin go to the server, echoes come back on stdout. */
+/** A long-lived TCP client in a namespace: lines on stdin go to the server, echoes come back on stdout. */
 function streamClient(ns: string, host: string, port: number): { proc: ChildProcessWithoutNullStreams; received: () => string } {
   const script = `
 const s = require('node:net').connect(Number(process.argv[2]), process.argv[1]);

@@ -15,7 +15,7 @@ export interface NetServer {
   dataIf: string;
   /** argv prefix that runs a command inside the namespace: [ip, 'netns', 'exec', netns]. */
   execPrefix: string[];
-  /** Take the data link down inside the namespace: agent-to-agent streams stall, control traffic goes on. */
+  /** Take the data link down in the namespace: agent-to-agent streams stall, control traffic goes on. */
   cutDataLink(): Promise<void>;
   /** Bring the data link back (address and subnet route included). */
   restoreDataLink(): Promise<void>;

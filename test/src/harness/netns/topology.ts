@@ -39,7 +39,7 @@ export interface Topology {
 }
 
 export interface TopologyOptions {
-  /** Add `default via 10.213.K.1` in each namespace (off: only the two connected subnets are reachable). */
+  /** Add `default via 10.213.K.1` in each namespace (off: only the two connected subnets answer). */
   defaultRoute?: boolean;
   /** Prove with TCP that both networks pass traffic before returning (default true). */
   verify?: boolean;
