@@ -46,11 +46,20 @@ export function crossVariants(link: Link, adminB: pg.Client, source: SourceFacts
     if (parts.addons) sameTree(`${what} addons`, source.addons, await tree(at.addons_path));
   };
 
+  /** `fn` on a fresh target environment on `server`, destroyed afterwards. */
+  const onTarget = async (server: Server, name: string, fn: (target: EnvironmentSpec) => Promise<number>): Promise<number> => {
+    const target = envSpec(name);
+    try {
+      return await fn(target);
+    } finally {
+      await server.bench.runtime.destroy(target, never);
+    }
+  };
+
   return {
-    clone_same: async () => {
-      const target = envSpec('same');
-      const plan = makePlan(source.spec, target);
-      try {
+    clone_same: () =>
+      onTarget(a, 'same', async (target) => {
+        const plan = makePlan(source.spec, target);
         const t = await timed(async () => {
           await runTask(a, 'clone.prepare', plan);
           await runTask(a, 'clone.addons', plan);
@@ -58,14 +67,10 @@ export function crossVariants(link: Link, adminB: pg.Client, source: SourceFacts
         });
         await checkEnv('same-server clone', a, target, { db: true, files: true, addons: true });
         return t;
-      } finally {
-        await a.bench.runtime.destroy(target, never);
-      }
-    },
-    clone_cross: async () => {
-      const target = envSpec('cross');
-      const plan = crossPlan(source.spec, target, 'none');
-      try {
+      }),
+    clone_cross: () =>
+      onTarget(b, 'cross', async (target) => {
+        const plan = crossPlan(source.spec, target, 'none');
         const t = await timed(async () => {
           await runTask(b, 'clone.prepare', plan);
           await transfer(link, plan, ['addons'], 'none');
@@ -73,17 +78,13 @@ export function crossVariants(link: Link, adminB: pg.Client, source: SourceFacts
         });
         await checkEnv('cross-server clone', b, target, { db: true, files: true, addons: true });
         return t;
-      } finally {
-        await b.bench.runtime.destroy(target, never);
-      }
-    },
+      }),
     ...Object.fromEntries(
       (['none', 'zstd'] as const).map((codec) => [
         `db_ours_${codec}`,
-        async () => {
-          const target = envSpec(`db-${codec}`);
-          const plan = crossPlan(source.spec, target, codec);
-          try {
+        () =>
+          onTarget(b, `db-${codec}`, async (target) => {
+            const plan = crossPlan(source.spec, target, codec);
             await runTask(b, 'clone.prepare', plan);
             let out: TransferOutput | null = null;
             const t = await timed(async () => {
@@ -96,10 +97,7 @@ export function crossVariants(link: Link, adminB: pg.Client, source: SourceFacts
             }
             await checkEnv(`database stream (${codec})`, b, target, { db: true });
             return t;
-          } finally {
-            await b.bench.runtime.destroy(target, never);
-          }
-        },
+          }),
       ]),
     ),
     ...Object.fromEntries(
@@ -132,10 +130,9 @@ export function crossVariants(link: Link, adminB: pg.Client, source: SourceFacts
     ...Object.fromEntries(
       ([1, 4] as const).map((n) => [
         `fs_ours_${n}`,
-        async () => {
-          const target = envSpec(`fs-${n}`);
-          const plan = crossPlan(source.spec, target, 'none');
-          try {
+        () =>
+          onTarget(b, `fs-${n}`, async (target) => {
+            const plan = crossPlan(source.spec, target, 'none');
             await runTask(b, 'clone.prepare', plan);
             const t = await timed(async () => {
               const out = await transfer(link, plan, SHARDS.slice(0, n), 'none');
@@ -143,10 +140,7 @@ export function crossVariants(link: Link, adminB: pg.Client, source: SourceFacts
             });
             await checkEnv(`filestore streams (${n})`, b, target, { files: true });
             return t;
-          } finally {
-            await b.bench.runtime.destroy(target, never);
-          }
-        },
+          }),
       ]),
     ),
     fs_raw: async () => {
