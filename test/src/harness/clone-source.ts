@@ -16,7 +16,7 @@ export interface SeededSource {
 
 /**
  * Create `production` on the agent's server, wait until it runs, seed it (seed 42) and digest it.
- * `throughAgentSocket`: reach its cluster through the agent's unix socket (an agent in a namespace).
+ * `throughAgentSocket`: reach its cluster through the agent's unix socket (an agent in a netns).
  */
 export async function createSeededSource(platform: Platform, agent: AgentHandle, opts: { throughAgentSocket?: boolean } = {}): Promise<SeededSource> {
   const via = opts.throughAgentSocket ? agent : undefined;
