@@ -1,34 +1,28 @@
 // Same-server clone speed: our agent's data step against the pipeline an expert types by hand,
 // run alternately in one process on the same generated Odoo database and filestore.
-//   running source:  ours = clone.prepare + clone.data (pg_dump -Z0 | pg_restore, links, in parallel)
+//   running source:  ours = clone.prepare + clone.data
+//                           (pg_dump -Z0 | pg_restore, links, in parallel)
 //                    expert = createdb; pg_dump -Fc | pg_restore; cp -a filestore
 //   stopped source:  ours = clone.prepare + clone.data (CREATE DATABASE … TEMPLATE, links)
 //                    expert = createdb -T source; cp -a filestore
 // Reports medians and expert/ours ratios (> 1 means we are faster). Usage:
 //   node bench/dist/same-server.js [--size tiny|small|large] [--runs 3]
 import { spawn } from 'node:child_process';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { stopAppsUnder } from '@oec/agent';
-import { clusterUrl, stopCluster } from '@oec/agent/postgres';
-import { generateOdooDatabase } from '@oec/test';
+import { clusterUrl } from '@oec/agent/postgres';
 import { envSpec, makePlan, startAgentBench, type AgentBench } from '@oec/test/clone';
+import { generateSource, never, parseSize, stopBench, writeResults } from './bench-env.js';
+import { proc } from './raw-pipeline.js';
+import { medians, timed } from './timing.js';
 
 const { values } = parseArgs({ options: { size: { type: 'string', default: 'small' }, runs: { type: 'string', default: '3' } } });
-const size = values.size === 'tiny' || values.size === 'large' ? values.size : 'small';
+const size = parseSize(values.size);
 const runs = Math.max(1, Number(values.runs));
-const never = new AbortController().signal;
 
-function run(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(file, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${file} ${code}: ${err}`))));
-  });
-}
+const run = (file: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> => proc(file, args, env, 'none').done;
 
 function dumpRestore(bench: AgentBench, src: string, dst: string): Promise<void> {
   const env = { ...process.env, PGHOST: '127.0.0.1', PGPORT: String(bench.cluster.port), PGUSER: 'postgres' };
@@ -44,29 +38,14 @@ function dumpRestore(bench: AgentBench, src: string, dst: string): Promise<void>
   });
 }
 
-async function timed(fn: () => Promise<void>): Promise<number> {
-  const t = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - t) / 1e9;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-
 async function main(): Promise<void> {
   const bench = await startAgentBench();
   const admin = new pg.Client({ connectionString: clusterUrl(bench.cluster) });
   await admin.connect();
   try {
-    const source = envSpec('production');
-    const loc = await bench.runtime.create(source, never);
-    const client = new pg.Client({ connectionString: clusterUrl(bench.cluster, source.db_name) });
-    await client.connect();
-    await client.query(`SET ROLE ${pg.escapeIdentifier(source.db_name)}`);
-    process.stdout.write(`generating a ${size} Odoo database and filestore …\n`);
-    const summary = await generateOdooDatabase(client, { size, seed: 42, filestoreDir: loc.filestore_path });
-    await client.end();
+    const { spec: source, loc, files } = await generateSource(bench, size);
     const dbBytes = (await bench.runtime.inspect(source, never)).database_bytes;
-    process.stdout.write(`database ${(dbBytes / 1e6).toFixed(0)} MB, filestore ${(summary.files.bytes / 1e6).toFixed(0)} MB in ${summary.files.count} files; ${runs} runs\n`);
+    process.stdout.write(`database ${(dbBytes / 1e6).toFixed(0)} MB, filestore ${(files.bytes / 1e6).toFixed(0)} MB in ${files.count} files; ${runs} runs\n`);
 
     const times: Record<string, number[]> = { expert_running: [], ours_running: [], expert_stopped: [], ours_stopped: [] };
     const env = { PGHOST: '127.0.0.1', PGPORT: String(bench.cluster.port), PGUSER: 'postgres' };
@@ -103,13 +82,13 @@ async function main(): Promise<void> {
       }
     }
     await bench.runtime.start(source, never);
-    const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
+    const m = medians(times);
     const report = {
       size,
       runs,
       database_bytes: dbBytes,
-      filestore_bytes: summary.files.bytes,
-      filestore_files: summary.files.count,
+      filestore_bytes: files.bytes,
+      filestore_files: files.count,
       median_seconds: m,
       ratio_running: (m.expert_running ?? NaN) / (m.ours_running ?? NaN),
       ratio_stopped: (m.expert_stopped ?? NaN) / (m.ours_stopped ?? NaN),
@@ -124,15 +103,10 @@ async function main(): Promise<void> {
         '',
       ].join('\n'),
     );
-    const out = join(process.cwd(), 'bench', 'results');
-    await mkdir(out, { recursive: true });
-    await writeFile(join(out, `same-server-${size}.json`), `${JSON.stringify(report, null, 2)}\n`);
+    await writeResults(`same-server-${size}`, report);
   } finally {
     await admin.end();
-    await bench.runtime.close();
-    await stopAppsUnder(bench.dir);
-    await stopCluster(bench.cluster);
-    await rm(bench.dir, { recursive: true, force: true });
+    await stopBench(bench);
   }
 }
 

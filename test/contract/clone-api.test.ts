@@ -2,34 +2,27 @@
 // applies to same-server clones, each with its status, code and details (INVALID_TARGET_CONFIG
 // with each reason), in the documented order of checks; the estimate; CLONE_NOT_FOUND.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SANITIZATION_KEYS } from '@oec/shared';
 import type { CloneOperation, CreateServerResponse, Environment, Estimate, Member } from '@oec/shared';
 import { CLONE_ENV, NEW_STAGING, cloneRequest, createEnv, expectError, tenant, waitOp } from './clone-fixtures.js';
 import type { Tenant } from './clone-fixtures.js';
-import { startController, startPostgres, waitFor } from './harness.js';
-import type { Client, Controller, Postgres } from './harness.js';
+import { controllerPerFile, startController, waitFor } from './harness.js';
+import type { Client, Controller, Postgres, User } from './harness.js';
 
 let postgres: Postgres;
 let ctl: Controller;
-let alice: { id: string; email: string; token: string; api: Client };
-let bob: { id: string; email: string; token: string; api: Client };
+let alice: User;
+let bob: User;
 let t: Tenant;
 let viewer: Client;
 
-beforeAll(async () => {
-  postgres = await startPostgres();
-  ctl = await startController(postgres, CLONE_ENV);
-  alice = await ctl.createUser('alice@example.com');
+controllerPerFile(CLONE_ENV, async (started) => {
+  ({ postgres, ctl, alice } = started);
   bob = await ctl.createUser('bob@example.com');
   t = await tenant(ctl, alice);
   const v = await alice.api.ok<Member>('POST', `/api/v1/organizations/${t.org.id}/members`, { email: 'viewer@example.com', role: 'viewer' });
   viewer = ctl.as(await ctl.tokenFor(v.user_id));
-});
-
-afterAll(async () => {
-  await ctl?.close();
-  await postgres?.close();
 });
 
 const reason = (res: { status: number; body: unknown }, r: string) => {

@@ -4,28 +4,20 @@
 // streams and codec chosen from the options and the agents' tools, the bounded retry of an
 // interrupted transfer, and no retry where retrying cannot help.
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CreateServerResponse, Environment } from '@oec/shared';
 import { cloneBehaviour, connectCloneAgent, error } from './clone-agent.js';
 import type { CloneAgentOptions, TaskRun } from './clone-agent.js';
 import { CLONE_ENV, cloneRequest, expectError, startClone, tenant, waitEnv, waitOp } from './clone-fixtures.js';
 import type { Tenant } from './clone-fixtures.js';
-import { startController, startPostgres } from './harness.js';
-import type { Client, Controller, FakeAgent, Postgres } from './harness.js';
+import { controllerPerFile } from './harness.js';
+import type { Controller, FakeAgent, User } from './harness.js';
 
-let postgres: Postgres;
 let ctl: Controller;
-let alice: { id: string; email: string; token: string; api: Client };
+let alice: User;
 
-beforeAll(async () => {
-  postgres = await startPostgres();
-  ctl = await startController(postgres, CLONE_ENV);
-  alice = await ctl.createUser('alice@example.com');
-});
-
-afterAll(async () => {
-  await ctl?.close();
-  await postgres?.close();
+controllerPerFile(CLONE_ENV, (started) => {
+  ({ ctl, alice } = started);
 });
 
 const PEER = {

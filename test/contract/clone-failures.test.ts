@@ -3,27 +3,19 @@
 // under a new fencing attempt, the target removed (or kept FAILED), quota and leases released;
 // cancel up to sanitizing and CANNOT_CANCEL after; retry (CANNOT_RETRY otherwise); busy leases;
 // and clone_concurrency queueing.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CloneOperation, Environment, ErrorBody, Usage } from '@oec/shared';
 import { error, gate, heldBy, kinds } from './clone-agent.js';
 import type { TaskRun } from './clone-agent.js';
 import { CLONE_ENV, NEW_STAGING, createEnv, expectError, getOp, startClone, stepOf, tenant, waitOp } from './clone-fixtures.js';
-import { startController, startPostgres } from './harness.js';
-import type { Client, Controller, Postgres } from './harness.js';
+import { controllerPerFile } from './harness.js';
+import type { Controller, User } from './harness.js';
 
-let postgres: Postgres;
 let ctl: Controller;
-let alice: { id: string; email: string; token: string; api: Client };
+let alice: User;
 
-beforeAll(async () => {
-  postgres = await startPostgres();
-  ctl = await startController(postgres, CLONE_ENV);
-  alice = await ctl.createUser('alice@example.com');
-});
-
-afterAll(async () => {
-  await ctl?.close();
-  await postgres?.close();
+controllerPerFile(CLONE_ENV, (started) => {
+  ({ ctl, alice } = started);
 });
 
 const usage = (orgId: string) => alice.api.ok<Usage>('GET', `/api/v1/organizations/${orgId}/usage`);

@@ -2,28 +2,20 @@
 // step states and the never-decreasing percent, logs, the target becoming a normal RUNNING
 // environment, skipped filestore steps, the one-time password, and a replace with its retained
 // data purged after the retention period (0 h here).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ClonePlan, Environment, LogsResponse, Usage } from '@oec/shared';
 import { gate, kinds } from './clone-agent.js';
 import type { TaskRun } from './clone-agent.js';
 import { CLONE_ENV, createEnv, getOp, startClone, stepOf, tenant, waitEnv, waitOp } from './clone-fixtures.js';
 import type { Tenant } from './clone-fixtures.js';
-import { startController, startPostgres, waitFor } from './harness.js';
-import type { Client, Controller, Postgres } from './harness.js';
+import { controllerPerFile, waitFor } from './harness.js';
+import type { Controller, User } from './harness.js';
 
-let postgres: Postgres;
 let ctl: Controller;
-let alice: { id: string; email: string; token: string; api: Client };
+let alice: User;
 
-beforeAll(async () => {
-  postgres = await startPostgres();
-  ctl = await startController(postgres, { ...CLONE_ENV, OEC_REPLACE_RETENTION_HOURS: '0' });
-  alice = await ctl.createUser('alice@example.com');
-});
-
-afterAll(async () => {
-  await ctl?.close();
-  await postgres?.close();
+controllerPerFile({ ...CLONE_ENV, OEC_REPLACE_RETENTION_HOURS: '0' }, (started) => {
+  ({ ctl, alice } = started);
 });
 
 const cloneTasks = (t: Tenant, opId: string): TaskRun[] =>

@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 import { clusterUrl, startCluster, stopCluster } from '@oec/agent/postgres';
 import type { ClusterInfo } from '@oec/agent/postgres';
 import { parseConfig, signToken, startServer } from '@oec/controller';
@@ -144,6 +145,34 @@ export interface Controller {
   tokenFor(userId: string, ttlSeconds?: number): Promise<string>;
   as(token: string | null): Client;
   close(): Promise<void>;
+}
+
+/** A user created directly in the database, with a client on its token. */
+export type User = Awaited<ReturnType<Controller['createUser']>>;
+
+export interface FileController {
+  postgres: Postgres;
+  ctl: Controller;
+  /** alice@example.com, signed up. */
+  alice: User;
+}
+
+/**
+ * A test file's PostgreSQL cluster and controller with alice signed up, started before the file's
+ * tests and closed after them; `ready` receives them (the file's own setup goes there too).
+ */
+export function controllerPerFile(env: Record<string, string>, ready: (started: FileController) => Promise<void> | void): void {
+  let postgres: Postgres | undefined;
+  let ctl: Controller | undefined;
+  beforeAll(async () => {
+    postgres = await startPostgres();
+    ctl = await startController(postgres, env);
+    await ready({ postgres, ctl, alice: await ctl.createUser('alice@example.com') });
+  });
+  afterAll(async () => {
+    await ctl?.close();
+    await postgres?.close();
+  });
 }
 
 export async function startController(

@@ -14,6 +14,7 @@ import {
   agentCluster,
   agentEnvironmentsDir,
   clusterOf,
+  createSeededSource,
   createTopology,
   fillDisk,
   mountSmallDisk,
@@ -23,7 +24,7 @@ import {
   startPlatform,
   waitFor,
   waitOperation,
-  projectSalt,
+  platformProjectSalt,
   type AgentHandle,
   type Platform,
   type Topology,
@@ -56,11 +57,8 @@ describe.skipIf(unavailable !== null)('cross-server clone over a network link, e
     const agentEnv = { OEC_PEER_TIMEOUT_MS: '5000' };
     a = await platform.addServer('a', agentEnv, { netServer: topology.servers[0] });
     b = await platform.addServer('b', agentEnv, { netServer: topology.servers[1] });
-    const created = await platform.createEnvironment(a.server.id, { name: 'production', environment_type: 'production' });
-    source = await platform.waitEnvironment(created.id, 'RUNNING');
-    summary = await seedEnvironment(source, { seed: 42, agent: a });
-    sourceDigest = await dumpDigest(clusterOf(source, a), source.database_name);
-    salt = await projectSalt(platform.controllerEnv.OEC_DATABASE_URL ?? '', platform.project.id);
+    ({ source, summary, digest: sourceDigest } = await createSeededSource(platform, a, { throughAgentSocket: true }));
+    salt = await platformProjectSalt(platform);
   });
 
   beforeEach(async () => {

@@ -7,7 +7,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CloneOperation, Environment, StepKey } from '@oec/shared';
 import { dumpDigest, withDb } from '../src/clone/db-facts.js';
-import { cancelOperation, clusterOf, seedEnvironment, startPlatform, waitOperation, type AgentHandle, type Platform } from '../src/harness/index.js';
+import {
+  cancelOperation,
+  clusterOf,
+  createSeededSource,
+  seedEnvironment,
+  startPlatform,
+  waitOperation,
+  type AgentHandle,
+  type Platform,
+} from '../src/harness/index.js';
 
 const FULL = process.env.OEC_FULL_MATRIX === '1';
 const CANCEL_STEPS: StepKey[] = FULL
@@ -36,10 +45,7 @@ describe('clone failures, cancel and retry, end to end', () => {
   beforeAll(async () => {
     platform = await startPlatform();
     a = await platform.addServer('a');
-    const created = await platform.createEnvironment(a.server.id, { name: 'production', environment_type: 'production' });
-    source = await platform.waitEnvironment(created.id, 'RUNNING');
-    await seedEnvironment(source, { seed: 42 });
-    sourceDigest = await dumpDigest(clusterOf(source), source.database_name);
+    ({ source, digest: sourceDigest } = await createSeededSource(platform, a));
   });
 
   beforeEach(async () => {

@@ -4,7 +4,16 @@
 // must leave their columns untouched, and the source must stay byte-for-byte unchanged.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CloneOperation, Environment, SanitizationPreset } from '@oec/shared';
-import { clusterOf, seedEnvironment, startPlatform, projectSalt, waitOperation, type AgentHandle, type Platform } from '../src/harness/index.js';
+import {
+  clusterOf,
+  createSeededSource,
+  platformProjectSalt,
+  seedEnvironment,
+  startPlatform,
+  waitOperation,
+  type AgentHandle,
+  type Platform,
+} from '../src/harness/index.js';
 import { checkClone as checkClonedEnvironment } from '../src/clone/check-clone.js';
 import { configParams, dumpDigest, rowCounts } from '../src/clone/db-facts.js';
 import type { GeneratedSummary } from '../src/odoo/index.js';
@@ -20,11 +29,8 @@ describe('same-server clone, end to end', () => {
   beforeAll(async () => {
     platform = await startPlatform();
     a = await platform.addServer('a');
-    const created = await platform.createEnvironment(a.server.id, { name: 'production', environment_type: 'production' });
-    source = await platform.waitEnvironment(created.id, 'RUNNING');
-    summary = await seedEnvironment(source, { seed: 42 });
-    sourceDigest = await dumpDigest(clusterOf(source), source.database_name);
-    salt = await projectSalt(platform.controllerEnv.OEC_DATABASE_URL ?? '', platform.project.id);
+    ({ source, summary, digest: sourceDigest } = await createSeededSource(platform, a));
+    salt = await platformProjectSalt(platform);
   });
 
   afterAll(async () => {

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { OFFICIAL_ODOO, type DockerImages, type OdooImageContract } from './runtime/docker-objects.js';
+import { OFFICIAL_ODOO, type DockerImages, type OdooImageContract } from './runtime/docker/objects.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
@@ -69,7 +69,8 @@ const envSchema = z
     OEC_RECONNECT_MIN_MS: z.coerce.number().int().min(1).max(60_000).default(250),
     OEC_RECONNECT_MAX_MS: z.coerce.number().int().min(1).max(600_000).default(10_000),
     // Test hook for end-to-end suites (off unless set): a JSON file, re-read at every clone step,
-    // naming steps to fail or slow down: {"faults": ["sanitizing", "verifying:start"], "step_delay_ms": 2000}.
+    // naming steps to fail or slow down:
+    // {"faults": ["sanitizing", "verifying:start"], "step_delay_ms": 2000}.
     OEC_TEST_HOOKS_FILE: z.string().startsWith('/', 'must be an absolute path').optional(),
   })
   .superRefine((v, ctx) => {

@@ -1,23 +1,13 @@
 // The dependencies of the HTTP app and its services, passed in explicitly (never module
 // singletons) so tests can hand in fakes: database, agent hub, clock, id generator, jobs.
-import { randomUUID } from 'node:crypto';
 import type { AgentHub } from './agents/types.js';
-import type { CloneEngine } from './clone/types.js';
+import type { Clock } from './clock.js';
+import type { CloneEngine } from './clone/engine/engine.js';
 import type { Db } from './db/pool.js';
+import type { IdGenerator } from './ids.js';
 import type { Jobs } from './jobs.js';
 import type { Logger } from './logger.js';
 import type { RateLimiter } from './rate-limit.js';
-
-export interface Clock {
-  now(): Date;
-}
-
-export interface IdGenerator {
-  uuid(): string;
-}
-
-export const systemClock: Clock = { now: () => new Date() };
-export const randomIds: IdGenerator = { uuid: () => randomUUID() };
 
 /** Settings the request handlers need (a slice of Config). */
 export interface AppSettings {

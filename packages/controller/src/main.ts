@@ -9,7 +9,7 @@ import type { Config } from './config.js';
 import { parseTtl, signToken } from './auth/jwt.js';
 import { createDb, createPool } from './db/pool.js';
 import { migrate } from './db/migrate.js';
-import { randomIds } from './deps.js';
+import { randomIds } from './ids.js';
 import { createLogger } from './logger.js';
 import { bootstrapAdmin, findUserByEmail } from './services/users.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createRateLimiter } from './rate-limit.js';
+import { AppError } from '@oec/shared';
+import { createRateLimiter, retryAfter, takeToken } from './rate-limit.js';
 
 function fakeClock(start = 0) {
   let t = start;
@@ -47,5 +48,21 @@ describe('createRateLimiter', () => {
     // Both buckets are full again: they are dropped, and 'a' starts afresh.
     expect(limiter.take('c').allowed).toBe(true);
     expect(limiter.take('a')).toEqual({ allowed: true, remaining: 1 });
+  });
+});
+
+describe('takeToken', () => {
+  it('spends a token, then throws RATE_LIMIT_EXCEEDED whose Retry-After is the wait in seconds', () => {
+    const limiter = createRateLimiter({ perMinute: 1, clock: fakeClock() });
+    takeToken(limiter, 'u1');
+    let refused: unknown;
+    try {
+      takeToken(limiter, 'u1');
+    } catch (err) {
+      refused = err;
+    }
+    expect(refused).toBeInstanceOf(AppError);
+    expect((refused as AppError).code).toBe('RATE_LIMIT_EXCEEDED');
+    expect(retryAfter(refused as AppError)).toBe('60');
   });
 });

@@ -13,7 +13,7 @@ import {
 } from '@oec/shared';
 import { strictDeep } from './strict.js';
 
-export { cloneRequestInput } from './clone/request.js';
+export { cloneRequestInput } from './clone/model/request-input.js';
 
 export const createOrganizationInput = strictDeep(createOrganizationSchema);
 export const addMemberInput = strictDeep(addMemberSchema);

@@ -10,23 +10,16 @@
 // Note the agent reports disk facts (statfs) for its data dir, not this sub-directory: the
 // controller's pre-clone disk check sees the data dir's filesystem. To make that check see a
 // small disk, mount at the data dir itself (PostgreSQL then lives on the small disk too).
-import { execFile } from 'node:child_process';
 import { mkdir, open, readFile, rm, rmdir, statfs } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { runFile } from './exec-file.js';
 
-/** `<dataDir>/environments`: the agent's environment files (packages/agent/src/runtime/layout.ts environmentsDir). */
+/** `<dataDir>/environments`: the agent's environment files (its runtime/layout.ts environmentsDir). */
 export function agentEnvironmentsDir(dataDir: string): string {
   return join(dataDir, 'environments');
 }
 
-function run(cmd: string, args: string[]): Promise<string> {
-  return new Promise((res, rej) => {
-    execFile(cmd, args, { encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) => {
-      if (err) rej(new Error(`${cmd} ${args.join(' ')}: ${(stderr || err.message).trim()}`));
-      else res(stdout);
-    });
-  });
-}
+const run = (cmd: string, args: string[]): Promise<string> => runFile(cmd, args, 60_000);
 
 /** Mount points at or below `dir`, deepest first (from /proc/self/mountinfo). */
 export async function mountsUnder(dir: string): Promise<string[]> {
@@ -83,7 +76,7 @@ export async function freeBytes(dir: string): Promise<number> {
 }
 
 export interface Ballast {
-  /** The ballast file (in a `.oec-ballast` sub-directory, so a scan of `dir` sees a directory, not a stray file). */
+  /** The ballast file, under `.oec-ballast` (a scan of `dir` sees a directory, not a stray file). */
   path: string;
   bytes: number;
   /** Delete the ballast (idempotent): the space is free again. */

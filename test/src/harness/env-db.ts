@@ -1,10 +1,11 @@
 // Direct access, for assertions, to the databases and files of environments created through the
-// API: the agent's cluster (superuser, loopback or unix socket) and the controller's own state database.
+// API: the agent's cluster (superuser, loopback or unix socket) and the controller's state.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { findPgBinDir, ownedClusterDir, type ClusterInfo } from '@oec/agent/postgres';
 import type { Environment } from '@oec/shared';
-import pg from 'pg';
+import type pg from 'pg';
+import { withClient } from '../odoo/db.js';
 import { agentSocketDir } from './pg-conn.js';
 
 /**
@@ -28,17 +29,12 @@ export async function agentCluster(agent: { dataDir: string }): Promise<ClusterI
   return { dir, dataDir: join(dir, 'data'), socketDir: agentSocketDir(agent.dataDir), port, superuser: 'postgres', binDir: findPgBinDir() };
 }
 
-export async function withControllerDb<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
+/** A client on the controller's database, closed afterwards. */
+export function withControllerDb<T>(url: string, fn: (c: pg.ClientBase) => Promise<T>): Promise<T> {
+  return withClient(url, fn);
 }
 
-/** The project's sanitization salt (what anonymized values are derived with), from the controller's state. */
+/** The project's sanitization salt (anonymized values derive from it), from the controller's state. */
 export function projectSalt(controllerDbUrl: string, projectId: string): Promise<string> {
   return withControllerDb(controllerDbUrl, async (c) => {
     const r = await c.query<{ s: string | null }>('SELECT sanitize_salt AS s FROM projects WHERE id = $1', [projectId]);

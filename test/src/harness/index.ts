@@ -4,6 +4,7 @@ export * from './processes.js';
 export * from './api.js';
 export * from './platform.js';
 export * from './seed-env.js';
+export * from './clone-source.js';
 export * from './operations.js';
 export * from './progress-view.js';
 export * from './env-db.js';

@@ -1,11 +1,10 @@
-// Self-test of the network-namespace topology and the small-disk helpers. Needs root (and a kernel
-// that lets us create namespaces, bridges and veths); skipped with the reason otherwise.
+// Self-test of the network-namespace topology. Needs root (and a kernel that lets us create
+// namespaces, bridges and veths); skipped with the reason otherwise.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fillDisk, isMountPoint, mountSmallDisk, unmountAllUnder, unmountDisk } from './disk.js';
 import {
   createTopology,
   ipBinary,
@@ -22,8 +21,6 @@ import { waitFor } from './wait.js';
 
 const netnsReason = netnsUnavailableReason();
 if (netnsReason) console.warn(`netns harness tests skipped: ${netnsReason}`);
-const diskReason = process.platform !== 'linux' || process.getuid?.() !== 0 ? 'tmpfs mounts need root on Linux' : null;
-if (diskReason) console.warn(`small-disk tests skipped: ${diskReason}`);
 
 const LIMIT = { timeoutMs: 60_000, intervalMs: 250 };
 
@@ -39,7 +36,7 @@ async function leftovers(t: Topology): Promise<string[]> {
   return [...namespaces, ...links].filter((n) => mine.has(n));
 }
 
-/** A long-lived TCP client inside a namespace: lines on stdin go to the server, echoes come back on stdout. */
+/** A long-lived TCP client in a namespace: lines on stdin go to the server, echoes come back on stdout. */
 function streamClient(ns: string, host: string, port: number): { proc: ChildProcessWithoutNullStreams; received: () => string } {
   const script = `
 const s = require('node:net').connect(Number(process.argv[2]), process.argv[1]);
@@ -183,36 +180,5 @@ setInterval(() => {}, 1000);
     await topo.close();
     await topo.close();
     expect(await leftovers(topo)).toEqual([]);
-  });
-});
-
-describe.skipIf(diskReason !== null)('small disk (tmpfs)', () => {
-  let dir: string;
-
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'oec-disk-'));
-  });
-
-  afterAll(async () => {
-    await unmountAllUnder(dir);
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  it('fills to leaveBytes: a bigger write fails with ENOSPC, and succeeds once the ballast is gone', async () => {
-    const disk = join(dir, 'environments');
-    await mountSmallDisk(disk, 8);
-    expect(await isMountPoint(disk)).toBe(true);
-    const leave = 64 * 1024;
-    const ballast = await fillDisk(disk, leave);
-    expect(ballast.bytes).toBeGreaterThan(0);
-    const big = Buffer.alloc(leave + 512 * 1024, 1);
-    await expect(writeFile(join(disk, 'payload'), big)).rejects.toMatchObject({ code: 'ENOSPC' });
-    await rm(join(disk, 'payload'), { force: true }); // the part written before ENOSPC
-    await writeFile(join(disk, 'small'), Buffer.alloc(leave / 2, 1)); // what was left is usable
-    await ballast.remove();
-    await writeFile(join(disk, 'payload'), big);
-    await unmountDisk(disk);
-    expect(await isMountPoint(disk)).toBe(false);
-    await unmountDisk(disk); // no-op when not mounted
   });
 });

@@ -4,6 +4,7 @@ export * from './pg-dump.js';
 export * from './pg-restore.js';
 export * from './psql.js';
 export * from './tar.js';
+export * from './pg-options.js';
 
 /** The programs a runtime may execute for a step; anything else is refused. */
 export const CLIENT_TOOLS = ['psql', 'pg_dump', 'pg_restore', 'tar'] as const;

@@ -6,7 +6,6 @@ import type { AddressInfo } from 'node:net';
 import { Readable, Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AppError, ErrorCode, WIRE_CODECS, type WireCodec } from '@oec/shared';
-import { peerFailure } from '../clone/transfer/common.js';
 import { captureLogs, connectPair, newIdentity, startTestServer, tempDir, waitFor, type PeerPair } from '../testing/peer.js';
 import { receiveBytes, sendBytes, type StreamCount } from './byte-stream.js';
 import { CREDIT_WINDOW } from './channel.js';
@@ -219,7 +218,8 @@ describe('byte streams over a peer connection', () => {
       }),
     );
     const producerFailure = new AppError(ErrorCode.SOURCE_UNREACHABLE, 'pg_dump exited with code 1: lock timeout');
-    // As the sending task does (send.ts withChannel): a failure is reported to the peer, then thrown.
+    // As the sending task does (clone/transfer/send.ts withChannel): a failure is reported to the
+    // peer, then thrown.
     const sending = outcome(
       sendBytes(p.sender, Readable.from([randomBytes(200_000)], { objectMode: false }), {
         codec: 'gzip',
@@ -230,8 +230,8 @@ describe('byte streams over a peer connection', () => {
         },
       }).catch((e: unknown) => {
         expect(receiverResolved).toBe(false);
-        const f = peerFailure(e);
-        p.sender.fail(f.code, `server-a: ${f.message}`);
+        expect(e).toBe(producerFailure);
+        p.sender.fail(producerFailure.code, `server-a: ${producerFailure.message}`);
         throw e;
       }),
     );

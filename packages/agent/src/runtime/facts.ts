@@ -1,8 +1,10 @@
 // Facts about the machine that do not depend on the runtime kind: tool versions, the agent's
 // version and whether ws gets its native `bufferutil` addon.
 import { readFileSync } from 'node:fs';
+import type { RuntimeKind, ServerFacts } from '@oec/shared';
 import type { ClientTool } from '../commands/index.js';
 import { collect, spawnProcess } from '../exec/run.js';
+import type { DiskUsage } from './runtime.js';
 
 /** The agent's version, from its package.json (dist/ and src/ both sit one level below it). */
 export const AGENT_VERSION: string = readVersion();
@@ -63,4 +65,29 @@ export async function toolVersion(tool: string, env: NodeJS.ProcessEnv): Promise
   } catch {
     return null;
   }
+}
+
+/** A runtime's facts: what it measured, and what every runtime reports alike (no TLS identity here). */
+export function serverFacts(m: {
+  hostname: string;
+  runtime: RuntimeKind;
+  disk: DiskUsage;
+  pgVersion: string | null;
+  tools: ServerFacts['tools'];
+  bufferutil: ServerFacts['bufferutil'];
+  peerUrl: string | null;
+}): ServerFacts {
+  return {
+    hostname: m.hostname,
+    runtime: m.runtime,
+    agent_version: AGENT_VERSION,
+    disk_total_bytes: m.disk.total_bytes,
+    disk_free_bytes: m.disk.free_bytes,
+    pg_version: m.pgVersion,
+    tools: m.tools,
+    bufferutil: m.bufferutil,
+    peer_url: m.peerUrl,
+    tls_fingerprint: null,
+    tls_certificate: null,
+  };
 }

@@ -3,13 +3,13 @@ import type { AgentConfig, DockerConfig } from '../config.js';
 import { createDockerClient, engineVersion } from '../docker/client.js';
 import type { Logger } from '../logger.js';
 import type { PgTarget } from '../postgres/target.js';
-import { DockerRuntime } from './docker.js';
+import { DockerRuntime } from './docker/index.js';
 import { LocalRuntime } from './local.js';
 import type { Runtime } from './runtime.js';
 
 export type { AppStatus, DiskUsage, ExecOptions, Runtime } from './runtime.js';
 export { LocalRuntime, type LocalRuntimeOptions } from './local.js';
-export { DockerRuntime, type DockerRuntimeOptions } from './docker.js';
+export { DockerRuntime, type DockerRuntimeOptions } from './docker/index.js';
 export { stopAppsUnder } from './app-process.js';
 
 /** The local runtime needs the agent's PostgreSQL (`postgres()` starts or reaches it); docker does not. */

@@ -2,7 +2,7 @@
 // environment id and its db_name (both validated by the shared schema), never from a name.
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { environmentRefSchema, type EnvironmentRef, type EnvironmentSpec } from '@oec/shared';
+import { environmentRefSchema, type EnvironmentLocation, type EnvironmentRef, type EnvironmentSpec } from '@oec/shared';
 
 export interface EnvLayout {
   /** `<data>/environments/<env id>`: also Odoo's data_dir. */
@@ -41,6 +41,16 @@ export function envLayout(dataDir: string, ref: EnvironmentRef): EnvLayout {
     appState: join(root, 'app.json'),
     appLog: join(root, 'app.log'),
     meta: join(root, 'environment.json'),
+  };
+}
+
+/** What `locate` answers under every runtime: the files, and the database at `db` as its own role. */
+export function envLocation(layout: EnvLayout, ref: EnvironmentRef, db: { host: string; port: number }): EnvironmentLocation {
+  return {
+    db_name: ref.db_name,
+    filestore_path: layout.filestore,
+    addons_path: layout.addons,
+    connection: { host: db.host, port: db.port, database: ref.db_name, user: ref.db_name },
   };
 }
 

@@ -24,9 +24,10 @@ export async function databaseExists(db: Db, name: string): Promise<boolean> {
 }
 
 /**
- * LOGIN role (INHERIT: it must inherit pg_database_owner to create in `public`) with the given password; an existing role gets the same attributes and
- * password (create may be re-run after a partial failure). CREATE/ALTER ROLE take no parameters,
- * so the password (hex we generated) is quoted as a literal.
+ * LOGIN role with the given password, INHERIT (it must inherit pg_database_owner to create in
+ * `public`); an existing role gets the same attributes and password (create may be re-run after a
+ * partial failure). CREATE/ALTER ROLE take no parameters, so the password (hex we generated) is
+ * quoted as a literal.
  */
 export async function ensureRole(db: Db, role: string, password: string): Promise<void> {
   const attrs = `LOGIN INHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD ${quoteLiteral(password)}`;

@@ -17,7 +17,7 @@ import {
   type EnvironmentSpec,
   type ServerFacts,
 } from '@oec/shared';
-import { CommandArgumentError, isClientTool, type ClientTool } from '../commands/index.js';
+import { CommandArgumentError, isClientTool, renderPgOptions, type ClientTool } from '../commands/index.js';
 import { spawnProcess, type ExecHandle } from '../exec/run.js';
 import type { Logger } from '../logger.js';
 import { freePort } from '../postgres/cluster.js';
@@ -25,9 +25,9 @@ import { transferOwnership } from '../postgres/ownership.js';
 import { quoteIdent } from '../postgres/sql.js';
 import { pgEnv, type PgTarget } from '../postgres/target.js';
 import { appUrl, appVersion, defaultAppEntry, probeHealth, runningApp, startApp, stopApp } from './app-process.js';
-import { AGENT_VERSION, bufferutilLoaded, toolVersions } from './facts.js';
+import { bufferutilLoaded, serverFacts, toolVersions } from './facts.js';
 import { filesystemUsage, isMissing, treeSize } from './fs-usage.js';
-import { envLayout, writeAtomic, writeEnvironmentFiles, type EnvLayout } from './layout.js';
+import { envLayout, envLocation, writeAtomic, writeEnvironmentFiles, type EnvLayout } from './layout.js';
 import * as sql from './local-db.js';
 import { renderOdooConf } from './odoo-conf.js';
 import type { AppStatus, AppTrial, DiskUsage, ExecOptions, Runtime } from './runtime.js';
@@ -77,19 +77,7 @@ export class LocalRuntime implements Runtime {
       toolVersions((t) => this.resolveTool(t), this.opts.childEnv),
       bufferutilLoaded(),
     ]);
-    return {
-      hostname: this.opts.hostname,
-      runtime: this.kind,
-      agent_version: AGENT_VERSION,
-      disk_total_bytes: disk.total_bytes,
-      disk_free_bytes: disk.free_bytes,
-      pg_version: pgVersion,
-      tools,
-      bufferutil,
-      peer_url: this.opts.peerUrl,
-      tls_fingerprint: null,
-      tls_certificate: null,
-    };
+    return serverFacts({ hostname: this.opts.hostname, runtime: this.kind, disk, pgVersion, tools, bufferutil, peerUrl: this.opts.peerUrl });
   }
 
   diskUsage(): Promise<DiskUsage> {
@@ -97,13 +85,7 @@ export class LocalRuntime implements Runtime {
   }
 
   locate(ref: EnvironmentRef): EnvironmentLocation {
-    const layout = this.layout(ref);
-    return {
-      db_name: ref.db_name,
-      filestore_path: layout.filestore,
-      addons_path: layout.addons,
-      connection: { host: this.opts.pg.host, port: this.opts.pg.port, database: ref.db_name, user: ref.db_name },
-    };
+    return envLocation(this.layout(ref), ref, { host: this.opts.pg.host, port: this.opts.pg.port });
   }
 
   async create(spec: EnvironmentSpec, signal: AbortSignal): Promise<EnvironmentLocation> {
@@ -323,16 +305,6 @@ export class LocalRuntime implements Runtime {
     });
     await writeAtomic(layout.conf, conf, 0o600);
   }
-}
-
-/** `-c name=value` pairs for PGOPTIONS; names and values are our constants, checked anyway. */
-export function renderPgOptions(options: Record<string, string>): string {
-  return Object.entries(options)
-    .map(([k, v]) => {
-      if (!/^[a-z_]+$/.test(k) || !/^[A-Za-z0-9_.]+$/.test(v)) throw new Error(`invalid server setting ${k}=${v}`);
-      return `-c ${k}=${v}`;
-    })
-    .join(' ');
 }
 
 /** `<addons>/<kind>/<name>` directories: each is one entry of Odoo's addons_path. */

@@ -1,5 +1,6 @@
-// The one interface through which the agent touches environments. One file per implementation
-// (local.ts now, docker.ts later); only runtime/index.ts chooses between them.
+// The one interface through which the agent touches environments. Two implementations: local.ts
+// (the agent's own PostgreSQL cluster, app processes on the host) and docker/ (containers per
+// environment, decision 0008); only runtime/index.ts chooses between them.
 import type { EnvironmentLocation, EnvironmentRef, EnvironmentSizes, EnvironmentSpec, RuntimeKind, ServerFacts } from '@oec/shared';
 import type pg from 'pg';
 import type { ExecHandle, SpawnOptions } from '../exec/run.js';

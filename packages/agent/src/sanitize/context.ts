@@ -3,7 +3,7 @@
 // estimating (exact counts, or the planner's estimate for tables over a million rows).
 import type pg from 'pg';
 import { AppError, ErrorCode, type SanitizationOptionKey } from '@oec/shared';
-import type { KeyedHash } from './pseudonyms.js';
+import type { KeyedHash } from './keyed-hash.js';
 import type { SchemaInfo } from './schema-info.js';
 import type { ApplyContext, EstimateContext, SanitizeParams } from './types.js';
 

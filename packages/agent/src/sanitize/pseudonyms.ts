@@ -5,16 +5,10 @@
 // Each kind of value hashes under its own prefix ("email:", "phone:", …) so that the same text in
 // two roles gives unrelated fakes. The Node functions below compute the same values (tests, docs).
 import { createHash, createHmac } from 'node:crypto';
+import type { KeyedHash } from './keyed-hash.js';
 import type { Stmt } from './sql.js';
 
 const BLOCK = 64;
-
-export interface KeyedHash {
-  readonly ipad: Buffer;
-  readonly opad: Buffer;
-  /** sha256(salt): the HMAC key. */
-  readonly key: Buffer;
-}
 
 export function keyedHash(salt: string): KeyedHash {
   if (salt.length === 0) throw new Error('sanitization salt is empty');

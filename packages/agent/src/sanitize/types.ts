@@ -2,7 +2,7 @@
 // the contexts the runner and the estimator hand to those modules.
 import type pg from 'pg';
 import type { Proof, SanitizationOptionKey, SanitizationOptions, SanitizationResult } from '@oec/shared';
-import type { KeyedHash } from './pseudonyms.js';
+import type { KeyedHash } from './keyed-hash.js';
 import type { SchemaInfo } from './schema-info.js';
 
 export type SanitizeLogLevel = 'INFO' | 'WARNING' | 'ERROR';

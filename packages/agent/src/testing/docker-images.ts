@@ -3,7 +3,7 @@
 // itself only knows the images its configuration names.
 import type Docker from 'dockerode';
 import { DEFAULT_DOCKER_SOCKET, engineVersion } from '../docker/client.js';
-import { odooImage, type DockerImages } from '../runtime/docker-objects.js';
+import { odooImage, type DockerImages } from '../runtime/docker/objects.js';
 
 export const TEST_IMAGES: DockerImages = { postgres: 'oec/postgres:15', odoo: 'oec/odoo-standin:{version}' };
 

@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { AppError, ErrorCode, TASKS } from '@oec/shared';
 import type { AgentMessage, ControllerMessage, TaskKind, TaskOutput } from '@oec/shared';
-import type { Clock, IdGenerator } from '../deps.js';
+import type { Clock } from '../clock.js';
+import type { IdGenerator } from '../ids.js';
 import type { Queryable } from '../db/pool.js';
 import * as store from './store.js';
 import type { TaskEnd } from './store.js';

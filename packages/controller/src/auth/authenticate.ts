@@ -2,7 +2,7 @@
 // secret, then the user looked up (a token for a deleted user is worthless).
 import { AppError, ErrorCode } from '@oec/shared';
 import type { Role } from '@oec/shared';
-import type { Clock } from '../deps.js';
+import type { Clock } from '../clock.js';
 import type { Queryable } from '../db/pool.js';
 import { bearerToken, verifyToken } from './jwt.js';
 import type { Actor } from './permissions.js';

@@ -4,7 +4,7 @@ import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { isAppError } from '@oec/shared';
 import type { Logger } from '../logger.js';
-import { retryAfter } from './middleware.js';
+import { retryAfter } from '../rate-limit.js';
 
 export function errorHandler(logger: Logger): ErrorHandler {
   return (err: Error, c: Context) => {

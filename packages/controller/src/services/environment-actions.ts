@@ -3,7 +3,7 @@
 // Starting re-checks CPU and RAM quota, since a STOPPED environment does not hold any.
 import { AppError, ErrorCode, Permission } from '@oec/shared';
 import type { Environment, EnvironmentStatus } from '@oec/shared';
-import type { Actor } from '../auth/permissions.js';
+import type { Actor, OrgAccess } from '../auth/permissions.js';
 import { canSeeConnection, requirePermission } from '../auth/permissions.js';
 import type { Queryable } from '../db/pool.js';
 import type { AppDeps } from '../deps.js';
@@ -41,11 +41,22 @@ async function lockIdle(q: Queryable, id: string): Promise<EnvironmentRow> {
   return row;
 }
 
-export async function startEnvironment(deps: AppDeps, actor: Actor, id: string): Promise<Environment> {
+/** The environment, when the actor has `permission` on it, it is idle and its agent is connected. */
+async function actionable(
+  deps: AppDeps,
+  actor: Actor,
+  id: string,
+  permission: Permission,
+): Promise<{ env: EnvironmentRow; access: OrgAccess }> {
   const { row: env, access } = await environmentAccess(deps.db, actor, id);
-  requirePermission(access, Permission.ENVIRONMENTS_UPDATE);
+  requirePermission(access, permission);
   assertIdle(env);
   assertReachable(deps, env.server_id);
+  return { env, access };
+}
+
+export async function startEnvironment(deps: AppDeps, actor: Actor, id: string): Promise<Environment> {
+  const { env, access } = await actionable(deps, actor, id, Permission.ENVIRONMENTS_UPDATE);
   const row = await deps.db.tx(async (q) => {
     const quota = await lockQuota(q, env.organization_id);
     const cur = await lockIdle(q, id);
@@ -59,10 +70,7 @@ export async function startEnvironment(deps: AppDeps, actor: Actor, id: string):
 }
 
 export async function stopEnvironment(deps: AppDeps, actor: Actor, id: string): Promise<Environment> {
-  const { row: env, access } = await environmentAccess(deps.db, actor, id);
-  requirePermission(access, Permission.ENVIRONMENTS_UPDATE);
-  assertIdle(env);
-  assertReachable(deps, env.server_id);
+  const { access } = await actionable(deps, actor, id, Permission.ENVIRONMENTS_UPDATE);
   const row = await deps.db.tx(async (q) => {
     const cur = await lockIdle(q, id);
     assertStatus(cur, ['RUNNING', 'FAILED'], 'stop');
@@ -73,10 +81,7 @@ export async function stopEnvironment(deps: AppDeps, actor: Actor, id: string): 
 }
 
 export async function destroyEnvironment(deps: AppDeps, actor: Actor, id: string): Promise<Environment> {
-  const { row: env, access } = await environmentAccess(deps.db, actor, id);
-  requirePermission(access, Permission.ENVIRONMENTS_DELETE);
-  assertIdle(env);
-  assertReachable(deps, env.server_id);
+  const { access } = await actionable(deps, actor, id, Permission.ENVIRONMENTS_DELETE);
   const row = await deps.db.tx(async (q) => {
     await lockIdle(q, id);
     return claim(q, id, 'destroy', 'DESTROYING');

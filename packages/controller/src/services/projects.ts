@@ -32,7 +32,8 @@ export function projectAccess(q: Queryable, actor: Actor, id: string): Promise<{
 export async function createProject(deps: Deps, actor: Actor, input: CreateProject): Promise<Project> {
   const access = await organizationAccess(deps.db, actor, input.organization_id);
   requirePermission(access, Permission.PROJECTS_MANAGE);
-  // The salt keys the project's sanitization pseudonyms (clone/target-row.ts fills older rows).
+  // The salt keys the project's sanitization pseudonyms (clone/store/target-environment.ts
+  // fills older rows).
   const { rows } = await deps.db.query<ProjectRow>(
     `INSERT INTO projects (id, organization_id, name, repository_url, sanitize_salt) VALUES ($1, $2, $3, $4, $5)
      RETURNING id, organization_id, name, repository_url, created_at`,

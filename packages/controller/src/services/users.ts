@@ -1,7 +1,7 @@
 // Users as the CLI manages them: bootstrapping the first platform admin, finding by email.
 import { AppError, ErrorCode } from '@oec/shared';
 import type { Db } from '../db/pool.js';
-import type { IdGenerator } from '../deps.js';
+import type { IdGenerator } from '../ids.js';
 
 export interface UserRecord {
   id: string;

@@ -3,10 +3,11 @@
 // each time it changes until it has finished and cleaned up.
 import { cancelResponseSchema, cloneOperationSchema, estimateSchema, listOf, logsResponseSchema, uuidSchema } from '@oec/shared';
 import type { CloneOperation } from '@oec/shared';
-import { cancelClone, retryClone } from '../clone/actions.js';
-import { requestClone } from '../clone/create.js';
-import { estimateClone } from '../clone/estimate.js';
-import { cloneLogs, getClone, listAllClones, listEnvironmentClones, listProjectClones } from '../clone/queries.js';
+import { isTerminal } from '../clone/model/status.js';
+import { cancelClone, retryClone } from '../clone/request/cancel-retry.js';
+import { requestClone } from '../clone/request/create.js';
+import { estimateClone } from '../clone/request/estimate.js';
+import { cloneLogs, getClone, listAllClones, listEnvironmentClones, listProjectClones } from '../clone/request/read.js';
 import { adminCloneListQuery, cloneListQuery, cloneLogsQuery, cloneRequestInput, idInput } from '../schemas.js';
 import { adminProcedure, authedProcedure, router } from './trpc.js';
 
@@ -16,7 +17,7 @@ const operations = listOf(cloneOperationSchema);
 const FALLBACK_MS = 2000;
 
 function finished(op: CloneOperation): boolean {
-  return (op.status === 'completed' || op.status === 'failed' || op.status === 'cancelled') && op.cleanup !== 'pending';
+  return isTerminal(op.status) && op.cleanup !== 'pending';
 }
 
 /** What counts as a change: everything but the clock-driven elapsed and ETA seconds. */

@@ -9,7 +9,7 @@ import { AppError, ErrorCode, fieldErrors, isAppError, validationError } from '@
 import type { ErrorCode as ErrorCodeType } from '@oec/shared';
 import { authenticate } from '../auth/authenticate.js';
 import type { AppDeps } from '../deps.js';
-import { retryAfter, takeToken } from '../http/middleware.js';
+import { retryAfter, takeToken } from '../rate-limit.js';
 import { assertStorable } from '../text-safety.js';
 
 export type TrpcContext = {

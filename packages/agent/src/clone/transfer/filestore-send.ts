@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { AppError, ErrorCode, type StreamStats } from '@oec/shared';
 import type { SenderChannel } from '../../peer/byte-stream.js';
 import type { FilestoreEntry } from '../filestore.js';
-import type { Pacer } from './pace.js';
+import type { Pacer } from '../pace.js';
 
 /** Files up to this size are read whole and sent as one frame. */
 const SMALL_FILE = 1024 * 1024;

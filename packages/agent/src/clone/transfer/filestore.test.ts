@@ -12,7 +12,7 @@ import { listFilestore } from '../filestore.js';
 import { peerFailure } from './common.js';
 import { createDonorIndex, receiveFilestoreShard, type DonorIndex } from './filestore-receive.js';
 import { sendFilestoreShard } from './filestore-send.js';
-import { createPacer } from './pace.js';
+import { createPacer } from '../pace.js';
 
 const STREAM = 'filestore-0';
 

@@ -20,7 +20,7 @@ import { receiveBytes, type ReceiverChannel } from '../../peer/byte-stream.js';
 import type { Expectation } from '../../peer/server.js';
 import type { TaskContext } from '../../tasks/types.js';
 import { checkpoint, clonePaths, type CloneHooks } from '../context.js';
-import { startRestore } from '../database.js';
+import { startRestore } from '../dump-restore.js';
 import { allStreams, asError, linkedAbort, peerFailure, requirePeer, streamStep, tagStep, type TransferDeps } from './common.js';
 import { createDonorIndex, receiveFilestoreShard } from './filestore-receive.js';
 

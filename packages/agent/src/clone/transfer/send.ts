@@ -16,20 +16,20 @@ import {
   type StreamStats,
   type TransferOutput,
 } from '@oec/shared';
-import { pgDumpArgv, tarCreateArgv } from '../../commands/index.js';
+import { tarCreateArgv } from '../../commands/index.js';
 import { ExecError, type ExecHandle } from '../../exec/run.js';
 import { PeerChannel } from '../../peer/channel.js';
 import { sendBytes, type SenderChannel } from '../../peer/byte-stream.js';
 import { dialPeer } from '../../peer/client.js';
 import type { TaskContext } from '../../tasks/types.js';
 import { checkpoint, clonePaths, type CloneHooks } from '../context.js';
-import { withSourceSnapshot } from '../data.js';
-import { LOCK_WAIT_TIMEOUT_MS } from '../database.js';
+import { startDump } from '../dump-restore.js';
 import { listFilestore, missingFiles, type FilestoreListing } from '../filestore.js';
-import { referencedFiles, tableCount, tableDataBytes } from '../queries.js';
+import { createPacer, type Pacer } from '../pace.js';
+import { withSourceSnapshot } from '../snapshot.js';
+import { referencedFiles, tableFacts } from '../sql.js';
 import { allStreams, linkedAbort, peerFailure, streamStep, tagStep, type TransferDeps } from './common.js';
 import { sendFilestoreShard } from './filestore-send.js';
-import { createPacer, type Pacer } from './pace.js';
 
 /** Connecting (TCP, TLS, upgrade) may take at most this, or the peer timeout when shorter. */
 const DIAL_TIMEOUT_MS = 20_000;
@@ -152,11 +152,8 @@ async function sendProcess(run: SendRun, channel: SenderChannel, producer: ExecH
 
 async function sendDatabase(run: SendRun, channel: SenderChannel, ticket: PeerTicket, snapshot: string | null): Promise<StreamStats> {
   const { input, ctx } = run;
-  const facts = await ctx.runtime.withDatabase(input.source.db_name, async (c) => ({ tables: await tableCount(c), bytes: await tableDataBytes(c) }));
-  const dump = ctx.runtime.exec(
-    pgDumpArgv({ db: input.source.db_name, format: 'custom', lockWaitTimeoutMs: LOCK_WAIT_TIMEOUT_MS, compress: 0, ...(snapshot ? { snapshot } : {}) }),
-    { signal: run.signal, environment: input.source, stdout: 'pipe', nice: 10 },
-  );
+  const facts = await ctx.runtime.withDatabase(input.source.db_name, tableFacts);
+  const dump = startDump(ctx, input.source, { snapshot, compress: 0, signal: run.signal });
   const count = await sendProcess(run, channel, dump, {
     rawEstimate: facts.bytes,
     items: facts.tables,

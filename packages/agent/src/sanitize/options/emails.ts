@@ -1,8 +1,9 @@
 // anonymize_emails: customers' email addresses become deterministic pseudonyms
 // (`u<20 hex of HMAC(salt, address)>@anon.invalid`) everywhere the sanitizer looks: the contact,
-// portal logins equal to such an address, the recipients, headers and bodies of queued mail, message
-// senders, reply-to and bodies, contact notes, SMTP failure reasons and template addresses. Internal users (res_users.share = false) and
-// the companies' own partners keep theirs, and their addresses are never rewritten elsewhere.
+// portal logins equal to such an address, the recipients, headers and bodies of queued mail,
+// message senders, reply-to and bodies, contact notes, SMTP failure reasons and template
+// addresses (EMAIL_TEXT_COLUMNS). Internal users (res_users.share = false) and the companies' own
+// partners keep theirs, and their addresses are never rewritten elsewhere.
 // The capture step stores the real customer addresses (`pg_temp.oec_email_map`, dropped at
 // commit) so that the proof can show none of them is left.
 import { ANON_DOMAIN, EMAIL_TOKEN_RE, fakeEmailSql } from '../pseudonyms.js';

@@ -1,16 +1,16 @@
 // Clone tasks: one adapter per task kind, each calling its step module with the test hooks.
-import { copyAddons } from '../../clone/addons.js';
-import { cleanup, purgeRetained } from '../../clone/cleanup.js';
+import { copyAddons } from '../../clone/steps/addons.js';
+import { cleanup, purgeRetained } from '../../clone/steps/cleanup.js';
 import type { CloneHooks } from '../../clone/context.js';
-import { copyData } from '../../clone/data.js';
-import { estimateClone } from '../../clone/estimate.js';
-import { prepareTarget } from '../../clone/prepare.js';
-import { sanitize } from '../../clone/sanitize-step.js';
+import { copyData } from '../../clone/steps/data.js';
+import { estimateClone } from '../../clone/steps/estimate.js';
+import { prepareTarget } from '../../clone/steps/prepare.js';
+import { sanitize } from '../../clone/steps/sanitize.js';
 import type { TransferDeps } from '../../clone/transfer/common.js';
 import { receiveClone } from '../../clone/transfer/receive.js';
 import { sendClone } from '../../clone/transfer/send.js';
-import { validateSource } from '../../clone/validate.js';
-import { verifyTarget } from '../../clone/verify.js';
+import { validateSource } from '../../clone/steps/validate.js';
+import { verifyTarget } from '../../clone/steps/verify.js';
 import type { HandlerRegistry } from '../types.js';
 
 type CloneTaskKind = Extract<keyof HandlerRegistry, `clone.${string}`>;

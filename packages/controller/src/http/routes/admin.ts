@@ -1,15 +1,13 @@
 // REST: /api/v1/admin — platform administrators only: every organization's clone operations
 // (filter by status, organization), and cancel or retry any of them.
 import { Hono } from 'hono';
-import { cancelResponseSchema, cloneOperationSchema, listOf } from '@oec/shared';
-import { cancelClone, retryClone } from '../../clone/actions.js';
-import { listAllClones, requirePlatformAdmin } from '../../clone/queries.js';
+import { cloneOperationSchema, listOf } from '@oec/shared';
+import { listAllClones, requirePlatformAdmin } from '../../clone/request/read.js';
 import type { AppDeps } from '../../deps.js';
 import { adminCloneListQuery } from '../../schemas.js';
 import type { AppEnv } from '../env.js';
-import { pathId, readQuery, reply } from '../validate.js';
-
-const OP_NF = 'CLONE_NOT_FOUND';
+import { readQuery, reply } from '../validate.js';
+import { cancelRetryRoutes } from './clones.js';
 
 export function adminRoutes(deps: AppDeps): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
@@ -20,11 +18,6 @@ export function adminRoutes(deps: AppDeps): Hono<AppEnv> {
   r.get('/clone-operations', async (c) =>
     reply(c, listOf(cloneOperationSchema), { items: await listAllClones(deps, c.var.actor, readQuery(c, adminCloneListQuery)) }),
   );
-  r.post('/clone-operations/:id/cancel', async (c) =>
-    reply(c, cancelResponseSchema, await cancelClone(deps, c.var.actor, pathId(c, OP_NF))),
-  );
-  r.post('/clone-operations/:id/retry', async (c) =>
-    reply(c, cloneOperationSchema, await retryClone(deps, c.var.actor, pathId(c, OP_NF)), 202),
-  );
+  cancelRetryRoutes(r, deps);
   return r;
 }

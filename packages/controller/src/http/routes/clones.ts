@@ -2,10 +2,10 @@
 // an environment and of a project, and /clone-operations/{id} (read, logs, cancel, retry).
 import { Hono } from 'hono';
 import { cancelResponseSchema, cloneOperationSchema, estimateSchema, listOf, logsResponseSchema } from '@oec/shared';
-import { cancelClone, retryClone } from '../../clone/actions.js';
-import { requestClone } from '../../clone/create.js';
-import { estimateClone } from '../../clone/estimate.js';
-import { cloneLogs, getClone, listEnvironmentClones, listProjectClones } from '../../clone/queries.js';
+import { cancelClone, retryClone } from '../../clone/request/cancel-retry.js';
+import { requestClone } from '../../clone/request/create.js';
+import { estimateClone } from '../../clone/request/estimate.js';
+import { cloneLogs, getClone, listEnvironmentClones, listProjectClones } from '../../clone/request/read.js';
 import type { AppDeps } from '../../deps.js';
 import { cloneListQuery, cloneLogsQuery, cloneRequestInput } from '../../schemas.js';
 import type { AppEnv } from '../env.js';
@@ -40,11 +40,16 @@ export function cloneRoutes(deps: AppDeps): Hono<AppEnv> {
     const id = pathId(c, OP_NF);
     return reply(c, logsResponseSchema, await cloneLogs(deps, c.var.actor, id, readQuery(c, cloneLogsQuery)));
   });
+  cancelRetryRoutes(r, deps);
+  return r;
+}
+
+/** POST /clone-operations/{id}/cancel and …/retry (also mounted under /admin). */
+export function cancelRetryRoutes(r: Hono<AppEnv>, deps: AppDeps): void {
   r.post('/clone-operations/:id/cancel', async (c) =>
     reply(c, cancelResponseSchema, await cancelClone(deps, c.var.actor, pathId(c, OP_NF))),
   );
   r.post('/clone-operations/:id/retry', async (c) =>
     reply(c, cloneOperationSchema, await retryClone(deps, c.var.actor, pathId(c, OP_NF)), 202),
   );
-  return r;
 }

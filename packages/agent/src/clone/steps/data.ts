@@ -1,0 +1,78 @@
+// Steps 5–8 on one server as one task: the database (dump → restore, or a template copy) and
+// the filestore (list → link) run side by side, each reporting its own steps, inside the source
+// snapshot of ../snapshot.ts (a running source stays consistent with its files until the last
+// file is linked).
+import type pg from 'pg';
+import type { ClonePlan, CloneDataOutput } from '@oec/shared';
+import type { TaskContext } from '../../tasks/types.js';
+import { asStepError, checkpoint, clonePaths, type CloneHooks } from '../context.js';
+import { linkFilestore, listFilestore, missingFiles } from '../filestore.js';
+import { withSourceSnapshot } from '../snapshot.js';
+import { referencedFiles } from '../sql.js';
+import { copyDatabase } from './database.js';
+
+export async function copyData(plan: ClonePlan, ctx: TaskContext, hooks: CloneHooks): Promise<CloneDataOutput> {
+  const work = async (session: pg.ClientBase | null, snapshot: string | null): Promise<CloneDataOutput> => {
+    const [database, filestore] = await Promise.all([
+      (async () => {
+        await checkpoint(ctx, hooks, 'backing_up_database', 'start');
+        return copyDatabase(plan, ctx, snapshot, hooks);
+      })(),
+      plan.include_filestore ? copyFilestore(plan, ctx, hooks, session) : Promise.resolve(null),
+    ]);
+    for (const step of ['backing_up_database', 'backing_up_filestore', 'restoring_database', 'restoring_filestore'] as const) {
+      if (!plan.include_filestore && step.endsWith('filestore')) continue;
+      await checkpoint(ctx, hooks, step, 'end');
+    }
+    return { database, filestore };
+  };
+  return withSourceSnapshot(plan, ctx, work);
+}
+
+async function copyFilestore(
+  plan: ClonePlan,
+  ctx: TaskContext,
+  hooks: CloneHooks,
+  session: pg.ClientBase | null,
+): Promise<NonNullable<CloneDataOutput['filestore']>> {
+  await checkpoint(ctx, hooks, 'backing_up_filestore', 'start');
+  const paths = clonePaths(ctx, plan);
+  try {
+    const listing = await listFilestore(paths.sourceFilestore, ctx.signal);
+    ctx.progress(1, { items_done: listing.entries.length, items_total: listing.entries.length, bytes_total: listing.bytes }, 'backing_up_filestore');
+    ctx.log('INFO', `Filestore captured: ${listing.entries.length} files, ${listing.bytes} bytes`, 'backing_up_filestore');
+    const referenced = session
+      ? await referencedFiles(session)
+      : await ctx.runtime.withDatabase(plan.source.db_name, referencedFiles);
+    const missing = await missingFiles(paths.sourceFilestore, referenced);
+    if (missing.length > 0) {
+      ctx.log('WARNING', `${missing.length} referenced files are missing in the source filestore (e.g. ${missing[0]})`, 'backing_up_filestore');
+    }
+    await checkpoint(ctx, hooks, 'restoring_filestore', 'start');
+    const linked = await linkFilestore(paths.sourceFilestore, paths.workFilestore, listing, {
+      signal: ctx.signal,
+      onProgress: (p) =>
+        ctx.progress(
+          p.filesTotal ? p.filesDone / p.filesTotal : 1,
+          { items_done: p.filesDone, items_total: p.filesTotal, bytes_done: p.bytesDone, bytes_total: p.bytesTotal },
+          'restoring_filestore',
+        ),
+    });
+    ctx.progress(1, { items_done: linked.filesTotal, items_total: linked.filesTotal }, 'restoring_filestore');
+    ctx.log(
+      'INFO',
+      `Filestore restored: ${linked.filesTotal} files (${linked.linked} linked, ${linked.copied} copied, ${linked.alreadyPresent} already there)`,
+      'restoring_filestore',
+    );
+    return {
+      files: linked.filesTotal,
+      bytes: linked.bytesTotal,
+      linked: linked.linked,
+      copied: linked.copied,
+      already_present: linked.alreadyPresent,
+      missing_in_source: missing.slice(0, 100),
+    };
+  } catch (e) {
+    throw asStepError('restoring_filestore', e);
+  }
+}

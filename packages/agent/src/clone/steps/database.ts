@@ -1,0 +1,58 @@
+// backing_up_database + restoring_database. A stopped source on the same server is copied with
+// CREATE DATABASE … TEMPLATE (a file-level copy, no dump at all). A running source is dumped with
+// a lock wait timeout (never queue behind an exclusive lock and stall production), niced, and
+// streamed straight into pg_restore as the target's role: no dump file ever touches the disk.
+// Uncompressed unless the plan sets `compress` (then level 1): both ends share the machine. ANALYZE
+// afterwards. The dump and restore processes are ../dump-restore.ts's, shared with transfer/.
+import type { ClonePlan } from '@oec/shared';
+import { pipe } from '../../exec/run.js';
+import type { TaskContext } from '../../tasks/types.js';
+import { asStepError, NO_HOOKS, type CloneHooks } from '../context.js';
+import { startDump, startRestore } from '../dump-restore.js';
+import { createPacer } from '../pace.js';
+import { tableFacts } from '../sql.js';
+
+export interface DatabaseCopy {
+  method: 'template' | 'stream';
+  bytes: number;
+  tables: number;
+}
+
+/** `snapshot`: exported by the session that holds a running source consistent with its files. */
+export async function copyDatabase(plan: ClonePlan, ctx: TaskContext, snapshot: string | null, hooks: CloneHooks = NO_HOOKS): Promise<DatabaseCopy> {
+  const { runtime } = ctx;
+  if (plan.source.status === 'STOPPED') {
+    ctx.log('INFO', 'Source is stopped: copying its database file by file (template copy)', 'backing_up_database');
+    await runtime.dropDatabase(plan.work_db);
+    await runtime
+      .createDatabase(plan.work_db, plan.target, { template: { db_name: plan.source.db_name, role: plan.source.db_name } })
+      .catch((e: unknown) => {
+        throw asStepError('restoring_database', e);
+      });
+    const facts = await runtime.withDatabase(plan.work_db, tableFacts);
+    ctx.progress(1, { bytes_done: facts.bytes, bytes_total: facts.bytes }, 'backing_up_database');
+    ctx.progress(1, { items_done: facts.tables, items_total: facts.tables }, 'restoring_database');
+    return { method: 'template', ...facts };
+  }
+
+  const source = await runtime.withDatabase(plan.source.db_name, tableFacts);
+  const dump = startDump(ctx, plan.source, { snapshot, compress: plan.compress ? 1 : 0, signal: ctx.signal });
+  const restore = startRestore(plan, ctx, ctx.signal, () => source.tables);
+  const pacer = createPacer(hooks().transferBytesPerSecond);
+  let result;
+  try {
+    result = await pipe(dump, restore, {
+      pace: (bytes) => pacer.wait(bytes, ctx.signal),
+      onBytes: (bytes) =>
+        ctx.progress(Math.min(0.99, bytes / Math.max(1, source.bytes)), { bytes_done: bytes, bytes_total: source.bytes }, 'backing_up_database'),
+    });
+  } catch (e) {
+    const which = e instanceof Error && e.message.startsWith('pg_dump') ? 'backing_up_database' : 'restoring_database';
+    throw asStepError(which, e);
+  }
+  ctx.progress(1, { bytes_done: result.bytes, bytes_total: result.bytes }, 'backing_up_database');
+  ctx.log('INFO', `Database streamed: ${result.bytes} bytes dumped into the restore`, 'backing_up_database');
+  await runtime.withDatabase(plan.work_db, (c) => c.query('ANALYZE'));
+  ctx.progress(1, { items_done: source.tables, items_total: source.tables }, 'restoring_database');
+  return { method: 'stream', bytes: result.bytes, tables: source.tables };
+}

@@ -1,0 +1,45 @@
+// sanitizing: runs the sanitizer on the restored database (never the source), in one transaction
+// with its proof. A replace writes back the identity of the database it replaces; reset_passwords
+// gets one random password per operation, returned once and stored only as a hash.
+import type { ClonePlan, CloneSanitizeOutput } from '@oec/shared';
+import { IDENTITY_PARAMS, generatePassword, hashOdooPassword, sanitizeDatabase } from '../../sanitize/index.js';
+import type { TaskContext } from '../../tasks/types.js';
+import { checkpoint, type CloneHooks } from '../context.js';
+
+export async function sanitize(plan: ClonePlan, ctx: TaskContext, hooks: CloneHooks): Promise<CloneSanitizeOutput> {
+  await checkpoint(ctx, hooks, 'sanitizing', 'start');
+  const { runtime } = ctx;
+  const identity = plan.mode === 'replace' ? await readIdentity(ctx, plan.target.db_name) : null;
+  const password = plan.sanitization.options.reset_passwords ? generatePassword() : null;
+  const outcome = await runtime.withDatabase(plan.work_db, (client) =>
+    sanitizeDatabase(client, {
+      options: plan.sanitization.options,
+      baseUrl: plan.sanitization.base_url,
+      salt: plan.sanitization.salt,
+      mode: plan.mode,
+      identity,
+      ...(password ? { passwordHash: hashOdooPassword(password) } : {}),
+      signal: ctx.signal,
+      log: (level, message) => ctx.log(level, message, 'sanitizing'),
+    }),
+  );
+  const applied = outcome.results.filter((r) => !r.skipped).length;
+  ctx.log(
+    'INFO',
+    `Sanitization completed: ${applied} options applied, ${outcome.totals.affected_rows} records affected; proof ${outcome.proof.passed ? 'passed' : 'FAILED'}`,
+    'sanitizing',
+  );
+  ctx.progress(1, { items_done: outcome.results.length, items_total: outcome.results.length }, 'sanitizing');
+  await checkpoint(ctx, hooks, 'sanitizing', 'end');
+  return { ...outcome, generated_password: password };
+}
+
+async function readIdentity(ctx: TaskContext, database: string): Promise<Record<string, string>> {
+  return ctx.runtime.withDatabase(database, async (c) => {
+    const { rows } = await c.query<{ key: string; value: string }>(
+      'SELECT key, value FROM ir_config_parameter WHERE key = ANY($1::text[])',
+      [[...IDENTITY_PARAMS]],
+    );
+    return Object.fromEntries(rows.map((r) => [r.key, r.value]));
+  });
+}

@@ -1,0 +1,219 @@
+// The databases of the `docker` runtime: one PostgreSQL container per environment, reached by the
+// agent as superuser over the container's bridge address (the engine runs without NAT; the agent
+// on the host routes to its bridges). A method given only a database name finds its container by
+// the `oec.db` label of this server's PostgreSQL containers (ownerOf: the environment's db_name or
+// `<db_name>_<suffix>`, the replace work and retained databases); no state is kept in memory, so
+// an agent restart loses nothing. Same SQL as the local runtime (local-db.ts).
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import pg from 'pg';
+import type { EnvironmentRef } from '@oec/shared';
+import { pgDumpArgv, pgRestoreArgv } from '../../commands/index.js';
+import { pipe, type ExecHandle } from '../../exec/run.js';
+import type { Logger } from '../../logger.js';
+import { transferOwnership } from '../../postgres/ownership.js';
+import { quoteIdent } from '../../postgres/sql.js';
+import { containerIp, inspectContainer, statusOf } from './engine.js';
+import { envObjectNames, LABEL, labelFilters, ownerOf, PG_PORT, SUPERUSER, type DbContainerRef } from './objects.js';
+import { readSecrets } from './secrets.js';
+import { environmentsDir } from '../layout.js';
+import * as sql from '../local-db.js';
+import type { ExecOptions } from '../runtime.js';
+
+export interface DockerDatabasesOptions {
+  docker: Docker;
+  server: string;
+  dataDir: string;
+  logger: Logger;
+  /** How long a connection waits for a (re)starting PostgreSQL container. */
+  readyTimeoutMs: number;
+}
+
+type Exec = (argv: readonly string[], opts: ExecOptions) => ExecHandle;
+type Db = Pick<pg.Pool, 'query'>;
+
+const RETRY_MS = 250;
+
+export class DockerDatabases {
+  constructor(private readonly opts: DockerDatabasesOptions) {}
+
+  async running(environmentId: string): Promise<boolean> {
+    return (await inspectContainer(this.opts.docker, envObjectNames(environmentId).db))?.State.Running ?? false;
+  }
+
+  /** A superuser session on the environment's admin database (`postgres`). */
+  withEnvironmentPool<T>(environmentId: string, signal: AbortSignal, fn: (db: Db) => Promise<T>): Promise<T> {
+    return this.session(environmentId, 'postgres', signal, fn);
+  }
+
+  /** This server's PostgreSQL containers and the database name each was created for. */
+  async containers(): Promise<DbContainerRef[]> {
+    const list = await this.opts.docker.listContainers({
+      all: true,
+      filters: labelFilters({ [LABEL.server]: this.opts.server, [LABEL.role]: 'db' }),
+    });
+    const out: DbContainerRef[] = [];
+    for (const c of list) {
+      const environmentId = c.Labels[LABEL.environment];
+      const dbName = c.Labels[LABEL.db];
+      if (environmentId && dbName) out.push({ environmentId, dbName });
+    }
+    return out;
+  }
+
+  async owner(database: string): Promise<DbContainerRef | null> {
+    return ownerOf(database, await this.containers());
+  }
+
+  async withDatabase<T>(database: string, fn: (client: pg.ClientBase) => Promise<T>): Promise<T> {
+    const owner = await this.owner(database);
+    if (!owner) throw new Error(`no PostgreSQL container of this server holds database ${database}`);
+    return this.session(owner.environmentId, database, new AbortController().signal, fn);
+  }
+
+  async databaseExists(name: string): Promise<boolean> {
+    const owner = await this.owner(name);
+    if (!owner) return false;
+    return this.withEnvironmentPool(owner.environmentId, new AbortController().signal, (db) => sql.databaseExists(db, name));
+  }
+
+  /**
+   * Same contract as the local runtime. A template in the owner's own container is copied with
+   * CREATE DATABASE … TEMPLATE; one in another environment's container (the usual case: every
+   * environment has its own PostgreSQL) is streamed pg_dump | pg_restore between the two
+   * containers, restored as the owner's role, so its objects belong to it as with a template.
+   */
+  async createDatabase(name: string, owner: EnvironmentRef, opts: { template?: { db_name: string; role: string } }, exec: Exec): Promise<void> {
+    const role = owner.db_name;
+    const signal = new AbortController().signal;
+    const template = opts.template;
+    const from = template ? await this.owner(template.db_name) : null;
+    if (template && !from) throw new Error(`no PostgreSQL container of this server holds database ${template.db_name}`);
+    if (template && from && from.environmentId === owner.environment_id) {
+      await this.withEnvironmentPool(owner.environment_id, signal, async (db) => {
+        if (!(await sql.databaseExists(db, name))) {
+          await db.query(`CREATE DATABASE ${quoteIdent(name)} OWNER ${quoteIdent(role)} TEMPLATE ${quoteIdent(template.db_name)}`);
+        }
+      });
+      if (template.role !== role) await this.session(owner.environment_id, name, signal, (c) => transferOwnership(c, template.role, role));
+    } else {
+      await this.withEnvironmentPool(owner.environment_id, signal, async (db) => {
+        // A stream copy cut short leaves a partial database: a re-run starts it over.
+        if (template) await sql.dropDatabase(db, name);
+        await sql.ensureDatabase(db, name, role);
+      });
+      if (template && from) {
+        const dump = exec(pgDumpArgv({ db: template.db_name, format: 'custom', lockWaitTimeoutMs: 60_000, compress: 0 }), {
+          signal,
+          environment: { environment_id: from.environmentId, db_name: template.db_name },
+          stdout: 'pipe',
+        });
+        const restore = exec(pgRestoreArgv({ db: name, role }), {
+          signal,
+          environment: { environment_id: owner.environment_id, db_name: name },
+          stdin: 'pipe',
+          stdout: 'ignore',
+        });
+        await pipe(dump, restore);
+      }
+    }
+    await this.withEnvironmentPool(owner.environment_id, signal, async (db) => {
+      await sql.revokePublicConnect(db, name);
+      await sql.revokeRoleConnect(db, name, role);
+    });
+  }
+
+  async dropDatabase(name: string): Promise<void> {
+    const owner = await this.owner(name);
+    if (!owner || !(await this.running(owner.environmentId))) return;
+    await this.withEnvironmentPool(owner.environmentId, new AbortController().signal, (db) => sql.dropDatabase(db, name));
+  }
+
+  async swapDatabases(current: string, next: string, retained: string): Promise<void> {
+    const owners = await Promise.all([current, next, retained].map((n) => this.owner(n)));
+    const owner = owners[0];
+    if (!owner || owners.some((o) => o?.environmentId !== owner.environmentId)) {
+      throw new Error(`databases ${current}, ${next} and ${retained} are not in one environment's PostgreSQL`);
+    }
+    await this.session(owner.environmentId, 'postgres', new AbortController().signal, (client) =>
+      sql.swapDatabaseNames(client, current, next, retained),
+    );
+  }
+
+  /** The server version of one running PostgreSQL container of this server (null when none runs). */
+  async clientFacts(): Promise<{ pgVersion: string } | null> {
+    for (const c of await this.containers()) {
+      if (!(await this.running(c.environmentId))) continue;
+      const version = await this.withEnvironmentPool(c.environmentId, AbortSignal.timeout(10_000), (db) => sql.serverVersion(db));
+      return { pgVersion: version };
+    }
+    return null;
+  }
+
+  async close(): Promise<void> {
+    // Sessions are per call; nothing is pooled.
+  }
+
+  /**
+   * A superuser client on `database` in the environment's container, closed after `fn`. Waits
+   * (up to readyTimeoutMs) for a container that is starting or initialising its data directory.
+   */
+  private async session<T>(environmentId: string, database: string, signal: AbortSignal, fn: (client: pg.ClientBase) => Promise<T>): Promise<T> {
+    const names = envObjectNames(environmentId);
+    const client = await this.connect(environmentId, names.db, names.network, database, signal);
+    client.on('error', (err) => this.opts.logger.warn({ err: err.message, database }, 'PostgreSQL session failed'));
+    try {
+      return await fn(client);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  private async connect(environmentId: string, container: string, network: string, database: string, signal: AbortSignal): Promise<pg.Client> {
+    const deadline = Date.now() + this.opts.readyTimeoutMs;
+    let last: unknown = null;
+    for (;;) {
+      signal.throwIfAborted();
+      const info = await inspectContainer(this.opts.docker, container);
+      if (!info) throw new Error(`PostgreSQL container ${container} does not exist`);
+      if (!info.State.Running && !info.State.Restarting) {
+        await this.opts.docker
+          .getContainer(container)
+          .start()
+          .catch((e: unknown) => {
+            if (statusOf(e) !== 304) throw e;
+          });
+      }
+      const host = containerIp(info, network);
+      if (host) {
+        const client = new pg.Client({
+          host,
+          port: PG_PORT,
+          user: SUPERUSER,
+          password: this.superuserPassword(environmentId),
+          database,
+          connectionTimeoutMillis: 5_000,
+          application_name: 'oec-agent',
+        });
+        try {
+          await client.connect();
+          return client;
+        } catch (e) {
+          last = e;
+          await client.end().catch(() => undefined);
+          // A missing database or a wrong password will not fix itself by waiting.
+          const code = typeof e === 'object' && e !== null && 'code' in e ? e.code : undefined;
+          if (code === '3D000' || code === '28P01') throw e;
+        }
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`PostgreSQL in ${container} did not accept connections within ${this.opts.readyTimeoutMs} ms: ${String((last as Error | null)?.message ?? 'no address')}`);
+      }
+      await new Promise((r) => setTimeout(r, RETRY_MS));
+    }
+  }
+
+  private superuserPassword(environmentId: string): string {
+    return readSecrets(join(environmentsDir(this.opts.dataDir), environmentId, 'secrets.json')).superuser_password;
+  }
+}

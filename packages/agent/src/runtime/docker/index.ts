@@ -1,0 +1,277 @@
+// The `docker` runtime: each environment is a bridge network, a PostgreSQL container (data on a
+// named volume, the environment's database and role inside) and an Odoo container, all labelled
+// with this server and the environment, driven through the Engine API (dockerode, never the CLI).
+// The environment's files stay on the agent's disk exactly where envLayout puts them and are
+// bind-mounted into the Odoo container, so locate() gives host paths and the clone steps (links,
+// tar, transfers) work on them unchanged. See docs/decisions/0008-docker-runtime.md.
+//
+// DockerRuntime composes this folder: objects.ts (names, labels, create bodies), engine.ts
+// (idempotent Engine calls), databases.ts (the PostgreSQL containers), odoo.ts (the Odoo
+// containers), images.ts (each environment's images), client-tools.ts (exec), secrets.ts.
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import type pg from 'pg';
+import { AppError, ErrorCode, type EnvironmentLocation, type EnvironmentRef, type EnvironmentSizes, type EnvironmentSpec, type ServerFacts } from '@oec/shared';
+import type { ExecHandle } from '../../exec/run.js';
+import type { Logger } from '../../logger.js';
+import { bufferutilLoaded, parseToolVersion, serverFacts, toolVersion } from '../facts.js';
+import { filesystemUsage, treeSize } from '../fs-usage.js';
+import { envLayout, envLocation, writeEnvironmentFiles, type EnvLayout } from '../layout.js';
+import * as sql from '../local-db.js';
+import type { AppStatus, AppTrial, CreateOptions, DiskUsage, ExecOptions, Runtime } from '../runtime.js';
+import { execClientTool } from './client-tools.js';
+import { DockerDatabases } from './databases.js';
+import { ensureNetwork, ensureRunning, ensureVolume, inspectContainer, removeContainer, removeNetwork, removeVolume } from './engine.js';
+import { EnvImages } from './images.js';
+import { envLabels, envObjectNames, PG_PORT, postgresCreateBody, type DockerImages, type OdooImageContract } from './objects.js';
+import { OdooContainers } from './odoo.js';
+import { ensureSecrets } from './secrets.js';
+
+export interface DockerRuntimeOptions {
+  docker: Docker;
+  dataDir: string;
+  /** The `oec.server` label value of every object this agent creates, lists and removes. */
+  server: string;
+  hostname: string;
+  peerUrl: string | null;
+  /** The PostgreSQL image, and the Odoo image (`{version}` becomes the environment's series). */
+  images: DockerImages;
+  /** Mount paths, port, health URL and version command of the Odoo image (default: the official image's). */
+  odoo?: OdooImageContract;
+  /** Owner of the filestore and sessions directories, as the Odoo container's user (default 101:101). */
+  odooUser?: { uid: number; gid: number };
+  /** The only environment variables host processes (tar) get. */
+  childEnv: Record<string, string>;
+  logger: Logger;
+  appHealthTimeoutMs?: number;
+  /** Seconds the engine waits between SIGTERM and SIGKILL when stopping Odoo. */
+  appStopGraceSeconds?: number;
+  dbReadyTimeoutMs?: number;
+}
+
+export class DockerRuntime implements Runtime {
+  readonly kind = 'docker' as const;
+  private readonly docker: Docker;
+  private readonly dbs: DockerDatabases;
+  private readonly images: EnvImages;
+  private readonly odoo: OdooContainers;
+
+  constructor(private readonly opts: DockerRuntimeOptions) {
+    this.docker = opts.docker;
+    this.dbs = new DockerDatabases({
+      docker: opts.docker,
+      server: opts.server,
+      dataDir: opts.dataDir,
+      logger: opts.logger,
+      readyTimeoutMs: opts.dbReadyTimeoutMs ?? 90_000,
+    });
+    this.images = new EnvImages({ docker: opts.docker, dataDir: opts.dataDir, server: opts.server, images: opts.images, logger: opts.logger });
+    this.odoo = new OdooContainers({
+      docker: opts.docker,
+      dataDir: opts.dataDir,
+      server: opts.server,
+      images: this.images,
+      ...(opts.odoo ? { contract: opts.odoo } : {}),
+      ...(opts.odooUser ? { user: opts.odooUser } : {}),
+      ...(opts.appHealthTimeoutMs !== undefined ? { healthTimeoutMs: opts.appHealthTimeoutMs } : {}),
+    });
+  }
+
+  /**
+   * `pg_version` is that of the configured PostgreSQL image: what a new environment here, such as
+   * a cross-server clone's target, will run (a running environment's server otherwise). The tools
+   * run inside those containers, so they report the same version.
+   */
+  async facts(): Promise<ServerFacts> {
+    const [disk, imagePg, tar, bufferutil] = await Promise.all([
+      this.diskUsage(),
+      this.images.postgresVersion(),
+      toolVersion('tar', this.opts.childEnv),
+      bufferutilLoaded(),
+    ]);
+    const pgVersion = imagePg ?? (await this.dbs.clientFacts().catch(() => null))?.pgVersion ?? null;
+    const v = pgVersion ? parseToolVersion(`(PostgreSQL) ${pgVersion}`) : null;
+    const tools = { pg_dump: v, pg_restore: v, psql: v, tar };
+    return serverFacts({ hostname: this.opts.hostname, runtime: this.kind, disk, pgVersion, tools, bufferutil, peerUrl: this.opts.peerUrl });
+  }
+
+  /** Free and total space of the Docker data root (volumes live there), else of the data dir. */
+  async diskUsage(): Promise<DiskUsage> {
+    const info = (await this.docker.info()) as { DockerRootDir?: string };
+    return filesystemUsage(info.DockerRootDir ?? this.opts.dataDir).catch(() => filesystemUsage(this.opts.dataDir));
+  }
+
+  locate(ref: EnvironmentRef): EnvironmentLocation {
+    return envLocation(this.layout(ref), ref, { host: envObjectNames(ref.environment_id).db, port: PG_PORT });
+  }
+
+  async create(spec: EnvironmentSpec, signal: AbortSignal, opts: CreateOptions = {}): Promise<EnvironmentLocation> {
+    const layout = this.layout(spec);
+    await writeEnvironmentFiles(layout, spec);
+    const secrets = await ensureSecrets(layout.secrets);
+    const images = await this.images.ensure(spec, opts.like);
+    signal.throwIfAborted();
+
+    const names = envObjectNames(spec.environment_id);
+    const labels = envLabels(this.opts.server, spec.environment_id);
+    await ensureNetwork(this.docker, names.network, labels);
+    await ensureVolume(this.docker, names.pgdata, labels);
+    await ensureVolume(this.docker, names.odooData, labels);
+    await ensureRunning(
+      this.docker,
+      postgresCreateBody({
+        server: this.opts.server,
+        environmentId: spec.environment_id,
+        dbName: spec.db_name,
+        image: images.postgres,
+        superuserPassword: secrets.superuser_password,
+      }) as Docker.ContainerCreateOptions & { name: string },
+    );
+    await this.dbs.withEnvironmentPool(spec.environment_id, signal, async (db) => {
+      await sql.ensureRole(db, spec.db_name, secrets.password);
+      await sql.ensureDatabase(db, spec.db_name, spec.db_name);
+      await sql.revokePublicConnect(db, spec.db_name);
+      // Re-running create on a started environment must not cut its app off.
+      if (!(await this.odoo.running(spec))) await sql.revokeRoleConnect(db, spec.db_name, spec.db_name);
+    });
+    return this.locate(spec);
+  }
+
+  async start(ref: EnvironmentRef, signal: AbortSignal): Promise<void> {
+    const layout = this.layout(ref);
+    const names = envObjectNames(ref.environment_id);
+    if (!(await inspectContainer(this.docker, names.db))) {
+      throw new AppError(ErrorCode.ENVIRONMENT_NOT_FOUND, `environment ${ref.environment_id} has no PostgreSQL container on this server`);
+    }
+    await this.dbs.withEnvironmentPool(ref.environment_id, signal, async (db) => {
+      if (!(await sql.databaseExists(db, ref.db_name))) {
+        throw new AppError(ErrorCode.ENVIRONMENT_NOT_FOUND, `database ${ref.db_name} does not exist on this server`);
+      }
+      await sql.grantRoleConnect(db, ref.db_name, ref.db_name);
+    });
+    const url = await this.odoo.url(ref);
+    if (url && (await this.odoo.healthy(url))) return;
+    // Recreated on every start: it is stateless, and a replace renames the addons directory the
+    // old container had bind-mounted (a bind follows the directory, not its path).
+    await removeContainer(this.docker, names.odoo, this.stopGraceSeconds);
+    await this.odoo.giveDirectories([layout.filestoreRoot, layout.sessions]);
+    await ensureRunning(this.docker, await this.odoo.body(ref, { dbName: ref.db_name, addons: layout.addons }));
+    const outcome = await this.odoo.waitHealthy(names.odoo, names.network, signal);
+    if (outcome.healthy) return;
+    await removeContainer(this.docker, names.odoo, 2);
+    signal.throwIfAborted();
+    throw new AppError(ErrorCode.TASK_FAILED, `Odoo container ${outcome.detail}`);
+  }
+
+  /**
+   * A second Odoo container on the environment's network, serving `candidate.db_name` (owned by
+   * the environment's role, which may now connect to it: the proof has passed) with the candidate
+   * addons and the shared filestore root (Odoo reads `filestore/<candidate db>`); no routing
+   * labels, Odoo's data dir on a tmpfs. Removed before returning, whatever happened.
+   */
+  async trialApp(ref: EnvironmentRef, candidate: { db_name: string; addons_path: string }, signal: AbortSignal): Promise<AppTrial> {
+    const layout = this.layout(ref);
+    const names = envObjectNames(ref.environment_id);
+    await this.dbs.withEnvironmentPool(ref.environment_id, signal, (db) => sql.grantRoleConnect(db, candidate.db_name, ref.db_name));
+    await this.odoo.giveDirectories([join(layout.filestoreRoot, candidate.db_name)]);
+    await removeContainer(this.docker, names.odooTrial, 2);
+    try {
+      await ensureRunning(this.docker, await this.odoo.body(ref, { dbName: candidate.db_name, addons: candidate.addons_path, trial: { role: ref.db_name } }));
+      const outcome = await this.odoo.waitHealthy(names.odooTrial, names.network, signal);
+      if (!outcome.healthy) return { healthy: false, version: null, detail: `Odoo container ${outcome.detail}` };
+      return { healthy: true, version: await this.odoo.versionIn(names.odooTrial, signal), detail: outcome.detail };
+    } finally {
+      await removeContainer(this.docker, names.odooTrial, 2);
+    }
+  }
+
+  async stop(ref: EnvironmentRef, signal: AbortSignal): Promise<void> {
+    await removeContainer(this.docker, envObjectNames(ref.environment_id).odoo, this.stopGraceSeconds);
+    if (!(await this.dbs.running(ref.environment_id))) return;
+    await this.dbs.withEnvironmentPool(ref.environment_id, signal, async (db) => {
+      if ((await sql.databaseExists(db, ref.db_name)) && (await sql.roleExists(db, ref.db_name))) {
+        await sql.revokeRoleConnect(db, ref.db_name, ref.db_name);
+        await sql.terminateRoleBackends(db, ref.db_name, ref.db_name);
+      }
+    });
+  }
+
+  /** Everything goes: the database dies with its container and volume, the role with it. */
+  async destroy(ref: EnvironmentRef, _signal: AbortSignal): Promise<void> {
+    const names = envObjectNames(ref.environment_id);
+    await removeContainer(this.docker, names.odoo, this.stopGraceSeconds);
+    await removeContainer(this.docker, names.odooTrial, 2);
+    await removeContainer(this.docker, names.db, 30);
+    await removeVolume(this.docker, names.pgdata);
+    await removeVolume(this.docker, names.odooData);
+    await removeNetwork(this.docker, names.network);
+    await rm(this.layout(ref).root, { recursive: true, force: true });
+  }
+
+  async inspect(ref: EnvironmentRef, signal: AbortSignal): Promise<EnvironmentSizes> {
+    const layout = this.layout(ref);
+    const db = (await this.dbs.running(ref.environment_id))
+      ? await this.dbs.withEnvironmentPool(ref.environment_id, signal, async (c) =>
+          (await sql.databaseExists(c, ref.db_name)) ? { exists: true, bytes: await sql.databaseSize(c, ref.db_name) } : null,
+        )
+      : null;
+    const [filestore, addons] = await Promise.all([treeSize(layout.filestore, signal), treeSize(layout.addons, signal)]);
+    return {
+      exists: db !== null,
+      database_bytes: db?.bytes ?? 0,
+      filestore_bytes: filestore.bytes,
+      filestore_files: filestore.files,
+      addons_bytes: addons.bytes,
+    };
+  }
+
+  async appStatus(ref: EnvironmentRef): Promise<AppStatus> {
+    const url = await this.odoo.url(ref);
+    if (!url) return { running: false, url: null, healthy: false };
+    return { running: true, url, healthy: await this.odoo.healthy(url) };
+  }
+
+  /** The version command in the running Odoo container, else in a one-off container of its image. */
+  async appVersion(ref: EnvironmentRef, signal: AbortSignal): Promise<string> {
+    if (await this.odoo.running(ref)) return this.odoo.versionIn(envObjectNames(ref.environment_id).odoo, signal);
+    return this.odoo.versionOfImage(ref, signal);
+  }
+
+  /** Client tools: PostgreSQL's inside the environment's PostgreSQL container, tar on the host (client-tools.ts). */
+  exec(argv: readonly string[], opts: ExecOptions): ExecHandle {
+    return execClientTool(this.opts, argv, opts);
+  }
+
+  withDatabase<T>(database: string, fn: (client: pg.ClientBase) => Promise<T>): Promise<T> {
+    return this.dbs.withDatabase(database, fn);
+  }
+
+  databaseExists(name: string): Promise<boolean> {
+    return this.dbs.databaseExists(name);
+  }
+
+  createDatabase(name: string, owner: EnvironmentRef, opts: { template?: { db_name: string; role: string } }): Promise<void> {
+    return this.dbs.createDatabase(name, owner, opts, (argv, o) => this.exec(argv, o));
+  }
+
+  dropDatabase(name: string): Promise<void> {
+    return this.dbs.dropDatabase(name);
+  }
+
+  swapDatabases(current: string, next: string, retained: string): Promise<void> {
+    return this.dbs.swapDatabases(current, next, retained);
+  }
+
+  async close(): Promise<void> {
+    await this.dbs.close();
+  }
+
+  private get stopGraceSeconds(): number {
+    return this.opts.appStopGraceSeconds ?? 10;
+  }
+
+  private layout(ref: EnvironmentRef): EnvLayout {
+    return envLayout(this.opts.dataDir, ref);
+  }
+}

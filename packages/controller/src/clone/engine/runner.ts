@@ -1,0 +1,155 @@
+// One attempt of a clone operation, step by step: pre_checks (here) → clone.validate (on the
+// source's server) → clone.prepare → clone.addons → clone.data (steps 5–8) → clone.sanitize →
+// clone.verify → completed (complete.ts). Across servers, addons and data are transfers instead
+// (transfer.ts: clone.receive on the target's agent, clone.send on the source's). Each task
+// carries the plan and the (operation, attempt) fence. Entering a step is a guarded write, so a
+// cancel recorded between two steps is honoured before the next starts, and entering
+// `sanitizing` is where cancelling stops being possible. A failure ends in fail.ts.
+import { AppError, ErrorCode } from '@oec/shared';
+import type { CloneValidateOutput, StepKey, TaskInput, TaskKind, TaskOutput } from '@oec/shared';
+import { loadServer } from '../../services/servers.js';
+import { formatBytes } from '../model/estimate-math.js';
+import { odooSeries, pgMajor } from '../model/request-input.js';
+import { DATA_STEPS } from '../model/steps-state.js';
+import { loadOperation, markAgentTouched, saveEstimate, saveSanitization } from '../store/operations.js';
+import { completeRun } from './complete.js';
+import type { RunnerDeps } from './deps.js';
+import { failRun } from './fail.js';
+import { OperationTracker, RunStopped } from './tracker.js';
+import type { Run } from './tracker.js';
+import { describeTransfer, runTransfer, transferStreams } from './transfer.js';
+
+const FILESTORE_STEPS: readonly StepKey[] = ['backing_up_filestore', 'restoring_filestore'];
+
+async function task<K extends TaskKind>(
+  r: Run,
+  kind: K,
+  step: StepKey,
+  input: TaskInput<K>,
+  environmentId: string,
+  serverId = r.op.server_id,
+): Promise<TaskOutput<K>> {
+  if (r.signal.aborted || !(await r.t.begin(step))) throw new RunStopped();
+  return r.d.hub.runTask(serverId, kind, input, r.t.taskOptions(step, environmentId, r.signal));
+}
+
+/** Across servers: the step's streams go from the source's agent to the target's. */
+async function transfer(r: Run, step: StepKey, what: 'addons' | 'data'): Promise<void> {
+  if (r.signal.aborted || !(await r.t.begin(step))) throw new RunStopped();
+  const result = await runTransfer(r, step, transferStreams(r.op, what));
+  r.t.log('INFO', step, describeTransfer(result));
+}
+
+async function preChecks(r: Run): Promise<void> {
+  const { d, op, t } = r;
+  t.log('INFO', 'pre_checks', 'Starting clone operation');
+  const source = await loadServer(d.db, op.source_server_id);
+  if (!source || !d.hub.isConnected(source.id)) {
+    throw new AppError(ErrorCode.SOURCE_UNREACHABLE, `The agent of server ${source?.name ?? op.source_server_id} is not connected`, {
+      server_id: op.source_server_id,
+    });
+  }
+  const server = op.server_id === source.id ? source : await loadServer(d.db, op.server_id);
+  if (!server || !d.hub.isConnected(server.id)) {
+    throw new AppError(ErrorCode.TRANSFER_FAILED, `The agent of target server ${server?.name ?? op.server_id} is not connected`, {
+      server_id: op.server_id,
+    });
+  }
+  const free = server.disk_free_bytes;
+  if (free !== null && op.estimate.required_bytes > free) {
+    throw new AppError(
+      ErrorCode.DISK_FULL,
+      `Target server needs ${formatBytes(op.estimate.required_bytes)} free, only ${formatBytes(free)} available`,
+      { required_bytes: op.estimate.required_bytes, available_bytes: free },
+    );
+  }
+  if (!(await t.complete(['pre_checks'], 'Pre-checks passed - ready to clone'))) throw new RunStopped();
+  t.log('INFO', 'pre_checks', 'Pre-checks passed - ready to clone');
+}
+
+/** replace: the source's data must fit the target (same Odoo series, PostgreSQL not older). */
+async function checkCompatibility(r: Run, v: CloneValidateOutput): Promise<void> {
+  const { op } = r;
+  if (op.mode !== 'replace') return;
+  const series = odooSeries(op.plan.target.odoo_version);
+  if (v.odoo_version && series && v.odoo_version !== series) {
+    throw new AppError(ErrorCode.RESTORE_FAILED, `The source's data is Odoo ${v.odoo_version}, the target runs Odoo ${series}`, {
+      reason: 'ODOO_VERSION_MISMATCH',
+      step: 'validating',
+    });
+  }
+  const server = await loadServer(r.d.db, op.server_id);
+  const target = pgMajor(server?.facts?.pg_version);
+  const source = pgMajor(v.pg_version);
+  if (target !== null && source !== null && target < source) {
+    throw new AppError(ErrorCode.RESTORE_FAILED, `PostgreSQL ${target} on the target cannot restore a PostgreSQL ${source} database`, {
+      reason: 'PG_INCOMPATIBLE',
+      step: 'validating',
+    });
+  }
+}
+
+async function steps(r: Run): Promise<void> {
+  const { d, op, t } = r;
+  const plan = op.plan;
+  await preChecks(r);
+
+  const validated = await task(r, 'clone.validate', 'validating', plan, op.source_environment_id, op.source_server_id);
+  await checkCompatibility(r, validated);
+  const ratio = (n: number, was: number) => (was > 0 ? n / was : 1);
+  await saveEstimate(d.db, op.id, {
+    ...op.estimate,
+    database_bytes: validated.database_bytes,
+    filestore_bytes: validated.filestore_bytes,
+    filestore_files: validated.filestore_files,
+    duration: {
+      ...op.estimate.duration,
+      database_seconds: Math.ceil(op.estimate.duration.database_seconds * ratio(validated.database_bytes, op.estimate.database_bytes)),
+    },
+  });
+  await t.complete(['validating']);
+
+  if (r.signal.aborted || !(await t.begin('creating_target'))) throw new RunStopped();
+  await markAgentTouched(d.db, op.id);
+  await task(r, 'clone.prepare', 'creating_target', plan, op.target_environment_id);
+  await t.complete(['creating_target']);
+
+  const cross = op.source_server_id !== op.server_id;
+  if (cross) await transfer(r, 'copying_addons', 'addons');
+  else await task(r, 'clone.addons', 'copying_addons', plan, op.target_environment_id);
+  await t.complete(['copying_addons']);
+
+  if (!op.include_filestore) t.skip(FILESTORE_STEPS);
+  t.log('INFO', 'backing_up_database', 'Starting database backup...');
+  if (cross) await transfer(r, 'backing_up_database', 'data');
+  else await task(r, 'clone.data', 'backing_up_database', plan, op.target_environment_id);
+  await t.complete(DATA_STEPS);
+
+  const sanitized = await task(r, 'clone.sanitize', 'sanitizing', plan, op.target_environment_id);
+  await saveSanitization(d.db, op.id, sanitized.results, sanitized.proof);
+  if (sanitized.generated_password) d.secrets.put(op.id, op.requested_by, sanitized.generated_password);
+  if (!sanitized.proof.passed) {
+    const failed = sanitized.proof.checks.filter((c) => !c.passed).map((c) => c.check);
+    throw new AppError(ErrorCode.PROOF_FAILED, `Sanitization proof failed: ${failed.join(', ')}`, { failed_checks: failed });
+  }
+  await t.complete(['sanitizing']);
+
+  await task(r, 'clone.verify', 'verifying', plan, op.target_environment_id);
+  await completeRun(d, t);
+}
+
+/** Run the claimed operation (status pre_checks) until it completes, fails or is cancelled. */
+export async function runOperation(d: RunnerDeps, operationId: string, signal: AbortSignal): Promise<void> {
+  const op = await loadOperation(d.db, operationId);
+  if (!op || op.status !== 'pre_checks') return;
+  const r: Run = { d, op, t: new OperationTracker(d, op), signal };
+  try {
+    await steps(r);
+  } catch (err) {
+    await r.t.flush();
+    if (err instanceof RunStopped || signal.aborted || r.t.stopped) return;
+    await failRun(d, r.t, err);
+  } finally {
+    await r.t.flush();
+  }
+}

@@ -1,0 +1,48 @@
+// The ClonePlan every task of an operation carries: names derived from ids (the work and
+// retained databases of a replace from the operation id), the effective sanitization with the
+// target's URL and the project's salt.
+import { idSlug } from '@oec/shared';
+import type { AddonSource, ClonePlan, SanitizationOptions, SanitizationPreset } from '@oec/shared';
+import type { CloneMode } from '../store/operation-row.js';
+
+export interface PlanInput {
+  operationId: string;
+  mode: CloneMode;
+  source: { id: string; db_name: string; status: 'RUNNING' | 'STOPPED'; addons: AddonSource[] };
+  target: { id: string; db_name: string; name: string; domain: string; odoo_version: string; running: boolean };
+  includeFilestore: boolean;
+  compress: boolean;
+  preset: SanitizationPreset;
+  options: SanitizationOptions;
+  salt: string;
+  /** Cross-server: the servers' names; null on one server. */
+  servers: { source: string; target: string } | null;
+  donors: { environment_id: string; db_name: string }[];
+}
+
+export function buildPlan(p: PlanInput): ClonePlan {
+  const tag = idSlug(p.operationId).slice(0, 8);
+  const replace = p.mode === 'replace';
+  return {
+    operation_id: p.operationId,
+    mode: p.mode,
+    source: { environment_id: p.source.id, db_name: p.source.db_name, status: p.source.status },
+    // The target gets the source's addons (replace too: addons come from the source).
+    target: {
+      environment_id: p.target.id,
+      db_name: p.target.db_name,
+      name: p.target.name,
+      domain: p.target.domain,
+      odoo_version: p.target.odoo_version,
+      addons: p.source.addons,
+    },
+    work_db: replace ? `${p.target.db_name}_n${tag}` : p.target.db_name,
+    retained_db: replace ? `${p.target.db_name}_o${tag}` : null,
+    target_running: replace && p.target.running,
+    include_filestore: p.includeFilestore,
+    compress: p.compress,
+    servers: p.servers,
+    donors: p.donors,
+    sanitization: { preset: p.preset, options: p.options, base_url: `https://${p.target.domain}`, salt: p.salt },
+  };
+}

@@ -1,0 +1,65 @@
+// An operation row as the API shows it (cloneOperationSchema): all ten steps, the overall
+// percent (stored, never decreasing), elapsed time and ETA, and the target as it is now.
+import type { CloneOperation, StepKey } from '@oec/shared';
+import { etaSeconds } from '../model/estimate-math.js';
+import { isTerminal } from '../model/status.js';
+import { currentStep, isStepKey, lastStartedStep } from '../model/steps-state.js';
+import type { OperationRow } from '../store/operation-row.js';
+
+function secondsBetween(from: Date, to: Date): number {
+  return Math.max(0, Math.round((to.getTime() - from.getTime()) / 1000));
+}
+
+function displayedStep(r: OperationRow): StepKey | null {
+  if (r.status === 'pending') return 'pre_checks';
+  if (r.status === 'completed') return null;
+  if (isTerminal(r.status)) return r.error?.step ?? lastStartedStep(r.steps);
+  return currentStep(r.steps) ?? (isStepKey(r.status) ? r.status : null);
+}
+
+export function toCloneOperation(r: OperationRow, now: Date, generatedPassword?: string | null): CloneOperation {
+  const end = r.finished_at ?? now;
+  const terminal = isTerminal(r.status);
+  const eta = terminal
+    ? null
+    : r.status === 'pending'
+      ? r.estimate.duration.total_seconds
+      : etaSeconds(r.steps, r.estimate.duration, now);
+  return {
+    id: r.id,
+    source_environment_id: r.source_environment_id,
+    target_environment_id: r.target_environment_id,
+    target: {
+      id: r.target_environment_id,
+      name: r.target_current_name ?? r.target_name,
+      url: `https://${r.target_current_domain ?? r.target_domain}`,
+      // A removed target's last status was DESTROYING (the row is deleted after it).
+      status: r.target_status ?? 'DESTROYING',
+      removed: r.target_status === null,
+    },
+    mode: r.mode,
+    cross_server: r.source_server_id !== r.server_id,
+    status: r.status,
+    progress: {
+      current_step: displayedStep(r),
+      progress_percent: r.status === 'completed' ? 100 : Math.floor(r.progress_percent * 10) / 10,
+      elapsed_seconds: secondsBetween(r.started_at, end),
+      eta_seconds: eta,
+      steps: r.steps,
+    },
+    sanitization_preset: r.sanitization_preset,
+    sanitization_options: r.sanitization_options,
+    sanitization_result: r.sanitization_result,
+    proof: r.proof,
+    include_filestore: r.include_filestore,
+    options: r.options,
+    ...(generatedPassword ? { generated_password: generatedPassword } : {}),
+    error: r.error,
+    cleanup: r.cleanup,
+    retry_of: r.retry_of,
+    requested_by: r.requested_by,
+    started_at: r.started_at.toISOString(),
+    finished_at: r.finished_at ? r.finished_at.toISOString() : null,
+    duration_seconds: r.finished_at ? secondsBetween(r.started_at, r.finished_at) : null,
+  };
+}
