@@ -18,7 +18,8 @@
 // every captured value of the chosen classes, one query per table; a hit fails the clone with the
 // table, the column and the count, never the value.
 import type { ProofCheck, SanitizationOptionKey } from '@oec/shared';
-import { EMAIL_TOKEN_RE, fakeEmailSql, hmacHexSql, PHONE_PREFIX, PHONE_SANITIZED_PREFIX, type KeyedHash } from '../pseudonyms.js';
+import type { KeyedHash } from '../keyed-hash.js';
+import { EMAIL_TOKEN_RE, fakeEmailSql, hmacHexSql, PHONE_PREFIX, PHONE_SANITIZED_PREFIX } from '../pseudonyms.js';
 import { internalPartnersSql, Stmt } from '../sql.js';
 import type { ApplyContext, PlanContext, SqlRunner } from '../types.js';
 import type { MappedColumn, PersonalMap, TextColumn } from './map.js';

@@ -128,7 +128,7 @@ export async function loadPersonalMap(client: SqlRunner, opts: LoadMapOptions = 
   const byTable = new Map<string, Map<string, CatalogRow>>();
   for (const r of rows) {
     let cols = byTable.get(r.table_name);
-    if (!cols) byTable.set(r.table_name, (cols = new Map()));
+    if (!cols) byTable.set(r.table_name, (cols = new Map<string, CatalogRow>()));
     cols.set(r.column_name, r);
   }
   const has = (t: string, c: string): boolean => byTable.get(t)?.has(c) ?? false;
