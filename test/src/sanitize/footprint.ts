@@ -17,8 +17,9 @@ export const FOOTPRINTS: Record<SanitizationOptionKey, Footprint> = {
     mail_mail: ['email_to', 'email_cc', 'body_html', 'headers', 'failure_reason'],
     mail_message: ['email_from', 'reply_to', 'body'],
     mail_template: ['email_from', 'email_to', 'email_cc', 'reply_to'],
+    mail_activity: ['note'],
   },
-  anonymize_phones: { res_partner: ['phone', 'mobile', 'phone_sanitized'] },
+  anonymize_phones: { res_partner: ['phone', 'mobile', 'phone_sanitized'], mail_message: ['body'], mail_activity: ['note'] },
   anonymize_addresses: { res_partner: ['street', 'street2', 'zip', 'city', 'partner_latitude', 'partner_longitude'] },
   anonymize_company_names: {
     res_partner: ['name', 'commercial_company_name', 'company_name', 'complete_name'],

@@ -9,7 +9,10 @@ import { OptionEstimateContext, QUERY_CANCELED } from './context.js';
 import { countApiKeysIn } from './options/credentials.js';
 import { MISSING_OBJECT_CODES, sqlState } from './proof.js';
 import { SchemaInfo } from './schema-info.js';
-import { optionsToRun } from './sanitize.js';
+import { keyedHash } from './pseudonyms.js';
+import { countPersonal } from './personal/engine.js';
+import { loadPersonalMap, type PersonalMap } from './personal/map.js';
+import { optionsToRun, PERSONAL_OPTIONS } from './sanitize.js';
 import type { EstimateOptions, ImpactEstimate } from './types.js';
 
 const DEFAULT_TIMEOUT_MS = 15_000;
@@ -48,18 +51,28 @@ export async function estimateImpact(
   return readOnly(client, opts, async (schema) => {
     const sizes = await reltuples(client);
     const out: ImpactEstimate[] = [];
+    let personal: PersonalMap | null = null;
     for (const o of run) {
       const ctx = new OptionEstimateContext(client, schema, enabled, sizes);
       await client.query('SAVEPOINT oec_estimate');
       try {
         const impact = await o.estimate(ctx);
+        let rows = impact.rows;
+        let summary = impact.summary;
+        let overlap = false;
+        if (PERSONAL_OPTIONS.has(o.key)) {
+          personal ??= await loadPersonalMap(ctx, { series: opts.odooSeries ?? null });
+          // the pseudonyms' key is irrelevant to counting
+          const more = await countPersonal(ctx, keyedHash('estimate'), personal, o.key);
+          // rows the option's own pass and the by-value pass both see are counted by each, and
+          // what an earlier option rewrites is not there any more for a later one: a preview
+          overlap = more > 0;
+          if (more > 0) summary = rows > 0 ? `${summary}, ${more} more records elsewhere` : `${more} records with personal data will be masked`;
+          rows += more;
+        }
         await client.query('RELEASE SAVEPOINT oec_estimate');
-        out.push({
-          option_key: o.key,
-          rows: impact.rows,
-          approximate: ctx.approximate,
-          summary: `${ctx.approximate ? '~' : ''}${impact.summary}`,
-        });
+        const approximate = ctx.approximate || overlap;
+        out.push({ option_key: o.key, rows, approximate, summary: `${approximate ? '~' : ''}${summary}` });
       } catch (e) {
         const code = sqlState(e);
         if (code !== QUERY_CANCELED && !(code && MISSING_OBJECT_CODES.has(code))) throw e;

@@ -45,6 +45,8 @@ export interface ImpactEstimate {
 export interface EstimateOptions {
   /** statement_timeout of each read-only query (default 15 s). */
   statementTimeoutMs?: number;
+  /** The source's Odoo series ("17.0"): picks the catalogue of the personal data map. */
+  odooSeries?: string | null;
 }
 
 /** Running SQL: every call checks the abort signal first. */

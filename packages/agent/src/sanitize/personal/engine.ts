@@ -21,7 +21,7 @@ import type { ProofCheck, SanitizationOptionKey } from '@oec/shared';
 import type { KeyedHash } from '../keyed-hash.js';
 import { EMAIL_TOKEN_RE, fakeEmailSql, hmacHexSql, PHONE_PREFIX, PHONE_SANITIZED_PREFIX } from '../pseudonyms.js';
 import { internalPartnersSql, Stmt } from '../sql.js';
-import type { ApplyContext, PlanContext, SqlRunner } from '../types.js';
+import type { ApplyContext, EstimateContext, PlanContext, SqlRunner } from '../types.js';
 import type { MappedColumn, PersonalMap, TextColumn } from './map.js';
 
 export type KeyClass = 'email' | 'digits' | 'alnum' | 'text';
@@ -166,58 +166,95 @@ function classesNeeded(cols: readonly MappedColumn[]): Set<KeyClass> {
   return out;
 }
 
+/** The mapped columns whose values are collected: those of the classes the options use. */
+function collected(map: PersonalMap, enabled: ReadonlySet<SanitizationOptionKey>): MappedColumn[] {
+  const classes = classesNeeded(mapped(map, enabled));
+  return map.columns.filter((c) => {
+    const cls = keyClass(c);
+    return cls !== null && cls !== 'clear' && classes.has(cls);
+  });
+}
+
+/** Which rows of a mapped column hold the staff's own values (null: none of them). */
+function ownRowsSql(ctx: PlanContext, c: MappedColumn): string | null {
+  if (c.audience === 'work') return 'true';
+  if (c.table === 'res_partner') return `t.id IN (${internalPartnersSql(ctx)})`;
+  if (c.table === 'res_company') return 'true';
+  if (c.table === 'res_users' && ctx.schema.has('res_users', 'share')) return 't.share = false';
+  return null;
+}
+
+/** SELECT (cls, v): the keys of a column's values in the rows `where`, minus those in `unless`. */
+function keysSelect(s: Stmt, c: MappedColumn, cls: KeyClass, where: string, unless: string | null): string {
+  const col = c.type === 'json' ? `t.${q(c.column)}::text` : `t.${q(c.column)}`;
+  const notKept = unless ? ` AND NOT EXISTS (SELECT 1 FROM ${unless} kp WHERE kp.cls = ${s.v(cls)} AND kp.v = x.k)` : '';
+  return (
+    `SELECT ${s.v(cls)}::text AS cls, x.k AS v FROM ${q(c.table)} t CROSS JOIN LATERAL ${keysFrom(s, cls, col)} x ` +
+    `WHERE ${col} IS NOT NULL AND (${where}) AND x.k IS NOT NULL AND ${keyWorthSql(cls, 'x.k')}${notKept}`
+  );
+}
+
+/** Our own addresses outside the mapped columns: mail aliases, outgoing and incoming accounts. */
+function ownAddressesSql(ctx: PlanContext, s: Stmt): string[] {
+  const out: string[] = [];
+  const add = (table: string, column: string): void => {
+    if (!ctx.schema.has(table, column)) return;
+    out.push(`SELECT ${s.v('email')}::text AS cls, lower(btrim(${q(column)}::text)) AS v FROM ${q(table)} WHERE ${q(column)}::text LIKE '%@%'`);
+  };
+  add('mail_alias', 'alias_full_name');
+  add('ir_mail_server', 'smtp_user');
+  add('ir_mail_server', 'from_filter');
+  add('fetchmail_server', 'user');
+  return out;
+}
+
+/** The staff's own keys and everyone else's, as SELECTs (for INSERTs, or CTEs when read-only). */
+function captureSelects(ctx: PlanContext, map: PersonalMap, s: Stmt, keepRel: string): { keep: string[]; values: string[] } {
+  const all = collected(map, ctx.enabled);
+  const keep: string[] = all.some((c) => keyClass(c) === 'email') ? ownAddressesSql(ctx, s) : [];
+  for (const c of all) {
+    const where = ownRowsSql(ctx, c);
+    if (where) keep.push(keysSelect(s, c, keyClass(c) as KeyClass, where, null));
+  }
+  const values = all.map((c) =>
+    keysSelect(s, c, keyClass(c) as KeyClass, 'true', c.audience === 'private' || c.audience === 'anyone' ? null : keepRel),
+  );
+  return { keep, values };
+}
+
 /** Capture the staff's own values and every other value of the mapped columns. */
 export async function capturePersonal(ctx: SqlRunner & PlanContext, map: PersonalMap): Promise<void> {
   await ctx.query(`CREATE TEMP TABLE oec_pd_keep (cls text, v text, PRIMARY KEY (cls, v)) ON COMMIT DROP`);
   await ctx.query(`CREATE TEMP TABLE oec_pd_value (cls text, v text, PRIMARY KEY (cls, v)) ON COMMIT DROP`);
-  const cols = mapped(map, ctx.enabled);
-  const classes = classesNeeded(cols);
-  if (classes.size === 0) return;
-  const all = map.columns.filter((c) => {
-    const cls = keyClass(c);
-    return cls !== null && cls !== 'clear' && classes.has(cls);
-  });
-  // the staff's own values
-  for (const c of all) {
-    const cls = keyClass(c) as KeyClass;
-    let where: string | null = null;
-    if (c.audience === 'work') where = 'true';
-    else if (c.table === 'res_partner') where = `t.id IN (${internalPartnersSql(ctx)})`;
-    else if (c.table === 'res_company') where = 'true';
-    else if (c.table === 'res_users' && ctx.schema.has('res_users', 'share')) where = 't.share = false';
-    if (!where) continue;
-    await insertKeys(ctx, KEEP, c, cls, where, null);
-  }
-  // everyone else's
-  for (const c of all) {
-    const cls = keyClass(c) as KeyClass;
-    const keep = c.audience === 'private' || c.audience === 'anyone' ? null : KEEP;
-    await insertKeys(ctx, VALUES, c, cls, 'true', keep);
+  for (const phase of ['keep', 'values'] as const) {
+    const s = new Stmt();
+    const selects = captureSelects(ctx, map, s, KEEP)[phase];
+    if (selects.length === 0) continue;
+    await ctx.query(`INSERT INTO ${phase === 'keep' ? KEEP : VALUES} (cls, v) ${selects.join(' UNION ')} ON CONFLICT DO NOTHING`, s.values);
   }
   // temp tables have no statistics until analyzed: without them the planner may scan the map
   await ctx.query(`ANALYZE ${KEEP}`);
   await ctx.query(`ANALYZE ${VALUES}`);
 }
 
-async function insertKeys(ctx: SqlRunner, into: string, c: MappedColumn, cls: KeyClass, where: string, unless: string | null): Promise<void> {
-  const s = new Stmt();
-  const col = c.type === 'json' ? `t.${q(c.column)}::text` : `t.${q(c.column)}`;
-  const notKept = unless ? ` AND NOT EXISTS (SELECT 1 FROM ${unless} kp WHERE kp.cls = ${s.v(cls)} AND kp.v = x.k)` : '';
-  await ctx.query(
-    `INSERT INTO ${into} (cls, v) SELECT DISTINCT ${s.v(cls)}::text, x.k FROM ${q(c.table)} t CROSS JOIN LATERAL ${keysFrom(s, cls, col)} x ` +
-      `WHERE ${col} IS NOT NULL AND (${where}) AND x.k IS NOT NULL AND ${keyWorthSql(cls, 'x.k')}${notKept} ON CONFLICT DO NOTHING`,
-    s.values,
+/** Read-only: `WITH oec_pd_keep AS (…), oec_pd_value AS (…)`, the same sets (the estimate). */
+export function captureCte(ctx: PlanContext, map: PersonalMap, s: Stmt): string {
+  const { keep, values } = captureSelects(ctx, map, s, 'oec_pd_keep');
+  const none = 'SELECT NULL::text AS cls, NULL::text AS v WHERE false';
+  return (
+    `WITH oec_pd_keep AS MATERIALIZED (${keep.length > 0 ? keep.join(' UNION ') : none}), ` +
+    `oec_pd_value AS MATERIALIZED (${values.length > 0 ? values.join(' UNION ') : none})`
   );
 }
 
 // ---- apply ----
 
 /** SQL: the text with every token of the class that is in the map replaced by its pseudonym. */
-function rewriteSql(s: Stmt, k: KeyedHash, cls: Exclude<KeyClass, 'text'>, expr: string, column: string): string {
+function rewriteSql(s: Stmt, k: KeyedHash, cls: Exclude<KeyClass, 'text'>, expr: string, column: string, rel = VALUES): string {
   const re = s.v(tokenRe(cls));
   const key = keySql(cls, 'tk.tok');
   // one index probe per token (a join would hash the whole map once per row)
-  const known = `EXISTS (SELECT 1 FROM ${VALUES} pv WHERE pv.cls = ${s.v(cls)} AND pv.v = ${key})`;
+  const known = `EXISTS (SELECT 1 FROM ${rel} pv WHERE pv.cls = ${s.v(cls)} AND pv.v = ${key})`;
   return (
     `(SELECT string_agg(sp.part || COALESCE(CASE WHEN ${known} THEN ${fakeSql(s, k, cls, 'tk.tok', key, column)} END, tk.tok, ''), '' ORDER BY sp.ord) ` +
     `FROM unnest(regexp_split_to_array(${expr}, ${re})) WITH ORDINALITY sp(part, ord) ` +
@@ -226,16 +263,16 @@ function rewriteSql(s: Stmt, k: KeyedHash, cls: Exclude<KeyClass, 'text'>, expr:
 }
 
 /** SQL condition: some token of the class in `expr` is in the map. */
-function hitSql(s: Stmt, cls: Exclude<KeyClass, 'text'>, expr: string): string {
+function hitSql(s: Stmt, cls: Exclude<KeyClass, 'text'>, expr: string, rel = VALUES): string {
   return (
     `(${prefilter(cls, expr)} AND EXISTS (SELECT 1 FROM regexp_matches(${expr}, ${s.v(tokenRe(cls))}, 'g') r(m) ` +
-    `WHERE EXISTS (SELECT 1 FROM ${VALUES} pv WHERE pv.cls = ${s.v(cls)} AND pv.v = ${keySql(cls, 'r.m[1]')})))`
+    `WHERE EXISTS (SELECT 1 FROM ${rel} pv WHERE pv.cls = ${s.v(cls)} AND pv.v = ${keySql(cls, 'r.m[1]')})))`
   );
 }
 
 /** SQL condition: the whole value's key is in the map. */
-function wholeHitSql(s: Stmt, cls: KeyClass, expr: string): string {
-  return `EXISTS (SELECT 1 FROM ${VALUES} pv WHERE pv.cls = ${s.v(cls)} AND pv.v = ${keySql(cls, expr)})`;
+function wholeHitSql(s: Stmt, cls: KeyClass, expr: string, rel = VALUES): string {
+  return `EXISTS (SELECT 1 FROM ${rel} pv WHERE pv.cls = ${s.v(cls)} AND pv.v = ${keySql(cls, expr)})`;
 }
 
 function clearValue(c: MappedColumn): string {
@@ -243,72 +280,96 @@ function clearValue(c: MappedColumn): string {
   return c.type === 'number' ? '0' : c.type === 'date' ? `'1970-01-01'` : c.type === 'json' ? `'{}'` : `''`;
 }
 
+/** A column's new value where `when` holds; `set` is built after every `when` of the statement. */
 interface Assignment {
-  set: string;
   when: string;
+  set: () => string;
 }
 
-function assignment(s: Stmt, k: KeyedHash, c: MappedColumn): Assignment | null {
+function assignment(s: Stmt, k: KeyedHash, c: MappedColumn, rel = VALUES): Assignment | null {
   const cls = keyClass(c);
   const col = `t.${q(c.column)}`;
   if (cls === null) return null;
   if (cls === 'clear') {
     const cleared = clearValue(c);
-    return { set: cleared, when: `${col} IS NOT NULL AND ${col}::text IS DISTINCT FROM ${cleared}::text` };
+    return { set: () => cleared, when: `${col} IS NOT NULL AND ${col}::text IS DISTINCT FROM ${cleared}::text` };
   }
   if (c.type === 'json') return null; // JSON holding values is rewritten by value
-  if (cls === 'email') return { set: rewriteSql(s, k, 'email', col, c.column), when: hitSql(s, 'email', col) };
-  const when = `${col} IS NOT NULL AND ${wholeHitSql(s, cls, col)}`;
-  return { set: fakeSql(s, k, cls, col, keySql(cls, col), c.column), when };
+  if (cls === 'email') return { when: hitSql(s, 'email', col, rel), set: () => rewriteSql(s, k, 'email', col, c.column, rel) };
+  const when = `${col} IS NOT NULL AND ${wholeHitSql(s, cls, col, rel)}`;
+  return { when, set: () => fakeSql(s, k, cls, col, keySql(cls, col), c.column) };
 }
 
+/**
+ * One UPDATE of the table's columns, issued only when a row needs it: a table without a hit is
+ * read once and not written (no WAL, no statement triggers fired for nothing).
+ */
 async function updateTable(ctx: ApplyContext, table: string, parts: ReadonlyArray<readonly [string, Assignment]>, s: Stmt): Promise<number> {
   if (parts.length === 0) return 0;
-  const sets = parts.map(([col, a]) => `${q(col)} = CASE WHEN ${a.when} THEN ${a.set} ELSE t.${q(col)} END`);
   const where = parts.map(([, a]) => `(${a.when})`).join(' OR ');
+  const { rows } = await ctx.query(`SELECT 1 FROM ${q(table)} t WHERE ${where} LIMIT 1`, [...s.values]);
+  if (rows.length === 0) return 0;
+  const sets = parts.map(([col, a]) => `${q(col)} = CASE WHEN ${a.when} THEN ${a.set()} ELSE t.${q(col)} END`);
   return ctx.exec(`UPDATE ${q(table)} t SET ${sets.join(', ')} WHERE ${where}`, s.values);
 }
 
-function groupByTable<T extends { table: string }>(items: readonly T[]): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const i of items) {
-    const list = out.get(i.table);
-    if (list) list.push(i);
-    else out.set(i.table, [i]);
+
+type Parts = Map<string, Array<readonly [string, Assignment]>>;
+
+/**
+ * Per table, what the option's pass sets: its mapped columns (each by its own rule) and, for an
+ * option masked by value, every other text and JSON column (its tokens of the option's class).
+ */
+function tableParts(k: KeyedHash, map: PersonalMap, option: SanitizationOptionKey, s: Stmt, rel: string, only?: string): Parts {
+  const out: Parts = new Map();
+  const push = (table: string, column: string, a: Assignment): void => {
+    const list = out.get(table);
+    if (list) list.push([column, a]);
+    else out.set(table, [[column, a]]);
+  };
+  const structured = new Set<string>();
+  for (const c of map.columns) {
+    if (c.option !== option || OWN_RULES.has(`${c.table}.${c.column}`) || (only && c.table !== only)) continue;
+    const a = assignment(s, k, c, rel);
+    if (!a) continue;
+    structured.add(`${c.table}.${c.column}`);
+    push(c.table, c.column, a);
+  }
+  const cls = BY_VALUE_CLASSES.find((x) => CLASS_OPTION[x] === option);
+  if (cls) {
+    for (const c of map.textColumns) {
+      const ref = `${c.table}.${c.column}`;
+      if (structured.has(ref) || OWN_RULES.has(ref) || (only && c.table !== only)) continue;
+      const col = c.json ? `t.${q(c.column)}::text` : `t.${q(c.column)}`;
+      const cast = c.json ? `::${jsonType(c)}` : '';
+      push(c.table, c.column, { when: hitSql(s, cls, col, rel), set: () => `(${rewriteSql(s, k, cls, col, c.column, rel)})${cast}` });
+    }
   }
   return out;
 }
 
-/** Mask the option's columns (one UPDATE per table), then its values in free text and JSON. */
+/** Mask the option's columns and its values in free text and JSON: one UPDATE per table. */
 export async function applyPersonal(ctx: ApplyContext, map: PersonalMap, option: SanitizationOptionKey): Promise<number> {
   let n = 0;
-  const cols = map.columns.filter((c) => c.option === option && !OWN_RULES.has(`${c.table}.${c.column}`));
-  for (const [table, list] of groupByTable(cols)) {
-    ctx.require(table);
-    const s = new Stmt();
-    const parts = list.flatMap((c) => {
-      const a = assignment(s, ctx.key, c);
-      return a ? [[c.column, a] as const] : [];
-    });
-    n += await updateTable(ctx, table, parts, s);
+  for (const c of map.columns) if (c.option === option) ctx.require(c.table);
+  for (const table of tableParts(ctx.key, map, option, new Stmt(), VALUES).keys()) {
+    const s = new Stmt(); // each statement with its own parameters
+    n += await updateTable(ctx, table, tableParts(ctx.key, map, option, s, VALUES, table).get(table) ?? [], s);
   }
-  const cls = BY_VALUE_CLASSES.find((c) => CLASS_OPTION[c] === option);
-  if (cls) n += await rewriteFreeText(ctx, map, cls);
   if (option === 'anonymize_emails') n += await deriveDomainCriterion(ctx);
   if (option === 'anonymize_company_names') n += await deriveCompleteName(ctx);
   return n;
 }
 
-async function rewriteFreeText(ctx: ApplyContext, map: PersonalMap, cls: Exclude<KeyClass, 'text'>): Promise<number> {
+/** Read-only: the rows the option's pass would change (the estimate). */
+export async function countPersonal(ctx: EstimateContext, k: KeyedHash, map: PersonalMap, option: SanitizationOptionKey): Promise<number> {
   let n = 0;
-  for (const [table, list] of groupByTable(map.textColumns)) {
+  for (const table of tableParts(k, map, option, new Stmt(), 'oec_pd_value').keys()) {
     const s = new Stmt();
-    const parts = list.map((c): readonly [string, Assignment] => {
-      const col = c.json ? `t.${q(c.column)}::text` : `t.${q(c.column)}`;
-      const cast = c.json ? `::${jsonType(c)}` : '';
-      return [c.column, { set: `(${rewriteSql(s, ctx.key, cls, col, c.column)})${cast}`, when: hitSql(s, cls, col) }];
-    });
-    n += await updateTable(ctx, table, parts, s);
+    const cte = captureCte(ctx, map, s);
+    const parts = tableParts(k, map, option, s, 'oec_pd_value', table).get(table) ?? [];
+    if (parts.length === 0) continue;
+    n += await ctx.count(table, `${cte} SELECT 1 FROM ${q(table)} t WHERE ${parts.map(([, a]) => `(${a.when})`).join(' OR ')}`, s.values);
   }
   return n;
 }

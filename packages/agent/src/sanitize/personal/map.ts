@@ -41,7 +41,7 @@ export interface PersonalMap {
 }
 
 /** Tables whose columns the name patterns and the sample never classify (Odoo's own metadata). */
-const SYSTEM_TABLE = /^(ir_|base_|res_lang|res_country|res_currency|report_|bus_presence|web_tour)/;
+const SYSTEM_TABLE = /^(ir_|base_|res_lang|res_country|res_currency|report_|bus_presence|web_tour|mail_alias|mail_template|fetchmail_server|website$)/;
 /** How many values of a varchar column the sample reads. */
 export const SAMPLE_ROWS = 200;
 const EMAIL_SHAPE = /^[^\s@<>]+@[^\s@<>]+\.[a-z]{2,}$/i;
