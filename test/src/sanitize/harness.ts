@@ -65,8 +65,8 @@ export class Harness {
   }
 
   /** Generate (once) the tiny database of a seed, optionally without some tables. */
-  async template(seed: number, omit: readonly string[] = []): Promise<Template> {
-    const name = `tpl_${seed}${omit.length > 0 ? `_${omit.length}_${omit.join('_').slice(0, 30)}` : ''}`;
+  async template(seed: number, omit: readonly string[] = [], personalData = false): Promise<Template> {
+    const name = `tpl_${seed}${personalData ? '_pd' : ''}${omit.length > 0 ? `_${omit.length}_${omit.join('_').slice(0, 30)}` : ''}`;
     const hit = this.templates.get(name);
     if (hit) return hit;
     await this.admin((c) => c.query(`CREATE DATABASE "${name}" TEMPLATE template0 ENCODING 'UTF8'`));
@@ -75,6 +75,7 @@ export class Harness {
       seed,
       filestoreDir: join(this.dir, 'filestore', name),
       modules: { omit },
+      personalData,
     });
     const t = { name, summary };
     this.templates.set(name, t);

@@ -1,7 +1,7 @@
 // Public surface of the sanitizer: run it on a restored target, estimate it on a source, the
 // password helpers for reset_passwords, and the catalogue tables (neutralize map, options).
 export { sanitizeDatabase, optionsToRun, PERSONAL_OPTIONS } from './sanitize.js';
-export { loadPersonalMap, type PersonalMap, type MappedColumn } from './personal/map.js';
+export { loadPersonalMap, personalCoverage, type PersonalMap, type MappedColumn } from './personal/map.js';
 export { estimateImpact, countApiKeys } from './estimate.js';
 export { hashOdooPassword, generatePassword, isOdooPasswordHash, ODOO_PASSWORD_ROUNDS } from './passwords.js';
 export { NEUTRALIZE_MAP, type NeutralizeRule } from './neutralize-map.js';

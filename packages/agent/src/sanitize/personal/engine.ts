@@ -32,7 +32,14 @@ const VALUES = 'pg_temp.oec_pd_value';
 /** Phone-like runs in free text: digit groups joined by one separator each. */
 export const PHONE_TOKEN_RE = '\\+?[0-9]+(?:[ .()/-][0-9]+)*';
 /** Identity and bank numbers in free text: spaced IBAN groups, or one run of letters and digits. */
-export const ID_TOKEN_RE = '[A-Z][A-Z][0-9][0-9](?: [A-Z0-9]+)+|[A-Za-z0-9]+(?:[./-][A-Za-z0-9]+)*';
+export const ID_TOKEN_RE = '[A-Z][A-Z][0-9][0-9](?: [A-Z0-9]+)+|[A-Za-z0-9]+(?:[.-][A-Za-z0-9]+)*';
+/**
+ * A phone number found in free text although no structured column holds it (an old value in a
+ * tracking row, a number typed in a chat): the international form (`+`, 8 to 15 digits) or a
+ * national one written in groups (`0461 89 13 92`), so that plain order numbers, dates and amounts
+ * are never taken for one.
+ */
+export const FREE_PHONE_RE = '\\+[0-9]+(?:[ .()-][0-9]+)*|0[0-9]{1,4}(?:[ .-][0-9]{2,4}){2,4}';
 
 const CLASS_OPTION: Record<Exclude<KeyClass, 'text'>, SanitizationOptionKey> = {
   email: 'anonymize_emails',
@@ -43,6 +50,8 @@ export const BY_VALUE_CLASSES = Object.keys(CLASS_OPTION) as Array<Exclude<KeyCl
 
 /** Columns that an option module rewrites with rules of its own (uniqueness, derivation). */
 const OWN_RULES = new Set(['res_users.login', 'res_partner.complete_name', 'res_partner.display_name']);
+/** Of those, the ones whose quoted values are left to their module too (logins stay unique). */
+const OWN_TEXT_RULES = new Set(['res_users.login']);
 
 export function keyClass(c: Pick<MappedColumn, 'kind' | 'type'>): KeyClass | 'clear' | null {
   if (c.type !== 'text' && c.type !== 'json') return c.kind === 'free_text' || c.kind === 'json' ? null : 'clear';
@@ -209,37 +218,69 @@ function ownAddressesSql(ctx: PlanContext, s: Stmt): string[] {
 }
 
 /** The staff's own keys and everyone else's, as SELECTs (for INSERTs, or CTEs when read-only). */
-function captureSelects(ctx: PlanContext, map: PersonalMap, s: Stmt, keepRel: string): { keep: string[]; values: string[] } {
+function captureSelects(
+  ctx: PlanContext,
+  map: PersonalMap,
+  sKeep: Stmt,
+  sValues: Stmt,
+  keepRel: string,
+  discover: boolean,
+): { keep: string[]; values: string[] } {
   const all = collected(map, ctx.enabled);
+  const s = sKeep;
   const keep: string[] = all.some((c) => keyClass(c) === 'email') ? ownAddressesSql(ctx, s) : [];
   for (const c of all) {
     const where = ownRowsSql(ctx, c);
     if (where) keep.push(keysSelect(s, c, keyClass(c) as KeyClass, where, null));
   }
+  const v = sValues;
   const values = all.map((c) =>
-    keysSelect(s, c, keyClass(c) as KeyClass, 'true', c.audience === 'private' || c.audience === 'anyone' ? null : keepRel),
+    keysSelect(v, c, keyClass(c) as KeyClass, 'true', c.audience === 'private' || c.audience === 'anyone' ? null : keepRel),
   );
+  if (!discover) return { keep, values };
+  // values that only free text holds (an old address in a tracking row, one typed in a chat): any
+  // email-shaped token, and any international phone number, that is not the staff's own
+  const classes = classesNeeded(mapped(map, ctx.enabled));
+  for (const c of map.textColumns) {
+    if (SYSTEM_TEXT.test(c.table)) continue;
+    const col = c.json ? `t.${q(c.column)}::text` : `t.${q(c.column)}`;
+    const found: Array<[KeyClass, string, string]> = [];
+    if (classes.has('email')) found.push(['email', EMAIL_TOKEN_RE, `strpos(${col}, '@') > 0`]);
+    if (classes.has('digits')) found.push(['digits', FREE_PHONE_RE, `${col} ~ '[0-9] [0-9]|[+]'`]);
+    for (const [cls, re, pre] of found) {
+      const key = keySql(cls, 'r.m[1]');
+      values.push(
+        `SELECT ${v.v(cls)}::text AS cls, ${key} AS v FROM ${q(c.table)} t CROSS JOIN LATERAL regexp_matches(${col}, ${v.v(re)}, 'g') r(m) ` +
+          `WHERE ${pre} AND ${keyWorthSql(cls, key)}${cls === 'digits' ? ` AND (length(${key}) BETWEEN 9 AND 11 OR (r.m[1] LIKE '+%' AND length(${key}) BETWEEN 8 AND 15))` : ''} ` +
+          `AND NOT EXISTS (SELECT 1 FROM ${keepRel} kp WHERE kp.cls = ${v.v(cls)} AND kp.v = ${key})`,
+      );
+    }
+  }
   return { keep, values };
 }
+
+/** Tables whose text is Odoo's configuration and code, never searched for new values. */
+const SYSTEM_TEXT = /^(ir_|base_|res_lang|res_country|res_currency|mail_alias|mail_template|fetchmail_server|website$)/;
 
 /** Capture the staff's own values and every other value of the mapped columns. */
 export async function capturePersonal(ctx: SqlRunner & PlanContext, map: PersonalMap): Promise<void> {
   await ctx.query(`CREATE TEMP TABLE oec_pd_keep (cls text, v text, PRIMARY KEY (cls, v)) ON COMMIT DROP`);
   await ctx.query(`CREATE TEMP TABLE oec_pd_value (cls text, v text, PRIMARY KEY (cls, v)) ON COMMIT DROP`);
-  for (const phase of ['keep', 'values'] as const) {
-    const s = new Stmt();
-    const selects = captureSelects(ctx, map, s, KEEP)[phase];
-    if (selects.length === 0) continue;
-    await ctx.query(`INSERT INTO ${phase === 'keep' ? KEEP : VALUES} (cls, v) ${selects.join(' UNION ')} ON CONFLICT DO NOTHING`, s.values);
-  }
-  // temp tables have no statistics until analyzed: without them the planner may scan the map
+  const sKeep = new Stmt();
+  const sValues = new Stmt();
+  const selects = captureSelects(ctx, map, sKeep, sValues, KEEP, true);
+  // the staff's own first: everyone else's are those not in it
+  if (selects.keep.length > 0) await ctx.query(`INSERT INTO ${KEEP} (cls, v) ${selects.keep.join(' UNION ')} ON CONFLICT DO NOTHING`, sKeep.values);
   await ctx.query(`ANALYZE ${KEEP}`);
+  if (selects.values.length > 0) await ctx.query(`INSERT INTO ${VALUES} (cls, v) ${selects.values.join(' UNION ')} ON CONFLICT DO NOTHING`, sValues.values);
+  // temp tables have no statistics until analyzed: without them the planner may scan the map
   await ctx.query(`ANALYZE ${VALUES}`);
 }
 
 /** Read-only: `WITH oec_pd_keep AS (…), oec_pd_value AS (…)`, the same sets (the estimate). */
 export function captureCte(ctx: PlanContext, map: PersonalMap, s: Stmt): string {
-  const { keep, values } = captureSelects(ctx, map, s, 'oec_pd_keep');
+  // structured columns only: a preview need not read every text column once more per table
+  const { keep, values } = captureSelects(ctx, map, s, s, 'oec_pd_keep', false);
   const none = 'SELECT NULL::text AS cls, NULL::text AS v WHERE false';
   return (
     `WITH oec_pd_keep AS MATERIALIZED (${keep.length > 0 ? keep.join(' UNION ') : none}), ` +
@@ -336,10 +377,13 @@ function tableParts(k: KeyedHash, map: PersonalMap, option: SanitizationOptionKe
     push(c.table, c.column, a);
   }
   const cls = BY_VALUE_CLASSES.find((x) => CLASS_OPTION[x] === option);
+  // an account or identity number is never read as a phone number, nor the other way round
+  const otherClass = new Set(map.columns.filter((c) => keyClass(c) === (cls === 'digits' ? 'alnum' : 'digits')).map((c) => `${c.table}.${c.column}`));
   if (cls) {
     for (const c of map.textColumns) {
       const ref = `${c.table}.${c.column}`;
-      if (structured.has(ref) || OWN_RULES.has(ref) || (only && c.table !== only)) continue;
+      if (cls !== 'email' && otherClass.has(ref)) continue;
+      if (structured.has(ref) || OWN_TEXT_RULES.has(ref) || (only && c.table !== only)) continue;
       const col = c.json ? `t.${q(c.column)}::text` : `t.${q(c.column)}`;
       const cast = c.json ? `::${jsonType(c)}` : '';
       push(c.table, c.column, { when: hitSql(s, cls, col, rel), set: () => `(${rewriteSql(s, k, cls, col, c.column, rel)})${cast}` });
@@ -357,6 +401,7 @@ export async function applyPersonal(ctx: ApplyContext, map: PersonalMap, option:
     n += await updateTable(ctx, table, tableParts(ctx.key, map, option, s, VALUES, table).get(table) ?? [], s);
   }
   if (option === 'anonymize_emails') n += await deriveDomainCriterion(ctx);
+  if (option === 'anonymize_phones') n += await deriveSanitizedPhones(ctx);
   if (option === 'anonymize_company_names') n += await deriveCompleteName(ctx);
   return n;
 }
@@ -387,6 +432,31 @@ async function deriveDomainCriterion(ctx: ApplyContext): Promise<number> {
       `UPDATE ${q(table)} SET email_domain_criterion = 'anon.invalid' WHERE email_normalized LIKE '%@anon.invalid' ` +
         `AND email_domain_criterion IS DISTINCT FROM 'anon.invalid' AND email_domain_criterion NOT LIKE '%@anon.invalid'`,
     );
+  }
+  return n;
+}
+
+/**
+ * Odoo derives `*_sanitized` (E.164) from the number it formats: after masking, the sanitized
+ * column is the masked number's digits, so that both name the same fictional phone.
+ */
+async function deriveSanitizedPhones(ctx: ApplyContext): Promise<number> {
+  const pairs: Array<[string, string, string[]]> = [
+    ['res_partner', 'phone_sanitized', ['phone', 'mobile']],
+    ['crm_lead', 'phone_sanitized', ['phone', 'mobile']],
+    ['hr_applicant', 'partner_phone_sanitized', ['partner_phone']],
+    ['hr_applicant', 'partner_mobile_sanitized', ['partner_mobile']],
+    ['hr_applicant', 'phone_sanitized', ['partner_phone', 'partner_mobile']],
+    ['mailing_contact', 'phone_sanitized', ['phone', 'mobile']],
+    ['event_registration', 'phone_sanitized', ['phone']],
+  ];
+  let n = 0;
+  for (const [table, target, sources] of pairs) {
+    const present = ctx.schema.present(table, sources);
+    if (!ctx.schema.has(table, target) || present.length === 0) continue;
+    const fake = (c: string): string => `NULLIF(CASE WHEN ${q(c)} ~ '^\\+1 555 01[0-9]{5}$' THEN '+155501' || right(${q(c)}, 5) END, '')`;
+    const derived = `COALESCE(${present.map(fake).join(', ')})`;
+    n += await ctx.exec(`UPDATE ${q(table)} SET ${q(target)} = ${derived} WHERE ${derived} IS NOT NULL AND ${q(target)} IS DISTINCT FROM ${derived}`);
   }
   return n;
 }

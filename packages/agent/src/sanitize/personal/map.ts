@@ -4,12 +4,15 @@
 // (`ir_model_fields`: custom and Studio fields), column-name patterns, and a bounded sample of
 // the values of varchar columns that no name gives away (email- or phone-shaped values).
 import {
+  BY_VALUE_OPTIONS,
   kindFromName,
   personalCatalogue,
   personalOptionFor,
   type Audience,
+  type PersonalColumn,
   type PersonalKind,
   type SanitizationOptionKey,
+  type SanitizationOptions,
 } from '@oec/shared';
 import type { SqlRunner } from '../types.js';
 
@@ -153,6 +156,8 @@ export async function loadPersonalMap(client: SqlRunner, opts: LoadMapOptions = 
 
   for (const [table, cols] of byTable) {
     if (SYSTEM_TABLE.test(table)) continue;
+    // a custom model's record name (Studio's x_name) names a person as often as not
+    if (table.startsWith('x_') && cols.has('x_name')) add(table, 'x_name', 'name', 'contact', 'name');
     for (const [column, info] of cols) {
       const kind = kindFromName(column);
       if (!kind) continue;
@@ -180,4 +185,24 @@ export async function loadPersonalMap(client: SqlRunner, opts: LoadMapOptions = 
     .filter((r) => ['varchar', 'text', 'bpchar', 'jsonb', 'json'].includes(r.type_name))
     .map((r) => ({ table: r.table_name, column: r.column_name, json: r.type_name === 'jsonb' || r.type_name === 'json' }));
   return { columns: [...columns.values()], textColumns };
+}
+
+/**
+ * The map as the estimate shows it: every personal column with the option that masks it and
+ * whether the chosen options cover it. Free text and JSON are covered by value when one of the
+ * by-value options runs; staff work data and non-personal columns are left out (kept on purpose).
+ */
+export function personalCoverage(map: PersonalMap, options: SanitizationOptions): PersonalColumn[] {
+  const byValue = BY_VALUE_OPTIONS.some((k) => options[k]);
+  return map.columns
+    .filter((c) => c.audience !== 'none' && c.audience !== 'work' && c.kind !== 'credential' && c.kind !== 'other')
+    .map((c) => ({
+      table: c.table,
+      column: c.column,
+      kind: c.kind,
+      audience: c.audience,
+      source: c.source,
+      option_key: c.option,
+      covered: c.option !== null ? options[c.option] : byValue,
+    }));
 }
