@@ -33,7 +33,7 @@ docker_ready() {
   return "$rc"
 }
 
-stage static-checks bash -c 'pnpm -s typecheck && pnpm -s lint'
+stage static-checks bash -c 'pnpm -s typecheck && pnpm -s lint && pnpm -s depcheck'
 stage docker-engine-and-images docker_ready
 stage unit-and-contract pnpm -s exec vitest run --project unit --project contract
 stage e2e-local pnpm -s exec vitest run --project e2e
