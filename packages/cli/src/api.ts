@@ -35,8 +35,6 @@ export function createApi(baseUrl: string, token: string): Api {
       if (Array.isArray(fields) && fields.length) {
         message += ` (${fields.map((f: { path?: unknown; message?: unknown }) => `${String(f.path)}: ${String(f.message)}`).join('; ')})`;
       }
-      const retry = res.headers.get('retry-after');
-      if (retry) message += ` (retry after ${retry}s)`;
       throw new CliError(exitForStatus(res.status), code, message);
     }
     const parsed = schema.safeParse(json);

@@ -13,3 +13,4 @@ export * from './netns.js';
 export * from './disk.js';
 export * from './docker.js';
 export * from './compose.js';
+export * from './oec-cli.js';
