@@ -14,6 +14,7 @@ import { environmentRoutes } from './http/routes/environments.js';
 import { organizationRoutes } from './http/routes/organizations.js';
 import { projectRoutes } from './http/routes/projects.js';
 import { serverRoutes } from './http/routes/servers.js';
+import { notificationRoutes, webhookRoutes } from './http/routes/webhooks.js';
 import { appRouter } from './trpc/router.js';
 import { createTrpcContext } from './trpc/trpc.js';
 
@@ -54,6 +55,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/api/v1/environments', environmentRoutes(deps));
   app.route('/api/v1', cloneRoutes(deps));
   app.route('/api/v1/admin', adminRoutes(deps));
+  app.route('/api/v1/projects', webhookRoutes(deps, deps.settings.webhookAllowPrivate === true));
+  app.route('/api/v1/notifications', notificationRoutes(deps));
 
   app.use(
     '/trpc/*',
