@@ -1,12 +1,15 @@
 // Runs the built `oec` CLI (packages/cli/dist/main.js) as a child process without a TTY, with
 // its own HOME (config file) and environment; returns its exit code and output lines.
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const OEC_MAIN = fileURLToPath(new URL('../../../packages/cli/dist/main.js', import.meta.url));
+// From test/src/harness (vitest runs the sources) or test/dist/src/harness (the built demo).
+export const OEC_MAIN = ['../../../', '../../../../']
+  .map((up) => fileURLToPath(new URL(`${up}packages/cli/dist/main.js`, import.meta.url)))
+  .find((p) => existsSync(p)) ?? fileURLToPath(new URL('../../../packages/cli/dist/main.js', import.meta.url));
 
 export interface OecResult {
   code: number;
