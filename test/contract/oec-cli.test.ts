@@ -2,14 +2,15 @@
 // without a TTY: login and its 0600 config, names resolved in the project, a clone followed to
 // the end line by line, --json parsed with the shared schemas, estimate, logs, cancel, wait,
 // retry, and every exit code (0 ok, 1 failed/cancelled, 2 usage/400, 3 401/403, 4 404, 5 409/429).
-import { statSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cloneOperationSchema, environmentSchema, estimateSchema, listOf, logsResponseSchema, serverSchema, STEPS } from '@oec/shared';
 import type { Member } from '@oec/shared';
-import { oecRunner } from '../src/harness/oec-cli.js';
+import { OEC_MAIN, oecRunner } from '../src/harness/oec-cli.js';
 import type { OecRunner } from '../src/harness/oec-cli.js';
-import { error, gate, heldBy } from './clone-agent.js';
+import { cloneBehaviour, error, gate, heldBy } from './clone-agent.js';
 import { CLONE_ENV, createEnv, tenant, waitOp } from './clone-fixtures.js';
 import type { Tenant } from './clone-fixtures.js';
 import { controllerPerFile, startController, waitFor } from './harness.js';
@@ -186,6 +187,44 @@ describe('oec with a failing or held agent', () => {
     expect(retried.code, retried.stderr).toBe(0);
     expect(retried.lines[0]).toMatch(new RegExp(`^Retry requested: operation ${UUID.source} \\(retry of ${id}\\)$`));
     expect(other.name).toBe('qa');
+  });
+
+  it.skipIf(!existsSync('/usr/bin/script'))('draws one progress line in place on a terminal, within 80 columns', async () => {
+    const hold = gate();
+    const normal = cloneBehaviour();
+    const h = await tenant(ctl, alice, {
+      agent: {
+        overrides: {
+          'clone.data': async (task, agent) => {
+            await hold.wait;
+            return normal(task, agent);
+          },
+        },
+      },
+    });
+    const started = await oec(['--project', h.project.id, 'clone', 'production', '--name', 'cli-tty', '--no-wait']);
+    const id = UUID.exec(started.lines[0] ?? '')?.[0] ?? '';
+    // script(1) gives the CLI a pseudo-terminal: stdout.isTTY is true there.
+    const env = { PATH: process.env.PATH ?? '', HOME: oec.home, OEC_URL: ctl.url, OEC_TOKEN: alice.token, OEC_POLL_MS: '100' };
+    const run = new Promise<{ code: number; out: string }>((resolve) => {
+      execFile('/usr/bin/script', ['-qfec', `${process.execPath} ${OEC_MAIN} wait ${id}`, '/dev/null'], { env }, (err, stdout) =>
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: stdout }),
+      );
+    });
+    await new Promise((r) => setTimeout(r, 800));
+    hold.open();
+    const { code, out } = await run;
+    expect(code).toBe(0);
+    const frames = out.split(/\r\x1b\[K|\r?\n/).filter((f) => f.trim() !== '');
+    const progress = frames.filter((f) => /^\[[#.]{12}\] \d+\/10 /.test(f));
+    expect(progress.length).toBeGreaterThan(0);
+    for (const f of progress) {
+      expect(f.length).toBeLessThanOrEqual(80);
+      expect(f).toMatch(/ \d+\.\d% \d\d:\d\d ETA (\d\d:\d\d|--:--)$/);
+    }
+    expect(out).toContain('\r\x1b[K');
+    expect(frames).toContain('[10/10] Verifying: completed (00:00)');
+    expect(frames.some((f) => f.startsWith('Clone completed in '))).toBe(true);
   });
 
   it('answers exit 5 when rate limited (429), with the retry delay', async () => {

@@ -18,7 +18,7 @@ export function table(rows: string[][]): void {
 /** Progress goes in place on a terminal, one line per step otherwise. */
 export function progressOutput(): Output {
   const tty = process.stdout.isTTY === true;
-  const columns = process.stdout.columns ?? 80;
+  const columns = process.stdout.columns || 80;
   if (!tty) return { out: line, columns };
   return {
     columns,
