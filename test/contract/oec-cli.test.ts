@@ -128,7 +128,7 @@ describe('oec clone', () => {
   it('replaces an environment named with --replace and --confirm', async () => {
     const wrong = await oec(['clone', 'production', '--replace', 'cli-staging', '--confirm', 'nope', '--preset', 'full']);
     expect(wrong.code).toBe(2);
-    expect(wrong.stderr).toMatch(/^oec: INVALID_TARGET_CONFIG: /);
+    expect(wrong.stderr).toMatch(/^oec: INVALID_TARGET_CONFIG: .*\(use --confirm with the target's exact name\)\n$/);
     expect((await oec(['clone', 'production', '--replace', 'cli-staging'])).code).toBe(2);
     const res = await oec(['clone', 'production', '--replace', 'cli-staging', '--confirm', 'cli-staging', '--preset', 'full']);
     expect(res.code, res.stderr).toBe(0);
@@ -139,7 +139,7 @@ describe('oec clone', () => {
   it('needs --i-understand-risks for preset none (API 400 → exit 2)', async () => {
     const res = await oec(['clone', 'production', '--name', 'cli-raw', '--preset', 'none']);
     expect(res.code).toBe(2);
-    expect(res.stderr).toMatch(/^oec: INVALID_TARGET_CONFIG: .*risk/i);
+    expect(res.stderr).toMatch(/^oec: INVALID_TARGET_CONFIG: .*risk.*\(use --i-understand-risks\)\n$/i);
   });
 
   it('answers exit 3 to a viewer (403)', async () => {

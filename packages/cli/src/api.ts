@@ -35,7 +35,7 @@ export function createApi(baseUrl: string, token: string): Api {
       if (Array.isArray(fields) && fields.length) {
         message += ` (${fields.map((f: { path?: unknown; message?: unknown }) => `${String(f.path)}: ${String(f.message)}`).join('; ')})`;
       }
-      throw new CliError(exitForStatus(res.status), code, message);
+      throw new CliError(exitForStatus(res.status), code, message, parsed.success ? parsed.data.error.details : undefined);
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) throw new CliError(Exit.FAILED, 'BAD_RESPONSE', `Unexpected answer from ${method} ${path}: ${parsed.error.message}`);

@@ -50,6 +50,18 @@ function estimateLines(e: Estimate): string[] {
   ];
 }
 
+/** The API speaks of request fields; say which flag fixes the refusal. */
+function withFlagHint(err: unknown): never {
+  const hints: Record<string, string> = {
+    RISK_NOT_ACKNOWLEDGED: '--i-understand-risks',
+    PRESET_REQUIRED: '--preset',
+    CONFIRMATION_MISMATCH: "--confirm with the target's exact name",
+  };
+  const hint = err instanceof CliError && typeof err.details?.reason === 'string' ? hints[err.details.reason] : undefined;
+  if (err instanceof CliError && hint) throw new CliError(err.exitCode, err.code, `${err.message} (use ${hint})`, err.details);
+  throw err;
+}
+
 export async function clone(sourceRef: string, f: CloneFlags): Promise<Exit> {
   if (f.replace && f.confirm === undefined) throw usage('--replace needs --confirm NAME (the target environment\'s name)');
   if (f.replace && (f.name || f.server)) throw usage('--replace takes neither --name nor --server');
@@ -79,12 +91,12 @@ export async function clone(sourceRef: string, f: CloneFlags): Promise<Exit> {
     ...(f.compress ? { options: { compress: true } } : {}),
   };
   if (f.estimate) {
-    const e = await api.post(`/environments/${source.id}/clone/estimate`, body, estimateSchema);
+    const e = await api.post(`/environments/${source.id}/clone/estimate`, body, estimateSchema).catch(withFlagHint);
     if (f.json) jsonOut(e);
     else estimateLines(e).forEach((l) => line(l));
     return Exit.OK;
   }
-  const op = await api.post(`/environments/${source.id}/clone`, body, cloneOperationSchema);
+  const op = await api.post(`/environments/${source.id}/clone`, body, cloneOperationSchema).catch(withFlagHint);
   if (!f.json) {
     line(`Clone requested: operation ${op.id}`);
     line(`${source.name} → ${op.target.name} (${op.mode}, preset ${op.sanitization_preset}${op.include_filestore ? '' : ', no filestore'})`);

@@ -28,6 +28,8 @@ export class CliError extends Error {
     readonly exitCode: Exit,
     readonly code: string,
     message: string,
+    /** The API error's details, when the error came from the API. */
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'CliError';
