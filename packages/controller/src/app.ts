@@ -14,6 +14,8 @@ import { environmentRoutes } from './http/routes/environments.js';
 import { organizationRoutes } from './http/routes/organizations.js';
 import { projectRoutes } from './http/routes/projects.js';
 import { serverRoutes } from './http/routes/servers.js';
+import { openApiDocument } from './openapi/document.js';
+import { notificationRoutes, webhookRoutes } from './http/routes/webhooks.js';
 import { appRouter } from './trpc/router.js';
 import { createTrpcContext } from './trpc/trpc.js';
 
@@ -47,6 +49,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.get('/healthz', (c) => c.json({ ok: true }));
 
+  // The API description is public (it holds no data), so it is answered before authentication.
+  app.get('/api/v1/openapi.json', (c) => c.json(openApiDocument()));
   app.use('/api/v1/*', authMiddleware(deps), rateLimitMiddleware(deps));
   app.route('/api/v1/organizations', organizationRoutes(deps));
   app.route('/api/v1/projects', projectRoutes(deps));
@@ -54,6 +58,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/api/v1/environments', environmentRoutes(deps));
   app.route('/api/v1', cloneRoutes(deps));
   app.route('/api/v1/admin', adminRoutes(deps));
+  app.route('/api/v1/projects', webhookRoutes(deps, deps.settings.webhookAllowPrivate === true));
+  app.route('/api/v1/notifications', notificationRoutes(deps));
 
   app.use(
     '/trpc/*',

@@ -13,3 +13,4 @@ export * from './tasks.js';
 export * from './wire.js';
 export * from './clone-tasks.js';
 export * from './peer.js';
+export * from './api/notifications.js';
