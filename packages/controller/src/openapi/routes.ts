@@ -20,10 +20,10 @@ import {
   serverSchema,
   updateWebhookSchema,
   usageSchema,
+  webhookDeliveriesQuerySchema,
   webhookDeliverySchema,
   webhookSchema,
 } from '@oec/shared';
-import { deliveriesQuery } from '../http/routes/webhooks.js';
 import {
   addMemberInput,
   adminCloneListQuery,
@@ -108,7 +108,7 @@ export const ROUTES: readonly RouteDoc[] = [
   { method: 'get', path: '/projects/{id}/webhooks/{webhookId}', tag: 'notifications', summary: 'A webhook (without its secret)', status: 200, response: webhookSchema, errors: [E.PROJECT_NOT_FOUND, E.PERMISSION_DENIED, E.NOT_FOUND] },
   { method: 'patch', path: '/projects/{id}/webhooks/{webhookId}', tag: 'notifications', summary: 'Change URL, events or active', body: updateWebhookSchema, status: 200, response: webhookSchema, errors: [E.PROJECT_NOT_FOUND, E.PERMISSION_DENIED, E.NOT_FOUND] },
   { method: 'delete', path: '/projects/{id}/webhooks/{webhookId}', tag: 'notifications', summary: 'Delete a webhook', status: 204, errors: [E.PROJECT_NOT_FOUND, E.PERMISSION_DENIED, E.NOT_FOUND] },
-  { method: 'get', path: '/projects/{id}/webhooks/{webhookId}/deliveries', tag: 'notifications', summary: "A webhook's delivery log, newest first", query: deliveriesQuery, status: 200, response: listOf(webhookDeliverySchema), errors: [E.PROJECT_NOT_FOUND, E.PERMISSION_DENIED, E.NOT_FOUND] },
+  { method: 'get', path: '/projects/{id}/webhooks/{webhookId}/deliveries', tag: 'notifications', summary: "A webhook's delivery log, newest first", query: webhookDeliveriesQuerySchema, status: 200, response: listOf(webhookDeliverySchema), errors: [E.PROJECT_NOT_FOUND, E.PERMISSION_DENIED, E.NOT_FOUND] },
   { method: 'get', path: '/notifications/preferences', tag: 'notifications', summary: "The caller's notification preferences", status: 200, response: notificationPreferencesSchema },
   { method: 'put', path: '/notifications/preferences', tag: 'notifications', summary: 'Opt in or out of clone-ended emails', body: notificationPreferencesSchema, status: 200, response: notificationPreferencesSchema },
 

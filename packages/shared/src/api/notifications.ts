@@ -74,3 +74,6 @@ export const notificationPreferencesSchema = z
   })
   .strict();
 export type NotificationPreferences = z.infer<typeof notificationPreferencesSchema>;
+
+/** `GET …/webhooks/{id}/deliveries?limit=`: the newest deliveries first. */
+export const webhookDeliveriesQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) });

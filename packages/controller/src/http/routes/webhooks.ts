@@ -1,13 +1,13 @@
 // REST: /api/v1/projects/{id}/webhooks (CRUD, admin role) and …/{webhookId}/deliveries (the
 // delivery log); /api/v1/notifications/preferences (the caller's clone-email opt-out).
 import { Hono } from 'hono';
-import { z } from 'zod';
 import {
   createWebhookResponseSchema,
   createWebhookSchema,
   listOf,
   notificationPreferencesSchema,
   updateWebhookSchema,
+  webhookDeliveriesQuerySchema,
   webhookDeliverySchema,
   webhookSchema,
 } from '@oec/shared';
@@ -27,7 +27,6 @@ import type { AppEnv } from '../env.js';
 import { pathId, readBody, readQuery, reply } from '../validate.js';
 
 const NF = 'PROJECT_NOT_FOUND';
-export const deliveriesQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) });
 
 /** Mounted under /api/v1/projects. */
 export function webhookRoutes(deps: AppDeps, webhookAllowPrivate: boolean): Hono<AppEnv> {
@@ -53,7 +52,7 @@ export function webhookRoutes(deps: AppDeps, webhookAllowPrivate: boolean): Hono
   });
   r.get('/:id/webhooks/:webhookId/deliveries', async (c) => {
     const [id, hook] = [pathId(c, NF), hookId(c)];
-    const { limit } = readQuery(c, deliveriesQuery);
+    const { limit } = readQuery(c, webhookDeliveriesQuerySchema);
     return reply(c, listOf(webhookDeliverySchema), { items: await webhookDeliveries(d, c.var.actor, id, hook, limit) });
   });
   return r;
