@@ -12,6 +12,8 @@ import {
   dockerSuiteLabel,
   dockerUnavailable,
   followOperation,
+  packageMain,
+  runCli,
   sanitizationSummary,
   seedEnvironment,
   startPlatform,
@@ -124,6 +126,16 @@ async function main(): Promise<void> {
   });
   const logs = await platform.api.ok<{ items: { message: string }[] }>('GET', `/clone-operations/${across.id}/logs`);
   for (const line of logs.items.filter((l) => l.message.startsWith('Transferred'))) say(`  ${line.message}`);
+  // The dashboard, signed in by a one-time link (single use, 2 h): the token is exchanged by the
+  // page and wiped from the address bar; a later sign-in needs `bootstrap --password`.
+  const link = await runCli(
+    packageMain('@oec/controller'),
+    ['sign-in-link', '--user', 'owner@example.com', '--ttl', '2h', '--base-url', platform.url],
+    platform.controllerEnv,
+  );
+  say('');
+  say(`Dashboard:    ${link}`);
+  say('              (a one-time sign-in link, valid 2 h; Projects → shop → Environments → ⋮ → Clone Environment)');
   if (values.exit) return shutdown(same.status === 'completed' && across.status === 'completed' ? 0 : 1);
   say('\nRunning. Ctrl-C stops everything.');
 }

@@ -48,8 +48,8 @@ export function App() {
   const route = parseRoute(path);
   const session = currentSession();
   useEffect(() => {
+    // Signed-in users may still open /sign-in (another account, a new link): no redirect back.
     if (!session && route.page !== 'sign-in') navigate('/sign-in', true);
-    if (session && route.page === 'sign-in' && !location.hash) navigate('/', true);
   }, [session, route.page]);
   if (!session || route.page === 'sign-in') return <SignInPage />;
   return (

@@ -10,7 +10,8 @@ export const useOrganization = (id: string | undefined) =>
   useQuery({ queryKey: ['organization', id], queryFn: () => trpc.organizations.get.query({ id: id ?? '' }), enabled: !!id });
 export const useProjects = (organizationId?: string) =>
   useQuery({ queryKey: ['projects', organizationId ?? null], queryFn: () => trpc.projects.list.query(organizationId ? { organization_id: organizationId } : undefined) });
-export const useProject = (id: string) => useQuery({ queryKey: ['project', id], queryFn: () => trpc.projects.get.query({ id }) });
+export const useProject = (id: string) =>
+  useQuery({ queryKey: ['project', id], queryFn: () => trpc.projects.get.query({ id }), enabled: !!id });
 export const useEnvironments = (projectId: string | undefined) =>
   useQuery({
     queryKey: ['environments', projectId],

@@ -135,7 +135,9 @@ function FailureCard({ op }: { op: CloneOperation }) {
       </p>
       <p className="muted">
         {op.cleanup === 'pending'
-          ? 'Cleaning up the partial target…'
+          ? op.mode === 'replace'
+            ? 'Putting the target back on its own data…'
+            : 'Cleaning up the partial target…'
           : op.cleanup === 'done'
             ? op.mode === 'replace'
               ? 'The target kept its data.'

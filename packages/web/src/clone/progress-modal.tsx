@@ -116,8 +116,14 @@ function ProgressModal({
             </button>
           )}
           {op && (op.status === 'failed' || op.status === 'cancelled') && (
-            <button type="button" className="button primary" disabled={retry.isPending} onClick={() => retry.mutate()}>
-              {retry.isPending ? 'Retrying…' : 'Retry Clone'}
+            <button
+              type="button"
+              className="button primary"
+              disabled={retry.isPending || op.cleanup === 'pending'}
+              title={op.cleanup === 'pending' ? 'Retry is possible once the cleanup is done' : undefined}
+              onClick={() => retry.mutate()}
+            >
+              {retry.isPending ? 'Retrying…' : op.cleanup === 'pending' ? 'Retry Clone (after cleanup)' : 'Retry Clone'}
             </button>
           )}
           {!finished && (
