@@ -2,7 +2,7 @@
 // screenshots of every state under test/artifacts/browser/ (git-ignored), and a platform with a
 // seeded production environment, an owner with a password and a viewer with a sign-in link.
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -29,6 +29,12 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 let shot = 0;
+/** Start the suite's screenshots afresh (numbers follow the order of the states). */
+export async function resetArtifacts(): Promise<void> {
+  await rm(ARTIFACTS, { recursive: true, force: true });
+  shot = 0;
+}
+
 /** Save a numbered screenshot of the page's current state. */
 export async function screenshot(page: Page, name: string, fullPage = false): Promise<string> {
   await mkdir(ARTIFACTS, { recursive: true });

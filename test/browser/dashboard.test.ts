@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Environment } from '@oec/shared';
 import { createSeededSource, packageMain, runCli, seedEnvironment, startPlatform, type AgentHandle, type Platform } from '../src/harness/index.js';
-import { WEB_DIST, chromiumPath, launchBrowser, screenshot } from './browser.js';
+import { WEB_DIST, chromiumPath, launchBrowser, resetArtifacts, screenshot } from './browser.js';
 
 const OWNER = 'owner@example.com';
 const PASSWORD = 'browser-test-password';
@@ -26,6 +26,7 @@ describe('dashboard in a browser', () => {
     // Never a silent skip: CI must run this suite (scripts/setup.sh installs chromium and builds).
     if (!chromiumPath()) throw new Error('chromium is not installed: run scripts/setup.sh (apt-get install chromium)');
     if (!existsSync(WEB_DIST)) throw new Error('the dashboard is not built: run pnpm build');
+    await resetArtifacts();
     platform = await startPlatform();
     const main = packageMain('@oec/controller');
     await runCli(main, ['bootstrap', '--email', OWNER, '--password', PASSWORD], platform.controllerEnv);
@@ -177,6 +178,13 @@ describe('dashboard in a browser', () => {
       await openCloneDialog();
       await dialog().getByLabel('Environment name').fill('cancel-me');
       await start().click();
+      // Minimize: the clone keeps running, a pill in the header shows it and reopens the modal.
+      await dialog().getByRole('button', { name: 'Minimize' }).click();
+      const pill = page.getByRole('button', { name: 'Show clone progress' });
+      await pill.waitFor();
+      expect(await pill.innerText()).toMatch(/cancel-me: (CLONING|QUEUED)/);
+      await screenshot(page, 'minimized');
+      await pill.click();
       const cancel = dialog().getByRole('button', { name: 'Cancel Clone' });
       await cancel.waitFor({ timeout: 30_000 });
       await screenshot(page, 'cancel-offered');
@@ -251,6 +259,14 @@ describe('dashboard in a browser', () => {
         return res.status;
       })()`);
       expect(status).toBe(403);
+      // A token the API refuses (401) ends the session and says why on the sign-in page.
+      await v.evaluate(`(() => {
+        const s = JSON.parse(sessionStorage.getItem('oec.session'));
+        sessionStorage.setItem('oec.session', JSON.stringify({ ...s, token: 'not.a.valid-token' }));
+      })()`);
+      await v.goto(`${platform.url}/projects/${platform.project.id}/environments`);
+      await v.getByText('Your session has ended: sign in again.').waitFor();
+      await screenshot(v, 'session-ended');
       // The link was single use.
       await v.goto(link);
       await v.getByText('This sign-in link is invalid, expired or already used').waitFor();

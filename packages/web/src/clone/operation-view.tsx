@@ -47,7 +47,7 @@ export function OperationView({ op, logs }: { op: CloneOperation; logs: LogEntry
       {op.status === 'failed' && <FailureCard op={op} />}
       {op.status === 'cancelled' && (
         <div className="card card-gray">
-          <strong>Clone cancelled.</strong> {op.error?.message}{' '}
+          <strong>Clone cancelled.</strong> {op.error?.message ? `${op.error.message.replace(/\.$/, '')}.` : ''}{' '}
           {op.cleanup === 'pending' ? 'Removing what it created…' : op.cleanup === 'done' ? 'What it created was removed.' : ''}
         </div>
       )}

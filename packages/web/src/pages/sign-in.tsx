@@ -13,17 +13,24 @@ export function SignInPage() {
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    const m = /(?:^#|&)link=([\w-]+)/.exec(location.hash);
-    if (!m?.[1]) return;
-    history.replaceState(null, '', '/sign-in');
-    setBusy(true);
-    signInWithLink(m[1]).then(
-      () => navigate('/', true),
-      (err: unknown) => {
-        setBusy(false);
-        setError(err instanceof SignInError ? err.message : 'The sign-in link could not be used');
-      },
-    );
+    // On load, and when a link is pasted into the address bar of this page (only the hash changes).
+    const consume = () => {
+      const m = /(?:^#|&)link=([\w-]+)/.exec(location.hash);
+      if (!m?.[1]) return;
+      history.replaceState(null, '', '/sign-in');
+      setBusy(true);
+      setError(null);
+      signInWithLink(m[1]).then(
+        () => navigate('/', true),
+        (err: unknown) => {
+          setBusy(false);
+          setError(err instanceof SignInError ? err.message : 'The sign-in link could not be used');
+        },
+      );
+    };
+    consume();
+    window.addEventListener('hashchange', consume);
+    return () => window.removeEventListener('hashchange', consume);
   }, []);
 
   const submit = (e: FormEvent) => {
