@@ -172,6 +172,23 @@ describe('dashboard in a browser', () => {
     await dialog().waitFor({ state: 'detached' });
   });
 
+  it('works from the keyboard: the ⋮ menu, the dialog tabs, Escape', async () => {
+    await openEnvironments(page);
+    await page.getByRole('button', { name: 'Actions for production' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('menuitem', { name: 'Clone Environment' }).waitFor();
+    expect(await page.evaluate<string>('document.activeElement?.textContent ?? ""')).toBe('Clone Environment');
+    await page.keyboard.press('Enter');
+    await dialog().getByText('Clone Environment: production').waitFor();
+    expect(await page.evaluate<string>('document.activeElement?.textContent ?? ""')).toBe('Target');
+    await page.keyboard.press('ArrowRight');
+    await dialog().getByText('Best for staging').waitFor();
+    expect(await page.evaluate<string>('document.activeElement?.textContent ?? ""')).toBe('Sanitization');
+    await screenshot(page, 'keyboard-sanitization-tab');
+    await page.keyboard.press('Escape');
+    await dialog().waitFor({ state: 'detached' });
+  });
+
   it('cancels a clone during an early step', async () => {
     await a.setHooks({ step_delay_ms: 4000 });
     try {

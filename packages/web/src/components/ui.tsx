@@ -77,7 +77,9 @@ export function Modal({
   const id = useId();
   useEffect(() => {
     const previous = document.activeElement as HTMLElement | null;
-    ref.current?.querySelector<HTMLElement>(FOCUSABLE)?.focus();
+    // The first control of the body (the close button only when the body has none).
+    const body = ref.current?.querySelector('.modal-body')?.querySelector<HTMLElement>(FOCUSABLE);
+    (body ?? ref.current?.querySelector<HTMLElement>(FOCUSABLE))?.focus();
     return () => previous?.focus();
   }, []);
   const onKey = (e: KeyboardEvent<HTMLDivElement>) => {
