@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createSignInLink } from '@oec/controller';
-import type { AuthUser, ErrorBody, Session } from '@oec/shared';
+import type { AuthUser, ErrorBody, InviteLink, Organization, Session } from '@oec/shared';
 import { client, startController, startPostgres } from './harness.js';
 import type { Controller, Postgres, User } from './harness.js';
 
@@ -83,6 +83,29 @@ describe('dashboard sign-in', () => {
     expect(unknown.status).toBe(401);
     const { rows } = await ctl.db.query<{ n: number }>('SELECT count(*)::int AS n FROM sign_in_links WHERE token_hash = $1', [token]);
     expect(rows[0]?.n).toBe(0);
+  });
+
+  it('invites a member without a password by a one-time link; admins only, never for one with a password', async () => {
+    const org = await ctl.admin.ok<Organization>('POST', '/api/v1/organizations', { name: 'Invites' });
+    await ctl.admin.ok('POST', `/api/v1/organizations/${org.id}/members`, { email: 'dora@example.com', role: 'developer' });
+    await ctl.admin.ok('POST', `/api/v1/organizations/${org.id}/members`, { email: 'bob@example.com', role: 'viewer' });
+    const invite = await ctl.admin.post<InviteLink>('/api/v1/auth/invite', { organization_id: org.id, email: 'Dora@example.com' });
+    expect([invite.status, invite.body.email]).toEqual([200, 'dora@example.com']);
+    const anon = client(ctl.url, null);
+    const session = await anon.post<Session>('/api/v1/auth/link', { token: invite.body.token });
+    expect([session.status, session.body.user.email, session.body.user.has_password]).toEqual([200, 'dora@example.com', false]);
+    const dora = client(ctl.url, session.body.token);
+    expect((await dora.post<AuthUser>('/api/v1/auth/password', { password: 'dora has a password' })).status).toBe(200);
+    expect((await anon.post('/api/v1/auth/login', { email: 'dora@example.com', password: 'dora has a password' })).status).toBe(200);
+
+    const again = await ctl.admin.post('/api/v1/auth/invite', { organization_id: org.id, email: 'dora@example.com' });
+    expect([again.status, code(again.body)]).toEqual([409, 'CONFLICT']);
+    const notMember = await ctl.admin.post('/api/v1/auth/invite', { organization_id: org.id, email: 'nobody@example.com' });
+    expect([notMember.status, code(notMember.body)]).toEqual([404, 'USER_NOT_FOUND']);
+    // bob is a viewer there: no members.manage.
+    const byViewer = await bob.api.post('/api/v1/auth/invite', { organization_id: org.id, email: 'dora@example.com' });
+    expect([byViewer.status, code(byViewer.body)]).toEqual([403, 'PERMISSION_DENIED']);
+    expect((await anon.post('/api/v1/auth/invite', { organization_id: org.id, email: 'dora@example.com' })).status).toBe(401);
   });
 
   it('keeps every other route authenticated; logout is a 204', async () => {

@@ -35,3 +35,17 @@ export const sessionSchema = z.object({
   user: authUserSchema,
 });
 export type Session = z.infer<typeof sessionSchema>;
+
+/** An organization admin's invitation: a one-time sign-in link for a member without a password. */
+export const inviteLinkRequestSchema = z
+  .object({ organization_id: z.string().uuid(), email: z.string().trim().toLowerCase().email().max(320) })
+  .strict();
+export type InviteLinkRequest = z.infer<typeof inviteLinkRequestSchema>;
+
+export const inviteLinkSchema = z.object({
+  email: z.string(),
+  /** The link's token: the dashboard opens `/sign-in#link=<token>`. Shown once. */
+  token: z.string(),
+  expires_at: z.string(),
+});
+export type InviteLink = z.infer<typeof inviteLinkSchema>;

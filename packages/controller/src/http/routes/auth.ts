@@ -1,12 +1,22 @@
 // REST: /api/v1/auth — the only API routes reachable without a token: sign in with email and
 // password, exchange a one-time sign-in link; and, with a token, the signed-in user, setting
-// one's password, and sign-out (tokens are stateless JWTs: the client drops its copy).
+// one's password, an admin's invitation link for a member without one, and sign-out (tokens are
+// stateless JWTs: the client drops its copy).
 // Sign-in attempts are rate limited per email and per client address, before any password work.
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import { authUserSchema, linkExchangeSchema, loginSchema, sessionSchema, setPasswordSchema } from '@oec/shared';
+import {
+  authUserSchema,
+  inviteLinkRequestSchema,
+  inviteLinkSchema,
+  linkExchangeSchema,
+  loginSchema,
+  sessionSchema,
+  setPasswordSchema,
+} from '@oec/shared';
 import { authenticate } from '../../auth/authenticate.js';
+import { inviteLink } from '../../auth/invites.js';
 import { currentUser, exchangeSignInLink, login, setOwnPassword } from '../../auth/sessions.js';
 import type { AppDeps } from '../../deps.js';
 import { createRateLimiter, takeToken } from '../../rate-limit.js';
@@ -51,6 +61,12 @@ export function authRoutes(deps: AppDeps): Hono<AppEnv> {
     takeToken(byEmail, actor.email);
     const input = await readBody(c, setPasswordSchema);
     return reply(c, authUserSchema, await setOwnPassword(deps, actor.id, input));
+  });
+  r.post('/invite', async (c) => {
+    const actor = await authenticate(deps, c.req.header('authorization'));
+    takeToken(deps.mutationLimiter, actor.id);
+    const input = await readBody(c, inviteLinkRequestSchema);
+    return reply(c, inviteLinkSchema, await inviteLink(deps, actor, input));
   });
   return r;
 }
