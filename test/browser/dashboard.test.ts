@@ -13,6 +13,7 @@ import { WEB_DIST, chromiumPath, launchBrowser, resetArtifacts, screenshot } fro
 const OWNER = 'owner@example.com';
 const PASSWORD = 'browser-test-password';
 const VIEWER = 'viewer@example.com';
+const VIEWER_PASSWORD = 'viewer-password-42';
 const CLONE_TIMEOUT = 240_000;
 describe('dashboard in a browser', () => {
   let platform: Platform;
@@ -253,8 +254,14 @@ describe('dashboard in a browser', () => {
     await screenshot(page, 'operations-history');
   });
 
-  it('signs a viewer in with a one-time link: no Clone action, and the API answers 403', async () => {
-    const link = await runCli(packageMain('@oec/controller'), ['sign-in-link', '--user', VIEWER, '--base-url', platform.url], platform.controllerEnv);
+  it('invites a viewer by link: no Clone action, 403 from the API, a password set, 401 back to sign-in', async () => {
+    await page.goto(`${platform.url}/organizations/${platform.org.id}`);
+    await page.getByRole('button', { name: `Invite link for ${VIEWER}` }).click();
+    const field = page.getByLabel(`Sign-in link for ${VIEWER}`);
+    await field.waitFor();
+    const link = await field.inputValue();
+    expect(link).toContain('/sign-in#link=');
+    await screenshot(page, 'members-invite-link');
     const viewerContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const v = await viewerContext.newPage();
     try {
@@ -276,6 +283,16 @@ describe('dashboard in a browser', () => {
         return res.status;
       })()`);
       expect(status).toBe(403);
+
+      // The invited member sets a password under Account.
+      await v.getByRole('link', { name: VIEWER }).click();
+      await v.getByRole('heading', { name: 'Set a password' }).waitFor();
+      await v.getByLabel('New password', { exact: true }).fill(VIEWER_PASSWORD);
+      await v.getByLabel('Repeat new password').fill(VIEWER_PASSWORD);
+      await v.getByRole('button', { name: 'Save password' }).click();
+      await v.getByText('Password saved').waitFor();
+      await screenshot(v, 'viewer-password-set');
+
       // A token the API refuses (401) ends the session and says why on the sign-in page.
       await v.evaluate(`(() => {
         const s = JSON.parse(sessionStorage.getItem('oec.session'));
@@ -284,11 +301,29 @@ describe('dashboard in a browser', () => {
       await v.goto(`${platform.url}/projects/${platform.project.id}/environments`);
       await v.getByText('Your session has ended: sign in again.').waitFor();
       await screenshot(v, 'session-ended');
+      await v.getByLabel('Email').fill(VIEWER);
+      await v.getByLabel('Password').fill(VIEWER_PASSWORD);
+      await v.getByRole('button', { name: 'Sign in' }).click();
+      await v.getByRole('heading', { name: 'Organizations' }).waitFor();
+
       // The link was single use.
       await v.goto(link);
       await v.getByText('This sign-in link is invalid, expired or already used').waitFor();
     } finally {
       await viewerContext.close();
+    }
+  });
+
+  it('signs in with a link printed by the CLI (what the demo prints)', async () => {
+    const link = await runCli(packageMain('@oec/controller'), ['sign-in-link', '--user', OWNER, '--base-url', platform.url], platform.controllerEnv);
+    const other = await browser.newContext();
+    try {
+      const p = await other.newPage();
+      await p.goto(link);
+      await p.getByRole('heading', { name: 'Organizations' }).waitFor();
+      expect(await p.getByText(OWNER).isVisible()).toBe(true);
+    } finally {
+      await other.close();
     }
   });
 

@@ -1,8 +1,8 @@
 // The signed-in session: the API token and its user, kept in sessionStorage (gone with the tab,
 // never in a URL or a cookie), the sign-in calls (password, one-time link), sign-out, and the
 // "signed out because …" reason the sign-in page shows after a 401.
-import { sessionSchema } from '@oec/shared';
-import type { Session } from '@oec/shared';
+import { inviteLinkSchema, sessionSchema } from '@oec/shared';
+import type { InviteLink, Session } from '@oec/shared';
 
 const KEY = 'oec.session';
 const REASON_KEY = 'oec.signout-reason';
@@ -73,6 +73,11 @@ export async function setOwnPassword(password: string, currentPassword?: string)
   await post('password', { password, ...(currentPassword ? { current_password: currentPassword } : {}) }, authHeader());
   const s = currentSession();
   if (s) setSession({ ...s, user: { ...s.user, has_password: true } });
+}
+
+/** An admin's one-time sign-in link for a member without a password (shown once). */
+export async function inviteMember(organizationId: string, email: string): Promise<InviteLink> {
+  return inviteLinkSchema.parse(await post('invite', { organization_id: organizationId, email }, authHeader()));
 }
 
 export function signOut(reason?: string): void {

@@ -3,6 +3,7 @@ import { Link, Loading, ErrorNote, StatusBadge } from '../components/ui.js';
 import { useOrganization, useOrganizations, useProjects, useServers } from '../api/queries.js';
 import { errorInfo } from '../api/trpc.js';
 import { formatBytes, formatTime } from '../logic/format.js';
+import { MembersSection } from './members.js';
 
 export function OrganizationsPage() {
   const orgs = useOrganizations();
@@ -50,6 +51,7 @@ export function OrganizationPage({ id }: { id: string }) {
       <p>
         <Link to="/servers">Servers of your organizations →</Link>
       </p>
+      {org.data && <MembersSection org={org.data} />}
     </section>
   );
 }
