@@ -32,6 +32,7 @@ describe('dashboard in a browser', () => {
     const main = packageMain('@oec/controller');
     await runCli(main, ['bootstrap', '--email', OWNER, '--password', PASSWORD], platform.controllerEnv);
     a = await platform.addServer('a');
+    await platform.addServer('b');
     ({ source } = await createSeededSource(platform, a));
     const staging = await platform.createEnvironment(a.server.id, { name: 'staging', environment_type: 'staging' });
     // A replace keeps the target's Odoo identity: the target must hold an Odoo database.
@@ -169,6 +170,23 @@ describe('dashboard in a browser', () => {
     await screenshot(page, 'preset-none-refused');
     await dialog().getByLabel(/I understand the risks/).check();
     expect(await start().isEnabled()).toBe(true);
+    await dialog().getByRole('button', { name: 'Cancel', exact: true }).click();
+    await dialog().waitFor({ state: 'detached' });
+  });
+
+  it('offers the other servers with their free disk for a cross-server clone', async () => {
+    await openCloneDialog();
+    await dialog().getByLabel('Clone to different server').check();
+    const select = dialog().getByLabel('Target server');
+    const options = await select.locator('option').allInnerTexts();
+    expect(options.join('\n')).toMatch(/^b — RUNNING — Available: [\d.]+ [KMGT]?B \/ [\d.]+ [KMGT]?B$/m);
+    expect(await start().isDisabled()).toBe(true);
+    await select.selectOption({ index: 1 });
+    expect(await start().isEnabled()).toBe(true);
+    const summary = dialog().getByRole('complementary', { name: 'Summary' });
+    expect(await summary.innerText()).toMatch(/Server\s+b\b/);
+    await summary.getByText('Quota available').waitFor({ timeout: 60_000 });
+    await screenshot(page, 'cross-server-target');
     await dialog().getByRole('button', { name: 'Cancel', exact: true }).click();
     await dialog().waitFor({ state: 'detached' });
   });
