@@ -13,6 +13,8 @@ import {
   dockerUnavailable,
   followOperation,
   OEC_MAIN,
+  packageMain,
+  runCli,
   sanitizationSummary,
   seedEnvironment,
   startPlatform,
@@ -148,6 +150,16 @@ async function main(): Promise<void> {
   say(`  node ${OEC_MAIN} envs`);
   say(`  node ${OEC_MAIN} clone production --name staging-cli --preset minimal`);
   say(`  node ${OEC_MAIN} status ${across.id}`);
+  // The dashboard, signed in by a one-time link (single use, 2 h): the token is exchanged by the
+  // page and wiped from the address bar; a later sign-in needs `bootstrap --password`.
+  const link = await runCli(
+    packageMain('@oec/controller'),
+    ['sign-in-link', '--user', 'owner@example.com', '--ttl', '2h', '--base-url', platform.url],
+    platform.controllerEnv,
+  );
+  say('');
+  say(`Dashboard:    ${link}`);
+  say('              (a one-time sign-in link, valid 2 h; Projects → shop → Environments → ⋮ → Clone Environment)');
   if (values.exit) return shutdown(same.status === 'completed' && across.status === 'completed' ? 0 : 1);
   say('\nRunning. Ctrl-C stops everything.');
 }

@@ -9,6 +9,7 @@ export * from './api/projects.js';
 export * from './api/servers.js';
 export * from './api/environments.js';
 export * from './api/clone.js';
+export * from './api/auth.js';
 export * from './tasks.js';
 export * from './wire.js';
 export * from './clone-tasks.js';
