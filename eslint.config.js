@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', 'bench/results/**', '**/node_modules/**', '.tmp/**', 'eslint.config.js', 'vitest.config.ts'] },
+  { ignores: ['**/dist/**', 'bench/results/**', '**/node_modules/**', '.tmp/**', 'eslint.config.js', 'vitest.config.ts', '.dependency-cruiser.cjs'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

@@ -34,6 +34,17 @@ export default defineConfig({
       },
       {
         test: {
+          // The dashboard in Debian's chromium (playwright-core) against the e2e harness; needs
+          // chromium (scripts/setup.sh) and the built dashboard (pnpm build).
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
           // The Docker suites: an engine and the test images (scripts/docker/*.sh) or they skip.
           name: 'docker',
           include: ['test/docker/**/*.test.ts'],

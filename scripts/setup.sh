@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the project needs on a fresh Debian machine with Node.js 20 and builds it:
 # PostgreSQL 15 server binaries (no cluster is started: tests and the demo start their own),
-# pnpm 10, the workspace dependencies. Safe to run again: each step is skipped when done.
+# chromium (the dashboard's browser tests), pnpm 10, the workspace dependencies; the build
+# includes the dashboard. Safe to run again: each step is skipped when done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,6 +27,14 @@ for pair in tar:tar zstd:zstd openssl:openssl ip:iproute2; do
     need_root "$package"; apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >/dev/null
   fi
 done
+
+# Debian's chromium for the dashboard's browser suite (driven by playwright-core; no browser
+# download).
+if ! command -v chromium >/dev/null; then
+  need_root chromium
+  echo "setup: installing chromium"
+  apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
 
 if ! command -v pnpm >/dev/null || [ "$(pnpm --version | cut -d. -f1)" != 10 ]; then
   echo "setup: installing pnpm 10"

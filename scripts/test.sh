@@ -33,8 +33,9 @@ docker_ready() {
   return "$rc"
 }
 
-stage static-checks bash -c 'pnpm -s typecheck && pnpm -s lint'
+stage static-checks bash -c 'pnpm -s typecheck && pnpm -s lint && pnpm -s depcheck'
 stage docker-engine-and-images docker_ready
 stage unit-and-contract pnpm -s exec vitest run --project unit --project contract
 stage e2e-local pnpm -s exec vitest run --project e2e
+stage e2e-browser pnpm -s exec vitest run --project browser
 stage e2e-docker pnpm -s exec vitest run --project docker

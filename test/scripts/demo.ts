@@ -12,10 +12,16 @@ import {
   dockerSuiteLabel,
   dockerUnavailable,
   followOperation,
+  OEC_MAIN,
+  packageMain,
+  runCli,
   sanitizationSummary,
   seedEnvironment,
   startPlatform,
+  startSmtpSink,
+  waitFor,
 } from '../src/harness/index.js';
+import type { SmtpSink } from '../src/harness/index.js';
 
 const { values } = parseArgs({
   options: {
@@ -42,14 +48,20 @@ function say(line = ''): void {
 async function main(): Promise<void> {
   const dir = values.dir ?? process.env.OEC_DEMO_DIR;
   if (dir) await mkdir(dir, { recursive: true });
-  say('Starting the controller (with its own PostgreSQL) …');
-  const platform = await startPlatform({ ...(dir ? { dir } : {}), echo: values.verbose });
+  say('Starting the controller (with its own PostgreSQL) and a local SMTP sink for its emails …');
+  const smtp: SmtpSink = await startSmtpSink();
+  const platform = await startPlatform({
+    ...(dir ? { dir } : {}),
+    echo: values.verbose,
+    controllerEnv: { OEC_SMTP_URL: smtp.url, OEC_NOTIFY_INTERVAL_MS: '500' },
+  });
   let closing = false;
   const shutdown = async (code = 0) => {
     if (closing) return;
     closing = true;
     say('\nStopping agents, controller and clusters …');
     await platform.close();
+    await smtp.close();
     if (docker) for (const label of Object.values(labels)) await cleanupDocker(label);
     process.exit(code);
   };
@@ -111,6 +123,14 @@ async function main(): Promise<void> {
       say(`Clone ${op.status}: ${op.error?.code ?? ''} ${op.error?.message ?? ''}`);
     }
     say(`  curl -s -H "Authorization: Bearer $TOKEN" ${platform.url}/api/v1/clone-operations/${op.id}`);
+    const mail = await waitFor(() => smtp.mails.find((m) => m.text.includes(`/clone-operations/${op.id}`)), {
+      timeoutMs: 30_000,
+      what: 'the completion email',
+    }).catch(() => undefined);
+    if (mail) {
+      say(`Email delivered to the local sink (${smtp.url}) for ${mail.to.join(', ')}: ${mail.subject}`);
+      for (const line of mail.text.trimEnd().split('\n')) say(`  | ${line}`);
+    }
     return op;
   };
   const same = await clone('Cloning production into a new staging environment on server A (recommended sanitization) …', {
@@ -124,6 +144,22 @@ async function main(): Promise<void> {
   });
   const logs = await platform.api.ok<{ items: { message: string }[] }>('GET', `/clone-operations/${across.id}/logs`);
   for (const line of logs.items.filter((l) => l.message.startsWith('Transferred'))) say(`  ${line.message}`);
+  say('');
+  say('Try the oec CLI on this platform:');
+  say(`  export OEC_URL=${platform.url} OEC_TOKEN=${platform.ownerToken}`);
+  say(`  node ${OEC_MAIN} envs`);
+  say(`  node ${OEC_MAIN} clone production --name staging-cli --preset minimal`);
+  say(`  node ${OEC_MAIN} status ${across.id}`);
+  // The dashboard, signed in by a one-time link (single use, 2 h): the token is exchanged by the
+  // page and wiped from the address bar; a later sign-in needs `bootstrap --password`.
+  const link = await runCli(
+    packageMain('@oec/controller'),
+    ['sign-in-link', '--user', 'owner@example.com', '--ttl', '2h', '--base-url', platform.url],
+    platform.controllerEnv,
+  );
+  say('');
+  say(`Dashboard:    ${link}`);
+  say('              (a one-time sign-in link, valid 2 h; Projects → shop → Environments → ⋮ → Clone Environment)');
   if (values.exit) return shutdown(same.status === 'completed' && across.status === 'completed' ? 0 : 1);
   say('\nRunning. Ctrl-C stops everything.');
 }

@@ -1,5 +1,6 @@
 // createApp(deps): the controller's HTTP surface as a Hono app — REST under /api/v1, tRPC under
-// /trpc — with one error mapping. No module state: everything comes in through deps.
+// /trpc, the dashboard at / — with one error mapping. No module state: everything comes in
+// through deps.
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { trpcServer } from '@hono/trpc-server';
@@ -9,11 +10,15 @@ import type { AppEnv } from './http/env.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
 import { authMiddleware, rateLimitMiddleware } from './http/middleware.js';
 import { adminRoutes } from './http/routes/admin.js';
+import { authRoutes } from './http/routes/auth.js';
 import { cloneRoutes } from './http/routes/clones.js';
 import { environmentRoutes } from './http/routes/environments.js';
 import { organizationRoutes } from './http/routes/organizations.js';
 import { projectRoutes } from './http/routes/projects.js';
 import { serverRoutes } from './http/routes/servers.js';
+import { openApiDocument } from './openapi/document.js';
+import { notificationRoutes, webhookRoutes } from './http/routes/webhooks.js';
+import { webAssets } from './http/static.js';
 import { appRouter } from './trpc/router.js';
 import { createTrpcContext } from './trpc/trpc.js';
 
@@ -47,6 +52,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.get('/healthz', (c) => c.json({ ok: true }));
 
+  // The API description is public (it holds no data), so it is answered before authentication.
+  app.get('/api/v1/openapi.json', (c) => c.json(openApiDocument()));
+  // Sign-in answers before the bearer check below: its routes end the chain themselves.
+  app.route('/api/v1/auth', authRoutes(deps));
   app.use('/api/v1/*', authMiddleware(deps), rateLimitMiddleware(deps));
   app.route('/api/v1/organizations', organizationRoutes(deps));
   app.route('/api/v1/projects', projectRoutes(deps));
@@ -54,6 +63,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/api/v1/environments', environmentRoutes(deps));
   app.route('/api/v1', cloneRoutes(deps));
   app.route('/api/v1/admin', adminRoutes(deps));
+  app.route('/api/v1/projects', webhookRoutes(deps, deps.settings.webhookAllowPrivate === true));
+  app.route('/api/v1/notifications', notificationRoutes(deps));
 
   app.use(
     '/trpc/*',
@@ -68,5 +79,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       },
     }),
   );
+  // The dashboard last: only GETs no route above answered reach it.
+  const assets = webAssets();
+  if (assets) app.use('*', assets);
   return app;
 }

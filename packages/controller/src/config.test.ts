@@ -18,7 +18,27 @@ describe('parseConfig', () => {
       replaceRetentionHours: 24,
       cloneSweepIntervalMs: 5000,
       logLevel: 'info',
+      notifications: {
+        smtpUrl: null,
+        smtpFrom: 'OEC <noreply@oec.localhost>',
+        publicUrl: null,
+        webhookAllowPrivate: false,
+        intervalMs: 2000,
+        retryBaseMs: 5000,
+        maxAttempts: 10,
+      },
     });
+  });
+
+  it('reads the notification settings', () => {
+    const c = parseConfig({
+      ...base,
+      OEC_SMTP_URL: 'smtps://u:p@mail.example.com:465',
+      OEC_PUBLIC_URL: 'https://dash.example.com/',
+      OEC_WEBHOOK_ALLOW_PRIVATE: '1',
+    });
+    expect(c.notifications).toMatchObject({ smtpUrl: 'smtps://u:p@mail.example.com:465', publicUrl: 'https://dash.example.com', webhookAllowPrivate: true });
+    expect(() => parseConfig({ ...base, OEC_SMTP_URL: 'http://mail' })).toThrow(/OEC_SMTP_URL/);
   });
 
   it('reads and coerces every variable; empty means unset', () => {

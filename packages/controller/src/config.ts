@@ -24,6 +24,13 @@ export const configSchema = z.object({
   OEC_REPLACE_RETENTION_HOURS: z.coerce.number().min(0).max(8760).default(24),
   OEC_CLONE_SWEEP_INTERVAL_MS: int(10, 3_600_000).default(5000),
   OEC_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  OEC_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+  OEC_SMTP_FROM: z.string().min(3).default('OEC <noreply@oec.localhost>'),
+  OEC_PUBLIC_URL: z.string().url().optional(),
+  OEC_WEBHOOK_ALLOW_PRIVATE: z.enum(['0', '1']).default('0'),
+  OEC_NOTIFY_INTERVAL_MS: int(10, 3_600_000).default(2000),
+  OEC_NOTIFY_RETRY_BASE_MS: int(10, 3_600_000).default(5000),
+  OEC_NOTIFY_MAX_ATTEMPTS: int(1, 100).default(10),
 });
 
 export interface Config {
@@ -41,6 +48,21 @@ export interface Config {
   /** Period of the clone sweeper: pending operations, deferred cleanups, due purges. */
   cloneSweepIntervalMs: number;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** Clone-ended emails and webhooks (notifications/). */
+  notifications: NotificationSettings;
+}
+
+export interface NotificationSettings {
+  /** nodemailer transport URL; null: no email (logged once at startup). Holds credentials: never logged. */
+  smtpUrl: string | null;
+  smtpFrom: string;
+  /** Base of the dashboard links in emails. */
+  publicUrl: string | null;
+  /** Let webhooks reach loopback, link-local and private addresses (tests, labs). */
+  webhookAllowPrivate: boolean;
+  intervalMs: number;
+  retryBaseMs: number;
+  maxAttempts: number;
 }
 
 export class ConfigError extends Error {
@@ -72,5 +94,14 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     replaceRetentionHours: c.OEC_REPLACE_RETENTION_HOURS,
     cloneSweepIntervalMs: c.OEC_CLONE_SWEEP_INTERVAL_MS,
     logLevel: c.OEC_LOG_LEVEL,
+    notifications: {
+      smtpUrl: c.OEC_SMTP_URL ?? null,
+      smtpFrom: c.OEC_SMTP_FROM,
+      publicUrl: c.OEC_PUBLIC_URL?.replace(/\/+$/, '') ?? null,
+      webhookAllowPrivate: c.OEC_WEBHOOK_ALLOW_PRIVATE === '1',
+      intervalMs: c.OEC_NOTIFY_INTERVAL_MS,
+      retryBaseMs: c.OEC_NOTIFY_RETRY_BASE_MS,
+      maxAttempts: c.OEC_NOTIFY_MAX_ATTEMPTS,
+    },
   };
 }

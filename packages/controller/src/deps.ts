@@ -15,6 +15,8 @@ export interface AppSettings {
   baseDomain: string;
   /** How long a replace keeps the target's old data (hours). */
   replaceRetentionHours: number;
+  /** Webhook URLs may name loopback/link-local/private addresses (OEC_WEBHOOK_ALLOW_PRIVATE=1). */
+  webhookAllowPrivate?: boolean;
 }
 
 export interface AppDeps {

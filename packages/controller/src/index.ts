@@ -10,6 +10,7 @@ export type { Clock } from './clock.js';
 export type { IdGenerator } from './ids.js';
 export { signToken, verifyToken } from './auth/jwt.js';
 export { bootstrapAdmin, findUserByEmail } from './services/users.js';
+export { createSignInLink } from './auth/sign-in-links.js';
 export type { AppRouter } from './trpc/router.js';
 export type { AgentHub, RunTaskOptions } from './agents/types.js';
 export { AGENT_WS_PATH } from './agents/upgrade.js';

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
-// The controller's command line: serve, migrate, bootstrap (first platform admin), token
-// (a JWT for a user). Configuration comes from the environment (see config.ts). Logs go to
+// The controller's command line: serve, migrate, bootstrap (first platform admin, optionally
+// with a password), token (a JWT for a user), sign-in-link (a one-time dashboard link). Configuration comes from the environment (see config.ts). Logs go to
 // stderr; stdout carries only each command's result (a user id, a token).
 import { parseArgs } from 'node:util';
-import { AppError } from '@oec/shared';
+import { AppError, passwordSchema, PASSWORD_MIN_LENGTH } from '@oec/shared';
 import { ConfigError, parseConfig } from './config.js';
 import type { Config } from './config.js';
 import { parseTtl, signToken } from './auth/jwt.js';
+import { setPassword } from './auth/sessions.js';
+import { createSignInLink } from './auth/sign-in-links.js';
 import { createDb, createPool } from './db/pool.js';
 import { migrate } from './db/migrate.js';
 import { randomIds } from './ids.js';
@@ -18,8 +20,13 @@ const USAGE = `Usage: oec-controller <command> [options]
 Commands:
   serve                               apply migrations, then serve the API and the agent endpoint
   migrate                             apply pending database migrations
-  bootstrap --email E [--name N]      create the first user as platform admin (prints its id)
+  bootstrap --email E [--name N] [--password P]
+                                      create the first user as platform admin (prints its id);
+                                      --password sets its dashboard password (at least ${PASSWORD_MIN_LENGTH} characters)
   token --user EMAIL [--ttl 12h]      print an API token (JWT) for a user; ttl: 90s, 15m, 12h, 7d (max 30d)
+  sign-in-link --user EMAIL [--ttl 15m] [--base-url URL]
+                                      print a one-time dashboard sign-in token (max ttl 24h), or with
+                                      --base-url the link to open: URL/sign-in#link=<token>
 
 Environment: OEC_DATABASE_URL, OEC_JWT_SECRET (required); OEC_HOST, OEC_PORT, OEC_BASE_DOMAIN,
 OEC_HEARTBEAT_INTERVAL_MS, OEC_HEARTBEAT_MISSES, OEC_RATE_LIMIT_PER_MINUTE,
@@ -57,7 +64,9 @@ async function run(argv: string[]): Promise<void> {
       email: { type: 'string' },
       name: { type: 'string' },
       user: { type: 'string' },
-      ttl: { type: 'string', default: '12h' },
+      ttl: { type: 'string' },
+      password: { type: 'string' },
+      'base-url': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -79,22 +88,44 @@ async function run(argv: string[]): Promise<void> {
     case 'bootstrap': {
       const email = values.email;
       if (!email || !/^[^@\s]+@[^@\s]+$/.test(email)) throw new UsageError('bootstrap needs --email <address>');
+      const password = values.password;
+      if (password !== undefined && !passwordSchema.safeParse(password).success) {
+        throw new UsageError(`--password needs at least ${PASSWORD_MIN_LENGTH} characters`);
+      }
       return withDb(config, async (db, pool) => {
         await migrate(pool);
         const { user, created } = await bootstrapAdmin(db, randomIds, email, values.name);
         logger.info({ userId: user.id, email: user.email, created }, created ? 'platform admin created' : 'platform admin exists');
+        if (password !== undefined) {
+          await setPassword(db, user.id, password, new Date());
+          logger.info({ userId: user.id }, 'dashboard password set');
+        }
         process.stdout.write(`${user.id}\n`);
       });
     }
     case 'token': {
       const email = values.user;
       if (!email) throw new UsageError('token needs --user <email>');
-      const ttl = parseTtl(values.ttl);
+      const ttl = parseTtl(values.ttl ?? '12h');
       if (ttl === null) throw new UsageError(`invalid --ttl ${values.ttl} (examples: 90s, 15m, 12h, 7d; at most 30d)`);
       return withDb(config, async (db) => {
         const user = await findUserByEmail(db, email);
         if (!user) throw new UsageError(`no user with email ${email}`);
         process.stdout.write(`${await signToken(config.jwtSecret, user.id, ttl)}\n`);
+      });
+    }
+    case 'sign-in-link': {
+      const email = values.user;
+      if (!email) throw new UsageError('sign-in-link needs --user <email>');
+      const ttl = parseTtl(values.ttl ?? '15m');
+      if (ttl === null || ttl > 24 * 3600) throw new UsageError(`invalid --ttl ${values.ttl} (examples: 90s, 15m, 2h; at most 24h)`);
+      const baseUrl = values['base-url']?.replace(/\/+$/, '');
+      return withDb(config, async (db, pool) => {
+        await migrate(pool);
+        const user = await findUserByEmail(db, email);
+        if (!user) throw new UsageError(`no user with email ${email}`);
+        const { token } = await createSignInLink(db, { now: () => new Date() }, user.id, ttl);
+        process.stdout.write(baseUrl ? `${baseUrl}/sign-in#link=${token}\n` : `${token}\n`);
       });
     }
     default:

@@ -16,6 +16,7 @@ import { migrate } from './db/migrate.js';
 import { createDb, createPool } from './db/pool.js';
 import type { AppDeps } from './deps.js';
 import { randomIds } from './ids.js';
+import { createNotifier, smtpMailer } from './notifications/sender.js';
 import type { IdGenerator } from './ids.js';
 import { createJobs } from './jobs.js';
 import { createLogger } from './logger.js';
@@ -69,7 +70,14 @@ export async function startServer(config: Config, options: StartServerOptions = 
     onAgentReady: (serverId) => agentReady(serverId),
   });
   const jobs = createJobs(logger);
-  const settings = { jwtSecret: config.jwtSecret, baseDomain: config.baseDomain, replaceRetentionHours: config.replaceRetentionHours };
+  const settings = {
+    jwtSecret: config.jwtSecret,
+    baseDomain: config.baseDomain,
+    replaceRetentionHours: config.replaceRetentionHours,
+    webhookAllowPrivate: config.notifications.webhookAllowPrivate,
+  };
+  const n = config.notifications;
+  const notifier = createNotifier({ db, logger, clock, settings: n, mailer: n.smtpUrl ? smtpMailer(n.smtpUrl, n.smtpFrom) : null });
   const clones = createCloneEngine({
     deps: { db, hub, clock, logger, settings },
     events: createCloneEvents(),
@@ -101,6 +109,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
   const url = `http://${host}:${port}`;
   logger.info({ url, port }, 'controller listening');
   clones.start();
+  notifier.start();
 
   let closing: Promise<void> | undefined;
   return {
@@ -111,9 +120,11 @@ export async function startServer(config: Config, options: StartServerOptions = 
         const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         clones.stop();
+        notifier.stop();
         await hub.close();
         await clones.drain();
         await jobs.drain();
+        await notifier.settle();
         server.closeAllConnections();
         await httpClosed;
         await db.close();

@@ -13,3 +13,6 @@ export * from './netns.js';
 export * from './disk.js';
 export * from './docker.js';
 export * from './compose.js';
+export * from './oec-cli.js';
+export * from './smtp-sink.js';
+export * from './webhook-sink.js';

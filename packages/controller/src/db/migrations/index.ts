@@ -2,10 +2,12 @@
 import * as m0001 from './0001_init.js';
 import * as m0002 from './0002_clones.js';
 import * as m0003 from './0003_cross_server.js';
+import * as m0005 from './0005_auth.js';
+import * as m0006 from './0006_notifications.js';
 
 export interface Migration {
   id: string;
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0005, m0006];

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { STEPS } from '@oec/shared';
+import type { CloneOperation, StepState } from '@oec/shared';
+import { formatBytes, formatDuration, formatEta } from './format.js';
+import { canCancel, currentStepTitle, failureToast, isFinished, statusBadge } from './progress.js';
+
+function steps(current: number, failedAt = -1): StepState[] {
+  return STEPS.map((s, i) => ({
+    key: s.key,
+    name: s.name,
+    status: i === failedAt ? 'failed' : i < current ? 'completed' : i === current ? 'in_progress' : 'pending',
+    progress_percent: i < current ? 100 : 0,
+    started_at: null,
+    duration_seconds: i < current ? 2 : null,
+    detail: { message: null, bytes_done: null, bytes_total: null, items_done: null, items_total: null },
+  }));
+}
+
+function op(status: CloneOperation['status'], current: number, failedAt = -1): Pick<CloneOperation, 'status' | 'progress' | 'error'> {
+  const key = STEPS[current]?.key ?? null;
+  return {
+    status,
+    progress: { current_step: key, progress_percent: 40, elapsed_seconds: 10, eta_seconds: 20, steps: steps(current, failedAt) },
+    error: null,
+  };
+}
+
+describe('progress mapping', () => {
+  it('shows CLONING while a step runs, the step as "Step n of 10"', () => {
+    const running = op('backing_up_database', 4);
+    expect(statusBadge(running)).toEqual({ label: 'CLONING', tone: 'blue', busy: true });
+    expect(currentStepTitle(running)).toBe('Step 5 of 10: Backing Up Database');
+    expect(isFinished(running)).toBe(false);
+  });
+
+  it('offers Cancel until sanitizing starts, never once finished', () => {
+    expect(canCancel(op('pending', -1))).toBe(true);
+    expect(canCancel(op('creating_target', 2))).toBe(true);
+    expect(canCancel(op('restoring_filestore', 7))).toBe(true);
+    expect(canCancel(op('sanitizing', 8))).toBe(false);
+    expect(canCancel(op('completed', 9))).toBe(false);
+  });
+
+  it('names the failed step in the failure toast', () => {
+    expect(failureToast(op('failed', 6, 6))).toBe('Clone failed at step 7 - See details');
+    expect(statusBadge(op('failed', 6, 6)).tone).toBe('red');
+    expect(statusBadge(op('completed', 9)).label).toBe('COMPLETED');
+  });
+
+  it('formats sizes and durations for people', () => {
+    expect(formatBytes(2.3 * 1024 ** 3)).toBe('2.3 GB');
+    expect(formatBytes(512)).toBe('512 B');
+    expect(formatDuration(754)).toBe('12 min 34 sec');
+    expect(formatDuration(42)).toBe('42 sec');
+    expect(formatEta(420)).toBe('~7 minutes');
+  });
+});
