@@ -132,7 +132,12 @@ export function cloneBehaviour(opts: CloneAgentOptions = {}): Handler {
       case 'clone.estimate': {
         const options = (task.input as { options: SanitizationOptions }).options;
         const impact = enabledOptions(options).map((k) => ({ option_key: k, rows: 7, approximate: false, summary: `7 rows for ${k}` }));
-        return { output: { impact, total_records: impact.length * 7, api_keys_found: 3 } };
+        // two personal columns: one an option masks, one only the names option does
+        const personal_columns = [
+          { table: 'res_partner', column: 'email', kind: 'email', audience: 'contact', source: 'catalogue', option_key: 'anonymize_emails', covered: options.anonymize_emails },
+          { table: 'res_partner', column: 'x_studio_nickname', kind: 'name', audience: 'contact', source: 'name', option_key: 'anonymize_company_names', covered: options.anonymize_company_names },
+        ];
+        return { output: { impact, total_records: impact.length * 7, api_keys_found: 3, personal_columns } };
       }
       default:
         return { output: defaultOutput(task) };

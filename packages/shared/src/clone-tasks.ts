@@ -2,6 +2,7 @@
 // One plan travels with every task of an operation, so each task is self-contained and
 // re-runnable (steps are idempotent); names in it derive from ids (identifiers.ts).
 import { z } from 'zod';
+import { personalColumnSchema } from './personal-data.js';
 import {
   sanitizationOptionsSchema,
   proofSchema,
@@ -121,6 +122,8 @@ export const cloneEstimateOutputSchema = z.object({
   impact: z.array(optionImpactSchema),
   total_records: z.number().nonnegative(),
   api_keys_found: z.number().int().nonnegative(),
+  /** The source's personal data map: every column that looks personal, covered or not. */
+  personal_columns: z.array(personalColumnSchema).default([]),
 });
 export type CloneEstimateOutput = z.infer<typeof cloneEstimateOutputSchema>;
 

@@ -99,6 +99,8 @@ export const TargetConfigReason = {
   ODOO_VERSION_MISMATCH: 'ODOO_VERSION_MISMATCH',
   PRESET_REQUIRED: 'PRESET_REQUIRED',
   REQUIRED_OPTION: 'REQUIRED_OPTION',
+  /** The project is strict and a column that looks personal is covered by no option. */
+  UNCOVERED_PERSONAL_DATA: 'UNCOVERED_PERSONAL_DATA',
 } as const;
 export type TargetConfigReason = (typeof TargetConfigReason)[keyof typeof TargetConfigReason];
 

@@ -4,14 +4,14 @@
 // rows (pg_class.reltuples). Counts follow the same predicates and the same option order as the
 // sanitizing run, so on an unchanged database they equal its affected_rows.
 import type pg from 'pg';
-import type { SanitizationOptions } from '@oec/shared';
+import type { PersonalColumn, SanitizationOptions } from '@oec/shared';
 import { OptionEstimateContext, QUERY_CANCELED } from './context.js';
 import { countApiKeysIn } from './options/credentials.js';
 import { MISSING_OBJECT_CODES, sqlState } from './proof.js';
 import { SchemaInfo } from './schema-info.js';
 import { keyedHash } from './pseudonyms.js';
 import { countPersonal } from './personal/engine.js';
-import { loadPersonalMap, type PersonalMap } from './personal/map.js';
+import { loadPersonalMap, personalCoverage, type PersonalMap } from './personal/map.js';
 import { optionsToRun, PERSONAL_OPTIONS } from './sanitize.js';
 import type { EstimateOptions, ImpactEstimate } from './types.js';
 
@@ -83,6 +83,11 @@ export async function estimateImpact(
     }
     return out;
   });
+}
+
+/** The personal data map of the database as the estimate shows it (read-only, sampled). */
+export async function personalColumns(client: pg.ClientBase, options: SanitizationOptions, opts: EstimateOptions = {}): Promise<PersonalColumn[]> {
+  return readOnly(client, opts, async () => personalCoverage(await loadPersonalMap(client, { series: opts.odooSeries ?? null }), options));
 }
 
 /** How many credential values clear_api_keys would clear (the estimate's `api_keys_found`). */

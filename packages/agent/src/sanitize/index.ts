@@ -2,7 +2,7 @@
 // password helpers for reset_passwords, and the catalogue tables (neutralize map, options).
 export { sanitizeDatabase, optionsToRun, PERSONAL_OPTIONS } from './sanitize.js';
 export { loadPersonalMap, personalCoverage, type PersonalMap, type MappedColumn } from './personal/map.js';
-export { estimateImpact, countApiKeys } from './estimate.js';
+export { estimateImpact, countApiKeys, personalColumns } from './estimate.js';
 export { hashOdooPassword, generatePassword, isOdooPasswordHash, ODOO_PASSWORD_ROUNDS } from './passwords.js';
 export { NEUTRALIZE_MAP, type NeutralizeRule } from './neutralize-map.js';
 export { SANITIZE_OPTIONS } from './options/index.js';

@@ -1,7 +1,7 @@
 // Projects: environments are grouped in projects, which belong to one organization.
 import { randomBytes } from 'node:crypto';
 import { Permission } from '@oec/shared';
-import type { CreateProject, Project } from '@oec/shared';
+import type { CreateProject, Project, UpdateProject } from '@oec/shared';
 import type { Actor, OrgAccess } from '../auth/permissions.js';
 import { requirePermission } from '../auth/permissions.js';
 import type { Queryable } from '../db/pool.js';
@@ -15,10 +15,13 @@ export interface ProjectRow {
   organization_id: string;
   name: string;
   repository_url: string | null;
+  sanitization_strict: boolean;
+  personal_data_kept: string[];
   created_at: Date;
 }
 
-const PROJECT_SELECT = 'SELECT id, organization_id, name, repository_url, created_at FROM projects';
+const PROJECT_COLUMNS = 'id, organization_id, name, repository_url, sanitization_strict, personal_data_kept, created_at';
+const PROJECT_SELECT = `SELECT ${PROJECT_COLUMNS} FROM projects`;
 
 function toProject(r: ProjectRow): Project {
   return { ...r, created_at: r.created_at.toISOString() };
@@ -36,7 +39,7 @@ export async function createProject(deps: Deps, actor: Actor, input: CreateProje
   // fills older rows).
   const { rows } = await deps.db.query<ProjectRow>(
     `INSERT INTO projects (id, organization_id, name, repository_url, sanitize_salt) VALUES ($1, $2, $3, $4, $5)
-     RETURNING id, organization_id, name, repository_url, created_at`,
+     RETURNING ${PROJECT_COLUMNS}`,
     [deps.ids.uuid(), input.organization_id, input.name, input.repository_url ?? null, randomBytes(24).toString('hex')],
   );
   return toProject(rows[0] as ProjectRow);
@@ -63,4 +66,26 @@ export async function getProject(deps: Deps, actor: Actor, id: string): Promise<
   const { row, access } = await projectAccess(deps.db, actor, id);
   requirePermission(access, Permission.ENVIRONMENTS_READ);
   return toProject(row);
+}
+
+/** The project's sanitization settings (strict mode, kept columns): admin role. */
+export async function updateProject(deps: Deps, actor: Actor, id: string, input: UpdateProject): Promise<Project> {
+  const { access } = await projectAccess(deps.db, actor, id);
+  requirePermission(access, Permission.PROJECTS_MANAGE);
+  const kept = input.personal_data_kept ? [...new Set(input.personal_data_kept)].sort() : null;
+  const { rows } = await deps.db.query<ProjectRow>(
+    `UPDATE projects SET sanitization_strict = COALESCE($2, sanitization_strict), personal_data_kept = COALESCE($3::text[], personal_data_kept)
+      WHERE id = $1 RETURNING ${PROJECT_COLUMNS}`,
+    [id, input.sanitization_strict ?? null, kept],
+  );
+  return toProject(rows[0] as ProjectRow);
+}
+
+/** What the clone checks need of a project: its strictness and the columns kept on purpose. */
+export async function projectSanitization(q: Queryable, projectId: string): Promise<{ strict: boolean; kept: string[] }> {
+  const { rows } = await q.query<{ sanitization_strict: boolean; personal_data_kept: string[] }>(
+    'SELECT sanitization_strict, personal_data_kept FROM projects WHERE id = $1',
+    [projectId],
+  );
+  return { strict: rows[0]?.sanitization_strict ?? false, kept: rows[0]?.personal_data_kept ?? [] };
 }

@@ -1,5 +1,6 @@
 // The clone API: request, operation status, cancel/retry responses, logs and the estimate.
 import { z } from 'zod';
+import { personalCoverageSchema } from '../personal-data.js';
 import { ErrorCode, errorCodeSchema } from '../errors.js';
 import { domainSchema, environmentNameSchema } from '../identifiers.js';
 import {
@@ -182,6 +183,8 @@ export const estimateSchema = z.object({
   ),
   total_records: z.number(),
   api_keys_found: z.number(),
+  /** Which columns look personal and which of them the chosen options leave as they are. */
+  personal_data: personalCoverageSchema,
   quota: z.object({ ok: z.boolean(), message: z.string() }),
   disk: z.object({ ok: z.boolean(), message: z.string(), free_bytes: z.number().nullable() }),
 });

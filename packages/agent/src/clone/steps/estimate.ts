@@ -1,9 +1,10 @@
 // The impact preview of a clone request, read-only on the source: per option the rows it would
-// touch ("~247 customer emails will be anonymized"), the total, and the credentials found.
+// touch ("~247 customer emails will be anonymized"), the total, the credentials found, and the
+// personal data map (which columns look personal, and whether the chosen options cover them).
 // Every query runs in a read-only transaction with a statement timeout; big tables use planner
 // estimates (sanitize/estimate.ts).
 import type { CloneEstimateOutput, EnvironmentRef, SanitizationOptions } from '@oec/shared';
-import { countApiKeys, estimateImpact } from '../../sanitize/index.js';
+import { countApiKeys, estimateImpact, personalColumns } from '../../sanitize/index.js';
 import type { TaskContext } from '../../tasks/types.js';
 
 const STATEMENT_TIMEOUT_MS = 15_000;
@@ -15,10 +16,12 @@ export async function estimateClone(
   return ctx.runtime.withDatabase(input.db_name, async (client) => {
     const impact = await estimateImpact(client, input.options, { statementTimeoutMs: STATEMENT_TIMEOUT_MS });
     const apiKeys = await countApiKeys(client, { statementTimeoutMs: STATEMENT_TIMEOUT_MS });
+    const columns = await personalColumns(client, input.options, { statementTimeoutMs: STATEMENT_TIMEOUT_MS });
     return {
       impact,
       total_records: impact.reduce((sum, i) => sum + i.rows, 0),
       api_keys_found: apiKeys,
+      personal_columns: columns,
     };
   });
 }

@@ -1,7 +1,7 @@
 // The checks of a clone request that read state, in the order the API applies them: source
 // (visible, permission for the mode, status), leases, target configuration, server, disk, quota.
-import { AppError, ErrorCode, Permission, TargetConfigReason, suggestedCloneName, uniqueName } from '@oec/shared';
-import type { EnvironmentSizes, EnvironmentType } from '@oec/shared';
+import { AppError, columnRef, enabledOptions, ErrorCode, Permission, TargetConfigReason, suggestedCloneName, uniqueName } from '@oec/shared';
+import type { CloneEstimateOutput, EnvironmentSizes, EnvironmentType, SanitizationOptions } from '@oec/shared';
 import { notFound, requirePermission } from '../../auth/permissions.js';
 import type { Actor, OrgAccess } from '../../auth/permissions.js';
 import type { Queryable } from '../../db/pool.js';
@@ -10,7 +10,9 @@ import { environmentAccess } from '../../services/environment-rows.js';
 import type { EnvironmentRow } from '../../services/environment-rows.js';
 import { loadServer } from '../../services/servers.js';
 import type { ServerRow } from '../../services/servers.js';
+import { personalCoverageOf } from '../model/coverage.js';
 import { formatBytes } from '../model/estimate-math.js';
+import { projectSanitization } from '../../services/projects.js';
 import { checkDomain, checkName, odooSeries, pgMajor, targetConfigError } from '../model/request-input.js';
 import type { CloneRequestInput } from '../model/request-input.js';
 import { assertLeasable } from '../store/leases.js';
@@ -254,6 +256,53 @@ export function assertDisk(server: ServerRow, required: number): void {
       required_bytes: required,
       available_bytes: server.disk_free_bytes,
       server_id: server.id,
+    });
+  }
+}
+
+const ESTIMATE_TIMEOUT_MS = 60_000;
+
+/** The agent's read-only impact counts and personal data map; when it cannot give them, each option says why. */
+export async function sourceImpact(
+  deps: AppDeps,
+  server: ServerRow,
+  source: EnvironmentRow,
+  options: SanitizationOptions,
+): Promise<CloneEstimateOutput> {
+  try {
+    return await deps.hub.runTask(
+      server.id,
+      'clone.estimate',
+      { environment_id: source.id, db_name: source.database_name, options },
+      { fence: { operation_id: null, attempt: 0 }, environmentId: source.id, signal: AbortSignal.timeout(ESTIMATE_TIMEOUT_MS) },
+    );
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    return {
+      impact: enabledOptions(options).map((k) => ({ option_key: k, rows: 0, approximate: true, summary: `not counted: ${why}` })),
+      total_records: 0,
+      api_keys_found: 0,
+      personal_columns: [],
+    };
+  }
+}
+
+/**
+ * A strict project's gate: every column of the source that looks like personal data is covered
+ * by a chosen option or marked as kept, or the clone is refused before anything starts. A source
+ * whose map cannot be read is refused too (strict means proven, not assumed).
+ */
+export async function assertPersonalDataCovered(deps: AppDeps, server: ServerRow, source: EnvironmentRow, options: SanitizationOptions): Promise<void> {
+  const { strict, kept } = await projectSanitization(deps.db, source.project_id);
+  if (!strict) return;
+  const impact = await sourceImpact(deps, server, source, options);
+  if (impact.personal_columns.length === 0 && impact.impact.some((i) => i.summary.startsWith('not counted'))) {
+    throw targetConfigError(TargetConfigReason.UNCOVERED_PERSONAL_DATA, 'The source\'s personal data map could not be read; the project is strict', { columns: [] });
+  }
+  const coverage = personalCoverageOf(impact.personal_columns, kept);
+  if (coverage.uncovered.length > 0) {
+    throw targetConfigError(TargetConfigReason.UNCOVERED_PERSONAL_DATA, `${coverage.summary}. Choose an option that masks them or mark them as kept in the project settings`, {
+      columns: coverage.uncovered.map(columnRef),
     });
   }
 }

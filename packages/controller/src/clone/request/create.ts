@@ -25,6 +25,7 @@ import { insertOperation, loadOperation } from '../store/operations.js';
 import { donorEnvironments, insertTargetEnvironment, lockEnvironments, projectSalt } from '../store/target-environment.js';
 import {
   assertDisk,
+  assertPersonalDataCovered,
   assertNotBusy,
   assertSourceStatus,
   checkReplaceTarget,
@@ -85,6 +86,7 @@ async function accept(deps: AppDeps, actor: Actor, sourceId: string, req: CloneR
   // Counted once the request is valid, before the agent is asked anything.
   takeToken(deps.cloneLimiter, actor.id);
   const estimate = storedEstimate(await measureSource(deps, source, servers.source), req, sanitization, !servers.cross);
+  await assertPersonalDataCovered(deps, servers.source, source, sanitization.options);
   // Checked on the target's server: that is where the data lands.
   assertDisk(servers.target, estimate.required_bytes);
   if (newTarget) assertQuota(await lockQuota(deps.db, source.organization_id), await loadUsage(deps.db, source.organization_id), quotaDemand(source));

@@ -2,13 +2,11 @@
 // (env.inspect), per-option impact from read-only queries on the source database
 // (clone.estimate: statement timeout, planner estimates for big tables), the duration and size
 // estimates, and the quota and disk verdicts the clone request would apply.
-import { enabledOptions } from '@oec/shared';
-import type { CloneEstimateOutput, Estimate, SanitizationOptions } from '@oec/shared';
+import type { Estimate } from '@oec/shared';
 import type { Actor } from '../../auth/permissions.js';
 import type { AppDeps } from '../../deps.js';
 import type { EnvironmentRow } from '../../services/environment-rows.js';
 import { findShortfall, formatAmount } from '../../services/quota.js';
-import type { ServerRow } from '../../services/servers.js';
 import { loadUsage, lockQuota } from '../../services/usage.js';
 import { effectiveSanitization } from '../model/request-input.js';
 import type { CloneRequestInput } from '../model/request-input.js';
@@ -21,34 +19,11 @@ import {
   measureSource,
   modePermission,
   resolveTargetServerId,
+  sourceImpact,
 } from './checks.js';
+import { personalCoverageOf } from '../model/coverage.js';
+import { projectSanitization } from '../../services/projects.js';
 import { quotaDemand, storedEstimate } from './create.js';
-
-const ESTIMATE_TIMEOUT_MS = 60_000;
-
-/** The agent's impact counts; when it cannot give them, each option says why it was not counted. */
-async function impactOf(
-  deps: AppDeps,
-  server: ServerRow,
-  source: EnvironmentRow,
-  options: SanitizationOptions,
-): Promise<CloneEstimateOutput> {
-  try {
-    return await deps.hub.runTask(
-      server.id,
-      'clone.estimate',
-      { environment_id: source.id, db_name: source.database_name, options },
-      { fence: { operation_id: null, attempt: 0 }, environmentId: source.id, signal: AbortSignal.timeout(ESTIMATE_TIMEOUT_MS) },
-    );
-  } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    return {
-      impact: enabledOptions(options).map((k) => ({ option_key: k, rows: 0, approximate: true, summary: `not counted: ${why}` })),
-      total_records: 0,
-      api_keys_found: 0,
-    };
-  }
-}
 
 async function quotaVerdict(deps: AppDeps, source: EnvironmentRow, createNew: boolean): Promise<{ ok: boolean; message: string }> {
   if (!createNew) return { ok: true, message: 'No additional quota needed (replace keeps the target’s resources)' };
@@ -69,7 +44,8 @@ export async function estimateClone(deps: AppDeps, actor: Actor, sourceId: strin
   const sanitization = effectiveSanitization(req, type);
   const servers = await checkServers(deps, source, targetServerId);
   const sizes = await measureSource(deps, source, servers.source);
-  const impact = await impactOf(deps, servers.source, source, sanitization.options);
+  const impact = await sourceImpact(deps, servers.source, source, sanitization.options);
+  const { kept } = await projectSanitization(deps.db, source.project_id);
   const est = storedEstimate(sizes, req, sanitization, !servers.cross);
   return {
     source_environment_id: source.id,
@@ -84,6 +60,7 @@ export async function estimateClone(deps: AppDeps, actor: Actor, sourceId: strin
     impact: impact.impact,
     total_records: impact.total_records,
     api_keys_found: impact.api_keys_found,
+    personal_data: personalCoverageOf(impact.personal_columns, kept),
     quota: await quotaVerdict(deps, source, createNew),
     disk: diskVerdict(servers.target, est.required_bytes),
   };
