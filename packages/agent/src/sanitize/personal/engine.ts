@@ -242,7 +242,7 @@ function captureSelects(
   // email-shaped token, and any international phone number, that is not the staff's own
   const classes = classesNeeded(mapped(map, ctx.enabled));
   for (const c of map.textColumns) {
-    if (SYSTEM_TEXT.test(c.table)) continue;
+    if (SYSTEM_TEXT.test(c.table) || NOT_DISCOVERED.test(`${c.table}.${c.column}`)) continue;
     const col = c.json ? `t.${q(c.column)}::text` : `t.${q(c.column)}`;
     const found: Array<[KeyClass, string, string]> = [];
     if (classes.has('email')) found.push(['email', EMAIL_TOKEN_RE, `strpos(${col}, '@') > 0`]);
@@ -259,6 +259,11 @@ function captureSelects(
   return { keep, values };
 }
 
+/**
+ * Text never searched for new values: message identifiers (`<…@host>` is an id, not an address)
+ * and what the staff write about themselves (signatures, the company's own letterhead).
+ */
+const NOT_DISCOVERED = /^(\w+\.(message_id|references|in_reply_to)|res_users\.\w+|res_company\.\w+)$/;
 /** Tables whose text is Odoo's configuration and code, never searched for new values. */
 const SYSTEM_TEXT = /^(ir_|base_|res_lang|res_country|res_currency|mail_alias|mail_template|fetchmail_server|website$)/;
 
