@@ -15,3 +15,4 @@ export * from './wire.js';
 export * from './clone-tasks.js';
 export * from './peer.js';
 export * from './api/notifications.js';
+export * from './sse.js';
