@@ -11,7 +11,7 @@ import { CLONE_ENV, NEW_STAGING, getOp, startClone, tenant, waitOp } from './clo
 import type { Tenant } from './clone-fixtures.js';
 import { startController, startPostgres, waitFor } from './harness.js';
 import type { Client, Controller, Postgres } from './harness.js';
-import { FetchEventSource, readSse } from './sse.js';
+import { FetchEventSource, readSse } from '@oec/shared';
 
 let postgres: Postgres;
 let ctl: Controller;

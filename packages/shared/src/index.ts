@@ -16,3 +16,4 @@ export * from './clone-tasks.js';
 export * from './peer.js';
 export * from './personal-data.js';
 export * from './api/notifications.js';
+export * from './sse.js';

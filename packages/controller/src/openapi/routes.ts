@@ -3,6 +3,7 @@
 // the document cannot drift from the code) and the error codes it may answer.
 import { z } from 'zod';
 import {
+  authUserSchema,
   cancelResponseSchema,
   cloneOperationSchema,
   createServerResponseSchema,
@@ -11,13 +12,19 @@ import {
   environmentSchema,
   ErrorCode,
   estimateSchema,
+  inviteLinkRequestSchema,
+  inviteLinkSchema,
+  linkExchangeSchema,
   listOf,
+  loginSchema,
   logsResponseSchema,
   memberSchema,
   notificationPreferencesSchema,
   organizationSchema,
   projectSchema,
   serverSchema,
+  sessionSchema,
+  setPasswordSchema,
   updateWebhookSchema,
   usageSchema,
   webhookDeliveriesQuerySchema,
@@ -111,6 +118,15 @@ export const ROUTES: readonly RouteDoc[] = [
   { method: 'get', path: '/projects/{id}/webhooks/{webhookId}/deliveries', tag: 'notifications', summary: "A webhook's delivery log, newest first", query: webhookDeliveriesQuerySchema, status: 200, response: listOf(webhookDeliverySchema), errors: [E.PROJECT_NOT_FOUND, E.PERMISSION_DENIED, E.NOT_FOUND] },
   { method: 'get', path: '/notifications/preferences', tag: 'notifications', summary: "The caller's notification preferences", status: 200, response: notificationPreferencesSchema },
   { method: 'put', path: '/notifications/preferences', tag: 'notifications', summary: 'Opt in or out of clone-ended emails', body: notificationPreferencesSchema, status: 200, response: notificationPreferencesSchema },
+
+  // Sign-in: login and link are public (no token); both are rate limited per client address
+  // (login also per email) and answer UNAUTHENTICATED for bad credentials or a spent link.
+  { method: 'post', path: '/auth/login', tag: 'auth', summary: 'Sign in with email and password; answers an API token', body: loginSchema, status: 200, response: sessionSchema, errors: [E.UNAUTHENTICATED, E.RATE_LIMIT_EXCEEDED], auth: false },
+  { method: 'post', path: '/auth/link', tag: 'auth', summary: 'Exchange a one-time sign-in link for an API token', body: linkExchangeSchema, status: 200, response: sessionSchema, errors: [E.UNAUTHENTICATED, E.RATE_LIMIT_EXCEEDED], auth: false },
+  { method: 'post', path: '/auth/logout', tag: 'auth', summary: 'Sign out (tokens are stateless: the client drops its copy)', status: 204 },
+  { method: 'get', path: '/auth/me', tag: 'auth', summary: 'The signed-in user', status: 200, response: authUserSchema },
+  { method: 'post', path: '/auth/password', tag: 'auth', summary: "Set one's own password (the current one when one is set)", body: setPasswordSchema, status: 200, response: authUserSchema },
+  { method: 'post', path: '/auth/invite', tag: 'auth', summary: "An organization admin's one-time sign-in link (24 h) for an active member without a password", body: inviteLinkRequestSchema, status: 200, response: inviteLinkSchema, errors: [E.ORGANIZATION_NOT_FOUND, E.PERMISSION_DENIED, E.USER_NOT_FOUND, E.CONFLICT] },
 
   { method: 'get', path: '/openapi.json', tag: 'meta', summary: 'This document (no token needed)', status: 200, response: z.record(z.unknown()), auth: false },
 ];

@@ -1,12 +1,12 @@
 // The typed tRPC client: queries and mutations over HTTP with the session's bearer token, the
-// clone progress subscription over SSE (token in a header, see sse.ts). Any 401 ends the session
+// clone progress subscription over SSE (token in a header, FetchEventSource from @oec/shared). Any 401 ends the session
 // and sends the user back to sign-in with the reason. Only the router's TYPE comes from the
 // controller: no controller code reaches the browser.
 import { TRPCClientError, createTRPCClient, httpLink, httpSubscriptionLink, splitLink } from '@trpc/client';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import type { AppRouter } from '@oec/controller';
 import { authHeader, signOut } from './session.js';
-import { FetchEventSource } from './sse.js';
+import { FetchEventSource } from '@oec/shared';
 
 export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;

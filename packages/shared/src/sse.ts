@@ -1,6 +1,8 @@
-// Server-sent events for tests on Node 20 (which has no EventSource): a minimal EventSource on
-// fetch for @trpc/client's httpSubscriptionLink (no reconnection: a closed stream is final), and
-// a reader of a raw SSE response.
+// Server-sent events over fetch, for the tRPC progress subscription (httpSubscriptionLink) of the
+// dashboard and the contract tests: a minimal EventSource that sends the bearer token in the
+// Authorization header (a browser EventSource cannot, and the token must not go in the URL; Node
+// 20 has no EventSource at all), and a reader of a raw SSE response. No reconnection: a stream
+// that ends is final (the dashboard's progress view then falls back to polling).
 
 export interface SseEvent {
   event: string;
@@ -17,7 +19,7 @@ export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      buffer += decoder.decode(value, { stream: true });
+      buffer += decoder.decode(value, { stream: true }).replace(/\r\n/g, '\n');
       let end: number;
       while ((end = buffer.indexOf('\n\n')) >= 0) {
         const block = buffer.slice(0, end);
@@ -28,10 +30,10 @@ export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator
           const colon = line.indexOf(':');
           if (colon <= 0) continue;
           const field = line.slice(0, colon);
-          const value = line.slice(colon + 1).replace(/^ /, '');
-          if (field === 'event') ev.event = value;
-          else if (field === 'data') ev.data = ev.data ? `${ev.data}\n${value}` : value;
-          else if (field === 'id') ev.id = value;
+          const text = line.slice(colon + 1).replace(/^ /, '');
+          if (field === 'event') ev.event = text;
+          else if (field === 'data') ev.data = ev.data ? `${ev.data}\n${text}` : text;
+          else if (field === 'id') ev.id = text;
           else continue;
           seen = true;
         }
@@ -43,8 +45,16 @@ export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator
   }
 }
 
-type Listener = (ev: { type: string; data: string; lastEventId: string }) => void;
+/** What listeners receive: the fields of a MessageEvent that EventSource users read. */
+export interface SseMessage {
+  type: string;
+  data: string;
+  lastEventId: string;
+}
 
+type Listener = (ev: SseMessage) => void;
+
+/** EventSource-shaped; pass it as `EventSource: FetchEventSource as unknown as typeof EventSource`. */
 export class FetchEventSource {
   static readonly CONNECTING = 0;
   static readonly OPEN = 1;
@@ -53,6 +63,7 @@ export class FetchEventSource {
   readonly OPEN = 1;
   readonly CLOSED = 2;
   readyState = 0;
+  readonly withCredentials = false;
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly abort = new AbortController();
 
@@ -90,7 +101,7 @@ export class FetchEventSource {
       this.emit('open');
       for await (const ev of readSse(res.body)) this.emit(ev.event, ev.data, ev.id);
     } catch {
-      // aborted or failed: reported as a final error below
+      // aborted or failed: reported below as the final error
     }
     if (this.readyState !== 2) {
       this.readyState = 2;
