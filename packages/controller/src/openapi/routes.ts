@@ -22,6 +22,7 @@ import {
   notificationPreferencesSchema,
   organizationSchema,
   projectSchema,
+  updateProjectSchema,
   serverSchema,
   sessionSchema,
   setPasswordSchema,
@@ -85,6 +86,7 @@ export const ROUTES: readonly RouteDoc[] = [
   { method: 'post', path: '/projects', tag: 'projects', summary: 'Create a project', body: createProjectInput, status: 201, response: projectSchema, errors: [E.ORGANIZATION_NOT_FOUND, E.PERMISSION_DENIED, E.CONFLICT] },
   { method: 'get', path: '/projects', tag: 'projects', summary: 'Projects the caller can see', query: organizationFilter, status: 200, response: listOf(projectSchema) },
   { method: 'get', path: '/projects/{id}', tag: 'projects', summary: 'A project', status: 200, response: projectSchema, errors: [E.PROJECT_NOT_FOUND] },
+  { method: 'patch', path: '/projects/{id}', tag: 'projects', summary: "The project's sanitization settings: strict mode and columns kept on purpose", body: updateProjectSchema, status: 200, response: projectSchema, errors: [E.PROJECT_NOT_FOUND, E.PERMISSION_DENIED] },
   { method: 'get', path: '/projects/{id}/environments', tag: 'environments', summary: "A project's environments", status: 200, response: listOf(environmentSchema), errors: [E.PROJECT_NOT_FOUND] },
   { method: 'post', path: '/projects/{id}/environments', tag: 'environments', summary: 'Create an environment (its agent provisions it)', body: createEnvironmentInput, status: 202, response: environmentSchema, errors: [E.PROJECT_NOT_FOUND, E.SERVER_NOT_FOUND, E.PERMISSION_DENIED, E.QUOTA_EXCEEDED, E.CONFLICT, E.SERVER_UNREACHABLE] },
 
