@@ -243,7 +243,7 @@ describe('POST /environments/{id}/clone/estimate', () => {
       // 30 + 50 MB / 10 MB/s + 20 MB linked at 500 MB/s + 30 (recommended), rounded up
       estimated_duration_seconds: 66,
       sanitization_preset: 'recommended',
-      total_records: 8 * 7,
+      total_records: 9 * 7, // the nine options recommended enables, 7 rows each (the fake agent)
       api_keys_found: 3,
       quota: { ok: true, message: 'Quota available' },
       disk: { ok: true, free_bytes: 50e9 },
