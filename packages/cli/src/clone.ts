@@ -45,6 +45,7 @@ function estimateLines(e: Estimate): string[] {
     `Database ${mb(e.database_bytes)}, filestore ${mb(e.filestore_bytes)} (${e.filestore_files} files); needs ${mb(e.required_bytes)} on the target`,
     `Estimated duration ${clock(e.estimated_duration_seconds)}; sanitization ${e.sanitization_preset}: ${e.total_records} records, ${e.api_keys_found} API keys found`,
     ...e.impact.map((i) => `  ${i.option_key.padEnd(26)} ${i.approximate ? '~' : ''}${i.rows} rows  ${i.summary}`),
+    `Personal data: ${e.personal_data.summary}`,
     `Quota: ${e.quota.ok ? 'ok' : 'NO'} (${e.quota.message})`,
     `Disk: ${e.disk.ok ? 'ok' : 'NO'} (${e.disk.message})`,
   ];
@@ -56,6 +57,7 @@ function withFlagHint(err: unknown): never {
     RISK_NOT_ACKNOWLEDGED: '--i-understand-risks',
     PRESET_REQUIRED: '--preset',
     CONFIRMATION_MISMATCH: "--confirm with the target's exact name",
+    UNCOVERED_PERSONAL_DATA: '--option key=on for an option that masks them, or the project setting personal_data_kept',
   };
   const hint = err instanceof CliError && typeof err.details?.reason === 'string' ? hints[err.details.reason] : undefined;
   if (err instanceof CliError && hint) throw new CliError(err.exitCode, err.code, `${err.message} (use ${hint})`, err.details);

@@ -66,6 +66,9 @@ export function SanitizationTab({
           <p className="muted small">
             {estimate.total_records} records in total{estimate.api_keys_found ? ` · ${estimate.api_keys_found} API keys found` : ''}
           </p>
+          <p className={estimate.personal_data.uncovered.length > 0 ? 'warning-text small' : 'muted small'}>
+            Personal data: {estimate.personal_data.summary}
+          </p>
         </div>
       )}
       {CATEGORIES.map((cat) => (
