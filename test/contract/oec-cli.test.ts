@@ -116,6 +116,10 @@ describe('oec clone', () => {
     const text = await oec(['clone', 'production', '--estimate', '--preset', 'minimal']);
     expect(text.lines[0]).toMatch(/^Database 47\.7 MB, filestore 19\.1 MB \(120 files\)/);
     expect(text.lines.at(-1)).toMatch(/^Disk: ok/);
+    // minimal masks no personal data: the coverage line names what will be copied as it is
+    expect(text.lines).toContain(
+      'Personal data: 2 columns look like personal data and will be copied as they are: res_partner.email, res_partner.x_studio_nickname',
+    );
 
     const res = await oec(['--json', 'clone', t.source.id, '--name', 'cli-json', '--no-filestore', '--option', 'disable_crons=off']);
     expect(res.code, res.stderr).toBe(0);
