@@ -180,6 +180,22 @@ describe('full', () => {
     const dump = await dumpText(c);
     expect(leaks(dump, manifest.planted.filter((v) => ['external', 'anyone', 'employee_private'].includes(v.audience) && masked(v, ['email', 'phone', 'identity', 'bank'])))).toEqual([]);
   });
+
+  it("leaves no external person's name or street anywhere, free text and JSON included, and keeps the staff's", async () => {
+    const quoted = manifest.planted.filter((v) => v.embedded && v.audience === 'external' && masked(v, ['name', 'address']));
+    expect(quoted.length).toBeGreaterThan(5);
+    const dump = await dumpText(c);
+    const streetsAndNames = manifest.planted.filter(
+      (v) => v.audience === 'external' && (v.kind === 'name' || (v.kind === 'address' && /street/.test(v.column))),
+    );
+    expect(leaks(dump, streetsAndNames)).toEqual([]);
+    // a quoted name got the pseudonym of the partner's own name
+    const names = (await c.query<{ s: string }>("SELECT coalesce(string_agg(record_name, ' '), '') AS s FROM mail_message")).rows[0]?.s ?? '';
+    expect(names).toMatch(/Person [0-9A-F]{6}/);
+    expect(out.proof.checks.some((x) => x.option_key === 'anonymize_company_names' && /searched by value/.test(x.check) && x.passed)).toBe(true);
+    // the staff's own names stay where they are, in their columns and quoted
+    for (const v of manifest.planted.filter((p) => p.audience === 'internal' && p.kind === 'name')) expect(dump).toContain(v.value);
+  });
 });
 
 describe('the proof searches by value', () => {
@@ -220,5 +236,5 @@ describe('coverage of the estimate', () => {
     expect(sources).toEqual(new Set(['catalogue', 'odoo_metadata', 'name', 'sample']));
     const estimate = await estimateImpact(c, preset('recommended'));
     expect(estimate.find((x) => x.option_key === 'anonymize_identity_numbers')?.rows).toBeGreaterThan(0);
-  });
+  }, 240_000);
 });

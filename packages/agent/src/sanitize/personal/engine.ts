@@ -145,18 +145,23 @@ function fakeSql(s: Stmt, k: KeyedHash, cls: KeyClass, token: string, key: strin
     case 'alnum':
       return `('ID' || ${hexOf(s, k, 'identity:', key, 12)})`;
     case 'text': {
-      const label = /company|partner_name|commercial/.test(column)
-        ? 'Company'
-        : /city/.test(column)
-          ? 'City'
-          : /street|address|location|place/.test(column)
-            ? 'Street'
-            : /zip|post/.test(column)
-              ? 'Place'
-              : 'Person';
+      const label = labelOf(column);
       return `(${s.v(`${label} `)}::text || ${hexOf(s, k, `${label.toLowerCase()}:`, key, 6)})`;
     }
   }
+}
+
+/** What a masked name or address column says it holds: `Person 1A2B3C`, `Street 4D5E6F`, … */
+function labelOf(column: string): 'Company' | 'City' | 'Street' | 'Place' | 'Person' {
+  return /company|partner_name|commercial/.test(column)
+    ? 'Company'
+    : /city/.test(column)
+      ? 'City'
+      : /street|address|location|place/.test(column)
+        ? 'Street'
+        : /zip|post/.test(column)
+          ? 'Place'
+          : 'Person';
 }
 
 // ---- capture ----
@@ -268,7 +273,7 @@ const NOT_DISCOVERED = /^(\w+\.(message_id|references|in_reply_to)|res_users\.\w
 const SYSTEM_TEXT = /^(ir_|base_|res_lang|res_country|res_currency|mail_alias|mail_template|fetchmail_server|website$)/;
 
 /** Capture the staff's own values and every other value of the mapped columns. */
-export async function capturePersonal(ctx: SqlRunner & PlanContext, map: PersonalMap): Promise<void> {
+export async function capturePersonal(ctx: SqlRunner & PlanContext & { readonly key: KeyedHash }, map: PersonalMap): Promise<void> {
   await ctx.query(`CREATE TEMP TABLE oec_pd_keep (cls text, v text, PRIMARY KEY (cls, v)) ON COMMIT DROP`);
   await ctx.query(`CREATE TEMP TABLE oec_pd_value (cls text, v text, PRIMARY KEY (cls, v)) ON COMMIT DROP`);
   const sKeep = new Stmt();
@@ -280,6 +285,91 @@ export async function capturePersonal(ctx: SqlRunner & PlanContext, map: Persona
   if (selects.values.length > 0) await ctx.query(`INSERT INTO ${VALUES} (cls, v) ${selects.values.join(' UNION ')} ON CONFLICT DO NOTHING`, sValues.values);
   // temp tables have no statistics until analyzed: without them the planner may scan the map
   await ctx.query(`ANALYZE ${VALUES}`);
+  await captureNamesInText(ctx, map);
+}
+
+// ---- names and street addresses inside free text (full) ----
+
+const TEXT_WORDS = 'pg_temp.oec_pd_text';
+/** The options whose names and streets are also searched inside free text, by value. */
+const TEXT_OPTIONS: ReadonlySet<SanitizationOptionKey> = new Set(['anonymize_company_names', 'anonymize_addresses']);
+/** Words of a text as the lookup sees them (lower case). */
+const WORD_RE = '[[:alpha:]]+';
+
+/** The label a free-text occurrence is replaced with, or null: cities and zips alone are no one's. */
+function textLabel(column: string): string | null {
+  const label = labelOf(column);
+  return label === 'Person' || label === 'Company' || label === 'Street' ? label : null;
+}
+
+/**
+ * Names and streets have no shape a regular expression finds in free text: each captured value
+ * (not the staff's own) is indexed by its longest word, with its pattern and its pseudonym (the
+ * one its column got). A text is then read word by word, each word one index probe; only the
+ * values that share a word with the text are looked for as a whole (between word boundaries, in
+ * any case). A value qualifies when it is at least five characters, holds a letter, and starts and
+ * ends with a letter or digit.
+ */
+async function captureNamesInText(ctx: SqlRunner & PlanContext & { readonly key: KeyedHash }, map: PersonalMap): Promise<void> {
+  const cols = mapped(map, ctx.enabled).filter((c) => TEXT_OPTIONS.has(c.option as SanitizationOptionKey) && keyClass(c) === 'text' && textLabel(c.column));
+  if (cols.length === 0) return;
+  await ctx.query(`CREATE TEMP TABLE oec_pd_text (opt text, v text, word text, re text, fake text, PRIMARY KEY (opt, v)) ON COMMIT DROP`);
+  // people and companies first: a value both a name and a street is replaced as a name
+  const ordered = [...cols].sort((a, b) => Number(textLabel(a.column) === 'Street') - Number(textLabel(b.column) === 'Street'));
+  for (const c of ordered) {
+    const s = new Stmt();
+    const key = keySql('text', `t.${q(c.column)}`);
+    const escaped = `'\\m' || regexp_replace(regexp_replace(x.k, ${s.v('([^[:alnum:][:space:]])')}, ${s.v('\\\\\\1')}, 'g'), ${s.v('[[:space:]]+')}, ${s.v('[[:space:]]+')}, 'g') || '\\M'`;
+    const word = `(SELECT w.m[1] FROM regexp_matches(x.k, ${s.v(WORD_RE)}, 'g') WITH ORDINALITY w(m, o) ORDER BY length(w.m[1]) DESC, w.o LIMIT 1)`;
+    await ctx.query(
+      `INSERT INTO ${TEXT_WORDS} (opt, v, word, re, fake) SELECT DISTINCT ON (x.k) ${s.v(c.option)}::text, x.k, ${word}, ${escaped}, ${fakeSql(s, ctx.key, 'text', 'x.k', 'x.k', c.column)} ` +
+        `FROM (SELECT DISTINCT ${key} AS k FROM ${q(c.table)} t WHERE t.${q(c.column)} IS NOT NULL) x ` +
+        `WHERE length(x.k) >= 5 AND x.k ~ '[[:alpha:]]' AND x.k ~ '^[[:alnum:]](.*[[:alnum:]])?$' AND x.k !~ '["\\\\]' ` +
+        `AND EXISTS (SELECT 1 FROM ${VALUES} pv WHERE pv.cls = 'text' AND pv.v = x.k) ON CONFLICT DO NOTHING`,
+      s.values,
+    );
+  }
+  await ctx.query(`CREATE INDEX ON ${TEXT_WORDS} (word, opt)`);
+  await ctx.query(`ANALYZE ${TEXT_WORDS}`);
+  // one value after the other, longest first, so that "Jane Doe-Smith" is not replaced as "Jane Doe"
+  await ctx.query(
+    `CREATE FUNCTION pg_temp.oec_pd_mask_text(t text, o text) RETURNS text LANGUAGE plpgsql AS $f$
+     DECLARE r record;
+     BEGIN
+       FOR r IN SELECT DISTINCT pt.re, pt.fake, length(pt.v) AS n FROM (SELECT DISTINCT m[1] AS word FROM regexp_matches(lower(t), '${WORD_RE}', 'g') m) w
+                CROSS JOIN LATERAL (SELECT x.re, x.fake, x.v FROM ${TEXT_WORDS} x WHERE x.word = w.word AND x.opt = o AND strpos(lower(t), x.v) > 0 OFFSET 0) pt ORDER BY n DESC LOOP
+         t := regexp_replace(t, r.re, r.fake, 'gi');
+       END LOOP;
+       RETURN t;
+     END $f$`,
+  );
+}
+
+/** Technical text: model names, states, types, codes and tokens never quote a person. */
+const TECHNICAL_TEXT = /(^|_)(model|state|type|lang|tz|uuid|token|code|ref|res_model)$/;
+
+function searchedForNames(c: TextColumn): boolean {
+  return !SYSTEM_TEXT.test(c.table) && !OWN_RULES.has(`${c.table}.${c.column}`) && !TECHNICAL_TEXT.test(c.column);
+}
+
+/** SQL condition: the text quotes a captured name or street of the option (as a whole, any case). */
+function textHitSql(s: Stmt, option: SanitizationOptionKey, expr: string): string {
+  return (
+    `(${expr} ~ '[[:alpha:]]' AND EXISTS (SELECT 1 FROM regexp_matches(lower(${expr}), ${s.v(WORD_RE)}, 'g') w(m) ` +
+    // OFFSET 0 keeps the lookup an index probe per word: pulled up into a semi-join, the planner
+    // tests the text against every value's pattern before it compares the words
+    `CROSS JOIN LATERAL (SELECT pt.v, pt.re FROM ${TEXT_WORDS} pt WHERE pt.word = w.m[1] AND pt.opt = ${s.v(option)} OFFSET 0) pt ` +
+    `WHERE strpos(lower(${expr}), pt.v) > 0 AND ${expr} ~* pt.re))`
+  );
+}
+
+/** Whether names or streets of the option were captured for the search in free text. */
+async function hasTextValues(ctx: SqlRunner, option: SanitizationOptionKey): Promise<boolean> {
+  if (!TEXT_OPTIONS.has(option)) return false;
+  const { rows } = await ctx.query<{ t: string | null }>(`SELECT to_regclass('${TEXT_WORDS}')::text AS t`);
+  if (!rows[0]?.t) return false;
+  const hit = await ctx.query(`SELECT 1 FROM ${TEXT_WORDS} WHERE opt = $1 LIMIT 1`, [option]);
+  return hit.rows.length > 0;
 }
 
 /** Read-only: `WITH oec_pd_keep AS (…), oec_pd_value AS (…)`, the same sets (the estimate). */
@@ -366,7 +456,7 @@ type Parts = Map<string, Array<readonly [string, Assignment]>>;
  * Per table, what the option's pass sets: its mapped columns (each by its own rule) and, for an
  * option masked by value, every other text and JSON column (its tokens of the option's class).
  */
-function tableParts(k: KeyedHash, map: PersonalMap, option: SanitizationOptionKey, s: Stmt, rel: string, only?: string): Parts {
+function tableParts(k: KeyedHash, map: PersonalMap, option: SanitizationOptionKey, s: Stmt, rel: string, only?: string, inText = false): Parts {
   const out: Parts = new Map();
   const push = (table: string, column: string, a: Assignment): void => {
     const list = out.get(table);
@@ -394,6 +484,15 @@ function tableParts(k: KeyedHash, map: PersonalMap, option: SanitizationOptionKe
       push(c.table, c.column, { when: hitSql(s, cls, col, rel), set: () => `(${rewriteSql(s, k, cls, col, c.column, rel)})${cast}` });
     }
   }
+  if (inText) {
+    for (const c of map.textColumns) {
+      const ref = `${c.table}.${c.column}`;
+      if (!searchedForNames(c) || structured.has(ref) || (only && c.table !== only)) continue;
+      const col = c.json ? `t.${q(c.column)}::text` : `t.${q(c.column)}`;
+      const cast = c.json ? `::${jsonType(c)}` : '';
+      push(c.table, c.column, { when: textHitSql(s, option, col), set: () => `pg_temp.oec_pd_mask_text(${col}, ${s.v(option)})${cast}` });
+    }
+  }
   return out;
 }
 
@@ -401,9 +500,10 @@ function tableParts(k: KeyedHash, map: PersonalMap, option: SanitizationOptionKe
 export async function applyPersonal(ctx: ApplyContext, map: PersonalMap, option: SanitizationOptionKey): Promise<number> {
   let n = 0;
   for (const c of map.columns) if (c.option === option) ctx.require(c.table);
-  for (const table of tableParts(ctx.key, map, option, new Stmt(), VALUES).keys()) {
+  const inText = await hasTextValues(ctx, option);
+  for (const table of tableParts(ctx.key, map, option, new Stmt(), VALUES, undefined, inText).keys()) {
     const s = new Stmt(); // each statement with its own parameters
-    n += await updateTable(ctx, table, tableParts(ctx.key, map, option, s, VALUES, table).get(table) ?? [], s);
+    n += await updateTable(ctx, table, tableParts(ctx.key, map, option, s, VALUES, table, inText).get(table) ?? [], s);
   }
   if (option === 'anonymize_emails') n += await deriveDomainCriterion(ctx);
   if (option === 'anonymize_phones') n += await deriveSanitizedPhones(ctx);
@@ -495,12 +595,16 @@ export async function proveByValue(ctx: ApplyContext, map: PersonalMap): Promise
   const hits: ColumnHit[] = [];
   let searched = 0;
   const tables = new Set([...map.textColumns.map((c) => c.table), ...structured.map((c) => c.table)]);
+  const inText: SanitizationOptionKey[] = [];
+  for (const option of TEXT_OPTIONS) if (ctx.enabled.has(option) && (await hasTextValues(ctx, option))) inText.push(option);
   for (const table of tables) {
     const s = new Stmt();
     const probes: Array<{ column: string; option: SanitizationOptionKey; sql: string }> = [];
     for (const c of map.textColumns.filter((x) => x.table === table)) {
       const col = c.json ? `t.${q(c.column)}::text` : `t.${q(c.column)}`;
       for (const cls of classes) probes.push({ column: c.column, option: CLASS_OPTION[cls], sql: hitSql(s, cls, col) });
+      if (!searchedForNames(c)) continue;
+      for (const option of inText) probes.push({ column: c.column, option, sql: textHitSql(s, option, col) });
     }
     for (const c of structured.filter((x) => x.table === table)) {
       const cls = keyClass(c);
