@@ -10,7 +10,15 @@ import { envSpec, type AgentBench } from '@oec/test/clone';
 
 export type BenchSize = 'tiny' | 'small' | 'large';
 
-export const parseSize = (value: string | undefined): BenchSize => (value === 'tiny' || value === 'large' ? value : 'small');
+const SIZES: readonly BenchSize[] = ['tiny', 'small', 'large'];
+
+/** The data size: `--size`, else the BENCH_SIZE environment variable, else small; anything else is an error. */
+export function parseSize(value: string | undefined): BenchSize {
+  const size = value ?? process.env.BENCH_SIZE ?? 'small';
+  const known = SIZES.find((s) => s === size);
+  if (!known) throw new Error(`unknown size "${size}" (--size or BENCH_SIZE: ${SIZES.join(', ')})`);
+  return known;
+}
 
 /** A signal that never aborts. */
 export const never: AbortSignal = new AbortController().signal;
@@ -21,16 +29,19 @@ export interface GeneratedSource {
   files: { count: number; bytes: number };
 }
 
-/** The `production` environment on the bench, filled with a generated Odoo database and filestore. */
-export async function generateSource(bench: AgentBench, size: BenchSize): Promise<GeneratedSource> {
+/**
+ * The `production` environment on the bench, filled with a generated Odoo database and filestore;
+ * `personalData` also plants personal data in every catalogued table (the generator's option).
+ */
+export async function generateSource(bench: AgentBench, size: BenchSize, opts: { personalData?: boolean } = {}): Promise<GeneratedSource> {
   const spec = envSpec('production');
   const loc = await bench.runtime.create(spec, never);
   const client = new pg.Client({ connectionString: clusterUrl(bench.cluster, spec.db_name) });
   await client.connect();
   try {
     await client.query(`SET ROLE ${pg.escapeIdentifier(spec.db_name)}`);
-    process.stdout.write(`generating a ${size} Odoo database and filestore …\n`);
-    const summary = await generateOdooDatabase(client, { size, seed: 42, filestoreDir: loc.filestore_path });
+    process.stdout.write(`generating a ${size} Odoo database and filestore${opts.personalData ? ' with personal data' : ''} …\n`);
+    const summary = await generateOdooDatabase(client, { size, seed: 42, filestoreDir: loc.filestore_path, personalData: opts.personalData ?? false });
     return { spec, loc, files: summary.files };
   } finally {
     await client.end();

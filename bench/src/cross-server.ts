@@ -14,7 +14,7 @@
 // (row counts of every table, files with their sizes) and removed before the next. Reports
 // medians, cross/same (> 1: the network path takes longer) and ours/raw throughput (> 1: ours is
 // faster). Usage:
-//   node bench/dist/cross-server.js [--size tiny|small|large] [--runs 3] [--only v1,v2]
+//   node bench/dist/cross-server.js [--size tiny|small|large] [--runs 3] [--only v1,v2]   (or BENCH_SIZE=large)
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { clusterUrl } from '@oec/agent/postgres';
@@ -26,7 +26,7 @@ import { crossReport, printCrossReport, type Rerun } from './cross-report.js';
 import { crossVariants, type Measures, type SourceFacts, type Variant } from './cross-variants.js';
 
 const { values } = parseArgs({
-  options: { size: { type: 'string', default: 'small' }, runs: { type: 'string', default: '3' }, only: { type: 'string' } },
+  options: { size: { type: 'string' }, runs: { type: 'string', default: '3' }, only: { type: 'string' } },
 });
 const size = parseSize(values.size);
 const runs = Math.max(1, Number(values.runs) || 1);

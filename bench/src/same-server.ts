@@ -5,8 +5,11 @@
 //                    expert = createdb; pg_dump -Fc | pg_restore; cp -a filestore
 //   stopped source:  ours = clone.prepare + clone.data (CREATE DATABASE … TEMPLATE, links)
 //                    expert = createdb -T source; cp -a filestore
-// Reports medians and expert/ours ratios (> 1 means we are faster). Usage:
-//   node bench/dist/same-server.js [--size tiny|small|large] [--runs 3]
+// Reports medians and expert/ours ratios (> 1 means we are faster). Each of our clones is then
+// completed as the controller runs it (validate, addons, sanitize with `recommended`, verify; the
+// source holds the generator's personal data) to report sanitizing's share of the whole clone
+// (sanitize-share.ts). Usage:
+//   node bench/dist/same-server.js [--size tiny|small|large] [--runs 3]   (or BENCH_SIZE=large)
 import { spawn } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,9 +19,10 @@ import { clusterUrl } from '@oec/agent/postgres';
 import { envSpec, makePlan, startAgentBench, type AgentBench } from '@oec/test/clone';
 import { generateSource, never, parseSize, stopBench, writeResults } from './bench-env.js';
 import { proc } from './raw-pipeline.js';
+import { sanitizeShare, shareLines, timedClone, type CloneSample } from './sanitize-share.js';
 import { medians, timed } from './timing.js';
 
-const { values } = parseArgs({ options: { size: { type: 'string', default: 'small' }, runs: { type: 'string', default: '3' } } });
+const { values } = parseArgs({ options: { size: { type: 'string' }, runs: { type: 'string', default: '3' } } });
 const size = parseSize(values.size);
 const runs = Math.max(1, Number(values.runs));
 
@@ -43,11 +47,12 @@ async function main(): Promise<void> {
   const admin = new pg.Client({ connectionString: clusterUrl(bench.cluster) });
   await admin.connect();
   try {
-    const { spec: source, loc, files } = await generateSource(bench, size);
+    const { spec: source, loc, files } = await generateSource(bench, size, { personalData: true });
     const dbBytes = (await bench.runtime.inspect(source, never)).database_bytes;
     process.stdout.write(`database ${(dbBytes / 1e6).toFixed(0)} MB, filestore ${(files.bytes / 1e6).toFixed(0)} MB in ${files.count} files; ${runs} runs\n`);
 
     const times: Record<string, number[]> = { expert_running: [], ours_running: [], expert_stopped: [], ours_stopped: [] };
+    const clones: Record<'running' | 'stopped', CloneSample[]> = { running: [], stopped: [] };
     const env = { PGHOST: '127.0.0.1', PGPORT: String(bench.cluster.port), PGUSER: 'postgres' };
     for (let i = 0; i < runs; i++) {
       for (const state of ['running', 'stopped'] as const) {
@@ -72,12 +77,10 @@ async function main(): Promise<void> {
 
         const target = envSpec(`ours-${i}`);
         const plan = makePlan(source, target, { sourceStatus: state === 'running' ? 'RUNNING' : 'STOPPED' });
-        times[`ours_${state}`]?.push(
-          await timed(async () => {
-            await bench.run('clone.prepare', plan);
-            await bench.run('clone.data', plan);
-          }),
-        );
+        // the data step, compared with the expert: prepare + data, timed inside the whole clone
+        const clone = await timedClone(bench, plan);
+        times[`ours_${state}`]?.push(clone.steps.prepare + clone.steps.data);
+        clones[state].push(clone);
         await bench.runtime.destroy(target, never);
       }
     }
@@ -93,6 +96,10 @@ async function main(): Promise<void> {
       ratio_running: (m.expert_running ?? NaN) / (m.ours_running ?? NaN),
       ratio_stopped: (m.expert_stopped ?? NaN) / (m.ours_stopped ?? NaN),
       samples: times,
+      sanitize_share: { running: sanitizeShare(clones.running), stopped: sanitizeShare(clones.stopped) },
+      clone_samples: Object.fromEntries(
+        Object.entries(clones).map(([state, xs]) => [state, xs.map((c) => ({ steps: c.steps, sanitizer_ms: c.sanitized.totals.duration_ms, options: c.sanitized.results }))]),
+      ),
     };
     process.stdout.write(
       [
@@ -100,7 +107,7 @@ async function main(): Promise<void> {
         'source    expert (median)   ours (median)   expert/ours',
         `running   ${m.expert_running?.toFixed(2)} s          ${m.ours_running?.toFixed(2)} s         ${report.ratio_running.toFixed(2)}x`,
         `stopped   ${m.expert_stopped?.toFixed(2)} s          ${m.ours_stopped?.toFixed(2)} s         ${report.ratio_stopped.toFixed(2)}x`,
-        '',
+        ...shareLines(report.sanitize_share),
       ].join('\n'),
     );
     await writeResults(`same-server-${size}`, report);

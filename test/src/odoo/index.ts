@@ -2,7 +2,7 @@
 export { generateOdooDatabase, SIZES, type GenerateOptions, type GeneratedSummary, type OdooSize } from './generate.js';
 export type { Audience, PersonalKind, PersonalManifest, PlantedValue } from './personal.js';
 export { CUSTOM_FIELDS } from './personal.js';
-export { ODOO17_PERSONAL_COLUMNS, ODOO17_PERSONAL_KINDS, ODOO17_PERSONAL_TABLES, type Odoo17PersonalColumn, type Odoo17PersonalKind } from './personal-catalogue-facts.js';
+export { ODOO17_PERSONAL_COLUMNS, ODOO17_PERSONAL_TABLES, odooModel, type Odoo17PersonalColumn } from './personal-catalogue-facts.js';
 export { ODOO17_PERSONAL_TABLE_COLUMNS, personalTableSql } from './personal-schema-sql.js';
 export { PROFILES, type KnownPassword, type SizeProfile } from './context.js';
 export { ODOO_TABLES, loadOdooSchema, odooSchemaSql, planOdooSchema, type OdooSchemaOptions, type OdooSchemaPlan } from './schema.js';

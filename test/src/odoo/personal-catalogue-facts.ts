@@ -1,209 +1,48 @@
-// The catalogue of where Odoo 17 keeps personal data: 183 columns of 47 tables, as found in a real
-// Odoo 17.0 database with 167 modules installed (the team's odoo17-personal-data.csv fact sheet).
-// `kind` says what a column holds: a direct value (email, phone, name, address, vat, bank,
-// identity_number, birthdate, login, ip), text or JSON that may quote such values (free_text,
-// json) or another secret or trace of a person (other). `model` is the Odoo model of the table.
-// Plain data with no imports, so that it can move to packages/shared as it is.
-
-export const ODOO17_PERSONAL_KINDS = ['address', 'bank', 'birthdate', 'email', 'free_text', 'identity_number', 'ip', 'json', 'login', 'name', 'other', 'phone', 'vat'] as const;
-export type Odoo17PersonalKind = (typeof ODOO17_PERSONAL_KINDS)[number];
+// The catalogue of where Odoo 17 keeps personal data, as the generator uses it: the tables,
+// columns, kinds, audiences and modules come from the project's own catalogue in @oec/shared
+// (ODOO17_PERSONAL_FIELDS, 183 columns of 47 tables), so the fixture cannot drift from what the
+// sanitizer knows. Only the fixture's own facts are added here: the Odoo model of each table and
+// each column's PostgreSQL type from the DDL facts (personal-schema-sql.ts).
+import { ODOO17_PERSONAL_FIELDS, type Audience, type PersonalKind } from '@oec/shared';
+import { ODOO17_PERSONAL_TABLE_COLUMNS } from './personal-schema-sql.js';
 
 export interface Odoo17PersonalColumn {
   table: string;
+  /** The Odoo model of the table. */
   model: string;
   column: string;
-  /** PostgreSQL type as format_type prints it ('character varying', 'text', 'jsonb', 'integer', 'date', 'numeric'). */
+  /** PostgreSQL type as the DDL facts write it ('varchar', 'varchar(32)', 'text', 'jsonb', 'integer', 'date', 'numeric'). */
   type: string;
-  kind: Odoo17PersonalKind;
+  kind: PersonalKind;
+  audience: Audience;
   /** The Odoo module that adds the column. */
   module: string;
 }
 
-export const ODOO17_PERSONAL_COLUMNS: readonly Odoo17PersonalColumn[] = [
-  { table: 'account_bank_statement_line', model: 'account.bank.statement.line', column: 'account_number', type: 'character varying', kind: 'bank', module: 'account' },
-  { table: 'account_bank_statement_line', model: 'account.bank.statement.line', column: 'partner_name', type: 'character varying', kind: 'name', module: 'account' },
-  { table: 'account_move', model: 'account.move', column: 'invoice_partner_display_name', type: 'character varying', kind: 'name', module: 'account' },
-  { table: 'account_move', model: 'account.move', column: 'invoice_source_email', type: 'character varying', kind: 'email', module: 'account' },
-  { table: 'account_move', model: 'account.move', column: 'narration', type: 'text', kind: 'free_text', module: 'account' },
-  { table: 'auth_totp_device', model: 'auth_totp.device', column: 'key', type: 'character varying', kind: 'other', module: 'auth_totp' },
-  { table: 'bus_bus', model: 'bus.bus', column: 'message', type: 'character varying', kind: 'json', module: 'bus' },
-  { table: 'calendar_attendee', model: 'calendar.attendee', column: 'common_name', type: 'character varying', kind: 'name', module: 'calendar' },
-  { table: 'calendar_event', model: 'calendar.event', column: 'description', type: 'text', kind: 'free_text', module: 'calendar' },
-  { table: 'calendar_event', model: 'calendar.event', column: 'location', type: 'character varying', kind: 'address', module: 'calendar' },
-  { table: 'chatbot_message', model: 'chatbot.message', column: 'user_raw_answer', type: 'text', kind: 'free_text', module: 'im_livechat' },
-  { table: 'crm_lead', model: 'crm.lead', column: 'city', type: 'character varying', kind: 'address', module: 'crm' },
-  { table: 'crm_lead', model: 'crm.lead', column: 'contact_name', type: 'character varying', kind: 'name', module: 'crm' },
-  { table: 'crm_lead', model: 'crm.lead', column: 'description', type: 'text', kind: 'free_text', module: 'crm' },
-  { table: 'crm_lead', model: 'crm.lead', column: 'email_cc', type: 'character varying', kind: 'email', module: 'crm' },
-  { table: 'crm_lead', model: 'crm.lead', column: 'email_domain_criterion', type: 'character varying', kind: 'email', module: 'crm' },
-  { table: 'crm_lead', model: 'crm.lead', column: 'email_from', type: 'character varying', kind: 'email', module: 'crm' },
-  { table: 'crm_lead', model: 'crm.lead', column: 'email_normalized', type: 'character varying', kind: 'email', module: 'crm' },
-  { table: 'crm_lead', model: 'crm.lead', column: 'mobile', type: 'character varying', kind: 'phone', module: 'crm' },
-  { table: 'crm_lead', model: 'crm.lead', column: 'name', type: 'character varying', kind: 'name', module: 'crm' },
-  { table: 'crm_lead', model: 'crm.lead', column: 'partner_name', type: 'character varying', kind: 'name', module: 'crm' },
-  { table: 'crm_lead', model: 'crm.lead', column: 'phone', type: 'character varying', kind: 'phone', module: 'crm' },
-  { table: 'crm_lead', model: 'crm.lead', column: 'phone_sanitized', type: 'character varying', kind: 'phone', module: 'crm' },
-  { table: 'crm_lead', model: 'crm.lead', column: 'street', type: 'character varying', kind: 'address', module: 'crm' },
-  { table: 'crm_lead', model: 'crm.lead', column: 'street2', type: 'character varying', kind: 'address', module: 'crm' },
-  { table: 'crm_lead', model: 'crm.lead', column: 'website', type: 'character varying', kind: 'other', module: 'crm' },
-  { table: 'crm_lead', model: 'crm.lead', column: 'zip', type: 'character varying', kind: 'address', module: 'crm' },
-  { table: 'discuss_channel', model: 'discuss.channel', column: 'anonymous_name', type: 'character varying', kind: 'name', module: 'im_livechat' },
-  { table: 'discuss_channel', model: 'discuss.channel', column: 'name', type: 'character varying', kind: 'name', module: 'mail' },
-  { table: 'event_event', model: 'event.event', column: 'description', type: 'jsonb', kind: 'json', module: 'event' },
-  { table: 'event_registration', model: 'event.registration', column: 'barcode', type: 'character varying', kind: 'other', module: 'event' },
-  { table: 'event_registration', model: 'event.registration', column: 'company_name', type: 'character varying', kind: 'name', module: 'event' },
-  { table: 'event_registration', model: 'event.registration', column: 'email', type: 'character varying', kind: 'email', module: 'event' },
-  { table: 'event_registration', model: 'event.registration', column: 'name', type: 'character varying', kind: 'name', module: 'event' },
-  { table: 'event_registration', model: 'event.registration', column: 'phone', type: 'character varying', kind: 'phone', module: 'event' },
-  { table: 'event_registration', model: 'event.registration', column: 'registration_properties', type: 'jsonb', kind: 'json', module: 'event' },
-  { table: 'fleet_vehicle', model: 'fleet.vehicle', column: 'license_plate', type: 'character varying', kind: 'identity_number', module: 'fleet' },
-  { table: 'fleet_vehicle', model: 'fleet.vehicle', column: 'name', type: 'character varying', kind: 'other', module: 'fleet' },
-  { table: 'fleet_vehicle', model: 'fleet.vehicle', column: 'vin_sn', type: 'character varying', kind: 'identity_number', module: 'fleet' },
-  { table: 'forum_post', model: 'forum.post', column: 'content', type: 'text', kind: 'free_text', module: 'website_forum' },
-  { table: 'hr_applicant', model: 'hr.applicant', column: 'applicant_properties', type: 'jsonb', kind: 'json', module: 'hr_recruitment' },
-  { table: 'hr_applicant', model: 'hr.applicant', column: 'description', type: 'text', kind: 'free_text', module: 'hr_recruitment' },
-  { table: 'hr_applicant', model: 'hr.applicant', column: 'email_cc', type: 'character varying', kind: 'email', module: 'hr_recruitment' },
-  { table: 'hr_applicant', model: 'hr.applicant', column: 'email_from', type: 'character varying', kind: 'email', module: 'hr_recruitment' },
-  { table: 'hr_applicant', model: 'hr.applicant', column: 'email_normalized', type: 'character varying', kind: 'email', module: 'hr_recruitment' },
-  { table: 'hr_applicant', model: 'hr.applicant', column: 'linkedin_profile', type: 'character varying', kind: 'other', module: 'hr_recruitment' },
-  { table: 'hr_applicant', model: 'hr.applicant', column: 'partner_mobile', type: 'character varying', kind: 'phone', module: 'hr_recruitment' },
-  { table: 'hr_applicant', model: 'hr.applicant', column: 'partner_mobile_sanitized', type: 'character varying', kind: 'phone', module: 'hr_recruitment' },
-  { table: 'hr_applicant', model: 'hr.applicant', column: 'partner_name', type: 'character varying', kind: 'name', module: 'hr_recruitment' },
-  { table: 'hr_applicant', model: 'hr.applicant', column: 'partner_phone', type: 'character varying', kind: 'phone', module: 'hr_recruitment' },
-  { table: 'hr_applicant', model: 'hr.applicant', column: 'partner_phone_sanitized', type: 'character varying', kind: 'phone', module: 'hr_recruitment' },
-  { table: 'hr_applicant', model: 'hr.applicant', column: 'phone_sanitized', type: 'character varying', kind: 'phone', module: 'hr_recruitment' },
-  { table: 'hr_employee', model: 'hr.employee', column: 'additional_note', type: 'text', kind: 'free_text', module: 'hr' },
-  { table: 'hr_employee', model: 'hr.employee', column: 'barcode', type: 'character varying', kind: 'identity_number', module: 'hr' },
-  { table: 'hr_employee', model: 'hr.employee', column: 'birthday', type: 'date', kind: 'birthdate', module: 'hr' },
-  { table: 'hr_employee', model: 'hr.employee', column: 'certificate', type: 'character varying', kind: 'other', module: 'hr' },
-  { table: 'hr_employee', model: 'hr.employee', column: 'children', type: 'integer', kind: 'other', module: 'hr' },
-  { table: 'hr_employee', model: 'hr.employee', column: 'country_of_birth', type: 'integer', kind: 'other', module: 'hr' },
-  { table: 'hr_employee', model: 'hr.employee', column: 'departure_description', type: 'text', kind: 'free_text', module: 'hr' },
-  { table: 'hr_employee', model: 'hr.employee', column: 'emergency_contact', type: 'character varying', kind: 'name', module: 'hr' },
-  { table: 'hr_employee', model: 'hr.employee', column: 'emergency_phone', type: 'character varying', kind: 'phone', module: 'hr' },
-  { table: 'hr_employee', model: 'hr.employee', column: 'employee_properties', type: 'jsonb', kind: 'json', module: 'hr' },
-  { table: 'hr_employee', model: 'hr.employee', column: 'gender', type: 'character varying', kind: 'other', module: 'hr' },
-  { table: 'hr_employee', model: 'hr.employee', column: 'identification_id', type: 'character varying', kind: 'identity_number', module: 'hr' },
-  { table: 'hr_employee', model: 'hr.employee', column: 'job_title', type: 'character varying', kind: 'other', module: 'hr' },
-  { table: 'hr_employee', model: 'hr.employee', column: 'km_home_work', type: 'integer', kind: 'other', module: 'hr' },
-  { table: 'hr_employee', model: 'hr.employee', column: 'marital', type: 'character varying', kind: 'other', module: 'hr' },
-  { table: 'hr_employee', model: 'hr.employee', column: 'mobile_phone', type: 'character varying', kind: 'phone', module: 'hr' },
-  { table: 'hr_employee', model: 'hr.employee', column: 'mobility_card', type: 'character varying', kind: 'identity_number', module: 'hr_fleet' },
-  { table: 'hr_employee', model: 'hr.employee', column: 'name', type: 'character varying', kind: 'name', module: 'hr' },
-  { table: 'hr_employee', model: 'hr.employee', column: 'notes', type: 'text', kind: 'free_text', module: 'hr' },
-  { table: 'hr_employee', model: 'hr.employee', column: 'passport_id', type: 'character varying', kind: 'identity_number', module: 'hr' },
-  { table: 'hr_employee', model: 'hr.employee', column: 'permit_no', type: 'character varying', kind: 'identity_number', module: 'hr' },
-  { table: 'hr_employee', model: 'hr.employee', column: 'pin', type: 'character varying', kind: 'other', module: 'hr' },
-  { table: 'hr_employee', model: 'hr.employee', column: 'place_of_birth', type: 'character varying', kind: 'address', module: 'hr' },
-  { table: 'hr_employee', model: 'hr.employee', column: 'private_car_plate', type: 'character varying', kind: 'identity_number', module: 'hr' },
-  { table: 'hr_employee', model: 'hr.employee', column: 'private_city', type: 'character varying', kind: 'address', module: 'hr' },
-  { table: 'hr_employee', model: 'hr.employee', column: 'private_country_id', type: 'integer', kind: 'address', module: 'hr' },
-  { table: 'hr_employee', model: 'hr.employee', column: 'private_email', type: 'character varying', kind: 'email', module: 'hr' },
-  { table: 'hr_employee', model: 'hr.employee', column: 'private_phone', type: 'character varying', kind: 'phone', module: 'hr' },
-  { table: 'hr_employee', model: 'hr.employee', column: 'private_state_id', type: 'integer', kind: 'address', module: 'hr' },
-  { table: 'hr_employee', model: 'hr.employee', column: 'private_street', type: 'character varying', kind: 'address', module: 'hr' },
-  { table: 'hr_employee', model: 'hr.employee', column: 'private_street2', type: 'character varying', kind: 'address', module: 'hr' },
-  { table: 'hr_employee', model: 'hr.employee', column: 'private_zip', type: 'character varying', kind: 'address', module: 'hr' },
-  { table: 'hr_employee', model: 'hr.employee', column: 'sinid', type: 'character varying', kind: 'identity_number', module: 'hr' },
-  { table: 'hr_employee', model: 'hr.employee', column: 'spouse_birthdate', type: 'date', kind: 'birthdate', module: 'hr' },
-  { table: 'hr_employee', model: 'hr.employee', column: 'spouse_complete_name', type: 'character varying', kind: 'name', module: 'hr' },
-  { table: 'hr_employee', model: 'hr.employee', column: 'ssnid', type: 'character varying', kind: 'identity_number', module: 'hr' },
-  { table: 'hr_employee', model: 'hr.employee', column: 'study_field', type: 'character varying', kind: 'other', module: 'hr' },
-  { table: 'hr_employee', model: 'hr.employee', column: 'study_school', type: 'character varying', kind: 'other', module: 'hr' },
-  { table: 'hr_employee', model: 'hr.employee', column: 'visa_expire', type: 'date', kind: 'other', module: 'hr' },
-  { table: 'hr_employee', model: 'hr.employee', column: 'visa_no', type: 'character varying', kind: 'identity_number', module: 'hr' },
-  { table: 'hr_employee', model: 'hr.employee', column: 'work_email', type: 'character varying', kind: 'email', module: 'hr' },
-  { table: 'hr_employee', model: 'hr.employee', column: 'work_permit_expiration_date', type: 'date', kind: 'other', module: 'hr' },
-  { table: 'hr_employee', model: 'hr.employee', column: 'work_phone', type: 'character varying', kind: 'phone', module: 'hr' },
-  { table: 'hr_leave', model: 'hr.leave', column: 'private_name', type: 'character varying', kind: 'free_text', module: 'hr_holidays' },
-  { table: 'hr_leave_allocation', model: 'hr.leave.allocation', column: 'private_name', type: 'character varying', kind: 'free_text', module: 'hr_holidays' },
-  { table: 'link_tracker_click', model: 'link.tracker.click', column: 'ip', type: 'character varying', kind: 'ip', module: 'link_tracker' },
-  { table: 'mail_activity', model: 'mail.activity', column: 'note', type: 'text', kind: 'free_text', module: 'mail' },
-  { table: 'mail_activity', model: 'mail.activity', column: 'res_name', type: 'character varying', kind: 'name', module: 'mail' },
-  { table: 'mail_blacklist', model: 'mail.blacklist', column: 'email', type: 'character varying', kind: 'email', module: 'mail' },
-  { table: 'mail_gateway_allowed', model: 'mail.gateway.allowed', column: 'email', type: 'character varying', kind: 'email', module: 'mail' },
-  { table: 'mail_gateway_allowed', model: 'mail.gateway.allowed', column: 'email_normalized', type: 'character varying', kind: 'email', module: 'mail' },
-  { table: 'mail_guest', model: 'mail.guest', column: 'access_token', type: 'character varying', kind: 'other', module: 'mail' },
-  { table: 'mail_guest', model: 'mail.guest', column: 'name', type: 'character varying', kind: 'name', module: 'mail' },
-  { table: 'mail_guest', model: 'mail.guest', column: 'timezone', type: 'character varying', kind: 'other', module: 'mail' },
-  { table: 'mail_mail', model: 'mail.mail', column: 'body_html', type: 'text', kind: 'free_text', module: 'mail' },
-  { table: 'mail_mail', model: 'mail.mail', column: 'email_cc', type: 'character varying', kind: 'email', module: 'mail' },
-  { table: 'mail_mail', model: 'mail.mail', column: 'email_to', type: 'text', kind: 'email', module: 'mail' },
-  { table: 'mail_message', model: 'mail.message', column: 'body', type: 'text', kind: 'free_text', module: 'mail' },
-  { table: 'mail_message', model: 'mail.message', column: 'email_from', type: 'character varying', kind: 'email', module: 'mail' },
-  { table: 'mail_message', model: 'mail.message', column: 'record_name', type: 'character varying', kind: 'name', module: 'mail' },
-  { table: 'mail_message', model: 'mail.message', column: 'reply_to', type: 'character varying', kind: 'email', module: 'mail' },
-  { table: 'mail_message', model: 'mail.message', column: 'subject', type: 'character varying', kind: 'free_text', module: 'mail' },
-  { table: 'mail_partner_device', model: 'mail.partner.device', column: 'endpoint', type: 'character varying', kind: 'other', module: 'mail' },
-  { table: 'mail_partner_device', model: 'mail.partner.device', column: 'keys', type: 'character varying', kind: 'other', module: 'mail' },
-  { table: 'mail_tracking_value', model: 'mail.tracking.value', column: 'new_value_char', type: 'character varying', kind: 'free_text', module: 'mail' },
-  { table: 'mail_tracking_value', model: 'mail.tracking.value', column: 'new_value_text', type: 'text', kind: 'free_text', module: 'mail' },
-  { table: 'mail_tracking_value', model: 'mail.tracking.value', column: 'old_value_char', type: 'character varying', kind: 'free_text', module: 'mail' },
-  { table: 'mail_tracking_value', model: 'mail.tracking.value', column: 'old_value_text', type: 'text', kind: 'free_text', module: 'mail' },
-  { table: 'mailing_contact', model: 'mailing.contact', column: 'company_name', type: 'character varying', kind: 'name', module: 'mass_mailing' },
-  { table: 'mailing_contact', model: 'mailing.contact', column: 'email', type: 'character varying', kind: 'email', module: 'mass_mailing' },
-  { table: 'mailing_contact', model: 'mailing.contact', column: 'email_normalized', type: 'character varying', kind: 'email', module: 'mass_mailing' },
-  { table: 'mailing_contact', model: 'mailing.contact', column: 'name', type: 'character varying', kind: 'name', module: 'mass_mailing' },
-  { table: 'mailing_trace', model: 'mailing.trace', column: 'email', type: 'character varying', kind: 'email', module: 'mass_mailing' },
-  { table: 'maintenance_request', model: 'maintenance.request', column: 'email_cc', type: 'character varying', kind: 'email', module: 'maintenance' },
-  { table: 'payment_transaction', model: 'payment.transaction', column: 'partner_address', type: 'character varying', kind: 'address', module: 'payment' },
-  { table: 'payment_transaction', model: 'payment.transaction', column: 'partner_city', type: 'character varying', kind: 'address', module: 'payment' },
-  { table: 'payment_transaction', model: 'payment.transaction', column: 'partner_email', type: 'character varying', kind: 'email', module: 'payment' },
-  { table: 'payment_transaction', model: 'payment.transaction', column: 'partner_name', type: 'character varying', kind: 'name', module: 'payment' },
-  { table: 'payment_transaction', model: 'payment.transaction', column: 'partner_phone', type: 'character varying', kind: 'phone', module: 'payment' },
-  { table: 'payment_transaction', model: 'payment.transaction', column: 'partner_zip', type: 'character varying', kind: 'address', module: 'payment' },
-  { table: 'phone_blacklist', model: 'phone.blacklist', column: 'number', type: 'character varying', kind: 'phone', module: 'phone_validation' },
-  { table: 'pos_order', model: 'pos.order', column: 'cashier', type: 'character varying', kind: 'name', module: 'pos_hr' },
-  { table: 'privacy_log', model: 'privacy.log', column: 'anonymized_email', type: 'character varying', kind: 'email', module: 'privacy_lookup' },
-  { table: 'privacy_log', model: 'privacy.log', column: 'anonymized_name', type: 'character varying', kind: 'name', module: 'privacy_lookup' },
-  { table: 'project_task', model: 'project.task', column: 'email_cc', type: 'character varying', kind: 'email', module: 'project' },
-  { table: 'project_update', model: 'project.update', column: 'email_cc', type: 'character varying', kind: 'email', module: 'project' },
-  { table: 'rating_rating', model: 'rating.rating', column: 'feedback', type: 'text', kind: 'free_text', module: 'rating' },
-  { table: 'res_partner', model: 'res.partner', column: 'city', type: 'character varying', kind: 'address', module: 'base' },
-  { table: 'res_partner', model: 'res.partner', column: 'comment', type: 'text', kind: 'free_text', module: 'base' },
-  { table: 'res_partner', model: 'res.partner', column: 'commercial_company_name', type: 'character varying', kind: 'name', module: 'base' },
-  { table: 'res_partner', model: 'res.partner', column: 'company_name', type: 'character varying', kind: 'name', module: 'base' },
-  { table: 'res_partner', model: 'res.partner', column: 'company_registry', type: 'character varying', kind: 'vat', module: 'base' },
-  { table: 'res_partner', model: 'res.partner', column: 'complete_name', type: 'character varying', kind: 'name', module: 'base' },
-  { table: 'res_partner', model: 'res.partner', column: 'email', type: 'character varying', kind: 'email', module: 'base' },
-  { table: 'res_partner', model: 'res.partner', column: 'email_normalized', type: 'character varying', kind: 'email', module: 'mail' },
-  { table: 'res_partner', model: 'res.partner', column: 'function', type: 'character varying', kind: 'other', module: 'base' },
-  { table: 'res_partner', model: 'res.partner', column: 'mobile', type: 'character varying', kind: 'phone', module: 'base' },
-  { table: 'res_partner', model: 'res.partner', column: 'name', type: 'character varying', kind: 'name', module: 'base' },
-  { table: 'res_partner', model: 'res.partner', column: 'partner_latitude', type: 'numeric', kind: 'address', module: 'base' },
-  { table: 'res_partner', model: 'res.partner', column: 'partner_longitude', type: 'numeric', kind: 'address', module: 'base' },
-  { table: 'res_partner', model: 'res.partner', column: 'phone', type: 'character varying', kind: 'phone', module: 'base' },
-  { table: 'res_partner', model: 'res.partner', column: 'phone_sanitized', type: 'character varying', kind: 'phone', module: 'sms' },
-  { table: 'res_partner', model: 'res.partner', column: 'signup_token', type: 'character varying', kind: 'other', module: 'auth_signup' },
-  { table: 'res_partner', model: 'res.partner', column: 'street', type: 'character varying', kind: 'address', module: 'base' },
-  { table: 'res_partner', model: 'res.partner', column: 'street2', type: 'character varying', kind: 'address', module: 'base' },
-  { table: 'res_partner', model: 'res.partner', column: 'vat', type: 'character varying', kind: 'vat', module: 'base' },
-  { table: 'res_partner', model: 'res.partner', column: 'website', type: 'character varying', kind: 'other', module: 'base' },
-  { table: 'res_partner', model: 'res.partner', column: 'zip', type: 'character varying', kind: 'address', module: 'base' },
-  { table: 'res_partner_bank', model: 'res.partner.bank', column: 'acc_holder_name', type: 'character varying', kind: 'name', module: 'base' },
-  { table: 'res_partner_bank', model: 'res.partner.bank', column: 'acc_number', type: 'character varying', kind: 'bank', module: 'base' },
-  { table: 'res_partner_bank', model: 'res.partner.bank', column: 'sanitized_acc_number', type: 'character varying', kind: 'bank', module: 'base' },
-  { table: 'res_users', model: 'res.users', column: 'login', type: 'character varying', kind: 'login', module: 'base' },
-  { table: 'res_users', model: 'res.users', column: 'password', type: 'character varying', kind: 'other', module: 'base' },
-  { table: 'res_users', model: 'res.users', column: 'signature', type: 'text', kind: 'other', module: 'base' },
-  { table: 'res_users', model: 'res.users', column: 'totp_secret', type: 'character varying', kind: 'other', module: 'auth_totp' },
-  { table: 'res_users_apikeys', model: 'res.users.apikeys', column: 'key', type: 'character varying', kind: 'other', module: 'base' },
-  { table: 'resource_resource', model: 'resource.resource', column: 'name', type: 'character varying', kind: 'name', module: 'resource' },
-  { table: 'sale_order', model: 'sale.order', column: 'note', type: 'text', kind: 'free_text', module: 'sale' },
-  { table: 'sale_order', model: 'sale.order', column: 'signed_by', type: 'character varying', kind: 'name', module: 'sale' },
-  { table: 'sms_sms', model: 'sms.sms', column: 'body', type: 'text', kind: 'free_text', module: 'sms' },
-  { table: 'sms_sms', model: 'sms.sms', column: 'number', type: 'character varying', kind: 'phone', module: 'sms' },
-  { table: 'snailmail_letter', model: 'snailmail.letter', column: 'city', type: 'character varying', kind: 'address', module: 'snailmail' },
-  { table: 'snailmail_letter', model: 'snailmail.letter', column: 'street', type: 'character varying', kind: 'address', module: 'snailmail' },
-  { table: 'snailmail_letter', model: 'snailmail.letter', column: 'street2', type: 'character varying', kind: 'address', module: 'snailmail' },
-  { table: 'snailmail_letter', model: 'snailmail.letter', column: 'zip', type: 'character varying', kind: 'address', module: 'snailmail' },
-  { table: 'survey_user_input', model: 'survey.user_input', column: 'email', type: 'character varying', kind: 'email', module: 'survey' },
-  { table: 'survey_user_input', model: 'survey.user_input', column: 'nickname', type: 'character varying', kind: 'name', module: 'survey' },
-  { table: 'survey_user_input_line', model: 'survey.user_input.line', column: 'value_char_box', type: 'character varying', kind: 'free_text', module: 'survey' },
-  { table: 'survey_user_input_line', model: 'survey.user_input.line', column: 'value_text_box', type: 'text', kind: 'free_text', module: 'survey' },
-  { table: 'website_visitor', model: 'website.visitor', column: 'access_token', type: 'character varying', kind: 'other', module: 'website' },
-  { table: 'website_visitor', model: 'website.visitor', column: 'timezone', type: 'character varying', kind: 'other', module: 'website' },
-];
+/** Tables whose model is not their name with dots for underscores. */
+const MODEL_OF_TABLE: Readonly<Record<string, string>> = {
+  auth_totp_device: 'auth_totp.device',
+  survey_user_input: 'survey.user_input',
+  survey_user_input_line: 'survey.user_input.line',
+};
+
+/** The Odoo model stored in `table`. */
+export const odooModel = (table: string): string => MODEL_OF_TABLE[table] ?? table.replace(/_/g, '.');
+
+/** The column's type in the DDL facts; varchar for a catalogued column the facts do not hold. */
+export function ddlType(table: string, column: string): string {
+  return ODOO17_PERSONAL_TABLE_COLUMNS[table]?.find(([name]) => name === column)?.[1] ?? 'varchar';
+}
+
+export const ODOO17_PERSONAL_COLUMNS: readonly Odoo17PersonalColumn[] = ODOO17_PERSONAL_FIELDS.map(([table, column, kind, audience, module]) => ({
+  table,
+  model: odooModel(table),
+  column,
+  type: ddlType(table, column),
+  kind,
+  audience,
+  module,
+}));
 
 /** The catalogued tables, sorted. */
 export const ODOO17_PERSONAL_TABLES: readonly string[] = [...new Set(ODOO17_PERSONAL_COLUMNS.map((c) => c.table))].sort();

@@ -5,11 +5,13 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clusterUrl, startCluster, stopCluster, type ClusterInfo } from '@oec/agent/postgres';
+import { ODOO17_PERSONAL_FIELDS } from '@oec/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recreateDatabase, withClient } from './db.js';
 import { generateOdooDatabase, type GeneratedSummary } from './generate.js';
 import { ODOO17_PERSONAL_COLUMNS, ODOO17_PERSONAL_TABLES } from './personal-catalogue-facts.js';
 import { e164, emailDomainCriterion, normalizeEmail, sanitizeAccount } from './personal-fake.js';
+import { ODOO17_PERSONAL_TABLE_COLUMNS } from './personal-schema-sql.js';
 import type { PersonalManifest } from './personal.js';
 import { ODOO_TABLES } from './schema.js';
 
@@ -59,6 +61,10 @@ describe('generateOdooDatabase({ personalData: true })', () => {
     for (const t of [...ODOO17_PERSONAL_TABLES, 'ir_model_fields', 'x_customer_feedback']) expect(present.has(t), t).toBe(true);
     expect(ODOO17_PERSONAL_TABLES).toHaveLength(47);
     expect(ODOO17_PERSONAL_COLUMNS).toHaveLength(183);
+    // the catalogue is shared's; the fixture's DDL facts give every catalogued column its type
+    expect(ODOO17_PERSONAL_COLUMNS.map((c) => [c.table, c.column, c.kind, c.audience, c.module])).toEqual(ODOO17_PERSONAL_FIELDS.map((f) => [...f]));
+    const untyped = ODOO17_PERSONAL_COLUMNS.filter((c) => !ODOO17_PERSONAL_TABLE_COLUMNS[c.table]?.some(([name]) => name === c.column));
+    expect(untyped.map((c) => `${c.table}.${c.column}`)).toEqual([]);
     const empty: string[] = [];
     for (const c of ODOO17_PERSONAL_COLUMNS) {
       const [r] = await query<{ n: number }>(`SELECT count("${c.column}")::int AS n FROM public.${c.table}`);

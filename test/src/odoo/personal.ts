@@ -10,7 +10,7 @@ import type { GenContext } from './context.js';
 import { insertRows, type Row } from './insert.js';
 import { ODOO17_PERSONAL_COLUMNS, ODOO17_PERSONAL_TABLES } from './personal-catalogue-facts.js';
 import { fakeCompanies, fakePerson, type FakeCompany, type FakePerson, type Values } from './personal-fake.js';
-import { ODOO17_PERSONAL_TABLE_COLUMNS, personalTableSql } from './personal-schema-sql.js';
+import { personalTableSql } from './personal-schema-sql.js';
 import type { Rng } from './prng.js';
 
 export type PersonalKind = 'email' | 'phone' | 'name' | 'address' | 'vat' | 'bank' | 'identity' | 'birthdate' | 'ip';
@@ -149,11 +149,10 @@ export async function createPersonalSchema(ctx: GenContext, omitted: readonly st
     if (!ctx.has(table)) {
       statements.push(personalTableSql(table));
       created.push(table);
-      continue;
     }
-    const types = new Map(ODOO17_PERSONAL_TABLE_COLUMNS[table] ?? []);
+    // every catalogued column, also one the DDL facts or the generated schema lack
     for (const c of ODOO17_PERSONAL_COLUMNS.filter((col) => col.table === table)) {
-      statements.push(`ALTER TABLE public.${table} ADD COLUMN IF NOT EXISTS "${c.column}" ${types.get(c.column) ?? 'varchar'}`);
+      statements.push(`ALTER TABLE public.${table} ADD COLUMN IF NOT EXISTS "${c.column}" ${c.type}`);
     }
   }
   statements.push(IR_MODEL_FIELDS_SQL, CUSTOM_TABLE_SQL);
