@@ -42,14 +42,14 @@ export function workDatabaseSink(plan: ClonePlan, ctx: TaskContext, signal: Abor
         pgOptions: RESTORE_SETTINGS,
       });
       if (!restore.stdin) throw new Error('pg_restore has no stdin');
-      let streamError: Error | null = null;
+      const failure: { error: Error | null } = { error: null };
       await pipeline(archive, stdinSink(restore.stdin)).catch((e: unknown) => {
-        streamError = e instanceof Error ? e : new Error(String(e));
+        failure.error = e instanceof Error ? e : new Error(String(e));
         restore.kill();
       });
       const exit = await restore.exit;
       if (exit.code !== 0 || exit.aborted || exit.error) throw new ExecError(`pg_restore (${section})`, exit);
-      if (streamError) throw streamError;
+      if (failure.error) throw failure.error;
     },
     async table(table: CopyTableInfo, rows: Readable) {
       const n = await ctx.runtime.withDatabase(plan.work_db, async (client) => {

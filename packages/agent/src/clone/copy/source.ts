@@ -125,9 +125,9 @@ async function copyTables(
   const total = tables.reduce((n, t) => n + t.bytes, 0);
   const out = { tables: 0, rows: 0, bytes: 0, transformed: 0 };
   const queue = [...tables];
-  let failed: Error | null = null;
+  const state: { failed: Error | null } = { failed: null };
   const worker = async (): Promise<void> => {
-    for (let t = queue.shift(); t && !failed; t = queue.shift()) {
+    for (let t = queue.shift(); t && !state.failed; t = queue.shift()) {
       try {
         const r = await copyTable(ctx, source, snapshot, t, opts, sink, (n) => {
           out.bytes += n;
@@ -137,13 +137,13 @@ async function copyTables(
         out.rows += r.rows;
         if (r.transformed) out.transformed++;
       } catch (e) {
-        failed ??= e instanceof Error ? e : new Error(String(e));
+        state.failed ??= e instanceof Error ? e : new Error(String(e));
       }
     }
   };
   const jobs = Math.max(1, Math.min(opts.jobs ?? 2, tables.length || 1));
   await Promise.all(Array.from({ length: jobs }, worker));
-  if (failed) throw failed;
+  if (state.failed) throw state.failed;
   return out;
 }
 
