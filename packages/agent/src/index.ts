@@ -20,6 +20,8 @@ export type { TransferDeps } from './clone/transfer/common.js';
 export {
   copyDatabaseByCopy,
   copyFromSource,
+  framedSink,
+  frameReceiver,
   decodeField,
   decodeRow,
   encodeField,

@@ -7,9 +7,11 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
+import { PassThrough } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { copyDatabaseByCopy, createLogger, stopAppsUnder, type RowTransformFactory, type TaskContext } from '@oec/agent';
+import { copyDatabaseByCopy, copyFromSource, createLogger, framedSink, frameReceiver, workDatabaseSink, stopAppsUnder, type RowTransformFactory, type TaskContext } from '@oec/agent';
 import { stopCluster } from '@oec/agent/postgres';
 import { AppError, CopyPathRefusal, type EnvironmentSpec } from '@oec/shared';
 import { clusterPgEnv } from '../harness/pg-conn.js';
@@ -204,6 +206,42 @@ describe('COPY data path', () => {
     expect(dst!.some((r, k) => r.name !== src![k]!.name)).toBe(true);
     expect(dst).toEqual(src!.map((r) => ({ ...r, name: r.name === null ? null : r.name.toUpperCase() })));
     for (const [t, f] of Object.entries(sourceFacts.tables)) if (t !== 'public.res_partner') expect(copied.tables[t], t).toEqual(f);
+  });
+
+  it('carries the same through the framed database stream of a cross-server transfer', async () => {
+    const target = envSpec('copy-framed');
+    await bench.runtime.create(target, new AbortController().signal);
+    const plan = makePlan(source, target);
+    await bench.runtime.dropDatabase(plan.work_db);
+    await bench.runtime.createDatabase(plan.work_db, plan.target, {});
+    const ctx = makeCtx(bench);
+    const wire = new PassThrough();
+    const sink = framedSink(wire);
+    // Small chunks on the wire: frames arrive split anywhere.
+    let wireBytes = 0;
+    const receiving = pipeline(
+      wire,
+      async function* (src: AsyncIterable<Buffer>) {
+        for await (const c of src) for (let i = 0; i < c.length; i += 777) yield c.subarray(i, i + 777);
+      },
+      async function* (src: AsyncIterable<Buffer>) {
+        for await (const c of src) {
+          wireBytes += c.length;
+          yield c;
+        }
+      },
+      frameReceiver(workDatabaseSink(plan, ctx, ctx.signal)),
+    );
+    const upper: RowTransformFactory = (t) => (t.name === 'res_partner' ? { columns: [t.columns.indexOf('email')], map: ([v]) => [v ? 'masked@example.invalid' : null] } : null);
+    const result = await copyFromSource(plan.source, ctx, { snapshot: null, transform: upper, signal: ctx.signal }, sink);
+    sink.end();
+    await receiving;
+    expect(wireBytes).toBeGreaterThan(result.bytes);
+    const copied = await facts(bench, target.db_name);
+    for (const [t, f] of Object.entries(sourceFacts.tables)) if (t !== 'public.res_partner') expect(copied.tables[t], t).toEqual(f);
+    expect({ ...copied, tables: {} }).toEqual({ ...sourceFacts, tables: {} });
+    const emails = await withDb(bench.cluster, target.db_name, async (c) => (await c.query<{ e: string }>('SELECT DISTINCT email AS e FROM res_partner WHERE email IS NOT NULL')).rows.map((r) => r.e));
+    expect(emails).toEqual(['masked@example.invalid']);
   });
 
   it('refuses a source holding large objects before writing anything', async () => {

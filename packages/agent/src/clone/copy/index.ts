@@ -6,3 +6,5 @@ export { readCatalog, refuseUncarried, type CopyCatalog, type CopyTableInfo, typ
 export { copyFromSource, type CopyResult, type CopySink, type CopySourceOptions, type Section } from './source.js';
 export { workDatabaseSink, type WorkDatabaseSink } from './sink.js';
 export { copyDatabaseByCopy, type CopyDatabaseOptions } from './local.js';
+export { planTransform } from './transforms.js';
+export { framedSink, frameReceiver } from './frames.js';
