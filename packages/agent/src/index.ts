@@ -17,3 +17,21 @@ export { listFilestore, linkFilestore, missingFiles } from './clone/filestore.js
 export { ensurePeerIdentity, fingerprintOf, type PeerIdentity } from './peer/tls.js';
 export { startPeerServer, ticketHash, type PeerServer, type PeerServerOptions } from './peer/server.js';
 export type { TransferDeps } from './clone/transfer/common.js';
+export {
+  copyDatabaseByCopy,
+  copyFromSource,
+  framedSink,
+  frameReceiver,
+  decodeField,
+  decodeRow,
+  encodeField,
+  encodeRow,
+  readCatalog,
+  workDatabaseSink,
+  type CopyDatabaseOptions,
+  type CopyResult,
+  type CopySink,
+  type CopyTable,
+  type RowTransform,
+  type RowTransformFactory,
+} from './clone/copy/index.js';

@@ -18,6 +18,7 @@ describe('parseConfig', () => {
       replaceRetentionHours: 24,
       cloneSweepIntervalMs: 5000,
       logLevel: 'info',
+      cloneDataPath: 'dump_restore',
       notifications: {
         smtpUrl: null,
         smtpFrom: 'OEC <noreply@oec.localhost>',
@@ -28,6 +29,11 @@ describe('parseConfig', () => {
         maxAttempts: 10,
       },
     });
+  });
+
+  it('reads the clone data path and refuses unknown ones', () => {
+    expect(parseConfig({ ...base, OEC_CLONE_DATA_PATH: 'auto' }).cloneDataPath).toBe('auto');
+    expect(() => parseConfig({ ...base, OEC_CLONE_DATA_PATH: 'rsync' })).toThrow(ConfigError);
   });
 
   it('reads the notification settings', () => {

@@ -24,6 +24,7 @@ export const configSchema = z.object({
   OEC_REPLACE_RETENTION_HOURS: z.coerce.number().min(0).max(8760).default(24),
   OEC_CLONE_SWEEP_INTERVAL_MS: int(10, 3_600_000).default(5000),
   OEC_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  OEC_CLONE_DATA_PATH: z.enum(['dump_restore', 'copy', 'auto']).default('dump_restore'),
   OEC_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
   OEC_SMTP_FROM: z.string().min(3).default('OEC <noreply@oec.localhost>'),
   OEC_PUBLIC_URL: z.string().url().optional(),
@@ -48,6 +49,8 @@ export interface Config {
   /** Period of the clone sweeper: pending operations, deferred cleanups, due purges. */
   cloneSweepIntervalMs: number;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** How clones carry the database (decision 0012). */
+  cloneDataPath: 'dump_restore' | 'copy' | 'auto';
   /** Clone-ended emails and webhooks (notifications/). */
   notifications: NotificationSettings;
 }
@@ -94,6 +97,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     replaceRetentionHours: c.OEC_REPLACE_RETENTION_HOURS,
     cloneSweepIntervalMs: c.OEC_CLONE_SWEEP_INTERVAL_MS,
     logLevel: c.OEC_LOG_LEVEL,
+    cloneDataPath: c.OEC_CLONE_DATA_PATH,
     notifications: {
       smtpUrl: c.OEC_SMTP_URL ?? null,
       smtpFrom: c.OEC_SMTP_FROM,

@@ -17,7 +17,14 @@ export interface AppSettings {
   replaceRetentionHours: number;
   /** Webhook URLs may name loopback/link-local/private addresses (OEC_WEBHOOK_ALLOW_PRIVATE=1). */
   webhookAllowPrivate?: boolean;
+  /**
+   * The clone data path (OEC_CLONE_DATA_PATH): `dump_restore` (default), `copy` always, or `auto`
+   * (copy whenever an enabled option anonymizes columns). Decision 0012.
+   */
+  cloneDataPath?: CloneDataPathSetting;
 }
+
+export type CloneDataPathSetting = 'dump_restore' | 'copy' | 'auto';
 
 export interface AppDeps {
   db: Db;

@@ -75,6 +75,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
     baseDomain: config.baseDomain,
     replaceRetentionHours: config.replaceRetentionHours,
     webhookAllowPrivate: config.notifications.webhookAllowPrivate,
+    cloneDataPath: config.cloneDataPath,
   };
   const n = config.notifications;
   const notifier = createNotifier({ db, logger, clock, settings: n, mailer: n.smtpUrl ? smtpMailer(n.smtpUrl, n.smtpFrom) : null });

@@ -38,6 +38,12 @@ export const clonePlanSchema = z.object({
    * already hold files of this clone (an earlier clone, the replaced target); re-hashed before use.
    */
   donors: z.array(environmentRefSchema).default([]),
+  /**
+   * How the database travels: `dump_restore` (pg_dump | pg_restore, then the sanitizer's UPDATEs)
+   * or `copy` (schema sections by pg_dump, every table's rows by COPY through a row transform in one
+   * snapshot, so masking can happen before the rows reach the target; decision 0012).
+   */
+  data_path: z.enum(['dump_restore', 'copy']).default('dump_restore'),
   sanitization: z.object({
     preset: presetSchema,
     options: sanitizationOptionsSchema,
@@ -63,7 +69,7 @@ export const cloneAddonsOutputSchema = z.object({ bytes: z.number(), files: z.nu
 
 export const cloneDataOutputSchema = z.object({
   database: z.object({
-    method: z.enum(['template', 'stream']),
+    method: z.enum(['template', 'stream', 'copy']),
     bytes: z.number(),
     tables: z.number(),
   }),

@@ -104,6 +104,18 @@ export const TargetConfigReason = {
 } as const;
 export type TargetConfigReason = (typeof TargetConfigReason)[keyof typeof TargetConfigReason];
 
+/**
+ * What the COPY-level data path (issue 13) refuses to carry, up front and never by dropping it
+ * silently (`details.reason` of RESTORE_FAILED, with `details.objects` naming what was found).
+ */
+export const CopyPathRefusal = {
+  /** pg_largeobject_metadata is not empty: large objects are not copied row by row. */
+  LARGE_OBJECTS: 'COPY_PATH_LARGE_OBJECTS',
+  /** An extension marks configuration tables whose rows pg_dump would carry. */
+  EXTENSION_CONFIG_DATA: 'COPY_PATH_EXTENSION_CONFIG_DATA',
+} as const;
+export type CopyPathRefusal = (typeof CopyPathRefusal)[keyof typeof CopyPathRefusal];
+
 /** The JSON body of every error response: `{error:{code,message,details}}`. */
 export const errorBodySchema = z.object({
   error: z.object({

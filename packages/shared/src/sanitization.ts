@@ -32,6 +32,15 @@ export const SANITIZATION_KEYS = SANITIZATION_OPTIONS.map((o) => o.key) as [
 ];
 export const sanitizationKeySchema = z.enum(SANITIZATION_KEYS);
 
+/** The options that anonymize columns (the personal data options): the COPY data path's reason to exist. */
+export const ANONYMIZING_OPTIONS: readonly SanitizationOptionKey[] = [
+  'anonymize_emails',
+  'anonymize_phones',
+  'anonymize_addresses',
+  'anonymize_company_names',
+  'anonymize_identity_numbers',
+];
+
 /** Always applied; turning it off is refused (400). */
 export const REQUIRED_OPTIONS: readonly SanitizationOptionKey[] = ['clear_asset_bundles'];
 

@@ -97,7 +97,7 @@ export function envSpec(name: string): EnvironmentSpec {
 export function makePlan(
   source: EnvironmentSpec,
   target: EnvironmentSpec,
-  opts: { mode?: 'create_new' | 'replace'; preset?: SanitizationPreset; sourceStatus?: 'RUNNING' | 'STOPPED'; includeFilestore?: boolean; targetRunning?: boolean } = {},
+  opts: { mode?: 'create_new' | 'replace'; preset?: SanitizationPreset; sourceStatus?: 'RUNNING' | 'STOPPED'; includeFilestore?: boolean; targetRunning?: boolean; dataPath?: 'dump_restore' | 'copy' } = {},
 ): ClonePlan {
   const operationId = randomUUID();
   const mode = opts.mode ?? 'create_new';
@@ -113,6 +113,7 @@ export function makePlan(
     include_filestore: opts.includeFilestore ?? true,
     servers: null,
     donors: [],
+    data_path: opts.dataPath ?? 'dump_restore',
     compress: false,
     sanitization: {
       preset: opts.preset ?? 'recommended',

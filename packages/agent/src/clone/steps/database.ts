@@ -8,12 +8,13 @@ import type { ClonePlan } from '@oec/shared';
 import { pipe } from '../../exec/run.js';
 import type { TaskContext } from '../../tasks/types.js';
 import { asStepError, NO_HOOKS, type CloneHooks } from '../context.js';
+import { copyDatabaseByCopy, planTransform } from '../copy/index.js';
 import { startDump, startRestore } from '../dump-restore.js';
 import { createPacer } from '../pace.js';
 import { tableFacts } from '../sql.js';
 
 export interface DatabaseCopy {
-  method: 'template' | 'stream';
+  method: 'template' | 'stream' | 'copy';
   bytes: number;
   tables: number;
 }
@@ -21,6 +22,13 @@ export interface DatabaseCopy {
 /** `snapshot`: exported by the session that holds a running source consistent with its files. */
 export async function copyDatabase(plan: ClonePlan, ctx: TaskContext, snapshot: string | null, hooks: CloneHooks = NO_HOOKS): Promise<DatabaseCopy> {
   const { runtime } = ctx;
+  if (plan.data_path === 'copy') {
+    // Every row through the row transform, stopped source or not (a template copy would carry
+    // the rows as they are); the snapshot is exported here when no session holds one.
+    ctx.log('INFO', 'Copying the database table by table (COPY data path)', 'backing_up_database');
+    const copied = await copyDatabaseByCopy(plan, ctx, snapshot, { transform: planTransform(plan), pacer: createPacer(hooks().transferBytesPerSecond) });
+    return { method: 'copy', bytes: copied.bytes, tables: copied.tables };
+  }
   if (plan.source.status === 'STOPPED') {
     ctx.log('INFO', 'Source is stopped: copying its database file by file (template copy)', 'backing_up_database');
     await runtime.dropDatabase(plan.work_db);

@@ -3,6 +3,7 @@
 // holds the files consistent), a shard of the filestore, or the addons tar. Nothing is written on
 // the source; pg_dump runs niced with a lock wait timeout, as on one server.
 import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { PassThrough } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
@@ -23,6 +24,7 @@ import { sendBytes, type SenderChannel } from '../../peer/byte-stream.js';
 import { dialPeer } from '../../peer/client.js';
 import type { TaskContext } from '../../tasks/types.js';
 import { checkpoint, clonePaths, type CloneHooks } from '../context.js';
+import { copyFromSource, framedSink, planTransform } from '../copy/index.js';
 import { startDump } from '../dump-restore.js';
 import { listFilestore, missingFiles, type FilestoreListing } from '../filestore.js';
 import { createPacer, type Pacer } from '../pace.js';
@@ -152,6 +154,7 @@ async function sendProcess(run: SendRun, channel: SenderChannel, producer: ExecH
 
 async function sendDatabase(run: SendRun, channel: SenderChannel, ticket: PeerTicket, snapshot: string | null): Promise<StreamStats> {
   const { input, ctx } = run;
+  if (input.data_path === 'copy') return sendDatabaseByCopy(run, channel, ticket, snapshot);
   const facts = await ctx.runtime.withDatabase(input.source.db_name, tableFacts);
   const dump = startDump(ctx, input.source, { snapshot, compress: 0, signal: run.signal });
   const count = await sendProcess(run, channel, dump, {
@@ -161,6 +164,62 @@ async function sendDatabase(run: SendRun, channel: SenderChannel, ticket: PeerTi
   });
   ctx.progress(1, { bytes_done: count.raw, bytes_total: count.raw }, 'backing_up_database');
   ctx.log('INFO', `Database streamed to ${input.transfer.peer.server_name}: ${count.raw} bytes dumped, ${count.wire} on the wire`, 'backing_up_database');
+  return { stream: ticket.stream, wire_bytes: count.wire, raw_bytes: count.raw, files: 0, reused_files: 0 };
+}
+
+/**
+ * The COPY data path: sections, tables (through the row transform, here on the source) and
+ * sequences as frames over the one database stream; `end` only once the whole copy succeeded.
+ */
+async function sendDatabaseByCopy(run: SendRun, channel: SenderChannel, ticket: PeerTicket, snapshot: string | null): Promise<StreamStats> {
+  const { input, ctx } = run;
+  const out = new PassThrough({ highWaterMark: 1024 * 1024 });
+  const sink = framedSink(out);
+  let tables = 0;
+  const copying = copyFromSource(
+    input.source,
+    ctx,
+    {
+      snapshot,
+      transform: planTransform(input),
+      pacer: run.pacer,
+      signal: run.signal,
+      onBytes: (done, total) => ctx.progress(Math.min(0.99, done / Math.max(1, total)), { bytes_done: done, bytes_total: Math.max(done, total) }, 'backing_up_database'),
+    },
+    sink,
+  ).then(
+    (r) => {
+      tables = r.tables;
+      sink.end();
+      return r;
+    },
+    (e: unknown) => {
+      out.destroy(e instanceof Error ? e : new Error(String(e)));
+      throw e;
+    },
+  );
+  let count;
+  try {
+    count = await sendBytes(channel, out, {
+      codec: input.transfer.codec,
+      signal: run.signal,
+      env: run.deps.env,
+      beforeEnd: async () => {
+        await copying;
+      },
+    });
+  } catch (e) {
+    // The copy's own failure (a refusal, a lock timeout) is the cause of a broken stream.
+    const own = await copying.then(() => null, (err: unknown) => err);
+    throw own ?? e;
+  }
+  const result = await copying;
+  ctx.progress(1, { bytes_done: result.bytes, bytes_total: result.bytes }, 'backing_up_database');
+  ctx.log(
+    'INFO',
+    `Database copied to ${input.transfer.peer.server_name} table by table: ${tables} tables, ${result.bytes} bytes of COPY text (${result.transformed} transformed), ${count.wire} on the wire`,
+    'backing_up_database',
+  );
   return { stream: ticket.stream, wire_bytes: count.wire, raw_bytes: count.raw, files: 0, reused_files: 0 };
 }
 

@@ -41,6 +41,7 @@ function plan(source: EnvironmentSpec, target: EnvironmentSpec, mode: 'create_ne
     include_filestore: true,
     servers: null,
     donors: [],
+    data_path: 'dump_restore',
     compress: false,
     sanitization: { preset: 'none', options: resolveSanitization('none'), base_url: `https://${target.domain}`, salt: randomBytes(16).toString('hex') },
   };

@@ -26,4 +26,11 @@ describe('clone plans', () => {
     const plan = buildPlan({ ...base, mode: 'replace' });
     expect(plan).toMatchObject({ work_db: 'oec_dst_na1b2c3d4', retained_db: 'oec_dst_oa1b2c3d4', target_running: true });
   });
+
+  it('takes the COPY data path as OEC_CLONE_DATA_PATH says (auto: when an option anonymizes columns)', () => {
+    expect(buildPlan({ ...base, mode: 'create_new' }).data_path).toBe('dump_restore');
+    expect(buildPlan({ ...base, mode: 'create_new', dataPath: 'copy', options: resolveSanitization('none') }).data_path).toBe('copy');
+    expect(buildPlan({ ...base, mode: 'create_new', dataPath: 'auto' }).data_path).toBe('copy');
+    expect(buildPlan({ ...base, mode: 'create_new', dataPath: 'auto', options: resolveSanitization('minimal') }).data_path).toBe('dump_restore');
+  });
 });

@@ -1,7 +1,7 @@
 // The ClonePlan every task of an operation carries: names derived from ids (the work and
 // retained databases of a replace from the operation id), the effective sanitization with the
 // target's URL and the project's salt.
-import { idSlug } from '@oec/shared';
+import { ANONYMIZING_OPTIONS, idSlug } from '@oec/shared';
 import type { AddonSource, ClonePlan, SanitizationOptions, SanitizationPreset } from '@oec/shared';
 import type { CloneMode } from '../store/operation-row.js';
 
@@ -18,6 +18,15 @@ export interface PlanInput {
   /** Cross-server: the servers' names; null on one server. */
   servers: { source: string; target: string } | null;
   donors: { environment_id: string; db_name: string }[];
+  /** OEC_CLONE_DATA_PATH; absent = dump_restore. */
+  dataPath?: 'dump_restore' | 'copy' | 'auto';
+}
+
+/** `auto` takes the COPY path whenever an enabled option anonymizes columns. */
+export function chooseDataPath(setting: PlanInput['dataPath'], options: SanitizationOptions): ClonePlan['data_path'] {
+  if (setting === 'copy') return 'copy';
+  if (setting === 'auto') return ANONYMIZING_OPTIONS.some((k) => options[k]) ? 'copy' : 'dump_restore';
+  return 'dump_restore';
 }
 
 export function buildPlan(p: PlanInput): ClonePlan {
@@ -43,6 +52,7 @@ export function buildPlan(p: PlanInput): ClonePlan {
     compress: p.compress,
     servers: p.servers,
     donors: p.donors,
+    data_path: chooseDataPath(p.dataPath, p.options),
     sanitization: { preset: p.preset, options: p.options, base_url: `https://${p.target.domain}`, salt: p.salt },
   };
 }

@@ -1,0 +1,58 @@
+// The COPY data path on one server: the source's rows, through the row transform, straight into
+// the work database (no dump anywhere), then ANALYZE as on the dump path.
+import type { ClonePlan } from '@oec/shared';
+import type { TaskContext } from '../../tasks/types.js';
+import { asStepError } from '../context.js';
+import type { Pacer } from '../pace.js';
+import type { RowTransformFactory } from './codec.js';
+import { workDatabaseSink } from './sink.js';
+import { copyFromSource, type CopyResult } from './source.js';
+
+export interface CopyDatabaseOptions {
+  /** The masking hook (null: raw pass-through of every table). */
+  transform?: RowTransformFactory | null;
+  jobs?: number;
+  pacer?: Pacer;
+}
+
+/**
+ * Copy `plan.source` into a fresh `plan.work_db` by COPY. `snapshot`: the one exported by the
+ * session that holds a running source consistent with its files, or null (one is exported here).
+ */
+export async function copyDatabaseByCopy(plan: ClonePlan, ctx: TaskContext, snapshot: string | null, opts: CopyDatabaseOptions = {}): Promise<CopyResult> {
+  try {
+    await ctx.runtime.dropDatabase(plan.work_db);
+    await ctx.runtime.createDatabase(plan.work_db, plan.target, {});
+  } catch (e) {
+    throw asStepError('restoring_database', e);
+  }
+  const sink = workDatabaseSink(plan, ctx, ctx.signal);
+  let result: CopyResult;
+  try {
+    result = await copyFromSource(
+      plan.source,
+      ctx,
+      {
+        snapshot,
+        transform: opts.transform ?? null,
+        ...(opts.jobs !== undefined ? { jobs: opts.jobs } : {}),
+        ...(opts.pacer ? { pacer: opts.pacer } : {}),
+        signal: ctx.signal,
+        onBytes: (done, total) => ctx.progress(Math.min(0.99, done / Math.max(1, total)), { bytes_done: done, bytes_total: Math.max(done, total) }, 'backing_up_database'),
+      },
+      sink,
+    );
+  } catch (e) {
+    const which = e instanceof Error && /pg_dump|COPY .* TO STDOUT/.test(e.message) ? 'backing_up_database' : 'restoring_database';
+    throw asStepError(which, e);
+  }
+  ctx.progress(1, { bytes_done: result.bytes, bytes_total: result.bytes }, 'backing_up_database');
+  await ctx.runtime.withDatabase(plan.work_db, (c) => c.query('ANALYZE'));
+  ctx.progress(1, { items_done: result.tables, items_total: result.tables }, 'restoring_database');
+  ctx.log(
+    'INFO',
+    `Database copied table by table: ${result.tables} tables, ${result.rows} rows, ${result.bytes} bytes of COPY text (${result.transformed} transformed), ${result.sequences} sequences`,
+    'restoring_database',
+  );
+  return result;
+}
