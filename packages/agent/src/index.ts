@@ -27,6 +27,7 @@ export {
   encodeField,
   encodeRow,
   readCatalog,
+  rowTransformStream,
   workDatabaseSink,
   type CopyDatabaseOptions,
   type CopyResult,

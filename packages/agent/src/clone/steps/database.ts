@@ -26,7 +26,9 @@ export async function copyDatabase(plan: ClonePlan, ctx: TaskContext, snapshot: 
     // Every row through the row transform, stopped source or not (a template copy would carry
     // the rows as they are); the snapshot is exported here when no session holds one.
     ctx.log('INFO', 'Copying the database table by table (COPY data path)', 'backing_up_database');
-    const copied = await copyDatabaseByCopy(plan, ctx, snapshot, { transform: planTransform(plan), pacer: createPacer(hooks().transferBytesPerSecond) });
+    const masking = await planTransform(plan, ctx, snapshot);
+    const copied = await copyDatabaseByCopy(plan, ctx, snapshot, { transform: masking.factory, pacer: createPacer(hooks().transferBytesPerSecond) });
+    masking.finish();
     return { method: 'copy', bytes: copied.bytes, tables: copied.tables };
   }
   if (plan.source.status === 'STOPPED') {

@@ -176,12 +176,13 @@ async function sendDatabaseByCopy(run: SendRun, channel: SenderChannel, ticket: 
   const out = new PassThrough({ highWaterMark: 1024 * 1024 });
   const sink = framedSink(out);
   let tables = 0;
+  const masking = await planTransform(input, ctx, snapshot);
   const copying = copyFromSource(
     input.source,
     ctx,
     {
       snapshot,
-      transform: planTransform(input),
+      transform: masking.factory,
       pacer: run.pacer,
       signal: run.signal,
       onBytes: (done, total) => ctx.progress(Math.min(0.99, done / Math.max(1, total)), { bytes_done: done, bytes_total: Math.max(done, total) }, 'backing_up_database'),
@@ -190,6 +191,8 @@ async function sendDatabaseByCopy(run: SendRun, channel: SenderChannel, ticket: 
   ).then(
     (r) => {
       tables = r.tables;
+      // a source value found in what was sent fails the transfer before the target commits it
+      masking.finish();
       sink.end();
       return r;
     },

@@ -41,7 +41,7 @@ export const ID_TOKEN_RE = '[A-Z][A-Z][0-9][0-9](?: [A-Z0-9]+)+|[A-Za-z0-9]+(?:[
  */
 export const FREE_PHONE_RE = '\\+[0-9]+(?:[ .()-][0-9]+)*|0[0-9]{1,4}(?:[ .-][0-9]{2,4}){2,4}';
 
-const CLASS_OPTION: Record<Exclude<KeyClass, 'text'>, SanitizationOptionKey> = {
+export const CLASS_OPTION: Record<Exclude<KeyClass, 'text'>, SanitizationOptionKey> = {
   email: 'anonymize_emails',
   digits: 'anonymize_phones',
   alnum: 'anonymize_identity_numbers',
@@ -49,9 +49,9 @@ const CLASS_OPTION: Record<Exclude<KeyClass, 'text'>, SanitizationOptionKey> = {
 export const BY_VALUE_CLASSES = Object.keys(CLASS_OPTION) as Array<Exclude<KeyClass, 'text'>>;
 
 /** Columns that an option module rewrites with rules of its own (uniqueness, derivation). */
-const OWN_RULES = new Set(['res_users.login', 'res_partner.complete_name', 'res_partner.display_name']);
+export const OWN_RULES = new Set(['res_users.login', 'res_partner.complete_name', 'res_partner.display_name']);
 /** Of those, the ones whose quoted values are left to their module too (logins stay unique). */
-const OWN_TEXT_RULES = new Set(['res_users.login']);
+export const OWN_TEXT_RULES = new Set(['res_users.login']);
 
 export function keyClass(c: Pick<MappedColumn, 'kind' | 'type'>): KeyClass | 'clear' | null {
   if (c.type !== 'text' && c.type !== 'json') return c.kind === 'free_text' || c.kind === 'json' ? null : 'clear';
@@ -152,7 +152,7 @@ function fakeSql(s: Stmt, k: KeyedHash, cls: KeyClass, token: string, key: strin
 }
 
 /** What a masked name or address column says it holds: `Person 1A2B3C`, `Street 4D5E6F`, … */
-function labelOf(column: string): 'Company' | 'City' | 'Street' | 'Place' | 'Person' {
+export function labelOf(column: string): 'Company' | 'City' | 'Street' | 'Place' | 'Person' {
   return /company|partner_name|commercial/.test(column)
     ? 'Company'
     : /city/.test(column)
@@ -166,7 +166,7 @@ function labelOf(column: string): 'Company' | 'City' | 'Street' | 'Place' | 'Per
 
 // ---- capture ----
 
-function mapped(map: PersonalMap, enabled: ReadonlySet<SanitizationOptionKey>): MappedColumn[] {
+export function mapped(map: PersonalMap, enabled: ReadonlySet<SanitizationOptionKey>): MappedColumn[] {
   return map.columns.filter((c) => c.option !== null && enabled.has(c.option));
 }
 
@@ -292,12 +292,12 @@ export async function capturePersonal(ctx: SqlRunner & PlanContext & { readonly 
 
 const TEXT_WORDS = 'pg_temp.oec_pd_text';
 /** The options whose names and streets are also searched inside free text, by value. */
-const TEXT_OPTIONS: ReadonlySet<SanitizationOptionKey> = new Set(['anonymize_company_names', 'anonymize_addresses']);
+export const TEXT_OPTIONS: ReadonlySet<SanitizationOptionKey> = new Set(['anonymize_company_names', 'anonymize_addresses']);
 /** Words of a text as the lookup sees them (lower case). */
 const WORD_RE = '[[:alpha:]]+';
 
 /** The label a free-text occurrence is replaced with, or null: cities and zips alone are no one's. */
-function textLabel(column: string): string | null {
+export function textLabel(column: string): string | null {
   const label = labelOf(column);
   return label === 'Person' || label === 'Company' || label === 'Street' ? label : null;
 }
@@ -348,8 +348,10 @@ async function captureNamesInText(ctx: SqlRunner & PlanContext & { readonly key:
 /** Technical text: model names, states, types, codes and tokens never quote a person. */
 const TECHNICAL_TEXT = /(^|_)(model|state|type|lang|tz|uuid|token|code|ref|res_model)$/;
 
-function searchedForNames(c: TextColumn): boolean {
-  return !SYSTEM_TEXT.test(c.table) && !OWN_RULES.has(`${c.table}.${c.column}`) && !TECHNICAL_TEXT.test(c.column);
+export function searchedForNames(c: TextColumn): boolean {
+  // the names Odoo derives (complete_name) are searched too: in stream they must not carry the
+  // source's names to the target; the SQL path derives them again after the names are masked
+  return !SYSTEM_TEXT.test(c.table) && !OWN_TEXT_RULES.has(`${c.table}.${c.column}`) && !TECHNICAL_TEXT.test(c.column);
 }
 
 /** SQL condition: the text quotes a captured name or street of the option (as a whole, any case). */
@@ -373,9 +375,10 @@ async function hasTextValues(ctx: SqlRunner, option: SanitizationOptionKey): Pro
 }
 
 /** Read-only: `WITH oec_pd_keep AS (…), oec_pd_value AS (…)`, the same sets (the estimate). */
-export function captureCte(ctx: PlanContext, map: PersonalMap, s: Stmt): string {
-  // structured columns only: a preview need not read every text column once more per table
-  const { keep, values } = captureSelects(ctx, map, s, s, 'oec_pd_keep', false);
+export function captureCte(ctx: PlanContext, map: PersonalMap, s: Stmt, discover = false): string {
+  // the estimate reads structured columns only: a preview need not read every text column once
+  // more per table; the in-stream masking reads them all (discover)
+  const { keep, values } = captureSelects(ctx, map, s, s, 'oec_pd_keep', discover);
   const none = 'SELECT NULL::text AS cls, NULL::text AS v WHERE false';
   return (
     `WITH oec_pd_keep AS MATERIALIZED (${keep.length > 0 ? keep.join(' UNION ') : none}), ` +
@@ -411,7 +414,7 @@ function wholeHitSql(s: Stmt, cls: KeyClass, expr: string, rel = VALUES): string
   return `EXISTS (SELECT 1 FROM ${rel} pv WHERE pv.cls = ${s.v(cls)} AND pv.v = ${keySql(cls, expr)})`;
 }
 
-function clearValue(c: MappedColumn): string {
+export function clearValue(c: MappedColumn): string {
   if (c.nullable) return 'NULL';
   return c.type === 'number' ? '0' : c.type === 'date' ? `'1970-01-01'` : c.type === 'json' ? `'{}'` : `''`;
 }
@@ -456,20 +459,35 @@ type Parts = Map<string, Array<readonly [string, Assignment]>>;
  * Per table, what the option's pass sets: its mapped columns (each by its own rule) and, for an
  * option masked by value, every other text and JSON column (its tokens of the option's class).
  */
-function tableParts(k: KeyedHash, map: PersonalMap, option: SanitizationOptionKey, s: Stmt, rel: string, only?: string, inText = false): Parts {
-  const out: Parts = new Map();
-  const push = (table: string, column: string, a: Assignment): void => {
-    const list = out.get(table);
-    if (list) list.push([column, a]);
-    else out.set(table, [[column, a]]);
-  };
+/**
+ * What an option's pass does to one column: clear it, replace its whole value (a key of the map),
+ * rewrite its tokens of a class (emails, phone numbers, identity numbers) or the names and streets
+ * it quotes. Both paths read this one plan: the SQL pass (tableParts) and the in-stream masking of
+ * the COPY path (stream.ts), so that they write the same pseudonyms.
+ */
+export interface ColumnRule {
+  table: string;
+  column: string;
+  /** The column holds JSON: rewritten as its text, then cast back. */
+  json: boolean;
+  rule: 'clear' | 'whole' | 'tokens' | 'names';
+  /** The key class of `whole` and `tokens`. */
+  cls: KeyClass | null;
+  /** The map's entry, for structured columns. */
+  mapped: MappedColumn | null;
+}
+
+/** The option's column rules, table by table, in the order the SQL pass sets them. */
+export function columnRules(map: PersonalMap, option: SanitizationOptionKey, inText: boolean, only?: string): ColumnRule[] {
+  const out: ColumnRule[] = [];
   const structured = new Set<string>();
   for (const c of map.columns) {
     if (c.option !== option || OWN_RULES.has(`${c.table}.${c.column}`) || (only && c.table !== only)) continue;
-    const a = assignment(s, k, c, rel);
-    if (!a) continue;
+    const cls = keyClass(c);
+    if (cls === null || (cls !== 'clear' && c.type === 'json')) continue; // JSON holding values is rewritten by value
     structured.add(`${c.table}.${c.column}`);
-    push(c.table, c.column, a);
+    const rule = cls === 'clear' ? 'clear' : cls === 'email' ? 'tokens' : 'whole';
+    out.push({ table: c.table, column: c.column, json: false, rule, cls: cls === 'clear' ? null : cls, mapped: c });
   }
   const cls = BY_VALUE_CLASSES.find((x) => CLASS_OPTION[x] === option);
   // an account or identity number is never read as a phone number, nor the other way round
@@ -479,19 +497,37 @@ function tableParts(k: KeyedHash, map: PersonalMap, option: SanitizationOptionKe
       const ref = `${c.table}.${c.column}`;
       if (cls !== 'email' && otherClass.has(ref)) continue;
       if (structured.has(ref) || OWN_TEXT_RULES.has(ref) || (only && c.table !== only)) continue;
-      const col = c.json ? `t.${q(c.column)}::text` : `t.${q(c.column)}`;
-      const cast = c.json ? `::${jsonType(c)}` : '';
-      push(c.table, c.column, { when: hitSql(s, cls, col, rel), set: () => `(${rewriteSql(s, k, cls, col, c.column, rel)})${cast}` });
+      out.push({ table: c.table, column: c.column, json: c.json, rule: 'tokens', cls, mapped: null });
     }
   }
   if (inText) {
     for (const c of map.textColumns) {
       const ref = `${c.table}.${c.column}`;
       if (!searchedForNames(c) || structured.has(ref) || (only && c.table !== only)) continue;
-      const col = c.json ? `t.${q(c.column)}::text` : `t.${q(c.column)}`;
-      const cast = c.json ? `::${jsonType(c)}` : '';
-      push(c.table, c.column, { when: textHitSql(s, option, col), set: () => `pg_temp.oec_pd_mask_text(${col}, ${s.v(option)})${cast}` });
+      out.push({ table: c.table, column: c.column, json: c.json, rule: 'names', cls: null, mapped: null });
     }
+  }
+  return out;
+}
+
+function tableParts(k: KeyedHash, map: PersonalMap, option: SanitizationOptionKey, s: Stmt, rel: string, only?: string, inText = false): Parts {
+  const out: Parts = new Map();
+  for (const r of columnRules(map, option, inText, only)) {
+    let a: Assignment | null;
+    if (r.mapped) a = assignment(s, k, r.mapped, rel);
+    else {
+      const col = r.json ? `t.${q(r.column)}::text` : `t.${q(r.column)}`;
+      const cast = r.json ? '::jsonb' : '';
+      const cls = r.cls as Exclude<KeyClass, 'text'>;
+      a =
+        r.rule === 'names'
+          ? { when: textHitSql(s, option, col), set: () => `pg_temp.oec_pd_mask_text(${col}, ${s.v(option)})${cast}` }
+          : { when: hitSql(s, cls, col, rel), set: () => `(${rewriteSql(s, k, cls, col, r.column, rel)})${cast}` };
+    }
+    if (!a) continue;
+    const list = out.get(r.table);
+    if (list) list.push([r.column, a]);
+    else out.set(r.table, [[r.column, a]]);
   }
   return out;
 }
@@ -522,10 +558,6 @@ export async function countPersonal(ctx: EstimateContext, k: KeyedHash, map: Per
     n += await ctx.count(table, `${cte} SELECT 1 FROM ${q(table)} t WHERE ${parts.map(([, a]) => `(${a.when})`).join(' OR ')}`, s.values);
   }
   return n;
-}
-
-function jsonType(c: TextColumn): string {
-  return c.json ? 'jsonb' : 'text';
 }
 
 /** crm: Odoo derives `email_domain_criterion` from `email_normalized`; after masking, its domain. */

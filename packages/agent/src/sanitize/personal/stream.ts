@@ -1,0 +1,391 @@
+// In-stream masking: the personal data options applied to rows on their way from the source to the
+// target (the COPY data path, decision 0012), so that the target never holds a production value —
+// not in a dead tuple, not in its WAL.
+//
+// Before the first row: the personal data map and the source's values are read from the source,
+// read-only, in the copy's snapshot (the same capture as the SQL path's, as CTEs: no temp table,
+// no function on production), into memory: one Set of keys per class, and the names and streets
+// that `full` also looks for in free text, indexed by their longest word. Then each table's rows
+// pass through the same column rules as the SQL pass (`columnRules`), option after option in the
+// order the SQL path runs them, with the same keyed pseudonyms (pseudonyms.ts): a clone made on
+// this path and one made on the SQL path hold the same values (a test compares every table).
+//
+// After the rules, every text field of the row is searched for the source's values once more (the
+// proof by value, on what is about to be written); `leaks()` names the table, column and count.
+//
+// Regular expressions follow PostgreSQL's in the source's locale class: with a C/POSIX ctype, only
+// ASCII letters are letters and lower() folds ASCII only, as there; otherwise Unicode letters.
+import { createHmac } from 'node:crypto';
+import type pg from 'pg';
+import type { SanitizationOptionKey, SanitizationOptions } from '@oec/shared';
+import type { KeyedHash } from '../keyed-hash.js';
+import { ANON_DOMAIN, EMAIL_TOKEN_RE, keyedHash, PHONE_PREFIX, PHONE_SANITIZED_PREFIX } from '../pseudonyms.js';
+import { SchemaInfo } from '../schema-info.js';
+import { Stmt } from '../sql.js';
+import type { PlanContext } from '../types.js';
+import {
+  BY_VALUE_CLASSES,
+  captureCte,
+  CLASS_OPTION,
+  clearValue,
+  columnRules,
+  ID_TOKEN_RE,
+  keyClass,
+  labelOf,
+  mapped,
+  OWN_RULES,
+  OWN_TEXT_RULES,
+  PHONE_TOKEN_RE,
+  searchedForNames,
+  TEXT_OPTIONS,
+  textLabel,
+  type ColumnRule,
+  type KeyClass,
+} from './engine.js';
+import { loadPersonalMap, type PersonalMap } from './map.js';
+
+/** The shape of the COPY path's row transform (clone/copy/codec.ts), without depending on it. */
+export interface MaskingTransform {
+  columns: readonly number[];
+  map(values: (string | null)[]): (string | null)[];
+}
+
+export interface StreamMaskParams {
+  options: SanitizationOptions;
+  /** The personal options in the order the SQL path applies them. */
+  order: readonly SanitizationOptionKey[];
+  salt: string;
+  odooSeries?: string | null;
+}
+
+export interface StreamLeak {
+  table: string;
+  column: string;
+  option: SanitizationOptionKey;
+  count: number;
+}
+
+export interface StreamMasker {
+  readonly map: PersonalMap;
+  /** The transform of a table's rows (its COPY columns in order), or null when nothing to do. */
+  transformFor(table: string, columns: readonly string[]): MaskingTransform | null;
+  /** Fields rewritten so far, per option. */
+  masked(): Record<string, number>;
+  /** Source values found in rows after masking (table, column, count; never the value). */
+  leaks(): StreamLeak[];
+}
+
+type TokenClass = Exclude<KeyClass, 'text'>;
+
+interface NameEntry {
+  v: string;
+  re: RegExp;
+  fake: string;
+}
+
+/** PostgreSQL's character classes and case folding, for the source's ctype. */
+class Dialect {
+  readonly alpha: string;
+  readonly word: string;
+  readonly flags: string;
+  constructor(readonly ascii: boolean) {
+    this.alpha = ascii ? 'A-Za-z' : '\\p{L}';
+    this.word = ascii ? 'A-Za-z0-9_' : '\\p{L}\\p{N}_';
+    this.flags = ascii ? '' : 'u';
+  }
+
+  lower(s: string): string {
+    return this.ascii ? s.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : s.toLowerCase();
+  }
+
+  re(source: string, flags: string): RegExp {
+    return new RegExp(source, flags + this.flags);
+  }
+}
+
+/** PostgreSQL's bracket syntax to JavaScript's: `[:space:]` inside a bracket, a leading `]`. */
+function jsPattern(pg: string): string {
+  return pg.replace(/\[\^\]\[:space:\]/g, '[^\\]\\t\\n\\v\\f\\r ').replace(/\[\]/g, '\\[]');
+}
+
+const TOKEN_RES: Record<TokenClass, string> = {
+  email: jsPattern(EMAIL_TOKEN_RE),
+  digits: PHONE_TOKEN_RE.replace('/', '\\/'),
+  alnum: ID_TOKEN_RE,
+};
+
+function btrim(s: string): string {
+  return s.replace(/^ +| +$/g, '');
+}
+
+class Pseudonyms {
+  constructor(private readonly k: KeyedHash) {}
+
+  private hex(text: string): string {
+    return createHmac('sha256', this.k.key).update(text, 'utf8').digest('hex');
+  }
+
+  email(key: string): string {
+    return `u${this.hex(`email:${key}`).slice(0, 20)}${ANON_DOMAIN}`;
+  }
+
+  phone(token: string, digitsKey: string): string {
+    const n = parseInt(this.hex(`phone:${digitsKey}`).slice(0, 8), 16) % 100000;
+    return `${/^\+?[0-9]+$/.test(token) ? PHONE_SANITIZED_PREFIX : PHONE_PREFIX}${String(n).padStart(5, '0')}`;
+  }
+
+  identity(key: string): string {
+    return `ID${this.hex(`identity:${key}`).slice(0, 12).toUpperCase()}`;
+  }
+
+  label(label: string, key: string): string {
+    return `${label} ${this.hex(`${label.toLowerCase()}:${key}`).slice(0, 6).toUpperCase()}`;
+  }
+}
+
+class Masker implements StreamMasker {
+  private readonly counts: Record<string, number> = {};
+  private readonly hits = new Map<string, StreamLeak>();
+  private readonly tokenRes: Record<TokenClass, RegExp>;
+  private readonly wordRe: RegExp;
+  private readonly fakes: Pseudonyms;
+
+  constructor(
+    readonly map: PersonalMap,
+    private readonly d: Dialect,
+    private readonly order: readonly SanitizationOptionKey[],
+    private readonly keys: Map<KeyClass, Set<string>>,
+    private readonly names: Map<string, NameEntry[]>,
+    private readonly inText: ReadonlySet<SanitizationOptionKey>,
+    k: KeyedHash,
+  ) {
+    this.tokenRes = { email: d.re(TOKEN_RES.email, 'g'), digits: d.re(TOKEN_RES.digits, 'g'), alnum: d.re(TOKEN_RES.alnum, 'g') };
+    this.wordRe = d.re(`[${d.alpha}]+`, 'g');
+    this.fakes = new Pseudonyms(k);
+  }
+
+  private key(cls: KeyClass, s: string): string {
+    switch (cls) {
+      case 'email':
+        return this.d.lower(s);
+      case 'digits':
+        return s.replace(/[^0-9]/g, '');
+      case 'alnum':
+        return s.replace(/[^A-Za-z0-9]/g, '').toUpperCase();
+      case 'text':
+        return this.d.lower(btrim(s));
+    }
+  }
+
+  private known(cls: KeyClass, key: string): boolean {
+    return this.keys.get(cls)?.has(key) ?? false;
+  }
+
+  private fake(cls: KeyClass, token: string, key: string, column: string): string {
+    switch (cls) {
+      case 'email':
+        return this.fakes.email(key);
+      case 'digits':
+        return this.fakes.phone(token, key);
+      case 'alnum':
+        return this.fakes.identity(key);
+      case 'text':
+        return this.fakes.label(labelOf(column), key);
+    }
+  }
+
+  private rewriteTokens(cls: TokenClass, value: string, column: string): string {
+    if (cls === 'email' ? !value.includes('@') : !/[0-9]/.test(value)) return value;
+    return value.replace(this.tokenRes[cls], (tok) => {
+      const key = this.key(cls, tok);
+      return this.known(cls, key) ? this.fake(cls, tok, key, column) : tok;
+    });
+  }
+
+  private candidates(option: SanitizationOptionKey, value: string): NameEntry[] {
+    const lower = this.d.lower(value);
+    const out = new Map<string, NameEntry>();
+    for (const w of new Set(lower.match(this.wordRe) ?? [])) {
+      for (const e of this.names.get(`${option}\u0000${w}`) ?? []) if (lower.includes(e.v)) out.set(e.v, e);
+    }
+    return [...out.values()].sort((a, b) => b.v.length - a.v.length);
+  }
+
+  private rewriteNames(option: SanitizationOptionKey, value: string): string {
+    let t = value;
+    for (const e of this.candidates(option, value)) t = t.replace(e.re, e.fake);
+    return t;
+  }
+
+  private apply(r: ColumnRule, option: SanitizationOptionKey, value: string | null): string | null {
+    if (value === null) return null;
+    switch (r.rule) {
+      case 'clear': {
+        const cleared = clearLiteral(r);
+        return value === cleared ? value : cleared;
+      }
+      case 'whole': {
+        const cls = r.cls as KeyClass;
+        const key = this.key(cls, value);
+        return this.known(cls, key) ? this.fake(cls, value, key, r.column) : value;
+      }
+      case 'tokens':
+        return this.rewriteTokens(r.cls as TokenClass, value, r.column);
+      case 'names':
+        return this.rewriteNames(option, value);
+    }
+  }
+
+  transformFor(table: string, columns: readonly string[]): MaskingTransform | null {
+    const index = new Map(columns.map((c, i) => [c, i]));
+    const steps: Array<{ at: number; rule: ColumnRule; option: SanitizationOptionKey }> = [];
+    for (const option of this.order) {
+      for (const rule of columnRules(this.map, option, this.inText.has(option), table)) {
+        const at = index.get(rule.column);
+        if (at !== undefined) steps.push({ at, rule, option });
+      }
+    }
+    const probes = this.probesFor(table, index);
+    const used = [...new Set([...steps.map((s) => s.at), ...probes.map((p) => p.at)])].sort((a, b) => a - b);
+    if (used.length === 0) return null;
+    const slot = new Map(used.map((at, i) => [at, i]));
+    return {
+      columns: used,
+      map: (values) => {
+        for (const s of steps) {
+          const i = slot.get(s.at) as number;
+          const before = values[i] ?? null;
+          const after = this.apply(s.rule, s.option, before);
+          if (after !== before) {
+            values[i] = after;
+            this.counts[s.option] = (this.counts[s.option] ?? 0) + 1;
+          }
+        }
+        for (const p of probes) {
+          const v = values[slot.get(p.at) as number] ?? null;
+          if (v !== null && p.test(v)) this.hit(table, columns[p.at] as string, p.option);
+        }
+        return values;
+      },
+    };
+  }
+
+  /** The proof's searches of a table: every text column for every captured class of the options. */
+  private probesFor(table: string, index: Map<string, number>): Array<{ at: number; option: SanitizationOptionKey; test: (v: string) => boolean }> {
+    const out: Array<{ at: number; option: SanitizationOptionKey; test: (v: string) => boolean }> = [];
+    const enabled = new Set(this.order);
+    const classes = BY_VALUE_CLASSES.filter((c) => enabled.has(CLASS_OPTION[c]));
+    for (const c of this.map.textColumns) {
+      const at = index.get(c.column);
+      // portal logins are rewritten after the load by their own rule (unique per website)
+      if (c.table !== table || at === undefined || OWN_TEXT_RULES.has(`${c.table}.${c.column}`)) continue;
+      for (const cls of classes) {
+        const re = this.d.re(TOKEN_RES[cls], 'g');
+        out.push({ at, option: CLASS_OPTION[cls], test: (v) => (v.match(re) ?? []).some((tok) => this.known(cls, this.key(cls, tok))) });
+      }
+      if (!searchedForNames(c)) continue;
+      for (const option of this.inText) out.push({ at, option, test: (v) => this.candidates(option, v).some((e) => new RegExp(e.re.source, e.re.flags.replace('g', '')).test(v)) });
+    }
+    for (const c of mapped(this.map, enabled)) {
+      const at = index.get(c.column);
+      const cls = keyClass(c);
+      if (c.table !== table || at === undefined || c.type !== 'text' || OWN_RULES.has(`${c.table}.${c.column}`)) continue;
+      if (cls !== 'digits' && cls !== 'alnum' && cls !== 'text') continue;
+      out.push({ at, option: c.option as SanitizationOptionKey, test: (v) => this.known(cls, this.key(cls, v)) });
+    }
+    return out;
+  }
+
+  private hit(table: string, column: string, option: SanitizationOptionKey): void {
+    const k = `${table}.${column}.${option}`;
+    const h = this.hits.get(k);
+    if (h) h.count++;
+    else this.hits.set(k, { table, column, option, count: 1 });
+  }
+
+  masked(): Record<string, number> {
+    return { ...this.counts };
+  }
+
+  leaks(): StreamLeak[] {
+    return [...this.hits.values()];
+  }
+}
+
+/** The cleared value as COPY writes it (null for SQL NULL). */
+function clearLiteral(r: ColumnRule): string | null {
+  const sql = clearValue(r.mapped as NonNullable<ColumnRule['mapped']>);
+  return sql === 'NULL' ? null : sql.replace(/^'|'$/g, '');
+}
+
+/** A name's pattern as PostgreSQL's `\m…\M` with `gi`: whole words, any case. */
+function namePattern(d: Dialect, v: string): RegExp {
+  const body = v
+    .split(/[\t\n\v\f\r ]+/)
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('[\\t\\n\\v\\f\\r ]+');
+  return d.re(`(?<![${d.word}])${body}(?![${d.word}])`, 'gi');
+}
+
+/**
+ * Read the map and the source's values (read-only, in the caller's transaction) and return the
+ * masker, or null when no personal option is chosen.
+ */
+export async function prepareStreamMasking(client: pg.ClientBase, p: StreamMaskParams): Promise<StreamMasker | null> {
+  const order = p.order.filter((o) => p.options[o]);
+  if (order.length === 0) return null;
+  const schema = await SchemaInfo.load(client);
+  const ctx: PlanContext = { schema, enabled: new Set(order) };
+  const map = await loadPersonalMap(client, { series: p.odooSeries ?? null });
+  const ctype = await client.query<{ c: string }>('SELECT datctype AS c FROM pg_database WHERE datname = current_database()');
+  const d = new Dialect(/^(C|POSIX)$/i.test(ctype.rows[0]?.c ?? 'C'));
+  const s = new Stmt();
+  const { rows } = await client.query<{ cls: KeyClass; v: string }>(`${captureCte(ctx, map, s, true)} SELECT cls, v FROM oec_pd_value`, s.values);
+  const keys = new Map<KeyClass, Set<string>>();
+  for (const r of rows) {
+    let set = keys.get(r.cls);
+    if (!set) keys.set(r.cls, (set = new Set<string>()));
+    set.add(r.v);
+  }
+  const k = keyedHash(p.salt);
+  const inText = new Set(order.filter((o) => TEXT_OPTIONS.has(o)));
+  const names = await captureNames(client, map, ctx, d, keys.get('text') ?? new Set(), inText, new Pseudonyms(k));
+  for (const o of inText) if (![...names.keys()].some((x) => x.startsWith(`${o}\u0000`))) inText.delete(o);
+  return new Masker(map, d, order, keys, names, inText, k);
+}
+
+/** The names and streets of the options searched in free text, by longest word (as the SQL path). */
+async function captureNames(
+  client: pg.ClientBase,
+  map: PersonalMap,
+  ctx: PlanContext,
+  d: Dialect,
+  values: ReadonlySet<string>,
+  inText: ReadonlySet<SanitizationOptionKey>,
+  fakes: Pseudonyms,
+): Promise<Map<string, NameEntry[]>> {
+  const out = new Map<string, NameEntry[]>();
+  const seen = new Set<string>();
+  const cols = mapped(map, ctx.enabled).filter((c) => inText.has(c.option as SanitizationOptionKey) && keyClass(c) === 'text' && textLabel(c.column));
+  cols.sort((a, b) => Number(textLabel(a.column) === 'Street') - Number(textLabel(b.column) === 'Street'));
+  const alpha = d.re(`[${d.alpha}]`, '');
+  const alnumEnds = d.re(`^[${d.word.replace('_', '')}]([\\s\\S]*[${d.word.replace('_', '')}])?$`, '');
+  const words = d.re(`[${d.alpha}]+`, 'g');
+  for (const c of cols) {
+    const col = `"${c.column.replace(/"/g, '""')}"`;
+    const { rows } = await client.query<{ v: string }>(`SELECT DISTINCT ${col}::text AS v FROM "${c.table.replace(/"/g, '""')}" WHERE ${col} IS NOT NULL`);
+    for (const r of rows) {
+      const v = d.lower(btrim(r.v));
+      const option = c.option as SanitizationOptionKey;
+      if (v.length < 5 || !alpha.test(v) || !alnumEnds.test(v) || /["\\]/.test(v) || !values.has(v) || seen.has(`${option}\u0000${v}`)) continue;
+      seen.add(`${option}\u0000${v}`);
+      let word = '';
+      for (const w of v.match(words) ?? []) if (w.length > word.length) word = w;
+      const entry = { v, re: namePattern(d, v), fake: fakes.label(labelOf(c.column), v) };
+      const list = out.get(`${option}\u0000${word}`);
+      if (list) list.push(entry);
+      else out.set(`${option}\u0000${word}`, [entry]);
+    }
+  }
+  return out;
+}
