@@ -3,8 +3,13 @@
 // catalogue, the filter's operators — never raw SQL), literals that look like SQL kept as data,
 // the rules frozen in the clone plan, counted in the estimate and reported per rule, and the
 // coverage gate counting a rule's column as covered.
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sanitizationRulesResponseSchema } from '@oec/shared';
 import type { ClonePlan, CloneOperation, Estimate, Member, Project, SanitizationRulesResponse } from '@oec/shared';
+import { oecRunner } from '../src/harness/oec-cli.js';
 import { CLONE_ENV, NEW_STAGING, cloneRequest, expectError, getOp, tenant, waitOp } from './clone-fixtures.js';
 import type { Tenant } from './clone-fixtures.js';
 import { controllerPerFile, seedOrganization } from './harness.js';
@@ -151,5 +156,32 @@ describe('custom rules in a clone', () => {
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     await waitOp(alice.api, res.body.id, (op: CloneOperation) => op.status === 'completed');
     await alice.api.ok<Project>('PATCH', `/api/v1/projects/${t.project.id}`, { sanitization_strict: false });
+  });
+});
+
+describe('oec rules', () => {
+  it('sets the rules from a file, lists them, and exits 2 naming the field of a bad rule', async () => {
+    const oec = oecRunner({ OEC_URL: ctl.url, OEC_TOKEN: alice.token });
+    const dir = await mkdtemp(join(tmpdir(), 'oec-rules-'));
+    const file = join(dir, 'rules.json');
+    await writeFile(file, JSON.stringify({ rules: RULES.slice(0, 3) }));
+    const set = await oec(['rules', 'set', t.project.name, '--file', file]);
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.lines[0]).toBe(`Saved 3 custom sanitization rules for ${t.project.name}`);
+    const get = await oec(['rules', 'get', t.project.id]);
+    expect(get.code, get.stderr).toBe(0);
+    expect(get.lines[0]).toMatch(/^#\s+TABLE\s+COLUMN\s+FUNCTION\s+FILTER$/);
+    expect(get.lines[1]).toMatch(/^0\s+res_partner\s+x_studio_nickname\s+fake_name\s+-$/);
+    expect(get.lines[2]).toContain('customer_rank > 0 AND email like "%@example.com"');
+    const json = await oec(['--json', 'rules', 'get', t.project.name]);
+    expect(sanitizationRulesResponseSchema.parse(JSON.parse(json.stdout)).rules).toEqual(RULES.slice(0, 3));
+
+    await writeFile(file, JSON.stringify([{ table: 'res_partner; DROP TABLE res_partner', column: 'email', function: 'null' }]));
+    const bad = await oec(['rules', 'set', t.project.name, '--file', file]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^oec: VALIDATION_ERROR: .*rules\.0\.table/);
+    await writeFile(file, 'not json');
+    expect((await oec(['rules', 'set', t.project.name, '--file', file])).code).toBe(2);
+    expect((await alice.api.ok<SanitizationRulesResponse>('GET', path(t.project.id))).rules).toEqual(RULES.slice(0, 3));
   });
 });
