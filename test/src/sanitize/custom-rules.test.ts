@@ -157,6 +157,19 @@ describe('custom rules', () => {
     expect(await scalar<number>(c, 'SELECT count(*)::int AS v FROM x_audit_log')).toBe(25);
   });
 
+  it('fail the proof (PROOF_FAILED, rolled back) when a rule’s column still holds an unmasked value', async () => {
+    const c = await prepared();
+    // a trigger that puts the real value back: the rule's UPDATE runs, the proof finds the value
+    await c.query(`CREATE FUNCTION x_keep() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.x_email := OLD.x_email; RETURN NEW; END $$`);
+    await c.query('CREATE TRIGGER x_keep BEFORE UPDATE OF x_email ON res_partner FOR EACH ROW EXECUTE FUNCTION x_keep()');
+    const n = await scalar<number>(c, 'SELECT count(*)::int AS v FROM res_partner');
+    const err = await sanitizeDatabase(c, params([{ table: 'res_partner', column: 'x_email', function: 'pseudonym_email' }])).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'PROOF_FAILED' });
+    const details = (err as { details: { failed_checks: Array<{ check: string; violations: number }> } }).details;
+    expect(details.failed_checks).toEqual([expect.objectContaining({ check: 'custom rule 0 (pseudonym_email on res_partner.x_email): every value is a pseudonym_email pseudonym', violations: n })]);
+    expect(await scalar<number>(c, "SELECT count(*)::int AS v FROM res_partner WHERE x_email LIKE 'Real.%'")).toBe(n);
+  });
+
   it('let a later rule on the same column win without failing the earlier rule’s proof', async () => {
     const c = await prepared();
     const first = await scalar<number>(c, 'SELECT min(id) AS v FROM res_partner');
