@@ -2,7 +2,7 @@
 // (step-tagged progress for clone.data, sanitization results and proof from the plan's
 // options), configurable sizes, and per-kind overrides to fail, hold or reshape a task.
 import { enabledOptions, RECEIVER_READY } from '@oec/shared';
-import type { ClonePlan, ControllerMessage, SanitizationOptions, ServerFacts, TaskKind } from '@oec/shared';
+import type { ClonePlan, ControllerMessage, SanitizationOptions, SanitizationRule, ServerFacts, TaskKind } from '@oec/shared';
 import { FakeAgent, defaultOutput } from './fake-agent.js';
 import type { TaskReply } from './fake-agent.js';
 
@@ -52,7 +52,7 @@ function log(agent: FakeAgent, task: TaskRun, step: string, message: string): vo
   agent.send({ type: 'task.log', task_id: task.task_id, ts: new Date().toISOString(), level: 'INFO', step, message });
 }
 
-function sanitizeOutput(options: SanitizationOptions, password: string | null): unknown {
+function sanitizeOutput(options: SanitizationOptions, password: string | null): Record<string, unknown> {
   const results = enabledOptions(options).map((k) => ({
     option_key: k,
     success: true,
@@ -123,21 +123,27 @@ export function cloneBehaviour(opts: CloneAgentOptions = {}): Handler {
       }
       case 'clone.sanitize': {
         const options = plan.sanitization.options;
-        return { output: sanitizeOutput(options, options.reset_passwords ? 'Secret-Password-42' : null) };
+        // custom rules: each masks 5 rows, except one on a table named x_missing* (skipped)
+        const rule_results = (plan.custom_rules ?? []).map((r, i) => {
+          const skipped = r.table.startsWith('x_missing');
+          return { rule_index: i, table: r.table, column: r.column ?? null, function: r.function, skipped, reason: skipped ? `table ${r.table} not present` : null, affected_rows: skipped ? 0 : 5, duration_ms: 1 };
+        });
+        return { output: { ...sanitizeOutput(options, options.reset_passwords ? 'Secret-Password-42' : null), rule_results } };
       }
       case 'clone.verify':
         return { output: { checks: [{ name: 'database answers', passed: true, detail: null }], swapped: plan.mode === 'replace', app_healthy: true } };
       case 'clone.cleanup':
         return { output: { removed: [`environment ${plan.target.name}`], swapped_back: false } };
       case 'clone.estimate': {
-        const options = (task.input as { options: SanitizationOptions }).options;
+        const { options, custom_rules: rules = [] } = task.input as { options: SanitizationOptions; custom_rules?: SanitizationRule[] };
         const impact = enabledOptions(options).map((k) => ({ option_key: k, rows: 7, approximate: false, summary: `7 rows for ${k}` }));
         // two personal columns: one an option masks, one only the names option does
         const personal_columns = [
           { table: 'res_partner', column: 'email', kind: 'email', audience: 'contact', source: 'catalogue', option_key: 'anonymize_emails', covered: options.anonymize_emails },
           { table: 'res_partner', column: 'x_studio_nickname', kind: 'name', audience: 'contact', source: 'name', option_key: 'anonymize_company_names', covered: options.anonymize_company_names },
         ];
-        return { output: { impact, total_records: impact.length * 7, api_keys_found: 3, personal_columns } };
+        const rule_impact = rules.map((r, i) => ({ rule_index: i, table: r.table, column: r.column ?? null, function: r.function, rows: 3, approximate: false, skipped_reason: null }));
+        return { output: { impact, total_records: impact.length * 7, api_keys_found: 3, personal_columns, rule_impact } };
       }
       default:
         return { output: defaultOutput(task) };

@@ -7,6 +7,7 @@ import { CliError, Exit, exitForStatus } from './exit-codes.js';
 export interface Api {
   get<S extends z.ZodTypeAny>(path: string, schema: S): Promise<z.output<S>>;
   post<S extends z.ZodTypeAny>(path: string, body: unknown, schema: S): Promise<z.output<S>>;
+  put<S extends z.ZodTypeAny>(path: string, body: unknown, schema: S): Promise<z.output<S>>;
 }
 
 export function createApi(baseUrl: string, token: string): Api {
@@ -44,5 +45,6 @@ export function createApi(baseUrl: string, token: string): Api {
   return {
     get: (path, schema) => call('GET', path, undefined, schema),
     post: (path, body, schema) => call('POST', path, body, schema),
+    put: (path, body, schema) => call('PUT', path, body, schema),
   };
 }

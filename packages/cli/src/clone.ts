@@ -45,6 +45,7 @@ function estimateLines(e: Estimate): string[] {
     `Database ${mb(e.database_bytes)}, filestore ${mb(e.filestore_bytes)} (${e.filestore_files} files); needs ${mb(e.required_bytes)} on the target`,
     `Estimated duration ${clock(e.estimated_duration_seconds)}; sanitization ${e.sanitization_preset}: ${e.total_records} records, ${e.api_keys_found} API keys found`,
     ...e.impact.map((i) => `  ${i.option_key.padEnd(26)} ${i.approximate ? '~' : ''}${i.rows} rows  ${i.summary}`),
+    ...e.rule_impact.map((r) => `  rule ${r.rule_index} ${r.function} ${r.table}${r.column ? `.${r.column}` : ''}: ${r.skipped_reason ?? `${r.approximate ? '~' : ''}${r.rows} rows`}`),
     `Personal data: ${e.personal_data.summary}`,
     `Quota: ${e.quota.ok ? 'ok' : 'NO'} (${e.quota.message})`,
     `Disk: ${e.disk.ok ? 'ok' : 'NO'} (${e.disk.message})`,

@@ -8,6 +8,7 @@ import type { CloneFlags } from './clone.js';
 import { cancel, envs, login, logs, retry, servers, status, wait } from './commands.js';
 import type { GlobalOptions } from './commands.js';
 import { CliError, Exit } from './exit-codes.js';
+import { rulesGet, rulesSet } from './rules.js';
 
 function program(): Command {
   const p = new Command('oec')
@@ -53,6 +54,12 @@ function program(): Command {
     .action(async (op: string, _o, cmd: Command) => done(await retry(op, cmd.optsWithGlobals())));
   p.command('wait').argument('<op>', 'operation id').description('follow an operation to its end (exit 0 completed, 1 otherwise)')
     .action(async (op: string, _o, cmd: Command) => done(await wait(op, g(cmd))));
+  const rules = p.command('rules').description("a project's custom sanitization rules");
+  rules.command('get').argument('<project>', 'project name or id').description('list the rules')
+    .action(async (project: string, _o, cmd: Command) => done(await rulesGet(project, g(cmd))));
+  rules.command('set').argument('<project>', 'project name or id').description('replace the rules with those of a JSON file')
+    .requiredOption('--file <file>', 'JSON: a list of rules, or { "rules": [...] }')
+    .action(async (project: string, _o, cmd: Command) => done(await rulesSet(project, cmd.optsWithGlobals())));
   return p;
 }
 

@@ -66,7 +66,14 @@ export function summaryLines(op: CloneOperation): string[] {
     } else {
       lines.push(`Sanitization (${op.sanitization_preset}): nothing to do`);
     }
-    if (op.proof) lines.push(`Proof: ${op.proof.passed ? 'passed' : 'FAILED'} (${op.proof.checks.length} checks)`);
+    if (op.sanitization_rule_results.length) {
+      lines.push('Custom rules:');
+      for (const r of op.sanitization_rule_results) {
+        const target = `${r.table}${r.column ? `.${r.column}` : ''}`;
+        lines.push(`  ${String(r.rule_index).padStart(3)} ${r.function.padEnd(18)} ${target.padEnd(32)} ${r.skipped ? `skipped (${r.reason ?? ''})` : `${r.affected_rows} records`}`);
+      }
+    }
+    if (op.proof) lines.push(`Proof: ${op.proof.passed ? 'passed' : 'FAILED'} (${op.proof.checks.length + (op.proof.rule_checks?.length ?? 0)} checks)`);
     if (op.generated_password) lines.push(`Generated password for all users: ${op.generated_password}`);
   } else if (op.status === 'cancelled') {
     lines.push(`Clone cancelled ${took}; cleanup ${op.cleanup}`);

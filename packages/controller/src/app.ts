@@ -15,6 +15,7 @@ import { cloneRoutes } from './http/routes/clones.js';
 import { environmentRoutes } from './http/routes/environments.js';
 import { organizationRoutes } from './http/routes/organizations.js';
 import { projectRoutes } from './http/routes/projects.js';
+import { sanitizationRuleRoutes } from './http/routes/sanitization-rules.js';
 import { serverRoutes } from './http/routes/servers.js';
 import { openApiDocument } from './openapi/document.js';
 import { notificationRoutes, webhookRoutes } from './http/routes/webhooks.js';
@@ -65,6 +66,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/api/v1/admin', adminRoutes(deps));
   app.route('/api/v1/projects', webhookRoutes(deps, deps.settings.webhookAllowPrivate === true));
   app.route('/api/v1/notifications', notificationRoutes(deps));
+  app.route('/api/v1/projects', sanitizationRuleRoutes(deps));
 
   app.use(
     '/trpc/*',

@@ -3,6 +3,7 @@
 // re-runnable (steps are idempotent); names in it derive from ids (identifiers.ts).
 import { z } from 'zod';
 import { personalColumnSchema } from './personal-data.js';
+import { ruleImpactSchema, ruleResultSchema, sanitizationRulesSchema } from './sanitization-rules.js';
 import {
   sanitizationOptionsSchema,
   proofSchema,
@@ -50,6 +51,8 @@ export const clonePlanSchema = z.object({
     base_url: z.string(),
     salt: z.string().min(16),
   }),
+  /** The project's custom sanitization rules, frozen when the clone was requested; applied in order. */
+  custom_rules: sanitizationRulesSchema.optional(),
 });
 export type ClonePlan = z.infer<typeof clonePlanSchema>;
 
@@ -92,6 +95,8 @@ export const cloneSanitizeOutputSchema = z.object({
   totals: z.object({ affected_rows: z.number(), duration_ms: z.number() }),
   /** Only when reset_passwords ran: shown once to the requester, never persisted in clear. */
   generated_password: z.string().nullable(),
+  /** Per custom rule: rows masked, or skipped with the reason. */
+  rule_results: z.array(ruleResultSchema).optional(),
 });
 export type CloneSanitizeOutput = z.infer<typeof cloneSanitizeOutputSchema>;
 
@@ -117,7 +122,11 @@ export const purgeRetainedInputSchema = environmentRefSchema.extend({ retained_d
  * estimate stood in for an exact count; total_records is the sum of rows; api_keys_found counts
  * the credential values clear_api_keys would clear (whether or not it is enabled).
  */
-export const cloneEstimateInputSchema = environmentRefSchema.extend({ options: sanitizationOptionsSchema });
+export const cloneEstimateInputSchema = environmentRefSchema.extend({
+  options: sanitizationOptionsSchema,
+  /** The project's custom rules: counted per rule, and the columns they name count as covered. */
+  custom_rules: sanitizationRulesSchema.optional(),
+});
 export const optionImpactSchema = z.object({
   option_key: sanitizationKeySchema,
   rows: z.number().nonnegative(),
@@ -130,6 +139,8 @@ export const cloneEstimateOutputSchema = z.object({
   api_keys_found: z.number().int().nonnegative(),
   /** The source's personal data map: every column that looks personal, covered or not. */
   personal_columns: z.array(personalColumnSchema).default([]),
+  /** Per custom rule: the rows it would touch, or why it would be skipped. */
+  rule_impact: z.array(ruleImpactSchema).optional(),
 });
 export type CloneEstimateOutput = z.infer<typeof cloneEstimateOutputSchema>;
 

@@ -42,3 +42,13 @@ export function uniqueName(base: string, taken: ReadonlySet<string>): string {
     if (!taken.has(candidate)) return candidate;
   }
 }
+
+/**
+ * A PostgreSQL table or column name as Odoo writes them: lower case letters, digits and `_`,
+ * starting with a letter or `_`, at most 63 characters. Never quoted, never schema-qualified:
+ * anything else (spaces, quotes, dots, semicolons) is refused before it can reach SQL.
+ */
+export const SQL_IDENTIFIER_RE = /^[a-z_][a-z0-9_]{0,62}$/;
+export const sqlIdentifierSchema = z
+  .string()
+  .regex(SQL_IDENTIFIER_RE, 'must be a table or column name: a-z, 0-9 and "_", starting with a letter or "_", at most 63 characters');

@@ -2,6 +2,7 @@
 export * from './errors.js';
 export * from './steps.js';
 export * from './sanitization.js';
+export * from './sanitization-rules.js';
 export * from './identifiers.js';
 export * from './api/common.js';
 export * from './api/organizations.js';

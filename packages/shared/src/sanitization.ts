@@ -1,6 +1,7 @@
 // The sanitization catalogue: the 15 option keys, their categories and priorities, the four
 // presets, and how a preset plus per-key overrides resolve to the effective options.
 import { z } from 'zod';
+import { ruleProofCheckSchema } from './sanitization-rules.js';
 
 export const SANITIZATION_OPTIONS = [
   { key: 'disable_mail_servers', category: 'email', priority: 'HIGH', label: 'Disable mail servers' },
@@ -118,6 +119,8 @@ export const proofCheckSchema = z.object({
 export const proofSchema = z.object({
   passed: z.boolean(),
   checks: z.array(proofCheckSchema),
+  /** The project's custom rules: one check per rule applied (`passed` covers them too). */
+  rule_checks: z.array(ruleProofCheckSchema).optional(),
   checked_at: z.string(),
 });
 export type ProofCheck = z.infer<typeof proofCheckSchema>;

@@ -4,7 +4,7 @@
 // rows (pg_class.reltuples). Counts follow the same predicates and the same option order as the
 // sanitizing run, so on an unchanged database they equal its affected_rows.
 import type pg from 'pg';
-import type { PersonalColumn, SanitizationOptions } from '@oec/shared';
+import type { PersonalColumn, RuleImpact, SanitizationOptions, SanitizationRule } from '@oec/shared';
 import { OptionEstimateContext, QUERY_CANCELED } from './context.js';
 import { countApiKeysIn } from './options/credentials.js';
 import { MISSING_OBJECT_CODES, sqlState } from './proof.js';
@@ -12,6 +12,7 @@ import { SchemaInfo } from './schema-info.js';
 import { keyedHash } from './pseudonyms.js';
 import { countPersonal } from './personal/engine.js';
 import { loadPersonalMap, personalCoverage, type PersonalMap } from './personal/map.js';
+import { countRules } from './rules/run.js';
 import { optionsToRun, PERSONAL_OPTIONS } from './sanitize.js';
 import type { EstimateOptions, ImpactEstimate } from './types.js';
 
@@ -86,8 +87,22 @@ export async function estimateImpact(
 }
 
 /** The personal data map of the database as the estimate shows it (read-only, sampled). */
-export async function personalColumns(client: pg.ClientBase, options: SanitizationOptions, opts: EstimateOptions = {}): Promise<PersonalColumn[]> {
-  return readOnly(client, opts, async () => personalCoverage(await loadPersonalMap(client, { series: opts.odooSeries ?? null }), options));
+export async function personalColumns(
+  client: pg.ClientBase,
+  options: SanitizationOptions,
+  opts: EstimateOptions = {},
+  rules: readonly SanitizationRule[] = [],
+): Promise<PersonalColumn[]> {
+  return readOnly(client, opts, async () => personalCoverage(await loadPersonalMap(client, { series: opts.odooSeries ?? null }), options, rules));
+}
+
+/** Per custom rule: the rows it would change on this database, or why it would be skipped. */
+export async function estimateRules(client: pg.ClientBase, rules: readonly SanitizationRule[], opts: EstimateOptions = {}): Promise<RuleImpact[]> {
+  if (rules.length === 0) return [];
+  return readOnly(client, opts, async (schema) => {
+    const sizes = await reltuples(client);
+    return countRules(() => new OptionEstimateContext(client, schema, new Set(), sizes), rules);
+  });
 }
 
 /** How many credential values clear_api_keys would clear (the estimate's `api_keys_found`). */

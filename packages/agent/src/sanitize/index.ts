@@ -2,7 +2,7 @@
 // password helpers for reset_passwords, and the catalogue tables (neutralize map, options).
 export { sanitizeDatabase, optionsToRun, PERSONAL_OPTIONS } from './sanitize.js';
 export { loadPersonalMap, personalCoverage, type PersonalMap, type MappedColumn } from './personal/map.js';
-export { estimateImpact, countApiKeys, personalColumns } from './estimate.js';
+export { estimateImpact, countApiKeys, personalColumns, estimateRules } from './estimate.js';
 export { hashOdooPassword, generatePassword, isOdooPasswordHash, ODOO_PASSWORD_ROUNDS } from './passwords.js';
 export { NEUTRALIZE_MAP, type NeutralizeRule } from './neutralize-map.js';
 export { SANITIZE_OPTIONS } from './options/index.js';
@@ -11,3 +11,20 @@ export { NEVER_DELETE_PARAMS, SECRET_PARAM_PATTERNS } from './options/credential
 export { pseudonymEmail, pseudonymPhone, pseudonymLabel, ANON_DOMAIN } from './pseudonyms.js';
 export type { SanitizeParams, SanitizeOutcome, ImpactEstimate, EstimateOptions, SanitizeLogLevel } from './types.js';
 export { prepareStreamMasking, type StreamMasker, type MaskingTransform, type StreamLeak } from './personal/stream.js';
+// Custom rules: the masking functions in JavaScript (the in-stream path), equal to their SQL.
+export {
+  ruleMask,
+  maskValue,
+  pseudonymEmailValue,
+  pseudonymPhoneValue,
+  fakeNameValue,
+  fakeAddressValue,
+  hashValue,
+  keepDomainEmailValue,
+  sqlTrim,
+  RULE_OUTPUT_RE,
+  type MaskFn,
+} from './rules/functions.js';
+export { keyedHash } from './pseudonyms.js';
+export type { KeyedHash } from './keyed-hash.js';
+export { maskSelect } from './rules/sql.js';

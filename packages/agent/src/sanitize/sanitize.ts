@@ -25,6 +25,7 @@ import { applyPersonal, capturePersonal, proveByValue } from './personal/engine.
 import { loadPersonalMap, type PersonalMap } from './personal/map.js';
 import { MISSING_OBJECT_CODES, runProof, sqlState, type PlannedCheck } from './proof.js';
 import { keyedHash } from './pseudonyms.js';
+import { applyRules, captureRules, proveRules } from './rules/run.js';
 import { SchemaInfo } from './schema-info.js';
 import type { SanitizeOption, SanitizeOutcome, SanitizeParams } from './types.js';
 
@@ -94,6 +95,9 @@ export async function sanitizeDatabase(client: pg.ClientBase, p: SanitizeParams)
         await o.capture?.(context());
       });
     }
+    // custom rules: what each can do here, and the rows their filters select, before any option writes
+    const ruleCtx = context();
+    const rules = await guarded('custom_rules', () => captureRules(ruleCtx, p.rules ?? []));
     let personal: PersonalMap | null = null;
     if (options.some((o) => PERSONAL_OPTIONS.has(o.key))) {
       const ctx = context();
@@ -143,13 +147,20 @@ export async function sanitizeDatabase(client: pg.ClientBase, p: SanitizeParams)
         for (const spec of o.proof(ctx)) planned.push({ option_key: o.key, spec });
       }
     }
+    const ruleResults = await applyRules(ruleCtx, rules, (m) => log('INFO', m));
     // The identity is not an option; its checks ride on the always-applied step.
     for (const spec of identityChecks(identityCtx)) planned.push({ option_key: 'clear_asset_bundles', spec });
 
     const checked = await guarded('proof', () => runProof(client, schema, planned, p.signal));
     const byValue = personal ? await guarded('proof', () => proveByValue(context(), personal)) : [];
-    const proof = { ...checked, passed: checked.passed && byValue.every((c) => c.passed), checks: [...checked.checks, ...byValue] };
-    const failed = proof.checks.filter((c) => !c.passed);
+    const ruleChecks = await guarded('proof', () => proveRules(ruleCtx, rules));
+    const proof = {
+      ...checked,
+      passed: checked.passed && byValue.every((c) => c.passed) && ruleChecks.every((c) => c.passed),
+      checks: [...checked.checks, ...byValue],
+      ...(ruleChecks.length > 0 ? { rule_checks: ruleChecks } : {}),
+    };
+    const failed = [...proof.checks, ...ruleChecks].filter((c) => !c.passed);
     if (failed.length > 0) {
       throw new AppError(
         ErrorCode.PROOF_FAILED,
@@ -164,7 +175,7 @@ export async function sanitizeDatabase(client: pg.ClientBase, p: SanitizeParams)
       duration_ms: Math.round(performance.now() - started),
     };
     log('INFO', `sanitization committed: ${totals.affected_rows} rows, proof ${proof.checks.length} checks passed`);
-    return { results, proof, totals };
+    return { results, proof, totals, rule_results: ruleResults };
   } catch (e) {
     await client.query('ROLLBACK').catch(() => undefined);
     const err = failure('sanitize', e);

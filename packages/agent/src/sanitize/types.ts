@@ -1,7 +1,7 @@
 // Types of the sanitizer: what the clone step passes in, what each option module implements, and
 // the contexts the runner and the estimator hand to those modules.
 import type pg from 'pg';
-import type { Proof, SanitizationOptionKey, SanitizationOptions, SanitizationResult } from '@oec/shared';
+import type { Proof, RuleResult, SanitizationOptionKey, SanitizationOptions, SanitizationResult, SanitizationRule } from '@oec/shared';
 import type { KeyedHash } from './keyed-hash.js';
 import type { SchemaInfo } from './schema-info.js';
 
@@ -24,6 +24,8 @@ export interface SanitizeParams {
   passwordHash?: string;
   /** The source's Odoo series ("17.0"): picks the catalogue of the personal data map. */
   odooSeries?: string | null;
+  /** The project's custom rules (rules/run.ts), applied in order after the options. */
+  rules?: readonly SanitizationRule[];
   signal?: AbortSignal;
   log?: (level: SanitizeLogLevel, message: string) => void;
 }
@@ -32,6 +34,8 @@ export interface SanitizeOutcome {
   results: SanitizationResult[];
   proof: Proof;
   totals: { affected_rows: number; duration_ms: number };
+  /** Per custom rule: rows, or skipped with the reason. */
+  rule_results: RuleResult[];
 }
 
 export interface ImpactEstimate {

@@ -22,6 +22,8 @@ import {
   notificationPreferencesSchema,
   organizationSchema,
   projectSchema,
+  putSanitizationRulesSchema,
+  sanitizationRulesResponseSchema,
   updateProjectSchema,
   serverSchema,
   sessionSchema,
@@ -87,6 +89,8 @@ export const ROUTES: readonly RouteDoc[] = [
   { method: 'get', path: '/projects', tag: 'projects', summary: 'Projects the caller can see', query: organizationFilter, status: 200, response: listOf(projectSchema) },
   { method: 'get', path: '/projects/{id}', tag: 'projects', summary: 'A project', status: 200, response: projectSchema, errors: [E.PROJECT_NOT_FOUND] },
   { method: 'patch', path: '/projects/{id}', tag: 'projects', summary: "The project's sanitization settings: strict mode and columns kept on purpose", body: updateProjectSchema, status: 200, response: projectSchema, errors: [E.PROJECT_NOT_FOUND, E.PERMISSION_DENIED] },
+  { method: 'get', path: '/projects/{id}/sanitization-rules', tag: 'projects', summary: "The project's custom sanitization rules (applied in order after the options)", status: 200, response: sanitizationRulesResponseSchema, errors: [E.PROJECT_NOT_FOUND, E.PERMISSION_DENIED] },
+  { method: 'put', path: '/projects/{id}/sanitization-rules', tag: 'projects', summary: 'Replace the custom sanitization rules (organization admins): table, column, a masking function, an optional structured filter', body: putSanitizationRulesSchema, status: 200, response: sanitizationRulesResponseSchema, errors: [E.PROJECT_NOT_FOUND, E.PERMISSION_DENIED] },
   { method: 'get', path: '/projects/{id}/environments', tag: 'environments', summary: "A project's environments", status: 200, response: listOf(environmentSchema), errors: [E.PROJECT_NOT_FOUND] },
   { method: 'post', path: '/projects/{id}/environments', tag: 'environments', summary: 'Create an environment (its agent provisions it)', body: createEnvironmentInput, status: 202, response: environmentSchema, errors: [E.PROJECT_NOT_FOUND, E.SERVER_NOT_FOUND, E.PERMISSION_DENIED, E.QUOTA_EXCEEDED, E.CONFLICT, E.SERVER_UNREACHABLE] },
 

@@ -1,7 +1,8 @@
-// tRPC: projects — list, get, create.
-import { listOf, projectSchema } from '@oec/shared';
+// tRPC: projects — list, get, create; the custom sanitization rules (read; PUT is REST/CLI).
+import { listOf, projectSchema, sanitizationRulesResponseSchema } from '@oec/shared';
 import { createProjectInput, idInput, organizationFilter } from '../schemas.js';
 import { createProject, getProject, listProjects } from '../services/projects.js';
+import { getSanitizationRules } from '../services/sanitization-rules.js';
 import { authedProcedure, router } from './trpc.js';
 
 export const projectsRouter = router({
@@ -17,4 +18,8 @@ export const projectsRouter = router({
     .input(createProjectInput)
     .output(projectSchema)
     .mutation(({ ctx, input }) => createProject(ctx.deps, ctx.actor, input)),
+  sanitizationRules: authedProcedure
+    .input(idInput)
+    .output(sanitizationRulesResponseSchema)
+    .query(({ ctx, input }) => getSanitizationRules(ctx.deps, ctx.actor, input.id)),
 });

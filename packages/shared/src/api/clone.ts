@@ -1,6 +1,7 @@
 // The clone API: request, operation status, cancel/retry responses, logs and the estimate.
 import { z } from 'zod';
 import { personalCoverageSchema } from '../personal-data.js';
+import { ruleImpactSchema, ruleResultSchema } from '../sanitization-rules.js';
 import { ErrorCode, errorCodeSchema } from '../errors.js';
 import { domainSchema, environmentNameSchema } from '../identifiers.js';
 import {
@@ -127,6 +128,8 @@ export const cloneOperationSchema = z.object({
   sanitization_options: sanitizationOptionsSchema,
   sanitization_result: z.array(sanitizationResultSchema),
   proof: proofSchema.nullable(),
+  /** Per custom rule of the project: rows masked, or skipped with the reason. */
+  sanitization_rule_results: z.array(ruleResultSchema).default([]),
   include_filestore: z.boolean(),
   options: z.object({ compress: z.boolean(), parallel_transfer: z.boolean() }),
   /** Shown once, to the requester, when reset_passwords ran; never stored in clear. */
@@ -185,6 +188,8 @@ export const estimateSchema = z.object({
   api_keys_found: z.number(),
   /** Which columns look personal and which of them the chosen options leave as they are. */
   personal_data: personalCoverageSchema,
+  /** The project's custom rules: rows each would touch on the source (or why it would be skipped). */
+  rule_impact: z.array(ruleImpactSchema).default([]),
   quota: z.object({ ok: z.boolean(), message: z.string() }),
   disk: z.object({ ok: z.boolean(), message: z.string(), free_bytes: z.number().nullable() }),
 });

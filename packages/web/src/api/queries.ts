@@ -40,3 +40,6 @@ export function canClone(org: Pick<Organization, 'role'> | undefined): boolean {
   const role = org?.role;
   return !!role && ROLE_PERMISSIONS[role].includes(Permission.ENVIRONMENTS_CREATE);
 }
+
+export const useSanitizationRules = (projectId: string | undefined) =>
+  useQuery({ queryKey: ['sanitization-rules', projectId], queryFn: () => trpc.projects.sanitizationRules.query({ id: projectId ?? '' }), enabled: !!projectId });

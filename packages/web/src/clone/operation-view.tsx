@@ -95,6 +95,12 @@ function SuccessCard({ op }: { op: CloneOperation }) {
             {r.success ? '✓' : '✕'} {LABELS.get(r.option_key) ?? r.option_key}: {r.skipped ? `skipped${r.warning ? ` (${r.warning})` : ''}` : `${r.affected_rows} records`}
           </li>
         ))}
+        {op.sanitization_rule_results.map((r) => (
+          <li key={`rule-${r.rule_index}`} className="ok">
+            ✓ Custom rule {r.rule_index} ({r.function} on {r.table}
+            {r.column ? `.${r.column}` : ''}): {r.skipped ? `skipped (${r.reason ?? ''})` : `${r.affected_rows} records`}
+          </li>
+        ))}
       </ul>
       {op.proof && (
         <p className={op.proof.passed ? 'ok' : 'bad'}>

@@ -1,5 +1,6 @@
 // A project: the Environments tab (name, type, status, server, domain, size, ⋮ Actions with
-// Clone Environment for those allowed to clone) and the Operations tab (the project's clones).
+// Clone Environment for those allowed to clone; below it the project's custom sanitization rules,
+// read-only) and the Operations tab (the project's clones).
 import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import type { CloneOperation, Environment } from '@oec/shared';
@@ -11,6 +12,7 @@ import { ActionsMenu, Badge, ErrorNote, Link, Loading, StatusBadge, Tabs } from 
 import { formatDuration, formatTime } from '../logic/format.js';
 import { statusBadge } from '../logic/progress.js';
 import { navigate } from '../router.js';
+import { SanitizationRules } from './project-rules.js';
 
 export function ProjectPage({ id, tab }: { id: string; tab: 'environments' | 'operations' }) {
   const project = useProject(id);
@@ -101,6 +103,7 @@ export function ProjectPage({ id, tab }: { id: string; tab: 'environments' | 'op
               </table>
             </div>
           )}
+          <SanitizationRules projectId={id} />
         </>
       ) : (
         project.data && <OperationsTable queryKey={['operations', 'project', id]} load={() => trpc.clones.listByProject.query({ project_id: id })} organizationId={orgId} />

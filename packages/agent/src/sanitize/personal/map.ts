@@ -13,6 +13,8 @@ import {
   type PersonalKind,
   type SanitizationOptionKey,
   type SanitizationOptions,
+  type SanitizationRule,
+  ruleCovers,
 } from '@oec/shared';
 import type { SqlRunner } from '../types.js';
 
@@ -94,7 +96,7 @@ async function odooFields(client: SqlRunner, has: (t: string, c: string) => bool
   return rows;
 }
 
-function quoteIdent(name: string): string {
+export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
@@ -192,7 +194,7 @@ export async function loadPersonalMap(client: SqlRunner, opts: LoadMapOptions = 
  * whether the chosen options cover it. Free text and JSON are covered by value when one of the
  * by-value options runs; staff work data and non-personal columns are left out (kept on purpose).
  */
-export function personalCoverage(map: PersonalMap, options: SanitizationOptions): PersonalColumn[] {
+export function personalCoverage(map: PersonalMap, options: SanitizationOptions, rules: readonly SanitizationRule[] = []): PersonalColumn[] {
   const byValue = BY_VALUE_OPTIONS.some((k) => options[k]);
   return map.columns
     .filter((c) => c.audience !== 'none' && c.audience !== 'work' && c.kind !== 'credential' && c.kind !== 'other')
@@ -203,6 +205,7 @@ export function personalCoverage(map: PersonalMap, options: SanitizationOptions)
       audience: c.audience,
       source: c.source,
       option_key: c.option,
-      covered: c.option !== null ? options[c.option] : byValue,
+      // a custom rule on the column (or truncate_table on its table) covers it too
+      covered: (c.option !== null ? options[c.option] : byValue) || ruleCovers(rules, c.table, c.column),
     }));
 }

@@ -126,10 +126,10 @@ async function steps(r: Run): Promise<void> {
   await t.complete(DATA_STEPS);
 
   const sanitized = await task(r, 'clone.sanitize', 'sanitizing', plan, op.target_environment_id);
-  await saveSanitization(d.db, op.id, sanitized.results, sanitized.proof);
+  await saveSanitization(d.db, op.id, sanitized.results, sanitized.proof, sanitized.rule_results ?? []);
   if (sanitized.generated_password) d.secrets.put(op.id, op.requested_by, sanitized.generated_password);
   if (!sanitized.proof.passed) {
-    const failed = sanitized.proof.checks.filter((c) => !c.passed).map((c) => c.check);
+    const failed = [...sanitized.proof.checks, ...(sanitized.proof.rule_checks ?? [])].filter((c) => !c.passed).map((c) => c.check);
     throw new AppError(ErrorCode.PROOF_FAILED, `Sanitization proof failed: ${failed.join(', ')}`, { failed_checks: failed });
   }
   await t.complete(['sanitizing']);

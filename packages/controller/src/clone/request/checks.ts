@@ -1,7 +1,7 @@
 // The checks of a clone request that read state, in the order the API applies them: source
 // (visible, permission for the mode, status), leases, target configuration, server, disk, quota.
 import { AppError, columnRef, enabledOptions, ErrorCode, Permission, TargetConfigReason, suggestedCloneName, uniqueName } from '@oec/shared';
-import type { CloneEstimateOutput, EnvironmentSizes, EnvironmentType, SanitizationOptions } from '@oec/shared';
+import type { CloneEstimateOutput, EnvironmentSizes, EnvironmentType, SanitizationOptions, SanitizationRule } from '@oec/shared';
 import { notFound, requirePermission } from '../../auth/permissions.js';
 import type { Actor, OrgAccess } from '../../auth/permissions.js';
 import type { Queryable } from '../../db/pool.js';
@@ -13,6 +13,7 @@ import type { ServerRow } from '../../services/servers.js';
 import { personalCoverageOf } from '../model/coverage.js';
 import { formatBytes } from '../model/estimate-math.js';
 import { projectSanitization } from '../../services/projects.js';
+import { projectRules } from '../../services/sanitization-rules.js';
 import { checkDomain, checkName, odooSeries, pgMajor, targetConfigError } from '../model/request-input.js';
 import type { CloneRequestInput } from '../model/request-input.js';
 import { assertLeasable } from '../store/leases.js';
@@ -268,12 +269,13 @@ export async function sourceImpact(
   server: ServerRow,
   source: EnvironmentRow,
   options: SanitizationOptions,
+  rules: SanitizationRule[] = [],
 ): Promise<CloneEstimateOutput> {
   try {
     return await deps.hub.runTask(
       server.id,
       'clone.estimate',
-      { environment_id: source.id, db_name: source.database_name, options },
+      { environment_id: source.id, db_name: source.database_name, options, custom_rules: rules },
       { fence: { operation_id: null, attempt: 0 }, environmentId: source.id, signal: AbortSignal.timeout(ESTIMATE_TIMEOUT_MS) },
     );
   } catch (err) {
@@ -283,6 +285,7 @@ export async function sourceImpact(
       total_records: 0,
       api_keys_found: 0,
       personal_columns: [],
+      rule_impact: rules.map((r, i) => ({ rule_index: i, table: r.table, column: r.column ?? null, function: r.function, rows: 0, approximate: true, skipped_reason: `not counted: ${why}` })),
     };
   }
 }
@@ -295,11 +298,12 @@ export async function sourceImpact(
 export async function assertPersonalDataCovered(deps: AppDeps, server: ServerRow, source: EnvironmentRow, options: SanitizationOptions): Promise<void> {
   const { strict, kept } = await projectSanitization(deps.db, source.project_id);
   if (!strict) return;
-  const impact = await sourceImpact(deps, server, source, options);
+  const rules = await projectRules(deps.db, source.project_id);
+  const impact = await sourceImpact(deps, server, source, options, rules);
   if (impact.personal_columns.length === 0 && impact.impact.some((i) => i.summary.startsWith('not counted'))) {
     throw targetConfigError(TargetConfigReason.UNCOVERED_PERSONAL_DATA, 'The source\'s personal data map could not be read; the project is strict', { columns: [] });
   }
-  const coverage = personalCoverageOf(impact.personal_columns, kept);
+  const coverage = personalCoverageOf(impact.personal_columns, kept, rules);
   if (coverage.uncovered.length > 0) {
     throw targetConfigError(TargetConfigReason.UNCOVERED_PERSONAL_DATA, `${coverage.summary}. Choose an option that masks them or mark them as kept in the project settings`, {
       columns: coverage.uncovered.map(columnRef),

@@ -23,6 +23,7 @@ import {
 } from './checks.js';
 import { personalCoverageOf } from '../model/coverage.js';
 import { projectSanitization } from '../../services/projects.js';
+import { projectRules } from '../../services/sanitization-rules.js';
 import { quotaDemand, storedEstimate } from './create.js';
 
 async function quotaVerdict(deps: AppDeps, source: EnvironmentRow, createNew: boolean): Promise<{ ok: boolean; message: string }> {
@@ -44,7 +45,8 @@ export async function estimateClone(deps: AppDeps, actor: Actor, sourceId: strin
   const sanitization = effectiveSanitization(req, type);
   const servers = await checkServers(deps, source, targetServerId);
   const sizes = await measureSource(deps, source, servers.source);
-  const impact = await sourceImpact(deps, servers.source, source, sanitization.options);
+  const rules = await projectRules(deps.db, source.project_id);
+  const impact = await sourceImpact(deps, servers.source, source, sanitization.options, rules);
   const { kept } = await projectSanitization(deps.db, source.project_id);
   const est = storedEstimate(sizes, req, sanitization, !servers.cross);
   return {
@@ -60,7 +62,8 @@ export async function estimateClone(deps: AppDeps, actor: Actor, sourceId: strin
     impact: impact.impact,
     total_records: impact.total_records,
     api_keys_found: impact.api_keys_found,
-    personal_data: personalCoverageOf(impact.personal_columns, kept),
+    personal_data: personalCoverageOf(impact.personal_columns, kept, rules),
+    rule_impact: impact.rule_impact ?? [],
     quota: await quotaVerdict(deps, source, createNew),
     disk: diskVerdict(servers.target, est.required_bytes),
   };

@@ -2,7 +2,7 @@
 // retained databases of a replace from the operation id), the effective sanitization with the
 // target's URL and the project's salt.
 import { ANONYMIZING_OPTIONS, idSlug } from '@oec/shared';
-import type { AddonSource, ClonePlan, SanitizationOptions, SanitizationPreset } from '@oec/shared';
+import type { AddonSource, ClonePlan, SanitizationOptions, SanitizationPreset, SanitizationRule } from '@oec/shared';
 import type { CloneMode } from '../store/operation-row.js';
 
 export interface PlanInput {
@@ -15,6 +15,8 @@ export interface PlanInput {
   preset: SanitizationPreset;
   options: SanitizationOptions;
   salt: string;
+  /** The project's custom rules, frozen in the plan. */
+  rules?: SanitizationRule[];
   /** Cross-server: the servers' names; null on one server. */
   servers: { source: string; target: string } | null;
   donors: { environment_id: string; db_name: string }[];
@@ -54,5 +56,6 @@ export function buildPlan(p: PlanInput): ClonePlan {
     donors: p.donors,
     data_path: chooseDataPath(p.dataPath, p.options),
     sanitization: { preset: p.preset, options: p.options, base_url: `https://${p.target.domain}`, salt: p.salt },
+    custom_rules: p.rules ?? [],
   };
 }

@@ -51,6 +51,7 @@ export function toCloneOperation(r: OperationRow, now: Date, generatedPassword?:
     sanitization_options: r.sanitization_options,
     sanitization_result: r.sanitization_result,
     proof: r.proof,
+    sanitization_rule_results: r.sanitization_rule_results ?? [],
     include_filestore: r.include_filestore,
     options: r.options,
     ...(generatedPassword ? { generated_password: generatedPassword } : {}),

@@ -9,6 +9,7 @@ import type {
   EnvironmentStatus,
   OperationError,
   Proof,
+  RuleResult,
   SanitizationOptions,
   SanitizationPreset,
   SanitizationResult,
@@ -56,6 +57,8 @@ export interface OperationRow {
   progress_percent: number;
   sanitization_result: SanitizationResult[];
   proof: Proof | null;
+  /** Per custom rule: rows masked or skipped (migration 0007). */
+  sanitization_rule_results: RuleResult[];
   error: OperationError | null;
   cleanup: CleanupState;
   keep_target: boolean;
@@ -76,7 +79,7 @@ export interface OperationRow {
 export const OP_COLUMNS = `o.id, o.organization_id, o.project_id, o.server_id, o.source_server_id, o.source_environment_id,
   o.target_environment_id, o.target_name, o.target_domain, o.target_type, o.mode, o.status, o.request,
   o.sanitization_preset, o.sanitization_options, o.include_filestore, o.options, o.plan, o.estimate, o.steps,
-  o.progress_percent::float8 AS progress_percent, o.sanitization_result, o.proof, o.error, o.cleanup, o.keep_target,
+  o.progress_percent::float8 AS progress_percent, o.sanitization_result, o.sanitization_rule_results, o.proof, o.error, o.cleanup, o.keep_target,
   o.agent_touched, o.attempt, o.retry_of, o.requested_by, o.cancel_requested_at, o.started_at, o.run_started_at,
   o.finished_at, t.status AS target_status, t.name AS target_current_name, t.domain AS target_current_domain`;
 

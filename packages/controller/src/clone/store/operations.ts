@@ -1,7 +1,7 @@
 // The SQL of clone operations. Every write made while an operation runs is guarded: it applies
 // only to the attempt that makes it and only while the operation is not finished, so a cancel
 // (which finishes the row at once) or a restart (which bumps the attempt) always wins.
-import type { OperationError, Proof, SanitizationResult, StepState } from '@oec/shared';
+import type { OperationError, Proof, RuleResult, SanitizationResult, StepState } from '@oec/shared';
 import type { Queryable } from '../../db/pool.js';
 import { FAILED_OR_CANCELLED_SQL, NOT_RUNNING_SQL, OP_COLUMNS, OP_FROM, TERMINAL_SQL } from './operation-row.js';
 import type { CleanupState, OperationRow, StoredEstimate } from './operation-row.js';
@@ -12,6 +12,7 @@ export type NewOperation = Omit<
   | 'progress_percent'
   | 'sanitization_result'
   | 'proof'
+  | 'sanitization_rule_results'
   | 'error'
   | 'cleanup'
   | 'keep_target'
@@ -126,8 +127,13 @@ export async function saveEstimate(q: Queryable, id: string, estimate: StoredEst
   await q.query('UPDATE clone_operations SET estimate = $2 WHERE id = $1', [id, json(estimate)]);
 }
 
-export async function saveSanitization(q: Queryable, id: string, results: SanitizationResult[], proof: Proof): Promise<void> {
-  await q.query('UPDATE clone_operations SET sanitization_result = $2, proof = $3 WHERE id = $1', [id, json(results), json(proof)]);
+export async function saveSanitization(q: Queryable, id: string, results: SanitizationResult[], proof: Proof, ruleResults: RuleResult[] = []): Promise<void> {
+  await q.query('UPDATE clone_operations SET sanitization_result = $2, proof = $3, sanitization_rule_results = $4 WHERE id = $1', [
+    id,
+    json(results),
+    json(proof),
+    json(ruleResults),
+  ]);
 }
 
 export interface FailWrite {

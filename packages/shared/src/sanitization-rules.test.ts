@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { fieldErrors } from './errors.js';
+import { putSanitizationRulesSchema, ruleCovers, sanitizationRuleSchema, type SanitizationRule } from './sanitization-rules.js';
+
+const paths = (v: unknown): string[] => {
+  const r = putSanitizationRulesSchema.safeParse({ rules: [v] });
+  return r.success ? [] : fieldErrors(r.error).map((f) => f.path);
+};
+
+describe('sanitization rules schema', () => {
+  it('accepts every function of the catalogue in its shape', () => {
+    for (const rule of [
+      { table: 'res_partner', column: 'email', function: 'pseudonym_email' },
+      { table: 'res_partner', column: 'ref', function: 'constant', value: "x'; DROP TABLE res_partner; --" },
+      { table: 'x_log', function: 'truncate_table', filter: [{ column: 'create_date', op: '<', value: '2024-01-01' }] },
+      { table: 'res_partner', column: 'phone', function: 'pseudonym_phone', filter: [{ column: 'id', op: 'in', value: [1, '2'] }, { column: 'active', op: '=', value: true }, { column: 'email', op: 'is_null' }] },
+    ]) {
+      expect(sanitizationRuleSchema.safeParse(rule).success, JSON.stringify(rule)).toBe(true);
+    }
+  });
+
+  it('names the offending field', () => {
+    expect(paths({ table: 'Res_Partner', column: 'email', function: 'null' })).toEqual(['rules.0.table']);
+    expect(paths({ table: 'res_partner', column: 'e mail', function: 'null' })).toEqual(['rules.0.column']);
+    expect(paths({ table: 'res_partner', column: 'email', function: 'shuffle' })).toEqual(['rules.0.function']);
+    expect(paths({ table: 'res_partner', function: 'hash' })).toEqual(['rules.0.column']);
+    expect(paths({ table: 'res_partner', column: 'email', function: 'constant' })).toEqual(['rules.0.value']);
+    expect(paths({ table: 'res_partner', column: 'email', function: 'null', filter: [{ column: 'id', op: 'between', value: 1 }] })).toEqual(['rules.0.filter.0.op']);
+  });
+
+  it('covers table.column, and every column of a truncated table', () => {
+    const rules: SanitizationRule[] = [
+      { table: 'res_partner', column: 'x_email', function: 'hash' },
+      { table: 'x_log', function: 'truncate_table' },
+    ];
+    expect(ruleCovers(rules, 'res_partner', 'x_email')).toBe(true);
+    expect(ruleCovers(rules, 'res_partner', 'email')).toBe(false);
+    expect(ruleCovers(rules, 'x_log', 'anything')).toBe(true);
+  });
+});
