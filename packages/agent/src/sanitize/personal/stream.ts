@@ -34,7 +34,6 @@ import {
   labelOf,
   mapped,
   OWN_RULES,
-  OWN_TEXT_RULES,
   PHONE_TOKEN_RE,
   searchedForNames,
   TEXT_OPTIONS,
@@ -246,7 +245,8 @@ class Masker implements StreamMasker {
       }
     }
     const probes = this.probesFor(table, index);
-    const used = [...new Set([...steps.map((s) => s.at), ...probes.map((p) => p.at)])].sort((a, b) => a - b);
+    const login = this.loginRule(table, index);
+    const used = [...new Set([...steps.map((s) => s.at), ...probes.map((p) => p.at), ...(login?.reads ?? [])])].sort((a, b) => a - b);
     if (used.length === 0) return null;
     const slot = new Map(used.map((at, i) => [at, i]));
     return {
@@ -261,11 +261,42 @@ class Masker implements StreamMasker {
             this.counts[s.option] = (this.counts[s.option] ?? 0) + 1;
           }
         }
+        if (login) {
+          const [l, share, id] = login.reads.map((at) => slot.get(at) as number) as [number, number, number];
+          const after = login.mask(values[l] ?? null, values[share] ?? null, values[id] ?? null);
+          if (after !== values[l]) {
+            values[l] = after;
+            this.counts.anonymize_emails = (this.counts.anonymize_emails ?? 0) + 1;
+          }
+        }
         for (const p of probes) {
           const v = values[slot.get(p.at) as number] ?? null;
           if (v !== null && p.test(v)) this.hit(table, columns[p.at] as string, p.option);
         }
         return values;
+      },
+    };
+  }
+
+  /**
+   * Portal users' logins that are a customer's address: the address's pseudonym, as the emails
+   * option's own rule writes it after a restore (a case-only twin of a login already seen gets the
+   * pseudonym of `address#id`); internal users (`share = false`) keep theirs.
+   */
+  private loginRule(table: string, index: Map<string, number>): { reads: number[]; mask: (login: string | null, share: string | null, id: string | null) => string | null } | null {
+    if (table !== 'res_users' || !this.order.includes('anonymize_emails')) return null;
+    const reads = ['login', 'share', 'id'].map((c) => index.get(c));
+    if (reads.some((x) => x === undefined)) return null;
+    const seen = new Set<string>();
+    return {
+      reads: reads as number[],
+      mask: (login, share, id) => {
+        if (login === null || share === 'f') return login;
+        const addr = this.d.lower(btrim(login));
+        if (!this.known('email', addr)) return login;
+        const fake = seen.has(addr) ? this.fakes.email(`${addr}#${id ?? ''}`) : this.fakes.email(addr);
+        seen.add(addr);
+        return fake;
       },
     };
   }
@@ -277,8 +308,7 @@ class Masker implements StreamMasker {
     const classes = BY_VALUE_CLASSES.filter((c) => enabled.has(CLASS_OPTION[c]));
     for (const c of this.map.textColumns) {
       const at = index.get(c.column);
-      // portal logins are rewritten after the load by their own rule (unique per website)
-      if (c.table !== table || at === undefined || OWN_TEXT_RULES.has(`${c.table}.${c.column}`)) continue;
+      if (c.table !== table || at === undefined) continue;
       for (const cls of classes) {
         const re = this.d.re(TOKEN_RES[cls], 'g');
         out.push({ at, option: CLASS_OPTION[cls], test: (v) => (v.match(re) ?? []).some((tok) => this.known(cls, this.key(cls, tok))) });
