@@ -42,7 +42,8 @@ async function withDb<T>(cluster: ClusterInfo, database: string, fn: (c: pg.Clie
 
 /**
  * Plant canaries in `count` customer partners (not internal users' partners, not the companies'
- * own: those keep their data on purpose) and in as many mail_message bodies, in one transaction.
+ * own: those keep their data on purpose; no user's partner either, whose login is its old
+ * address) and in as many mail_message bodies, in one transaction.
  * Every value is unique to this call (random hex and digits).
  */
 export async function plantCanaries(
@@ -55,7 +56,9 @@ export async function plantCanaries(
   return withDb(cluster, database, async (c) => {
     await c.query('BEGIN');
     const partners = await c.query<{ id: number }>(
-      'SELECT id FROM res_partner WHERE id = ANY($1::int[]) AND email IS NOT NULL ORDER BY id LIMIT $2',
+      `SELECT p.id FROM res_partner p
+        WHERE p.id = ANY($1::int[]) AND p.email IS NOT NULL AND NOT EXISTS (SELECT 1 FROM res_users u WHERE u.partner_id = p.id)
+        ORDER BY p.id LIMIT $2`,
       [customerPartnerIds, count],
     );
     const messages = await c.query<{ id: number }>('SELECT id FROM mail_message ORDER BY id LIMIT $1', [partners.rows.length]);
