@@ -25,8 +25,8 @@ afterAll(async () => {
 const OPTIONS = preset('full');
 const PASSWORD = hashOdooPassword('staging-password', 1000);
 
-async function sanitize(c: pg.Client): Promise<void> {
-  await sanitizeDatabase(c, { options: OPTIONS, baseUrl: BASE_URL, salt: SALT, mode: 'create_new', identity: null, passwordHash: PASSWORD });
+async function sanitizeWith(c: pg.Client, options: ReturnType<typeof preset>, personalInStream = false): Promise<void> {
+  await sanitizeDatabase(c, { options, baseUrl: BASE_URL, salt: SALT, mode: 'create_new', identity: null, passwordHash: PASSWORD, personalInStream });
 }
 
 async function columnsOf(c: pg.ClientBase, table: string): Promise<string[]> {
@@ -74,10 +74,12 @@ it('masks every personal option in stream and finds no source value in what it w
   await Promise.all([viaStream.end(), source.end()]);
 }, 600_000);
 
-// Not yet: after the load, the option modules' own SQL rules (customer emails rewritten whole,
-// portal logins) still differ from the map's token rules; issue 13 stays open until both paths
-// leave identical tables.
-it.skip('gives every table the same contents as the SQL path', async () => {
+// Both paths, then the sanitizer's SQL (on the COPY path it runs after the load for what stays SQL:
+// structural options, derived columns, the option modules' own rules, the proof): every column of
+// every table equal, but those written by now() or at random on each run.
+it.each(['recommended', 'full'] as const)('gives every table the same contents as the SQL path (%s)', async (name) => {
+  const OPTIONS = preset(name);
+  const sanitize = (c: pg.Client): Promise<void> => sanitizeWith(c, OPTIONS);
   const [sqlDb, streamDb] = [await h.copy(tpl), await h.copy(tpl)];
   const viaSql = await h.connect(sqlDb);
   await sanitize(viaSql);
@@ -95,7 +97,7 @@ it.skip('gives every table the same contents as the SQL path', async () => {
   expect(masker.leaks()).toEqual([]);
   const masked = masker.masked();
   for (const o of order) expect(masked[o] ?? 0, o).toBeGreaterThan(0);
-  await sanitize(viaStream);
+  await sanitizeWith(viaStream, OPTIONS, true);
 
   const a = await tableDigests(viaSql);
   const b = await tableDigests(viaStream);
@@ -104,7 +106,10 @@ it.skip('gives every table the same contents as the SQL path', async () => {
   const columns: string[] = [];
   for (const t of differ) {
     for (const col of await columnsOf(viaSql, t)) {
-      const q = `SELECT md5(string_agg(coalesce(x."${col}"::text, '<null>'), ',' ORDER BY x.id)) AS h FROM ONLY public."${t}" x`;
+      // written by now() or at random on each run, whatever the path
+      if (col === 'create_date' || col === 'write_date') continue;
+      const random = t === 'ir_config_parameter' ? ` WHERE x.key NOT IN ('database.uuid', 'database.secret')` : '';
+      const q = `SELECT md5(string_agg(coalesce(x."${col}"::text, '<null>'), ',' ORDER BY x.id)) AS h FROM ONLY public."${t}" x${random}`;
       const hasId = (await columnsOf(viaSql, t)).includes('id');
       if (!hasId) {
         columns.push(`${t}.*`);

@@ -21,7 +21,7 @@ import { OptionRunContext, throwIfAborted } from './context.js';
 import { applyIdentity, captureIdentity, identityChecks } from './identity.js';
 import { SANITIZE_OPTIONS } from './options/index.js';
 import { isOdooPasswordHash } from './passwords.js';
-import { applyPersonal, capturePersonal, proveByValue } from './personal/engine.js';
+import { applyPersonal, capturePersonal, derivePersonal, proveByValue } from './personal/engine.js';
 import { loadPersonalMap, type PersonalMap } from './personal/map.js';
 import { MISSING_OBJECT_CODES, runProof, sqlState, type PlannedCheck } from './proof.js';
 import { keyedHash } from './pseudonyms.js';
@@ -103,7 +103,7 @@ export async function sanitizeDatabase(client: pg.ClientBase, p: SanitizeParams)
       const ctx = context();
       personal = await guarded('personal_data_map', async () => {
         const map = await loadPersonalMap(ctx, { series: p.odooSeries ?? null });
-        await capturePersonal(ctx, map);
+        if (!p.personalInStream) await capturePersonal(ctx, map);
         return map;
       });
       log('INFO', `personal data map: ${personal.columns.length} columns, ${personal.textColumns.length} text columns searched by value`);
@@ -124,7 +124,7 @@ export async function sanitizeDatabase(client: pg.ClientBase, p: SanitizeParams)
       await client.query('SAVEPOINT oec_option');
       try {
         affected = await o.apply(ctx);
-        if (personal && PERSONAL_OPTIONS.has(o.key)) affected += await applyPersonal(ctx, personal, o.key);
+        if (personal && PERSONAL_OPTIONS.has(o.key)) affected += p.personalInStream ? await derivePersonal(ctx, o.key) : await applyPersonal(ctx, personal, o.key);
         await client.query('RELEASE SAVEPOINT oec_option');
         skipped = ctx.skipped;
         warning = ctx.warning;
@@ -152,7 +152,8 @@ export async function sanitizeDatabase(client: pg.ClientBase, p: SanitizeParams)
     for (const spec of identityChecks(identityCtx)) planned.push({ option_key: 'clear_asset_bundles', spec });
 
     const checked = await guarded('proof', () => runProof(client, schema, planned, p.signal));
-    const byValue = personal ? await guarded('proof', () => proveByValue(context(), personal)) : [];
+    // masked in stream: the source's values were searched in every row written (clone/copy)
+    const byValue = personal && !p.personalInStream ? await guarded('proof', () => proveByValue(context(), personal)) : [];
     const ruleChecks = await guarded('proof', () => proveRules(ruleCtx, rules));
     const proof = {
       ...checked,

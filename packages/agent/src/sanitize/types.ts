@@ -24,6 +24,12 @@ export interface SanitizeParams {
   passwordHash?: string;
   /** The source's Odoo series ("17.0"): picks the catalogue of the personal data map. */
   odooSeries?: string | null;
+  /**
+   * The personal data options' columns were masked in stream on their way from the source (the
+   * COPY data path), which also searched every row written for the source's values: only Odoo's
+   * derived columns remain for SQL, and the target holds no source value to capture or search.
+   */
+  personalInStream?: boolean;
   /** The project's custom rules (rules/run.ts), applied in order after the options. */
   rules?: readonly SanitizationRule[];
   signal?: AbortSignal;

@@ -18,6 +18,7 @@ export async function sanitize(plan: ClonePlan, ctx: TaskContext, hooks: CloneHo
       salt: plan.sanitization.salt,
       mode: plan.mode,
       identity,
+      personalInStream: plan.data_path === 'copy',
       rules: plan.custom_rules ?? [],
       ...(password ? { passwordHash: hashOdooPassword(password) } : {}),
       signal: ctx.signal,

@@ -105,7 +105,8 @@ function keyWorthSql(cls: KeyClass, key: string): string {
     case 'alnum':
       return `(length(${key}) >= 5 AND ${key} ~ '[0-9]' AND ${key} !~ '^(ID|XX00)[0-9A-F]{10,}$')`;
     case 'text':
-      return `(length(${key}) >= 2 AND ${key} !~ '^(person|company|street|city|place) [0-9a-f]{6}$')`;
+      // nor any pseudonym another option wrote (a partner named by its email address)
+      return `(length(${key}) >= 2 AND ${key} !~ '^(person|company|street|city|place) [0-9a-f]{6}$' AND ${key} NOT LIKE '%@anon.invalid%')`;
   }
 }
 
@@ -541,10 +542,19 @@ export async function applyPersonal(ctx: ApplyContext, map: PersonalMap, option:
     const s = new Stmt(); // each statement with its own parameters
     n += await updateTable(ctx, table, tableParts(ctx.key, map, option, s, VALUES, table, inText).get(table) ?? [], s);
   }
-  if (option === 'anonymize_emails') n += await deriveDomainCriterion(ctx);
-  if (option === 'anonymize_phones') n += await deriveSanitizedPhones(ctx);
-  if (option === 'anonymize_company_names') n += await deriveCompleteName(ctx);
-  return n;
+  return n + (await derivePersonal(ctx, option));
+}
+
+/**
+ * Odoo's derived columns, from their masked source: all that stays SQL of a personal option when
+ * its columns were masked in stream (the COPY path), where the target holds no source value to
+ * capture or search.
+ */
+export async function derivePersonal(ctx: ApplyContext, option: SanitizationOptionKey): Promise<number> {
+  if (option === 'anonymize_emails') return deriveDomainCriterion(ctx);
+  if (option === 'anonymize_phones') return deriveSanitizedPhones(ctx);
+  if (option === 'anonymize_company_names') return deriveCompleteName(ctx);
+  return 0;
 }
 
 /** Read-only: the rows the option's pass would change (the estimate). */

@@ -21,7 +21,7 @@ import type { SanitizationOptionKey, SanitizationOptions } from '@oec/shared';
 import type { KeyedHash } from '../keyed-hash.js';
 import { ANON_DOMAIN, EMAIL_TOKEN_RE, keyedHash, PHONE_PREFIX, PHONE_SANITIZED_PREFIX } from '../pseudonyms.js';
 import { SchemaInfo } from '../schema-info.js';
-import { Stmt } from '../sql.js';
+import { internalPartnersSql, Stmt } from '../sql.js';
 import type { PlanContext } from '../types.js';
 import {
   BY_VALUE_CLASSES,
@@ -75,6 +75,13 @@ export interface StreamMasker {
 }
 
 type TokenClass = Exclude<KeyClass, 'text'>;
+
+/** One step of a row's masking: reads some fields, may set them; true when it changed one. */
+interface RowStep {
+  option: SanitizationOptionKey;
+  reads: number[];
+  run(get: (at: number) => string | null, set: (at: number, v: string | null) => void): boolean;
+}
 
 interface NameEntry {
   v: string;
@@ -156,6 +163,7 @@ class Masker implements StreamMasker {
     private readonly keys: Map<KeyClass, Set<string>>,
     private readonly names: Map<string, NameEntry[]>,
     private readonly inText: ReadonlySet<SanitizationOptionKey>,
+    private readonly internal: ReadonlySet<string>,
     k: KeyedHash,
   ) {
     this.tokenRes = { email: d.re(TOKEN_RES.email, 'g'), digits: d.re(TOKEN_RES.digits, 'g'), alnum: d.re(TOKEN_RES.alnum, 'g') };
@@ -237,40 +245,41 @@ class Masker implements StreamMasker {
 
   transformFor(table: string, columns: readonly string[]): MaskingTransform | null {
     const index = new Map(columns.map((c, i) => [c, i]));
-    const steps: Array<{ at: number; rule: ColumnRule; option: SanitizationOptionKey }> = [];
+    const steps: RowStep[] = [];
     for (const option of this.order) {
+      // an option module's own rule runs before the map's columns, as in the SQL pass
+      const own = option === 'anonymize_emails' ? this.loginRule(table, index) : option === 'anonymize_company_names' ? this.companyRule(table, index) : null;
+      if (own) steps.push(own);
       for (const rule of columnRules(this.map, option, this.inText.has(option), table)) {
         const at = index.get(rule.column);
-        if (at !== undefined) steps.push({ at, rule, option });
+        if (at === undefined) continue;
+        steps.push({
+          option,
+          reads: [at],
+          run: (get, set) => {
+            const before = get(at);
+            const after = this.apply(rule, option, before);
+            if (after === before) return false;
+            set(at, after);
+            return true;
+          },
+        });
       }
     }
     const probes = this.probesFor(table, index);
-    const login = this.loginRule(table, index);
-    const used = [...new Set([...steps.map((s) => s.at), ...probes.map((p) => p.at), ...(login?.reads ?? [])])].sort((a, b) => a - b);
+    const used = [...new Set([...steps.flatMap((s) => s.reads), ...probes.map((p) => p.at)])].sort((a, b) => a - b);
     if (used.length === 0) return null;
     const slot = new Map(used.map((at, i) => [at, i]));
     return {
       columns: used,
       map: (values) => {
-        for (const s of steps) {
-          const i = slot.get(s.at) as number;
-          const before = values[i] ?? null;
-          const after = this.apply(s.rule, s.option, before);
-          if (after !== before) {
-            values[i] = after;
-            this.counts[s.option] = (this.counts[s.option] ?? 0) + 1;
-          }
-        }
-        if (login) {
-          const [l, share, id] = login.reads.map((at) => slot.get(at) as number) as [number, number, number];
-          const after = login.mask(values[l] ?? null, values[share] ?? null, values[id] ?? null);
-          if (after !== values[l]) {
-            values[l] = after;
-            this.counts.anonymize_emails = (this.counts.anonymize_emails ?? 0) + 1;
-          }
-        }
+        const get = (at: number): string | null => values[slot.get(at) as number] ?? null;
+        const set = (at: number, v: string | null): void => {
+          values[slot.get(at) as number] = v;
+        };
+        for (const s of steps) if (s.run(get, set)) this.counts[s.option] = (this.counts[s.option] ?? 0) + 1;
         for (const p of probes) {
-          const v = values[slot.get(p.at) as number] ?? null;
+          const v = get(p.at);
           if (v !== null && p.test(v)) this.hit(table, columns[p.at] as string, p.option);
         }
         return values;
@@ -283,20 +292,67 @@ class Masker implements StreamMasker {
    * option's own rule writes it after a restore (a case-only twin of a login already seen gets the
    * pseudonym of `address#id`); internal users (`share = false`) keep theirs.
    */
-  private loginRule(table: string, index: Map<string, number>): { reads: number[]; mask: (login: string | null, share: string | null, id: string | null) => string | null } | null {
-    if (table !== 'res_users' || !this.order.includes('anonymize_emails')) return null;
-    const reads = ['login', 'share', 'id'].map((c) => index.get(c));
-    if (reads.some((x) => x === undefined)) return null;
+  private loginRule(table: string, index: Map<string, number>): RowStep | null {
+    if (table !== 'res_users') return null;
+    const [login, share, id] = ['login', 'share', 'id'].map((c) => index.get(c));
+    if (login === undefined || share === undefined || id === undefined) return null;
     const seen = new Set<string>();
     return {
-      reads: reads as number[],
-      mask: (login, share, id) => {
-        if (login === null || share === 'f') return login;
-        const addr = this.d.lower(btrim(login));
-        if (!this.known('email', addr)) return login;
-        const fake = seen.has(addr) ? this.fakes.email(`${addr}#${id ?? ''}`) : this.fakes.email(addr);
+      option: 'anonymize_emails',
+      reads: [login, share, id],
+      run: (get, set) => {
+        const value = get(login);
+        if (value === null || get(share) === 'f') return false;
+        const addr = this.d.lower(btrim(value));
+        if (!this.known('email', addr)) return false;
+        set(login, seen.has(addr) ? this.fakes.email(`${addr}#${get(id) ?? ''}`) : this.fakes.email(addr));
         seen.add(addr);
-        return fake;
+        return true;
+      },
+    };
+  }
+
+  /**
+   * Customer companies' names, as the company names option's own rule writes them: `Company` and
+   * the keyed hash of the trimmed, lower-cased name; the commercial company name of a customer's
+   * contact and `company_name` alike; a derived name equal to the name, or starting with the
+   * commercial company name and a comma, follows.
+   */
+  private companyRule(table: string, index: Map<string, number>): RowStep | null {
+    if (table !== 'res_partner') return null;
+    const at = (c: string): number | undefined => index.get(c);
+    const [id, isCompany, name] = [at('id'), at('is_company'), at('name')];
+    if (id === undefined || isCompany === undefined || name === undefined) return null;
+    const ccn = at('commercial_partner_id') !== undefined ? at('commercial_company_name') : undefined;
+    const cpid = at('commercial_partner_id');
+    const companyName = at('company_name');
+    const derived = ['complete_name', 'display_name'].map(at).filter((x): x is number => x !== undefined);
+    const reads = [id, isCompany, name, ...[ccn, cpid, companyName].filter((x): x is number => x !== undefined), ...derived];
+    const anon = /^Company [0-9A-F]{6}$/;
+    const fake = (v: string): string => this.fakes.label('Company', this.d.lower(btrim(v)));
+    const needs = (v: string | null): v is string => v !== null && btrim(v) !== '' && !anon.test(v);
+    return {
+      option: 'anonymize_company_names',
+      reads,
+      run: (get, set) => {
+        if (this.internal.has(get(id) ?? '')) return false;
+        const n = get(name);
+        const nameNeeds = get(isCompany) === 't' && needs(n);
+        const c = ccn === undefined ? null : get(ccn);
+        const ccnNeeds = ccn !== undefined && cpid !== undefined && needs(c) && !this.internal.has(get(cpid) ?? '');
+        const cn = companyName === undefined ? null : get(companyName);
+        const cnNeeds = companyName !== undefined && needs(cn);
+        if (!nameNeeds && !ccnNeeds && !cnNeeds) return false;
+        for (const d of derived) {
+          const v = get(d);
+          if (v === null) continue;
+          if (nameNeeds && v === n) set(d, fake(n));
+          else if (ccnNeeds && v.startsWith(`${c}, `)) set(d, fake(c) + v.slice(c.length));
+        }
+        if (nameNeeds) set(name, fake(n));
+        if (ccnNeeds && ccn !== undefined) set(ccn, fake(c));
+        if (cnNeeds && companyName !== undefined) set(companyName, fake(cn));
+        return true;
       },
     };
   }
@@ -381,7 +437,8 @@ export async function prepareStreamMasking(client: pg.ClientBase, p: StreamMaskP
   const inText = new Set(order.filter((o) => TEXT_OPTIONS.has(o)));
   const names = await captureNames(client, map, ctx, d, keys.get('text') ?? new Set(), inText, new Pseudonyms(k));
   for (const o of inText) if (![...names.keys()].some((x) => x.startsWith(`${o}\u0000`))) inText.delete(o);
-  return new Masker(map, d, order, keys, names, inText, k);
+  const own = await client.query<{ id: string }>(`SELECT id::text AS id FROM (${internalPartnersSql(ctx)}) x WHERE id IS NOT NULL`);
+  return new Masker(map, d, order, keys, names, inText, new Set(own.rows.map((r) => r.id)), k);
 }
 
 /** The names and streets of the options searched in free text, by longest word (as the SQL path). */
