@@ -105,8 +105,9 @@ function keyWorthSql(cls: KeyClass, key: string): string {
     case 'alnum':
       return `(length(${key}) >= 5 AND ${key} ~ '[0-9]' AND ${key} !~ '^(ID|XX00)[0-9A-F]{10,}$')`;
     case 'text':
-      // nor any pseudonym another option wrote (a partner named by its email address)
-      return `(length(${key}) >= 2 AND ${key} !~ '^(person|company|street|city|place) [0-9a-f]{6}$' AND ${key} NOT LIKE '%@anon.invalid%')`;
+      // nor one holding a pseudonym (a name Odoo derived from masked ones: "Company 1A2B3C, Person
+      // 4D5E6F"; a partner named by its email address)
+      return `(length(${key}) >= 2 AND ${key} !~ '(person|company|street|city|place) [0-9a-f]{6}' AND ${key} NOT LIKE '%@anon.invalid%')`;
   }
 }
 
@@ -332,9 +333,11 @@ async function captureNamesInText(ctx: SqlRunner & PlanContext & { readonly key:
   }
   await ctx.query(`CREATE INDEX ON ${TEXT_WORDS} (word, opt)`);
   await ctx.query(`ANALYZE ${TEXT_WORDS}`);
-  // one value after the other, longest first, so that "Jane Doe-Smith" is not replaced as "Jane Doe"
+  // one value after the other, longest first, so that "Jane Doe-Smith" is not replaced as "Jane Doe";
+  // a temporary function outlives the transaction (not its table): replaced on a second run
+
   await ctx.query(
-    `CREATE FUNCTION pg_temp.oec_pd_mask_text(t text, o text) RETURNS text LANGUAGE plpgsql AS $f$
+    `CREATE OR REPLACE FUNCTION pg_temp.oec_pd_mask_text(t text, o text) RETURNS text LANGUAGE plpgsql AS $f$
      DECLARE r record;
      BEGIN
        FOR r IN SELECT DISTINCT pt.re, pt.fake, length(pt.v) AS n FROM (SELECT DISTINCT m[1] AS word FROM regexp_matches(lower(t), '${WORD_RE}', 'g') m) w
