@@ -82,8 +82,14 @@ export function fakeLabelSql(s: Stmt, k: KeyedHash, label: 'Street' | 'City' | '
 
 // ---- The same functions in Node (tests and documentation of the formats) ----
 
-function hmacHex(k: KeyedHash, text: string): string {
+/** Lowercase hex HMAC-SHA256 of `text` under the project's key: what hmacHexSql computes. */
+export function hmacHex(k: KeyedHash, text: string): string {
   return createHmac('sha256', k.key).update(text, 'utf8').digest('hex');
+}
+
+/** PostgreSQL's btrim(x): leading and trailing spaces (only U+0020). */
+export function sqlTrim(value: string): string {
+  return value.replace(/^ +| +$/g, '');
 }
 
 /** The pseudonym of a normalized (lowercase, trimmed) address. */

@@ -22,7 +22,7 @@ import type { KeyedHash } from '../keyed-hash.js';
 import { EMAIL_TOKEN_RE, fakeEmailSql, hmacHexSql, PHONE_PREFIX, PHONE_SANITIZED_PREFIX } from '../pseudonyms.js';
 import { internalPartnersSql, Stmt } from '../sql.js';
 import type { ApplyContext, EstimateContext, PlanContext, SqlRunner } from '../types.js';
-import type { MappedColumn, PersonalMap, TextColumn } from './map.js';
+import { quoteIdent, type MappedColumn, type PersonalMap, type TextColumn } from './map.js';
 
 export type KeyClass = 'email' | 'digits' | 'alnum' | 'text';
 
@@ -77,9 +77,7 @@ export function keyClass(c: Pick<MappedColumn, 'kind' | 'type'>): KeyClass | 'cl
   }
 }
 
-function q(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
+const q = quoteIdent;
 
 /** SQL: the key of a whole value (or of a token) of a class. */
 export function keySql(cls: KeyClass, expr: string): string {
@@ -335,7 +333,6 @@ async function captureNamesInText(ctx: SqlRunner & PlanContext & { readonly key:
   await ctx.query(`ANALYZE ${TEXT_WORDS}`);
   // one value after the other, longest first, so that "Jane Doe-Smith" is not replaced as "Jane Doe";
   // a temporary function outlives the transaction (not its table): replaced on a second run
-
   await ctx.query(
     `CREATE OR REPLACE FUNCTION pg_temp.oec_pd_mask_text(t text, o text) RETURNS text LANGUAGE plpgsql AS $f$
      DECLARE r record;
@@ -460,10 +457,6 @@ async function updateTable(ctx: ApplyContext, table: string, parts: ReadonlyArra
 type Parts = Map<string, Array<readonly [string, Assignment]>>;
 
 /**
- * Per table, what the option's pass sets: its mapped columns (each by its own rule) and, for an
- * option masked by value, every other text and JSON column (its tokens of the option's class).
- */
-/**
  * What an option's pass does to one column: clear it, replace its whole value (a key of the map),
  * rewrite its tokens of a class (emails, phone numbers, identity numbers) or the names and streets
  * it quotes. Both paths read this one plan: the SQL pass (tableParts) and the in-stream masking of
@@ -514,6 +507,10 @@ export function columnRules(map: PersonalMap, option: SanitizationOptionKey, inT
   return out;
 }
 
+/**
+ * Per table, what the option's pass sets: its mapped columns (each by its own rule) and, for an
+ * option masked by value, every other text and JSON column (its tokens of the option's class).
+ */
 function tableParts(k: KeyedHash, map: PersonalMap, option: SanitizationOptionKey, s: Stmt, rel: string, only?: string, inText = false): Parts {
   const out: Parts = new Map();
   for (const r of columnRules(map, option, inText, only)) {

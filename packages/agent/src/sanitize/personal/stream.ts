@@ -15,11 +15,10 @@
 //
 // Regular expressions follow PostgreSQL's in the source's locale class: with a C/POSIX ctype, only
 // ASCII letters are letters and lower() folds ASCII only, as there; otherwise Unicode letters.
-import { createHmac } from 'node:crypto';
 import type pg from 'pg';
 import type { SanitizationOptionKey, SanitizationOptions } from '@oec/shared';
 import type { KeyedHash } from '../keyed-hash.js';
-import { ANON_DOMAIN, EMAIL_TOKEN_RE, keyedHash, PHONE_PREFIX, PHONE_SANITIZED_PREFIX } from '../pseudonyms.js';
+import { ANON_DOMAIN, EMAIL_TOKEN_RE, hmacHex, keyedHash, PHONE_PREFIX, PHONE_SANITIZED_PREFIX, sqlTrim as btrim } from '../pseudonyms.js';
 import { SchemaInfo } from '../schema-info.js';
 import { internalPartnersSql, Stmt } from '../sql.js';
 import type { PlanContext } from '../types.js';
@@ -41,7 +40,7 @@ import {
   type ColumnRule,
   type KeyClass,
 } from './engine.js';
-import { loadPersonalMap, type PersonalMap } from './map.js';
+import { loadPersonalMap, quoteIdent, type PersonalMap } from './map.js';
 
 /** The shape of the COPY path's row transform (clone/copy/codec.ts), without depending on it. */
 export interface MaskingTransform {
@@ -85,7 +84,10 @@ interface RowStep {
 
 interface NameEntry {
   v: string;
+  /** Every occurrence (global: for replace). */
   re: RegExp;
+  /** Whether it occurs (not global: `test` keeps no state). */
+  found: RegExp;
   fake: string;
 }
 
@@ -120,15 +122,11 @@ const TOKEN_RES: Record<TokenClass, string> = {
   alnum: ID_TOKEN_RE,
 };
 
-function btrim(s: string): string {
-  return s.replace(/^ +| +$/g, '');
-}
-
 class Pseudonyms {
   constructor(private readonly k: KeyedHash) {}
 
   private hex(text: string): string {
-    return createHmac('sha256', this.k.key).update(text, 'utf8').digest('hex');
+    return hmacHex(this.k, text);
   }
 
   email(key: string): string {
@@ -370,7 +368,7 @@ class Masker implements StreamMasker {
         out.push({ at, option: CLASS_OPTION[cls], test: (v) => (v.match(re) ?? []).some((tok) => this.known(cls, this.key(cls, tok))) });
       }
       if (!searchedForNames(c)) continue;
-      for (const option of this.inText) out.push({ at, option, test: (v) => this.candidates(option, v).some((e) => new RegExp(e.re.source, e.re.flags.replace('g', '')).test(v)) });
+      for (const option of this.inText) out.push({ at, option, test: (v) => this.candidates(option, v).some((e) => e.found.test(v)) });
     }
     for (const c of mapped(this.map, enabled)) {
       const at = index.get(c.column);
@@ -459,8 +457,8 @@ async function captureNames(
   const alnumEnds = d.re(`^[${d.word.replace('_', '')}]([\\s\\S]*[${d.word.replace('_', '')}])?$`, '');
   const words = d.re(`[${d.alpha}]+`, 'g');
   for (const c of cols) {
-    const col = `"${c.column.replace(/"/g, '""')}"`;
-    const { rows } = await client.query<{ v: string }>(`SELECT DISTINCT ${col}::text AS v FROM "${c.table.replace(/"/g, '""')}" WHERE ${col} IS NOT NULL`);
+    const col = quoteIdent(c.column);
+    const { rows } = await client.query<{ v: string }>(`SELECT DISTINCT ${col}::text AS v FROM ${quoteIdent(c.table)} WHERE ${col} IS NOT NULL`);
     for (const r of rows) {
       const v = d.lower(btrim(r.v));
       const option = c.option as SanitizationOptionKey;
@@ -468,7 +466,8 @@ async function captureNames(
       seen.add(`${option}\u0000${v}`);
       let word = '';
       for (const w of v.match(words) ?? []) if (w.length > word.length) word = w;
-      const entry = { v, re: namePattern(d, v), fake: fakes.label(labelOf(c.column), v) };
+      const re = namePattern(d, v);
+      const entry = { v, re, found: new RegExp(re.source, re.flags.replace('g', '')), fake: fakes.label(labelOf(c.column), v) };
       const list = out.get(`${option}\u0000${word}`);
       if (list) list.push(entry);
       else out.set(`${option}\u0000${word}`, [entry]);

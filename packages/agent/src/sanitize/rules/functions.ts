@@ -20,10 +20,9 @@
 // spaces only, not tabs or newlines; "lower case" is PostgreSQL's lower() under the database's
 // collation, which equals String.prototype.toLowerCase() for the C.UTF-8 and en_US.UTF-8 locales
 // our clusters use (a database with the C collation lower-cases ASCII letters only).
-import { createHmac } from 'node:crypto';
 import type { RuleFunction, SanitizationRule } from '@oec/shared';
 import type { KeyedHash } from '../keyed-hash.js';
-import { ANON_DOMAIN, ANON_EMAIL_RE, ANON_PHONE_RE, ANON_STREET_RE, keyedHash, PHONE_PREFIX } from '../pseudonyms.js';
+import { ANON_DOMAIN, ANON_EMAIL_RE, ANON_PHONE_RE, ANON_STREET_RE, hmacHex, keyedHash, PHONE_PREFIX, sqlTrim } from '../pseudonyms.js';
 
 /** What a fake name looks like (`Person` + 6 upper-case hex digits). */
 export const ANON_PERSON_RE = '^Person [0-9A-F]{6}$';
@@ -44,14 +43,7 @@ export const RULE_OUTPUT_RE: Partial<Record<RuleFunction, string>> = {
 /** A masking function of one value; `null` in, `null` out unless the function says otherwise. */
 export type MaskFn = (value: string | null) => string | null;
 
-/** PostgreSQL's btrim(x): leading and trailing spaces (only U+0020). */
-export function sqlTrim(value: string): string {
-  return value.replace(/^ +| +$/g, '');
-}
-
-function hmacHex(k: KeyedHash, text: string): string {
-  return createHmac('sha256', k.key).update(text, 'utf8').digest('hex');
-}
+export { sqlTrim };
 
 /** null, blank, or already in the function's own form: kept as it is. */
 function kept(value: string | null, form: string | undefined): value is null {
