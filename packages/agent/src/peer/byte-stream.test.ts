@@ -89,7 +89,10 @@ async function freezableRelay(port: number): Promise<{ url: string; freeze(): vo
         if (!frozen) to.write(d);
       });
       from.on('error', () => undefined);
-      from.on('close', () => to.destroy());
+      // a cut link delivers nothing, not even a close: frozen, one side's end stays unseen by the other
+      from.on('close', () => {
+        if (!frozen) to.destroy();
+      });
     }
   });
   await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
