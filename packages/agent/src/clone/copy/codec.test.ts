@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
-import { decodeField, decodeRow, encodeField, encodeRow, RowSplitter, RowTransformStream, rowTransformStream, type RowTransform } from './codec.js';
+import { composeTransforms, decodeField, decodeRow, encodeField, encodeRow, RowSplitter, RowTransformStream, rowTransformStream, type RowTransform } from './codec.js';
 
 /** A small deterministic PRNG, so a failing case can be replayed from its seed. */
 function rng(seed: number): () => number {
@@ -147,6 +147,26 @@ describe('RowTransformStream', () => {
     expect((await run(stream, [Buffer.from('a\tb\n')])).toString()).toBe('\\N\tb\n');
     await expect(run(new RowTransformStream({ columns: [2], map: (v) => v }, 3), [Buffer.from('a\tb\n')])).rejects.toThrow(/fields/);
     expect(() => new RowTransformStream({ columns: [3], map: (v) => v }, 3)).toThrow(RangeError);
+  });
+
+  it('leaves out the rows its map returns null for, split across chunks too', async () => {
+    const stream = new RowTransformStream({ columns: [0], map: ([k]) => (k === 'secret' ? null : [k!]) }, 2);
+    const out = await run(stream, [Buffer.from('keep\t1\nsec'), Buffer.from('ret\t2\nkeep\t3\n')]);
+    expect(out.toString()).toBe('keep\t1\nkeep\t3\n');
+    expect(stream.rows).toBe(3);
+    expect(stream.dropped).toBe(1);
+  });
+
+  it('composes transforms in order over the union of their columns', () => {
+    const upper: RowTransform = { columns: [2, 0], map: ([c, a]) => [c!.toUpperCase(), a!.toUpperCase()] };
+    const suffix: RowTransform = { columns: [0], map: ([a]) => [`${a!}!`] };
+    const drop: RowTransform = { columns: [1], map: ([b]) => (b === 'x' ? null : [b!]) };
+    const all = composeTransforms([upper, null, suffix, drop])!;
+    expect(all.columns).toEqual([0, 1, 2]);
+    expect(all.map(['a', 'b', 'c'])).toEqual(['A!', 'b', 'C']);
+    expect(all.map(['a', 'x', 'c'])).toBeNull();
+    expect(composeTransforms([null, suffix])).toBe(suffix);
+    expect(composeTransforms([])).toBeNull();
   });
 
   it('is skipped when there is nothing to transform', () => {

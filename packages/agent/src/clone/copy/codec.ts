@@ -21,12 +21,13 @@ export interface CopyTable {
 /**
  * Rewrites some fields of every row of one table. `columns` are the indexes (into
  * `CopyTable.columns`) it reads; `map` gets their decoded values in that order (null = SQL NULL)
- * and returns the new values in the same order (it may return the array it was given, changed).
+ * and returns the new values in the same order (it may return the array it was given, changed),
+ * or null to leave the row out of the copy (a row a sanitizer deletes never reaches the target).
  * Fields it does not list are passed on byte for byte, never decoded.
  */
 export interface RowTransform {
   columns: readonly number[];
-  map(values: (string | null)[]): (string | null)[];
+  map(values: (string | null)[]): (string | null)[] | null;
 }
 
 /**
@@ -169,6 +170,8 @@ export class RowSplitter {
  */
 export class RowTransformStream extends Transform {
   rows = 0;
+  /** Rows the transform left out. */
+  dropped = 0;
   private readonly splitter = new RowSplitter();
   private readonly wanted: readonly number[];
   private readonly last: number;
@@ -224,6 +227,10 @@ export class RowTransformStream extends Transform {
     }
     const values = this.wanted.map((c) => decodeField(row, starts[c], ends[c]));
     const mapped = this.transform.map(values);
+    if (mapped === null) {
+      this.dropped++;
+      return;
+    }
     if (mapped.length !== this.wanted.length) throw new Error(`a row transform returned ${mapped.length} values for ${this.wanted.length} columns`);
     const replaced = new Map<number, string>();
     this.wanted.forEach((c, k) => replaced.set(c, encodeField(mapped[k] ?? null)));
@@ -254,6 +261,31 @@ export class RowTransformStream extends Transform {
 }
 
 const NEWLINE = Buffer.from('\n');
+
+/**
+ * Several transforms of one table as one, applied in order: each reads (and may rewrite) what the
+ * previous ones wrote; a row one of them leaves out is left out. Null when none is given.
+ */
+export function composeTransforms(list: readonly (RowTransform | null)[]): RowTransform | null {
+  const parts = list.filter((t): t is RowTransform => t !== null && t.columns.length > 0);
+  if (parts.length <= 1) return parts[0] ?? null;
+  const columns = [...new Set(parts.flatMap((t) => [...t.columns]))].sort((a, b) => a - b);
+  const slot = new Map(columns.map((c, i) => [c, i]));
+  const picks = parts.map((t) => t.columns.map((c) => slot.get(c)!));
+  return {
+    columns,
+    map(values) {
+      const row = [...values];
+      for (let k = 0; k < parts.length; k++) {
+        const at = picks[k]!;
+        const out = parts[k]!.map(at.map((i) => row[i] ?? null));
+        if (out === null) return null;
+        at.forEach((i, j) => (row[i] = out[j] ?? null));
+      }
+      return row;
+    },
+  };
+}
 
 /** The stream a table's rows pass through: the transform's, or null for a raw pass-through. */
 export function rowTransformStream(transform: RowTransform | null, width: number): RowTransformStream | null {
