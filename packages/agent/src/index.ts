@@ -28,6 +28,7 @@ export {
   encodeRow,
   readCatalog,
   rowTransformStream,
+  composeTransforms,
   workDatabaseSink,
   type CopyDatabaseOptions,
   type CopyResult,

@@ -18,7 +18,7 @@ describe('parseConfig', () => {
       replaceRetentionHours: 24,
       cloneSweepIntervalMs: 5000,
       logLevel: 'info',
-      cloneDataPath: 'dump_restore',
+      cloneDataPath: 'auto',
       notifications: {
         smtpUrl: null,
         smtpFrom: 'OEC <noreply@oec.localhost>',

@@ -24,7 +24,7 @@ export const configSchema = z.object({
   OEC_REPLACE_RETENTION_HOURS: z.coerce.number().min(0).max(8760).default(24),
   OEC_CLONE_SWEEP_INTERVAL_MS: int(10, 3_600_000).default(5000),
   OEC_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
-  OEC_CLONE_DATA_PATH: z.enum(['dump_restore', 'copy', 'auto']).default('dump_restore'),
+  OEC_CLONE_DATA_PATH: z.enum(['dump_restore', 'copy', 'auto']).default('auto'),
   OEC_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
   OEC_SMTP_FROM: z.string().min(3).default('OEC <noreply@oec.localhost>'),
   OEC_PUBLIC_URL: z.string().url().optional(),

@@ -18,8 +18,9 @@ export interface AppSettings {
   /** Webhook URLs may name loopback/link-local/private addresses (OEC_WEBHOOK_ALLOW_PRIVATE=1). */
   webhookAllowPrivate?: boolean;
   /**
-   * The clone data path (OEC_CLONE_DATA_PATH): `dump_restore` (default), `copy` always, or `auto`
-   * (copy whenever an enabled option anonymizes columns). Decision 0012.
+   * The clone data path (OEC_CLONE_DATA_PATH): `auto` (default: copy whenever an enabled option
+   * masks or clears values in stream, or the project has custom rules), `copy` always, or
+   * `dump_restore` always. Decision 0012.
    */
   cloneDataPath?: CloneDataPathSetting;
 }

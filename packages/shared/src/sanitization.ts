@@ -42,6 +42,20 @@ export const ANONYMIZING_OPTIONS: readonly SanitizationOptionKey[] = [
   'anonymize_identity_numbers',
 ];
 
+/**
+ * The options that rewrite or clear values on their way from the source on the COPY data path
+ * (decision 0012): the anonymizing ones, and those that clear credentials (mail server logins,
+ * API keys and tokens, password hashes, TOTP secrets). With any of them (or a custom rule), the
+ * controller's `auto` setting takes the COPY path.
+ */
+export const IN_STREAM_OPTIONS: readonly SanitizationOptionKey[] = [
+  ...ANONYMIZING_OPTIONS,
+  'clear_api_keys',
+  'disable_mail_servers',
+  'reset_passwords',
+  'disable_2fa',
+];
+
 /** Always applied; turning it off is refused (400). */
 export const REQUIRED_OPTIONS: readonly SanitizationOptionKey[] = ['clear_asset_bundles'];
 

@@ -1,6 +1,7 @@
 // Canary values for the byte scan of a clone's target (issue 13): unique, greppable personal data
 // planted by SQL in a seeded source (customer partners' emails, phones, VAT numbers, bank account
-// numbers, and message bodies quoting the emails), and a scan of raw files (a database's
+// numbers, and message bodies quoting the emails; credentials: a mail server's login and
+// password, a secret system parameter, a user API key and the database's signing secret), and a scan of raw files (a database's
 // `base/<oid>/`, a cluster's `pg_wal/`) for their bytes. PostgreSQL keeps short text uncompressed
 // in heap pages and WAL records, so a value that ever reached the target's disk is found there
 // unless its pages were rewritten since.
@@ -11,7 +12,7 @@ import pg from 'pg';
 import type { ClusterInfo } from '@oec/agent/postgres';
 import { clusterClientConfig } from '../harness/pg-conn.js';
 
-export type CanaryKind = 'email' | 'phone' | 'vat' | 'bank';
+export type CanaryKind = 'email' | 'phone' | 'vat' | 'bank' | 'credential';
 
 export interface Canary {
   kind: CanaryKind;
@@ -97,9 +98,32 @@ export async function plantCanaries(
         { kind: 'bank', value: iban },
       );
     }
+    canaries.push(...(await plantCredentials(c, tag)));
     await c.query('COMMIT');
     return { canaries, partnerIds: partners.rows.map((r) => r.id), messageIds: messages.rows.map((r) => r.id) };
   });
+}
+
+const nextId = (table: string): string => `nextval('${table}_id_seq')`;
+
+/** Credentials that clear_api_keys, disable_mail_servers and the identity step must keep off the target. */
+async function plantCredentials(c: pg.Client, tag: string): Promise<Canary[]> {
+  const secret = (what: string): string => `canary-${tag}-${what}-${randomBytes(6).toString('hex')}`;
+  const [user, pass, param, apikey, dbSecret] = ['smtpuser', 'smtppass', 'param', 'apikey', 'dbsecret'].map(secret) as [string, string, string, string, string];
+  await c.query(
+    `INSERT INTO ir_mail_server (id, name, smtp_host, smtp_port, smtp_authentication, smtp_encryption, smtp_user, smtp_pass, active)
+     VALUES (${nextId('ir_mail_server')}, 'Canary SMTP', 'smtp.example.com', 587, 'login', 'starttls', $1, $2, true)`,
+    [user, pass],
+  );
+  await c.query(`INSERT INTO ir_config_parameter (id, key, value) VALUES (${nextId('ir_config_parameter')}, 'canary_connector.api_key', $1)`, [param]);
+  const updated = await c.query(`UPDATE ir_config_parameter SET value = $1 WHERE key = 'database.secret'`, [dbSecret]);
+  if (updated.rowCount === 0) await c.query(`INSERT INTO ir_config_parameter (id, key, value) VALUES (${nextId('ir_config_parameter')}, 'database.secret', $1)`, [dbSecret]);
+  await c.query(
+    `INSERT INTO res_users_apikeys (id, name, user_id, scope, index, key)
+     VALUES (${nextId('res_users_apikeys')}, 'canary key', (SELECT min(id) FROM res_users), 'rpc', $1, $2)`,
+    [apikey.slice(-8), apikey],
+  );
+  return [user, pass, param, apikey, dbSecret].map((value) => ({ kind: 'credential' as const, value }));
 }
 
 /** Rows of the database that still hold a canary as a live value (the sanitizer's own view). */
@@ -112,7 +136,10 @@ export async function liveCanaryRows(cluster: ClusterInfo, database: string, can
                 WHERE email = ANY($1) OR email_normalized = ANY($1) OR phone = ANY($1) OR mobile = ANY($1)
                    OR phone_sanitized = ANY($1) OR vat = ANY($1))
             + (SELECT count(*) FROM res_partner_bank WHERE acc_number = ANY($1) OR sanitized_acc_number = ANY($1))
-            + (SELECT count(*) FROM mail_message WHERE body LIKE ANY(SELECT '%' || e || '%' FROM unnest($2::text[]) e)) AS n`,
+            + (SELECT count(*) FROM mail_message WHERE body LIKE ANY(SELECT '%' || e || '%' FROM unnest($2::text[]) e))
+            + (SELECT count(*) FROM ir_mail_server WHERE smtp_user = ANY($1) OR smtp_pass = ANY($1))
+            + (SELECT count(*) FROM ir_config_parameter WHERE value = ANY($1))
+            + (SELECT count(*) FROM res_users_apikeys WHERE key = ANY($1)) AS n`,
       [values, emails],
     );
     return Number(rows[0]?.n ?? 0);
@@ -172,5 +199,7 @@ export function describeFound(scan: ScanResult): string {
   for (const f of scan.found) byKind.set(f.canary.kind, (byKind.get(f.canary.kind) ?? 0) + 1);
   const kinds = [...byKind].map(([k, n]) => `${k} ${n}`).join(', ');
   const where = [...new Set(scan.found.flatMap((f) => f.files))].slice(0, 10).join(', ');
-  return `${scan.found.length} canaries found in ${scan.files} files (${scan.bytes} bytes): ${kinds || 'none'}${where ? `; in ${where}` : ''}`;
+  // test values only: naming a few makes a failure readable
+  const some = scan.found.slice(0, 3).map((f) => f.canary.value);
+  return `${scan.found.length} canaries found in ${scan.files} files (${scan.bytes} bytes): ${kinds || 'none'}${where ? `; in ${where}` : ''}${some.length ? ` (${some.join(', ')})` : ''}`;
 }

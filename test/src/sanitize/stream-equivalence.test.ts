@@ -6,8 +6,8 @@ import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { rowTransformStream } from '@oec/agent';
-import { hashOdooPassword, optionsToRun, PERSONAL_OPTIONS, prepareStreamMasking, sanitizeDatabase, type StreamMasker } from '@oec/agent/sanitize';
+import { composeTransforms, rowTransformStream, type RowTransform } from '@oec/agent';
+import { hashOdooPassword, optionsToRun, PERSONAL_OPTIONS, prepareStreamCredentials, prepareStreamMasking, sanitizeDatabase } from '@oec/agent/sanitize';
 import { BASE_URL, Harness, preset, SALT, tableDigests, type Template } from './harness.js';
 
 let h: Harness;
@@ -37,15 +37,19 @@ async function columnsOf(c: pg.ClientBase, table: string): Promise<string[]> {
   return rows.map((r) => r.a);
 }
 
-/** Empty `target` and load every table of `source` into it through the masker, as the COPY path. */
-async function loadThrough(source: pg.Client, target: pg.Client, masker: StreamMasker): Promise<void> {
+interface Part {
+  transformFor(table: string, columns: readonly string[]): RowTransform | null;
+}
+
+/** Empty `target` and load every table of `source` into it through the parts, as the COPY path. */
+async function loadThrough(source: pg.Client, target: pg.Client, parts: readonly Part[]): Promise<void> {
   const { rows } = await target.query<{ t: string }>("SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename");
   await target.query(`SET session_replication_role = replica`);
   await target.query(`TRUNCATE ${rows.map((r) => `public."${r.t}"`).join(', ')}`);
   for (const { t } of rows) {
     const cols = await columnsOf(source, t);
     const list = cols.map((c) => `"${c}"`).join(', ');
-    const transform = rowTransformStream(masker.transformFor(t, cols), cols.length);
+    const transform = rowTransformStream(composeTransforms(parts.map((p) => p.transformFor(t, cols))), cols.length);
     const out = source.query(copyTo(`COPY public."${t}" (${list}) TO STDOUT`));
     const into = target.query(copyFrom(`COPY public."${t}" (${list}) FROM STDIN`));
     if (transform) await pipeline(out, transform, into);
@@ -55,9 +59,9 @@ async function loadThrough(source: pg.Client, target: pg.Client, masker: StreamM
 }
 
 /**
- * Load the template into `streamDb` through the masker, as the COPY path does, read in one
- * read-only snapshot of the source; every personal option of the preset masked something and no
- * source value was found in what was written.
+ * Load the template into `streamDb` through the masker and the credential part, as the COPY path
+ * does, read in one read-only snapshot of the source; every personal option of the preset masked
+ * something, the credentials were cleared, and no source value was found in what was written.
  */
 async function loadMasked(streamDb: string, options: ReturnType<typeof preset>): Promise<pg.Client> {
   const source = await h.connect(tpl.name);
@@ -68,11 +72,16 @@ async function loadMasked(streamDb: string, options: ReturnType<typeof preset>):
     .filter((k) => PERSONAL_OPTIONS.has(k));
   const masker = await prepareStreamMasking(source, { options, order, salt: SALT });
   if (!masker) throw new Error('no personal option in the preset');
-  await loadThrough(source, viaStream, masker);
+  const credentials = await prepareStreamCredentials(source, options);
+  await loadThrough(source, viaStream, [masker, credentials]);
   await source.query('ROLLBACK');
   await source.end();
   expect(masker.leaks()).toEqual([]);
+  expect(credentials.leaks()).toEqual([]);
   for (const o of order) expect(masker.masked()[o] ?? 0, o).toBeGreaterThan(0);
+  for (const o of ['clear_api_keys', 'reset_passwords', 'disable_mail_servers'] as const) {
+    if (options[o]) expect(credentials.counts()[o] ?? 0, o).toBeGreaterThan(0);
+  }
   return viaStream;
 }
 

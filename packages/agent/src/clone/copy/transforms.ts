@@ -6,7 +6,7 @@
 // crons, base URL, …) runs in the sanitizing step, as on the dump path.
 import type pg from 'pg';
 import { AppError, ErrorCode, type ClonePlan, type SanitizationOptionKey } from '@oec/shared';
-import { optionsToRun, PERSONAL_OPTIONS, prepareStreamMasking} from '../../sanitize/index.js';
+import { optionsToRun, PERSONAL_OPTIONS, prepareStreamCredentials, prepareStreamMasking } from '../../sanitize/index.js';
 import type { TaskContext } from '../../tasks/types.js';
 import { composeTransforms, type RowTransform, type RowTransformFactory } from './codec.js';
 
@@ -52,6 +52,7 @@ const STREAM_PARTS: readonly Preparer[] = [
       leaks: () => m.leaks(),
     };
   },
+  async (client, { plan }) => prepareStreamCredentials(client, plan.sanitization.options),
 ];
 
 export interface PlannedTransform {

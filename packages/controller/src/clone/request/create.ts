@@ -139,7 +139,7 @@ async function insert(deps: AppDeps, q: Queryable, actor: Actor, a: Accepted, re
     salt: await projectSalt(q, src.project_id),
     rules: await projectRules(q, src.project_id),
     servers: a.servers.cross ? { source: a.servers.source.name, target: a.servers.target.name } : null,
-    dataPath: deps.settings.cloneDataPath ?? 'dump_restore',
+    dataPath: deps.settings.cloneDataPath ?? 'auto',
     donors: a.servers.cross ? await donorEnvironments(q, src.project_id, a.servers.target.id, newTarget ? [targetId] : []) : [],
   });
   await insertOperation(q, {

@@ -27,10 +27,15 @@ describe('clone plans', () => {
     expect(plan).toMatchObject({ work_db: 'oec_dst_na1b2c3d4', retained_db: 'oec_dst_oa1b2c3d4', target_running: true });
   });
 
-  it('takes the COPY data path as OEC_CLONE_DATA_PATH says (auto: when an option anonymizes columns)', () => {
-    expect(buildPlan({ ...base, mode: 'create_new' }).data_path).toBe('dump_restore');
+  it('takes the COPY data path as OEC_CLONE_DATA_PATH says (auto, the default: when an option masks or clears values in stream, or rules exist)', () => {
+    expect(buildPlan({ ...base, mode: 'create_new' }).data_path).toBe('copy');
+    expect(buildPlan({ ...base, mode: 'create_new', dataPath: 'dump_restore' }).data_path).toBe('dump_restore');
     expect(buildPlan({ ...base, mode: 'create_new', dataPath: 'copy', options: resolveSanitization('none') }).data_path).toBe('copy');
     expect(buildPlan({ ...base, mode: 'create_new', dataPath: 'auto' }).data_path).toBe('copy');
-    expect(buildPlan({ ...base, mode: 'create_new', dataPath: 'auto', options: resolveSanitization('minimal') }).data_path).toBe('dump_restore');
+    // minimal disables mail servers: their logins and passwords are cleared in stream
+    expect(buildPlan({ ...base, mode: 'create_new', dataPath: 'auto', options: resolveSanitization('minimal') }).data_path).toBe('copy');
+    expect(buildPlan({ ...base, mode: 'create_new', dataPath: 'auto', options: resolveSanitization('none') }).data_path).toBe('dump_restore');
+    const rules = [{ table: 'x_customer_note', column: 'x_text', function: 'null' as const }];
+    expect(buildPlan({ ...base, mode: 'create_new', options: resolveSanitization('none'), rules }).data_path).toBe('copy');
   });
 });

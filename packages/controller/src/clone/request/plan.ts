@@ -1,7 +1,7 @@
 // The ClonePlan every task of an operation carries: names derived from ids (the work and
 // retained databases of a replace from the operation id), the effective sanitization with the
 // target's URL and the project's salt.
-import { ANONYMIZING_OPTIONS, idSlug } from '@oec/shared';
+import { IN_STREAM_OPTIONS, idSlug } from '@oec/shared';
 import type { AddonSource, ClonePlan, SanitizationOptions, SanitizationPreset, SanitizationRule } from '@oec/shared';
 import type { CloneMode } from '../store/operation-row.js';
 
@@ -20,15 +20,19 @@ export interface PlanInput {
   /** Cross-server: the servers' names; null on one server. */
   servers: { source: string; target: string } | null;
   donors: { environment_id: string; db_name: string }[];
-  /** OEC_CLONE_DATA_PATH; absent = dump_restore. */
+  /** OEC_CLONE_DATA_PATH; absent = auto. */
   dataPath?: 'dump_restore' | 'copy' | 'auto';
 }
 
-/** `auto` takes the COPY path whenever an enabled option anonymizes columns. */
-export function chooseDataPath(setting: PlanInput['dataPath'], options: SanitizationOptions): ClonePlan['data_path'] {
+/**
+ * `auto` takes the COPY path whenever an enabled option masks or clears values in stream, or the
+ * project has custom rules: then no source value is ever written on the target. Otherwise (the
+ * `none` preset) the dump path, and its template copy for a stopped source, carry the data as is.
+ */
+export function chooseDataPath(setting: PlanInput['dataPath'], options: SanitizationOptions, rules: readonly SanitizationRule[] = []): ClonePlan['data_path'] {
+  if (setting === 'dump_restore') return 'dump_restore';
   if (setting === 'copy') return 'copy';
-  if (setting === 'auto') return ANONYMIZING_OPTIONS.some((k) => options[k]) ? 'copy' : 'dump_restore';
-  return 'dump_restore';
+  return IN_STREAM_OPTIONS.some((k) => options[k]) || rules.length > 0 ? 'copy' : 'dump_restore';
 }
 
 export function buildPlan(p: PlanInput): ClonePlan {
@@ -54,7 +58,7 @@ export function buildPlan(p: PlanInput): ClonePlan {
     compress: p.compress,
     servers: p.servers,
     donors: p.donors,
-    data_path: chooseDataPath(p.dataPath, p.options),
+    data_path: chooseDataPath(p.dataPath, p.options, p.rules),
     sanitization: { preset: p.preset, options: p.options, base_url: `https://${p.target.domain}`, salt: p.salt },
     custom_rules: p.rules ?? [],
   };
