@@ -42,7 +42,10 @@ export function framedSink(out: PassThrough): CopySink & { end(): void } {
   let nextId = 0;
   const write = async (b: Buffer): Promise<void> => {
     if (out.destroyed) throw new Error('the database stream is closed');
-    if (!out.write(b)) await once(out, 'drain');
+    if (out.write(b)) return;
+    // Destroyed while full (the stream broke): 'close' comes, 'drain' never does.
+    const closed = await Promise.race([once(out, 'drain').then(() => false), once(out, 'close').then(() => true)]);
+    if (closed) throw new Error('the database stream is closed');
   };
   const chunks = async (type: F, id: number, src: Readable, onChunk?: (c: Buffer) => void): Promise<void> => {
     for await (const chunk of src as AsyncIterable<Buffer>) {

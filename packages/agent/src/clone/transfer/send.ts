@@ -30,7 +30,7 @@ import { listFilestore, missingFiles, type FilestoreListing } from '../filestore
 import { createPacer, type Pacer } from '../pace.js';
 import { withSourceSnapshot } from '../snapshot.js';
 import { referencedFiles, tableFacts } from '../sql.js';
-import { allStreams, linkedAbort, peerFailure, streamStep, tagStep, type TransferDeps } from './common.js';
+import { allStreams, asError, linkedAbort, peerFailure, streamStep, tagStep, type TransferDeps } from './common.js';
 import { sendFilestoreShard } from './filestore-send.js';
 
 /** Connecting (TCP, TLS, upgrade) may take at most this, or the peer timeout when shorter. */
@@ -176,7 +176,10 @@ async function sendDatabaseByCopy(run: SendRun, channel: SenderChannel, ticket: 
   const out = new PassThrough({ highWaterMark: 1024 * 1024 });
   const sink = framedSink(out);
   let tables = 0;
+  const copyFailed: { error: Error | null } = { error: null };
   const masking = await planTransform(input, ctx, snapshot);
+  // Stopped when the stream breaks first: no COPY session or pg_dump outlives the transfer.
+  const stop = linkedAbort(run.signal);
   const copying = copyFromSource(
     input.source,
     ctx,
@@ -184,7 +187,7 @@ async function sendDatabaseByCopy(run: SendRun, channel: SenderChannel, ticket: 
       snapshot,
       transform: masking.factory,
       pacer: run.pacer,
-      signal: run.signal,
+      signal: stop.signal,
       onBytes: (done, total) => ctx.progress(Math.min(0.99, done / Math.max(1, total)), { bytes_done: done, bytes_total: Math.max(done, total) }, 'backing_up_database'),
     },
     sink,
@@ -197,10 +200,19 @@ async function sendDatabaseByCopy(run: SendRun, channel: SenderChannel, ticket: 
       return r;
     },
     (e: unknown) => {
-      out.destroy(e instanceof Error ? e : new Error(String(e)));
+      // A copy killed by an abort (another stream failed, the task was cancelled, the stream
+      // broke) or by the stream's end died of it: the stream fails of that cause, as the dump
+      // path's does. Otherwise the copy's own failure (a refusal, a lock timeout) breaks the
+      // stream and is the cause.
+      if (!stop.signal.aborted && !out.destroyed) {
+        copyFailed.error = asError(e);
+        out.destroy(copyFailed.error);
+      }
       throw e;
     },
   );
+  // Awaited below on every path; this keeps an early failure from counting as unhandled meanwhile.
+  copying.catch(() => undefined);
   let count;
   try {
     count = await sendBytes(channel, out, {
@@ -212,9 +224,12 @@ async function sendDatabaseByCopy(run: SendRun, channel: SenderChannel, ticket: 
       },
     });
   } catch (e) {
-    // The copy's own failure (a refusal, a lock timeout) is the cause of a broken stream.
-    const own = await copying.then(() => null, (err: unknown) => err);
-    throw own ?? e;
+    // A stream that broke first (peer gone, link cut) is the cause, and stops the copy.
+    if (copyFailed.error) throw copyFailed.error;
+    stop.abort(e);
+    out.destroy(asError(e));
+    await copying.catch(() => undefined);
+    throw e;
   }
   const result = await copying;
   ctx.progress(1, { bytes_done: result.bytes, bytes_total: result.bytes }, 'backing_up_database');
