@@ -77,6 +77,8 @@ describe('custom rule filters in JavaScript', () => {
     expect(like('a\\_b', 'axb')).toBe(false);
     expect(like('a\\\\b', 'a\\b')).toBe(true);
     expect(like('a.c', 'abc')).toBe(false);
+    expect(like('CODE-1%', 'CODE-12')).toBe(true);
+    expect(like('[a]-(b)/{c}|^$+?*', '[a]-(b)/{c}|^$+?*')).toBe(true);
     expect(like('ABC', 'abc')).toBe(false);
     expect(like('%\n%', 'line\nbreak')).toBe(true);
     expect(like('tr%', 't', 'bool')).toBe(true); // bool::text is true/false

@@ -12,8 +12,9 @@
 //   timestamps (ISO output) by their fields, uuid by its canonical hex, char(n) without its
 //   trailing spaces;
 // - text `=`/`!=` compare bytes (equality under any deterministic collation); text `<`, `<=`, `>`,
-//   `>=` compare UTF-8 bytes, which is PostgreSQL's order only under the C (or POSIX) collation.
-//   Under any other collation (en_US, ICU, …) the order is the C library's or ICU's, which
+//   `>=` compare UTF-8 bytes, which is PostgreSQL's order only under the C or POSIX collation (and
+//   glibc's C.UTF-8: code point order, our clusters' locale). Under any other collation (en_US,
+//   ICU, …) the order is the C library's or ICU's, which
 //   JavaScript does not reproduce exactly: such a filter is not evaluated here (`streamable`
 //   says why) and its rule runs in SQL after the load instead;
 // - `like` matches the value as `::text` gives it (booleans `true`/`false`, char(n) without its
@@ -51,7 +52,7 @@ export function kindOf(type: string): ValueKind | null {
 /** What the evaluator needs of a filter column. */
 export interface FilterColumn {
   kind: ValueKind;
-  /** The column's collation orders by bytes (C, POSIX). */
+  /** The column's collation orders by bytes (C, POSIX, C.UTF-8). */
   byteOrder: boolean;
   /** The column's collation is deterministic (equality is byte equality). */
   deterministic: boolean;
@@ -188,8 +189,9 @@ export function likeRegExp(pattern: string): RegExp {
   return new RegExp(`^${re}$`, 'u');
 }
 
+/** One character as a literal of a `u` regular expression (which refuses escapes like `\-`). */
 function escapeRe(ch: string): string {
-  return ch.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+  return ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** A condition with its literals in their canonical text (see the header). */
