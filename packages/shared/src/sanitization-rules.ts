@@ -126,6 +126,11 @@ export const ruleResultSchema = z.object({
   reason: z.string().nullable(),
   affected_rows: z.number().int().nonnegative(),
   duration_ms: z.number().nonnegative(),
+  /**
+   * COPY path: true when the rule was applied to the rows as they were copied (its duration is
+   * then part of the copy's), false when it ran as SQL after the load; absent on the dump path.
+   */
+  in_stream: z.boolean().optional(),
 });
 export type RuleResult = z.infer<typeof ruleResultSchema>;
 
