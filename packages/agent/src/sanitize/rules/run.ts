@@ -43,7 +43,7 @@ export interface RuleState {
   captured: string | null;
 }
 
-export const TEXT_TYPES: ReadonlySet<string> = new Set(['text', 'varchar', 'bpchar', 'citext']);
+const TEXT_TYPES = new Set(['text', 'varchar', 'bpchar', 'citext']);
 /** The shortest value each function writes (a varchar(n) must hold it). */
 const MIN_LENGTH: Record<string, number> = {
   pseudonym_email: 34,

@@ -19,7 +19,7 @@ import type pg from 'pg';
 import type { SanitizationRule } from '@oec/shared';
 import { conditionTest, kindOf, likeRegExp, notStreamable, compareValues, type CanonicalCondition, type ValueKind } from './filter.js';
 import { ruleMask, type MaskFn } from './functions.js';
-import { describeRule, loadColumns, misfit, missing, ruleError, TEXT_TYPES, type ColumnInfo } from './run.js';
+import { describeRule, loadColumns, misfit, missing, ruleError, type ColumnInfo } from './run.js';
 
 /** A transform of one table's rows (clone/copy's RowTransform; null leaves the row out). */
 export interface RuleRowTransform {
@@ -117,7 +117,8 @@ function afterLoadReason(r: SanitizationRule, table: Map<string, ColumnInfo>, re
   }
   if (r.function === 'constant') {
     const info = table.get(r.column as string) as ColumnInfo;
-    if (!TEXT_TYPES.has(info.type) && !CASTS[info.type]) return `a constant into a ${info.type} column is checked by PostgreSQL`;
+    // the stream compares the constant with the value (the UPDATE's IS DISTINCT FROM) by kind
+    if (!kindOf(info.type)) return `a constant into a ${info.type} column is compared by PostgreSQL`;
   }
   return null;
 }
@@ -132,7 +133,7 @@ async function writer(client: pg.ClientBase, r: SanitizationRule, info: ColumnIn
   if (r.function === 'null') return (v) => ({ value: null, changed: v !== null });
   if (r.function === 'constant') {
     const value = r.value ?? '';
-    const kind: ValueKind = kindOf(info.type) ?? 'text';
+    const kind = kindOf(info.type) as ValueKind; // afterLoadReason leaves the other types to SQL
     const typed = await canonical(client, info.type, value);
     return (v) => ({ value, changed: v === null || compareValues(kind, v, typed) !== 0 });
   }
