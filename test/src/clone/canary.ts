@@ -9,9 +9,10 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { ClusterInfo } from '@oec/agent/postgres';
+import type { SanitizationRule } from '@oec/shared';
 import { clusterClientConfig } from '../harness/pg-conn.js';
 
-export type CanaryKind = 'email' | 'phone' | 'vat' | 'bank';
+export type CanaryKind = 'email' | 'phone' | 'vat' | 'bank' | 'rule';
 
 export interface Canary {
   kind: CanaryKind;
@@ -99,6 +100,37 @@ export async function plantCanaries(
     }
     await c.query('COMMIT');
     return { canaries, partnerIds: partners.rows.map((r) => r.id), messageIds: messages.rows.map((r) => r.id) };
+  });
+}
+
+/**
+ * Canaries only custom rules mask: a custom column `x_secret` of the given partners (a `hash`
+ * rule) and a custom table `x_audit` nothing references (a `truncate_table` rule), with the rules.
+ */
+export async function plantRuleCanaries(
+  cluster: ClusterInfo,
+  database: string,
+  partnerIds: readonly number[],
+): Promise<{ canaries: Canary[]; rules: SanitizationRule[] }> {
+  const tag = randomBytes(4).toString('hex');
+  return withDb(cluster, database, async (c) => {
+    await c.query('BEGIN');
+    await c.query('ALTER TABLE res_partner ADD COLUMN x_secret varchar');
+    await c.query('CREATE TABLE x_audit (id serial PRIMARY KEY, note text)');
+    const canaries: Canary[] = [];
+    for (const [i, id] of partnerIds.entries()) {
+      const secret = `rulecanary-${tag}-${i}-${randomBytes(3).toString('hex')}`;
+      const note = `auditcanary-${tag}-${i}-${randomBytes(3).toString('hex')}`;
+      await c.query('UPDATE res_partner SET x_secret = $2 WHERE id = $1', [id, secret]);
+      await c.query('INSERT INTO x_audit (note) VALUES ($1)', [note]);
+      canaries.push({ kind: 'rule', value: secret }, { kind: 'rule', value: note });
+    }
+    await c.query('COMMIT');
+    const rules: SanitizationRule[] = [
+      { table: 'res_partner', column: 'x_secret', function: 'hash', filter: [{ column: 'x_secret', op: 'like', value: `rulecanary-${tag}-%` }] },
+      { table: 'x_audit', function: 'truncate_table' },
+    ];
+    return { canaries, rules };
   });
 }
 
