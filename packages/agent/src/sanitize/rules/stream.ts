@@ -102,8 +102,15 @@ async function canonicalCondition(client: pg.ClientBase, c: NonNullable<Sanitiza
   }
 }
 
+/** What the stream's choices depend on besides the rule's own columns. */
+interface Catalog {
+  referenced: ReadonlyMap<string, 'other' | 'self'>;
+  /** Dates are written `YYYY-MM-DD` (DateStyle ISO), the only form filter.ts orders. */
+  isoDates: boolean;
+}
+
 /** Why the stream leaves this rule to SQL after the load, or null. */
-function afterLoadReason(r: SanitizationRule, table: Map<string, ColumnInfo>, referenced: ReadonlyMap<string, 'other' | 'self'>): string | null {
+function afterLoadReason(r: SanitizationRule, table: Map<string, ColumnInfo>, { referenced, isoDates }: Catalog): string | null {
   if (r.function === 'truncate_table') {
     const by = referenced.get(r.table);
     if (by === 'other') return 'a foreign key references the table';
@@ -114,6 +121,7 @@ function afterLoadReason(r: SanitizationRule, table: Map<string, ColumnInfo>, re
     const kind = kindOf(info.type);
     const why = notStreamable(c, kind ? { kind, byteOrder: info.byteOrder, deterministic: info.deterministic } : null);
     if (why) return why;
+    if (kind === 'datetime' && !isoDates && c.op !== 'is_null' && c.op !== 'is_not_null') return `the filter compares ${c.column}, a date not written in ISO form`;
   }
   if (r.function === 'constant') {
     const info = table.get(r.column as string) as ColumnInfo;
@@ -183,7 +191,8 @@ export async function prepareRuleStream(client: pg.ClientBase, p: { rules: reado
   if (p.rules.length === 0) return null;
   const tables = p.rules.map((r) => r.table);
   const cols = await loadColumns(client, tables);
-  const referenced = await referencedTables(client, tables);
+  const dateStyle = await client.query<{ v: string }>(`SELECT current_setting('DateStyle') AS v`);
+  const catalog: Catalog = { referenced: await referencedTables(client, tables), isoDates: /^ISO\b/.test(dateStyle.rows[0]?.v ?? '') };
   const ready: StreamRule[] = [];
   const afterLoad: Array<{ index: number; why: string }> = [];
   for (const [index, rule] of p.rules.entries()) {
@@ -191,7 +200,7 @@ export async function prepareRuleStream(client: pg.ClientBase, p: { rules: reado
     const bad = misfit(cols, rule);
     if (bad) throw ruleError(index, rule, bad);
     const table = cols.get(rule.table) as Map<string, ColumnInfo>;
-    const why = afterLoadReason(rule, table, referenced);
+    const why = afterLoadReason(rule, table, catalog);
     if (why) afterLoad.push({ index, why });
     else ready.push(await prepareRule(client, index, rule, table, p.salt));
   }
