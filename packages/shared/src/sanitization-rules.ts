@@ -134,6 +134,13 @@ export const ruleResultSchema = z.object({
 });
 export type RuleResult = z.infer<typeof ruleResultSchema>;
 
+/** `12 records, in the stream` / `skipped (table x not present)`: one rule's outcome for people. */
+export function describeRuleOutcome(r: RuleResult): string {
+  if (r.skipped) return `skipped (${r.reason ?? ''})`;
+  const where = r.in_stream === undefined ? '' : r.in_stream ? ', in the stream' : ', after the load';
+  return `${r.affected_rows} records${where}`;
+}
+
 /** One rule's estimated impact on the source. */
 export const ruleImpactSchema = z.object({
   rule_index: z.number().int().nonnegative(),

@@ -97,6 +97,7 @@ function tableTransform(parts: readonly StreamPart[], table: string, columns: re
   const each = parts.map((p) => p.transformsFor(table, columns));
   return composeTransforms([...each.map((e) => e.source ?? null), ...each.map((e) => e.row)]);
 }
+
 const SNAPSHOT_ID = /^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$/i;
 
 export async function planTransform(plan: ClonePlan, ctx: TaskContext, snapshot: string | null): Promise<PlannedTransform> {
