@@ -220,7 +220,9 @@ class Rules implements RuleStream {
 
   transformsFor(table: string, columns: readonly string[]): { source: RuleRowTransform | null; row: RuleRowTransform } | null {
     const at = new Map(columns.map((c, i) => [c, i]));
-    // a rule naming a column the COPY does not carry (generated) stays SQL's
+    // a rule naming a column the COPY does not carry (generated) stays SQL's, as does a table
+    // without columns (its rows have no field to parse)
+    if (columns.length === 0) return null;
     const rules = this.rules.filter((r) => r.rule.table === table && [r.rule.column, ...r.conditions.map((c) => c.column)].every((c) => c === undefined || at.has(c)));
     if (rules.length === 0) return null;
     for (const r of rules) r.seen = true;
