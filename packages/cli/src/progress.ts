@@ -2,7 +2,7 @@
 // elapsed, ETA; never wider than 80 columns); otherwise one line per step as each step ends, in
 // step order (steps 5–8 overlap; the order keeps the output stable for scripts). Then the result:
 // the sanitization summary of a completed clone, or the failed step and error.
-import { cloneOperationSchema, SANITIZATION_OPTIONS, STEPS, TERMINAL_STATUSES } from '@oec/shared';
+import { cloneOperationSchema, describeRuleOutcome, SANITIZATION_OPTIONS, STEPS, TERMINAL_STATUSES } from '@oec/shared';
 import type { CloneOperation, StepState } from '@oec/shared';
 import type { Api } from './api.js';
 
@@ -70,7 +70,7 @@ export function summaryLines(op: CloneOperation): string[] {
       lines.push('Custom rules:');
       for (const r of op.sanitization_rule_results) {
         const target = `${r.table}${r.column ? `.${r.column}` : ''}`;
-        lines.push(`  ${String(r.rule_index).padStart(3)} ${r.function.padEnd(18)} ${target.padEnd(32)} ${r.skipped ? `skipped (${r.reason ?? ''})` : `${r.affected_rows} records`}`);
+        lines.push(`  ${String(r.rule_index).padStart(3)} ${r.function.padEnd(18)} ${target.padEnd(32)} ${describeRuleOutcome(r)}`);
       }
     }
     if (op.proof) lines.push(`Proof: ${op.proof.passed ? 'passed' : 'FAILED'} (${op.proof.checks.length + (op.proof.rule_checks?.length ?? 0)} checks)`);

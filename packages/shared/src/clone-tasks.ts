@@ -70,6 +70,16 @@ export type CloneValidateOutput = z.infer<typeof cloneValidateOutputSchema>;
 
 export const cloneAddonsOutputSchema = z.object({ bytes: z.number(), files: z.number(), sources: z.number() });
 
+/**
+ * What the COPY path's in-stream masking did, carried from the data task (clone.data, or the
+ * source's clone.send across servers) to clone.sanitize: the custom rules applied to the rows as
+ * they were copied (not applied again after the load; `hash` is not idempotent) and their counts.
+ */
+export const streamMaskingSchema = z.object({
+  rules: z.array(z.object({ rule_index: z.number().int().nonnegative(), affected_rows: z.number().int().nonnegative() })),
+});
+export type StreamMasking = z.infer<typeof streamMaskingSchema>;
+
 export const cloneDataOutputSchema = z.object({
   database: z.object({
     method: z.enum(['template', 'stream', 'copy']),
@@ -86,8 +96,14 @@ export const cloneDataOutputSchema = z.object({
       missing_in_source: z.array(z.string()),
     })
     .nullable(),
+  /** COPY path: what was masked in the stream (absent on the dump path and from older agents). */
+  in_stream: streamMaskingSchema.optional(),
 });
 export type CloneDataOutput = z.infer<typeof cloneDataOutputSchema>;
+
+/** clone.sanitize: the plan, and what the data task masked in the stream (COPY path). */
+export const cloneSanitizeInputSchema = clonePlanSchema.extend({ in_stream: streamMaskingSchema.optional() });
+export type CloneSanitizeInput = z.infer<typeof cloneSanitizeInputSchema>;
 
 export const cloneSanitizeOutputSchema = z.object({
   results: z.array(sanitizationResultSchema),
@@ -155,6 +171,8 @@ export const streamStatsSchema = z.object({
   files: z.number().int().nonnegative(),
   /** Filestore: files the target already held (verified) and did not need. */
   reused_files: z.number().int().nonnegative(),
+  /** The sender's database stream on the COPY path: what was masked in the stream. */
+  in_stream: streamMaskingSchema.optional(),
 });
 export type StreamStats = z.infer<typeof streamStatsSchema>;
 export const transferOutputSchema = z.object({ streams: z.array(streamStatsSchema) });
@@ -178,7 +196,7 @@ export const CLONE_TASKS = {
   'clone.data': { input: clonePlanSchema, output: cloneDataOutputSchema },
   'clone.send': { input: cloneSendInputSchema, output: transferOutputSchema },
   'clone.receive': { input: cloneReceiveInputSchema, output: transferOutputSchema },
-  'clone.sanitize': { input: clonePlanSchema, output: cloneSanitizeOutputSchema },
+  'clone.sanitize': { input: cloneSanitizeInputSchema, output: cloneSanitizeOutputSchema },
   'clone.verify': { input: clonePlanSchema, output: cloneVerifyOutputSchema },
   'clone.cleanup': { input: cloneCleanupInputSchema, output: cloneCleanupOutputSchema },
   'clone.purge_retained': { input: purgeRetainedInputSchema, output: z.object({ ok: z.literal(true) }) },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fieldErrors } from './errors.js';
-import { putSanitizationRulesSchema, ruleCovers, sanitizationRuleSchema, type SanitizationRule } from './sanitization-rules.js';
+import { describeRuleOutcome, putSanitizationRulesSchema, ruleCovers, sanitizationRuleSchema, type RuleResult, type SanitizationRule } from './sanitization-rules.js';
 
 const paths = (v: unknown): string[] => {
   const r = putSanitizationRulesSchema.safeParse({ rules: [v] });
@@ -36,5 +36,13 @@ describe('sanitization rules schema', () => {
     expect(ruleCovers(rules, 'res_partner', 'x_email')).toBe(true);
     expect(ruleCovers(rules, 'res_partner', 'email')).toBe(false);
     expect(ruleCovers(rules, 'x_log', 'anything')).toBe(true);
+  });
+
+  it('describes an outcome, and where the rule ran on the COPY path', () => {
+    const r: RuleResult = { rule_index: 0, table: 't', column: 'c', function: 'hash', skipped: false, reason: null, affected_rows: 3, duration_ms: 0 };
+    expect(describeRuleOutcome(r)).toBe('3 records');
+    expect(describeRuleOutcome({ ...r, in_stream: true })).toBe('3 records, in the stream');
+    expect(describeRuleOutcome({ ...r, in_stream: false })).toBe('3 records, after the load');
+    expect(describeRuleOutcome({ ...r, skipped: true, reason: 'table t not present', affected_rows: 0 })).toBe('skipped (table t not present)');
   });
 });

@@ -126,8 +126,20 @@ export const ruleResultSchema = z.object({
   reason: z.string().nullable(),
   affected_rows: z.number().int().nonnegative(),
   duration_ms: z.number().nonnegative(),
+  /**
+   * COPY path: true when the rule was applied to the rows as they were copied (its duration is
+   * then part of the copy's), false when it ran as SQL after the load; absent on the dump path.
+   */
+  in_stream: z.boolean().optional(),
 });
 export type RuleResult = z.infer<typeof ruleResultSchema>;
+
+/** `12 records, in the stream` / `skipped (table x not present)`: one rule's outcome for people. */
+export function describeRuleOutcome(r: RuleResult): string {
+  if (r.skipped) return `skipped (${r.reason ?? ''})`;
+  const where = r.in_stream === undefined ? '' : r.in_stream ? ', in the stream' : ', after the load';
+  return `${r.affected_rows} records${where}`;
+}
 
 /** One rule's estimated impact on the source. */
 export const ruleImpactSchema = z.object({

@@ -10,9 +10,10 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { ClusterInfo } from '@oec/agent/postgres';
+import type { SanitizationRule } from '@oec/shared';
 import { clusterClientConfig } from '../harness/pg-conn.js';
 
-export type CanaryKind = 'email' | 'phone' | 'vat' | 'bank' | 'credential';
+export type CanaryKind = 'email' | 'phone' | 'vat' | 'bank' | 'credential' | 'rule';
 
 export interface Canary {
   kind: CanaryKind;
@@ -124,6 +125,37 @@ async function plantCredentials(c: pg.Client, tag: string): Promise<Canary[]> {
     [apikey.slice(-8), apikey],
   );
   return [user, pass, param, apikey, dbSecret].map((value) => ({ kind: 'credential' as const, value }));
+}
+
+/**
+ * Canaries only custom rules mask: a custom column `x_secret` of the given partners (a `hash`
+ * rule) and a custom table `x_audit` nothing references (a `truncate_table` rule), with the rules.
+ */
+export async function plantRuleCanaries(
+  cluster: ClusterInfo,
+  database: string,
+  partnerIds: readonly number[],
+): Promise<{ canaries: Canary[]; rules: SanitizationRule[] }> {
+  const tag = randomBytes(4).toString('hex');
+  return withDb(cluster, database, async (c) => {
+    await c.query('BEGIN');
+    await c.query('ALTER TABLE res_partner ADD COLUMN x_secret varchar');
+    await c.query('CREATE TABLE x_audit (id serial PRIMARY KEY, note text)');
+    const canaries: Canary[] = [];
+    for (const [i, id] of partnerIds.entries()) {
+      const secret = `rulecanary-${tag}-${i}-${randomBytes(3).toString('hex')}`;
+      const note = `auditcanary-${tag}-${i}-${randomBytes(3).toString('hex')}`;
+      await c.query('UPDATE res_partner SET x_secret = $2 WHERE id = $1', [id, secret]);
+      await c.query('INSERT INTO x_audit (note) VALUES ($1)', [note]);
+      canaries.push({ kind: 'rule', value: secret }, { kind: 'rule', value: note });
+    }
+    await c.query('COMMIT');
+    const rules: SanitizationRule[] = [
+      { table: 'res_partner', column: 'x_secret', function: 'hash', filter: [{ column: 'x_secret', op: 'like', value: `rulecanary-${tag}-%` }] },
+      { table: 'x_audit', function: 'truncate_table' },
+    ];
+    return { canaries, rules };
+  });
 }
 
 /** Rows of the database that still hold a canary as a live value (the sanitizer's own view). */

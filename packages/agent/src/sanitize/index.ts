@@ -29,3 +29,4 @@ export {
 export { keyedHash } from './pseudonyms.js';
 export type { KeyedHash } from './keyed-hash.js';
 export { maskSelect } from './rules/sql.js';
+export { prepareRuleStream, describeAfterLoad, type RuleStream, type RuleRowTransform, type StreamRuleCount } from './rules/stream.js';

@@ -147,7 +147,7 @@ export async function sanitizeDatabase(client: pg.ClientBase, p: SanitizeParams)
         for (const spec of o.proof(ctx)) planned.push({ option_key: o.key, spec });
       }
     }
-    const ruleResults = await applyRules(ruleCtx, rules, (m) => log('INFO', m));
+    const ruleResults = await applyRules(ruleCtx, rules, (m) => log('INFO', m), p.rulesInStream);
     // The identity is not an option; its checks ride on the always-applied step.
     for (const spec of identityChecks(identityCtx)) planned.push({ option_key: 'clear_asset_bundles', spec });
 

@@ -32,6 +32,12 @@ export interface SanitizeParams {
   personalInStream?: boolean;
   /** The project's custom rules (rules/run.ts), applied in order after the options. */
   rules?: readonly SanitizationRule[];
+  /**
+   * COPY path: the rules already applied to the rows as they were copied (rules/stream.ts) and
+   * their counts; not applied again (`hash` would hash its own output), proven all the same.
+   * Undefined on the dump path; on the COPY path every other rule runs here after the load.
+   */
+  rulesInStream?: ReadonlyArray<{ rule_index: number; affected_rows: number }>;
   signal?: AbortSignal;
   log?: (level: SanitizeLogLevel, message: string) => void;
 }

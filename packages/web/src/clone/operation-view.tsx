@@ -3,7 +3,7 @@
 // success card (sanitization results, proof, the target environment) or the failure state
 // (failed step, error code and message, full logs, Retry Clone).
 import { useEffect, useRef, useState } from 'react';
-import { SANITIZATION_OPTIONS } from '@oec/shared';
+import { describeRuleOutcome, SANITIZATION_OPTIONS } from '@oec/shared';
 import type { CloneOperation, LogEntry } from '@oec/shared';
 import { Badge } from '../components/ui.js';
 import { formatClock, formatDuration, formatEta } from '../logic/format.js';
@@ -98,7 +98,7 @@ function SuccessCard({ op }: { op: CloneOperation }) {
         {op.sanitization_rule_results.map((r) => (
           <li key={`rule-${r.rule_index}`} className="ok">
             ✓ Custom rule {r.rule_index} ({r.function} on {r.table}
-            {r.column ? `.${r.column}` : ''}): {r.skipped ? `skipped (${r.reason ?? ''})` : `${r.affected_rows} records`}
+            {r.column ? `.${r.column}` : ''}): {describeRuleOutcome(r)}
           </li>
         ))}
       </ul>

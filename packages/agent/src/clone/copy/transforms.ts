@@ -2,11 +2,13 @@
 // source side from one read-only session in the copy's snapshot, so that unmasked values never
 // leave the source — not onto the wire, not onto the target's disk. Each part (personal data
 // options, credentials, …) gives a transform per table; a table's transforms run in the order of
-// STREAM_PARTS, composed (codec.ts composeTransforms). What stays SQL after the load (mail servers,
-// crons, base URL, …) runs in the sanitizing step, as on the dump path.
+// STREAM_PARTS, composed (codec.ts composeTransforms); a part may also read each row as it left
+// the source, before any part wrote (custom rules' filters: the SQL path captures their rows before
+// the options run). What stays SQL after the load (mail servers, crons, base URL, custom rules the
+// stream cannot apply exactly, …) runs in the sanitizing step, as on the dump path.
 import type pg from 'pg';
-import { AppError, ErrorCode, type ClonePlan, type SanitizationOptionKey } from '@oec/shared';
-import { optionsToRun, PERSONAL_OPTIONS, prepareStreamCredentials, prepareStreamMasking } from '../../sanitize/index.js';
+import { AppError, ErrorCode, type ClonePlan, type SanitizationOptionKey, type StreamMasking } from '@oec/shared';
+import { describeAfterLoad, optionsToRun, PERSONAL_OPTIONS, prepareRuleStream, prepareStreamCredentials, prepareStreamMasking } from '../../sanitize/index.js';
 import type { TaskContext } from '../../tasks/types.js';
 import { composeTransforms, type RowTransform, type RowTransformFactory } from './codec.js';
 
@@ -22,12 +24,23 @@ export interface StreamPartLeak {
 export interface StreamPart {
   /** For the log: what it does. */
   readonly label: string;
-  /** The transform of a public table's rows (its COPY columns in order), or null. */
-  transformFor(table: string, columns: readonly string[]): RowTransform | null;
+  /** The transforms of a public table's rows (its COPY columns in order). */
+  transformsFor(table: string, columns: readonly string[]): PartTransforms;
   /** Fields (or rows) rewritten so far, by option or rule. */
   counts(): Record<string, number>;
   /** Source values found in rows after the transform. */
   leaks(): StreamPartLeak[];
+  /** What the sanitizing step must know of this part's work (custom rules applied here). */
+  carried?(): Partial<StreamMasking>;
+  /** For the log, once prepared: what it leaves to SQL after the load. */
+  notes?: readonly string[];
+}
+
+export interface PartTransforms {
+  /** Reads (never writes) each row as it left the source, before any part's `row`; runs first. */
+  source?: RowTransform | null;
+  /** Rewrites the row (or leaves it out) after the earlier parts, in STREAM_PARTS order. */
+  row: RowTransform | null;
 }
 
 export interface StreamPartInput {
@@ -47,21 +60,48 @@ const STREAM_PARTS: readonly Preparer[] = [
     if (!m) return null;
     return {
       label: `${m.map.columns.length} personal columns, ${m.map.textColumns.length} text columns searched by value`,
-      transformFor: (t, c) => m.transformFor(t, c),
+      transformsFor: (t, c) => ({ row: m.transformFor(t, c) }),
       counts: () => m.masked(),
       leaks: () => m.leaks(),
     };
   },
-  async (client, { plan }) => prepareStreamCredentials(client, plan.sanitization.options),
+  async (client, { plan }) => {
+    const c = await prepareStreamCredentials(client, plan.sanitization.options);
+    return { label: c.label, transformsFor: (t, cols) => ({ row: c.transformFor(t, cols) }), counts: () => c.counts(), leaks: () => c.leaks() };
+  },
+  // after the options: a rule's value wins over an option's, as on the SQL path
+  async (client, { plan }) => {
+    const rules = plan.custom_rules ?? [];
+    const r = await prepareRuleStream(client, { rules, salt: plan.sanitization.salt });
+    if (!r) return null;
+    return {
+      label: `${r.inStream.length} of ${rules.length} custom rules (${r.afterLoad.length} after the load)`,
+      transformsFor: (t, c) => r.transformsFor(t, c) ?? { row: null },
+      counts: () => Object.fromEntries(r.applied().map((a) => [`rule ${a.rule_index}`, a.affected_rows])),
+      leaks: () => [],
+      carried: () => ({ rules: r.applied() }),
+      notes: describeAfterLoad(rules, r),
+    };
+  },
 ];
 
 export interface PlannedTransform {
   factory: RowTransformFactory | null;
-  /** After the last row: fail when a source value was found in what was written; log the counts. */
-  finish(): void;
+  /**
+   * After the last row: fail when a source value was found in what was written; log the counts;
+   * what the sanitizing step must know (undefined when nothing was masked in the stream).
+   */
+  finish(): StreamMasking | undefined;
 }
 
 const NONE: PlannedTransform = { factory: null, finish: () => undefined };
+
+/** A table's transforms: every part's source reader first, then the parts' rewrites in order. */
+function tableTransform(parts: readonly StreamPart[], table: string, columns: readonly string[]): RowTransform | null {
+  const each = parts.map((p) => p.transformsFor(table, columns));
+  return composeTransforms([...each.map((e) => e.source ?? null), ...each.map((e) => e.row)]);
+}
+
 const SNAPSHOT_ID = /^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$/i;
 
 export async function planTransform(plan: ClonePlan, ctx: TaskContext, snapshot: string | null): Promise<PlannedTransform> {
@@ -86,8 +126,9 @@ export async function planTransform(plan: ClonePlan, ctx: TaskContext, snapshot:
   });
   if (parts.length === 0) return NONE;
   for (const p of parts) ctx.log('INFO', `In-stream masking: ${p.label}`, 'backing_up_database');
+  for (const note of parts.flatMap((p) => p.notes ?? [])) ctx.log('INFO', note, 'backing_up_database');
   return {
-    factory: (t) => (t.schema === 'public' ? composeTransforms(parts.map((p) => p.transformFor(t.name, t.columns))) : null),
+    factory: (t) => (t.schema === 'public' ? tableTransform(parts, t.name, t.columns) : null),
     finish: () => {
       const masked = parts
         .flatMap((p) => Object.entries(p.counts()))
@@ -95,7 +136,7 @@ export async function planTransform(plan: ClonePlan, ctx: TaskContext, snapshot:
         .join(', ');
       ctx.log('INFO', `Masked in stream before any row reached the target: ${masked || 'nothing to mask'}`, 'backing_up_database');
       const leaks = parts.flatMap((p) => p.leaks());
-      if (leaks.length === 0) return;
+      if (leaks.length === 0) return { rules: parts.flatMap((p) => p.carried?.().rules ?? []) };
       const where = leaks.map((l) => `${l.table}.${l.column} (${l.count})`).join(', ');
       throw new AppError(ErrorCode.PROOF_FAILED, `in-stream masking left source values in ${where}`, {
         failed_checks: leaks.map((l) => ({ option_key: l.option, check: 'no source value in the rows written (searched by value)', passed: false, violations: l.count, detail: `${l.table}.${l.column}` })),

@@ -24,7 +24,8 @@ export async function copyData(plan: ClonePlan, ctx: TaskContext, hooks: CloneHo
       if (!plan.include_filestore && step.endsWith('filestore')) continue;
       await checkpoint(ctx, hooks, step, 'end');
     }
-    return { database, filestore };
+    const { inStream, ...copied } = database;
+    return { database: copied, filestore, ...(inStream ? { in_stream: inStream } : {}) };
   };
   return withSourceSnapshot(plan, ctx, work);
 }

@@ -4,7 +4,7 @@
 // streamed straight into pg_restore as the target's role: no dump file ever touches the disk.
 // Uncompressed unless the plan sets `compress` (then level 1): both ends share the machine. ANALYZE
 // afterwards. The dump and restore processes are ../dump-restore.ts's, shared with transfer/.
-import type { ClonePlan } from '@oec/shared';
+import type { ClonePlan, StreamMasking } from '@oec/shared';
 import { pipe } from '../../exec/run.js';
 import type { TaskContext } from '../../tasks/types.js';
 import { asStepError, NO_HOOKS, type CloneHooks } from '../context.js';
@@ -17,6 +17,8 @@ export interface DatabaseCopy {
   method: 'template' | 'stream' | 'copy';
   bytes: number;
   tables: number;
+  /** COPY path: what the stream masked, for the sanitizing step. */
+  inStream?: StreamMasking;
 }
 
 /** `snapshot`: exported by the session that holds a running source consistent with its files. */
@@ -28,8 +30,8 @@ export async function copyDatabase(plan: ClonePlan, ctx: TaskContext, snapshot: 
     ctx.log('INFO', 'Copying the database table by table (COPY data path)', 'backing_up_database');
     const masking = await planTransform(plan, ctx, snapshot);
     const copied = await copyDatabaseByCopy(plan, ctx, snapshot, { transform: masking.factory, pacer: createPacer(hooks().transferBytesPerSecond) });
-    masking.finish();
-    return { method: 'copy', bytes: copied.bytes, tables: copied.tables };
+    const inStream = masking.finish();
+    return { method: 'copy', bytes: copied.bytes, tables: copied.tables, ...(inStream ? { inStream } : {}) };
   }
   if (plan.source.status === 'STOPPED') {
     ctx.log('INFO', 'Source is stopped: copying its database file by file (template copy)', 'backing_up_database');

@@ -1,12 +1,12 @@
 // sanitizing: runs the sanitizer on the restored database (never the source), in one transaction
 // with its proof. A replace writes back the identity of the database it replaces; reset_passwords
 // gets one random password per operation, returned once and stored only as a hash.
-import type { ClonePlan, CloneSanitizeOutput } from '@oec/shared';
+import type { CloneSanitizeInput, CloneSanitizeOutput } from '@oec/shared';
 import { IDENTITY_PARAMS, generatePassword, hashOdooPassword, sanitizeDatabase } from '../../sanitize/index.js';
 import type { TaskContext } from '../../tasks/types.js';
 import { checkpoint, type CloneHooks } from '../context.js';
 
-export async function sanitize(plan: ClonePlan, ctx: TaskContext, hooks: CloneHooks): Promise<CloneSanitizeOutput> {
+export async function sanitize(plan: CloneSanitizeInput, ctx: TaskContext, hooks: CloneHooks): Promise<CloneSanitizeOutput> {
   await checkpoint(ctx, hooks, 'sanitizing', 'start');
   const { runtime } = ctx;
   const identity = plan.mode === 'replace' ? await readIdentity(ctx, plan.target.db_name) : null;
@@ -20,6 +20,8 @@ export async function sanitize(plan: ClonePlan, ctx: TaskContext, hooks: CloneHo
       identity,
       personalInStream: plan.data_path === 'copy',
       rules: plan.custom_rules ?? [],
+      // the rules the data task applied in the stream are counted there, not applied twice
+      ...(plan.data_path === 'copy' ? { rulesInStream: plan.in_stream?.rules ?? [] } : {}),
       ...(password ? { passwordHash: hashOdooPassword(password) } : {}),
       signal: ctx.signal,
       log: (level, message) => ctx.log(level, message, 'sanitizing'),

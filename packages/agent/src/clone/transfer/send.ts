@@ -14,6 +14,7 @@ import {
   streamKind,
   type CloneSendInput,
   type PeerTicket,
+  type StreamMasking,
   type StreamStats,
   type TransferOutput,
 } from '@oec/shared';
@@ -177,6 +178,7 @@ async function sendDatabaseByCopy(run: SendRun, channel: SenderChannel, ticket: 
   const sink = framedSink(out);
   let tables = 0;
   const copyFailed: { error: Error | null } = { error: null };
+  let inStream: StreamMasking | undefined;
   const masking = await planTransform(input, ctx, snapshot);
   // Stopped when the stream breaks first: no COPY session or pg_dump outlives the transfer.
   const stop = linkedAbort(run.signal);
@@ -195,7 +197,7 @@ async function sendDatabaseByCopy(run: SendRun, channel: SenderChannel, ticket: 
     (r) => {
       tables = r.tables;
       // a source value found in what was sent fails the transfer before the target commits it
-      masking.finish();
+      inStream = masking.finish();
       sink.end();
       return r;
     },
@@ -238,7 +240,7 @@ async function sendDatabaseByCopy(run: SendRun, channel: SenderChannel, ticket: 
     `Database copied to ${input.transfer.peer.server_name} table by table: ${tables} tables, ${result.bytes} bytes of COPY text (${result.transformed} transformed), ${count.wire} on the wire`,
     'backing_up_database',
   );
-  return { stream: ticket.stream, wire_bytes: count.wire, raw_bytes: count.raw, files: 0, reused_files: 0 };
+  return { stream: ticket.stream, wire_bytes: count.wire, raw_bytes: count.raw, files: 0, reused_files: 0, ...(inStream ? { in_stream: inStream } : {}) };
 }
 
 async function sendAddons(run: SendRun, channel: SenderChannel, ticket: PeerTicket): Promise<StreamStats> {

@@ -23,12 +23,16 @@ import type { ApplyContext, EstimateContext, SqlRunner } from '../types.js';
 import { RULE_OUTPUT_RE } from './functions.js';
 import { col, filterSql, isValueFunction, maskSql, needsSql, param } from './sql.js';
 
-interface ColumnInfo {
+export interface ColumnInfo {
   type: string;
   notNull: boolean;
   maxLength: number | null;
+  /** Its collation orders by bytes (C, POSIX, C.UTF-8; text types only). */
+  byteOrder: boolean;
+  /** Its collation is deterministic (equal means the same bytes). */
+  deterministic: boolean;
 }
-type Columns = Map<string, Map<string, ColumnInfo>>;
+export type Columns = Map<string, Map<string, ColumnInfo>>;
 
 /** One rule in a run: skipped (with the reason) or where its rows were captured. */
 export interface RuleState {
@@ -50,14 +54,25 @@ const MIN_LENGTH: Record<string, number> = {
   hash: 64,
 };
 
-async function loadColumns(q: SqlRunner, tables: readonly string[]): Promise<Columns> {
-  const { rows } = await q.query<{ t: string; c: string; type: string; not_null: boolean; max_length: number | null }>(
-    `SELECT c.relname AS t, a.attname AS c, ty.typname AS type, a.attnotnull AS not_null,
-            CASE WHEN a.atttypid IN ('varchar'::regtype, 'bpchar'::regtype) AND a.atttypmod > 4 THEN a.atttypmod - 4 END AS max_length
+export async function loadColumns(q: SqlRunner, tables: readonly string[]): Promise<Columns> {
+  // The default collation is the database's (its provider: datlocprovider since PostgreSQL 15,
+  // read through jsonb so that an older server answers too; before 15 it was always libc). Byte
+  // order: C and POSIX (PostgreSQL compares with memcmp), and glibc's C.UTF-8 (code point order,
+  // which is UTF-8 byte order).
+  const { rows } = await q.query<{ t: string; c: string; type: string; not_null: boolean; max_length: number | null; byte_order: boolean; deterministic: boolean }>(
+    `WITH db AS (SELECT d.datcollate, coalesce(to_jsonb(d) ->> 'datlocprovider', 'c') AS provider
+                   FROM pg_catalog.pg_database d WHERE d.datname = current_database())
+     SELECT c.relname AS t, a.attname AS c, ty.typname AS type, a.attnotnull AS not_null,
+            CASE WHEN a.atttypid IN ('varchar'::regtype, 'bpchar'::regtype) AND a.atttypmod > 4 THEN a.atttypmod - 4 END AS max_length,
+            CASE WHEN co.collname = 'default' THEN db.provider = 'c' AND db.datcollate IN ('C', 'POSIX', 'C.UTF-8', 'C.utf8')
+                 ELSE coalesce(co.collprovider = 'c' AND co.collcollate IN ('C', 'POSIX', 'C.UTF-8', 'C.utf8'), false) END AS byte_order,
+            coalesce(co.collisdeterministic, true) AS deterministic
        FROM pg_catalog.pg_class c
        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
        JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid
        JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid
+       LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
+       CROSS JOIN db
       WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND c.relname = ANY($1::text[])`,
     [[...new Set(tables)]],
   );
@@ -65,7 +80,7 @@ async function loadColumns(q: SqlRunner, tables: readonly string[]): Promise<Col
   for (const r of rows) {
     let cols = out.get(r.t);
     if (!cols) out.set(r.t, (cols = new Map<string, ColumnInfo>()));
-    cols.set(r.c, { type: r.type, notNull: r.not_null, maxLength: r.max_length });
+    cols.set(r.c, { type: r.type, notNull: r.not_null, maxLength: r.max_length, byteOrder: r.byte_order, deterministic: r.deterministic });
   }
   return out;
 }
@@ -76,7 +91,7 @@ export function describeRule(index: number, r: SanitizationRule): string {
 }
 
 /** Why the rule cannot run here because something it names is missing, else null. */
-function missing(cols: Columns, r: SanitizationRule): string | null {
+export function missing(cols: Columns, r: SanitizationRule): string | null {
   const table = cols.get(r.table);
   if (!table) return `table ${r.table} not present`;
   if (r.column && !table.has(r.column)) return `column ${r.table}.${r.column} not present`;
@@ -85,7 +100,7 @@ function missing(cols: Columns, r: SanitizationRule): string | null {
 }
 
 /** Why the function cannot write this column (the clone fails rather than leave it unmasked). */
-function misfit(cols: Columns, r: SanitizationRule): string | null {
+export function misfit(cols: Columns, r: SanitizationRule): string | null {
   if (!r.column) return null;
   const info = cols.get(r.table)?.get(r.column);
   if (!info) return null;
@@ -101,7 +116,7 @@ function misfit(cols: Columns, r: SanitizationRule): string | null {
   return null;
 }
 
-function ruleError(index: number, r: SanitizationRule, why: string): AppError {
+export function ruleError(index: number, r: SanitizationRule, why: string): AppError {
   return new AppError(ErrorCode.SANITIZATION_FAILED, `custom ${describeRule(index, r)} cannot be applied: ${why}`, {
     reason: 'CUSTOM_RULE',
     rule_index: index,
@@ -187,8 +202,17 @@ async function applyOne(ctx: ApplyContext, st: RuleState): Promise<number> {
   return ctx.exec(`UPDATE ${table} t SET ${quoteIdent(column)} = ${maskSql(s, ctx.key, fn, x)} WHERE ${where} AND ${needs}`, s.values);
 }
 
-/** After the options: each rule in order; skipped ones as captured. */
-export async function applyRules(ctx: ApplyContext, states: readonly RuleState[], log?: (message: string) => void): Promise<RuleResult[]> {
+/**
+ * After the options: each rule in order; skipped ones as captured. `inStream` (COPY path): the
+ * rules the stream applied, reported with its counts and not applied again; the others run here.
+ */
+export async function applyRules(
+  ctx: ApplyContext,
+  states: readonly RuleState[],
+  log?: (message: string) => void,
+  inStream?: ReadonlyArray<{ rule_index: number; affected_rows: number }>,
+): Promise<RuleResult[]> {
+  const streamed = new Map(inStream?.map((r) => [r.rule_index, r.affected_rows]));
   const out: RuleResult[] = [];
   for (const st of states) {
     const t0 = performance.now();
@@ -198,10 +222,16 @@ export async function applyRules(ctx: ApplyContext, states: readonly RuleState[]
       log?.(`custom ${describeRule(st.index, st.rule)}: skipped (${st.skipped})`);
       continue;
     }
+    const counted = streamed.get(st.index);
+    if (counted !== undefined) {
+      out.push({ ...base, skipped: false, reason: null, affected_rows: counted, duration_ms: 0, in_stream: true });
+      log?.(`custom ${describeRule(st.index, st.rule)}: ${counted} rows, in the stream`);
+      continue;
+    }
     const affected = await run(st.index, st.rule, () => applyOne(ctx, st));
     const duration = Math.round(performance.now() - t0);
-    out.push({ ...base, skipped: false, reason: null, affected_rows: affected, duration_ms: duration });
-    log?.(`custom ${describeRule(st.index, st.rule)}: ${affected} rows (${duration} ms)`);
+    out.push({ ...base, skipped: false, reason: null, affected_rows: affected, duration_ms: duration, ...(inStream ? { in_stream: false } : {}) });
+    log?.(`custom ${describeRule(st.index, st.rule)}: ${affected} rows (${duration} ms)${inStream ? ', after the load' : ''}`);
   }
   return out;
 }

@@ -6,7 +6,7 @@
 // cancel recorded between two steps is honoured before the next starts, and entering
 // `sanitizing` is where cancelling stops being possible. A failure ends in fail.ts.
 import { AppError, ErrorCode } from '@oec/shared';
-import type { CloneValidateOutput, StepKey, TaskInput, TaskKind, TaskOutput } from '@oec/shared';
+import type { CloneValidateOutput, StepKey, StreamMasking, TaskInput, TaskKind, TaskOutput } from '@oec/shared';
 import { loadServer } from '../../services/servers.js';
 import { formatBytes } from '../model/estimate-math.js';
 import { odooSeries, pgMajor } from '../model/request-input.js';
@@ -33,11 +33,15 @@ async function task<K extends TaskKind>(
   return r.d.hub.runTask(serverId, kind, input, r.t.taskOptions(step, environmentId, r.signal));
 }
 
-/** Across servers: the step's streams go from the source's agent to the target's. */
-async function transfer(r: Run, step: StepKey, what: 'addons' | 'data'): Promise<void> {
+/**
+ * Across servers: the step's streams go from the source's agent to the target's; what the
+ * source's COPY stream masked (its database stream's `in_stream`), for the sanitizing step.
+ */
+async function transfer(r: Run, step: StepKey, what: 'addons' | 'data'): Promise<StreamMasking | undefined> {
   if (r.signal.aborted || !(await r.t.begin(step))) throw new RunStopped();
   const result = await runTransfer(r, step, transferStreams(r.op, what));
   r.t.log('INFO', step, describeTransfer(result));
+  return result.send.streams.find((s) => s.in_stream)?.in_stream;
 }
 
 async function preChecks(r: Run): Promise<void> {
@@ -121,11 +125,13 @@ async function steps(r: Run): Promise<void> {
 
   if (!op.include_filestore) t.skip(FILESTORE_STEPS);
   t.log('INFO', 'backing_up_database', 'Starting database backup...');
-  if (cross) await transfer(r, 'backing_up_database', 'data');
-  else await task(r, 'clone.data', 'backing_up_database', plan, op.target_environment_id);
+  const inStream = cross
+    ? await transfer(r, 'backing_up_database', 'data')
+    : (await task(r, 'clone.data', 'backing_up_database', plan, op.target_environment_id)).in_stream;
   await t.complete(DATA_STEPS);
 
-  const sanitized = await task(r, 'clone.sanitize', 'sanitizing', plan, op.target_environment_id);
+  // the custom rules the COPY stream applied are counted, not applied again, by the sanitizer
+  const sanitized = await task(r, 'clone.sanitize', 'sanitizing', { ...plan, ...(inStream ? { in_stream: inStream } : {}) }, op.target_environment_id);
   await saveSanitization(d.db, op.id, sanitized.results, sanitized.proof, sanitized.rule_results ?? []);
   if (sanitized.generated_password) d.secrets.put(op.id, op.requested_by, sanitized.generated_password);
   if (!sanitized.proof.passed) {
