@@ -1,4 +1,4 @@
-// The sanitization catalogue: the 15 option keys, their categories and priorities, the four
+// The sanitization catalogue: the 16 option keys, their categories and priorities, the four
 // presets, and how a preset plus per-key overrides resolve to the effective options.
 import { z } from 'zod';
 import { ruleProofCheckSchema } from './sanitization-rules.js';
@@ -16,6 +16,12 @@ export const SANITIZATION_OPTIONS = [
     category: 'customer_data',
     priority: 'HIGH',
     label: 'Anonymize identity and bank numbers',
+  },
+  {
+    key: 'replace_sensitive_attachments',
+    category: 'customer_data',
+    priority: 'LOW',
+    label: "Replace sensitive models' attachments, clear share tokens",
   },
   { key: 'clear_api_keys', category: 'security', priority: 'HIGH', label: 'Clear API keys' },
   { key: 'update_base_url', category: 'security', priority: 'HIGH', label: 'Update base URL' },
@@ -62,6 +68,7 @@ export const PRESET_OPTIONS: Record<SanitizationPreset, readonly SanitizationOpt
     'clear_asset_bundles',
   ],
   minimal: ['disable_mail_servers', 'clear_mail_queue', 'clear_asset_bundles'],
+  // every key; replace_sensitive_attachments only here (it needs the project's sensitive models)
   full: SANITIZATION_KEYS,
   none: ['clear_asset_bundles'],
 };

@@ -4,7 +4,7 @@
 import type { ClonePlan, CloneSanitizeOutput } from '@oec/shared';
 import { IDENTITY_PARAMS, generatePassword, hashOdooPassword, sanitizeDatabase } from '../../sanitize/index.js';
 import type { TaskContext } from '../../tasks/types.js';
-import { checkpoint, type CloneHooks } from '../context.js';
+import { checkpoint, clonePaths, type CloneHooks } from '../context.js';
 
 export async function sanitize(plan: ClonePlan, ctx: TaskContext, hooks: CloneHooks): Promise<CloneSanitizeOutput> {
   await checkpoint(ctx, hooks, 'sanitizing', 'start');
@@ -20,6 +20,8 @@ export async function sanitize(plan: ClonePlan, ctx: TaskContext, hooks: CloneHo
       identity,
       personalInStream: plan.data_path === 'copy',
       rules: plan.custom_rules ?? [],
+      sensitiveModels: plan.sensitive_models ?? [],
+      filestore: placeholderFilestore(plan, ctx),
       ...(password ? { passwordHash: hashOdooPassword(password) } : {}),
       signal: ctx.signal,
       log: (level, message) => ctx.log(level, message, 'sanitizing'),
@@ -44,4 +46,14 @@ async function readIdentity(ctx: TaskContext, database: string): Promise<Record<
     );
     return Object.fromEntries(rows.map((r) => [r.key, r.value]));
   });
+}
+
+/**
+ * Where replace_sensitive_attachments puts its placeholder files: the filestore the clone copied
+ * (which it may prune), or — without one — the filestore the target keeps, never pruned (its
+ * files belong to the database being replaced).
+ */
+function placeholderFilestore(plan: ClonePlan, ctx: TaskContext): { dir: string; removeUnreferenced: boolean } {
+  const paths = clonePaths(ctx, plan);
+  return plan.include_filestore ? { dir: paths.workFilestore, removeUnreferenced: true } : { dir: paths.targetFilestore, removeUnreferenced: false };
 }
