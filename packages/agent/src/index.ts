@@ -18,6 +18,7 @@ export { ensurePeerIdentity, fingerprintOf, type PeerIdentity } from './peer/tls
 export { startPeerServer, ticketHash, type PeerServer, type PeerServerOptions } from './peer/server.js';
 export type { TransferDeps } from './clone/transfer/common.js';
 export {
+  composeTransforms,
   copyDatabaseByCopy,
   copyFromSource,
   framedSink,

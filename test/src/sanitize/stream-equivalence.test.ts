@@ -1,13 +1,16 @@
 // One map, both paths: the in-stream masking of the COPY data path (rows masked on their way from
 // the source, then the sanitizer's SQL for what stays SQL) leaves the same database as the SQL path
 // (restore, then UPDATE), table by table — same pseudonyms, same derived columns — on the personal
-// data fixture, with the `full` preset (every personal option, names in free text included).
+// data fixture, with the `full` preset (every personal option, names in free text included, and
+// the sensitive models' attachments replaced by placeholders).
+import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { rowTransformStream } from '@oec/agent';
-import { hashOdooPassword, optionsToRun, PERSONAL_OPTIONS, prepareStreamMasking, sanitizeDatabase, type StreamMasker } from '@oec/agent/sanitize';
+import { composeTransforms, rowTransformStream, type RowTransform } from '@oec/agent';
+import { attachmentStream, hashOdooPassword, optionsToRun, PERSONAL_OPTIONS, prepareStreamMasking, sanitizeDatabase } from '@oec/agent/sanitize';
+import { SENSITIVE_MODELS } from './guarantees.js';
 import { BASE_URL, Harness, preset, SALT, tableDigests, type Template } from './harness.js';
 
 let h: Harness;
@@ -26,8 +29,11 @@ const OPTIONS = preset('full');
 const PASSWORD = hashOdooPassword('staging-password', 1000);
 
 async function sanitizeWith(c: pg.Client, options: ReturnType<typeof preset>, personalInStream = false): Promise<void> {
-  await sanitizeDatabase(c, { options, baseUrl: BASE_URL, salt: SALT, mode: 'create_new', identity: null, passwordHash: PASSWORD, personalInStream });
+  const filestore = { dir: join(h.dir, 'filestore', `clone_${c.database ?? ''}`), removeUnreferenced: true };
+  await sanitizeDatabase(c, { options, baseUrl: BASE_URL, salt: SALT, mode: 'create_new', identity: null, passwordHash: PASSWORD, personalInStream, sensitiveModels: SENSITIVE_MODELS, filestore });
 }
+
+type TransformFor = (table: string, columns: readonly string[]) => RowTransform | null;
 
 async function columnsOf(c: pg.ClientBase, table: string): Promise<string[]> {
   const { rows } = await c.query<{ a: string }>(
@@ -37,15 +43,15 @@ async function columnsOf(c: pg.ClientBase, table: string): Promise<string[]> {
   return rows.map((r) => r.a);
 }
 
-/** Empty `target` and load every table of `source` into it through the masker, as the COPY path. */
-async function loadThrough(source: pg.Client, target: pg.Client, masker: StreamMasker): Promise<void> {
+/** Empty `target` and load every table of `source` into it through the transforms, as the COPY path. */
+async function loadThrough(source: pg.Client, target: pg.Client, transformFor: TransformFor): Promise<void> {
   const { rows } = await target.query<{ t: string }>("SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename");
   await target.query(`SET session_replication_role = replica`);
   await target.query(`TRUNCATE ${rows.map((r) => `public."${r.t}"`).join(', ')}`);
   for (const { t } of rows) {
     const cols = await columnsOf(source, t);
     const list = cols.map((c) => `"${c}"`).join(', ');
-    const transform = rowTransformStream(masker.transformFor(t, cols), cols.length);
+    const transform = rowTransformStream(transformFor(t, cols), cols.length);
     const out = source.query(copyTo(`COPY public."${t}" (${list}) TO STDOUT`));
     const into = target.query(copyFrom(`COPY public."${t}" (${list}) FROM STDIN`));
     if (transform) await pipeline(out, transform, into);
@@ -68,11 +74,14 @@ async function loadMasked(streamDb: string, options: ReturnType<typeof preset>):
     .filter((k) => PERSONAL_OPTIONS.has(k));
   const masker = await prepareStreamMasking(source, { options, order, salt: SALT });
   if (!masker) throw new Error('no personal option in the preset');
-  await loadThrough(source, viaStream, masker);
+  // the parts in transforms.ts's order: personal data, then the sensitive models' attachments
+  const attachments = options.replace_sensitive_attachments ? attachmentStream(SENSITIVE_MODELS) : null;
+  await loadThrough(source, viaStream, (t, cols) => composeTransforms([masker.transformFor(t, cols), attachments?.transformFor(t, cols) ?? null]));
   await source.query('ROLLBACK');
   await source.end();
   expect(masker.leaks()).toEqual([]);
   for (const o of order) expect(masker.masked()[o] ?? 0, o).toBeGreaterThan(0);
+  if (attachments) expect(attachments.rewritten()).toBeGreaterThan(0);
   return viaStream;
 }
 

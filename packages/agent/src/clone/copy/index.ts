@@ -1,6 +1,6 @@
 // The COPY-level data path of a clone (issue 13, decision 0012): every table's rows pass through
 // a row transform between COPY TO on the source and COPY FROM on the target.
-export { decodeField, decodeRow, encodeField, encodeRow, RowSplitter, RowTransformStream, rowTransformStream } from './codec.js';
+export { composeTransforms, decodeField, decodeRow, encodeField, encodeRow, RowSplitter, RowTransformStream, rowTransformStream } from './codec.js';
 export type { CopyTable, RowTransform, RowTransformFactory } from './codec.js';
 export { readCatalog, refuseUncarried, type CopyCatalog, type CopyTableInfo, type SequenceValue } from './catalog.js';
 export { copyFromSource, type CopyResult, type CopySink, type CopySourceOptions, type Section } from './source.js';
