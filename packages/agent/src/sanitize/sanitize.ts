@@ -2,7 +2,8 @@
 // transaction:
 //
 //   BEGIN → capture the "before" facts into pg_temp tables → identity → per option:
-//   SAVEPOINT, apply, RELEASE → proof → COMMIT
+//   SAVEPOINT, apply, RELEASE → proof → COMMIT → the options' after-commit work (files in the
+//   clone's filestore that no committed row references any more)
 //
 // A missing table or column (checked first, and SQLSTATE 42P01/42703 as a fallback) skips the
 // option with a warning; any other error rolls everything back (SANITIZATION_FAILED); a failed

@@ -14,12 +14,12 @@ const COLUMNS = ['res_model', 'type', 'store_fname', 'checksum', 'file_size', 'm
 const CLEARED = ['db_datas', 'index_content'] as const;
 
 /** The attachment (alias-free, in ir_attachment) belongs to a sensitive model and holds content. */
-export function sensitiveSql(s: Stmt, models: readonly string[]): string {
+function sensitiveSql(s: Stmt, models: readonly string[]): string {
   return `res_model = ANY(${s.list(models)}) AND type IS DISTINCT FROM ${s.v('url')}`;
 }
 
 /** The attachment already holds a placeholder (its file and nothing else). */
-export function isPlaceholderSql(ctx: PlanContext, s: Stmt): string {
+function isPlaceholderSql(ctx: PlanContext, s: Stmt): string {
   const tuples = PLACEHOLDERS.map((p) => `(${s.v(p.storeFname)}::text, ${s.v(p.checksum)}::text, ${s.v(p.size)}::int, ${s.v(p.mimetype)}::text)`);
   const cleared = ctx.schema.present('ir_attachment', CLEARED).map((c) => ` AND ${c} IS NULL`);
   return `coalesce((store_fname::text, checksum::text, file_size, mimetype::text) IN (${tuples.join(', ')}), false)${cleared.join('')}`;
