@@ -213,7 +213,8 @@ export const GUARANTEES: Record<SanitizationOptionKey, (g: GuaranteeContext) => 
     }
     expect(await count(c, 'ir_attachment WHERE access_token IS NOT NULL')).toBe(0);
     const tokensElsewhere = await count(pristine, `ir_attachment WHERE access_token IS NOT NULL AND NOT (res_model = ANY($1::text[]) AND type <> 'url')`, values);
-    expect(affected('replace_sensitive_attachments')).toBe(before.length + tokensElsewhere);
+    // the SQL pass rewrote every such row, or (COPY path) they arrived rewritten and it found none
+    expect([before.length + tokensElsewhere, 0]).toContain(affected('replace_sensitive_attachments'));
   },
   async clear_asset_bundles({ c, pristine, affected }) {
     expect(await count(c, "ir_attachment WHERE res_model = 'ir.ui.view' AND url LIKE '/web/assets/%'")).toBe(0);
