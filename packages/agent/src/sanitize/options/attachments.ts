@@ -38,6 +38,7 @@ async function replaceContent(ctx: ApplyContext): Promise<{ rows: number; orphan
   const f = new Stmt();
   const { rows: files } = await ctx.query<{ f: string }>(`SELECT DISTINCT store_fname AS f FROM ${pendingSql(ctx, f, models(ctx))} AND store_fname IS NOT NULL`, f.values);
   const s = new Stmt();
+  // every SET expression reads the row as it was: the CASEs all see the original mimetype
   const image = `mimetype LIKE ${s.v('image/%')}`;
   const pick = (a: string, b: string): string => `CASE WHEN ${image} THEN ${a} ELSE ${b} END`;
   const [i, t] = [IMAGE_PLACEHOLDER, TEXT_PLACEHOLDER];
@@ -45,7 +46,6 @@ async function replaceContent(ctx: ApplyContext): Promise<{ rows: number; orphan
     `store_fname = ${pick(s.v(i.storeFname), s.v(t.storeFname))}`,
     `checksum = ${pick(s.v(i.checksum), s.v(t.checksum))}`,
     `file_size = ${pick(`${s.v(i.size)}::int`, `${s.v(t.size)}::int`)}`,
-    // last: the CASEs above read the original mimetype
     `mimetype = ${pick(s.v(i.mimetype), s.v(t.mimetype))}`,
     ...ctx.schema.present('ir_attachment', [...CLEARED, 'access_token']).map((c) => `${c} = NULL`),
   ];
