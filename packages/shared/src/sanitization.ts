@@ -39,13 +39,18 @@ export const SANITIZATION_KEYS = SANITIZATION_OPTIONS.map((o) => o.key) as [
 ];
 export const sanitizationKeySchema = z.enum(SANITIZATION_KEYS);
 
-/** The options that anonymize columns (the personal data options): the COPY data path's reason to exist. */
+/**
+ * The options that rewrite personal data in rows (the personal data options, and the sensitive
+ * models' attachments, whose DB-stored bytes and share tokens are row values too): the COPY data
+ * path's reason to exist.
+ */
 export const ANONYMIZING_OPTIONS: readonly SanitizationOptionKey[] = [
   'anonymize_emails',
   'anonymize_phones',
   'anonymize_addresses',
   'anonymize_company_names',
   'anonymize_identity_numbers',
+  'replace_sensitive_attachments',
 ];
 
 /** Always applied; turning it off is refused (400). */
