@@ -50,7 +50,7 @@ const RULES = [
 
 describe('GET/PUT /projects/{id}/sanitization-rules', () => {
   it('starts empty, replaces the whole list, answers it back and clears it', async () => {
-    expect(await alice.api.ok<SanitizationRulesResponse>('GET', path(t.project.id))).toEqual({ project_id: t.project.id, rules: [], updated_at: null });
+    expect(await alice.api.ok<SanitizationRulesResponse>('GET', path(t.project.id))).toEqual({ project_id: t.project.id, rules: [], sensitive_models: [], updated_at: null });
     const put = await alice.api.ok<SanitizationRulesResponse>('PUT', path(t.project.id), { rules: RULES });
     expect(put.rules).toEqual(RULES);
     expect(put.updated_at).not.toBeNull();
@@ -122,24 +122,50 @@ describe('GET/PUT /projects/{id}/sanitization-rules', () => {
   });
 });
 
+describe('sensitive models', () => {
+  it('are replaced when given (duplicates dropped), kept when omitted, and cleared with []', async () => {
+    const put = await alice.api.ok<SanitizationRulesResponse>('PUT', path(t.project.id), { rules: [], sensitive_models: ['hr.employee', 'res.partner', 'hr.employee'] });
+    expect(put.sensitive_models).toEqual(['hr.employee', 'res.partner']);
+    const kept = await alice.api.ok<SanitizationRulesResponse>('PUT', path(t.project.id), { rules: [RULES[0]] });
+    expect(kept).toMatchObject({ rules: [RULES[0]], sensitive_models: ['hr.employee', 'res.partner'] });
+    expect((await alice.api.ok<SanitizationRulesResponse>('GET', path(t.project.id))).sensitive_models).toEqual(['hr.employee', 'res.partner']);
+    expect((await alice.api.ok<SanitizationRulesResponse>('PUT', path(t.project.id), { rules: [RULES[0]], sensitive_models: [] })).sensitive_models).toEqual([]);
+  });
+
+  it('refuses a bad model name or too many with 400 VALIDATION_ERROR naming the field, and keeps the stored list', async () => {
+    await alice.api.ok('PUT', path(t.project.id), { rules: [], sensitive_models: ['res.partner'] });
+    for (const bad of ['Res.Partner', "res.partner'; DROP TABLE ir_attachment; --", 'res..partner', '', 'hr.employee.']) {
+      const e = expectError(await alice.api.request('PUT', path(t.project.id), { body: { rules: [], sensitive_models: ['hr.employee', bad] } }), 400, 'VALIDATION_ERROR');
+      expect(JSON.stringify(e.details), bad).toContain('sensitive_models');
+    }
+    expectError(await alice.api.request('PUT', path(t.project.id), { body: { rules: [], sensitive_models: 'res.partner' } }), 400, 'VALIDATION_ERROR');
+    const many = Array.from({ length: 101 }, (_, i) => `x_model_${i}`);
+    expectError(await alice.api.request('PUT', path(t.project.id), { body: { rules: [], sensitive_models: many } }), 400, 'VALIDATION_ERROR');
+    expectError(await developer.request('PUT', path(t.project.id), { body: { rules: [], sensitive_models: [] } }), 403, 'PERMISSION_DENIED');
+    expect((await alice.api.ok<SanitizationRulesResponse>('GET', path(t.project.id))).sensitive_models).toEqual(['res.partner']);
+    await alice.api.ok('PUT', path(t.project.id), { rules: [], sensitive_models: [] });
+  });
+});
+
 describe('custom rules in a clone', () => {
   it('are counted in the estimate, frozen in the plan, and reported per rule (a missing table skipped)', async () => {
-    await alice.api.ok('PUT', path(t.project.id), { rules: RULES });
+    await alice.api.ok('PUT', path(t.project.id), { rules: RULES, sensitive_models: ['hr.employee'] });
     const est = await alice.api.ok<Estimate>('POST', `/api/v1/environments/${t.source.id}/clone/estimate`, NEW_STAGING);
     expect(est.rule_impact).toHaveLength(RULES.length);
     expect(est.rule_impact[0]).toMatchObject({ rule_index: 0, table: 'res_partner', column: 'x_studio_nickname', function: 'fake_name', rows: 3 });
     const estimateTask = t.agent.tasks.filter((x) => x.kind === 'clone.estimate').at(-1);
-    expect((estimateTask?.input as { custom_rules: unknown }).custom_rules).toEqual(RULES);
+    expect(estimateTask?.input).toMatchObject({ custom_rules: RULES, sensitive_models: ['hr.employee'] });
     // the rule on x_studio_nickname covers the column no chosen option covers
     expect(est.personal_data.uncovered).toEqual([]);
 
     const res = await cloneRequest(alice.api, t.source.id, NEW_STAGING);
     expect(res.status, JSON.stringify(res.body)).toBe(202);
-    // changing the rules afterwards does not change this clone's
-    await alice.api.ok('PUT', path(t.project.id), { rules: [] });
+    // changing the rules and models afterwards does not change this clone's
+    await alice.api.ok('PUT', path(t.project.id), { rules: [], sensitive_models: [] });
     const done = await waitOp(alice.api, res.body.id, (op: CloneOperation) => op.status === 'completed');
     const sanitizeTask = t.agent.tasks.filter((x) => x.kind === 'clone.sanitize').at(-1);
     expect((sanitizeTask?.input as ClonePlan).custom_rules).toEqual(RULES);
+    expect((sanitizeTask?.input as ClonePlan).sensitive_models).toEqual(['hr.employee']);
     expect(done.sanitization_rule_results).toHaveLength(RULES.length);
     expect(done.sanitization_rule_results[3]).toMatchObject({ table: 'x_missing_audit', skipped: true, reason: 'table x_missing_audit not present', affected_rows: 0 });
     expect(done.sanitization_rule_results[0]).toMatchObject({ skipped: false, affected_rows: 5 });
@@ -183,5 +209,16 @@ describe('oec rules', () => {
     await writeFile(file, 'not json');
     expect((await oec(['rules', 'set', t.project.name, '--file', file])).code).toBe(2);
     expect((await alice.api.ok<SanitizationRulesResponse>('GET', path(t.project.id))).rules).toEqual(RULES.slice(0, 3));
+
+    // the sensitive models alone: the stored rules are kept
+    const models = await oec(['rules', 'set', t.project.name, '--sensitive-models', 'hr.employee, res.partner']);
+    expect(models.code, models.stderr).toBe(0);
+    expect(models.lines.at(-1)).toBe('Sensitive models: hr.employee, res.partner');
+    expect(await alice.api.ok<SanitizationRulesResponse>('GET', path(t.project.id))).toMatchObject({ rules: RULES.slice(0, 3), sensitive_models: ['hr.employee', 'res.partner'] });
+    const badModel = await oec(['rules', 'set', t.project.name, '--sensitive-models', 'Hr.Employee']);
+    expect(badModel.code).toBe(2);
+    expect(badModel.stderr).toMatch(/^oec: VALIDATION_ERROR: .*sensitive_models\.0/);
+    expect((await oec(['rules', 'set', t.project.name])).code).toBe(2);
+    await alice.api.ok('PUT', path(t.project.id), { rules: [], sensitive_models: [] });
   });
 });

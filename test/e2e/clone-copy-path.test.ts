@@ -18,6 +18,7 @@ import {
 } from '../src/harness/index.js';
 import { checkClone } from '../src/clone/check-clone.js';
 import type { GeneratedSummary } from '../src/odoo/index.js';
+import { SENSITIVE_MODELS } from '../src/sanitize/guarantees.js';
 
 const COPY_PATH = { OEC_CLONE_DATA_PATH: 'auto' };
 
@@ -45,17 +46,23 @@ describe('same-server clone on the COPY data path', () => {
     await platform?.close();
   });
 
-  it('clones with the recommended preset table by table, proof passing', async () => {
+  // full ⊇ recommended: every personal option, and the sensitive models' attachments, in stream
+  it('clones with the full preset table by table, proof passing', async () => {
+    await platform.api.ok('PUT', `/projects/${platform.project.id}/sanitization-rules`, { rules: [], sensitive_models: SENSITIVE_MODELS });
     const res = await platform.api.post<CloneOperation>(`/environments/${source.id}/clone`, {
       target: { create_new: true, environment_type: 'staging', name: 'stage-copy' },
-      sanitization_preset: 'recommended',
+      sanitization_preset: 'full',
     });
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     const op = await waitOperation(platform.api, res.body.id);
     expect(op.status, JSON.stringify(op.error)).toBe('completed');
     const cluster = clusterOf(source);
-    await checkClone({ api: platform.api, op, preset: 'recommended', source, sourceCluster: cluster, targetCluster: () => cluster, summary, salt, sourceDigest });
-    expect((await logs(platform, op)).some((m) => m.includes('table by table'))).toBe(true);
+    await checkClone({ api: platform.api, op, preset: 'full', source, sourceCluster: cluster, targetCluster: () => cluster, summary, salt, sourceDigest });
+    const lines = await logs(platform, op);
+    expect(lines.some((m) => m.includes('table by table'))).toBe(true);
+    // the rows were rewritten before they reached the target: the SQL that follows finds none
+    expect(lines.some((m) => /replace_sensitive_attachments [1-9]/.test(m) && m.startsWith('Masked in stream'))).toBe(true);
+    expect(op.sanitization_result.find((r) => r.option_key === 'replace_sensitive_attachments')?.affected_rows).toBe(0);
   });
 });
 

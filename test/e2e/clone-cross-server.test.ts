@@ -30,6 +30,7 @@ import {
   type Topology,
 } from '../src/harness/index.js';
 import { checkClone } from '../src/clone/check-clone.js';
+import { SENSITIVE_MODELS } from '../src/sanitize/guarantees.js';
 import { configParams, dumpDigest, rowCounts, withDb } from '../src/clone/db-facts.js';
 import type { GeneratedSummary } from '../src/odoo/index.js';
 
@@ -59,6 +60,8 @@ describe.skipIf(unavailable !== null)('cross-server clone over a network link, e
     b = await platform.addServer('b', agentEnv, { netServer: topology.servers[1] });
     ({ source, summary, digest: sourceDigest } = await createSeededSource(platform, a, { throughAgentSocket: true }));
     salt = await platformProjectSalt(platform);
+    // the full preset replaces these models' attachments; their files must not cross the wire
+    await platform.api.ok('PUT', `/projects/${platform.project.id}/sanitization-rules`, { rules: [], sensitive_models: SENSITIVE_MODELS });
   });
 
   beforeEach(async () => {

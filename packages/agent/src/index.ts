@@ -13,7 +13,8 @@ export { assertSuccess, collect, describeExit, ExecError, pipe, spawnProcess, ty
 export { AGENT_VERSION } from './runtime/facts.js';
 export { createHandlers, HANDLERS } from './tasks/handlers/index.js';
 export { NO_HOOKS, fileHooks, staticHooks, type CloneHooks, type HookState } from './clone/context.js';
-export { listFilestore, linkFilestore, missingFiles } from './clone/filestore.js';
+export { listFilestore, linkFilestore, missingFiles, withoutFiles } from './clone/filestore.js';
+export { sensitiveOnlyFiles } from './clone/sql.js';
 export { ensurePeerIdentity, fingerprintOf, type PeerIdentity } from './peer/tls.js';
 export { startPeerServer, ticketHash, type PeerServer, type PeerServerOptions } from './peer/server.js';
 export type { TransferDeps } from './clone/transfer/common.js';

@@ -54,11 +54,12 @@ function program(): Command {
     .action(async (op: string, _o, cmd: Command) => done(await retry(op, cmd.optsWithGlobals())));
   p.command('wait').argument('<op>', 'operation id').description('follow an operation to its end (exit 0 completed, 1 otherwise)')
     .action(async (op: string, _o, cmd: Command) => done(await wait(op, g(cmd))));
-  const rules = p.command('rules').description("a project's custom sanitization rules");
-  rules.command('get').argument('<project>', 'project name or id').description('list the rules')
+  const rules = p.command('rules').description("a project's custom sanitization rules and sensitive models");
+  rules.command('get').argument('<project>', 'project name or id').description('list the rules and the sensitive models')
     .action(async (project: string, _o, cmd: Command) => done(await rulesGet(project, g(cmd))));
-  rules.command('set').argument('<project>', 'project name or id').description('replace the rules with those of a JSON file')
-    .requiredOption('--file <file>', 'JSON: a list of rules, or { "rules": [...] }')
+  rules.command('set').argument('<project>', 'project name or id').description('replace the rules with those of a JSON file, and/or the sensitive models')
+    .option('--file <file>', 'JSON: a list of rules, or { "rules": [...], "sensitive_models": [...] }')
+    .option('--sensitive-models <models>', 'comma-separated Odoo models whose attachments the full preset replaces (e.g. hr.employee,res.partner; "" clears)')
     .action(async (project: string, _o, cmd: Command) => done(await rulesSet(project, cmd.optsWithGlobals())));
   return p;
 }

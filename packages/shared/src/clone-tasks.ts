@@ -3,7 +3,7 @@
 // re-runnable (steps are idempotent); names in it derive from ids (identifiers.ts).
 import { z } from 'zod';
 import { personalColumnSchema } from './personal-data.js';
-import { ruleImpactSchema, ruleResultSchema, sanitizationRulesSchema } from './sanitization-rules.js';
+import { ruleImpactSchema, ruleResultSchema, sanitizationRulesSchema, sensitiveModelsSchema } from './sanitization-rules.js';
 import {
   sanitizationOptionsSchema,
   proofSchema,
@@ -53,6 +53,8 @@ export const clonePlanSchema = z.object({
   }),
   /** The project's custom sanitization rules, frozen when the clone was requested; applied in order. */
   custom_rules: sanitizationRulesSchema.optional(),
+  /** The project's sensitive models (replace_sensitive_attachments), frozen like custom_rules. */
+  sensitive_models: sensitiveModelsSchema.optional(),
 });
 export type ClonePlan = z.infer<typeof clonePlanSchema>;
 
@@ -142,6 +144,8 @@ export const cloneEstimateInputSchema = environmentRefSchema.extend({
   options: sanitizationOptionsSchema,
   /** The project's custom rules: counted per rule, and the columns they name count as covered. */
   custom_rules: sanitizationRulesSchema.optional(),
+  /** The project's sensitive models: replace_sensitive_attachments counts their attachments. */
+  sensitive_models: sensitiveModelsSchema.optional(),
 });
 export const optionImpactSchema = z.object({
   option_key: sanitizationKeySchema,

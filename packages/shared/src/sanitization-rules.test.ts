@@ -46,3 +46,19 @@ describe('sanitization rules schema', () => {
     expect(describeRuleOutcome({ ...r, skipped: true, reason: 'table t not present', affected_rows: 0 })).toBe('skipped (table t not present)');
   });
 });
+
+describe('sensitive models', () => {
+  const put = (sensitive_models: unknown) => putSanitizationRulesSchema.safeParse({ rules: [], sensitive_models });
+
+  it('accepts Odoo model names, drops duplicates, and may be omitted', () => {
+    expect(put(['hr.employee', 'res.partner', 'hr.employee', 'x_custom_model']).data?.sensitive_models).toEqual(['hr.employee', 'res.partner', 'x_custom_model']);
+    expect(putSanitizationRulesSchema.parse({ rules: [] }).sensitive_models).toBeUndefined();
+  });
+
+  it('refuses anything that is not a model name, and more than 100', () => {
+    for (const bad of ['Hr.Employee', 'hr..employee', '.hr', 'hr.employee.', "res.partner' OR 1=1", 'hr employee', '1hr', '']) {
+      expect(put([bad]).success, bad).toBe(false);
+    }
+    expect(put(Array.from({ length: 101 }, (_, i) => `x_m${i}`)).success).toBe(false);
+  });
+});

@@ -93,14 +93,33 @@ export type SanitizationRule = z.infer<typeof sanitizationRuleSchema>;
 
 export const sanitizationRulesSchema = z.array(sanitizationRuleSchema).max(MAX_RULES);
 
-/** PUT /projects/{id}/sanitization-rules: the whole list, replacing the previous one. */
-export const putSanitizationRulesSchema = z.object({ rules: sanitizationRulesSchema }).strict();
+/** An Odoo model name (`hr.employee`, `res.partner`): lower-case words joined by dots. */
+export const ODOO_MODEL_RE = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/;
+/** Most sensitive models per project. */
+export const MAX_SENSITIVE_MODELS = 100;
+
+/**
+ * The models whose attachments (avatars and other binary fields, documents) the option
+ * replace_sensitive_attachments replaces by placeholders. Duplicates are dropped, order kept.
+ */
+export const sensitiveModelsSchema = z
+  .array(z.string().max(128).regex(ODOO_MODEL_RE, 'must be an Odoo model name such as hr.employee'))
+  .max(MAX_SENSITIVE_MODELS)
+  .transform((models) => [...new Set(models)]);
+
+/**
+ * PUT /projects/{id}/sanitization-rules: the whole list of rules, replacing the previous one, and
+ * optionally the sensitive models (replaced whole too; omitted: the stored list is kept, so a
+ * client that only knows the rules does not erase them).
+ */
+export const putSanitizationRulesSchema = z.object({ rules: sanitizationRulesSchema, sensitive_models: sensitiveModelsSchema.optional() }).strict();
 export type PutSanitizationRules = z.infer<typeof putSanitizationRulesSchema>;
 
 /** GET / PUT answer. */
 export const sanitizationRulesResponseSchema = z.object({
   project_id: z.string().uuid(),
   rules: sanitizationRulesSchema,
+  sensitive_models: sensitiveModelsSchema,
   updated_at: z.string().nullable(),
 });
 export type SanitizationRulesResponse = z.infer<typeof sanitizationRulesResponseSchema>;

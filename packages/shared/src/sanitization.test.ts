@@ -8,8 +8,8 @@ import {
 } from './sanitization.js';
 
 describe('sanitization catalogue', () => {
-  it('has 15 options', () => {
-    expect(SANITIZATION_KEYS).toHaveLength(15);
+  it('has 16 options', () => {
+    expect(SANITIZATION_KEYS).toHaveLength(16);
   });
 
   it('resolves each preset to its documented option list', () => {
@@ -33,7 +33,7 @@ describe('sanitization catalogue', () => {
     expect(enabledOptions(resolveSanitization('none'))).toEqual(['clear_asset_bundles']);
   });
 
-  it('lets custom options override the preset key by key and echoes all 15 keys', () => {
+  it('lets custom options override the preset key by key and echoes all 16 keys', () => {
     const opts = resolveSanitization('minimal', { anonymize_emails: true, clear_mail_queue: false });
     expect(Object.keys(opts)).toHaveLength(SANITIZATION_KEYS.length);
     expect(opts.anonymize_emails).toBe(true);

@@ -1,4 +1,4 @@
-// The sanitization catalogue: the 15 option keys, their categories and priorities, the four
+// The sanitization catalogue: the 16 option keys, their categories and priorities, the four
 // presets, and how a preset plus per-key overrides resolve to the effective options.
 import { z } from 'zod';
 import { ruleProofCheckSchema } from './sanitization-rules.js';
@@ -17,6 +17,12 @@ export const SANITIZATION_OPTIONS = [
     priority: 'HIGH',
     label: 'Anonymize identity and bank numbers',
   },
+  {
+    key: 'replace_sensitive_attachments',
+    category: 'customer_data',
+    priority: 'LOW',
+    label: "Replace sensitive models' attachments, clear share tokens",
+  },
   { key: 'clear_api_keys', category: 'security', priority: 'HIGH', label: 'Clear API keys' },
   { key: 'update_base_url', category: 'security', priority: 'HIGH', label: 'Update base URL' },
   { key: 'reset_passwords', category: 'security', priority: 'MEDIUM', label: 'Reset passwords' },
@@ -33,13 +39,18 @@ export const SANITIZATION_KEYS = SANITIZATION_OPTIONS.map((o) => o.key) as [
 ];
 export const sanitizationKeySchema = z.enum(SANITIZATION_KEYS);
 
-/** The options that anonymize columns (the personal data options): the COPY data path's reason to exist. */
+/**
+ * The options that rewrite personal data in rows (the personal data options, and the sensitive
+ * models' attachments, whose DB-stored bytes and share tokens are row values too): the COPY data
+ * path's reason to exist.
+ */
 export const ANONYMIZING_OPTIONS: readonly SanitizationOptionKey[] = [
   'anonymize_emails',
   'anonymize_phones',
   'anonymize_addresses',
   'anonymize_company_names',
   'anonymize_identity_numbers',
+  'replace_sensitive_attachments',
 ];
 
 /**
@@ -76,6 +87,7 @@ export const PRESET_OPTIONS: Record<SanitizationPreset, readonly SanitizationOpt
     'clear_asset_bundles',
   ],
   minimal: ['disable_mail_servers', 'clear_mail_queue', 'clear_asset_bundles'],
+  // every key; replace_sensitive_attachments only here (it needs the project's sensitive models)
   full: SANITIZATION_KEYS,
   none: ['clear_asset_bundles'],
 };

@@ -10,7 +10,7 @@ import type { ClusterInfo } from '@oec/agent/postgres';
 import { enabledOptions, type CloneOperation, type Environment, type SanitizationPreset } from '@oec/shared';
 import type { Api } from '../harness/api.js';
 import { verifyOdooPassword, type GeneratedSummary } from '../odoo/index.js';
-import { GUARANTEES } from '../sanitize/guarantees.js';
+import { GUARANTEES, SENSITIVE_MODELS } from '../sanitize/guarantees.js';
 import { columnDigests, unexpectedChanges } from '../sanitize/footprint.js';
 import { configParams, dumpDigest, rowCounts, withDb } from './db-facts.js';
 
@@ -66,6 +66,19 @@ export async function checkClone(c: CloneCheck): Promise<Environment> {
     (await db.query<{ f: string }>('SELECT DISTINCT store_fname AS f FROM ir_attachment WHERE store_fname IS NOT NULL')).rows.map((r) => r.f),
   );
   for (const f of files) await stat(join(target.filestore_path ?? '', f));
+  // The files only the sensitive models' attachments referenced never reached the clone.
+  if (op.sanitization_options.replace_sensitive_attachments) {
+    const sensitiveOnly = await withDb(c.sourceCluster, source.database_name, async (db) =>
+      (await db.query<{ f: string }>(
+        `SELECT store_fname AS f FROM ir_attachment WHERE store_fname IS NOT NULL GROUP BY store_fname
+         HAVING bool_and(coalesce(res_model = ANY($1::text[]) AND type <> 'url', false))`,
+        [SENSITIVE_MODELS],
+      )).rows.map((r) => r.f),
+    );
+    expect(sensitiveOnly.length).toBeGreaterThan(0);
+    const copied = await Promise.all(sensitiveOnly.map((f) => stat(join(target.filestore_path ?? '', f)).then(() => f, () => null)));
+    expect(copied.filter((f) => f !== null)).toEqual([]);
+  }
 
   // What each chosen option promises, and nothing else changed.
   const enabled = enabledOptions(op.sanitization_options);

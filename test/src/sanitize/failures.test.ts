@@ -47,7 +47,7 @@ describe('modules not installed', () => {
     const estimate = await estimateImpact(c, options);
     const out = await sanitizeDatabase(c, { ...params(options), passwordHash: hashOdooPassword('pw', 1000) });
     const result = (k: string) => out.results.find((r) => r.option_key === k);
-    expect(out.results).toHaveLength(15);
+    expect(out.results).toHaveLength(16);
     expect(out.results.every((r) => r.success)).toBe(true);
     expect(result('disable_crons')).toMatchObject({ skipped: true, affected_rows: 0, warning: 'table ir_cron not present (module not installed)' });
     expect(result('disable_mail_templates')).toMatchObject({ skipped: true, warning: 'table mail_template not present (module not installed)' });

@@ -28,6 +28,7 @@ export const FOOTPRINTS: Record<SanitizationOptionKey, Footprint> = {
     mail_activity: ['res_name'],
   },
   anonymize_identity_numbers: { res_partner: ['vat', 'company_registry'], res_partner_bank: ['acc_number', 'sanitized_acc_number'] },
+  replace_sensitive_attachments: { ir_attachment: ['store_fname', 'checksum', 'file_size', 'mimetype', 'db_datas', 'index_content', 'access_token'] },
   clear_api_keys: {
     payment_provider: ['*'],
     auth_oauth_provider: ['*'],

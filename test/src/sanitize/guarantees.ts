@@ -2,7 +2,7 @@
 // sanitizer's proof), against the untouched copy and the generator's summary where needed.
 import type pg from 'pg';
 import { expect } from 'vitest';
-import { pseudonymEmail, pseudonymPhone } from '@oec/agent/sanitize';
+import { PLACEHOLDERS, pseudonymEmail, pseudonymPhone } from '@oec/agent/sanitize';
 import type { SanitizationOptionKey } from '@oec/shared';
 import type { GeneratedSummary } from '../odoo/index.js';
 import { rows, scalar } from './harness.js';
@@ -16,6 +16,16 @@ export interface GuaranteeContext {
   /** The salt and target URL the sanitizer was given. */
   salt: string;
   baseUrl: string;
+  /** The sensitive models the sanitizer was given (default SENSITIVE_MODELS). */
+  sensitiveModels?: readonly string[];
+}
+
+/** The sensitive models the suites give the sanitizer: partners have avatars, documents, DB-stored images. */
+export const SENSITIVE_MODELS: readonly string[] = ['res.partner'];
+
+/** Attachments of `models` holding content (not URLs): the rows replace_sensitive_attachments replaces. */
+function sensitiveSql(models: readonly string[]): [string, unknown[]] {
+  return [`ir_attachment WHERE res_model = ANY($1::text[]) AND type <> 'url'`, [models]];
 }
 
 const ANON_EMAIL = /^u[0-9a-f]{20}@anon\.invalid$/;
@@ -185,6 +195,26 @@ export const GUARANTEES: Record<SanitizationOptionKey, (g: GuaranteeContext) => 
   },
   async clear_scheduled_messages({ c }) {
     expect(await count(c, "mail_mail WHERE scheduled_date > (now() AT TIME ZONE 'UTC')")).toBe(0);
+  },
+  async replace_sensitive_attachments({ c, pristine, affected, sensitiveModels = SENSITIVE_MODELS }) {
+    const [sensitive, values] = sensitiveSql(sensitiveModels);
+    const content = await rows<{ id: number; store_fname: string | null; checksum: string | null; file_size: number; mimetype: string | null; db_datas: Buffer | null; index_content: string | null }>(
+      c,
+      `SELECT id, store_fname, checksum, file_size, mimetype, db_datas, index_content FROM ${sensitive} ORDER BY id`,
+      values,
+    );
+    const before = await rows<{ id: number; mimetype: string | null }>(pristine, `SELECT id, mimetype FROM ${sensitive} ORDER BY id`, values);
+    // same rows, same ids (references stay valid); each holds its placeholder and nothing else
+    expect(content.map((r) => r.id)).toEqual(before.map((r) => r.id));
+    expect(before.length).toBeGreaterThan(0);
+    for (const [i, r] of content.entries()) {
+      const p = before[i]?.mimetype?.startsWith('image/') ? PLACEHOLDERS[0] : PLACEHOLDERS[1];
+      expect({ ...r, id: 0 }).toEqual({ id: 0, store_fname: p?.storeFname, checksum: p?.checksum, file_size: p?.size, mimetype: p?.mimetype, db_datas: null, index_content: null });
+    }
+    expect(await count(c, 'ir_attachment WHERE access_token IS NOT NULL')).toBe(0);
+    const tokensElsewhere = await count(pristine, `ir_attachment WHERE access_token IS NOT NULL AND NOT (res_model = ANY($1::text[]) AND type <> 'url')`, values);
+    // the SQL pass rewrote every such row, or (COPY path) they arrived rewritten and it found none
+    expect([before.length + tokensElsewhere, 0]).toContain(affected('replace_sensitive_attachments'));
   },
   async clear_asset_bundles({ c, pristine, affected }) {
     expect(await count(c, "ir_attachment WHERE res_model = 'ir.ui.view' AND url LIKE '/web/assets/%'")).toBe(0);

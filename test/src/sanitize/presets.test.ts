@@ -2,13 +2,16 @@
 // with our own queries), nothing outside the chosen options changes (column-by-column diff with
 // an untouched copy of the same data), users still log in, the proof passed, and the read-only
 // estimate predicted exactly the rows each option then touched.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { estimateImpact, generatePassword, hashOdooPassword, PERSONAL_OPTIONS, sanitizeDatabase, type ImpactEstimate, type SanitizeOutcome } from '@oec/agent/sanitize';
 import { enabledOptions, SANITIZATION_KEYS, type SanitizationOptions, type SanitizationPreset } from '@oec/shared';
 import { verifyOdooPassword } from '../odoo/index.js';
 import { columnDigests, paramMayChange, params, unexpectedChanges } from './footprint.js';
-import { customerIds, GUARANTEES, ownIds } from './guarantees.js';
+import { customerIds, GUARANTEES, ownIds, SENSITIVE_MODELS } from './guarantees.js';
 import { BASE_URL, dumpText, emailTokens, Harness, preset, SALT, type Template } from './harness.js';
 
 let h: Harness;
@@ -36,14 +39,20 @@ describe.each(PRESETS)('preset %s', (name) => {
   let options: SanitizationOptions;
   let estimate: ImpactEstimate[];
   let out: SanitizeOutcome;
+  let filestore: string;
   const password = generatePassword();
   const passwordHash = hashOdooPassword(password, 2000);
 
   beforeAll(async () => {
     c = await h.connect(await h.copy(tpl));
     options = preset(name);
-    estimate = await estimateImpact(c, options);
-    out = await sanitizeDatabase(c, { options, baseUrl: BASE_URL, salt: SALT, mode: 'create_new', identity: null, passwordHash });
+    filestore = await mkdtemp(join(tmpdir(), 'oec-presets-fs-'));
+    estimate = await estimateImpact(c, options, { sensitiveModels: SENSITIVE_MODELS });
+    out = await sanitizeDatabase(c, { options, baseUrl: BASE_URL, salt: SALT, mode: 'create_new', identity: null, passwordHash, sensitiveModels: SENSITIVE_MODELS, filestore: { dir: filestore, removeUnreferenced: true } });
+  });
+
+  afterAll(async () => {
+    await rm(filestore, { recursive: true, force: true });
   });
 
   it('reports each chosen option once, in catalogue order, successful, and a passed proof', () => {
@@ -110,7 +119,7 @@ describe.each(PRESETS)('preset %s', (name) => {
   });
 });
 
-it('covers all 15 options across the presets', () => {
+it('covers all 16 options across the presets', () => {
   expect(new Set(PRESETS.flatMap((p) => enabledOptions(preset(p))))).toEqual(new Set(SANITIZATION_KEYS));
 });
 

@@ -1,15 +1,18 @@
 // One map, both paths: the in-stream masking of the COPY data path (rows masked on their way from
 // the source, then the sanitizer's SQL for what stays SQL) leaves the same database as the SQL path
 // (restore, then UPDATE), table by table — same pseudonyms, same derived columns — on the personal
-// data fixture, with the `full` preset (every personal option, names in free text included).
+// data fixture, with the `full` preset (every personal option, names in free text included, and
+// the sensitive models' attachments replaced by placeholders).
+import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { composeTransforms, rowTransformStream, type RowTransform } from '@oec/agent';
-import { hashOdooPassword, optionsToRun, PERSONAL_OPTIONS, prepareRuleStream, prepareStreamCredentials, prepareStreamMasking, sanitizeDatabase } from '@oec/agent/sanitize';
+import { attachmentStream, hashOdooPassword, optionsToRun, PERSONAL_OPTIONS, prepareRuleStream, prepareStreamCredentials, prepareStreamMasking, sanitizeDatabase } from '@oec/agent/sanitize';
 import type { RuleResult, SanitizationRule } from '@oec/shared';
 import { BASE_URL, Harness, preset, SALT, scalar, tableDigests, type Template } from './harness.js';
+import { SENSITIVE_MODELS } from './guarantees.js';
 
 let h: Harness;
 let tpl: Template;
@@ -27,8 +30,11 @@ const OPTIONS = preset('full');
 const PASSWORD = hashOdooPassword('staging-password', 1000);
 
 async function sanitizeWith(c: pg.Client, options: ReturnType<typeof preset>, personalInStream = false): Promise<void> {
-  await sanitizeDatabase(c, { options, baseUrl: BASE_URL, salt: SALT, mode: 'create_new', identity: null, passwordHash: PASSWORD, personalInStream });
+  const filestore = { dir: join(h.dir, 'filestore', `clone_${c.database ?? ''}`), removeUnreferenced: true };
+  await sanitizeDatabase(c, { options, baseUrl: BASE_URL, salt: SALT, mode: 'create_new', identity: null, passwordHash: PASSWORD, personalInStream, sensitiveModels: SENSITIVE_MODELS, filestore });
 }
+
+type TransformFor = (table: string, columns: readonly string[]) => RowTransform | null;
 
 async function columnsOf(c: pg.ClientBase, table: string): Promise<string[]> {
   const { rows } = await c.query<{ a: string }>(
@@ -38,10 +44,8 @@ async function columnsOf(c: pg.ClientBase, table: string): Promise<string[]> {
   return rows.map((r) => r.a);
 }
 
-type TransformOf = (table: string, columns: readonly string[]) => RowTransform | null;
-
 /** Empty `target` and load every table of `source` into it through the transforms, as the COPY path. */
-async function loadThrough(source: pg.Client, target: pg.Client, transformFor: TransformOf): Promise<void> {
+async function loadThrough(source: pg.Client, target: pg.Client, transformFor: TransformFor): Promise<void> {
   const { rows } = await target.query<{ t: string }>("SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename");
   await target.query(`SET session_replication_role = replica`);
   await target.query(`TRUNCATE ${rows.map((r) => `public."${r.t}"`).join(', ')}`);
@@ -72,7 +76,11 @@ async function loadMasked(streamDb: string, options: ReturnType<typeof preset>):
   const masker = await prepareStreamMasking(source, { options, order, salt: SALT });
   if (!masker) throw new Error('no personal option in the preset');
   const credentials = await prepareStreamCredentials(source, options);
-  await loadThrough(source, viaStream, (t, c) => composeTransforms([masker.transformFor(t, c), credentials.transformFor(t, c)]));
+  // the parts in transforms.ts's order: personal data, the sensitive models' attachments, credentials
+  const attachments = options.replace_sensitive_attachments ? attachmentStream(SENSITIVE_MODELS) : null;
+  await loadThrough(source, viaStream, (t, cols) =>
+    composeTransforms([masker.transformFor(t, cols), attachments?.transformFor(t, cols) ?? null, credentials.transformFor(t, cols)]),
+  );
   await source.query('ROLLBACK');
   await source.end();
   expect(masker.leaks()).toEqual([]);
@@ -81,6 +89,7 @@ async function loadMasked(streamDb: string, options: ReturnType<typeof preset>):
   for (const o of ['clear_api_keys', 'reset_passwords', 'disable_mail_servers'] as const) {
     if (options[o]) expect(credentials.counts()[o] ?? 0, o).toBeGreaterThan(0);
   }
+  if (attachments) expect(attachments.rewritten()).toBeGreaterThan(0);
   return viaStream;
 }
 

@@ -152,3 +152,16 @@ export async function missingFiles(root: string, storeFnames: Iterable<string>):
   }
   return missing;
 }
+
+/** The listing without these files (relative names). */
+export function withoutFiles(listing: FilestoreListing, left: ReadonlySet<string>): FilestoreListing {
+  if (left.size === 0) return listing;
+  const entries = listing.entries.filter((e) => !left.has(e.rel));
+  return { entries, bytes: entries.reduce((n, e) => n + e.size, 0) };
+}
+
+/** Log how many files the copy leaves out (they only held sensitive models' attachments). */
+export function logLeftOut(ctx: { log(level: 'INFO', message: string, step: 'backing_up_filestore'): void }, all: FilestoreListing, kept: FilestoreListing): void {
+  const n = all.entries.length - kept.entries.length;
+  if (n > 0) ctx.log('INFO', `Filestore: ${n} files of sensitive models' attachments left out (placeholders instead)`, 'backing_up_filestore');
+}

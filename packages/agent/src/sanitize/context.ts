@@ -31,7 +31,16 @@ export class OptionRunContext implements ApplyContext {
     readonly enabled: ReadonlySet<SanitizationOptionKey>,
     readonly params: SanitizeParams,
     readonly key: KeyedHash,
+    private readonly deferred: Array<() => Promise<unknown>>,
   ) {}
+
+  get sensitiveModels(): readonly string[] {
+    return this.params.sensitiveModels ?? [];
+  }
+
+  afterCommit(fn: () => Promise<unknown>): void {
+    this.deferred.push(fn);
+  }
 
   async query<R extends pg.QueryResultRow = Record<string, unknown>>(
     sql: string,
@@ -76,6 +85,7 @@ export class OptionEstimateContext implements EstimateContext {
     readonly schema: SchemaInfo,
     readonly enabled: ReadonlySet<SanitizationOptionKey>,
     private readonly reltuples: ReadonlyMap<string, number>,
+    readonly sensitiveModels: readonly string[] = [],
   ) {}
 
   async query<R extends pg.QueryResultRow = Record<string, unknown>>(

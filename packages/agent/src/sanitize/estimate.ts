@@ -54,7 +54,7 @@ export async function estimateImpact(
     const out: ImpactEstimate[] = [];
     let personal: PersonalMap | null = null;
     for (const o of run) {
-      const ctx = new OptionEstimateContext(client, schema, enabled, sizes);
+      const ctx = new OptionEstimateContext(client, schema, enabled, sizes, opts.sensitiveModels);
       await client.query('SAVEPOINT oec_estimate');
       try {
         const impact = await o.estimate(ctx);

@@ -30,3 +30,6 @@ export { keyedHash } from './pseudonyms.js';
 export type { KeyedHash } from './keyed-hash.js';
 export { maskSelect } from './rules/sql.js';
 export { prepareRuleStream, describeAfterLoad, type RuleStream, type RuleRowTransform, type StreamRuleCount } from './rules/stream.js';
+// replace_sensitive_attachments: the placeholders (the in-stream path writes the same values).
+export { IMAGE_PLACEHOLDER, TEXT_PLACEHOLDER, PLACEHOLDERS, placeholderFor, STORE_FNAME_RE, type Placeholder } from './attachments/placeholders.js';
+export { attachmentStream, type AttachmentStream, type AttachmentTransform } from './attachments/stream.js';

@@ -2,7 +2,8 @@
 // transaction:
 //
 //   BEGIN → capture the "before" facts into pg_temp tables → identity → per option:
-//   SAVEPOINT, apply, RELEASE → proof → COMMIT
+//   SAVEPOINT, apply, RELEASE → proof → COMMIT → the options' after-commit work (files in the
+//   clone's filestore that no committed row references any more)
 //
 // A missing table or column (checked first, and SQLSTATE 42P01/42703 as a fallback) skips the
 // option with a warning; any other error rolls everything back (SANITIZATION_FAILED); a failed
@@ -88,7 +89,8 @@ export async function sanitizeDatabase(client: pg.ClientBase, p: SanitizeParams)
     // would trigger JIT compilation, which takes seconds per statement and saves nothing.
     await client.query(`SELECT set_config('jit', 'off', true)`);
     const schema = await SchemaInfo.load(client);
-    const context = (): OptionRunContext => new OptionRunContext(client, schema, enabled, p, key);
+    const afterCommit: Array<() => Promise<unknown>> = [];
+    const context = (): OptionRunContext => new OptionRunContext(client, schema, enabled, p, key, afterCommit);
 
     for (const o of options) {
       await guarded(o.key, async () => {
@@ -145,6 +147,8 @@ export async function sanitizeDatabase(client: pg.ClientBase, p: SanitizeParams)
         planned.push({ option_key: o.key, check: `${o.key} skipped`, passed: true, violations: 0, detail: warning });
       } else {
         for (const spec of o.proof(ctx)) planned.push({ option_key: o.key, spec });
+        const files = await guarded(o.key, async () => (await o.proveFiles?.(ctx)) ?? []);
+        for (const c of files) planned.push({ option_key: o.key, ...c, passed: c.violations === 0 });
       }
     }
     const ruleResults = await applyRules(ruleCtx, rules, (m) => log('INFO', m), p.rulesInStream);
@@ -171,6 +175,8 @@ export async function sanitizeDatabase(client: pg.ClientBase, p: SanitizeParams)
     }
     throwIfAborted(p.signal);
     await client.query('COMMIT');
+    // committed: nothing references these files any more (the clone's own filestore only)
+    for (const fn of afterCommit) await fn();
     const totals = {
       affected_rows: results.reduce((n, r) => n + r.affected_rows, 0),
       duration_ms: Math.round(performance.now() - started),

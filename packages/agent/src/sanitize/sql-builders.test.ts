@@ -37,6 +37,7 @@ function fakes(mode: SanitizeParams['mode'], big: boolean): { apply: ApplyContex
     mode,
     identity: { 'database.uuid': HOSTILE.identityValue, 'web.base.url': HOSTILE.identityValue },
     passwordHash: HOSTILE.passwordHash,
+    sensitiveModels: ['hr.employee', 'res.partner'],
   };
   const apply: ApplyContext = {
     schema,
@@ -47,6 +48,7 @@ function fakes(mode: SanitizeParams['mode'], big: boolean): { apply: ApplyContex
     exec: async (sql, values) => (await query(sql, values)).rowCount ?? 0,
     require: () => true,
     warn: () => undefined,
+    afterCommit: () => undefined,
   };
   const estimate: EstimateContext = {
     schema,

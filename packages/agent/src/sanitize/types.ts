@@ -8,7 +8,7 @@ import type { SchemaInfo } from './schema-info.js';
 export type SanitizeLogLevel = 'INFO' | 'WARNING' | 'ERROR';
 
 export interface SanitizeParams {
-  /** The effective 15 keys (clear_asset_bundles always runs, whatever its value). */
+  /** The effective 16 keys (clear_asset_bundles always runs, whatever its value). */
   options: SanitizationOptions;
   /** The target's URL, e.g. `https://staging-x.apps.example.com` (update_base_url). */
   baseUrl: string;
@@ -38,6 +38,14 @@ export interface SanitizeParams {
    * Undefined on the dump path; on the COPY path every other rule runs here after the load.
    */
   rulesInStream?: ReadonlyArray<{ rule_index: number; affected_rows: number }>;
+  /** The project's sensitive models (replace_sensitive_attachments). */
+  sensitiveModels?: readonly string[];
+  /**
+   * The filestore of the database sanitized (never the source's): replace_sensitive_attachments
+   * writes its placeholder files under `dir` and, when `removeUnreferenced` (the clone copied its
+   * own filestore), removes after COMMIT the files only sensitive attachments referenced.
+   */
+  filestore?: { dir: string; removeUnreferenced: boolean } | null;
   signal?: AbortSignal;
   log?: (level: SanitizeLogLevel, message: string) => void;
 }
@@ -61,6 +69,8 @@ export interface ImpactEstimate {
 export interface EstimateOptions {
   /** statement_timeout of each read-only query (default 15 s). */
   statementTimeoutMs?: number;
+  /** The project's sensitive models (replace_sensitive_attachments). */
+  sensitiveModels?: readonly string[];
   /** The source's Odoo series ("17.0"): picks the catalogue of the personal data map. */
   odooSeries?: string | null;
 }
@@ -77,6 +87,8 @@ export interface SqlRunner {
 export interface PlanContext {
   readonly schema: SchemaInfo;
   readonly enabled: ReadonlySet<SanitizationOptionKey>;
+  /** The project's sensitive models (replace_sensitive_attachments); none when absent. */
+  readonly sensitiveModels?: readonly string[];
 }
 
 /** Handed to `capture`, `apply` and `proof` of an option, inside the one transaction. */
@@ -91,6 +103,8 @@ export interface ApplyContext extends PlanContext, SqlRunner {
    */
   require(table: string, ...columns: string[]): boolean;
   warn(message: string): void;
+  /** Work to do once the transaction has committed (files that only unproven rows referenced). */
+  afterCommit(fn: () => Promise<unknown>): void;
 }
 
 /** Handed to `estimate`: read-only, counts exact or from the planner for big tables. */
@@ -119,6 +133,13 @@ export interface CheckSpec {
   values?: readonly unknown[];
 }
 
+/** A proof check done outside SQL: what it checks and how many things violate it. */
+export interface FileCheck {
+  check: string;
+  violations: number;
+  detail: string | null;
+}
+
 export interface Impact {
   rows: number;
   summary: string;
@@ -132,5 +153,7 @@ export interface SanitizeOption {
   /** Returns the number of rows changed, inserted or deleted. */
   apply(ctx: ApplyContext): Promise<number>;
   proof(ctx: ApplyContext): CheckSpec[];
+  /** Checks outside the database (files), run with the proof. */
+  proveFiles?(ctx: ApplyContext): Promise<FileCheck[]>;
   estimate(ctx: EstimateContext): Promise<Impact>;
 }

@@ -1,5 +1,6 @@
-// The project's custom sanitization rules, read-only (they are set with PUT
-// /api/v1/projects/{id}/sanitization-rules or `oec rules set`): table, column, function, filter.
+// The project's custom sanitization rules and sensitive models, read-only (they are set with PUT
+// /api/v1/projects/{id}/sanitization-rules or `oec rules set`): table, column, function, filter;
+// the models whose attachments the full preset replaces by placeholders.
 import type { SanitizationRule } from '@oec/shared';
 import { useSanitizationRules } from '../api/queries.js';
 import { errorInfo } from '../api/trpc.js';
@@ -44,6 +45,29 @@ export function SanitizationRules({ projectId }: { projectId: string }) {
           </table>
         </div>
       )}
+      {rules.data && <SensitiveModels models={rules.data.sensitive_models} />}
     </section>
+  );
+}
+
+function SensitiveModels({ models }: { models: readonly string[] }) {
+  return (
+    <div className="sensitive-models">
+      <h3 id="sensitive-models-title">Sensitive models</h3>
+      {models.length === 0 ? (
+        <p className="muted">None: the full preset keeps every attachment and clears share tokens only.</p>
+      ) : (
+        <>
+          <p className="muted">With the full preset, their attachments (avatars, documents) are replaced by placeholders.</p>
+          <ul aria-labelledby="sensitive-models-title" className="sensitive-models-list">
+            {models.map((m) => (
+              <li key={m}>
+                <code>{m}</code>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </div>
   );
 }

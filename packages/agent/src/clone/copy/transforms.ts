@@ -8,7 +8,7 @@
 // stream cannot apply exactly, …) runs in the sanitizing step, as on the dump path.
 import type pg from 'pg';
 import { AppError, ErrorCode, type ClonePlan, type SanitizationOptionKey, type StreamMasking } from '@oec/shared';
-import { describeAfterLoad, optionsToRun, PERSONAL_OPTIONS, prepareRuleStream, prepareStreamCredentials, prepareStreamMasking } from '../../sanitize/index.js';
+import { attachmentStream, describeAfterLoad, optionsToRun, PERSONAL_OPTIONS, prepareRuleStream, prepareStreamCredentials, prepareStreamMasking } from '../../sanitize/index.js';
 import type { TaskContext } from '../../tasks/types.js';
 import { composeTransforms, type RowTransform, type RowTransformFactory } from './codec.js';
 
@@ -63,6 +63,18 @@ const STREAM_PARTS: readonly Preparer[] = [
       transformsFor: (t, c) => ({ row: m.transformFor(t, c) }),
       counts: () => m.masked(),
       leaks: () => m.leaks(),
+    };
+  },
+  // after the personal data options, as in the SQL path's catalogue order; reads nothing on the source
+  async (_client, { plan, order }) => {
+    if (!order.includes('replace_sensitive_attachments')) return null;
+    const models = plan.sensitive_models ?? [];
+    const a = attachmentStream(models);
+    return {
+      label: `attachments of ${models.length} sensitive models replaced by placeholders, share tokens cleared`,
+      transformsFor: (t, c) => ({ row: a.transformFor(t, c) }),
+      counts: () => ({ replace_sensitive_attachments: a.rewritten() }),
+      leaks: () => [],
     };
   },
   async (client, { plan }) => {

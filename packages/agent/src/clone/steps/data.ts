@@ -6,9 +6,9 @@ import type pg from 'pg';
 import type { ClonePlan, CloneDataOutput } from '@oec/shared';
 import type { TaskContext } from '../../tasks/types.js';
 import { asStepError, checkpoint, clonePaths, type CloneHooks } from '../context.js';
-import { linkFilestore, listFilestore, missingFiles } from '../filestore.js';
+import { linkFilestore, listFilestore, logLeftOut, missingFiles, withoutFiles } from '../filestore.js';
 import { withSourceSnapshot } from '../snapshot.js';
-import { referencedFiles } from '../sql.js';
+import { filesLeftOut, referencedFiles } from '../sql.js';
 import { copyDatabase } from './database.js';
 
 export async function copyData(plan: ClonePlan, ctx: TaskContext, hooks: CloneHooks): Promise<CloneDataOutput> {
@@ -39,12 +39,13 @@ async function copyFilestore(
   await checkpoint(ctx, hooks, 'backing_up_filestore', 'start');
   const paths = clonePaths(ctx, plan);
   try {
-    const listing = await listFilestore(paths.sourceFilestore, ctx.signal);
+    const read = <T>(fn: (c: pg.ClientBase) => Promise<T>): Promise<T> => (session ? fn(session) : ctx.runtime.withDatabase(plan.source.db_name, fn));
+    const all = await listFilestore(paths.sourceFilestore, ctx.signal);
+    const listing = withoutFiles(all, await read((c) => filesLeftOut(c, plan)));
     ctx.progress(1, { items_done: listing.entries.length, items_total: listing.entries.length, bytes_total: listing.bytes }, 'backing_up_filestore');
     ctx.log('INFO', `Filestore captured: ${listing.entries.length} files, ${listing.bytes} bytes`, 'backing_up_filestore');
-    const referenced = session
-      ? await referencedFiles(session)
-      : await ctx.runtime.withDatabase(plan.source.db_name, referencedFiles);
+    logLeftOut(ctx, all, listing);
+    const referenced = await read(referencedFiles);
     const missing = await missingFiles(paths.sourceFilestore, referenced);
     if (missing.length > 0) {
       ctx.log('WARNING', `${missing.length} referenced files are missing in the source filestore (e.g. ${missing[0]})`, 'backing_up_filestore');

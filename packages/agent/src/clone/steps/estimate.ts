@@ -10,11 +10,11 @@ import type { TaskContext } from '../../tasks/types.js';
 const STATEMENT_TIMEOUT_MS = 15_000;
 
 export async function estimateClone(
-  input: EnvironmentRef & { options: SanitizationOptions; custom_rules?: SanitizationRule[] },
+  input: EnvironmentRef & { options: SanitizationOptions; custom_rules?: SanitizationRule[]; sensitive_models?: string[] },
   ctx: TaskContext,
 ): Promise<CloneEstimateOutput> {
   return ctx.runtime.withDatabase(input.db_name, async (client) => {
-    const impact = await estimateImpact(client, input.options, { statementTimeoutMs: STATEMENT_TIMEOUT_MS });
+    const impact = await estimateImpact(client, input.options, { statementTimeoutMs: STATEMENT_TIMEOUT_MS, sensitiveModels: input.sensitive_models ?? [] });
     const apiKeys = await countApiKeys(client, { statementTimeoutMs: STATEMENT_TIMEOUT_MS });
     const rules = input.custom_rules ?? [];
     const columns = await personalColumns(client, input.options, { statementTimeoutMs: STATEMENT_TIMEOUT_MS }, rules);

@@ -1,10 +1,10 @@
 // sanitizing: runs the sanitizer on the restored database (never the source), in one transaction
 // with its proof. A replace writes back the identity of the database it replaces; reset_passwords
 // gets one random password per operation, returned once and stored only as a hash.
-import type { CloneSanitizeInput, CloneSanitizeOutput } from '@oec/shared';
+import type { ClonePlan, CloneSanitizeInput, CloneSanitizeOutput } from '@oec/shared';
 import { IDENTITY_PARAMS, generatePassword, hashOdooPassword, sanitizeDatabase } from '../../sanitize/index.js';
 import type { TaskContext } from '../../tasks/types.js';
-import { checkpoint, type CloneHooks } from '../context.js';
+import { checkpoint, clonePaths, type CloneHooks } from '../context.js';
 
 export async function sanitize(plan: CloneSanitizeInput, ctx: TaskContext, hooks: CloneHooks): Promise<CloneSanitizeOutput> {
   await checkpoint(ctx, hooks, 'sanitizing', 'start');
@@ -22,6 +22,8 @@ export async function sanitize(plan: CloneSanitizeInput, ctx: TaskContext, hooks
       rules: plan.custom_rules ?? [],
       // the rules the data task applied in the stream are counted there, not applied twice
       ...(plan.data_path === 'copy' ? { rulesInStream: plan.in_stream?.rules ?? [] } : {}),
+      sensitiveModels: plan.sensitive_models ?? [],
+      filestore: placeholderFilestore(plan, ctx),
       ...(password ? { passwordHash: hashOdooPassword(password) } : {}),
       signal: ctx.signal,
       log: (level, message) => ctx.log(level, message, 'sanitizing'),
@@ -46,4 +48,14 @@ async function readIdentity(ctx: TaskContext, database: string): Promise<Record<
     );
     return Object.fromEntries(rows.map((r) => [r.key, r.value]));
   });
+}
+
+/**
+ * Where replace_sensitive_attachments puts its placeholder files: the filestore the clone copied
+ * (which it may prune), or — without one — the filestore the target keeps, never pruned (its
+ * files belong to the database being replaced).
+ */
+function placeholderFilestore(plan: ClonePlan, ctx: TaskContext): { dir: string; removeUnreferenced: boolean } {
+  const paths = clonePaths(ctx, plan);
+  return plan.include_filestore ? { dir: paths.workFilestore, removeUnreferenced: true } : { dir: paths.targetFilestore, removeUnreferenced: false };
 }

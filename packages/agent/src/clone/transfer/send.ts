@@ -27,10 +27,10 @@ import type { TaskContext } from '../../tasks/types.js';
 import { checkpoint, clonePaths, type CloneHooks } from '../context.js';
 import { copyFromSource, framedSink, planTransform } from '../copy/index.js';
 import { startDump } from '../dump-restore.js';
-import { listFilestore, missingFiles, type FilestoreListing } from '../filestore.js';
+import { listFilestore, logLeftOut, missingFiles, withoutFiles, type FilestoreListing } from '../filestore.js';
 import { createPacer, type Pacer } from '../pace.js';
 import { withSourceSnapshot } from '../snapshot.js';
-import { referencedFiles, tableFacts } from '../sql.js';
+import { filesLeftOut, referencedFiles, tableFacts } from '../sql.js';
 import { allStreams, asError, linkedAbort, peerFailure, streamStep, tagStep, type TransferDeps } from './common.js';
 import { sendFilestoreShard } from './filestore-send.js';
 
@@ -70,8 +70,11 @@ async function sendAll(run: SendRun, ac: AbortController, session: pg.ClientBase
   let listing: FilestoreListing | null = null;
   let missing: string[] = [];
   if (shards.length > 0) {
-    listing = await listFilestore(paths.sourceFilestore, run.signal);
-    const referenced = session ? await referencedFiles(session) : await run.ctx.runtime.withDatabase(run.input.source.db_name, referencedFiles);
+    const read = <T>(fn: (c: pg.ClientBase) => Promise<T>): Promise<T> => (session ? fn(session) : run.ctx.runtime.withDatabase(run.input.source.db_name, fn));
+    const all = await listFilestore(paths.sourceFilestore, run.signal);
+    listing = withoutFiles(all, await read((c) => filesLeftOut(c, run.input)));
+    logLeftOut(run.ctx, all, listing);
+    const referenced = await read(referencedFiles);
     missing = await missingFiles(paths.sourceFilestore, referenced);
     if (missing.length > 0) {
       run.ctx.log('WARNING', `${missing.length} referenced files are missing in the source filestore (e.g. ${missing[0]})`, 'backing_up_filestore');

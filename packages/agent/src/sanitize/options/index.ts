@@ -2,6 +2,7 @@
 import { SANITIZATION_KEYS } from '@oec/shared';
 import type { SanitizeOption } from '../types.js';
 import { clearAssetBundles } from './assets.js';
+import { replaceSensitiveAttachments } from './attachments.js';
 import { clearScheduledMessages, disableCrons } from './automation.js';
 import { clearApiKeys } from './credentials.js';
 import { anonymizeAddresses, anonymizeCompanyNames, anonymizePhones } from './customers.js';
@@ -20,6 +21,7 @@ const BY_KEY = {
   anonymize_addresses: anonymizeAddresses,
   anonymize_company_names: anonymizeCompanyNames,
   anonymize_identity_numbers: anonymizeIdentityNumbers,
+  replace_sensitive_attachments: replaceSensitiveAttachments,
   clear_api_keys: clearApiKeys,
   update_base_url: updateBaseUrl,
   reset_passwords: resetPasswords,
@@ -29,5 +31,5 @@ const BY_KEY = {
   clear_asset_bundles: clearAssetBundles,
 } satisfies Record<(typeof SANITIZATION_KEYS)[number], SanitizeOption>;
 
-/** All 15 options, in the shared catalogue's order. */
+/** All 16 options, in the shared catalogue's order. */
 export const SANITIZE_OPTIONS: readonly SanitizeOption[] = SANITIZATION_KEYS.map((k) => BY_KEY[k]);

@@ -60,7 +60,7 @@ export interface EffectiveSanitization {
 
 /**
  * The preset (required for a production-type target: production is never neutralized by
- * default), the 15 effective options (clear_asset_bundles cannot be turned off), and the risk
+ * default), the 16 effective options (clear_asset_bundles cannot be turned off), and the risk
  * acknowledgement that preset `none` and mail servers left on require.
  */
 export function effectiveSanitization(req: CloneRequestInput, targetType: EnvironmentType): EffectiveSanitization {

@@ -13,7 +13,7 @@ import type { ServerRow } from '../../services/servers.js';
 import { personalCoverageOf } from '../model/coverage.js';
 import { formatBytes } from '../model/estimate-math.js';
 import { projectSanitization } from '../../services/projects.js';
-import { projectRules } from '../../services/sanitization-rules.js';
+import { projectRules, projectSensitiveModels } from '../../services/sanitization-rules.js';
 import { checkDomain, checkName, odooSeries, pgMajor, targetConfigError } from '../model/request-input.js';
 import type { CloneRequestInput } from '../model/request-input.js';
 import { assertLeasable } from '../store/leases.js';
@@ -275,7 +275,13 @@ export async function sourceImpact(
     return await deps.hub.runTask(
       server.id,
       'clone.estimate',
-      { environment_id: source.id, db_name: source.database_name, options, custom_rules: rules },
+      {
+        environment_id: source.id,
+        db_name: source.database_name,
+        options,
+        custom_rules: rules,
+        sensitive_models: await projectSensitiveModels(deps.db, source.project_id),
+      },
       { fence: { operation_id: null, attempt: 0 }, environmentId: source.id, signal: AbortSignal.timeout(ESTIMATE_TIMEOUT_MS) },
     );
   } catch (err) {

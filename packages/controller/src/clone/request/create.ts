@@ -14,7 +14,7 @@ import { assertNameAndDomainFree, domainTaken, generatedDomain, nameTaken } from
 import { assertQuota } from '../../services/quota.js';
 import type { Amounts } from '../../services/quota.js';
 import { loadUsage, lockQuota } from '../../services/usage.js';
-import { projectRules } from '../../services/sanitization-rules.js';
+import { projectRules, projectSensitiveModels } from '../../services/sanitization-rules.js';
 import { estimateDuration, requiredBytes } from '../model/estimate-math.js';
 import { assertRisksAcknowledged, effectiveSanitization } from '../model/request-input.js';
 import type { CloneRequestInput, EffectiveSanitization } from '../model/request-input.js';
@@ -138,6 +138,7 @@ async function insert(deps: AppDeps, q: Queryable, actor: Actor, a: Accepted, re
     options: sanitization.options,
     salt: await projectSalt(q, src.project_id),
     rules: await projectRules(q, src.project_id),
+    sensitiveModels: await projectSensitiveModels(q, src.project_id),
     servers: a.servers.cross ? { source: a.servers.source.name, target: a.servers.target.name } : null,
     dataPath: deps.settings.cloneDataPath ?? 'auto',
     donors: a.servers.cross ? await donorEnvironments(q, src.project_id, a.servers.target.id, newTarget ? [targetId] : []) : [],

@@ -17,6 +17,8 @@ export interface PlanInput {
   salt: string;
   /** The project's custom rules, frozen in the plan. */
   rules?: SanitizationRule[];
+  /** The project's sensitive models, frozen in the plan. */
+  sensitiveModels?: string[];
   /** Cross-server: the servers' names; null on one server. */
   servers: { source: string; target: string } | null;
   donors: { environment_id: string; db_name: string }[];
@@ -61,5 +63,6 @@ export function buildPlan(p: PlanInput): ClonePlan {
     data_path: chooseDataPath(p.dataPath, p.options, p.rules),
     sanitization: { preset: p.preset, options: p.options, base_url: `https://${p.target.domain}`, salt: p.salt },
     custom_rules: p.rules ?? [],
+    sensitive_models: p.sensitiveModels ?? [],
   };
 }

@@ -6,10 +6,11 @@ import * as m0004 from './0004_project_sanitization.js';
 import * as m0005 from './0005_auth.js';
 import * as m0006 from './0006_notifications.js';
 import * as m0007 from './0007_sanitization_rules.js';
+import * as m0008 from './0008_sensitive_models.js';
 
 export interface Migration {
   id: string;
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008];

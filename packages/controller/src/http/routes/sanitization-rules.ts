@@ -1,5 +1,5 @@
-// REST: /api/v1/projects/{id}/sanitization-rules — the project's custom sanitization rules
-// (GET: anyone who can read the project; PUT replaces the whole list: organization admins).
+// REST: /api/v1/projects/{id}/sanitization-rules — the project's custom sanitization rules and
+// sensitive models (GET: anyone who can read the project; PUT replaces them: organization admins).
 import { Hono } from 'hono';
 import { putSanitizationRulesSchema, sanitizationRulesResponseSchema } from '@oec/shared';
 import type { AppDeps } from '../../deps.js';
@@ -15,8 +15,8 @@ export function sanitizationRuleRoutes(deps: AppDeps): Hono<AppEnv> {
   r.get('/:id/sanitization-rules', async (c) => reply(c, sanitizationRulesResponseSchema, await getSanitizationRules(deps, c.var.actor, pathId(c, NF))));
   r.put('/:id/sanitization-rules', async (c) => {
     const id = pathId(c, NF);
-    const { rules } = await readBody(c, putSanitizationRulesSchema);
-    return reply(c, sanitizationRulesResponseSchema, await putSanitizationRules(deps, c.var.actor, id, rules));
+    const { rules, sensitive_models } = await readBody(c, putSanitizationRulesSchema);
+    return reply(c, sanitizationRulesResponseSchema, await putSanitizationRules(deps, c.var.actor, id, rules, sensitive_models));
   });
   return r;
 }
