@@ -232,7 +232,8 @@ async function sendDatabaseByCopy(run: SendRun, channel: SenderChannel, ticket: 
     // A stream that broke first (peer gone, link cut) is the cause, and stops the copy.
     if (copyFailed.error) throw copyFailed.error;
     stop.abort(e);
-    out.destroy(asError(e));
+    // No error event: sendBytes, its only listener, is gone (an unheard 'error' would crash the agent).
+    out.destroy();
     await copying.catch(() => undefined);
     throw e;
   }
