@@ -78,6 +78,9 @@ export interface Platform {
   close(): Promise<void>;
 }
 
+/** OEC_TEST_ECHO=1: every daemon's log lines on stderr (debugging a suite). */
+const ECHO = process.env.OEC_TEST_ECHO === '1';
+
 export async function startPlatform(opts: PlatformOptions = {}): Promise<Platform> {
   const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'oec-e2e-')));
   await mkdir(dir, { recursive: true });
@@ -99,7 +102,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
       ...opts.controllerEnv,
     };
     const controllerMain = packageMain('@oec/controller');
-    const controller = spawnDaemon(controllerMain, { name: 'controller', args: ['serve'], env: controllerEnv, echo: opts.echo });
+    const controller = spawnDaemon(controllerMain, { name: 'controller', args: ['serve'], env: controllerEnv, echo: opts.echo ?? ECHO });
     daemons.push(controller);
     const listening = await controller.waitForLog('controller listening');
     const url = String(listening.url);
@@ -161,7 +164,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
                 ...peerEnv,
                 ...agentEnv,
               },
-              echo: opts.echo,
+              echo: opts.echo ?? ECHO,
               ...(netServer ? { prefix: netServer.execPrefix } : {}),
             });
             daemons.push(daemon);

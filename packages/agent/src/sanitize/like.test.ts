@@ -1,22 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { isDeletedParam } from './options/credentials-stream.js';
-import { likeToRegExp } from './like.js';
+import { likeRegExp } from './like.js';
 
-describe('likeToRegExp', () => {
+describe('likeRegExp', () => {
   it('matches as LIKE does: % any run, _ one character, backslash escapes, whole value', () => {
-    expect(likeToRegExp('%api_key%').test('my.apiXkey.x')).toBe(true);
-    expect(likeToRegExp('%api_key%').test('apikey')).toBe(false);
-    expect(likeToRegExp('cloud\\_storage\\_%').test('cloud_storage_provider')).toBe(true);
-    expect(likeToRegExp('cloud\\_storage\\_%').test('cloudXstorage_provider')).toBe(false);
-    expect(likeToRegExp('a.b(c)').test('a.b(c)')).toBe(true);
-    expect(likeToRegExp('a.b(c)').test('aXb(c)')).toBe(false);
-    expect(likeToRegExp('x%').test('x\nmulti\nline')).toBe(true);
-    expect(likeToRegExp('ab').test('xab')).toBe(false);
+    expect(likeRegExp('%api_key%').test('my.apiXkey.x')).toBe(true);
+    expect(likeRegExp('%api_key%').test('apikey')).toBe(false);
+    expect(likeRegExp('cloud\\_storage\\_%').test('cloud_storage_provider')).toBe(true);
+    expect(likeRegExp('cloud\\_storage\\_%').test('cloudXstorage_provider')).toBe(false);
+    expect(likeRegExp('a.b(c)').test('a.b(c)')).toBe(true);
+    expect(likeRegExp('a.b(c)').test('aXb(c)')).toBe(false);
+    expect(likeRegExp('x%').test('x\nmulti\nline')).toBe(true);
+    expect(likeRegExp('ab').test('xab')).toBe(false);
   });
 
   it('folds case only for ILIKE', () => {
-    expect(likeToRegExp('%token%').test('Auth.TOKEN')).toBe(false);
-    expect(likeToRegExp('%token%', true).test('Auth.TOKEN')).toBe(true);
+    expect(likeRegExp('%token%').test('Auth.TOKEN')).toBe(false);
+    expect(likeRegExp('%token%', true).test('Auth.TOKEN')).toBe(true);
   });
 });
 

@@ -15,7 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { SanitizationOptionKey, SanitizationOptions } from '@oec/shared';
-import { likeToRegExp } from '../like.js';
+import { likeRegExp } from '../like.js';
 import { SchemaInfo } from '../schema-info.js';
 import { CREDENTIAL_TABLES, PUSH_TABLES } from './credential-tables.js';
 import { BLANKED_PARAMS, DELETED_PARAMS, IAP_DISABLED_SUFFIX, NEUTRAL_WEBHOOK, NEVER_DELETE_PARAMS, SECRET_PARAM_PATTERNS } from './credentials-catalogue.js';
@@ -65,7 +65,7 @@ const nullAll =
     return set.length > 0 ? Object.fromEntries(set.map((c) => [c, null])) : null;
   };
 
-const PARAM_SECRET_RES = SECRET_PARAM_PATTERNS.map((p) => likeToRegExp(p, true));
+const PARAM_SECRET_RES = SECRET_PARAM_PATTERNS.map((p) => likeRegExp(p, true));
 const PARAM_DELETED = new Set<string>(DELETED_PARAMS);
 const PARAM_BLANKED = new Set<string>(BLANKED_PARAMS);
 const PARAM_KEPT = new Set<string>(NEVER_DELETE_PARAMS);

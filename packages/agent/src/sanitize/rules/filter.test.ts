@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compareNumeric, conditionTest, datetimeKey, likeRegExp, notStreamable, type CanonicalCondition, type ValueKind } from './filter.js';
+import { likeRegExp } from '../like.js';
+import { compareNumeric, conditionTest, datetimeKey, notStreamable, type CanonicalCondition, type ValueKind } from './filter.js';
 
 function holds(kind: ValueKind, c: CanonicalCondition, value: string | null): boolean {
   return conditionTest(c, kind)(value);

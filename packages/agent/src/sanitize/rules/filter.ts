@@ -23,6 +23,7 @@
 //
 // Any other column type in a filter (timestamptz, json, citext, arrays, …) is not streamable either.
 import type { RuleCondition } from '@oec/shared';
+import { likeRegExp } from '../like.js';
 
 /** How values of a column type compare. */
 export type ValueKind = 'int' | 'float' | 'numeric' | 'bool' | 'datetime' | 'uuid' | 'text' | 'bpchar';
@@ -167,31 +168,6 @@ export function compareValues(kind: ValueKind, a: string, b: string): number {
 function asText(kind: ValueKind, v: string): string {
   if (kind === 'bool') return boolValue(v) ? 'true' : 'false';
   return kind === 'bpchar' ? rtrim(v) : v;
-}
-
-/**
- * A LIKE pattern as an anchored regular expression over code points. A pattern ending in a lone
- * backslash is refused, as PostgreSQL refuses it ("LIKE pattern must not end with escape character").
- */
-export function likeRegExp(pattern: string): RegExp {
-  let re = '';
-  const chars = [...pattern];
-  for (let i = 0; i < chars.length; i++) {
-    const ch = chars[i] as string;
-    if (ch === '\\') {
-      const next = chars[++i];
-      if (next === undefined) throw new Error('LIKE pattern must not end with escape character');
-      re += escapeRe(next);
-    } else if (ch === '%') re += '[\\s\\S]*';
-    else if (ch === '_') re += '[\\s\\S]';
-    else re += escapeRe(ch);
-  }
-  return new RegExp(`^${re}$`, 'u');
-}
-
-/** One character as a literal of a `u` regular expression (which refuses escapes like `\-`). */
-function escapeRe(ch: string): string {
-  return ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** A condition with its literals in their canonical text (see the header). */

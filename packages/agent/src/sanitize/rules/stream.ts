@@ -17,7 +17,8 @@
 // then after the options, where the rules write in order (a rule's value wins over an option's).
 import type pg from 'pg';
 import type { SanitizationRule } from '@oec/shared';
-import { conditionTest, kindOf, likeRegExp, notStreamable, compareValues, type CanonicalCondition, type ValueKind } from './filter.js';
+import { likeRegExp } from '../like.js';
+import { conditionTest, kindOf, notStreamable, compareValues, type CanonicalCondition, type ValueKind } from './filter.js';
 import { ruleMask, type MaskFn } from './functions.js';
 import { describeRule, loadColumns, misfit, missing, ruleError, type ColumnInfo } from './run.js';
 
