@@ -212,6 +212,10 @@ async function sendDatabaseByCopy(run: SendRun, channel: SenderChannel, ticket: 
       if (!stop.signal.aborted && !out.destroyed) {
         copyFailed.error = asError(e);
         out.destroy(copyFailed.error);
+      } else if (!out.destroyed) {
+        // sendBytes may be waiting for data still (an abort before it began is no event to it)
+        const reason: unknown = stop.signal.reason;
+        out.destroy(reason instanceof Error ? reason : new Error(`the copy was stopped: ${String(reason)}`));
       }
       throw e;
     },
