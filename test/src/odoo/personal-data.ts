@@ -32,7 +32,8 @@ export async function addPersonalData(ctx: GenContext, omitted: readonly string[
   const { rows } = await ctx.client.query<{ v: string | null }>(
     `SELECT unnest(ARRAY[name, email, phone, mobile]) AS v FROM public.res_partner UNION SELECT login FROM public.res_users`,
   );
-  values.reserve(...rows.map((r) => r.v));
+  // an array, not spread arguments: a large database has more values than the call stack holds
+  values.reserve(rows.map((r) => r.v));
   const staff = await loadStaff(ctx);
   const pl = new Planting(ctx, ctx.rng.fork('personal'), values, schema.present);
   await writeModelFields(pl);

@@ -38,7 +38,7 @@ export class Values {
   private readonly taken = new Set<string>();
 
   /** Mark existing values (the generator's partners and users) as used. */
-  reserve(...values: (string | null | undefined)[]): void {
+  reserve(values: Iterable<string | null | undefined>): void {
     for (const v of values) if (v) this.taken.add(v.toLowerCase());
   }
 
