@@ -1,14 +1,13 @@
 // A project's custom rules through the agent's clone tasks on a real cluster: the estimate counts
 // them, the sanitize step applies those in the plan (a rule on a missing column reported skipped,
 // the clone completing), and a literal that looks like SQL ends in the data as it is.
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stopAppsUnder } from '@oec/agent';
 import { stopCluster } from '@oec/agent/postgres';
 import type { EnvironmentSpec, SanitizationRule } from '@oec/shared';
 import { envSpec, makePlan, startAgentBench, type AgentBench } from './agent-context.js';
-import { seedSpec, withDb } from './db-facts.js';
+import { startSeededSource, withDb } from './db-facts.js';
 
 const INJECTION = "x'; DROP TABLE res_partner; --";
 const RULES: SanitizationRule[] = [
@@ -22,13 +21,7 @@ describe('custom rules in the agent clone tasks', () => {
 
   beforeAll(async () => {
     bench = await startAgentBench();
-    source = envSpec('production');
-    const loc = await bench.runtime.create(source, new AbortController().signal);
-    await seedSpec(bench.cluster, source, loc.filestore_path);
-    const addon = join(loc.addons_path, 'project', 'shop-addons', 'shop_custom');
-    await mkdir(addon, { recursive: true });
-    await writeFile(join(addon, '__manifest__.py'), "{'name': 'Shop custom', 'version': '17.0.1.0'}\n", { mode: 0o640 });
-    await bench.runtime.start(source, new AbortController().signal);
+    source = await startSeededSource(bench);
   });
 
   afterAll(async () => {

@@ -2,10 +2,12 @@
 // byte-for-byte unchanged), row counts per table, config parameters.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { ClusterInfo } from '@oec/agent/postgres';
 import type { EnvironmentSpec } from '@oec/shared';
+import { envSpec, type AgentBench } from './agent-context.js';
 import { generateOdooDatabase, type GeneratedSummary } from '../odoo/index.js';
 import { clusterClientConfig, clusterPgEnv } from '../harness/pg-conn.js';
 
@@ -78,4 +80,19 @@ export async function seedSpec(
     await c.query(`SET ROLE ${pg.escapeIdentifier(spec.db_name)}`);
     return generateOdooDatabase(c, { size: 'tiny', seed: opts.seed ?? 42, filestoreDir, modules: { omit: opts.omit ?? [] } });
   });
+}
+
+/**
+ * The clone tests' running source: an environment `production` on the bench, seeded (tiny), with
+ * one custom addon `shop_custom` in its project addons.
+ */
+export async function startSeededSource(bench: AgentBench): Promise<EnvironmentSpec> {
+  const source = envSpec('production');
+  const loc = await bench.runtime.create(source, new AbortController().signal);
+  await seedSpec(bench.cluster, source, loc.filestore_path);
+  const addon = join(loc.addons_path, 'project', 'shop-addons', 'shop_custom');
+  await mkdir(addon, { recursive: true });
+  await writeFile(join(addon, '__manifest__.py'), "{'name': 'Shop custom', 'version': '17.0.1.0'}\n", { mode: 0o640 });
+  await bench.runtime.start(source, new AbortController().signal);
+  return source;
 }

@@ -1,7 +1,7 @@
 // The agent's clone tasks, run in order on a real cluster with Odoo-shaped data: create_new
 // (streamed and template paths), replace with identity kept and old data retained, a failed
 // replace that swaps back, and cleanup after a fault. The controller is not involved here.
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { staticHooks, stopAppsUnder } from '@oec/agent';
@@ -9,7 +9,7 @@ import { stopCluster } from '@oec/agent/postgres';
 import type { ClonePlan, CloneSanitizeOutput, EnvironmentSpec } from '@oec/shared';
 import { listFilestore } from '../odoo/index.js';
 import { envSpec, makePlan, startAgentBench, type AgentBench } from './agent-context.js';
-import { configParams, dumpDigest, rowCounts, seedSpec, withDb } from './db-facts.js';
+import { configParams, dumpDigest, rowCounts, seedSpec, startSeededSource, withDb } from './db-facts.js';
 
 async function runClone(bench: AgentBench, plan: ClonePlan): Promise<CloneSanitizeOutput> {
   await bench.run('clone.validate', plan);
@@ -29,13 +29,7 @@ describe('agent clone tasks on the local runtime', () => {
 
   beforeAll(async () => {
     bench = await startAgentBench();
-    source = envSpec('production');
-    const loc = await bench.runtime.create(source, new AbortController().signal);
-    await seedSpec(bench.cluster, source, loc.filestore_path);
-    const addon = join(loc.addons_path, 'project', 'shop-addons', 'shop_custom');
-    await mkdir(addon, { recursive: true });
-    await writeFile(join(addon, '__manifest__.py'), "{'name': 'Shop custom', 'version': '17.0.1.0'}\n", { mode: 0o640 });
-    await bench.runtime.start(source, new AbortController().signal);
+    source = await startSeededSource(bench);
     sourceDigest = await dumpDigest(bench.cluster, source.db_name);
   });
 
