@@ -92,6 +92,7 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
           peer: endpoint,
           timeoutMs: config.peer.timeoutMs,
           env: config.childEnv,
+          copy: config.copy,
         }),
       }));
       const conn = (connection = createConnection({

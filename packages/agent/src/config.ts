@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { copyTuning, DEFAULT_SPLIT_MB, MAX_COPY_JOBS, type CopyTuning } from './clone/copy/tuning.js';
 import { OFFICIAL_ODOO, type DockerImages, type OdooImageContract } from './runtime/docker/objects.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -66,6 +67,10 @@ const envSchema = z
       .default('127.0.0.1:0'),
     OEC_PEER_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
     OEC_APP_HOST: z.string().regex(/^[A-Za-z0-9.:-]+$/, 'must be a host name or IP address').default('127.0.0.1'),
+    // COPY streams a clone runs at once (0: one per core, 2 to 8, fewer on a small memory) and the
+    // table size above which a table is copied in block ranges side by side (clone/copy/tuning.ts).
+    OEC_COPY_JOBS: z.coerce.number().int().min(0).max(MAX_COPY_JOBS).default(0),
+    OEC_COPY_SPLIT_MB: z.coerce.number().int().min(16).max(1_048_576).default(DEFAULT_SPLIT_MB),
     OEC_RECONNECT_MIN_MS: z.coerce.number().int().min(1).max(60_000).default(250),
     OEC_RECONNECT_MAX_MS: z.coerce.number().int().min(1).max(600_000).default(10_000),
     // Test hook for end-to-end suites (off unless set): a JSON file, re-read at every clone step,
@@ -120,6 +125,8 @@ export interface AgentConfig {
     timeoutMs: number;
   };
   appHost: string;
+  /** The COPY data path's parallelism (OEC_COPY_JOBS, OEC_COPY_SPLIT_MB). */
+  copy: CopyTuning;
   reconnect: { minMs: number; maxMs: number };
   /**
    * The only variables child processes inherit (PATH, HOME, locale, TZ, TMPDIR): the token and
@@ -178,6 +185,7 @@ export function parseConfig(env: RawEnv): AgentConfig {
     logLevel: v.OEC_LOG_LEVEL,
     peerUrl: v.OEC_PEER_URL ?? null,
     peer: { ...splitHostPort(v.OEC_PEER_LISTEN), timeoutMs: v.OEC_PEER_TIMEOUT_MS },
+    copy: copyTuning({ jobs: v.OEC_COPY_JOBS, splitMb: v.OEC_COPY_SPLIT_MB }),
     appHost: v.OEC_APP_HOST,
     reconnect: { minMs: v.OEC_RECONNECT_MIN_MS, maxMs: v.OEC_RECONNECT_MAX_MS },
     childEnv: childEnv(env),

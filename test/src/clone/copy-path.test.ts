@@ -284,7 +284,7 @@ describe('COPY data path', () => {
       return null;
     };
     try {
-      await copyDatabaseByCopy(makePlan(source, target), makeCtx(bench), null, { transform: slow, jobs: 2 });
+      await copyDatabaseByCopy(makePlan(source, target), makeCtx(bench), null, { transform: slow, tuning: { jobs: 2, splitBytes: Infinity } });
     } finally {
       stop = true;
       await writer;

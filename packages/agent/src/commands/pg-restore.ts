@@ -35,3 +35,12 @@ export function pgRestoreArgv(opts: PgRestoreOptions): string[] {
   if (opts.file !== undefined) argv.push('--', absolutePath('file', opts.file));
   return argv;
 }
+
+/**
+ * argv of pg_restore turning an archive read from stdin into the SQL script it would run, on
+ * stdout (the COPY path's post-data section, run in parallel sessions by clone/copy/post-data.ts).
+ * The script sets the role itself (`--role`): what it creates is the role's.
+ */
+export function pgRestoreScriptArgv(opts: { role: string }): string[] {
+  return ['pg_restore', '--no-owner', '--no-privileges', `--role=${pgName('role', opts.role)}`, '--file=-'];
+}

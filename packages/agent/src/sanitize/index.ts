@@ -11,7 +11,7 @@ export { NEVER_DELETE_PARAMS, SECRET_PARAM_PATTERNS } from './options/credential
 export { pseudonymEmail, pseudonymPhone, pseudonymLabel, ANON_DOMAIN } from './pseudonyms.js';
 export type { SanitizeParams, SanitizeOutcome, ImpactEstimate, EstimateOptions, SanitizeLogLevel } from './types.js';
 export { prepareStreamCredentials, type CredentialStream } from './options/credentials-stream.js';
-export { prepareStreamMasking, type StreamMasker, type MaskingTransform, type StreamLeak } from './personal/stream.js';
+export { prepareStreamMasking, type SnapshotSessions, type StreamMasker, type MaskingTransform, type StreamLeak } from './personal/stream.js';
 // Custom rules: the masking functions in JavaScript (the in-stream path), equal to their SQL.
 export {
   ruleMask,

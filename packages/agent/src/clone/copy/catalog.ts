@@ -13,6 +13,18 @@ export interface CopyTableInfo {
   columns: string[];
   /** pg_table_size: the progress denominator (text COPY is of the same order). */
   bytes: number;
+  /** Blocks of the main fork (pg_relation_size / block_size): what a split copy divides. */
+  pages?: number;
+  /** One block range of a table copied in parts (source.ts); absent: the whole table. */
+  part?: CopyPart;
+}
+
+/** Blocks [first, end) of the table (end null: to the last block), part `index` of `of`. */
+export interface CopyPart {
+  index: number;
+  of: number;
+  first: number;
+  end: number | null;
 }
 
 export interface SequenceValue {
@@ -65,8 +77,9 @@ export async function refuseUncarried(client: pg.ClientBase): Promise<void> {
 }
 
 export async function readCatalog(client: pg.ClientBase): Promise<CopyCatalog> {
-  const tables = await client.query<{ schema: string; name: string; columns: string[] | null; bytes: string }>(
+  const tables = await client.query<{ schema: string; name: string; columns: string[] | null; bytes: string; pages: string }>(
     `SELECT n.nspname AS schema, c.relname AS name, pg_table_size(c.oid)::text AS bytes,
+            (pg_relation_size(c.oid) / current_setting('block_size')::int)::text AS pages,
             (SELECT array_agg(a.attname::text ORDER BY a.attnum) FROM pg_attribute a
               WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '') AS columns
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -86,7 +99,7 @@ export async function readCatalog(client: pg.ClientBase): Promise<CopyCatalog> {
     if (row) sequences.push({ ...s, ...row });
   }
   return {
-    tables: tables.rows.map((t) => ({ schema: t.schema, name: t.name, columns: t.columns ?? [], bytes: Number(t.bytes) })),
+    tables: tables.rows.map((t) => ({ schema: t.schema, name: t.name, columns: t.columns ?? [], bytes: Number(t.bytes), pages: Number(t.pages) })),
     sequences,
   };
 }

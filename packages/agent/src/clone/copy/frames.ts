@@ -27,6 +27,19 @@ const HEADER = 9;
 const MAX_PAYLOAD = 16 * 1024 * 1024;
 const SECTIONS: readonly Section[] = ['pre-data', 'post-data'];
 
+/**
+ * Wait for `drain` (false) or `close` (true); the other listener is removed, so that waiting at
+ * every full buffer of a long copy leaves no listener behind.
+ */
+async function drainedOrClosed(s: NodeJS.EventEmitter): Promise<boolean> {
+  const ac = new AbortController();
+  try {
+    return await Promise.race([once(s, 'drain', { signal: ac.signal }).then(() => false), once(s, 'close', { signal: ac.signal }).then(() => true)]);
+  } finally {
+    ac.abort();
+  }
+}
+
 function frame(type: F, id: number, payload: Buffer): Buffer {
   const h = Buffer.allocUnsafe(HEADER);
   h.writeUInt8(type, 0);
@@ -44,7 +57,7 @@ export function framedSink(out: PassThrough): CopySink & { end(): void } {
     if (out.destroyed) throw new Error('the database stream is closed');
     if (out.write(b)) return;
     // Destroyed while full (the stream broke): 'close' comes, 'drain' never does.
-    const closed = await Promise.race([once(out, 'drain').then(() => false), once(out, 'close').then(() => true)]);
+    const closed = await drainedOrClosed(out);
     if (closed) throw new Error('the database stream is closed');
   };
   const chunks = async (type: F, id: number, src: Readable, onChunk?: (c: Buffer) => void): Promise<void> => {
@@ -112,7 +125,7 @@ export function frameReceiver(sink: CopySink): Writable {
     if (failure) throw failure;
   };
   const feed = async (s: PassThrough, data: Buffer): Promise<void> => {
-    if (!s.write(data)) await Promise.race([once(s, 'drain'), once(s, 'close')]);
+    if (!s.write(data)) await drainedOrClosed(s);
   };
 
   const handle = async (type: number, id: number, payload: Buffer): Promise<void> => {

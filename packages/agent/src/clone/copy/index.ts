@@ -3,8 +3,10 @@
 export { composeTransforms, decodeField, decodeRow, encodeField, encodeRow, RowSplitter, RowTransformStream, rowTransformStream } from './codec.js';
 export type { CopyTable, RowTransform, RowTransformFactory } from './codec.js';
 export { readCatalog, refuseUncarried, type CopyCatalog, type CopyTableInfo, type SequenceValue } from './catalog.js';
-export { copyFromSource, type CopyResult, type CopySink, type CopySourceOptions, type Section } from './source.js';
-export { workDatabaseSink, type WorkDatabaseSink } from './sink.js';
+export { copyFromSource, copyToSql, copyUnits, type CopyResult, type CopySink, type CopySourceOptions, type Section } from './source.js';
+export { analyzeTables, workDatabaseSink, type WorkDatabaseSink } from './sink.js';
+export { parsePostDataScript, runPostData, type PostDataScript, type ScriptEntry } from './post-data.js';
 export { copyDatabaseByCopy, type CopyDatabaseOptions } from './local.js';
 export { planTransform } from './transforms.js';
+export { copyTuning, DEFAULT_SPLIT_MB, MAX_COPY_JOBS, type CopyTuning } from './tuning.js';
 export { framedSink, frameReceiver } from './frames.js';

@@ -1,17 +1,20 @@
 // The COPY data path on one server: the source's rows, through the row transform, straight into
-// the work database (no dump anywhere), then ANALYZE as on the dump path.
+// the work database (no dump anywhere), then ANALYZE as on the dump path, table by table on
+// `jobs` sessions.
 import type { ClonePlan } from '@oec/shared';
 import type { TaskContext } from '../../tasks/types.js';
 import { asStepError } from '../context.js';
 import type { Pacer } from '../pace.js';
 import type { RowTransformFactory } from './codec.js';
-import { workDatabaseSink } from './sink.js';
+import { analyzeTables, workDatabaseSink } from './sink.js';
+import { copyTuning, type CopyTuning } from './tuning.js';
 import { copyFromSource, type CopyResult } from './source.js';
 
 export interface CopyDatabaseOptions {
   /** The masking hook (null: raw pass-through of every table). */
   transform?: RowTransformFactory | null;
-  jobs?: number;
+  /** Streams at once and table splitting (default: this machine's, tuning.ts). */
+  tuning?: CopyTuning;
   pacer?: Pacer;
 }
 
@@ -26,7 +29,8 @@ export async function copyDatabaseByCopy(plan: ClonePlan, ctx: TaskContext, snap
   } catch (e) {
     throw asStepError('restoring_database', e);
   }
-  const sink = workDatabaseSink(plan, ctx, ctx.signal);
+  const tuning = opts.tuning ?? copyTuning();
+  const sink = workDatabaseSink(plan, ctx, ctx.signal, tuning);
   let result: CopyResult;
   try {
     result = await copyFromSource(
@@ -35,7 +39,8 @@ export async function copyDatabaseByCopy(plan: ClonePlan, ctx: TaskContext, snap
       {
         snapshot,
         transform: opts.transform ?? null,
-        ...(opts.jobs !== undefined ? { jobs: opts.jobs } : {}),
+        jobs: tuning.jobs,
+        splitBytes: tuning.splitBytes,
         ...(opts.pacer ? { pacer: opts.pacer } : {}),
         signal: ctx.signal,
         onBytes: (done, total) => ctx.progress(Math.min(0.99, done / Math.max(1, total)), { bytes_done: done, bytes_total: Math.max(done, total) }, 'backing_up_database'),
@@ -47,7 +52,7 @@ export async function copyDatabaseByCopy(plan: ClonePlan, ctx: TaskContext, snap
     throw asStepError(which, e);
   }
   ctx.progress(1, { bytes_done: result.bytes, bytes_total: result.bytes }, 'backing_up_database');
-  await ctx.runtime.withDatabase(plan.work_db, (c) => c.query('ANALYZE'));
+  await analyzeTables(plan, ctx, tuning.jobs);
   ctx.progress(1, { items_done: result.tables, items_total: result.tables }, 'restoring_database');
   ctx.log(
     'INFO',

@@ -1,19 +1,23 @@
 // The target side of the COPY data path: the work database of the plan, on the server that runs
-// it (the same server, or the receiver of a cross-server transfer). Sections are restored by
-// pg_restore as the target's role (single job, from a pipe: the archive is schema only, and index
-// builds already use parallel maintenance workers); each table is TRUNCATEd and loaded with
-// COPY … FROM STDIN (FREEZE) in one transaction, so a retried load starts clean and the rows need
-// no later hint-bit rewrite; sequences are set with setval.
+// it (the same server, or the receiver of a cross-server transfer). The pre-data section is
+// restored by pg_restore as the target's role from a pipe; the post-data section (indexes,
+// constraints, …) by `jobs` sessions at once (post-data.ts). Each whole table is TRUNCATEd and
+// loaded with COPY … FROM STDIN (FREEZE) in one transaction, so a retried load starts clean and
+// the rows need no later hint-bit rewrite; the parts of a split table load side by side into the
+// fresh, empty table with plain COPY (FREEZE needs the table to itself). Sequences are set with
+// setval; ANALYZE runs table by table on `jobs` sessions (analyzeTables).
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import copyStreams from 'pg-copy-streams';
 import type { ClonePlan } from '@oec/shared';
-import { pgRestoreArgv } from '../../commands/index.js';
+import { pgRestoreArgv, pgRestoreScriptArgv } from '../../commands/index.js';
 import { ExecError, stdinSink } from '../../exec/run.js';
 import type { TaskContext } from '../../tasks/types.js';
 import { workRef } from '../context.js';
 import { RESTORE_SETTINGS } from '../dump-restore.js';
 import { qualified, type CopyTableInfo, type SequenceValue } from './catalog.js';
+import { parsePostDataScript, runPostData } from './post-data.js';
+import type { CopyTuning } from './tuning.js';
 import { columnList, type CopySink, type Section } from './source.js';
 
 export interface WorkDatabaseSink extends CopySink {
@@ -22,18 +26,32 @@ export interface WorkDatabaseSink extends CopySink {
 }
 
 /** Writes into `plan.work_db` (created and empty); reports tables done under restoring_database. */
-export function workDatabaseSink(plan: ClonePlan, ctx: TaskContext, signal: AbortSignal): WorkDatabaseSink {
+export function workDatabaseSink(plan: ClonePlan, ctx: TaskContext, signal: AbortSignal, tuning: Pick<CopyTuning, 'jobs'> = { jobs: 1 }): WorkDatabaseSink {
   let total = 0;
   let loaded = 0;
+  const sizes = new Map<string, number>();
   return {
     get loaded() {
       return loaded;
     },
     begin(tables) {
       total = tables.length;
+      for (const t of tables) sizes.set(`${t.schema}.${t.name}`, (sizes.get(`${t.schema}.${t.name}`) ?? 0) + t.bytes);
       ctx.progress(0, { items_done: 0, items_total: total }, 'restoring_database');
     },
     async section(section: Section, archive: Readable) {
+      if (section === 'post-data' && tuning.jobs > 1) {
+        const script = parsePostDataScript(await restoreScript(plan, ctx, archive, signal));
+        const run = await runPostData(script, {
+          jobs: tuning.jobs,
+          session: (fn) => ctx.runtime.withDatabase(plan.work_db, fn),
+          settings: postDataSettings(tuning.jobs),
+          sizes,
+          signal,
+        });
+        ctx.log('INFO', `Indexes and constraints built by ${tuning.jobs} sessions: ${run.entries} entries`, 'restoring_database');
+        return;
+      }
       const restore = ctx.runtime.exec(pgRestoreArgv({ db: plan.work_db, role: plan.target.db_name }), {
         signal,
         environment: workRef(plan),
@@ -57,8 +75,8 @@ export function workDatabaseSink(plan: ClonePlan, ctx: TaskContext, signal: Abor
         try {
           await client.query('BEGIN');
           await client.query("SELECT set_config('synchronous_commit', 'off', true)");
-          await client.query(`TRUNCATE ONLY ${qualified(table)}`);
-          const copy = client.query(copyStreams.from(`COPY ${qualified(table)}${columnList(table)} FROM STDIN WITH (FREEZE)`));
+          if (!table.part) await client.query(`TRUNCATE ONLY ${qualified(table)}`);
+          const copy = client.query(copyStreams.from(`COPY ${qualified(table)}${columnList(table)} FROM STDIN${table.part ? '' : ' WITH (FREEZE)'}`));
           await pipeline(rows, copy);
           await client.query('COMMIT');
           clean = true;
@@ -80,4 +98,52 @@ export function workDatabaseSink(plan: ClonePlan, ctx: TaskContext, signal: Abor
       });
     },
   };
+}
+
+/** Each session's share of the restore's memory for index builds: 512 MB in all, 64 MB at least. */
+function postDataSettings(jobs: number): Record<string, string> {
+  const mb = Math.max(64, Math.floor(512 / jobs));
+  return { ...RESTORE_SETTINGS, maintenance_work_mem: `${mb}MB` };
+}
+
+/** The SQL script of a schema-only archive, as pg_restore would run it (with the target's role). */
+async function restoreScript(plan: ClonePlan, ctx: TaskContext, archive: Readable, signal: AbortSignal): Promise<string> {
+  const p = ctx.runtime.exec(pgRestoreScriptArgv({ role: plan.target.db_name }), { signal, environment: workRef(plan), stdin: 'pipe', stdout: 'pipe' });
+  if (!p.stdin || !p.stdout) throw new Error('pg_restore has no stdin or stdout');
+  const chunks: Buffer[] = [];
+  p.stdout.on('data', (c: Buffer) => chunks.push(c));
+  const failure: { error: Error | null } = { error: null };
+  await pipeline(archive, stdinSink(p.stdin)).catch((e: unknown) => {
+    failure.error = e instanceof Error ? e : new Error(String(e));
+    p.kill();
+  });
+  const exit = await p.exit;
+  if (exit.code !== 0 || exit.aborted || exit.error) throw new ExecError('pg_restore (post-data script)', exit);
+  if (failure.error) throw failure.error;
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** ANALYZE each table of the work database, largest first, `jobs` sessions at a time. */
+export async function analyzeTables(plan: ClonePlan, ctx: TaskContext, jobs: number): Promise<void> {
+  const tables = await ctx.runtime.withDatabase(plan.work_db, async (c) =>
+    (
+      await c.query<{ q: string }>(
+        `SELECT format('%I.%I', n.nspname, c.relname) AS q FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE c.relkind IN ('r', 'm', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+          ORDER BY pg_table_size(c.oid) DESC, 1`,
+      )
+    ).rows.map((r) => r.q),
+  );
+  const queue = [...tables];
+  const n = Math.max(1, Math.min(jobs, queue.length));
+  await Promise.all(
+    Array.from({ length: n }, () =>
+      ctx.runtime.withDatabase(plan.work_db, async (c) => {
+        for (let t = queue.shift(); t !== undefined; t = queue.shift()) {
+          ctx.signal.throwIfAborted();
+          await c.query(`ANALYZE ${t}`);
+        }
+      }),
+    ),
+  );
 }

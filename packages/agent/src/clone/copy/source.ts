@@ -16,7 +16,7 @@ import type { TaskContext } from '../../tasks/types.js';
 import { LOCK_WAIT_TIMEOUT_MS } from '../dump-restore.js';
 import type { Pacer } from '../pace.js';
 import { lockTables, quoteIdent, qualified, readCatalog, refuseUncarried, type CopyTableInfo, type SequenceValue } from './catalog.js';
-import { rowTransformStream, type RowTransformFactory } from './codec.js';
+import { rowTransformStream, type RowTransform, type RowTransformFactory } from './codec.js';
 
 export type Section = 'pre-data' | 'post-data';
 
@@ -24,9 +24,13 @@ export type Section = 'pre-data' | 'post-data';
 export interface CopySink {
   /** A schema-only custom-format archive of one section, to be restored. */
   section(section: Section, archive: Readable): Promise<void>;
-  /** Announced once the catalog is read (the tables' total, for progress). */
+  /** Announced once the catalog is read: what `table` will be called with (for progress). */
   begin?(tables: readonly CopyTableInfo[]): Promise<void> | void;
-  /** One table's rows as COPY text; resolves with the rows written. May run `jobs` at a time. */
+  /**
+   * One table's rows as COPY text, or one block range of them (`table.part`: the other parts
+   * load into the same table at the same time); resolves with the rows written. May run `jobs`
+   * at a time.
+   */
   table(table: CopyTableInfo, rows: Readable): Promise<number>;
   sequences(values: readonly SequenceValue[]): Promise<void>;
 }
@@ -36,8 +40,10 @@ export interface CopySourceOptions {
   snapshot: string | null;
   /** The masking hook; null or absent: every table's rows pass as raw bytes. */
   transform?: RowTransformFactory | null;
-  /** Tables copied at once (each a source session and a target session). */
+  /** Tables (or parts of one) copied at once, each a source session and a target session. */
   jobs?: number;
+  /** A table larger than this is copied in block ranges of about this size (default: never). */
+  splitBytes?: number;
   pacer?: Pacer;
   signal: AbortSignal;
   /** Bytes of COPY text read from the source so far, and the catalog's table bytes. */
@@ -81,11 +87,18 @@ export async function copyFromSource(source: EnvironmentRef, ctx: TaskContext, o
       await refuseUncarried(meta);
       const catalog = await readCatalog(meta);
       await lockTables(meta, catalog.tables);
-      await sink.begin?.(catalog.tables);
+      const units = copyUnits(catalog.tables, opts.jobs ?? DEFAULT_JOBS, opts.splitBytes ?? Infinity);
+      await sink.begin?.(units);
+      const t0 = performance.now();
       await dumpSection(ctx, source, snapshot, 'pre-data', sink, opts.signal);
-      const result = await copyTables(ctx, source, snapshot, catalog.tables, opts, sink);
+      const t1 = performance.now();
+      const result = await copyTables(ctx, source, snapshot, units, opts, sink);
       await sink.sequences(catalog.sequences);
+      const t2 = performance.now();
       await dumpSection(ctx, source, snapshot, 'post-data', sink, opts.signal);
+      const t3 = performance.now();
+      const s = (a: number, b: number): string => `${((b - a) / 1000).toFixed(1)} s`;
+      ctx.log('INFO', `COPY path timings: schema ${s(t0, t1)}, rows ${s(t1, t2)}, indexes and constraints ${s(t2, t3)}`, 'restoring_database');
       return { ...result, sequences: catalog.sequences.length };
     } finally {
       await meta.query('ROLLBACK').catch(() => undefined);
@@ -114,34 +127,73 @@ export async function feed(producer: ExecHandle, consume: (out: Readable) => Pro
   if (exit.code !== 0 || exit.aborted || exit.error) throw new ExecError(producer.name, exit);
 }
 
+const DEFAULT_JOBS = 2;
+
+/**
+ * What the workers copy, largest first: each table, or for a table larger than `splitBytes` (with
+ * more than one worker) its main fork's blocks in ranges of about that size, at most two per
+ * worker; the last range is open-ended (rows the snapshot sees are in blocks that existed then).
+ */
+export function copyUnits(tables: readonly CopyTableInfo[], jobs: number, splitBytes: number): CopyTableInfo[] {
+  const units: CopyTableInfo[] = [];
+  for (const t of tables) {
+    const pages = t.pages ?? 0;
+    const of = jobs > 1 && t.bytes > splitBytes ? Math.min(jobs * 2, Math.ceil(t.bytes / splitBytes), pages) : 1;
+    if (of <= 1) {
+      units.push(t);
+      continue;
+    }
+    const at = (k: number): number => Math.floor((k * pages) / of);
+    for (let k = 0; k < of; k++) units.push({ ...t, bytes: Math.round(t.bytes / of), part: { index: k, of, first: at(k), end: k === of - 1 ? null : at(k + 1) } });
+  }
+  return units.sort((x, y) => y.bytes - x.bytes);
+}
+
+/** The COPY … TO STDOUT of a unit: the whole table, or the block range of one part. */
+export function copyToSql(t: CopyTableInfo): string {
+  if (!t.part) return `COPY ${qualified(t)}${columnList(t)} TO STDOUT`;
+  const { first, end } = t.part;
+  if (!Number.isSafeInteger(first) || (end !== null && !Number.isSafeInteger(end))) throw new Error(`invalid block range of ${qualified(t)}`);
+  const range = `ctid >= '(${first},0)'::tid${end === null ? '' : ` AND ctid < '(${end},0)'::tid`}`;
+  return `COPY (SELECT ${t.columns.map(quoteIdent).join(', ')} FROM ONLY ${qualified(t)} WHERE ${range}) TO STDOUT`;
+}
+
 async function copyTables(
   ctx: TaskContext,
   source: EnvironmentRef,
   snapshot: string,
-  tables: readonly CopyTableInfo[],
+  units: readonly CopyTableInfo[],
   opts: CopySourceOptions,
   sink: CopySink,
 ): Promise<Omit<CopyResult, 'sequences'>> {
-  const total = tables.reduce((n, t) => n + t.bytes, 0);
+  const total = units.reduce((n, t) => n + t.bytes, 0);
   const out = { tables: 0, rows: 0, bytes: 0, transformed: 0 };
-  const queue = [...tables];
+  const queue = [...units];
   const state: { failed: Error | null } = { failed: null };
+  // One transform per table, shared by its parts (its counts and state are the table's).
+  const transforms = new Map<string, Promise<RowTransform | null>>();
+  const transformOf = (t: CopyTableInfo): Promise<RowTransform | null> => {
+    const key = qualified(t);
+    let p = transforms.get(key);
+    if (!p) transforms.set(key, (p = Promise.resolve(opts.transform?.({ schema: t.schema, name: t.name, columns: [...t.columns] }) ?? null)));
+    return p;
+  };
   const worker = async (): Promise<void> => {
     for (let t = queue.shift(); t && !state.failed; t = queue.shift()) {
       try {
-        const r = await copyTable(ctx, source, snapshot, t, opts, sink, (n) => {
+        const r = await copyTable(ctx, source, snapshot, t, await transformOf(t), opts, sink, (n) => {
           out.bytes += n;
           opts.onBytes?.(out.bytes, total);
         });
-        out.tables++;
+        if (!t.part || t.part.index === 0) out.tables++;
         out.rows += r.rows;
-        if (r.transformed) out.transformed++;
+        if (r.transformed && (!t.part || t.part.index === 0)) out.transformed++;
       } catch (e) {
         state.failed ??= e instanceof Error ? e : new Error(String(e));
       }
     }
   };
-  const jobs = Math.max(1, Math.min(opts.jobs ?? 2, tables.length || 1));
+  const jobs = Math.max(1, Math.min(opts.jobs ?? DEFAULT_JOBS, units.length || 1));
   await Promise.all(Array.from({ length: jobs }, worker));
   if (state.failed) throw state.failed;
   return out;
@@ -152,18 +204,19 @@ async function copyTable(
   source: EnvironmentRef,
   snapshot: string,
   table: CopyTableInfo,
+  rowTransform: RowTransform | null,
   opts: CopySourceOptions,
   sink: CopySink,
   onBytes: (n: number) => void,
 ): Promise<{ rows: number; transformed: boolean }> {
   opts.signal.throwIfAborted();
-  const transform = rowTransformStream((await opts.transform?.({ schema: table.schema, name: table.name, columns: [...table.columns] })) ?? null, table.columns.length);
+  const transform = rowTransformStream(rowTransform, table.columns.length);
   return ctx.runtime.withDatabase(source.db_name, async (client) => {
     // A session that failed mid-COPY is not reused: withDatabase closes it.
     let clean = false;
     try {
       await sourceTransaction(client, snapshot);
-      const copy = client.query(copyStreams.to(`COPY ${qualified(table)}${columnList(table)} TO STDOUT`));
+      const copy = client.query(copyStreams.to(copyToSql(table)));
       const counter = new Transform({
         transform(chunk: Buffer, _e, done) {
           onBytes(chunk.length);

@@ -8,7 +8,7 @@
 // stream cannot apply exactly, …) runs in the sanitizing step, as on the dump path.
 import type pg from 'pg';
 import { AppError, ErrorCode, type ClonePlan, type SanitizationOptionKey, type StreamMasking } from '@oec/shared';
-import { attachmentStream, describeAfterLoad, optionsToRun, PERSONAL_OPTIONS, prepareRuleStream, prepareStreamCredentials, prepareStreamMasking } from '../../sanitize/index.js';
+import { attachmentStream, describeAfterLoad, optionsToRun, PERSONAL_OPTIONS, prepareRuleStream, prepareStreamCredentials, prepareStreamMasking, type SnapshotSessions } from '../../sanitize/index.js';
 import type { TaskContext } from '../../tasks/types.js';
 import { composeTransforms, type RowTransform, type RowTransformFactory } from './codec.js';
 
@@ -45,6 +45,8 @@ export interface PartTransforms {
 
 export interface StreamPartInput {
   plan: ClonePlan;
+  /** More sessions in the same snapshot. */
+  sessions: SnapshotSessions;
   /** The personal and credential options in the order the SQL path applies them. */
   order: readonly SanitizationOptionKey[];
 }
@@ -53,10 +55,10 @@ type Preparer = (client: pg.ClientBase, input: StreamPartInput) => Promise<Strea
 
 /** The parts, in the order a row passes through them. */
 const STREAM_PARTS: readonly Preparer[] = [
-  async (client, { plan, order }) => {
+  async (client, { plan, order, sessions }) => {
     const personal = order.filter((k) => PERSONAL_OPTIONS.has(k));
     if (personal.length === 0) return null;
-    const m = await prepareStreamMasking(client, { options: plan.sanitization.options, order: personal, salt: plan.sanitization.salt });
+    const m = await prepareStreamMasking(client, { options: plan.sanitization.options, order: personal, salt: plan.sanitization.salt, sessions });
     if (!m) return null;
     return {
       label: `${m.map.columns.length} personal columns, ${m.map.textColumns.length} text columns searched by value`,
@@ -116,19 +118,41 @@ function tableTransform(parts: readonly StreamPart[], table: string, columns: re
 
 const SNAPSHOT_ID = /^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$/i;
 
-export async function planTransform(plan: ClonePlan, ctx: TaskContext, snapshot: string | null): Promise<PlannedTransform> {
+/** A read-only transaction in `snapshot` (jit off: the capture's many small plans). */
+async function inSnapshot(client: pg.ClientBase, snapshot: string | null): Promise<void> {
+  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  if (snapshot) {
+    if (!SNAPSHOT_ID.test(snapshot)) throw new Error(`unexpected snapshot id ${snapshot}`);
+    await client.query(`SET TRANSACTION SNAPSHOT '${snapshot}'`);
+  }
+  await client.query(`SELECT set_config('jit', 'off', true)`);
+}
+
+/**
+ * Prepare the parts in `snapshot` (null: a snapshot of this moment, shared by the sessions the
+ * capture opens); `jobs` sessions at most read the source's values side by side.
+ */
+export async function planTransform(plan: ClonePlan, ctx: TaskContext, snapshot: string | null, jobs = 1): Promise<PlannedTransform> {
   const order = optionsToRun(plan.sanitization.options).map((o) => o.key);
   const parts = await ctx.runtime.withDatabase(plan.source.db_name, async (client) => {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    await inSnapshot(client, snapshot);
     try {
-      if (snapshot) {
-        if (!SNAPSHOT_ID.test(snapshot)) throw new Error(`unexpected snapshot id ${snapshot}`);
-        await client.query(`SET TRANSACTION SNAPSHOT '${snapshot}'`);
-      }
-      await client.query(`SELECT set_config('jit', 'off', true)`);
+      const shared = jobs > 1 ? (snapshot ?? (await client.query<{ s: string }>('SELECT pg_export_snapshot() AS s')).rows[0]!.s) : snapshot;
+      const sessions: SnapshotSessions = {
+        jobs,
+        run: (fn) =>
+          ctx.runtime.withDatabase(plan.source.db_name, async (c) => {
+            await inSnapshot(c, shared);
+            try {
+              return await fn(c);
+            } finally {
+              await c.query('ROLLBACK').catch(() => undefined);
+            }
+          }),
+      };
       const ready: StreamPart[] = [];
       for (const prepare of STREAM_PARTS) {
-        const part = await prepare(client, { plan, order });
+        const part = await prepare(client, { plan, order, sessions });
         if (part) ready.push(part);
       }
       return ready;

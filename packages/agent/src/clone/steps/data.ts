@@ -9,14 +9,15 @@ import { asStepError, checkpoint, clonePaths, type CloneHooks } from '../context
 import { linkFilestore, listFilestore, logLeftOut, missingFiles, withoutFiles } from '../filestore.js';
 import { withSourceSnapshot } from '../snapshot.js';
 import { filesLeftOut, referencedFiles } from '../sql.js';
+import { copyTuning, type CopyTuning } from '../copy/tuning.js';
 import { copyDatabase } from './database.js';
 
-export async function copyData(plan: ClonePlan, ctx: TaskContext, hooks: CloneHooks): Promise<CloneDataOutput> {
+export async function copyData(plan: ClonePlan, ctx: TaskContext, hooks: CloneHooks, tuning: CopyTuning = copyTuning()): Promise<CloneDataOutput> {
   const work = async (session: pg.ClientBase | null, snapshot: string | null): Promise<CloneDataOutput> => {
     const [database, filestore] = await Promise.all([
       (async () => {
         await checkpoint(ctx, hooks, 'backing_up_database', 'start');
-        return copyDatabase(plan, ctx, snapshot, hooks);
+        return copyDatabase(plan, ctx, snapshot, hooks, tuning);
       })(),
       plan.include_filestore ? copyFilestore(plan, ctx, hooks, session) : Promise.resolve(null),
     ]);

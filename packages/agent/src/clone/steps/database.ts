@@ -8,7 +8,7 @@ import type { ClonePlan, StreamMasking } from '@oec/shared';
 import { pipe } from '../../exec/run.js';
 import type { TaskContext } from '../../tasks/types.js';
 import { asStepError, NO_HOOKS, type CloneHooks } from '../context.js';
-import { copyDatabaseByCopy, planTransform } from '../copy/index.js';
+import { copyDatabaseByCopy, copyTuning, planTransform, type CopyTuning } from '../copy/index.js';
 import { startDump, startRestore } from '../dump-restore.js';
 import { createPacer } from '../pace.js';
 import { tableFacts } from '../sql.js';
@@ -22,14 +22,20 @@ export interface DatabaseCopy {
 }
 
 /** `snapshot`: exported by the session that holds a running source consistent with its files. */
-export async function copyDatabase(plan: ClonePlan, ctx: TaskContext, snapshot: string | null, hooks: CloneHooks = NO_HOOKS): Promise<DatabaseCopy> {
+export async function copyDatabase(
+  plan: ClonePlan,
+  ctx: TaskContext,
+  snapshot: string | null,
+  hooks: CloneHooks = NO_HOOKS,
+  tuning: CopyTuning = copyTuning(),
+): Promise<DatabaseCopy> {
   const { runtime } = ctx;
   if (plan.data_path === 'copy') {
     // Every row through the row transform, stopped source or not (a template copy would carry
     // the rows as they are); the snapshot is exported here when no session holds one.
     ctx.log('INFO', 'Copying the database table by table (COPY data path)', 'backing_up_database');
-    const masking = await planTransform(plan, ctx, snapshot);
-    const copied = await copyDatabaseByCopy(plan, ctx, snapshot, { transform: masking.factory, pacer: createPacer(hooks().transferBytesPerSecond) });
+    const masking = await planTransform(plan, ctx, snapshot, tuning.jobs);
+    const copied = await copyDatabaseByCopy(plan, ctx, snapshot, { transform: masking.factory, pacer: createPacer(hooks().transferBytesPerSecond), tuning });
     const inStream = masking.finish();
     return { method: 'copy', bytes: copied.bytes, tables: copied.tables, ...(inStream ? { inStream } : {}) };
   }

@@ -2,6 +2,7 @@
 // tagged with the step it belongs to, and the translation of a full disk into DISK_FULL.
 import { AppError, ErrorCode, STEP_FAILURE, streamKind, type StepKey } from '@oec/shared';
 import type { PeerServer } from '../../peer/server.js';
+import type { CopyTuning } from '../copy/tuning.js';
 
 export interface TransferDeps {
   /** This agent's peer endpoint (null: the agent cannot receive cross-server clones). */
@@ -10,6 +11,8 @@ export interface TransferDeps {
   timeoutMs: number;
   /** Environment for helper processes (zstd). */
   env: NodeJS.ProcessEnv;
+  /** COPY streams at once and table splitting (default: from this machine's cores). */
+  copy?: CopyTuning;
 }
 
 /** The step a stream's failure belongs to, on each side. */

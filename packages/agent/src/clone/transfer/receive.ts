@@ -20,7 +20,7 @@ import { receiveBytes, type ReceiverChannel } from '../../peer/byte-stream.js';
 import type { Expectation } from '../../peer/server.js';
 import type { TaskContext } from '../../tasks/types.js';
 import { checkpoint, clonePaths, type CloneHooks } from '../context.js';
-import { frameReceiver, workDatabaseSink } from '../copy/index.js';
+import { analyzeTables, copyTuning, frameReceiver, workDatabaseSink } from '../copy/index.js';
 import { startRestore } from '../dump-restore.js';
 import { allStreams, asError, linkedAbort, peerFailure, requirePeer, streamStep, tagStep, type TransferDeps } from './common.js';
 import { createDonorIndex, receiveFilestoreShard } from './filestore-receive.js';
@@ -182,9 +182,10 @@ async function receiveDatabase(run: ReceiveRun, channel: ReceiverChannel, stream
 /** The COPY data path: the frames of the database stream into the work database. */
 async function receiveDatabaseByCopy(run: ReceiveRun, channel: ReceiverChannel, stream: string): Promise<StreamStats> {
   const { input, ctx } = run;
-  const sink = workDatabaseSink(input, ctx, run.signal);
+  const tuning = run.deps.copy ?? copyTuning();
+  const sink = workDatabaseSink(input, ctx, run.signal, tuning);
   const count = await receiveBytes(channel, frameReceiver(sink), { codec: input.transfer.codec, signal: run.signal, env: run.deps.env });
-  await ctx.runtime.withDatabase(input.work_db, (c) => c.query('ANALYZE'));
+  await analyzeTables(input, ctx, tuning.jobs);
   ctx.progress(1, { items_done: sink.loaded, items_total: sink.loaded }, 'restoring_database');
   ctx.log('INFO', `Database copied on ${run.target} table by table from the stream of ${run.source}: ${sink.loaded} tables (${count.wire} bytes received)`, 'restoring_database');
   return { stream, wire_bytes: count.wire, raw_bytes: count.raw, files: 0, reused_files: 0 };

@@ -25,7 +25,7 @@ import { sendBytes, type SenderChannel } from '../../peer/byte-stream.js';
 import { dialPeer } from '../../peer/client.js';
 import type { TaskContext } from '../../tasks/types.js';
 import { checkpoint, clonePaths, type CloneHooks } from '../context.js';
-import { copyFromSource, framedSink, planTransform } from '../copy/index.js';
+import { copyFromSource, copyTuning, framedSink, planTransform } from '../copy/index.js';
 import { startDump } from '../dump-restore.js';
 import { listFilestore, logLeftOut, missingFiles, withoutFiles, type FilestoreListing } from '../filestore.js';
 import { createPacer, type Pacer } from '../pace.js';
@@ -182,7 +182,8 @@ async function sendDatabaseByCopy(run: SendRun, channel: SenderChannel, ticket: 
   let tables = 0;
   const copyFailed: { error: Error | null } = { error: null };
   let inStream: StreamMasking | undefined;
-  const masking = await planTransform(input, ctx, snapshot);
+  const tuning = run.deps.copy ?? copyTuning();
+  const masking = await planTransform(input, ctx, snapshot, tuning.jobs);
   // Stopped when the stream breaks first: no COPY session or pg_dump outlives the transfer.
   const stop = linkedAbort(run.signal);
   const copying = copyFromSource(
@@ -191,6 +192,8 @@ async function sendDatabaseByCopy(run: SendRun, channel: SenderChannel, ticket: 
     {
       snapshot,
       transform: masking.factory,
+      jobs: tuning.jobs,
+      splitBytes: tuning.splitBytes,
       pacer: run.pacer,
       signal: stop.signal,
       onBytes: (done, total) => ctx.progress(Math.min(0.99, done / Math.max(1, total)), { bytes_done: done, bytes_total: Math.max(done, total) }, 'backing_up_database'),

@@ -222,6 +222,13 @@ function ownAddressesSql(ctx: PlanContext, s: Stmt): string[] {
   return out;
 }
 
+/** One SELECT (cls, v) of everyone else's keys, built into a statement, reading one table. */
+export interface ValueSelect {
+  table: string;
+  /** The SELECT with its parameters in `s`; `keepRel` names the staff's own keys (cls, v). */
+  sql(s: Stmt, keepRel: string): string;
+}
+
 /** The staff's own keys and everyone else's, as SELECTs (for INSERTs, or CTEs when read-only). */
 function captureSelects(
   ctx: PlanContext,
@@ -231,18 +238,27 @@ function captureSelects(
   keepRel: string,
   discover: boolean,
 ): { keep: string[]; values: string[] } {
+  return { keep: keepSelects(ctx, map, sKeep), values: valueSelects(ctx, map, discover).map((v) => v.sql(sValues, keepRel)) };
+}
+
+/** The staff's own keys, as SELECTs (cls, v). */
+export function keepSelects(ctx: PlanContext, map: PersonalMap, s: Stmt): string[] {
   const all = collected(map, ctx.enabled);
-  const s = sKeep;
   const keep: string[] = all.some((c) => keyClass(c) === 'email') ? ownAddressesSql(ctx, s) : [];
   for (const c of all) {
     const where = ownRowsSql(ctx, c);
     if (where) keep.push(keysSelect(s, c, keyClass(c) as KeyClass, where, null));
   }
-  const v = sValues;
-  const values = all.map((c) =>
-    keysSelect(v, c, keyClass(c) as KeyClass, 'true', c.audience === 'private' || c.audience === 'anyone' ? null : keepRel),
-  );
-  if (!discover) return { keep, values };
+  return keep;
+}
+
+/** Everyone else's keys: one SELECT per collected column (and, `discover`, per searched text column and class). */
+export function valueSelects(ctx: PlanContext, map: PersonalMap, discover: boolean): ValueSelect[] {
+  const values: ValueSelect[] = collected(map, ctx.enabled).map((c) => ({
+    table: c.table,
+    sql: (v, keepRel) => keysSelect(v, c, keyClass(c) as KeyClass, 'true', c.audience === 'private' || c.audience === 'anyone' ? null : keepRel),
+  }));
+  if (!discover) return values;
   // values that only free text holds (an old address in a tracking row, one typed in a chat): any
   // email-shaped token, and any international phone number, that is not the staff's own
   const classes = classesNeeded(mapped(map, ctx.enabled));
@@ -254,14 +270,16 @@ function captureSelects(
     if (classes.has('digits')) found.push(['digits', FREE_PHONE_RE, `${col} ~ '[0-9] [0-9]|[+]'`]);
     for (const [cls, re, pre] of found) {
       const key = keySql(cls, 'r.m[1]');
-      values.push(
-        `SELECT ${v.v(cls)}::text AS cls, ${key} AS v FROM ${q(c.table)} t CROSS JOIN LATERAL regexp_matches(${col}, ${v.v(re)}, 'g') r(m) ` +
+      values.push({
+        table: c.table,
+        sql: (v, keepRel) =>
+          `SELECT ${v.v(cls)}::text AS cls, ${key} AS v FROM ${q(c.table)} t CROSS JOIN LATERAL regexp_matches(${col}, ${v.v(re)}, 'g') r(m) ` +
           `WHERE ${pre} AND ${keyWorthSql(cls, key)}${cls === 'digits' ? ` AND (length(${key}) BETWEEN 9 AND 11 OR (r.m[1] LIKE '+%' AND length(${key}) BETWEEN 8 AND 15))` : ''} ` +
           `AND NOT EXISTS (SELECT 1 FROM ${keepRel} kp WHERE kp.cls = ${v.v(cls)} AND kp.v = ${key})`,
-      );
+      });
     }
   }
-  return { keep, values };
+  return values;
 }
 
 /**

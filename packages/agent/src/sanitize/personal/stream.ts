@@ -24,7 +24,7 @@ import { internalPartnersSql, Stmt } from '../sql.js';
 import type { PlanContext } from '../types.js';
 import {
   BY_VALUE_CLASSES,
-  captureCte,
+  keepSelects,
   CLASS_OPTION,
   clearValue,
   columnRules,
@@ -39,6 +39,7 @@ import {
   textLabel,
   type ColumnRule,
   type KeyClass,
+  valueSelects,
 } from './engine.js';
 import { loadPersonalMap, quoteIdent, type PersonalMap } from './map.js';
 
@@ -48,12 +49,21 @@ export interface MaskingTransform {
   map(values: (string | null)[]): (string | null)[];
 }
 
+/** More read-only sessions in the caller's snapshot, for reading the source's values in parallel. */
+export interface SnapshotSessions {
+  /** Sessions that may be open at once. */
+  jobs: number;
+  /** Run `fn` in a new session whose transaction imports the snapshot; rolled back after. */
+  run<T>(fn: (client: pg.ClientBase) => Promise<T>): Promise<T>;
+}
+
 export interface StreamMaskParams {
   options: SanitizationOptions;
   /** The personal options in the order the SQL path applies them. */
   order: readonly SanitizationOptionKey[];
   salt: string;
   odooSeries?: string | null;
+  sessions?: SnapshotSessions;
 }
 
 export interface StreamLeak {
@@ -202,6 +212,7 @@ class Masker implements StreamMasker {
   private rewriteTokens(cls: TokenClass, value: string, column: string): string {
     if (cls === 'email' ? !value.includes('@') : !/[0-9]/.test(value)) return value;
     return value.replace(this.tokenRes[cls], (tok) => {
+      if (!this.mayBeKnown(cls, tok)) return tok;
       const key = this.key(cls, tok);
       return this.known(cls, key) ? this.fake(cls, tok, key, column) : tok;
     });
@@ -278,7 +289,7 @@ class Masker implements StreamMasker {
         for (const s of steps) if (s.run(get, set)) this.counts[s.option] = (this.counts[s.option] ?? 0) + 1;
         for (const p of probes) {
           const v = get(p.at);
-          if (v !== null && p.test(v)) this.hit(table, columns[p.at] as string, p.option);
+          if (v !== null) p.run(v, (option) => this.hit(table, columns[p.at] as string, option));
         }
         return values;
       },
@@ -355,29 +366,64 @@ class Masker implements StreamMasker {
     };
   }
 
-  /** The proof's searches of a table: every text column for every captured class of the options. */
-  private probesFor(table: string, index: Map<string, number>): Array<{ at: number; option: SanitizationOptionKey; test: (v: string) => boolean }> {
-    const out: Array<{ at: number; option: SanitizationOptionKey; test: (v: string) => boolean }> = [];
+  /**
+   * The proof's searches of a table: every text column for every captured class of the options,
+   * each value read once per class with a cheap test first (a known email has an `@`, a known
+   * phone or identity number digits: keyWorthSql), so most text is never tokenized.
+   */
+  private probesFor(table: string, index: Map<string, number>): Array<{ at: number; run: (v: string, hit: (option: SanitizationOptionKey) => void) => void }> {
+    const out: Array<{ at: number; run: (v: string, hit: (option: SanitizationOptionKey) => void) => void }> = [];
     const enabled = new Set(this.order);
-    const classes = BY_VALUE_CLASSES.filter((c) => enabled.has(CLASS_OPTION[c]));
+    const classes = BY_VALUE_CLASSES.filter((c) => enabled.has(CLASS_OPTION[c]) && (this.keys.get(c)?.size ?? 0) > 0);
     for (const c of this.map.textColumns) {
       const at = index.get(c.column);
       if (c.table !== table || at === undefined) continue;
-      for (const cls of classes) {
-        const re = this.d.re(TOKEN_RES[cls], 'g');
-        out.push({ at, option: CLASS_OPTION[cls], test: (v) => (v.match(re) ?? []).some((tok) => this.known(cls, this.key(cls, tok))) });
-      }
-      if (!searchedForNames(c)) continue;
-      for (const option of this.inText) out.push({ at, option, test: (v) => this.candidates(option, v).some((e) => e.found.test(v)) });
+      const names = searchedForNames(c) ? [...this.inText] : [];
+      if (classes.length === 0 && names.length === 0) continue;
+      const res = classes.map((cls) => [cls, this.d.re(TOKEN_RES[cls], 'g')] as const);
+      out.push({
+        at,
+        run: (v, hit) => {
+          const hasAt = v.includes('@');
+          const digit = /[0-9]/.test(v);
+          for (const [cls, re] of res) {
+            if (cls === 'email' ? !hasAt : !digit) continue;
+            if (this.anyKnownToken(cls, re, v)) hit(CLASS_OPTION[cls]);
+          }
+          for (const option of names) if (this.candidates(option, v).some((e) => e.found.test(v))) hit(option);
+        },
+      });
     }
     for (const c of mapped(this.map, enabled)) {
       const at = index.get(c.column);
       const cls = keyClass(c);
       if (c.table !== table || at === undefined || c.type !== 'text' || OWN_RULES.has(`${c.table}.${c.column}`)) continue;
       if (cls !== 'digits' && cls !== 'alnum' && cls !== 'text') continue;
-      out.push({ at, option: c.option as SanitizationOptionKey, test: (v) => this.known(cls, this.key(cls, v)) });
+      const option = c.option as SanitizationOptionKey;
+      out.push({ at, run: (v, hit) => (this.known(cls, this.key(cls, v)) ? hit(option) : undefined) });
     }
     return out;
+  }
+
+  /** Whether some token of the class in `v` is a known key (`re` global: its lastIndex is reset). */
+  private anyKnownToken(cls: TokenClass, re: RegExp, v: string): boolean {
+    re.lastIndex = 0;
+    for (let m = re.exec(v); m !== null; m = re.exec(v)) {
+      const tok = m[0];
+      if (tok.length === 0) {
+        re.lastIndex++;
+        continue;
+      }
+      if (this.mayBeKnown(cls, tok) && this.known(cls, this.key(cls, tok))) return true;
+    }
+    return false;
+  }
+
+  /** A cheap necessary condition for a token's key to be known (keyWorthSql: what a key holds). */
+  private mayBeKnown(cls: TokenClass, tok: string): boolean {
+    if (cls === 'email') return true;
+    if (cls === 'digits') return tok.length >= 7;
+    return tok.length >= 5 && /[0-9]/.test(tok);
   }
 
   private hit(table: string, column: string, option: SanitizationOptionKey): void {
@@ -423,20 +469,66 @@ export async function prepareStreamMasking(client: pg.ClientBase, p: StreamMaskP
   const map = await loadPersonalMap(client, { series: p.odooSeries ?? null });
   const ctype = await client.query<{ c: string }>('SELECT datctype AS c FROM pg_database WHERE datname = current_database()');
   const d = new Dialect(/^(C|POSIX)$/i.test(ctype.rows[0]?.c ?? 'C'));
-  const s = new Stmt();
-  const { rows } = await client.query<{ cls: KeyClass; v: string }>(`${captureCte(ctx, map, s, true)} SELECT cls, v FROM oec_pd_value`, s.values);
   const keys = new Map<KeyClass, Set<string>>();
-  for (const r of rows) {
-    let set = keys.get(r.cls);
-    if (!set) keys.set(r.cls, (set = new Set<string>()));
-    set.add(r.v);
-  }
+  const add = (rows: ReadonlyArray<{ cls: KeyClass; v: string | null }>): void => {
+    for (const r of rows) {
+      if (r.v === null) continue;
+      let set = keys.get(r.cls);
+      if (!set) keys.set(r.cls, (set = new Set<string>()));
+      set.add(r.v);
+    }
+  };
+  await captureValues(client, ctx, map, p.sessions ?? null, add);
   const k = keyedHash(p.salt);
   const inText = new Set(order.filter((o) => TEXT_OPTIONS.has(o)));
   const names = await captureNames(client, map, ctx, d, keys.get('text') ?? new Set(), inText, new Pseudonyms(k));
   for (const o of inText) if (![...names.keys()].some((x) => x.startsWith(`${o}\u0000`))) inText.delete(o);
   const own = await client.query<{ id: string }>(`SELECT id::text AS id FROM (${internalPartnersSql(ctx)}) x WHERE id IS NOT NULL`);
   return new Masker(map, d, order, keys, names, inText, new Set(own.rows.map((r) => r.id)), k);
+}
+
+/**
+ * The source's values, as the SQL path captures them: the staff's own keys first (one query),
+ * then everyone else's, one query per table (largest first) on `sessions.jobs` sessions in the
+ * same snapshot, each query minus the staff's own keys (passed as arrays). The free-text searches
+ * are regular expressions over every text column: with more sessions they use more cores.
+ */
+async function captureValues(
+  client: pg.ClientBase,
+  ctx: PlanContext,
+  map: PersonalMap,
+  sessions: SnapshotSessions | null,
+  add: (rows: ReadonlyArray<{ cls: KeyClass; v: string | null }>) => void,
+): Promise<void> {
+  const sk = new Stmt();
+  const keep = keepSelects(ctx, map, sk);
+  const kept = keep.length > 0 ? (await client.query<{ cls: string; v: string }>(`SELECT DISTINCT cls, v FROM (${keep.join(' UNION ')}) k WHERE v IS NOT NULL`, sk.values)).rows : [];
+  const byTable = new Map<string, ReturnType<typeof valueSelects>>();
+  for (const v of valueSelects(ctx, map, true)) byTable.set(v.table, [...(byTable.get(v.table) ?? []), v]);
+  const sizes = await client.query<{ t: string; b: string }>('SELECT t, coalesce(pg_table_size(to_regclass(quote_ident(t))), 0)::text AS b FROM unnest($1::text[]) t', [[...byTable.keys()]]);
+  const queue = sizes.rows.sort((a, b) => Number(b.b) - Number(a.b) || a.t.localeCompare(b.t)).map((r) => r.t);
+  const captureTable = async (c: pg.ClientBase, t: string): Promise<void> => {
+    const s = new Stmt();
+    const keepRel = `(SELECT k.cls, k.v FROM unnest(${s.list(kept.map((r) => r.cls))}, ${s.list(kept.map((r) => r.v))}) AS k(cls, v))`;
+    const selects = (byTable.get(t) ?? []).map((v) => v.sql(s, 'oec_pd_keep'));
+    add((await c.query<{ cls: KeyClass; v: string | null }>(`WITH oec_pd_keep AS MATERIALIZED ${keepRel} ${selects.join(' UNION ')}`, s.values)).rows);
+  };
+  const work = async (c: pg.ClientBase): Promise<void> => {
+    for (let t = queue.shift(); t !== undefined; t = queue.shift()) {
+      try {
+        await captureTable(c, t);
+      } catch (e) {
+        queue.length = 0; // the other sessions stop after their current table
+        throw e;
+      }
+    }
+  };
+  const jobs = Math.max(1, Math.min(sessions?.jobs ?? 1, queue.length));
+  if (!sessions || jobs === 1) return work(client);
+  // this session takes part too: jobs - 1 more; every session has ended before this returns
+  const settled = await Promise.allSettled([work(client), ...Array.from({ length: jobs - 1 }, () => sessions.run(work))]);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /** The names and streets of the options searched in free text, by longest word (as the SQL path). */

@@ -2,6 +2,7 @@
 import { copyAddons } from '../../clone/steps/addons.js';
 import { cleanup, purgeRetained } from '../../clone/steps/cleanup.js';
 import type { CloneHooks } from '../../clone/context.js';
+import { copyTuning } from '../../clone/copy/tuning.js';
 import { copyData } from '../../clone/steps/data.js';
 import { estimateClone } from '../../clone/steps/estimate.js';
 import { prepareTarget } from '../../clone/steps/prepare.js';
@@ -16,11 +17,12 @@ import type { HandlerRegistry } from '../types.js';
 type CloneTaskKind = Extract<keyof HandlerRegistry, `clone.${string}`>;
 
 export function cloneHandlers(hooks: CloneHooks, transfer: TransferDeps): Pick<HandlerRegistry, CloneTaskKind> {
+  const tuning = transfer.copy ?? copyTuning();
   return {
     'clone.validate': (plan, ctx) => validateSource(plan, ctx, hooks),
     'clone.prepare': (plan, ctx) => prepareTarget(plan, ctx, hooks),
     'clone.addons': (plan, ctx) => copyAddons(plan, ctx, hooks),
-    'clone.data': (plan, ctx) => copyData(plan, ctx, hooks),
+    'clone.data': (plan, ctx) => copyData(plan, ctx, hooks, tuning),
     'clone.send': (input, ctx) => sendClone(input, ctx, hooks, transfer),
     'clone.receive': (input, ctx) => receiveClone(input, ctx, hooks, transfer),
     'clone.sanitize': (plan, ctx) => sanitize(plan, ctx, hooks),
