@@ -75,7 +75,12 @@ interface Facts {
 }
 
 async function facts(bench: AgentBench, db: string): Promise<Facts> {
-  return withDb(bench.cluster, db, async (c) => {
+  return withDb(bench.cluster, db, factsOf);
+}
+
+/** The facts as `c` sees them (in its transaction's snapshot, when it has one). */
+async function factsOf(c: pg.ClientBase): Promise<Facts> {
+  {
     const out: Facts = { tables: {}, sequences: {}, constraints: [], indexes: [], triggers: [], matviews: {} };
     const tables = await c.query<{ q: string }>(
       `SELECT format('%I.%I', n.nspname, c.relname) AS q FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -100,7 +105,7 @@ async function facts(bench: AgentBench, db: string): Promise<Facts> {
     ).rows.map((r) => r.d);
     for (const m of (await c.query<{ m: string; p: boolean }>("SELECT matviewname AS m, ispopulated AS p FROM pg_matviews WHERE schemaname = 'public'")).rows) out.matviews[m.m] = m.p;
     return out;
-  });
+  }
 }
 
 /** The entries of a data-only dump (what pg_dump's data section carries), as "TYPE name". */
@@ -230,10 +235,12 @@ describe('COPY data path', () => {
           yield c;
         }
       },
-      frameReceiver(workDatabaseSink(plan, ctx, ctx.signal)),
+      frameReceiver(workDatabaseSink(plan, ctx, ctx.signal, { jobs: 2 })),
     );
     const upper: RowTransformFactory = (t) => (t.name === 'res_partner' ? { columns: [t.columns.indexOf('email')], map: ([v]) => [v ? 'masked@example.invalid' : null] } : null);
-    const result = await copyFromSource(plan.source, ctx, { snapshot: null, transform: upper, signal: ctx.signal }, sink);
+    // tables split into block ranges, three at a time, frames of parts interleaved on the wire
+    const result = await copyFromSource(plan.source, ctx, { snapshot: null, transform: upper, signal: ctx.signal, jobs: 3, splitBytes: 8192 }, sink);
+    expect(result.parts).toBeGreaterThan(result.split_tables);
     sink.end();
     await receiving;
     expect(wireBytes).toBeGreaterThan(result.bytes);
@@ -256,6 +263,68 @@ describe('COPY data path', () => {
     expect((err as AppError).message).toMatch(/large object/);
     const tables = await withDb(bench.cluster, target.db_name, async (c) => (await c.query("SELECT 1 FROM pg_tables WHERE schemaname = 'public'")).rowCount);
     expect(tables).toBe(0);
+  });
+
+  it('copies exactly in parallel, every table split into block ranges, while a writer changes the source', async () => {
+    // A snapshot held here: the source as the copy must see it, read again after the copy.
+    await withDb(bench.cluster, source.db_name, async (held) => {
+      await held.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+      const snapshot = (await held.query<{ s: string }>('SELECT pg_export_snapshot() AS s')).rows[0]!.s;
+      // sequences are not transactional: their values when the snapshot was taken are read now
+      const sequencesAtSnapshot = (await factsOf(held)).sequences;
+      // tables of more than one block, split below (before the writer makes them grow)
+      const split = await withDb(bench.cluster, source.db_name, async (c) => (await c.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'r' AND pg_table_size(oid) > 8192 AND pg_relation_size(oid) > 8192")).rows[0]!.n);
+      let stop = false;
+      let commits = 0;
+      let writerError: unknown = null;
+      // Updates spread over every block of the largest tables, deletes and inserts.
+      const writer = withDb(bench.cluster, source.db_name, async (c) => {
+        for (let i = 0; !stop; i++) {
+          await c.query('BEGIN');
+          await c.query("UPDATE res_partner SET name = name || '+' WHERE id % 7 = $1", [i % 7]);
+          await c.query('UPDATE oec_part SET v = v || $1 WHERE id % 11 = $2', [String(i), i % 11]);
+          await c.query('INSERT INTO oec_parent (id) VALUES ($1)', [100_000 + i]);
+          await c.query('INSERT INTO oec_child (parent_id) VALUES ($1)', [100_000 + i]);
+          await c.query('COMMIT');
+          commits++;
+        }
+      }).catch((e: unknown) => (writerError = e));
+      const target = envSpec('copy-parallel');
+      await bench.runtime.create(target, new AbortController().signal);
+      const seenTables: string[] = [];
+      // Every table with more than one block is split (8 kB parts); the writer gets ahead meanwhile.
+      const slow: RowTransformFactory = async (t) => {
+        seenTables.push(t.name);
+        if (t.name === 'res_partner') for (let i = 0; i < 6000 && commits < 20 && !writerError; i++) await new Promise((r) => setTimeout(r, 10));
+        return null;
+      };
+      let result;
+      try {
+        result = await copyDatabaseByCopy(makePlan(source, target), makeCtx(bench), snapshot, { transform: slow, tuning: { jobs: 4, splitBytes: 8192 } });
+      } finally {
+        stop = true;
+        await writer;
+      }
+      expect(writerError).toBeNull();
+      expect(commits).toBeGreaterThanOrEqual(20);
+      // one transform per table, whatever its parts
+      expect(seenTables.length).toBe(new Set(seenTables).size);
+      expect(result.tables).toBe(seenTables.length);
+      const expected = await factsOf(held);
+      await held.query('ROLLBACK');
+      const copied = await facts(bench, target.db_name);
+      expect(split).toBeGreaterThan(5);
+      expect(result.split_tables).toBeGreaterThanOrEqual(split);
+      expect(result.parts).toBeGreaterThan(2 * result.split_tables - 1);
+      expect(copied.tables).toEqual(expected.tables);
+      expect({ ...copied, tables: {}, sequences: {} }).toEqual({ ...expected, tables: {}, sequences: {} });
+      // sequences are read when the copy starts (as pg_dump does): never behind the snapshot's
+      for (const [q, v] of Object.entries(sequencesAtSnapshot)) expect(Number(copied.sequences[q]!.split(' ')[0]), q).toBeGreaterThanOrEqual(Number(v.split(' ')[0]));
+      // and the source did change: what the copy must not have seen
+      const now = await facts(bench, source.db_name);
+      expect(now.tables['public.res_partner']!.md5).not.toBe(expected.tables['public.res_partner']!.md5);
+    });
   });
 
   it('is consistent to one snapshot while a writer inserts into the source', async () => {

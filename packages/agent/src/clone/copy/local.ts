@@ -56,7 +56,7 @@ export async function copyDatabaseByCopy(plan: ClonePlan, ctx: TaskContext, snap
   ctx.progress(1, { items_done: result.tables, items_total: result.tables }, 'restoring_database');
   ctx.log(
     'INFO',
-    `Database copied table by table: ${result.tables} tables, ${result.rows} rows, ${result.bytes} bytes of COPY text (${result.transformed} transformed), ${result.sequences} sequences`,
+    `Database copied table by table by ${tuning.jobs} streams: ${result.tables} tables (${result.split_tables} split into ${result.parts} block ranges), ${result.rows} rows, ${result.bytes} bytes of COPY text (${result.transformed} transformed), ${result.sequences} sequences`,
     'restoring_database',
   );
   return result;

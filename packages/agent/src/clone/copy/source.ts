@@ -57,6 +57,9 @@ export interface CopyResult {
   bytes: number;
   /** Tables whose rows went through a transform. */
   transformed: number;
+  /** Tables copied in block ranges, and their parts. */
+  split_tables: number;
+  parts: number;
   sequences: number;
 }
 
@@ -167,7 +170,7 @@ async function copyTables(
   sink: CopySink,
 ): Promise<Omit<CopyResult, 'sequences'>> {
   const total = units.reduce((n, t) => n + t.bytes, 0);
-  const out = { tables: 0, rows: 0, bytes: 0, transformed: 0 };
+  const out = { tables: 0, rows: 0, bytes: 0, transformed: 0, split_tables: 0, parts: 0 };
   const queue = [...units];
   const state: { failed: Error | null } = { failed: null };
   // One transform per table, shared by its parts (its counts and state are the table's).
@@ -186,6 +189,8 @@ async function copyTables(
           opts.onBytes?.(out.bytes, total);
         });
         if (!t.part || t.part.index === 0) out.tables++;
+        if (t.part) out.parts++;
+        if (t.part?.index === 0) out.split_tables++;
         out.rows += r.rows;
         if (r.transformed && (!t.part || t.part.index === 0)) out.transformed++;
       } catch (e) {
