@@ -73,7 +73,25 @@ async function loadMasked(streamDb: string, options: ReturnType<typeof preset>):
   const order = optionsToRun(options)
     .map((o) => o.key)
     .filter((k) => PERSONAL_OPTIONS.has(k));
-  const masker = await prepareStreamMasking(source, { options, order, salt: SALT });
+  // the source's values read by three sessions in the same snapshot, as the COPY path reads them
+  const snapshot = (await source.query<{ s: string }>('SELECT pg_export_snapshot() AS s')).rows[0]!.s;
+  let opened = 0;
+  const sessions = {
+    jobs: 3,
+    run: async <T>(fn: (c: pg.ClientBase) => Promise<T>): Promise<T> => {
+      const c = await h.connect(tpl.name);
+      opened++;
+      try {
+        await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        await c.query(`SET TRANSACTION SNAPSHOT '${snapshot}'`);
+        return await fn(c);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+  const masker = await prepareStreamMasking(source, { options, order, salt: SALT, sessions });
+  expect(opened).toBe(2);
   if (!masker) throw new Error('no personal option in the preset');
   const credentials = await prepareStreamCredentials(source, options);
   // the parts in transforms.ts's order: personal data, the sensitive models' attachments, credentials

@@ -132,11 +132,22 @@ const TOKEN_RES: Record<TokenClass, string> = {
   alnum: ID_TOKEN_RE,
 };
 
+/** Pseudonyms computed once per source value: a value repeated across rows costs one HMAC. */
+const MEMO_LIMIT = 200_000;
+
 class Pseudonyms {
+  private readonly memo = new Map<string, string>();
+
   constructor(private readonly k: KeyedHash) {}
 
   private hex(text: string): string {
-    return hmacHex(this.k, text);
+    const hit = this.memo.get(text);
+    if (hit !== undefined) return hit;
+    const h = hmacHex(this.k, text);
+    // bounded: past the limit the oldest half goes (a Map iterates in insertion order)
+    if (this.memo.size >= MEMO_LIMIT) for (const key of [...this.memo.keys()].slice(0, MEMO_LIMIT / 2)) this.memo.delete(key);
+    this.memo.set(text, h);
+    return h;
   }
 
   email(key: string): string {
