@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -249,6 +249,20 @@ describe('COPY data path', () => {
     expect({ ...copied, tables: {} }).toEqual({ ...sourceFacts, tables: {} });
     const emails = await withDb(bench.cluster, target.db_name, async (c) => (await c.query<{ e: string }>('SELECT DISTINCT email AS e FROM res_partner WHERE email IS NOT NULL')).rows.map((r) => r.e));
     expect(emails).toEqual(['masked@example.invalid']);
+  });
+
+  it("lowers the source session's server process to niceness 10", async () => {
+    const nice = async (pid: number): Promise<number> => {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+      // fields after the command's closing parenthesis: state is 3rd, nice the 19th
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    };
+    await bench.runtime.withDatabase(source.db_name, async (c) => {
+      const pid = (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+      expect(await nice(pid)).toBe(0);
+      expect(await bench.runtime.lowerSessionPriority(c)).toBe(true);
+      expect(await nice(pid)).toBe(10);
+    });
   });
 
   it('refuses a source holding large objects before writing anything', async () => {

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
+import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { z } from 'zod';
@@ -50,6 +51,9 @@ export interface LocalRuntimeOptions {
 
 const secretsSchema = z.object({ password: z.string().regex(/^[0-9a-f]{32,}$/) });
 const START_ATTEMPTS = 3;
+
+/** The niceness of a copy's source sessions, as of its pg_dump. */
+const SOURCE_NICENESS = 10;
 
 export class LocalRuntime implements Runtime {
   readonly kind = 'local' as const;
@@ -193,6 +197,23 @@ export class LocalRuntime implements Runtime {
     const { environment: _e, as: _a, pgOptions, ...spawnOpts } = opts;
     const settings = pgOptions ? { PGOPTIONS: renderPgOptions(pgOptions) } : {};
     return spawnProcess(tool, this.resolveTool(tool), args, { ...spawnOpts, env: { ...this.opts.childEnv, ...connection, ...settings } });
+  }
+
+  /**
+   * A cluster on this machine (loopback or a socket): its backend is a process this agent may
+   * renice (as root, or as the cluster's owner). Niceness 10, as pg_dump runs on the source.
+   */
+  async lowerSessionPriority(client: pg.ClientBase): Promise<boolean> {
+    const host = this.opts.pg.host;
+    if (!(host.startsWith('/') || host === '127.0.0.1' || host === 'localhost' || host === '::1')) return false;
+    const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
+    if (!pid) return false;
+    try {
+      setPriority(pid, SOURCE_NICENESS);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   async withDatabase<T>(database: string, fn: (client: pg.ClientBase) => Promise<T>): Promise<T> {

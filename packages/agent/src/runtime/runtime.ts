@@ -79,6 +79,12 @@ export interface Runtime {
    * connection of `opts.environment` in its environment. The handle is killed on abort.
    */
   exec(argv: readonly string[], opts: ExecOptions): ExecHandle;
+  /**
+   * Lower the CPU priority of the server process behind a session (the source side of a copy,
+   * so that a clone never starves production); false where this agent cannot reach that process.
+   * Optional: a runtime without it leaves sessions as they are.
+   */
+  lowerSessionPriority?(client: pg.ClientBase): Promise<boolean>;
   /** A superuser session on one database of this server, closed after `fn`. */
   withDatabase<T>(database: string, fn: (client: pg.ClientBase) => Promise<T>): Promise<T>;
   databaseExists(name: string): Promise<boolean>;

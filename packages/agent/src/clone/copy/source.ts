@@ -221,6 +221,7 @@ async function copyTable(
     let clean = false;
     try {
       await sourceTransaction(client, snapshot);
+      await ctx.runtime.lowerSessionPriority?.(client);
       const copy = client.query(copyStreams.to(copyToSql(table)));
       const counter = new Transform({
         transform(chunk: Buffer, _e, done) {

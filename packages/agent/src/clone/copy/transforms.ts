@@ -136,6 +136,7 @@ export async function planTransform(plan: ClonePlan, ctx: TaskContext, snapshot:
   const order = optionsToRun(plan.sanitization.options).map((o) => o.key);
   const parts = await ctx.runtime.withDatabase(plan.source.db_name, async (client) => {
     await inSnapshot(client, snapshot);
+    await ctx.runtime.lowerSessionPriority?.(client);
     try {
       const shared = jobs > 1 ? (snapshot ?? (await client.query<{ s: string }>('SELECT pg_export_snapshot() AS s')).rows[0]!.s) : snapshot;
       const sessions: SnapshotSessions = {
@@ -143,6 +144,7 @@ export async function planTransform(plan: ClonePlan, ctx: TaskContext, snapshot:
         run: (fn) =>
           ctx.runtime.withDatabase(plan.source.db_name, async (c) => {
             await inSnapshot(c, shared);
+            await ctx.runtime.lowerSessionPriority?.(c);
             try {
               return await fn(c);
             } finally {
