@@ -86,6 +86,8 @@ export function expertStatements(columns: readonly Column[], baseUrl: string): s
   for (const [table, cols] of Object.entries(MAIL_TEXT)) {
     for (const column of cols) if (has.get(`${table}.${column}`)?.type === 'text') set(table, column, scrubbed(column));
   }
+  // the queue is emptied below: nothing in it to rewrite first
+  sets.delete('mail_mail');
   const out: string[] = [];
   for (const [table, cols] of sets) {
     const where = KEEP_STAFF[table] ? ` WHERE ${KEEP_STAFF[table]}` : '';
