@@ -29,6 +29,8 @@ export const CROSS_VARIANTS = ['cross_ours', 'cross_hand', 'db_ours_none', 'db_r
 
 export interface RecloneResult {
   changed_files: number;
+  /** The changed files' new contents: what a re-clone cannot avoid sending. */
+  changed_bytes: number;
   filestore_files: number;
   filestore_bytes: number;
   /** Filestore streams' bytes on the wire during the re-clone. */
@@ -68,13 +70,15 @@ async function crossClone(link: Link, plan: ClonePlan): Promise<{ sent_bytes: nu
 }
 
 /** Change every 20th file of the source (sorted by name): new content, new name, rows updated, old file removed. */
-async function changeFiles(link: Link, source: SourceFacts): Promise<number> {
+async function changeFiles(link: Link, source: SourceFacts): Promise<{ files: number; bytes: number }> {
   const dir = source.loc.filestore_path;
   const names = [...source.files.keys()].filter((k) => /^[0-9a-f]{2}\/[0-9a-f]{40}$/.test(k)).sort();
   const picked = names.filter((_, i) => i % 20 === 0);
+  let bytes = 0;
   await withDb(link.a.bench.cluster, source.spec.db_name, async (c) => {
     for (const [i, name] of picked.entries()) {
       const content = Buffer.concat([await readFile(join(dir, name)), Buffer.from(`\nchanged by the benchmark ${i}\n`)]);
+      bytes += content.length;
       const sha = createHash('sha1').update(content).digest('hex');
       const fname = `${sha.slice(0, 2)}/${sha}`;
       await mkdir(dirname(join(dir, fname)), { recursive: true });
@@ -83,7 +87,7 @@ async function changeFiles(link: Link, source: SourceFacts): Promise<number> {
       await unlink(join(dir, name));
     }
   });
-  return picked.length;
+  return { files: picked.length, bytes };
 }
 
 export async function runCross(link: Link, source: SourceFacts, runs: number, log: (line: string) => void): Promise<CrossResult> {
@@ -162,7 +166,7 @@ async function recloneAfterChange(link: Link, source: SourceFacts, donor: Enviro
   try {
     const out = await crossClone(link, fullPlan(source.spec, target, [ref(donor)]));
     const bytes = [...files.values()].reduce((n, s) => n + s, 0);
-    return { changed_files: changed, filestore_files: files.size, filestore_bytes: bytes, ...out };
+    return { changed_files: changed.files, changed_bytes: changed.bytes, filestore_files: files.size, filestore_bytes: bytes, ...out };
   } finally {
     await link.b.bench.runtime.destroy(target, never).catch(() => undefined);
     await link.b.bench.runtime.destroy(donor, never).catch(() => undefined);
