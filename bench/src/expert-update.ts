@@ -7,6 +7,8 @@
 //     keep staff's own values (internal users' and companies' partners, internal users' logins);
 //   - the catalogue's free-text columns and the mail text columns: e-mail addresses and
 //     phone-like runs replaced by regexp_replace;
+//   - each UPDATE touches only the rows with something to mask (a value, or a quoted address or
+//     phone number), so that the baseline is the careful expert, not a rewrite of every row;
 //   - mail servers and crons off, the mail queue emptied, API keys deleted, the base URL set,
 //     asset bundles deleted.
 // Never the by-value proof, the personal data map, or Studio fields our sanitizer also finds: this
@@ -55,6 +57,12 @@ function masked(c: Column, kind: PersonalKind, hasId: boolean): string | null {
   return `CASE WHEN ${col} IS NULL OR ${col} = '' THEN ${col} ELSE ${value} END`;
 }
 
+/** The free-text value quotes an e-mail address or a phone-like run. */
+function quotes(column: string): string {
+  const col = q(column);
+  return `(${col} ~ ${lit(EMAIL_RE)} OR ${col} ~ ${lit(PHONE_RE)})`;
+}
+
 function scrubbed(column: string): string {
   const col = q(column);
   return `regexp_replace(regexp_replace(${col}, ${lit(EMAIL_RE)}, 'a@anon.invalid', 'g'), ${lit(PHONE_RE)}, '+15550000000', 'g')`;
@@ -65,33 +73,36 @@ export function expertStatements(columns: readonly Column[], baseUrl: string): s
   const has = new Map(columns.map((c) => [`${c.table}.${c.column}`, c]));
   const tables = new Set(columns.map((c) => c.table));
   const enabled = new Set<string>(PRESET_OPTIONS.recommended);
-  const sets = new Map<string, Map<string, string>>();
-  const set = (table: string, column: string, expr: string) => {
-    const m = sets.get(table) ?? new Map<string, string>();
-    if (!m.has(column)) m.set(column, expr);
+  /** Per table: column → [new value, when the row needs it]. */
+  const sets = new Map<string, Map<string, [string, string]>>();
+  const set = (table: string, column: string, expr: string, needs: string) => {
+    const m = sets.get(table) ?? new Map<string, [string, string]>();
+    if (!m.has(column)) m.set(column, [expr, needs]);
     sets.set(table, m);
   };
   for (const [table, column, kind, audience] of ODOO17_PERSONAL_FIELDS) {
     const c = has.get(`${table}.${column}`);
     if (!c) continue;
     if (kind === 'free_text' && audience !== 'none') {
-      if (c.type === 'text') set(table, column, scrubbed(column));
+      if (c.type === 'text') set(table, column, scrubbed(column), quotes(column));
       continue;
     }
     const option = personalOptionFor(kind, audience);
     if (!option || !enabled.has(option)) continue;
     const expr = masked(c, kind, has.has(`${table}.id`));
-    if (expr) set(table, column, expr);
+    if (expr) set(table, column, expr, c.type === 'text' ? `${q(column)} <> ''` : `${q(column)} IS NOT NULL`);
   }
   for (const [table, cols] of Object.entries(MAIL_TEXT)) {
-    for (const column of cols) if (has.get(`${table}.${column}`)?.type === 'text') set(table, column, scrubbed(column));
+    for (const column of cols) if (has.get(`${table}.${column}`)?.type === 'text') set(table, column, scrubbed(column), quotes(column));
   }
   // the queue is emptied below: nothing in it to rewrite first
   sets.delete('mail_mail');
   const out: string[] = [];
   for (const [table, cols] of sets) {
-    const where = KEEP_STAFF[table] ? ` WHERE ${KEEP_STAFF[table]}` : '';
-    out.push(`UPDATE ${q(table)} SET ${[...cols].map(([c, e]) => `${q(c)} = ${e}`).join(', ')}${where}`);
+    // only the rows holding something to mask, as a careful expert writes it
+    const needs = `(${[...cols.values()].map(([, n]) => n).join(' OR ')})`;
+    const where = KEEP_STAFF[table] ? `${KEEP_STAFF[table]} AND ${needs}` : needs;
+    out.push(`UPDATE ${q(table)} SET ${[...cols].map(([c, [e]]) => `${q(c)} = ${e}`).join(', ')} WHERE ${where}`);
   }
   if (has.has('ir_mail_server.active')) out.push('UPDATE ir_mail_server SET active = false');
   if (has.has('fetchmail_server.active')) out.push('UPDATE fetchmail_server SET active = false');
