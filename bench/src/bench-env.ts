@@ -36,13 +36,19 @@ export interface GeneratedSource {
 export async function generateSource(bench: AgentBench, size: BenchSize, opts: { personalData?: boolean } = {}): Promise<GeneratedSource> {
   const spec = envSpec('production');
   const loc = await bench.runtime.create(spec, never);
+  process.stdout.write(`generating a ${size} Odoo database and filestore${opts.personalData ? ' with personal data' : ''} …\n`);
+  const files = await fillSource(bench, spec, loc, size, opts.personalData ?? false);
+  return { spec, loc, files };
+}
+
+/** Fill an environment of the bench with the generator's data (seed 42), as its own role. */
+export async function fillSource(bench: AgentBench, spec: EnvironmentSpec, loc: EnvironmentLocation, size: BenchSize, personalData: boolean): Promise<GeneratedSource['files']> {
   const client = new pg.Client({ connectionString: clusterUrl(bench.cluster, spec.db_name) });
   await client.connect();
   try {
     await client.query(`SET ROLE ${pg.escapeIdentifier(spec.db_name)}`);
-    process.stdout.write(`generating a ${size} Odoo database and filestore${opts.personalData ? ' with personal data' : ''} …\n`);
-    const summary = await generateOdooDatabase(client, { size, seed: 42, filestoreDir: loc.filestore_path, personalData: opts.personalData ?? false });
-    return { spec, loc, files: summary.files };
+    const summary = await generateOdooDatabase(client, { size, seed: 42, filestoreDir: loc.filestore_path, personalData });
+    return summary.files;
   } finally {
     await client.end();
   }

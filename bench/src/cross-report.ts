@@ -1,14 +1,9 @@
 // The cross-server benchmark's report: medians, throughputs and ratios as JSON, and the table
 // and the one-paragraph reading printed after the runs.
 import type { Retry } from './agent-link.js';
-import type { Measures } from './cross-variants.js';
+import type { Measures, Rerun } from './cross-variants.js';
 import { median, medians } from './timing.js';
 
-/** A variant made again once after a "Premature close" (the sample is the second run). */
-export interface Rerun {
-  variant: string;
-  error: string;
-}
 
 export interface CrossFacts {
   size: string;

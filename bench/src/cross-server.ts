@@ -19,11 +19,11 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { clusterUrl } from '@oec/agent/postgres';
 import { rowCounts } from '@oec/test/clone';
-import { startLink, type Link } from './agent-link.js';
+import { startLink } from './agent-link.js';
 import { generateSource, never, parseSize, writeResults } from './bench-env.js';
 import { tree } from './checks.js';
-import { crossReport, printCrossReport, type Rerun } from './cross-report.js';
-import { crossVariants, type Measures, type SourceFacts, type Variant } from './cross-variants.js';
+import { crossReport, printCrossReport } from './cross-report.js';
+import { crossVariants, runOnce, type Measures, type Rerun, type SourceFacts } from './cross-variants.js';
 
 const { values } = parseArgs({
   options: { size: { type: 'string' }, runs: { type: 'string', default: '3' }, only: { type: 'string' } },
@@ -93,31 +93,6 @@ async function main(): Promise<void> {
   } finally {
     await adminB?.end().catch(() => undefined);
     await link.close();
-  }
-}
-
-/**
- * Run one variant. A pipe into `tar -x` can fail "Premature close" although both processes exited
- * 0 (tar stops at its end-of-archive marker; see bench/README.md): nothing is wrong with the data,
- * the run is made again once and reported. Anything else fails the benchmark.
- */
-async function runOnce(link: Link, variants: Record<string, Variant>, name: string, label: string, reruns: Rerun[]): Promise<number> {
-  const fn = variants[name];
-  if (!fn) throw new Error(`no variant ${name}`);
-  for (let attempt = 1; ; attempt++) {
-    link.variant = label;
-    try {
-      return await fn();
-    } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
-      if (attempt === 1 && /Premature close/.test(message)) {
-        reruns.push({ variant: label, error: message });
-        process.stdout.write(`  (${label} failed: ${message}; made again once)\n`);
-        continue;
-      }
-      process.stderr.write(`${label} failed; last task log lines:\n${link.a.logs.slice(-20).join('\n')}\n`);
-      throw e;
-    }
   }
 }
 

@@ -12,7 +12,8 @@ import { sameRows, sameTree, tree } from './checks.js';
 import { overTcp, pgEnv, proc } from './raw-pipeline.js';
 import { timed } from './timing.js';
 
-const SHARDS = ['filestore-0', 'filestore-1', 'filestore-2', 'filestore-3'];
+/** The controller's filestore streams with parallel_transfer on. */
+export const SHARDS = ['filestore-0', 'filestore-1', 'filestore-2', 'filestore-3'];
 
 /** The source on A and what every result is checked against. */
 export interface SourceFacts {
@@ -36,6 +37,12 @@ export interface Measures {
 }
 
 export type Variant = () => Promise<number>;
+
+/** A variant made again once after a "Premature close" (the sample is the second run). */
+export interface Rerun {
+  variant: string;
+  error: string;
+}
 
 export function crossVariants(link: Link, adminB: pg.Client, source: SourceFacts, m: Measures): Record<string, Variant> {
   const { a, b } = link;
@@ -160,4 +167,29 @@ export function crossVariants(link: Link, adminB: pg.Client, source: SourceFacts
       }
     },
   };
+}
+
+/**
+ * Run one variant. A pipe into `tar -x` can fail "Premature close" although both processes exited
+ * 0 (tar stops at its end-of-archive marker; see bench/README.md): nothing is wrong with the data,
+ * the run is made again once and reported. Anything else fails the benchmark.
+ */
+export async function runOnce(link: Link, variants: Record<string, Variant>, name: string, label: string, reruns: Rerun[]): Promise<number> {
+  const fn = variants[name];
+  if (!fn) throw new Error(`no variant ${name}`);
+  for (let attempt = 1; ; attempt++) {
+    link.variant = label;
+    try {
+      return await fn();
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      if (attempt === 1 && /Premature close/.test(message)) {
+        reruns.push({ variant: label, error: message });
+        process.stdout.write(`  (${label} failed: ${message}; made again once)\n`);
+        continue;
+      }
+      process.stderr.write(`${label} failed; last task log lines:\n${link.a.logs.slice(-20).join('\n')}\n`);
+      throw e;
+    }
+  }
 }

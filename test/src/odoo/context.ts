@@ -33,9 +33,12 @@ export const PROFILES: Record<OdooSize, SizeProfile> = {
     companies: 3, internalUsers: 60, portalUsers: 300, portalWithPassword: 40, customers: 20_000,
     messages: 22_000, bodyBytes: [300, 1500], mails: 2_000, documents: 500, docBytes: [1_000, 1_000_000], avatarRate: 0.05,
   },
+  // large: ~44k files / ~1.5 GB of filestore (issue 15: at least 40k files and 1.5 GB), as many
+  // small documents as a busy install keeps: 36k documents of 1 kB–180 kB (log-uniform, mean
+  // ~35 kB) and ~5k own avatars; before, 2,200 documents up to 4 MB made 12k files / 1.55 GB.
   large: {
     companies: 5, internalUsers: 250, portalUsers: 3_000, portalWithPassword: 60, customers: 200_000,
-    messages: 460_000, bodyBytes: [500, 2500], mails: 30_000, documents: 2_200, docBytes: [2_000, 4_000_000], avatarRate: 0.05,
+    messages: 460_000, bodyBytes: [500, 2500], mails: 30_000, documents: 36_000, docBytes: [1_000, 180_000], avatarRate: 0.05,
   },
 };
 
