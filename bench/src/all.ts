@@ -32,7 +32,7 @@ interface SameServerDetail {
   database_bytes: number;
   dataset: Product['dataset'];
   samples: SameServerSamples;
-  clones: { running: ProductClone[]; stopped: ProductClone[]; loaded: ProductClone | null };
+  clones: { running: ProductClone[]; stopped: ProductClone[]; stopped_recommended: ProductClone[]; loaded: ProductClone | null };
   expert_updated_rows: number[];
   /** The expert's UPDATE as it ran (first run). */
   expert_update_sql: string[];
@@ -46,14 +46,14 @@ async function sameServer(): Promise<SameServerDetail> {
     log(`source: database ${(database_bytes / 1e6).toFixed(0)} MB, filestore ${(p.dataset.files.bytes / 1e6).toFixed(0)} MB in ${p.dataset.files.count} files; ${runs} runs`);
     const s: SameServerSamples = {
       ours_running: [], expert_dump: [], pgcopydb: [], pgcopydb_missing: await pgcopydbUnavailable(),
-      ours_stopped: [], expert_template: [], sanitize_share: [], agent_peak_rss_bytes: [], progress: { missing: 'not run' },
+      ours_stopped: [], ours_stopped_recommended: [], expert_template: [], sanitize_share: [], agent_peak_rss_bytes: [], progress: { missing: 'not run' },
     };
-    const clones: SameServerDetail['clones'] = { running: [], stopped: [], loaded: null };
+    const clones: SameServerDetail['clones'] = { running: [], stopped: [], stopped_recommended: [], loaded: null };
     const updated: number[] = [];
     let sql: string[] = [];
     const jobs = cpus().length;
-    const ours = async (name: string, into: ProductClone[], samples: number[]) => {
-      const c = await productClone(p, name);
+    const ours = async (name: string, into: ProductClone[], samples: number[], preset: 'recommended' | 'none' = 'recommended') => {
+      const c = await productClone(p, name, undefined, preset);
       into.push(c);
       samples.push(c.seconds);
       if (c.agent_peak_rss_bytes !== null) s.agent_peak_rss_bytes.push(c.agent_peak_rss_bytes);
@@ -93,7 +93,8 @@ async function sameServer(): Promise<SameServerDetail> {
     await setSourceStatus(p, 'STOPPED');
     for (let i = 0; i < runs; i++) {
       const steps: Array<[string, () => Promise<number>]> = [
-        ['ours stopped', () => ours(`stopped-${i}`, clones.stopped, s.ours_stopped)],
+        ['ours stopped', () => ours(`stopped-${i}`, clones.stopped, s.ours_stopped, 'none')],
+        ['ours stopped recommended', () => ours(`stopped-r${i}`, clones.stopped_recommended, s.ours_stopped_recommended)],
         ['template', () => expert(`template_${i}`, () => p.expert.template(`template_${i}`), s.expert_template)],
       ];
       for (const [name, fn] of i % 2 === 0 ? steps : [...steps].reverse()) log(`  stopped run ${i + 1}/${runs} ${name.padEnd(12)} ${(await fn()).toFixed(2)} s`);

@@ -90,7 +90,7 @@ async function resetPeakRss(pid: number | undefined): Promise<void> {
  * `completed`; the new environment is removed afterwards. `onOperation` gets the operation id
  * as soon as the API answered (the progress load starts there).
  */
-export async function productClone(p: Product, name: string, onOperation?: (id: string) => void): Promise<ProductClone> {
+export async function productClone(p: Product, name: string, onOperation?: (id: string) => void, preset: 'recommended' | 'none' = 'recommended'): Promise<ProductClone> {
   const api = p.platform.api;
   const pid = p.agent.daemon.proc.pid;
   await resetPeakRss(pid);
@@ -98,7 +98,7 @@ export async function productClone(p: Product, name: string, onOperation?: (id: 
   const seconds = await timed(async () => {
     const res = await api.post<CloneOperation>(`/environments/${p.source.id}/clone`, {
       target: { create_new: true, environment_type: 'staging', name },
-      sanitization_preset: 'recommended',
+      sanitization_preset: preset,
     });
     if (res.status !== 202) throw new Error(`POST clone → ${res.status}: ${JSON.stringify(res.body)}`);
     onOperation?.(res.body.id);
