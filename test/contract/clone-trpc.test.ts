@@ -123,6 +123,48 @@ describe('progress subscription', () => {
     expect(new Set(seen.map((o) => o.status)).size).toBeGreaterThan(1);
   });
 
+  it('fans one operation out to 50 concurrent subscribers: each sees the burst\'s last progress and the final event', async () => {
+    const held = gate();
+    const burst = 200;
+    const fan = await tenant(ctl, alice, {
+      agent: {
+        overrides: {
+          // A burst of progress faster than any write interval, then the data step waits.
+          'clone.data': async (task, agent) => {
+            for (let i = 1; i <= burst; i++) {
+              agent.send({ type: 'task.progress', task_id: task.task_id, step: 'backing_up_database', fraction: i / (2 * burst), detail: { items_done: i } });
+            }
+            await held.wait;
+            return { output: { database: { method: 'stream', bytes: 1, tables: 1 }, filestore: null } };
+          },
+        },
+      },
+    });
+    const op = await startClone(alice.api, fan.source.id);
+    await waitOp(alice.api, op.id, (o) => o.status === 'backing_up_database', 'held in the data step');
+    const subscribers = Array.from({ length: 50 }, () => {
+      const seen: CloneOperation[] = [];
+      const ended = new Promise<void>((resolve, reject) => {
+        trpc(alice.token).clones.progress.subscribe({ id: op.id }, { onData: (o) => seen.push(o), onComplete: resolve, onError: reject });
+      });
+      return { seen, ended };
+    });
+    // Every subscriber gets the latest state of the burst (the coalesced write or memory).
+    await waitFor(
+      () => subscribers.every((s) => s.seen.at(-1)?.progress.steps.find((st) => st.key === 'backing_up_database')?.detail.items_done === burst),
+      'the burst\'s last progress at every subscriber',
+    );
+    held.open();
+    await Promise.all(subscribers.map((s) => s.ended));
+    for (const s of subscribers) {
+      expect(s.seen.at(-1)).toMatchObject({ id: op.id, status: 'completed', cleanup: 'none' });
+      const percents = s.seen.map((o) => o.progress.progress_percent);
+      expect(percents).toEqual([...percents].sort((a, b) => a - b));
+    }
+    // The row holds the final state.
+    expect((await getOp(alice.api, op.id)).progress.progress_percent).toBe(100);
+  });
+
   it('serves a raw SSE stream with the Authorization header, and refuses without it', async () => {
     const op = await waitOp(alice.api, (await startClone(alice.api, t.source.id)).id);
     const url = `${ctl.url}/trpc/clones.progress?input=${encodeURIComponent(JSON.stringify({ id: op.id }))}`;

@@ -45,6 +45,16 @@ describe('verifyToken', () => {
       .sign(k);
     expect(await codeOf(verifyToken(SECRET, forever, NOW))).toBe('UNAUTHENTICATED: Token lifetime is too long');
   });
+
+  it('checks a token it has verified before again for expiry, and never takes another signature for it', async () => {
+    const token = await signToken(SECRET, USER, 600, NOW);
+    await expect(verifyToken(SECRET, token, NOW)).resolves.toBe(USER);
+    await expect(verifyToken(SECRET, token, NOW)).resolves.toBe(USER);
+    expect(await codeOf(verifyToken(SECRET, token, new Date(NOW.getTime() + 3600_000)))).toBe('UNAUTHENTICATED: Token has expired');
+    expect(await codeOf(verifyToken('y'.repeat(40), token, NOW))).toMatch(/^UNAUTHENTICATED: Invalid/);
+    const forged = `${token.slice(0, token.lastIndexOf('.') + 1)}${'A'.repeat(43)}`;
+    expect(await codeOf(verifyToken(SECRET, forged, NOW))).toMatch(/^UNAUTHENTICATED: Invalid/);
+  });
 });
 
 describe('bearerToken', () => {

@@ -4,6 +4,7 @@ import type { Queryable } from '../db/pool.js';
 import { membershipRole } from '../auth/authenticate.js';
 import { resolveAccess } from '../auth/permissions.js';
 import type { Actor, NotFoundCode, OrgAccess } from '../auth/permissions.js';
+import type { Role } from '@oec/shared';
 import { notFound } from '../auth/permissions.js';
 
 export async function organizationAccess(
@@ -21,7 +22,8 @@ export async function organizationAccess(
 
 /**
  * Load a row by id (the query must select `organization_id`) and the actor's access to its
- * organization; unknown ids and other organizations' objects both answer `notFoundCode`.
+ * organization, in one query (the row and the actor's active membership, both by primary key);
+ * unknown ids and other organizations' objects both answer `notFoundCode`.
  */
 export async function loadOwned<R extends { organization_id: string }>(
   q: Queryable,
@@ -30,10 +32,15 @@ export async function loadOwned<R extends { organization_id: string }>(
   id: string,
   notFoundCode: NotFoundCode,
 ): Promise<{ row: R; access: OrgAccess }> {
-  const { rows } = await q.query<R>(sql, [id]);
+  const { rows } = await q.query<R & { oec_member_role?: Role | null }>(
+    `SELECT owned.*, m.role AS oec_member_role FROM (${sql}) owned
+       LEFT JOIN memberships m ON m.organization_id = owned.organization_id AND m.user_id = $2 AND m.active`,
+    [id, actor.id],
+  );
   const row = rows[0];
   if (!row) throw notFound(notFoundCode, id);
-  const role = await membershipRole(q, actor.id, row.organization_id);
+  const role = row.oec_member_role ?? null;
+  delete row.oec_member_role;
   return { row, access: resolveAccess(actor, row.organization_id, role, notFoundCode, id) };
 }
 

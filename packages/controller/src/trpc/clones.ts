@@ -1,31 +1,17 @@
 // tRPC: clones — clone, estimate, get, logs, cancel, retry, listByProject, listByEnvironment,
 // the admins' list/cancel/retry, and `progress`: a subscription (SSE) yielding the operation
-// each time it changes until it has finished and cleaned up.
+// each time it changes until it has finished and cleaned up (clone/request/watch.ts).
 import { cancelResponseSchema, cloneOperationSchema, estimateSchema, listOf, logsResponseSchema, uuidSchema } from '@oec/shared';
-import type { CloneOperation } from '@oec/shared';
-import { isTerminal } from '../clone/model/status.js';
 import { cancelClone, retryClone } from '../clone/request/cancel-retry.js';
 import { requestClone } from '../clone/request/create.js';
 import { estimateClone } from '../clone/request/estimate.js';
 import { cloneLogs, getClone, listAllClones, listEnvironmentClones, listProjectClones } from '../clone/request/read.js';
+import { watchClone } from '../clone/request/watch.js';
 import { adminCloneListQuery, cloneListQuery, cloneLogsQuery, cloneRequestInput, idInput } from '../schemas.js';
 import { adminProcedure, authedProcedure, router } from './trpc.js';
 
 const withSource = cloneRequestInput.extend({ environment_id: uuidSchema });
 const operations = listOf(cloneOperationSchema);
-/** The subscription re-reads at least this often, so it never depends on events alone. */
-const FALLBACK_MS = 2000;
-
-function finished(op: CloneOperation): boolean {
-  return isTerminal(op.status) && op.cleanup !== 'pending';
-}
-
-/** What counts as a change: everything but the clock-driven elapsed and ETA seconds. */
-function fingerprint(op: CloneOperation): string {
-  const { elapsed_seconds: _e, eta_seconds: _t, ...progress } = op.progress;
-  return JSON.stringify({ ...op, progress });
-}
-
 export const clonesRouter = router({
   clone: authedProcedure
     .input(withSource)
@@ -61,17 +47,7 @@ export const clonesRouter = router({
     .query(async ({ ctx, input: { environment_id, ...q } }) => ({
       items: await listEnvironmentClones(ctx.deps, ctx.actor, environment_id, q),
     })),
-  progress: authedProcedure.input(idInput).subscription(async function* ({ ctx, input, signal }) {
-    let last = await getClone(ctx.deps, ctx.actor, input.id, false);
-    yield last;
-    if (finished(last)) return;
-    for await (const _change of ctx.deps.clones.events.watch(input.id, signal, FALLBACK_MS)) {
-      const next = await getClone(ctx.deps, ctx.actor, input.id, false);
-      if (fingerprint(next) !== fingerprint(last)) yield next;
-      last = next;
-      if (finished(next)) return;
-    }
-  }),
+  progress: authedProcedure.input(idInput).subscription(({ ctx, input, signal }) => watchClone(ctx.deps, ctx.actor, input.id, signal ?? new AbortController().signal)),
   admin: router({
     list: adminProcedure
       .input(adminCloneListQuery.strict().optional())

@@ -156,6 +156,6 @@ export async function runOperation(d: RunnerDeps, operationId: string, signal: A
     if (err instanceof RunStopped || signal.aborted || r.t.stopped) return;
     await failRun(d, r.t, err);
   } finally {
-    await r.t.flush();
+    await r.t.close();
   }
 }

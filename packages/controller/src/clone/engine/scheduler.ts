@@ -9,6 +9,8 @@ import { cleanupOperation } from './cleanup.js';
 import type { RunnerDeps } from './deps.js';
 import type { CloneEngine } from './engine.js';
 import type { CloneEvents } from './events.js';
+import { createOperationFeed } from './feed.js';
+import { createLiveProgress } from './live.js';
 import { purgeDue } from './retention.js';
 import { runOperation } from './runner.js';
 import type { OneTimeSecrets } from './secrets.js';
@@ -28,10 +30,12 @@ export interface CloneEngineServer extends CloneEngine {
 }
 
 export interface CloneEngineOptions {
-  deps: Omit<RunnerDeps, 'events' | 'secrets'>;
+  deps: Omit<RunnerDeps, 'events' | 'secrets' | 'live'>;
   events: CloneEvents;
   secrets: OneTimeSecrets;
   sweepIntervalMs: number;
+  /** Progress watchers' reader re-reads at least this often, for changes that emit no event. */
+  feedFallbackMs?: number;
 }
 
 interface ActiveRun {
@@ -40,7 +44,8 @@ interface ActiveRun {
 }
 
 export function createCloneEngine(o: CloneEngineOptions): CloneEngineServer {
-  const d: RunnerDeps = { ...o.deps, events: o.events, secrets: o.secrets };
+  const d: RunnerDeps = { ...o.deps, events: o.events, secrets: o.secrets, live: createLiveProgress() };
+  const feed = createOperationFeed({ db: d.db, events: d.events, live: d.live, fallbackMs: o.feedFallbackMs ?? 2000 });
   const log = d.logger.child({ component: 'clone-engine' });
   const runs = new Map<string, ActiveRun>();
   const cleanups = new Map<string, Promise<void>>();
@@ -131,6 +136,8 @@ export function createCloneEngine(o: CloneEngineOptions): CloneEngineServer {
 
   return {
     events: o.events,
+    live: d.live,
+    feed,
     secrets: o.secrets,
     kick,
     cancelled(id) {

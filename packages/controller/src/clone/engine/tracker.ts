@@ -1,13 +1,20 @@
 // The live state of one running attempt: its step states and overall percent in memory,
-// written through one promise chain per operation (progress, logs and transitions land in the
-// order they happened). A write that no longer applies (cancelled, superseded) marks the
-// tracker stopped; the runner then ends without touching the row again.
+// published at once to this process's live progress and change events, and written through one
+// promise chain per operation (progress, logs and transitions land in the order they happened).
+// Step transitions (begin, complete) are written at once; task progress is coalesced: at most
+// one progress write per WRITE_INTERVAL_MS, each writing the state as it is when the write runs,
+// and a pending one runs at the next transition or flush, so the latest state always reaches the
+// row and no write lands after the run's final one. A write that no longer applies (cancelled,
+// superseded) marks the tracker stopped; the runner then ends without touching the row again.
 import type { LogLevel, StepDetail, StepKey, StepState } from '@oec/shared';
 import { completeStep, currentStep, percentOf, progressStep, skipStep, startStep } from '../model/steps-state.js';
 import { appendLog } from '../store/logs.js';
 import type { OperationRow } from '../store/operation-row.js';
 import { saveProgress } from '../store/operations.js';
 import type { RunnerDeps } from './deps.js';
+
+/** Progress writes of one operation are at least this far apart (at most 4 a second). */
+export const WRITE_INTERVAL_MS = 250;
 
 export class OperationTracker {
   steps: StepState[];
@@ -17,6 +24,9 @@ export class OperationTracker {
   private chain: Promise<unknown> = Promise.resolve();
   /** Set when a write did not apply: the operation was cancelled or superseded. */
   stopped = false;
+  /** A coalesced progress write waiting for its turn. */
+  private timer: NodeJS.Timeout | undefined;
+  private lastWrite = -Infinity;
 
   constructor(
     private readonly d: RunnerDeps,
@@ -36,12 +46,24 @@ export class OperationTracker {
     return currentStep(this.steps) ?? this.began;
   }
 
-  /** Persist the current steps; resolves false (and stops the tracker) when the write no longer applies. */
-  private persist(): Promise<boolean> {
+  /** Publish the in-memory state: this process's live progress and a change event. */
+  private changed(): void {
     this.percent = Math.max(this.percent, percentOf(this.steps));
-    const write = { status: this.status, steps: this.steps, progress_percent: this.percent };
+    this.d.live.set(this.op.id, { attempt: this.op.attempt, status: this.status, steps: this.steps, progress_percent: this.percent });
+    this.d.events.emit(this.op.id);
+  }
+
+  /**
+   * Write the state as it is when the write runs (a pending coalesced write is folded in);
+   * resolves false (and stops the tracker) when the write no longer applies.
+   */
+  private persist(): Promise<boolean> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.lastWrite = Date.now();
     return this.enqueue(async () => {
       if (this.stopped) return false;
+      const write = { status: this.status, steps: this.steps, progress_percent: this.percent };
       const ok = await saveProgress(this.d.db, this.op.id, this.op.attempt, write, this.d.clock.now());
       if (!ok) this.stopped = true;
       this.d.events.emit(this.op.id);
@@ -49,10 +71,19 @@ export class OperationTracker {
     });
   }
 
+  /** A progress write now, or one WRITE_INTERVAL_MS after the last (one pending at most). */
+  private persistSoon(): void {
+    if (this.timer || this.stopped) return;
+    const wait = this.lastWrite + WRITE_INTERVAL_MS - Date.now();
+    if (wait <= 0) void this.persist();
+    else this.timer = setTimeout(() => void this.persist(), wait);
+  }
+
   /** Enter a step: the status becomes it, unless a cancel or a newer attempt got there first. */
   async begin(step: StepKey): Promise<boolean> {
     this.began = step;
     this.steps = startStep(this.steps, step, this.d.clock.now());
+    this.changed();
     return this.persist();
   }
 
@@ -60,12 +91,14 @@ export class OperationTracker {
     const now = this.d.clock.now();
     this.steps = progressStep(this.steps, step, fraction, detail, now);
     if (fraction >= 1) this.steps = completeStep(this.steps, step, now);
-    void this.persist();
+    this.changed();
+    this.persistSoon();
   }
 
   async complete(steps: readonly StepKey[], message?: string): Promise<boolean> {
     const now = this.d.clock.now();
     for (const s of steps) this.steps = completeStep(this.steps, s, now, message);
+    this.changed();
     return this.persist();
   }
 
@@ -81,9 +114,16 @@ export class OperationTracker {
     });
   }
 
-  /** Wait for every queued write. */
+  /** Write a pending coalesced write now and wait for every queued write. */
   async flush(): Promise<void> {
+    if (this.timer) void this.persist();
     await this.chain;
+  }
+
+  /** The run has ended: its last writes are done; forget its live state. */
+  async close(): Promise<void> {
+    await this.flush();
+    this.d.live.delete(this.op.id, this.op.attempt);
   }
 
   /** Hub task options that feed this tracker. */

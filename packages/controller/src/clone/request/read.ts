@@ -1,5 +1,8 @@
 // Reading clone operations: one (with the one-time password for its requester), the lists of a
-// project, of an environment and of the whole platform (admins), and an operation's log.
+// project, of an environment and of the whole platform (admins), and an operation's log. Reading
+// one costs one query (the row, its target and the actor's membership, by primary key); a
+// running operation's progress comes from this process's memory when it runs here, fresher
+// than its row, whose progress writes are coalesced.
 import { AppError, ErrorCode, Permission } from '@oec/shared';
 import type { CloneOperation, CloneStatus, LogsResponse } from '@oec/shared';
 import { requirePermission } from '../../auth/permissions.js';
@@ -8,6 +11,7 @@ import type { AppDeps } from '../../deps.js';
 import { loadOwned } from '../../services/access.js';
 import { environmentAccess } from '../../services/environment-rows.js';
 import { projectAccess } from '../../services/projects.js';
+import { withLive } from '../model/live.js';
 import { readLogs } from '../store/logs.js';
 import { OP_COLUMNS, OP_FROM } from '../store/operation-row.js';
 import type { OperationRow } from '../store/operation-row.js';
@@ -25,15 +29,16 @@ function shown(deps: Pick<AppDeps, 'clock'>, rows: OperationRow[]): CloneOperati
   return rows.map((r) => toCloneOperation(r, now));
 }
 
-/** An operation and the actor's access to its organization (CLONE_NOT_FOUND otherwise). */
+/** An operation and the actor's access to its organization (CLONE_NOT_FOUND otherwise), in one query. */
 export function operationAccess(deps: Pick<AppDeps, 'db'>, actor: Actor, id: string): Promise<{ row: OperationRow; access: OrgAccess }> {
   return loadOwned<OperationRow>(deps.db, actor, `SELECT ${OP_COLUMNS} FROM ${OP_FROM} WHERE o.id = $1`, id, 'CLONE_NOT_FOUND');
 }
 
 /** The operation; its requester's first read after completion carries the generated password. */
 export async function getClone(deps: AppDeps, actor: Actor, id: string, revealSecret = true): Promise<CloneOperation> {
-  const { row, access } = await operationAccess(deps, actor, id);
+  const { row: stored, access } = await operationAccess(deps, actor, id);
   requirePermission(access, Permission.ENVIRONMENTS_READ);
+  const row = withLive(stored, deps.clones.live.get(id));
   const secret = revealSecret && row.status === 'completed' ? deps.clones.secrets.take(row.id, actor.id) : null;
   return toCloneOperation(row, deps.clock.now(), secret);
 }
