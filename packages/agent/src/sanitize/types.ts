@@ -53,7 +53,7 @@ export interface SanitizeParams {
 export interface SanitizeOutcome {
   results: SanitizationResult[];
   proof: Proof;
-  totals: { affected_rows: number; duration_ms: number };
+  totals: { affected_rows: number; duration_ms: number; phases_ms: Record<string, number> };
   /** Per custom rule: rows, or skipped with the reason. */
   rule_results: RuleResult[];
 }
