@@ -29,6 +29,24 @@ interface PathSummary {
   data_seconds: number;
   sanitize_seconds: number;
   sanitizer_affected_rows: number;
+  /** Medians inside the sanitize task: its own total, each applied option, each phase outside them. */
+  sanitizer_ms: number;
+  options_ms: Record<string, number>;
+  phases_ms: Record<string, number>;
+}
+
+const applied = (s: CloneSample) => s.sanitized.results.filter((r) => !r.skipped);
+
+/** Per key, the median over the records that have it. */
+function medians(records: ReadonlyArray<Record<string, number>>): Record<string, number> {
+  const keys = [...new Set(records.flatMap((r) => Object.keys(r)))];
+  return Object.fromEntries(keys.map((k) => [k, median(records.flatMap((r) => (r[k] === undefined ? [] : [r[k]])))]));
+}
+
+/** The slowest entries first, those over 10 ms. */
+function slowest(ms: Record<string, number>): string {
+  const shown = Object.entries(ms).filter(([, v]) => v >= 10).sort((a, b) => b[1] - a[1]);
+  return shown.map(([k, v]) => `${k} ${v} ms`).join(', ') || 'none over 10 ms';
 }
 
 function summarize(samples: readonly CloneSample[]): PathSummary {
@@ -37,6 +55,9 @@ function summarize(samples: readonly CloneSample[]): PathSummary {
     data_seconds: median(samples.map(dataStep)),
     sanitize_seconds: median(samples.map((s) => s.steps.sanitize)),
     sanitizer_affected_rows: median(samples.map((s) => s.sanitized.totals.affected_rows)),
+    sanitizer_ms: median(samples.map((s) => s.sanitized.totals.duration_ms)),
+    options_ms: medians(samples.map((s) => Object.fromEntries(applied(s).map((r) => [r.option_key, r.duration_ms])))),
+    phases_ms: medians(samples.map((s) => s.sanitized.totals.phases_ms ?? {})),
   };
 }
 
@@ -64,7 +85,7 @@ async function main(): Promise<void> {
     }
     const copy = summarize(samples.copy);
     const dump = summarize(samples.dump_restore);
-    const ratio = (k: keyof PathSummary) => copy[k] / dump[k];
+    const ratio = (k: 'clone_seconds' | 'data_seconds' | 'sanitize_seconds') => copy[k] / dump[k];
     const report = {
       size,
       runs,
@@ -75,7 +96,16 @@ async function main(): Promise<void> {
       median: { copy, dump_restore: dump },
       ratio_copy_over_dump: { clone: ratio('clone_seconds'), data: ratio('data_seconds'), sanitize: ratio('sanitize_seconds') },
       samples: Object.fromEntries(
-        Object.entries(samples).map(([p, xs]) => [p, xs.map((c) => ({ steps: c.steps, sanitizer_ms: c.sanitized.totals.duration_ms, affected_rows: c.sanitized.totals.affected_rows }))]),
+        Object.entries(samples).map(([p, xs]) => [
+          p,
+          xs.map((c) => ({
+            steps: c.steps,
+            sanitizer_ms: c.sanitized.totals.duration_ms,
+            affected_rows: c.sanitized.totals.affected_rows,
+            options_ms: Object.fromEntries(applied(c).map((r) => [r.option_key, r.duration_ms])),
+            phases_ms: c.sanitized.totals.phases_ms ?? {},
+          })),
+        ]),
       ),
     };
     const row = (name: string, s: PathSummary) =>
@@ -87,6 +117,12 @@ async function main(): Promise<void> {
         row('copy', copy),
         row('dump_restore', dump),
         `copy/dump     ${report.ratio_copy_over_dump.clone.toFixed(2).padStart(8)}x ${report.ratio_copy_over_dump.data.toFixed(2).padStart(8)}x ${report.ratio_copy_over_dump.sanitize.toFixed(2).padStart(9)}x`,
+        '',
+        ...[copy, dump].flatMap((s, i) => [
+          `${i === 0 ? 'copy' : 'dump_restore'}: sanitizer ${s.sanitizer_ms} ms`,
+          `  options: ${slowest(s.options_ms)}`,
+          `  outside the options: ${slowest(s.phases_ms)}`,
+        ]),
         '',
       ].join('\n'),
     );

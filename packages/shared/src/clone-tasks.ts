@@ -110,7 +110,12 @@ export type CloneSanitizeInput = z.infer<typeof cloneSanitizeInputSchema>;
 export const cloneSanitizeOutputSchema = z.object({
   results: z.array(sanitizationResultSchema),
   proof: proofSchema,
-  totals: z.object({ affected_rows: z.number(), duration_ms: z.number() }),
+  totals: z.object({
+    affected_rows: z.number(),
+    duration_ms: z.number(),
+    /** Where the time outside the options went (capture, map, identity, rules, proof, commit), ms; absent from older agents. */
+    phases_ms: z.record(z.string(), z.number()).optional(),
+  }),
   /** Only when reset_passwords ran: shown once to the requester, never persisted in clear. */
   generated_password: z.string().nullable(),
   /** Per custom rule: rows masked, or skipped with the reason. */

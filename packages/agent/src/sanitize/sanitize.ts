@@ -81,6 +81,14 @@ export async function sanitizeDatabase(client: pg.ClientBase, p: SanitizeParams)
   const enabled = new Set<SanitizationOptionKey>(options.map((o) => o.key));
   const key = keyedHash(p.salt);
   throwIfAborted(p.signal);
+  // where the time outside the options goes (the task output's totals.phases_ms)
+  const phases: Record<string, number> = {};
+  let mark = performance.now();
+  const phase = (name: string): void => {
+    const now = performance.now();
+    phases[name] = (phases[name] ?? 0) + Math.round(now - mark);
+    mark = now;
+  };
 
   try {
     await client.query('BEGIN');
@@ -89,6 +97,7 @@ export async function sanitizeDatabase(client: pg.ClientBase, p: SanitizeParams)
     // would trigger JIT compilation, which takes seconds per statement and saves nothing.
     await client.query(`SELECT set_config('jit', 'off', true)`);
     const schema = await SchemaInfo.load(client);
+    phase('schema');
     const afterCommit: Array<() => Promise<unknown>> = [];
     const context = (): OptionRunContext => new OptionRunContext(client, schema, enabled, p, key, afterCommit);
 
@@ -100,6 +109,7 @@ export async function sanitizeDatabase(client: pg.ClientBase, p: SanitizeParams)
     // custom rules: what each can do here, and the rows their filters select, before any option writes
     const ruleCtx = context();
     const rules = await guarded('custom_rules', () => captureRules(ruleCtx, p.rules ?? []));
+    phase('capture');
     let personal: PersonalMap | null = null;
     if (options.some((o) => PERSONAL_OPTIONS.has(o.key))) {
       const ctx = context();
@@ -108,11 +118,13 @@ export async function sanitizeDatabase(client: pg.ClientBase, p: SanitizeParams)
         if (!p.personalInStream) await capturePersonal(ctx, map);
         return map;
       });
+      phase('personal_map');
       log('INFO', `personal data map: ${personal.columns.length} columns, ${personal.textColumns.length} text columns searched by value`);
     }
     const identityCtx = context();
     await guarded('identity', () => captureIdentity(identityCtx));
     const written = await guarded('identity', () => applyIdentity(identityCtx));
+    phase('identity');
     log('INFO', written.length > 0 ? `identity (${p.mode}): ${written.join(', ')} written` : `identity (${p.mode}): nothing to write`);
 
     const results: SanitizationResult[] = [];
@@ -140,6 +152,7 @@ export async function sanitizeDatabase(client: pg.ClientBase, p: SanitizeParams)
         warning = `skipped: ${(e as Error).message}`;
       }
       const duration = Math.round(performance.now() - t0);
+      mark = performance.now();
       results.push({ option_key: o.key, success: true, skipped, warning, affected_rows: affected, duration_ms: duration });
       if (warning) log('WARNING', `${o.key}: ${warning}`);
       log('INFO', `${o.key}: ${skipped ? 'skipped' : `${affected} rows`} (${duration} ms)`);
@@ -150,15 +163,20 @@ export async function sanitizeDatabase(client: pg.ClientBase, p: SanitizeParams)
         const files = await guarded(o.key, async () => (await o.proveFiles?.(ctx)) ?? []);
         for (const c of files) planned.push({ option_key: o.key, ...c, passed: c.violations === 0 });
       }
+      phase('proof_files');
     }
     const ruleResults = await applyRules(ruleCtx, rules, (m) => log('INFO', m), p.rulesInStream);
+    phase('rules');
     // The identity is not an option; its checks ride on the always-applied step.
     for (const spec of identityChecks(identityCtx)) planned.push({ option_key: 'clear_asset_bundles', spec });
 
     const checked = await guarded('proof', () => runProof(client, schema, planned, p.signal));
+    phase('proof');
     // masked in stream: the source's values were searched in every row written (clone/copy)
     const byValue = personal && !p.personalInStream ? await guarded('proof', () => proveByValue(context(), personal)) : [];
+    phase('proof_by_value');
     const ruleChecks = await guarded('proof', () => proveRules(ruleCtx, rules));
+    phase('proof_rules');
     const proof = {
       ...checked,
       passed: checked.passed && byValue.every((c) => c.passed) && ruleChecks.every((c) => c.passed),
@@ -175,11 +193,14 @@ export async function sanitizeDatabase(client: pg.ClientBase, p: SanitizeParams)
     }
     throwIfAborted(p.signal);
     await client.query('COMMIT');
+    phase('commit');
     // committed: nothing references these files any more (the clone's own filestore only)
     for (const fn of afterCommit) await fn();
+    phase('after_commit');
     const totals = {
       affected_rows: results.reduce((n, r) => n + r.affected_rows, 0),
       duration_ms: Math.round(performance.now() - started),
+      phases_ms: phases,
     };
     log('INFO', `sanitization committed: ${totals.affected_rows} rows, proof ${proof.checks.length} checks passed`);
     return { results, proof, totals, rule_results: ruleResults };

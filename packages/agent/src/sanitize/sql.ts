@@ -1,27 +1,9 @@
 // SQL building blocks shared by the option modules. Identifiers are constants written in this
 // folder; every value, even a constant state name, travels as a bind parameter through `Stmt`.
+import { Stmt } from './stmt.js';
 import type { ApplyContext, PlanContext } from './types.js';
 
-/** Collects the bind parameters of one statement; the same value reuses its placeholder. */
-export class Stmt {
-  readonly values: unknown[] = [];
-  private readonly memo = new Map<unknown, string>();
-
-  /** The placeholder (`$n`) of `value`. */
-  v(value: unknown): string {
-    const hit = this.memo.get(value);
-    if (hit) return hit;
-    this.values.push(value);
-    const ph = `$${this.values.length}`;
-    this.memo.set(value, ph);
-    return ph;
-  }
-
-  /** A text[] parameter. */
-  list(values: readonly string[]): string {
-    return `${this.v([...values])}::text[]`;
-  }
-}
+export { Stmt } from './stmt.js';
 
 /** Odoo stores naive UTC timestamps. */
 export const NOW_UTC = "(now() AT TIME ZONE 'UTC')";
@@ -87,11 +69,6 @@ export async function setParam(ctx: ApplyContext, key: string, value: string): P
 /** `SELECT <n> AS violations` helpers for proof queries. */
 export function countViolations(from: string): string {
   return `SELECT count(*)::int AS violations FROM ${from}`;
-}
-
-/** 1 when the subquery finds no row, else 0 (a thing that must exist). */
-export function mustExist(select: string): string {
-  return `SELECT CASE WHEN EXISTS (${select}) THEN 0 ELSE 1 END AS violations`;
 }
 
 /** "N things" with a simple plural. */

@@ -4,6 +4,7 @@ import type pg from 'pg';
 import type { Proof, RuleResult, SanitizationOptionKey, SanitizationOptions, SanitizationResult, SanitizationRule } from '@oec/shared';
 import type { KeyedHash } from './keyed-hash.js';
 import type { SchemaInfo } from './schema-info.js';
+import type { Stmt } from './stmt.js';
 
 export type SanitizeLogLevel = 'INFO' | 'WARNING' | 'ERROR';
 
@@ -53,7 +54,7 @@ export interface SanitizeParams {
 export interface SanitizeOutcome {
   results: SanitizationResult[];
   proof: Proof;
-  totals: { affected_rows: number; duration_ms: number };
+  totals: { affected_rows: number; duration_ms: number; phases_ms: Record<string, number> };
   /** Per custom rule: rows, or skipped with the reason. */
   rule_results: RuleResult[];
 }
@@ -124,13 +125,33 @@ export interface EstimateContext extends PlanContext, SqlRunner {
   plan(select: string, values?: readonly unknown[]): Promise<number>;
 }
 
-/** One proof query: it returns the number of rows violating the guarantee (column `violations`). */
-export interface CheckSpec {
+/**
+ * One proof check: the number of rows violating the guarantee. Either a count of one table's rows
+ * (`rows`), which the proof counts in one pass with every other such check of that table, or, when
+ * it needs joins, several tables or aggregates, a query of its own (`sql`, column `violations`).
+ */
+export type CheckSpec = CheckBase & ({ rows: TableRows; sql?: never; values?: never } | { sql: string; values?: readonly unknown[]; rows?: never });
+
+interface CheckBase {
   check: string;
   /** Table (and columns) the query reads; when missing the check passes as not applicable. */
   requires: ReadonlyArray<readonly [string, ...string[]]>;
-  sql: string;
-  values?: readonly unknown[];
+}
+
+/** A check counted in its table's one pass: `SELECT count(*) FILTER (WHERE <where>) … FROM table alias`. */
+export interface TableRows {
+  table: string;
+  /**
+   * How `where` names the row. Without one, `where` names its columns unqualified and shares the
+   * table's pass whatever alias the pass uses; checks with different aliases get a pass each.
+   */
+  alias?: string;
+  /** Rows of the table itself, not of tables inheriting from it (`FROM ONLY`). */
+  only?: boolean;
+  /** The violating rows, with its values bound in the pass's statement; every row when absent. */
+  where?: (s: Stmt) => string;
+  /** The matching rows must exist instead: one violation when there is none. */
+  mustExist?: boolean;
 }
 
 /** A proof check done outside SQL: what it checks and how many things violate it. */

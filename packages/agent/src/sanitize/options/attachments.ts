@@ -6,7 +6,7 @@
 // (a rollback leaves the rows pointing at them). URL attachments hold no content and are kept.
 import { IMAGE_PLACEHOLDER, PLACEHOLDERS, TEXT_PLACEHOLDER } from '../attachments/placeholders.js';
 import { placeholderPresent, removeFiles, writePlaceholder } from '../attachments/files.js';
-import { countViolations, plural, Stmt, summarize } from '../sql.js';
+import { plural, Stmt, summarize } from '../sql.js';
 import type { ApplyContext, PlanContext, SanitizeOption } from '../types.js';
 
 const COLUMNS = ['res_model', 'type', 'store_fname', 'checksum', 'file_size', 'mimetype'] as const;
@@ -25,8 +25,13 @@ function isPlaceholderSql(ctx: PlanContext, s: Stmt): string {
   return `coalesce((store_fname::text, checksum::text, file_size, mimetype::text) IN (${tuples.join(', ')}), false)${cleared.join('')}`;
 }
 
+/** The sensitive attachments still holding their content, a condition on ir_attachment. */
+function pendingWhere(ctx: PlanContext, s: Stmt, models: readonly string[]): string {
+  return `${sensitiveSql(s, models)} AND NOT (${isPlaceholderSql(ctx, s)})`;
+}
+
 function pendingSql(ctx: PlanContext, s: Stmt, models: readonly string[]): string {
-  return `ir_attachment WHERE ${sensitiveSql(s, models)} AND NOT (${isPlaceholderSql(ctx, s)})`;
+  return `ir_attachment WHERE ${pendingWhere(ctx, s, models)}`;
 }
 
 function models(ctx: PlanContext): readonly string[] {
@@ -85,15 +90,13 @@ export const replaceSensitiveAttachments: SanitizeOption = {
     return n;
   },
   proof(ctx) {
-    const a = new Stmt();
     return [
       {
         check: "no sensitive model's attachment left with its content",
         requires: [['ir_attachment', ...COLUMNS]],
-        sql: countViolations(pendingSql(ctx, a, models(ctx))),
-        values: a.values,
+        rows: { table: 'ir_attachment', where: (s) => pendingWhere(ctx, s, models(ctx)) },
       },
-      { check: 'no attachment share token left', requires: [['ir_attachment', 'access_token']], sql: countViolations('ir_attachment WHERE access_token IS NOT NULL') },
+      { check: 'no attachment share token left', requires: [['ir_attachment', 'access_token']], rows: { table: 'ir_attachment', where: () => 'access_token IS NOT NULL' } },
     ];
   },
   async proveFiles(ctx) {

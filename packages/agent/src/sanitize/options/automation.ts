@@ -1,7 +1,7 @@
 // Scheduled work: disable_crons (every scheduled action off except base.autovacuum_job, which
 // garbage-collects the filestore and which Odoo's neutralization also keeps) and
 // clear_scheduled_messages (mail with a future send date, queued SMS, scheduled notifications).
-import { countViolations, NOW_UTC, plural, Stmt, summarize } from '../sql.js';
+import { NOW_UTC, plural, Stmt, summarize } from '../sql.js';
 import type { PlanContext, SanitizeOption } from '../types.js';
 
 function autovacuumIdsSql(ctx: PlanContext, s: Stmt): string {
@@ -12,8 +12,13 @@ function autovacuumIdsSql(ctx: PlanContext, s: Stmt): string {
   );
 }
 
+/** The active crons but the autovacuum job, a condition on ir_cron. */
+function activeCronsWhere(ctx: PlanContext, s: Stmt): string {
+  return `active IS TRUE AND id NOT IN (${autovacuumIdsSql(ctx, s)})`;
+}
+
 function activeCronsSql(ctx: PlanContext, s: Stmt): string {
-  return `ir_cron WHERE active IS TRUE AND id NOT IN (${autovacuumIdsSql(ctx, s)})`;
+  return `ir_cron WHERE ${activeCronsWhere(ctx, s)}`;
 }
 
 export const disableCrons: SanitizeOption = {
@@ -27,15 +32,7 @@ export const disableCrons: SanitizeOption = {
     return ctx.exec(`UPDATE ir_cron SET active = false WHERE id IN (SELECT id FROM ${activeCronsSql(ctx, s)})`, s.values);
   },
   proof(ctx) {
-    const s = new Stmt();
-    return [
-      {
-        check: 'no active cron but the autovacuum job',
-        requires: [['ir_cron', 'active']],
-        sql: countViolations(activeCronsSql(ctx, s)),
-        values: s.values,
-      },
-    ];
+    return [{ check: 'no active cron but the autovacuum job', requires: [['ir_cron', 'active']], rows: { table: 'ir_cron', where: (s) => activeCronsWhere(ctx, s) } }];
   },
   async estimate(ctx) {
     if (!ctx.require('ir_cron', 'active')) return { rows: 0, summary: 'no scheduled actions table' };
@@ -48,13 +45,23 @@ export const disableCrons: SanitizeOption = {
 /** Tables whose every row is a pending scheduled notification (17: per message; 18: composer). */
 const SCHEDULE_TABLES = ['mail_message_schedule', 'mail_scheduled_message'] as const;
 
-function futureMailSql(s: Stmt, excludeOutgoing: boolean): string {
+/** Mail with a future send date, a condition on mail_mail. */
+function futureMailWhere(s: Stmt, excludeOutgoing: boolean): string {
   const extra = excludeOutgoing ? ` AND state IS DISTINCT FROM ${s.v('outgoing')}` : '';
-  return `mail_mail WHERE scheduled_date > ${NOW_UTC}${extra}`;
+  return `scheduled_date > ${NOW_UTC}${extra}`;
+}
+
+function futureMailSql(s: Stmt, excludeOutgoing: boolean): string {
+  return `mail_mail WHERE ${futureMailWhere(s, excludeOutgoing)}`;
+}
+
+/** Queued SMS, a condition on sms_sms. */
+function outgoingSmsWhere(s: Stmt): string {
+  return `state = ${s.v('outgoing')}`;
 }
 
 function outgoingSmsSql(s: Stmt): string {
-  return `sms_sms WHERE state = ${s.v('outgoing')}`;
+  return `sms_sms WHERE ${outgoingSmsWhere(s)}`;
 }
 
 export const clearScheduledMessages: SanitizeOption = {
@@ -73,12 +80,10 @@ export const clearScheduledMessages: SanitizeOption = {
     return n;
   },
   proof() {
-    const a = new Stmt();
-    const b = new Stmt();
     return [
-      { check: 'no scheduled outbound mail', requires: [['mail_mail', 'scheduled_date']], sql: countViolations(futureMailSql(a, false)), values: a.values },
-      { check: 'no outgoing SMS', requires: [['sms_sms', 'state']], sql: countViolations(outgoingSmsSql(b)), values: b.values },
-      ...SCHEDULE_TABLES.map((t) => ({ check: `no scheduled message notification (${t})`, requires: [[t] as const], sql: countViolations(t) })),
+      { check: 'no scheduled outbound mail', requires: [['mail_mail', 'scheduled_date']], rows: { table: 'mail_mail', where: (s) => futureMailWhere(s, false) } },
+      { check: 'no outgoing SMS', requires: [['sms_sms', 'state']], rows: { table: 'sms_sms', where: outgoingSmsWhere } },
+      ...SCHEDULE_TABLES.map((t) => ({ check: `no scheduled message notification (${t})`, requires: [[t] as const], rows: { table: t } })),
     ];
   },
   async estimate(ctx) {

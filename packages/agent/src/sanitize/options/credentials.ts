@@ -182,33 +182,27 @@ export const clearApiKeys: SanitizeOption = {
     for (const t of CREDENTIAL_TABLES) {
       const secrets = secretsOf(ctx, t);
       if (secrets.length > 0) {
-        checks.push({ check: t.secretCheck, requires: [[t.table]], sql: countViolations(`${t.table} WHERE ${secretsWhere(secrets)}`) });
+        checks.push({ check: t.secretCheck, requires: [[t.table]], rows: { table: t.table, where: () => secretsWhere(secrets) } });
       }
       const flags = flagsOf(ctx, t);
       if (flags.length > 0 && t.flagCheck) {
-        const s = new Stmt();
         checks.push({
           check: t.flagCheck,
           requires: [[t.table]],
-          sql: countViolations(`${t.table} WHERE ${flags.map((f) => `(${f.needs(s)})`).join(' OR ')}`),
-          values: s.values,
+          rows: { table: t.table, where: (s) => flags.map((f) => `(${f.needs(s)})`).join(' OR ') },
         });
       }
     }
-    const iap = new Stmt();
-    checks.push({ check: 'every IAP account token disabled', requires: [['iap_account', 'account_token']], sql: countViolations(`iap_account WHERE ${iapWhere(iap)}`), values: iap.values });
-    checks.push({ check: 'no user API key left', requires: [['res_users_apikeys']], sql: countViolations('res_users_apikeys') });
-    const wh = new Stmt();
-    checks.push({ check: 'no live webhook', requires: [['ir_act_server', 'state', 'webhook_url']], sql: countViolations(`ir_act_server WHERE ${webhookWhere(wh)}`), values: wh.values });
+    checks.push({ check: 'every IAP account token disabled', requires: [['iap_account', 'account_token']], rows: { table: 'iap_account', where: iapWhere } });
+    checks.push({ check: 'no user API key left', requires: [['res_users_apikeys']], rows: { table: 'res_users_apikeys' } });
+    checks.push({ check: 'no live webhook', requires: [['ir_act_server', 'state', 'webhook_url']], rows: { table: 'ir_act_server', where: webhookWhere } });
     for (const t of PUSH_TABLES) {
-      if (ctx.schema.hasTable(t)) checks.push({ check: `no web push subscription left (${t})`, requires: [[t]], sql: countViolations(t) });
+      if (ctx.schema.hasTable(t)) checks.push({ check: `no web push subscription left (${t})`, requires: [[t]], rows: { table: t } });
     }
-    const p = new Stmt();
     checks.push({
       check: 'no credential system parameter left',
       requires: [['ir_config_parameter', 'key', 'value']],
-      sql: countViolations(`ir_config_parameter WHERE (${paramsToDeleteWhere(p)}) OR (${paramsToBlankWhere(p)})`),
-      values: p.values,
+      rows: { table: 'ir_config_parameter', where: (s) => `(${paramsToDeleteWhere(s)}) OR (${paramsToBlankWhere(s)})` },
     });
     checks.push({
       check: 'allow-listed parameters kept',

@@ -72,20 +72,20 @@ export const anonymizePhones: SanitizeOption = {
     if (phoneColumns(ctx).length === 0) return [];
     const internal = internalPartnersRef(ctx, true);
     const cols = [...phoneColumns(ctx), ...(hasSanitized(ctx) ? ['phone_sanitized'] : [])];
-    const a = new Stmt();
     return [
       {
         check: 'no source customer phone number left',
         requires: [['res_partner']],
-        sql: countViolations(
-          `res_partner p WHERE ${isCustomer('p', internal)} AND EXISTS (SELECT 1 FROM pg_temp.oec_src_phone s WHERE s.value IN (${cols.map((c) => `p.${c}`).join(', ')}))`,
-        ),
+        rows: {
+          table: 'res_partner',
+          alias: 'p',
+          where: () => `${isCustomer('p', internal)} AND EXISTS (SELECT 1 FROM pg_temp.oec_src_phone s WHERE s.value IN (${cols.map((c) => `p.${c}`).join(', ')}))`,
+        },
       },
       {
         check: 'no customer phone number outside the fictional range',
         requires: [['res_partner']],
-        sql: countViolations(`res_partner p WHERE ${phonesWhere(ctx, a, internal)}`),
-        values: a.values,
+        rows: { table: 'res_partner', alias: 'p', where: (s) => phonesWhere(ctx, s, internal) },
       },
     ];
   },
@@ -150,7 +150,6 @@ export const anonymizeAddresses: SanitizeOption = {
   proof(ctx) {
     const cols = ctx.schema.present('res_partner', SOURCE_ADDRESS_COLUMNS);
     if (cols.length === 0) return [];
-    const a = new Stmt();
     return [
       {
         check: 'no source customer address left',
@@ -162,8 +161,7 @@ export const anonymizeAddresses: SanitizeOption = {
       {
         check: 'no customer address outside the pseudonyms',
         requires: [['res_partner']],
-        sql: countViolations(`res_partner p WHERE ${addressesWhere(ctx, a, internalPartnersRef(ctx, true))}`),
-        values: a.values,
+        rows: { table: 'res_partner', alias: 'p', where: (s) => addressesWhere(ctx, s, internalPartnersRef(ctx, true)) },
       },
     ];
   },
@@ -256,7 +254,6 @@ export const anonymizeCompanyNames: SanitizeOption = {
     if (ctx.schema.has('res_partner', 'commercial_company_name')) same.push('p.commercial_company_name = s.ccn');
     if (ctx.schema.has('res_partner', 'company_name')) same.push('p.company_name = s.company_name');
     for (const d of derivedColumns(ctx)) same.push(`p.${d} = s.name`, `starts_with(p.${d}, s.ccn || ', ')`);
-    const a = new Stmt();
     return [
       {
         check: 'no customer company keeps its source name',
@@ -266,8 +263,7 @@ export const anonymizeCompanyNames: SanitizeOption = {
       {
         check: 'no customer company name outside the pseudonyms',
         requires: [['res_partner', 'name', 'is_company']],
-        sql: countViolations(`res_partner p WHERE ${companiesWhere(ctx, a, internalPartnersRef(ctx, true))}`),
-        values: a.values,
+        rows: { table: 'res_partner', alias: 'p', where: (s) => companiesWhere(ctx, s, internalPartnersRef(ctx, true)) },
       },
     ];
   },

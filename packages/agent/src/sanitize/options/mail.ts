@@ -3,7 +3,7 @@
 // disable_mail_servers also carries Odoo's own neutralization markers (database.is_neutralized,
 // the web banner) and mail_template.mail_server_id = NULL, so that the recommended preset covers
 // what `odoo-bin neutralize` does for base, web and mail.
-import { countViolations, mustExist, NOW_UTC, plural, setParam, Stmt, summarize } from '../sql.js';
+import { NOW_UTC, plural, setParam, Stmt, summarize } from '../sql.js';
 import type { ApplyContext, CheckSpec, EstimateContext, PlanContext, SanitizeOption } from '../types.js';
 
 /** Odoo's dummy server: active, so that no odoo.conf / --smtp fallback is ever used. */
@@ -130,60 +130,52 @@ export const disableMailServers: SanitizeOption = {
   },
   proof(ctx) {
     const checks: CheckSpec[] = [];
-    const a = new Stmt();
     checks.push({
       check: 'no active mail server but the dummy',
       requires: [['ir_mail_server', 'active']],
-      sql: countViolations(`ir_mail_server WHERE active IS TRUE AND NOT (${isDummySql(ctx, a)})`),
-      values: a.values,
+      rows: { table: 'ir_mail_server', where: (s) => `active IS TRUE AND NOT (${isDummySql(ctx, s)})` },
     });
-    const b = new Stmt();
     checks.push({
       check: 'the dummy mail server blocks the configuration fallback',
       requires: [['ir_mail_server', 'active']],
-      sql: mustExist(`SELECT 1 FROM ir_mail_server WHERE active IS TRUE AND ${isDummySql(ctx, b)}`),
-      values: b.values,
+      rows: { table: 'ir_mail_server', where: (s) => `active IS TRUE AND ${isDummySql(ctx, s)}`, mustExist: true },
     });
     const smtp = ctx.schema.present('ir_mail_server', MAIL_SERVER_SECRETS);
     if (smtp.length > 0) {
       checks.push({
         check: 'no SMTP credential left',
         requires: [['ir_mail_server']],
-        sql: countViolations(`ir_mail_server WHERE ${smtp.map((c) => `${quoted(c)} IS NOT NULL`).join(' OR ')}`),
+        rows: { table: 'ir_mail_server', where: () => smtp.map((c) => `${quoted(c)} IS NOT NULL`).join(' OR ') },
       });
     }
     checks.push({
       check: 'no active incoming mail server',
       requires: [['fetchmail_server', 'active']],
-      sql: countViolations('fetchmail_server WHERE active IS TRUE'),
+      rows: { table: 'fetchmail_server', where: () => 'active IS TRUE' },
     });
     const imap = ctx.schema.present('fetchmail_server', FETCHMAIL_SECRETS);
     if (imap.length > 0) {
       checks.push({
         check: 'no IMAP/POP credential left',
         requires: [['fetchmail_server']],
-        sql: countViolations(`fetchmail_server WHERE ${imap.map((c) => `${quoted(c)} IS NOT NULL`).join(' OR ')}`),
+        rows: { table: 'fetchmail_server', where: () => imap.map((c) => `${quoted(c)} IS NOT NULL`).join(' OR ') },
       });
     }
     checks.push({
       check: 'no mail template bound to a mail server',
       requires: [['mail_template', 'mail_server_id']],
-      sql: countViolations('mail_template WHERE mail_server_id IS NOT NULL'),
+      rows: { table: 'mail_template', where: () => 'mail_server_id IS NOT NULL' },
     });
-    const c = new Stmt();
     checks.push({
       check: 'database marked as neutralized',
       requires: [['ir_config_parameter', 'key', 'value']],
-      sql: mustExist(`SELECT 1 FROM ir_config_parameter WHERE key = ${c.v(NEUTRALIZED_PARAM)} AND value = ${c.v('true')}`),
-      values: c.values,
+      rows: { table: 'ir_config_parameter', where: (s) => `key = ${s.v(NEUTRALIZED_PARAM)} AND value = ${s.v('true')}`, mustExist: true },
     });
     if (ctx.schema.has('ir_ui_view', 'key', 'active')) {
-      const d = new Stmt();
       checks.push({
         check: 'neutralization banner shown',
         requires: [['ir_ui_view', 'key', 'active']],
-        sql: countViolations(`ir_ui_view WHERE key = ${d.v(BANNER_VIEW)} AND active IS NOT TRUE`),
-        values: d.values,
+        rows: { table: 'ir_ui_view', where: (s) => `key = ${s.v(BANNER_VIEW)} AND active IS NOT TRUE` },
       });
     }
     return checks;
@@ -225,15 +217,7 @@ export const clearMailQueue: SanitizeOption = {
     return ctx.exec(`DELETE FROM mail_mail WHERE state = ${s.v('outgoing')}`, s.values);
   },
   proof() {
-    const s = new Stmt();
-    return [
-      {
-        check: 'no queued outbound mail',
-        requires: [['mail_mail', 'state']],
-        sql: countViolations(`mail_mail WHERE state = ${s.v('outgoing')}`),
-        values: s.values,
-      },
-    ];
+    return [{ check: 'no queued outbound mail', requires: [['mail_mail', 'state']], rows: { table: 'mail_mail', where: (s) => `state = ${s.v('outgoing')}` } }];
   },
   async estimate(ctx: EstimateContext) {
     if (!ctx.require('mail_mail', 'state')) return { rows: 0, summary: 'no mail queue (mail not installed)' };
@@ -267,15 +251,11 @@ export const disableMailTemplates: SanitizeOption = {
   },
   proof() {
     return [
-      {
-        check: 'no active mail template',
-        requires: [['mail_template', 'active']],
-        sql: countViolations('mail_template WHERE active IS NOT FALSE'),
-      },
+      { check: 'no active mail template', requires: [['mail_template', 'active']], rows: { table: 'mail_template', where: () => 'active IS NOT FALSE' } },
       {
         check: 'no mail template bound to a mail server',
         requires: [['mail_template', 'mail_server_id']],
-        sql: countViolations('mail_template WHERE mail_server_id IS NOT NULL'),
+        rows: { table: 'mail_template', where: () => 'mail_server_id IS NOT NULL' },
       },
     ];
   },

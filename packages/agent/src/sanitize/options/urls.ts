@@ -2,7 +2,7 @@
 // does not rewrite it from the request host) and report.url point at the target; the first
 // website takes the target URL as its domain and the others none (production domains must not
 // resolve to staging); CDN off; robots.txt disallows everything (Odoo's website neutralization).
-import { countViolations, mustExist, plural, setParam, Stmt } from '../sql.js';
+import { plural, setParam, Stmt } from '../sql.js';
 import type { ApplyContext, CheckSpec, PlanContext, SanitizeOption } from '../types.js';
 
 export const ROBOTS_DISALLOW_ALL = 'User-agent: *\nDisallow: /';
@@ -55,28 +55,22 @@ export const updateBaseUrl: SanitizeOption = {
       'report.url': 'report.url points to the target',
     };
     for (const [key, value] of urlParams(ctx.params.baseUrl)) {
-      const s = new Stmt();
       checks.push({
         check: names[key] ?? key,
         requires: [['ir_config_parameter', 'key', 'value']],
-        sql: mustExist(`SELECT 1 FROM ir_config_parameter WHERE key = ${s.v(key)} AND value = ${s.v(value)}`),
-        values: s.values,
+        rows: { table: 'ir_config_parameter', where: (s) => `key = ${s.v(key)} AND value = ${s.v(value)}`, mustExist: true },
       });
     }
-    const d = new Stmt();
     checks.push({
       check: 'no website answers on another domain',
       requires: [['website', 'domain']],
-      sql: countViolations(`website WHERE domain IS NOT NULL AND domain <> ${d.v(ctx.params.baseUrl)}`),
-      values: d.values,
+      rows: { table: 'website', where: (s) => `domain IS NOT NULL AND domain <> ${s.v(ctx.params.baseUrl)}` },
     });
-    checks.push({ check: 'website CDN disabled', requires: [['website', 'cdn_activated']], sql: countViolations('website WHERE cdn_activated IS TRUE') });
-    const r = new Stmt();
+    checks.push({ check: 'website CDN disabled', requires: [['website', 'cdn_activated']], rows: { table: 'website', where: () => 'cdn_activated IS TRUE' } });
     checks.push({
       check: 'robots.txt disallows crawling',
       requires: [['website', 'robots_txt']],
-      sql: countViolations(`website WHERE robots_txt IS DISTINCT FROM ${r.v(ROBOTS_DISALLOW_ALL)}`),
-      values: r.values,
+      rows: { table: 'website', where: (s) => `robots_txt IS DISTINCT FROM ${s.v(ROBOTS_DISALLOW_ALL)}` },
     });
     return checks;
   },

@@ -1,7 +1,7 @@
 // Accounts: reset_passwords (one new password for every user, stored as the pbkdf2-sha512 hash
 // the caller computed; the clear text never reaches this module) and disable_2fa (TOTP secrets,
 // trusted devices, and the emailed-code policy that would lock users out of a mail-less staging).
-import { countViolations, plural, Stmt, summarize } from '../sql.js';
+import { plural, Stmt, summarize } from '../sql.js';
 import type { SanitizeOption } from '../types.js';
 
 /** auth_totp_mail's "enforce 2FA by email" policy (unusable once mail servers are disabled). */
@@ -15,14 +15,12 @@ export const resetPasswords: SanitizeOption = {
     return ctx.exec(`UPDATE res_users SET password = ${s.v(ctx.params.passwordHash)}`, s.values);
   },
   proof(ctx) {
-    const s = new Stmt();
     const active = ctx.schema.has('res_users', 'active') ? 'active IS NOT FALSE AND ' : '';
     return [
       {
         check: 'every active user has the new password',
         requires: [['res_users', 'password']],
-        sql: countViolations(`res_users WHERE ${active}password IS DISTINCT FROM ${s.v(ctx.params.passwordHash)}`),
-        values: s.values,
+        rows: { table: 'res_users', where: (s) => `${active}password IS DISTINCT FROM ${s.v(ctx.params.passwordHash)}` },
       },
     ];
   },
@@ -46,15 +44,13 @@ export const disable2fa: SanitizeOption = {
     return n;
   },
   proof() {
-    const s = new Stmt();
     return [
-      { check: 'no TOTP secret left', requires: [['res_users', 'totp_secret']], sql: countViolations('res_users WHERE totp_secret IS NOT NULL') },
-      { check: 'no trusted 2FA device left', requires: [['auth_totp_device']], sql: countViolations('auth_totp_device') },
+      { check: 'no TOTP secret left', requires: [['res_users', 'totp_secret']], rows: { table: 'res_users', where: () => 'totp_secret IS NOT NULL' } },
+      { check: 'no trusted 2FA device left', requires: [['auth_totp_device']], rows: { table: 'auth_totp_device' } },
       {
         check: 'no enforced 2FA policy',
         requires: [['ir_config_parameter', 'key']],
-        sql: countViolations(`ir_config_parameter WHERE key = ${s.v(TOTP_POLICY_PARAM)}`),
-        values: s.values,
+        rows: { table: 'ir_config_parameter', where: (s) => `key = ${s.v(TOTP_POLICY_PARAM)}` },
       },
     ];
   },

@@ -17,9 +17,9 @@
 import { AppError, ErrorCode, type RuleImpact, type RuleProofCheck, type RuleResult, type SanitizationRule } from '@oec/shared';
 import { QUERY_CANCELED } from '../context.js';
 import { quoteIdent } from '../personal/map.js';
-import { MISSING_OBJECT_CODES, sqlState } from '../proof.js';
+import { MISSING_OBJECT_CODES, passSql, sqlState } from '../proof.js';
 import { Stmt } from '../sql.js';
-import type { ApplyContext, EstimateContext, SqlRunner } from '../types.js';
+import type { ApplyContext, EstimateContext, SqlRunner, TableRows } from '../types.js';
 import { RULE_OUTPUT_RE } from './functions.js';
 import { col, filterSql, isValueFunction, maskSql, needsSql, param } from './sql.js';
 
@@ -252,28 +252,66 @@ function checkName(st: RuleState): string {
   return `custom ${describeRule(st.index, r)}: ${what}${r.filter?.length ? ' where its filter holds' : ''}`;
 }
 
-/** Before COMMIT: one check per applied rule. */
+/** The rows of the rule's table it applies to that still hold a value it did not write. */
+function unmaskedRows(states: readonly RuleState[], i: number, st: RuleState): TableRows {
+  const r = st.rule;
+  const later = states
+    .slice(i + 1)
+    .filter((o) => !o.skipped && o.rule.table === r.table && (o.rule.function === 'truncate_table' || (r.column && o.rule.column === r.column)));
+  return {
+    table: r.table,
+    alias: 't',
+    only: true,
+    where: (s) => [`(${rowsSql(s, st)})`, unmaskedSql(s, r), ...later.map((o) => `(${rowsSql(s, o)}) IS NOT TRUE`)].join(' AND '),
+  };
+}
+
+/** One pass over a table for all its rules' checks; when it fails, each rule alone, to name the rule. */
+async function countPass(ctx: ApplyContext, pass: ReadonlyArray<{ st: RuleState; rows: TableRows }>): Promise<number[]> {
+  const one = async (p: { st: RuleState; rows: TableRows }): Promise<number> => {
+    const { sql, values } = passSql([p.rows]);
+    const { rows } = await run(p.st.index, p.st.rule, () => ctx.query<{ c0: number }>(sql, values));
+    return rows[0]?.c0 ?? 0;
+  };
+  const [first] = pass;
+  if (pass.length === 1 && first) return [await one(first)];
+  const { sql, values } = passSql(pass.map((p) => p.rows));
+  await ctx.query('SAVEPOINT oec_rule_proof');
+  try {
+    const { rows } = await ctx.query<Record<string, number>>(sql, values);
+    await ctx.query('RELEASE SAVEPOINT oec_rule_proof');
+    return pass.map((_, i) => rows[0]?.[`c${i}`] ?? 0);
+  } catch {
+    await ctx.query('ROLLBACK TO SAVEPOINT oec_rule_proof');
+    await ctx.query('RELEASE SAVEPOINT oec_rule_proof');
+    const counts: number[] = [];
+    for (const p of pass) counts.push(await one(p));
+    return counts;
+  }
+}
+
+/** Before COMMIT: one check per applied rule, all the rules of a table counted in one pass over it. */
 export async function proveRules(ctx: ApplyContext, states: readonly RuleState[]): Promise<RuleProofCheck[]> {
-  const out: RuleProofCheck[] = [];
+  const out: Array<RuleProofCheck | null> = [];
+  const passes = new Map<string, Array<{ at: number; st: RuleState; rows: TableRows }>>();
   for (const [i, st] of states.entries()) {
     if (st.skipped) {
       out.push({ rule_index: st.index, check: `custom ${describeRule(st.index, st.rule)} skipped`, passed: true, violations: 0, detail: st.skipped });
       continue;
     }
-    const s = new Stmt();
-    const r = st.rule;
-    const later = states
-      .slice(i + 1)
-      .filter((o) => !o.skipped && o.rule.table === r.table && (o.rule.function === 'truncate_table' || (r.column && o.rule.column === r.column)))
-      .map((o) => `(${rowsSql(s, o)}) IS NOT TRUE`);
-    const where = [`(${rowsSql(s, st)})`, unmaskedSql(s, r), ...later].join(' AND ');
-    const { rows } = await run(st.index, r, () =>
-      ctx.query<{ n: number }>(`SELECT count(*)::int AS n FROM ONLY ${quoteIdent(r.table)} t WHERE ${where}`, s.values),
-    );
-    const n = rows[0]?.n ?? 0;
-    out.push({ rule_index: st.index, check: checkName(st), passed: n === 0, violations: n, detail: n === 0 ? null : `${n} row${n === 1 ? '' : 's'} not masked` });
+    const pass = passes.get(st.rule.table) ?? [];
+    pass.push({ at: out.length, st, rows: unmaskedRows(states, i, st) });
+    passes.set(st.rule.table, pass);
+    out.push(null);
   }
-  return out;
+  for (const pass of passes.values()) {
+    const counts = await countPass(ctx, pass);
+    pass.forEach(({ at, st }, i) => {
+      const n = counts[i] ?? 0;
+      out[at] = { rule_index: st.index, check: checkName(st), passed: n === 0, violations: n, detail: n === 0 ? null : `${n} row${n === 1 ? '' : 's'} not masked` };
+    });
+  }
+  return out.filter((c): c is RuleProofCheck => c !== null);
 }
 
 /** SQL condition: the rule would change this row (the same conditions as its UPDATE). */
