@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { copyTuning } from './clone/copy/tuning.js';
 import { ConfigError, describeConfig, loadConfig, parseConfig } from './config.js';
 
 const base = { OEC_CONTROLLER_URL: 'ws://127.0.0.1:8080/agent/ws', OEC_AGENT_TOKEN: 'secret-token', OEC_DATA_DIR: '/var/lib/oec' };
@@ -31,6 +32,7 @@ describe('parseConfig', () => {
       logLevel: 'info',
       peerUrl: null,
       peer: { host: '127.0.0.1', port: 0, timeoutMs: 30_000 },
+      copy: copyTuning(),
       appHost: '127.0.0.1',
       reconnect: { minMs: 250, maxMs: 10_000 },
       childEnv: { PATH: '/usr/local/bin:/usr/bin:/bin' },

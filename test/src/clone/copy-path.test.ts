@@ -259,9 +259,11 @@ describe('COPY data path', () => {
     };
     await bench.runtime.withDatabase(source.db_name, async (c) => {
       const pid = (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
-      expect(await nice(pid)).toBe(0);
+      // the cluster may run niced already (a niced test run): never less nice than it was
+      const before = await nice(pid);
       expect(await bench.runtime.lowerSessionPriority(c)).toBe(true);
-      expect(await nice(pid)).toBe(10);
+      expect(await nice(pid)).toBe(Math.max(before, 10));
+      expect(before).toBeLessThan(10);
     });
   });
 

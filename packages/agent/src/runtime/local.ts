@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { z } from 'zod';
@@ -209,7 +209,8 @@ export class LocalRuntime implements Runtime {
     const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
     if (!pid) return false;
     try {
-      setPriority(pid, SOURCE_NICENESS);
+      // never raise a process's priority: a cluster started niced stays as nice as it was
+      setPriority(pid, Math.max(getPriority(pid), SOURCE_NICENESS));
       return true;
     } catch {
       return false;
