@@ -14,7 +14,11 @@
 // (row counts of every table, files with their sizes) and removed before the next. Reports
 // medians, cross/same (> 1: the network path takes longer) and ours/raw throughput (> 1: ours is
 // faster). Usage:
-//   node bench/dist/cross-server.js [--size tiny|small|large] [--runs 3] [--only v1,v2]   (or BENCH_SIZE=large)
+//   node bench/dist/cross-server.js [--size tiny|small|large] [--runs 3] [--only v1,v2] [--profile out.cpuprofile]
+// (or BENCH_SIZE=large). `--profile` writes a V8 CPU profile of the measured runs only (not the
+// generation nor the warm-up); `node bench/dist/profile-top.js out.cpuprofile` sums it up.
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { clusterUrl } from '@oec/agent/postgres';
@@ -26,7 +30,7 @@ import { crossReport, printCrossReport } from './cross-report.js';
 import { crossVariants, runOnce, type Measures, type Rerun, type SourceFacts } from './cross-variants.js';
 
 const { values } = parseArgs({
-  options: { size: { type: 'string' }, runs: { type: 'string', default: '3' }, only: { type: 'string' } },
+  options: { size: { type: 'string' }, runs: { type: 'string', default: '3' }, only: { type: 'string' }, profile: { type: 'string' } },
 });
 const size = parseSize(values.size);
 const runs = Math.max(1, Number(values.runs) || 1);
@@ -76,6 +80,7 @@ async function main(): Promise<void> {
     measures.analyzeTimes.length = 0;
 
     const times: Record<string, number[]> = Object.fromEntries(selected.map((k) => [k, []]));
+    const profiler = values.profile ? await startProfile() : null;
     for (let i = 0; i < runs; i++) {
       const order = i % 2 === 0 ? selected : [...selected].reverse();
       for (const name of order) {
@@ -84,6 +89,7 @@ async function main(): Promise<void> {
         process.stdout.write(`  run ${i + 1}/${runs} ${name.padEnd(12)} ${t.toFixed(2)} s\n`);
       }
     }
+    if (profiler && values.profile) await stopProfile(profiler, values.profile);
 
     const facts = { size, runs, databaseBytes: dbBytes, tables, filestoreBytes, filestoreFiles: source.files.size };
     const report = crossReport(facts, times, measures, link.retries, reruns);
@@ -94,6 +100,21 @@ async function main(): Promise<void> {
     await adminB?.end().catch(() => undefined);
     await link.close();
   }
+}
+
+async function startProfile(): Promise<Session> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return session;
+}
+
+async function stopProfile(session: Session, file: string): Promise<void> {
+  const { profile } = await session.post('Profiler.stop');
+  await writeFile(file, JSON.stringify(profile));
+  session.disconnect();
+  process.stdout.write(`CPU profile of the measured runs: ${file}\n`);
 }
 
 main().catch((e: unknown) => {

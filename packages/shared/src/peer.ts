@@ -9,8 +9,11 @@
 // receiver → `credit` as its consumer (pg_restore, tar) takes the bytes, then `done` once the
 // consumer exited cleanly, or `error`.
 // A filestore shard: sender → `manifest` (its share of the files); receiver → `need` (the files it
-// lacks: files it already holds are re-hashed before being trusted); sender → per needed file
-// `file`, binary chunks, `file.end{sha1}`; then `end`; receiver → `done` or `error`.
+// lacks: files it already holds are re-hashed before being trusted); sender → the needed files,
+// small ones many to a `batch` (their names and sizes, then their contents back to back in binary
+// frames), a large one as `file`, binary chunks, `file.end`; then `end`; receiver → `credit` as
+// files reach the disk, then `done` or `error`. A file named after its sha1 (Odoo's
+// `ab/abcdef…`) is checked against its name; any other carries the sender's sha1.
 import { z } from 'zod';
 import { errorCodeSchema } from './errors.js';
 
@@ -75,8 +78,15 @@ export const peerManifest = z.object({
   /** Shard 0 only: files the source's attachments reference that its filestore lacks. */
   missing_in_source: z.array(z.string()).optional(),
 });
+const sha1Hex = z.string().regex(/^[0-9a-f]{40}$/);
+/** Small files, many to a message: their contents follow back to back, in this order. */
+export const peerBatch = z.object({
+  type: z.literal('batch'),
+  files: z.array(fileEntry.extend({ sha1: sha1Hex.optional() })).min(1).max(4096),
+});
 export const peerFile = z.object({ type: z.literal('file'), rel: z.string().max(300), size: z.number().int().nonnegative() });
-export const peerFileEnd = z.object({ type: z.literal('file.end'), sha1: z.string().regex(/^[0-9a-f]{40}$/) });
+/** `sha1`: what the sender read, for a file whose name is not its sha1. */
+export const peerFileEnd = z.object({ type: z.literal('file.end'), sha1: sha1Hex.optional() });
 export const peerEnd = z.object({ type: z.literal('end'), bytes: z.number().int().nonnegative(), sha256: z.string().optional() });
 
 // receiver → sender
@@ -92,7 +102,7 @@ export const peerDone = z.object({ type: z.literal('done'), bytes: z.number().in
 // either way: the side that fails says why before it closes
 export const peerError = z.object({ type: z.literal('error'), code: errorCodeSchema, message: z.string().max(4000) });
 
-export const senderMessageSchema = z.discriminatedUnion('type', [peerBegin, peerManifest, peerFile, peerFileEnd, peerEnd, peerError]);
+export const senderMessageSchema = z.discriminatedUnion('type', [peerBegin, peerManifest, peerBatch, peerFile, peerFileEnd, peerEnd, peerError]);
 export type SenderMessage = z.infer<typeof senderMessageSchema>;
 export const receiverMessageSchema = z.discriminatedUnion('type', [peerCredit, peerNeed, peerDone, peerError]);
 export type ReceiverMessage = z.infer<typeof receiverMessageSchema>;

@@ -4,7 +4,7 @@
 // once, at link time, and never chowned or chmodded afterwards: the inode is shared with the source.
 // Only the hashed sub-directories are taken: Odoo's GC `checklist/` belongs to the source database.
 import { constants } from 'node:fs';
-import { chmod, copyFile, link, lstat, mkdir, opendir, stat } from 'node:fs/promises';
+import { chmod, copyFile, link, lstat, mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface FilestoreEntry {
@@ -19,31 +19,54 @@ export interface FilestoreListing {
 }
 
 const HASH_DIR = /^[0-9a-f]{2,3}$/;
+const SHA1_NAME = /^[0-9a-f]{40}$/;
 
 /** Every content file under a filestore root (`<xx>/<sha>`); a missing root is an empty listing. */
 export async function listFilestore(root: string, signal?: AbortSignal): Promise<FilestoreListing> {
-  const entries: FilestoreEntry[] = [];
+  const rels = [...(await filestoreNames(root, signal))].sort();
+  // The sizes are one lstat each, a few at once: one after the other, the disk's latency adds up.
+  const entries: FilestoreEntry[] = new Array<FilestoreEntry>(rels.length);
   let bytes = 0;
+  await forEachLimit(rels, 16, async (rel, i) => {
+    const { size } = await lstat(join(root, rel));
+    entries[i] = { rel, size };
+    bytes += size;
+  });
+  return { entries, bytes };
+}
+
+/** The names (`<xx>/<sha>`) of every content file under a filestore root, without a stat each. */
+export async function filestoreNames(root: string, signal?: AbortSignal): Promise<Set<string>> {
+  const names = new Set<string>();
   let top;
   try {
-    top = await opendir(root);
+    top = await readdir(root, { withFileTypes: true });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { entries, bytes };
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return names;
     throw e;
   }
-  for await (const dirent of top) {
-    if (!dirent.isDirectory() || !HASH_DIR.test(dirent.name)) continue;
+  const dirs = top.filter((d) => d.isDirectory() && HASH_DIR.test(d.name)).map((d) => d.name);
+  await forEachLimit(dirs, 8, async (dir) => {
     signal?.throwIfAborted();
-    for await (const file of await opendir(join(root, dirent.name))) {
-      if (!file.isFile()) continue;
-      const rel = `${dirent.name}/${file.name}`;
-      const { size } = await lstat(join(root, rel));
-      entries.push({ rel, size });
-      bytes += size;
+    for (const file of await readdir(join(root, dir), { withFileTypes: true })) {
+      if (file.isFile()) names.add(`${dir}/${file.name}`);
     }
-  }
-  entries.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
-  return { entries, bytes };
+  });
+  return names;
+}
+
+/** Odoo's content address: the file's name is the sha1 of its content. */
+export function isContentAddressed(rel: string): boolean {
+  return SHA1_NAME.test(rel.slice(rel.lastIndexOf('/') + 1));
+}
+
+/** `fn` on every item, at most `limit` at once; the first failure rejects (the rest still settle). */
+export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < items.length; i = next++) await fn(items[i] as T, i);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 export interface LinkProgress {
@@ -136,14 +159,18 @@ export async function makeReadOnly(path: string): Promise<void> {
   if (readOnly !== (mode & 0o7777)) await chmod(path, readOnly);
 }
 
-/** The referenced files (`store_fname`) missing under a filestore root. */
-export async function missingFiles(root: string, storeFnames: Iterable<string>): Promise<string[]> {
+/**
+ * The referenced files (`store_fname`) missing under a filestore root. `listed`: names already
+ * known to be there (a listing of the root), which need no stat.
+ */
+export async function missingFiles(root: string, storeFnames: Iterable<string>, listed?: ReadonlySet<string>): Promise<string[]> {
   const missing: string[] = [];
   for (const rel of storeFnames) {
     if (rel.includes('..') || rel.startsWith('/')) {
       missing.push(rel);
       continue;
     }
+    if (listed?.has(rel)) continue;
     try {
       await stat(join(root, rel));
     } catch {

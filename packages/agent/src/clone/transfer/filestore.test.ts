@@ -11,7 +11,7 @@ import type { TaskContext } from '../../tasks/types.js';
 import { listFilestore } from '../filestore.js';
 import { peerFailure } from './common.js';
 import { createDonorIndex, receiveFilestoreShard, type DonorIndex } from './filestore-receive.js';
-import { sendFilestoreShard } from './filestore-send.js';
+import { BATCH_BYTES, BATCH_FILES, sendFilestoreShard } from './filestore-send.js';
 import { createPacer } from '../pace.js';
 
 const STREAM = 'filestore-0';
@@ -195,6 +195,78 @@ describe('filestore shard transfer', () => {
     expect(progress).toEqual({ manifest: files.size, files: files.size, handled: total });
   });
 
+  it('sends many small files many to a frame, with few control messages and grants', async () => {
+    const files = await sourceFiles(Array.from({ length: 700 }, (_, i) => 100 + ((i * 37) % 3000)));
+    const total = sizeOf(files, [...files.keys()]);
+    const p = await pair();
+    const counts = { data: 0, messages: 0, grants: 0 };
+    const { sender, receiver } = p;
+    const sendData = sender.sendData.bind(sender);
+    const sendMessage = sender.send.bind(sender);
+    const grant = receiver.grant.bind(receiver);
+    sender.sendData = (data, sig) => (counts.data++, sendData(data, sig));
+    sender.send = (m) => (counts.messages++, sendMessage(m));
+    receiver.grant = (n) => (counts.grants++, grant(n));
+    const [sent] = await Promise.all([send(p), receive(p)]);
+    expect(sent).toMatchObject({ files: 700, wire_bytes: total });
+    await expectTarget(files);
+    // One frame per file would be 700 data frames, 1400+ control messages and 700 grants.
+    const batches = Math.max(Math.ceil(700 / BATCH_FILES), Math.ceil(total / BATCH_BYTES));
+    expect(counts.data).toBeLessThanOrEqual(batches + 1);
+    expect(counts.messages).toBeLessThanOrEqual(batches + 3);
+    expect(counts.grants).toBeLessThanOrEqual(Math.ceil(total / (256 * 1024)) + batches + 1);
+  });
+
+  it('sends files larger than a frame and beyond what is taken in memory, and names that are not a sha1', async () => {
+    const files = await sourceFiles([BATCH_BYTES, 4 * 1024 * 1024 + 1, 6 * 1024 * 1024 + 7, 10]);
+    // Names the content cannot vouch for travel with the sender's sha1, small or large.
+    for (const [rel, size] of [['ab/logo.png', 5000], ['cd/report_2024.pdf', 2 * BATCH_BYTES + 3], ['ef/big.bin', 5 * 1024 * 1024]] as const) {
+      const content = randomBytes(size);
+      files.set(rel, content);
+      await put(src, rel, content);
+    }
+    const total = sizeOf(files, [...files.keys()]);
+    const p = await pair();
+    const [sent, received] = await Promise.all([send(p), receive(p)]);
+    expect(sent).toEqual({ stream: STREAM, wire_bytes: total, raw_bytes: total, files: files.size, reused_files: 0 });
+    expect(received).toEqual(sent);
+    await expectTarget(files);
+  });
+
+  it('a re-clone after 5 % of the files changed sends those files only, and says so in bytes', async () => {
+    const files = await sourceFiles(Array.from({ length: 200 }, (_, i) => 2000 + ((i * 7919) % 60_000)));
+    const rels = [...files.keys()].sort();
+    // The earlier clone (a donor) holds every file but the 10 the source gained since.
+    const changed = new Set(rels.filter((_, i) => i % 20 === 7));
+    expect(changed.size).toBe(10);
+    const donor = join(work, 'earlier-clone');
+    for (const rel of rels) if (!changed.has(rel)) await put(donor, rel, files.get(rel) ?? Buffer.alloc(0));
+    const total = sizeOf(files, rels);
+    const p = await pair();
+    const [sent] = await Promise.all([send(p), receive(p, donorsAt([donor]))]);
+    expect(sent).toMatchObject({ files: 10, reused_files: 190, wire_bytes: sizeOf(files, [...changed]) });
+    expect(sent.wire_bytes / total).toBeLessThan(0.07);
+    await expectTarget(files);
+  });
+
+  it('fails on a source file whose content is not what its name says (the target checks each name)', async () => {
+    const files = await sourceFiles([100, 200, 300]);
+    const [bad] = [...files.keys()].sort();
+    // Corrupted at rest on the source: the sender does not hash content-addressed files itself.
+    await rm(join(src, bad ?? ''), { force: true });
+    await put(src, bad ?? '', randomBytes(files.get(bad ?? '')?.length ?? 0));
+    const p = await pair();
+    const [sending, receiving] = await Promise.allSettled([send(p), receive(p)]);
+    expect(sending.status).toBe('rejected');
+    expect(receiving.status).toBe('rejected');
+    const err = (receiving as PromiseRejectedResult).reason as AppError;
+    expect(err.code).toBe(ErrorCode.TRANSFER_FAILED);
+    expect(err.message).toMatch(new RegExp(`File ${bad ?? ''} failed its checksum`));
+    const left = await walk(dst);
+    expect(left).not.toContain(bad);
+    expect(left.filter((f) => f.endsWith('.part'))).toEqual([]);
+  });
+
   it('does not trust a donor or target file whose content does not match its name', async () => {
     const files = await sourceFiles([1000, 2000, 3000, 4000]);
     const [badInDonor, badInTarget, goodInDonor, badInTargetGoodInDonor] = [...files.keys()];
@@ -287,14 +359,48 @@ describe('filestore shard transfer', () => {
       }
     });
 
+    it('rejects a batch with a corrupted byte, places nothing from it past that file, and leaves no partial file', async () => {
+      const contents = [randomBytes(5000), randomBytes(7000), randomBytes(3000)];
+      const entries = contents.map((c) => ({ rel: relOf(c), size: c.length }));
+      const data = Buffer.concat(contents);
+      data[5000 + 1234] = (data[5000 + 1234] ?? 0) ^ 0x40;
+      const p = await pair();
+      const receiving = failedReceive(p);
+      const asked = (await manifest(p, entries)) as { files: string[] };
+      expect(asked.files.sort()).toEqual(entries.map((e) => e.rel).sort());
+      p.sender.send({ type: 'batch', files: entries });
+      await p.sender.sendData(data, signal);
+      expectRefused(await receiving, new RegExp(`File ${entries[1]?.rel ?? ''} failed its checksum`));
+      const left = await walk(dst);
+      expect(left.filter((f) => f !== entries[0]?.rel)).toEqual([]);
+    });
+
+    it('refuses a batch of a file whose name is not its sha1 without the sender\'s sha1, or longer than announced', async () => {
+      const content = randomBytes(100);
+      for (const [entries, data, why] of [
+        [[{ rel: 'ab/logo.png', size: 100 }], content, /no checksum for ab\/logo.png/],
+        [[{ rel: relOf(content), size: 100 }], Buffer.concat([content, Buffer.from('x')]), /longer than announced/],
+      ] as const) {
+        const p = await pair();
+        const receiving = failedReceive(p);
+        await manifest(p, [...entries]);
+        p.sender.send({ type: 'batch', files: [...entries] });
+        await p.sender.sendData(data, signal);
+        expectRefused(await receiving, why);
+      }
+      expect(await walk(dst)).toEqual([]);
+    });
+
     it('removes the partial file when the connection drops in the middle of a file', async () => {
-      const content = randomBytes(300_000);
+      // Larger than the receiver takes in memory: this one is being written when the link drops.
+      const content = randomBytes(5 * 1024 * 1024);
       const rel = relOf(content);
       const p = await pair();
       const receiving = failedReceive(p);
       expect(await manifest(p, [{ rel, size: content.length }])).toMatchObject({ files: [rel] });
       p.sender.send({ type: 'file', rel, size: content.length });
-      await p.sender.sendData(content.subarray(0, 100_000), signal);
+      await p.sender.sendData(content.subarray(0, 1024 * 1024), signal);
+      await p.sender.sendData(content.subarray(1024 * 1024, 2 * 1024 * 1024), signal);
       p.senderSocket.terminate();
       expectRefused(await receiving, /lost/);
       expect(await walk(work)).toEqual([]);

@@ -75,7 +75,7 @@ async function sendAll(run: SendRun, ac: AbortController, session: pg.ClientBase
     listing = withoutFiles(all, await read((c) => filesLeftOut(c, run.input)));
     logLeftOut(run.ctx, all, listing);
     const referenced = await read(referencedFiles);
-    missing = await missingFiles(paths.sourceFilestore, referenced);
+    missing = await missingFiles(paths.sourceFilestore, referenced, new Set(all.entries.map((e) => e.rel)));
     if (missing.length > 0) {
       run.ctx.log('WARNING', `${missing.length} referenced files are missing in the source filestore (e.g. ${missing[0]})`, 'backing_up_filestore');
     }
