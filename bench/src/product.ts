@@ -40,7 +40,9 @@ const POLL_MS = 50;
 
 /** Start the platform and its source; the dataset is restored from the cache or generated once. */
 export async function startProduct(size: BenchSize, log: (line: string) => void): Promise<Product> {
-  const platform = await startPlatform();
+  // the controller's own heartbeat defaults (5 s, 3 misses), not the test harness's quick ones: a
+  // benchmark on a busy machine must not lose its agent to a slow pong
+  const platform = await startPlatform({ controllerEnv: { OEC_HEARTBEAT_INTERVAL_MS: '5000', OEC_HEARTBEAT_MISSES: '3' } });
   try {
     const agent = await platform.addServer('a');
     const created = await platform.createEnvironment(agent.server.id, { name: 'production', environment_type: 'production' });
@@ -99,6 +101,8 @@ export async function productClone(p: Product, name: string, onOperation?: (id: 
     const res = await api.post<CloneOperation>(`/environments/${p.source.id}/clone`, {
       target: { create_new: true, environment_type: 'staging', name },
       sanitization_preset: preset,
+      // `none` copies production data as is: the API wants it said
+      ...(preset === 'none' ? { acknowledge_risks: true } : {}),
     });
     if (res.status !== 202) throw new Error(`POST clone → ${res.status}: ${JSON.stringify(res.body)}`);
     onOperation?.(res.body.id);
