@@ -34,7 +34,12 @@ describe('clone plans', () => {
     expect(buildPlan({ ...base, mode: 'create_new', dataPath: 'auto' }).data_path).toBe('copy');
     // minimal disables mail servers: their logins and passwords are cleared in stream
     expect(buildPlan({ ...base, mode: 'create_new', dataPath: 'auto', options: resolveSanitization('minimal') }).data_path).toBe('copy');
-    expect(buildPlan({ ...base, mode: 'create_new', dataPath: 'auto', options: resolveSanitization('none') }).data_path).toBe('dump_restore');
+    // none: the parallel COPY path for a running source or across servers, the template copy of a
+    // stopped source on one server
+    const none = { ...base, mode: 'create_new' as const, dataPath: 'auto' as const, options: resolveSanitization('none') };
+    expect(buildPlan(none).data_path).toBe('copy');
+    expect(buildPlan({ ...none, source: { ...base.source, status: 'STOPPED' } }).data_path).toBe('dump_restore');
+    expect(buildPlan({ ...none, source: { ...base.source, status: 'STOPPED' }, servers: { source: 'a', target: 'b' } }).data_path).toBe('copy');
     const rules = [{ table: 'x_customer_note', column: 'x_text', function: 'null' as const }];
     expect(buildPlan({ ...base, mode: 'create_new', options: resolveSanitization('none'), rules }).data_path).toBe('copy');
   });

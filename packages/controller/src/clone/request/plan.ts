@@ -28,13 +28,21 @@ export interface PlanInput {
 
 /**
  * `auto` takes the COPY path whenever an enabled option masks or clears values in stream, or the
- * project has custom rules: then no source value is ever written on the target. Otherwise (the
- * `none` preset) the dump path, and its template copy for a stopped source, carry the data as is.
+ * project has custom rules: then no source value is ever written on the target. Without either
+ * (the `none` preset) it still takes it for a running source or across servers, where its
+ * parallel streams beat one `pg_dump | pg_restore` (decision 0014); only a stopped source on the
+ * same server keeps the dump path, whose template copy needs no dump at all.
  */
-export function chooseDataPath(setting: PlanInput['dataPath'], options: SanitizationOptions, rules: readonly SanitizationRule[] = []): ClonePlan['data_path'] {
+export function chooseDataPath(
+  setting: PlanInput['dataPath'],
+  options: SanitizationOptions,
+  rules: readonly SanitizationRule[] = [],
+  where: { sourceStatus: 'RUNNING' | 'STOPPED'; crossServer: boolean } = { sourceStatus: 'STOPPED', crossServer: false },
+): ClonePlan['data_path'] {
   if (setting === 'dump_restore') return 'dump_restore';
   if (setting === 'copy') return 'copy';
-  return IN_STREAM_OPTIONS.some((k) => options[k]) || rules.length > 0 ? 'copy' : 'dump_restore';
+  if (IN_STREAM_OPTIONS.some((k) => options[k]) || rules.length > 0) return 'copy';
+  return where.sourceStatus === 'RUNNING' || where.crossServer ? 'copy' : 'dump_restore';
 }
 
 export function buildPlan(p: PlanInput): ClonePlan {
@@ -60,7 +68,7 @@ export function buildPlan(p: PlanInput): ClonePlan {
     compress: p.compress,
     servers: p.servers,
     donors: p.donors,
-    data_path: chooseDataPath(p.dataPath, p.options, p.rules),
+    data_path: chooseDataPath(p.dataPath, p.options, p.rules, { sourceStatus: p.source.status, crossServer: p.servers !== null }),
     sanitization: { preset: p.preset, options: p.options, base_url: `https://${p.target.domain}`, salt: p.salt },
     custom_rules: p.rules ?? [],
     sensitive_models: p.sensitiveModels ?? [],
