@@ -102,8 +102,9 @@ export function runTask<K extends TaskKind>(
 }
 
 /** A plan from A's source to a fresh environment on B. */
+/** A cross-server plan on the path the controller takes for a running source (COPY, decision 0014). */
 export function crossPlan(source: EnvironmentSpec, target: EnvironmentSpec, codec: WireCodec): ClonePlan {
-  return { ...makePlan(source, target), servers: { source: 'bench-a', target: 'bench-b' }, donors: [], compress: codec !== 'none' };
+  return { ...makePlan(source, target, { dataPath: 'copy' }), servers: { source: 'bench-a', target: 'bench-b' }, donors: [], compress: codec !== 'none' };
 }
 
 type TransferResult = { receive: TransferOutput; send: TransferOutput };
