@@ -251,6 +251,23 @@ describe('COPY data path', () => {
     expect(emails).toEqual(['masked@example.invalid']);
   });
 
+  it('runs the data step on the COPY path with the masking prepared beside the schema, masked in stream', async () => {
+    const target = envSpec('copy-step');
+    await bench.runtime.create(target, new AbortController().signal);
+    const plan = makePlan(source, target, { preset: 'recommended', dataPath: 'copy', sourceStatus: 'RUNNING' });
+    await bench.run('clone.prepare', plan);
+    const out = await bench.run('clone.data', plan);
+    expect(out.database.method).toBe('copy');
+    expect(out.in_stream).toBeDefined();
+    const emails = await withDb(bench.cluster, target.db_name, async (c) =>
+      (await c.query<{ n: number }>("SELECT count(*)::int AS n FROM res_partner WHERE email LIKE '%@anon.invalid'")).rows[0]!.n,
+    );
+    expect(emails).toBeGreaterThan(0);
+    const log = bench.recorded.logs.map((l) => l.message);
+    expect(log.some((m) => m.startsWith('In-stream masking:'))).toBe(true);
+    expect(log.some((m) => m.startsWith('COPY path timings:'))).toBe(true);
+  });
+
   it("lowers the source session's server process to niceness 10", async () => {
     const nice = async (pid: number): Promise<number> => {
       const stat = await readFile(`/proc/${pid}/stat`, 'utf8');

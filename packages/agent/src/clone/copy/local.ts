@@ -11,8 +11,8 @@ import { copyTuning, type CopyTuning } from './tuning.js';
 import { copyFromSource, type CopyResult } from './source.js';
 
 export interface CopyDatabaseOptions {
-  /** The masking hook (null: raw pass-through of every table). */
-  transform?: RowTransformFactory | null;
+  /** The masking hook (null: raw pass-through of every table); a promise is awaited before the first table. */
+  transform?: RowTransformFactory | null | Promise<RowTransformFactory | null>;
   /** Streams at once and table splitting (default: this machine's, tuning.ts). */
   tuning?: CopyTuning;
   pacer?: Pacer;

@@ -38,8 +38,11 @@ export interface CopySink {
 export interface CopySourceOptions {
   /** Exported by the session that holds a running source consistent with its files; null: export one here. */
   snapshot: string | null;
-  /** The masking hook; null or absent: every table's rows pass as raw bytes. */
-  transform?: RowTransformFactory | null;
+  /**
+   * The masking hook; null or absent: every table's rows pass as raw bytes. A promise is awaited
+   * only before the first table, so that its preparation overlaps the schema's restore.
+   */
+  transform?: RowTransformFactory | null | Promise<RowTransformFactory | null>;
   /** Tables (or parts of one) copied at once, each a source session and a target session. */
   jobs?: number;
   /** A table larger than this is copied in block ranges of about this size (default: never). */
@@ -95,7 +98,8 @@ export async function copyFromSource(source: EnvironmentRef, ctx: TaskContext, o
       const t0 = performance.now();
       await dumpSection(ctx, source, snapshot, 'pre-data', sink, opts.signal);
       const t1 = performance.now();
-      const result = await copyTables(ctx, source, snapshot, units, opts, sink);
+      const transform = await opts.transform;
+      const result = await copyTables(ctx, source, snapshot, units, { ...opts, transform }, sink);
       await sink.sequences(catalog.sequences);
       const t2 = performance.now();
       await dumpSection(ctx, source, snapshot, 'post-data', sink, opts.signal);
@@ -166,7 +170,7 @@ async function copyTables(
   source: EnvironmentRef,
   snapshot: string,
   units: readonly CopyTableInfo[],
-  opts: CopySourceOptions,
+  opts: CopySourceOptions & { transform: RowTransformFactory | null | undefined },
   sink: CopySink,
 ): Promise<Omit<CopyResult, 'sequences'>> {
   const total = units.reduce((n, t) => n + t.bytes, 0);

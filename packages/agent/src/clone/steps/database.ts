@@ -34,9 +34,24 @@ export async function copyDatabase(
     // Every row through the row transform, stopped source or not (a template copy would carry
     // the rows as they are); the snapshot is exported here when no session holds one.
     ctx.log('INFO', 'Copying the database table by table (COPY data path)', 'backing_up_database');
-    const masking = await planTransform(plan, ctx, snapshot, tuning.jobs);
-    const copied = await copyDatabaseByCopy(plan, ctx, snapshot, { transform: masking.factory, pacer: createPacer(hooks().transferBytesPerSecond), tuning });
-    const inStream = masking.finish();
+    // The masking is prepared (the source's values read) while the work database is created and
+    // the schema restored; the first table waits for it.
+    const preparing = planTransform(plan, ctx, snapshot, tuning.jobs);
+    const factory = preparing.then(
+      (m) => m.factory,
+      (e: unknown) => {
+        throw asStepError('backing_up_database', e);
+      },
+    );
+    factory.catch(() => undefined); // awaited by the copy, or settled below when the copy fails first
+    let copied;
+    try {
+      copied = await copyDatabaseByCopy(plan, ctx, snapshot, { transform: factory, pacer: createPacer(hooks().transferBytesPerSecond), tuning });
+    } catch (e) {
+      await preparing.catch(() => undefined); // no capture session outlives the step
+      throw e;
+    }
+    const inStream = (await preparing).finish();
     return { method: 'copy', bytes: copied.bytes, tables: copied.tables, ...(inStream ? { inStream } : {}) };
   }
   if (plan.source.status === 'STOPPED') {
