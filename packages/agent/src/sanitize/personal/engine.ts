@@ -605,19 +605,21 @@ async function deriveDomainCriterion(ctx: ApplyContext): Promise<number> {
  * Odoo derives `*_sanitized` (E.164) from the number it formats: after masking, the sanitized
  * column is the masked number's digits, so that both name the same fictional phone.
  */
+/** Odoo's `*_sanitized` phone columns and the numbers each is derived from (table, column, sources). */
+export const DERIVED_PHONES: ReadonlyArray<readonly [string, string, readonly string[]]> = [
+  ['res_partner', 'phone_sanitized', ['phone', 'mobile']],
+  ['crm_lead', 'phone_sanitized', ['phone', 'mobile']],
+  ['hr_applicant', 'partner_phone_sanitized', ['partner_phone']],
+  ['hr_applicant', 'partner_mobile_sanitized', ['partner_mobile']],
+  ['hr_applicant', 'phone_sanitized', ['partner_phone', 'partner_mobile']],
+  ['mailing_contact', 'phone_sanitized', ['phone', 'mobile']],
+  ['event_registration', 'phone_sanitized', ['phone']],
+];
+
 async function deriveSanitizedPhones(ctx: ApplyContext): Promise<number> {
-  const pairs: Array<[string, string, string[]]> = [
-    ['res_partner', 'phone_sanitized', ['phone', 'mobile']],
-    ['crm_lead', 'phone_sanitized', ['phone', 'mobile']],
-    ['hr_applicant', 'partner_phone_sanitized', ['partner_phone']],
-    ['hr_applicant', 'partner_mobile_sanitized', ['partner_mobile']],
-    ['hr_applicant', 'phone_sanitized', ['partner_phone', 'partner_mobile']],
-    ['mailing_contact', 'phone_sanitized', ['phone', 'mobile']],
-    ['event_registration', 'phone_sanitized', ['phone']],
-  ];
   let n = 0;
-  for (const [table, target, sources] of pairs) {
-    const present = ctx.schema.present(table, sources);
+  for (const [table, target, sources] of DERIVED_PHONES) {
+    const present = ctx.schema.present(table, [...sources]);
     if (!ctx.schema.has(table, target) || present.length === 0) continue;
     const fake = (c: string): string => `NULLIF(CASE WHEN ${q(c)} ~ '^\\+1 555 01[0-9]{5}$' THEN '+155501' || right(${q(c)}, 5) END, '')`;
     const derived = `COALESCE(${present.map(fake).join(', ')})`;

@@ -26,6 +26,7 @@ import {
   BY_VALUE_CLASSES,
   keepSelects,
   CLASS_OPTION,
+  DERIVED_PHONES,
   clearValue,
   columnRules,
   ID_TOKEN_RE,
@@ -460,15 +461,6 @@ class Masker implements StreamMasker {
  * pseudonym `+1 555 01xxxxx` gives `+155501xxxxx`. Done here, the UPDATE after the load finds
  * nothing to change. Not counted: the option's count is of the values it masked.
  */
-const DERIVED_PHONES: ReadonlyArray<readonly [string, string, readonly string[]]> = [
-  ['res_partner', 'phone_sanitized', ['phone', 'mobile']],
-  ['crm_lead', 'phone_sanitized', ['phone', 'mobile']],
-  ['hr_applicant', 'partner_phone_sanitized', ['partner_phone']],
-  ['hr_applicant', 'partner_mobile_sanitized', ['partner_mobile']],
-  ['hr_applicant', 'phone_sanitized', ['partner_phone', 'partner_mobile']],
-  ['mailing_contact', 'phone_sanitized', ['phone', 'mobile']],
-  ['event_registration', 'phone_sanitized', ['phone']],
-];
 const PHONE_PSEUDONYM = /^\+1 555 01[0-9]{5}$/;
 
 function derivedPhoneSteps(table: string, index: ReadonlyMap<string, number>): RowStep[] {
