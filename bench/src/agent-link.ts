@@ -102,9 +102,12 @@ export function runTask<K extends TaskKind>(
 }
 
 /** A plan from A's source to a fresh environment on B. */
-/** A cross-server plan on the path the controller takes for a running source (COPY, decision 0014). */
+/**
+ * A cross-server plan on the path the controller takes for a running source (COPY, decision
+ * 0014), with nothing masked (preset none): the streams carry the data as is, checked row for row.
+ */
 export function crossPlan(source: EnvironmentSpec, target: EnvironmentSpec, codec: WireCodec): ClonePlan {
-  return { ...makePlan(source, target, { dataPath: 'copy' }), servers: { source: 'bench-a', target: 'bench-b' }, donors: [], compress: codec !== 'none' };
+  return { ...makePlan(source, target, { dataPath: 'copy', preset: 'none' }), servers: { source: 'bench-a', target: 'bench-b' }, donors: [], compress: codec !== 'none' };
 }
 
 type TransferResult = { receive: TransferOutput; send: TransferOutput };

@@ -66,7 +66,7 @@ export function crossVariants(link: Link, adminB: pg.Client, source: SourceFacts
   return {
     clone_same: () =>
       onTarget(a, 'same', async (target) => {
-        const plan = makePlan(source.spec, target, { dataPath: 'copy' });
+        const plan = makePlan(source.spec, target, { dataPath: 'copy', preset: 'none' });
         const t = await timed(async () => {
           await runTask(a, 'clone.prepare', plan);
           await runTask(a, 'clone.addons', plan);
