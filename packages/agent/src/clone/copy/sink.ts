@@ -9,7 +9,7 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import copyStreams from 'pg-copy-streams';
-import type { ClonePlan } from '@oec/shared';
+import { AppError, type ClonePlan } from '@oec/shared';
 import { pgRestoreArgv, pgRestoreScriptArgv } from '../../commands/index.js';
 import { ExecError, stdinSink } from '../../exec/run.js';
 import type { TaskContext } from '../../tasks/types.js';
@@ -42,13 +42,13 @@ export function workDatabaseSink(plan: ClonePlan, ctx: TaskContext, signal: Abor
     async section(section: Section, archive: Readable) {
       if (section === 'post-data' && tuning.jobs > 1) {
         const script = parsePostDataScript(await restoreScript(plan, ctx, archive, signal));
-        const run = await runPostData(script, {
+        const run = await restoring('indexes and constraints', () => runPostData(script, {
           jobs: tuning.jobs,
           session: (fn) => ctx.runtime.withDatabase(plan.work_db, fn),
           settings: postDataSettings(tuning.jobs),
           sizes,
           signal,
-        });
+        }));
         ctx.log('INFO', `Indexes and constraints built by ${tuning.jobs} sessions: ${run.entries} entries`, 'restoring_database');
         return;
       }
@@ -70,7 +70,7 @@ export function workDatabaseSink(plan: ClonePlan, ctx: TaskContext, signal: Abor
       if (failure.error) throw failure.error;
     },
     async table(table: CopyTableInfo, rows: Readable) {
-      const n = await ctx.runtime.withDatabase(plan.work_db, async (client) => {
+      const n = await restoring(`table ${qualified(table)}`, () => ctx.runtime.withDatabase(plan.work_db, async (client) => {
         let clean = false;
         try {
           await client.query('BEGIN');
@@ -84,20 +84,35 @@ export function workDatabaseSink(plan: ClonePlan, ctx: TaskContext, signal: Abor
         } finally {
           if (!clean) rows.destroy();
         }
-      });
+      }));
       loaded++;
       ctx.progress(Math.min(0.95, loaded / Math.max(1, total)), { items_done: loaded, items_total: total }, 'restoring_database');
       return n;
     },
     async sequences(values: readonly SequenceValue[]) {
       if (values.length === 0) return;
-      await ctx.runtime.withDatabase(plan.work_db, async (client) => {
-        for (const s of values) {
-          await client.query('SELECT setval($1::regclass, $2::bigint, $3)', [qualified(s), s.last_value, s.is_called]);
-        }
-      });
+      await restoring('the sequences', () =>
+        ctx.runtime.withDatabase(plan.work_db, async (client) => {
+          for (const s of values) {
+            await client.query('SELECT setval($1::regclass, $2::bigint, $3)', [qualified(s), s.last_value, s.is_called]);
+          }
+        }),
+      );
     },
   };
+}
+
+/**
+ * Run `fn`; a failure names what was being restored (a target session cut mid-COPY says only
+ * "read ECONNRESET"). Errors that already carry a code and step pass as they are.
+ */
+async function restoring<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof AppError) throw e;
+    throw new Error(`restoring ${what} into the target database failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
 }
 
 /** Each session's share of the restore's memory for index builds: 512 MB in all, 64 MB at least. */
@@ -136,7 +151,7 @@ export async function analyzeTables(plan: ClonePlan, ctx: TaskContext, jobs: num
   );
   const queue = [...tables];
   const n = Math.max(1, Math.min(jobs, queue.length));
-  await Promise.all(
+  await restoring('statistics (ANALYZE)', () => Promise.all(
     Array.from({ length: n }, () =>
       ctx.runtime.withDatabase(plan.work_db, async (c) => {
         for (let t = queue.shift(); t !== undefined; t = queue.shift()) {
@@ -145,5 +160,5 @@ export async function analyzeTables(plan: ClonePlan, ctx: TaskContext, jobs: num
         }
       }),
     ),
-  );
+  ));
 }
