@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import copyStreams from 'pg-copy-streams';
 import { AppError, type ClonePlan } from '@oec/shared';
 import { pgRestoreArgv, pgRestoreScriptArgv } from '../../commands/index.js';
-import { ExecError, stdinSink } from '../../exec/run.js';
+import { ExecError, stdinSink, type ExecHandle } from '../../exec/run.js';
 import type { TaskContext } from '../../tasks/types.js';
 import { workRef } from '../context.js';
 import { RESTORE_SETTINGS } from '../dump-restore.js';
@@ -59,15 +59,7 @@ export function workDatabaseSink(plan: ClonePlan, ctx: TaskContext, signal: Abor
         stdout: 'ignore',
         pgOptions: RESTORE_SETTINGS,
       });
-      if (!restore.stdin) throw new Error('pg_restore has no stdin');
-      const failure: { error: Error | null } = { error: null };
-      await pipeline(archive, stdinSink(restore.stdin)).catch((e: unknown) => {
-        failure.error = e instanceof Error ? e : new Error(String(e));
-        restore.kill();
-      });
-      const exit = await restore.exit;
-      if (exit.code !== 0 || exit.aborted || exit.error) throw new ExecError(`pg_restore (${section})`, exit);
-      if (failure.error) throw failure.error;
+      await feedArchive(restore, archive, `pg_restore (${section})`);
     },
     async table(table: CopyTableInfo, rows: Readable) {
       const n = await restoring(`table ${qualified(table)}`, () => ctx.runtime.withDatabase(plan.work_db, async (client) => {
@@ -124,18 +116,27 @@ function postDataSettings(jobs: number): Record<string, string> {
 /** The SQL script of a schema-only archive, as pg_restore would run it (with the target's role). */
 async function restoreScript(plan: ClonePlan, ctx: TaskContext, archive: Readable, signal: AbortSignal): Promise<string> {
   const p = ctx.runtime.exec(pgRestoreScriptArgv({ role: plan.target.db_name }), { signal, environment: workRef(plan), stdin: 'pipe', stdout: 'pipe' });
-  if (!p.stdin || !p.stdout) throw new Error('pg_restore has no stdin or stdout');
+  if (!p.stdout) throw new Error('pg_restore has no stdout');
   const chunks: Buffer[] = [];
   p.stdout.on('data', (c: Buffer) => chunks.push(c));
+  await feedArchive(p, archive, 'pg_restore (post-data script)');
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Pipe an archive into a pg_restore's stdin; the process must exit 0 (its failure first, then the
+ * pipe's: a restore that died explains the broken pipe).
+ */
+async function feedArchive(p: ExecHandle, archive: Readable, label: string): Promise<void> {
+  if (!p.stdin) throw new Error(`${label} has no stdin`);
   const failure: { error: Error | null } = { error: null };
   await pipeline(archive, stdinSink(p.stdin)).catch((e: unknown) => {
     failure.error = e instanceof Error ? e : new Error(String(e));
     p.kill();
   });
   const exit = await p.exit;
-  if (exit.code !== 0 || exit.aborted || exit.error) throw new ExecError('pg_restore (post-data script)', exit);
+  if (exit.code !== 0 || exit.aborted || exit.error) throw new ExecError(label, exit);
   if (failure.error) throw failure.error;
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** ANALYZE each table of the work database, largest first, `jobs` sessions at a time. */

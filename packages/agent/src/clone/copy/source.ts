@@ -73,13 +73,18 @@ export function columnList(table: CopyTableInfo): string {
   return table.columns.length ? ` (${table.columns.map(quoteIdent).join(', ')})` : '';
 }
 
-/** Settings of every source session: bounded lock waits, no statement cut mid-COPY. */
-async function sourceTransaction(client: pg.ClientBase, snapshot: string | null): Promise<void> {
+/** A read-only transaction on the source in `snapshot` (null: a snapshot of this moment). */
+export async function beginInSnapshot(client: pg.ClientBase, snapshot: string | null): Promise<void> {
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   if (snapshot) {
     if (!SNAPSHOT_RE.test(snapshot)) throw new Error(`invalid snapshot id ${JSON.stringify(snapshot)}`);
     await client.query(`SET TRANSACTION SNAPSHOT '${snapshot}'`);
   }
+}
+
+/** Settings of every source session: bounded lock waits, no statement cut mid-COPY. */
+async function sourceTransaction(client: pg.ClientBase, snapshot: string | null): Promise<void> {
+  await beginInSnapshot(client, snapshot);
   await client.query(`SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', '0', true)`, [`${LOCK_WAIT_TIMEOUT_MS}ms`]);
 }
 

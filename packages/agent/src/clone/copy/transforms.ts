@@ -11,6 +11,7 @@ import { AppError, ErrorCode, type ClonePlan, type SanitizationOptionKey, type S
 import { attachmentStream, describeAfterLoad, optionsToRun, PERSONAL_OPTIONS, prepareRuleStream, prepareStreamCredentials, prepareStreamMasking, type SnapshotSessions } from '../../sanitize/index.js';
 import type { TaskContext } from '../../tasks/types.js';
 import { composeTransforms, type RowTransform, type RowTransformFactory } from './codec.js';
+import { beginInSnapshot } from './source.js';
 
 /** A source value found in what a part wrote (table, column, count; never the value). */
 export interface StreamPartLeak {
@@ -116,15 +117,9 @@ function tableTransform(parts: readonly StreamPart[], table: string, columns: re
   return composeTransforms([...each.map((e) => e.source ?? null), ...each.map((e) => e.row)]);
 }
 
-const SNAPSHOT_ID = /^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$/i;
-
 /** A read-only transaction in `snapshot` (jit off: the capture's many small plans). */
 async function inSnapshot(client: pg.ClientBase, snapshot: string | null): Promise<void> {
-  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-  if (snapshot) {
-    if (!SNAPSHOT_ID.test(snapshot)) throw new Error(`unexpected snapshot id ${snapshot}`);
-    await client.query(`SET TRANSACTION SNAPSHOT '${snapshot}'`);
-  }
+  await beginInSnapshot(client, snapshot);
   await client.query(`SELECT set_config('jit', 'off', true)`);
 }
 
