@@ -34,6 +34,17 @@ export default defineConfig({
       },
       {
         test: {
+          // Processes killed and restarted mid-clone (SIGKILL of agents and controllers, a second
+          // controller): what an operator sees after each kind of kill.
+          name: 'faults',
+          include: ['test/reliability/**/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
           // The dashboard in Debian's chromium (playwright-core) against the e2e harness; needs
           // chromium (scripts/setup.sh) and the built dashboard (pnpm build).
           name: 'browser',

@@ -37,5 +37,6 @@ stage static-checks bash -c 'pnpm -s typecheck && pnpm -s lint && pnpm -s depche
 stage docker-engine-and-images docker_ready
 stage unit-and-contract pnpm -s exec vitest run --project unit --project contract
 stage e2e-local pnpm -s exec vitest run --project e2e
+stage e2e-faults pnpm -s test:faults
 stage e2e-browser pnpm -s exec vitest run --project browser
 stage e2e-docker pnpm -s exec vitest run --project docker
