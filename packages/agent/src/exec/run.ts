@@ -2,11 +2,16 @@
 //
 // Invariants: stderr is always drained (a full stderr pipe would block the child forever) and its
 // tail kept for error messages; the exit promise never rejects (a spawn failure is an exit with
-// `error`); an aborted signal sends SIGTERM, then SIGKILL after a grace period.
+// `error`); an aborted signal sends SIGTERM, then SIGKILL after a grace period, to the child's
+// whole process group. Under the agent (children.ts) each child leads its own group, dies with
+// the agent, and is recorded until it exits.
 import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
 import { setPriority } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { currentChildTracker } from './children.js';
 
 export interface ExitInfo {
   code: number | null;
@@ -98,14 +103,38 @@ export function describeExit(exit: ExitInfo): string {
   return `exited with code ${exit.code}`;
 }
 
+/** `file` as the kernel would find it on `PATH` (null: not there, so spawning fails with ENOENT). */
+function onPath(file: string, env: NodeJS.ProcessEnv): string | null {
+  const candidates = file.includes('/') ? [file] : (env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, file));
+  for (const candidate of candidates) {
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // next
+    }
+  }
+  return null;
+}
+
 /** Spawn `file` with `args` (no shell). `name` is used in messages. */
 export function spawnProcess(name: string, file: string, args: readonly string[], opts: SpawnOptions): ExecHandle {
-  const child = spawn(file, args, {
+  const env = opts.env ?? process.env;
+  const tracker = currentChildTracker();
+  // The death-signal wrapper execs the program in place (same pid); a missing program is spawned
+  // bare so that it still fails to start (ENOENT) rather than as the wrapper's exit 127.
+  const program = tracker && tracker.prefix.length > 0 ? onPath(file, env) : null;
+  const argv = program && tracker ? [...tracker.prefix, program, ...args] : [file, ...args];
+  const child = spawn(argv[0]!, argv.slice(1), {
     cwd: opts.cwd,
-    env: opts.env ?? process.env,
+    env,
     stdio: [opts.stdin ?? 'ignore', opts.stdout ?? 'pipe', 'pipe'],
     shell: false,
+    // Its own process group under the agent: an abort or a restarted agent stops the whole group.
+    detached: tracker !== null,
   });
+  const pid = child.pid;
+  if (tracker && pid !== undefined) tracker.spawned(pid, name);
   // stdio[2] is always 'pipe', so stderr exists; the check satisfies the types.
   const stderr = child.stderr;
   if (!stderr) throw new Error('spawn returned no stderr pipe');
@@ -115,11 +144,24 @@ export function spawnProcess(name: string, file: string, args: readonly string[]
   child.stdin?.on('error', () => undefined);
   child.stdout?.on('error', () => undefined);
 
+  let exited = false;
+  const signal = (sig: NodeJS.Signals): void => {
+    if (exited) return;
+    if (tracker && pid !== undefined) {
+      try {
+        process.kill(-pid, sig);
+        return;
+      } catch {
+        // the group is gone; fall through to the child itself
+      }
+    }
+    child.kill(sig);
+  };
   let killTimer: NodeJS.Timeout | undefined;
   const onAbort = (): void => {
     aborted = true;
-    child.kill('SIGTERM');
-    killTimer = setTimeout(() => child.kill('SIGKILL'), opts.killGraceMs ?? 5000);
+    signal('SIGTERM');
+    killTimer = setTimeout(() => signal('SIGKILL'), opts.killGraceMs ?? 5000);
     killTimer.unref();
   };
   if (opts.signal.aborted) onAbort();
@@ -140,6 +182,8 @@ export function spawnProcess(name: string, file: string, args: readonly string[]
       if (child.pid === undefined) finish(null, null);
     });
     const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
+      exited = true;
+      if (tracker && pid !== undefined) tracker.exited(pid);
       opts.signal.removeEventListener('abort', onAbort);
       if (killTimer) clearTimeout(killTimer);
       drain.flush();
@@ -148,8 +192,8 @@ export function spawnProcess(name: string, file: string, args: readonly string[]
     child.once('close', finish);
   });
 
-  const kill = (signal: NodeJS.Signals = 'SIGTERM'): void => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  const kill = (sig: NodeJS.Signals = 'SIGTERM'): void => {
+    if (child.exitCode === null && child.signalCode === null) signal(sig);
   };
   return { name, pid: child.pid, stdin: child.stdin, stdout: child.stdout, stderr, exit, kill };
 }

@@ -15,3 +15,18 @@ export function quoteLiteral(value: string): string {
   const body = value.replace(/'/g, "''");
   return value.includes('\\') ? `E'${body.replace(/\\/g, '\\\\')}'` : `'${body}'`;
 }
+
+/** How often a backend of the agent checks that the agent is still there, during a statement. */
+export const CLIENT_CHECK_INTERVAL_MS = 2000;
+
+/**
+ * Make a session's backend stop its statement when the agent dies (PostgreSQL 14+:
+ * `client_connection_check_interval`): a killed agent's CREATE INDEX, UPDATE or COPY does not run
+ * on for minutes with nobody to read its result. Older servers ignore it.
+ */
+export async function stopWithClient(client: { query(text: string): Promise<unknown> }): Promise<void> {
+  await client.query(
+    `SELECT set_config('client_connection_check_interval', '${CLIENT_CHECK_INTERVAL_MS}', false)
+      WHERE current_setting('server_version_num')::int >= 140000`,
+  );
+}

@@ -23,7 +23,7 @@ import { spawnProcess, type ExecHandle } from '../exec/run.js';
 import type { Logger } from '../logger.js';
 import { freePort } from '../postgres/cluster.js';
 import { transferOwnership } from '../postgres/ownership.js';
-import { quoteIdent } from '../postgres/sql.js';
+import { quoteIdent, stopWithClient } from '../postgres/sql.js';
 import { pgEnv, type PgTarget } from '../postgres/target.js';
 import { appUrl, appVersion, defaultAppEntry, probeHealth, runningApp, startApp, stopApp } from './app-process.js';
 import { bufferutilLoaded, serverFacts, toolVersions } from './facts.js';
@@ -72,6 +72,7 @@ export class LocalRuntime implements Runtime {
       application_name: 'oec-agent',
     });
     this.pool.on('error', (err) => opts.logger.warn({ err: err.message }, 'idle PostgreSQL connection failed'));
+    this.pool.on('connect', (client) => void stopWithClient(client).catch(() => undefined));
   }
 
   async facts(): Promise<ServerFacts> {
@@ -231,6 +232,7 @@ export class LocalRuntime implements Runtime {
     await client.connect();
     client.on('error', (err) => this.opts.logger.warn({ err: err.message, database }, 'PostgreSQL session failed'));
     try {
+      await stopWithClient(client);
       return await fn(client);
     } finally {
       await client.end().catch(() => undefined);

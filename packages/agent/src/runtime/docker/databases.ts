@@ -12,7 +12,7 @@ import { pgDumpArgv, pgRestoreArgv } from '../../commands/index.js';
 import { pipe, type ExecHandle } from '../../exec/run.js';
 import type { Logger } from '../../logger.js';
 import { transferOwnership } from '../../postgres/ownership.js';
-import { quoteIdent } from '../../postgres/sql.js';
+import { quoteIdent, stopWithClient } from '../../postgres/sql.js';
 import { containerIp, inspectContainer, statusOf } from './engine.js';
 import { envObjectNames, LABEL, labelFilters, ownerOf, PG_PORT, SUPERUSER, type DbContainerRef } from './objects.js';
 import { readSecrets } from './secrets.js';
@@ -197,6 +197,7 @@ export class DockerDatabases {
         });
         try {
           await client.connect();
+          await stopWithClient(client);
           return client;
         } catch (e) {
           last = e;
