@@ -1,6 +1,9 @@
 // Wires the agent together: configuration → runtime (for `local`, the owned PostgreSQL cluster is
 // started here; `docker` runs one per environment) → task runner → controller connection.
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileChildTracker, reapLeftovers, setChildTracker } from './exec/children.js';
+import { openJournal } from './tasks/journal.js';
 import type { AgentConfig } from './config.js';
 import { createConnection, type Connection } from './connection.js';
 import { lockDataDir, type DataDirLock } from './lock.js';
@@ -47,6 +50,8 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
   let connection: Connection | null = null;
   let lock: DataDirLock | null = null;
   let peer: PeerServer | null = null;
+  /** Runs while the controller is unreachable; at its end the operations' tasks are abandoned. */
+  let lease: NodeJS.Timeout | undefined;
 
   async function postgres(): Promise<PgTarget> {
     if (config.pg.mode === 'external') return targetFromUrl(config.pg.url, config.pg.binDir);
@@ -70,6 +75,12 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
     async start() {
       await mkdir(config.dataDir, { recursive: true, mode: 0o750 });
       lock = await lockDataDir(config.dataDir);
+      // What a killed predecessor left running (its pg_dump, pg_restore, tar…) is stopped first.
+      const childrenDir = join(config.dataDir, 'run', 'children');
+      const reaped = await reapLeftovers(childrenDir);
+      if (reaped.length > 0) logger.warn({ processes: reaped.map((r) => `${r.name} (pid ${r.pid})`) }, "stopped processes a previous agent process left running");
+      setChildTracker(fileChildTracker(childrenDir));
+      const journal = openJournal(join(config.dataDir, 'tasks'));
       const rt = (runtime = await createRuntime(config, postgres, logger));
       const identity = await ensurePeerIdentity(config.dataDir, config.hostname, config.childEnv);
       const endpoint = (peer = await startPeerServer({
@@ -88,6 +99,7 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
         runtime: rt,
         sink,
         logger: logger.child({ component: 'tasks' }),
+        journal,
         handlers: createHandlers(config.testHooksFile ? fileHooks(config.testHooksFile) : NO_HOOKS, {
           peer: endpoint,
           timeoutMs: config.peer.timeoutMs,
@@ -118,12 +130,28 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
           return { disk_free_bytes: disk.free_bytes, disk_total_bytes: disk.total_bytes, running_tasks: tasks.runningTaskIds() };
         },
         onMessage: (message) => tasks.handle(message),
+        onWelcome: () => {
+          clearTimeout(lease);
+          lease = undefined;
+        },
+        onDisconnect: () => {
+          if (lease) return;
+          lease = setTimeout(() => {
+            lease = undefined;
+            const reason = `the controller was unreachable for ${Math.round(config.taskLeaseMs / 1000)} s (OEC_TASK_LEASE_MS)`;
+            void tasks.abandon(reason).then((ids) => {
+              if (ids.length > 0) logger.warn({ tasks: ids }, 'lease expired: stopped the running tasks of operations and cleaned up');
+            });
+          }, config.taskLeaseMs);
+          lease.unref();
+        },
         onInvalidFrame: (raw) => tasks.refuseInvalid(raw),
       }));
       conn.start();
     },
 
     async stop(opts = {}) {
+      clearTimeout(lease);
       await runner?.shutdown('agent stopping', opts.drainMs ?? 20_000);
       await connection?.close();
       await peer?.close();
@@ -132,6 +160,7 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
         await stopCluster(cluster);
         logger.info('owned PostgreSQL cluster stopped');
       }
+      setChildTracker(null);
       await lock?.release();
     },
   };

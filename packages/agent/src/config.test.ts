@@ -35,6 +35,7 @@ describe('parseConfig', () => {
       copy: copyTuning(),
       appHost: '127.0.0.1',
       reconnect: { minMs: 250, maxMs: 10_000 },
+      taskLeaseMs: 30_000,
       childEnv: { PATH: '/usr/local/bin:/usr/bin:/bin' },
       testHooksFile: null,
     });
@@ -56,7 +57,9 @@ describe('parseConfig', () => {
       OEC_PG_STOP_ON_EXIT: 'true',
       OEC_RECONNECT_MIN_MS: '10',
       OEC_RECONNECT_MAX_MS: '100',
+      OEC_TASK_LEASE_MS: '5000',
     });
+    expect(c.taskLeaseMs).toBe(5000);
     expect(c.dataDir).toBe(join(process.cwd(), 'relative/dir'));
     expect(c.pg).toEqual({ mode: 'external', url: 'postgresql://postgres:pw@db:5433/postgres', binDir: null });
     expect(c.stopPostgresOnExit).toBe(true);

@@ -73,6 +73,7 @@ const envSchema = z
     OEC_COPY_SPLIT_MB: z.coerce.number().int().min(16).max(1_048_576).default(DEFAULT_SPLIT_MB),
     OEC_RECONNECT_MIN_MS: z.coerce.number().int().min(1).max(60_000).default(250),
     OEC_RECONNECT_MAX_MS: z.coerce.number().int().min(1).max(600_000).default(10_000),
+    OEC_TASK_LEASE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
     // Test hook for end-to-end suites (off unless set): a JSON file, re-read at every clone step,
     // naming steps to fail or slow down:
     // {"faults": ["sanitizing", "verifying:start"], "step_delay_ms": 2000}.
@@ -128,6 +129,11 @@ export interface AgentConfig {
   /** The COPY data path's parallelism (OEC_COPY_JOBS, OEC_COPY_SPLIT_MB). */
   copy: CopyTuning;
   reconnect: { minMs: number; maxMs: number };
+  /**
+   * OEC_TASK_LEASE_MS: how long the agent keeps running an operation's tasks without its
+   * controller; past it they are stopped (AGENT_LOST) and what they built on this server undone.
+   */
+  taskLeaseMs: number;
   /**
    * The only variables child processes inherit (PATH, HOME, locale, TZ, TMPDIR): the token and
    * anything else in the agent's environment never reach pg_dump, tar or an app process.
@@ -188,6 +194,7 @@ export function parseConfig(env: RawEnv): AgentConfig {
     copy: copyTuning({ jobs: v.OEC_COPY_JOBS, splitMb: v.OEC_COPY_SPLIT_MB }),
     appHost: v.OEC_APP_HOST,
     reconnect: { minMs: v.OEC_RECONNECT_MIN_MS, maxMs: v.OEC_RECONNECT_MAX_MS },
+    taskLeaseMs: v.OEC_TASK_LEASE_MS,
     childEnv: childEnv(env),
     testHooksFile: v.OEC_TEST_HOOKS_FILE ?? null,
   };

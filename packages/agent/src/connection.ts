@@ -30,6 +30,8 @@ export interface ConnectionOptions {
   /** A text frame that did not parse (the runner answers a broken task.run). */
   onInvalidFrame?(raw: string): void;
   onWelcome?(welcome: WelcomeMessage): void;
+  /** A welcomed link was lost (the agent's lease on its running tasks starts). */
+  onDisconnect?(): void;
   /** Give up on a connection that has not been welcomed after this long. */
   welcomeTimeoutMs?: number;
   /** Most messages kept while disconnected (results are dropped last). */
@@ -164,6 +166,7 @@ export function createConnection(opts: ConnectionOptions): Connection {
     } else if (wasWelcomed) {
       log.warn({ code, reason }, 'controller connection closed');
     }
+    if (wasWelcomed) opts.onDisconnect?.();
     schedule();
   };
 

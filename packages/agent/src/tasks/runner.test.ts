@@ -1,9 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppError, ErrorCode, type AgentMessage, type EnvironmentRef, type EnvironmentSizes } from '@oec/shared';
 import { createLogger } from '../logger.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { HANDLERS } from './handlers/index.js';
+import { testEnvironmentSpec } from '../testing/env-spec.js';
+import { testClonePlan } from '../testing/clone-plan.js';
+import { openJournal, type TaskJournal } from './journal.js';
 import { createTaskRunner, type TaskRunner } from './runner.js';
 import type { HandlerRegistry, TaskContext, TaskRunMessage } from './types.js';
 
@@ -80,7 +86,7 @@ afterEach(async () => {
   await runner?.shutdown('test over', 5000);
 });
 
-function setup(handlers: Partial<HandlerRegistry> = {}, progressIntervalMs = 250) {
+function setup(handlers: Partial<HandlerRegistry> = {}, progressIntervalMs = 250, journal?: TaskJournal) {
   const sink = new Sink();
   runner = createTaskRunner({
     runtime: fakeRuntime,
@@ -88,8 +94,27 @@ function setup(handlers: Partial<HandlerRegistry> = {}, progressIntervalMs = 250
     logger: createLogger('silent'),
     handlers: { ...HANDLERS, ...handlers },
     progressIntervalMs,
+    ...(journal ? { journal } : {}),
   });
   return { sink, runner };
+}
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+function journalDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'oec-journal-'));
+  dirs.push(dir);
+  return dir;
+}
+
+/** A handler that counts its starts and runs until its task is aborted. */
+function blocking(starts: { n: number }) {
+  return (_input: unknown, ctx: TaskContext) => {
+    starts.n++;
+    return new Promise<never>((_resolve, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }));
+  };
 }
 
 describe('task runner', () => {
@@ -230,5 +255,93 @@ describe('task runner', () => {
     const late = runMsg('env.inspect', ref);
     runner.handle(late);
     expect(sink.of('task.accepted', late.task_id)).toEqual([]);
+  });
+
+  it('after a restart, answers the task the previous process was running as lost and never runs it again', async () => {
+    const dir = journalDir();
+    const starts = { n: 0 };
+    const op = randomUUID();
+    const msg = runMsg('env.start', ref, { operation_id: op, attempt: 3 });
+    const first = setup({ 'env.start': blocking(starts) }, 250, openJournal(dir));
+    first.runner.handle(msg);
+    await first.sink.until(() => starts.n === 1, 'the first start');
+    // The process dies here: its journal entry has no result. A new process opens the journal.
+    const reopened = openJournal(dir);
+    expect(reopened.lost.map((e) => e.task_id)).toEqual([msg.task_id]);
+    const sink = new Sink();
+    const restarted = createTaskRunner({ runtime: fakeRuntime, sink, logger: createLogger('silent'), handlers: { ...HANDLERS, 'env.start': blocking(starts) }, journal: reopened });
+    restarted.handle(msg);
+    expect((await sink.result(msg.task_id))?.error).toMatchObject({ code: 'AGENT_LOST', retryable: true, details: { reason: 'agent_restarted' } });
+    expect(starts.n).toBe(1);
+    // The attempt high-water mark survived: an older attempt of the operation is refused.
+    const stale = runMsg('env.inspect', ref, { operation_id: op, attempt: 2 });
+    restarted.handle(stale);
+    expect((await sink.result(stale.task_id))?.error).toMatchObject({ code: 'CANCELLED', message: expect.stringContaining('superseded by attempt 3') as string });
+    await restarted.shutdown('test over', 5000);
+  });
+
+  it('starts a newer attempt only once the superseded task has ended', async () => {
+    const events: string[] = [];
+    const op = randomUUID();
+    const { sink, runner } = setup({
+      'env.start': (_input, ctx) =>
+        new Promise((_resolve, reject) =>
+          ctx.signal.addEventListener('abort', () => setTimeout(() => (events.push('old ended'), reject(new Error('aborted'))), 300), { once: true }),
+        ),
+      'env.inspect': async () => {
+        events.push('new started');
+        return sizes;
+      },
+    });
+    const old = runMsg('env.start', ref, { operation_id: op, attempt: 1 });
+    runner.handle(old);
+    await sink.until(() => runner.runningTaskIds().length === 1, 'the old task running');
+    const next = runMsg('env.inspect', ref, { operation_id: op, attempt: 2 });
+    runner.handle(next);
+    expect((await sink.result(next.task_id))?.ok).toBe(true);
+    expect(events).toEqual(['old ended', 'new started']);
+  });
+
+  it('abandons an operation under the lease: AGENT_LOST, the target cleaned up, the attempt refused afterwards', async () => {
+    const dir = journalDir();
+    const starts = { n: 0 };
+    const cleanups: unknown[] = [];
+    const plan = testClonePlan(testEnvironmentSpec('prod'), testEnvironmentSpec('staging'), 'create_new');
+    const { sink, runner } = setup(
+      {
+        'clone.data': blocking(starts),
+        'clone.cleanup': async (input) => {
+          cleanups.push(input);
+          return { removed: ['environment staging'], swapped_back: false };
+        },
+      },
+      250,
+      openJournal(dir),
+    );
+    const fence = { operation_id: plan.operation_id, attempt: 1 };
+    const data = runMsg('clone.data', plan, fence);
+    const unfenced = runMsg('env.start', ref);
+    runner.handle(data);
+    runner.handle(unfenced);
+    await sink.until(() => starts.n === 1, 'the data task running');
+    expect(await runner.abandon('the controller was unreachable for 30 s')).toEqual([data.task_id]);
+    expect((await sink.result(data.task_id))?.error).toMatchObject({ code: 'AGENT_LOST', retryable: true, details: { reason: 'lease_expired' } });
+    expect(cleanups).toEqual([expect.objectContaining({ operation_id: plan.operation_id, work_db: plan.work_db, keep_target: false })]);
+    // Tasks of no operation are not the lease's business.
+    expect(runner.runningTaskIds()).toEqual([unfenced.task_id]);
+    const late = runMsg('clone.sanitize', plan, fence);
+    runner.handle(late);
+    expect((await sink.result(late.task_id))?.error).toMatchObject({ code: 'AGENT_LOST', details: { reason: 'lease_expired' } });
+    expect(sink.of('task.accepted', late.task_id)).toEqual([]);
+    // ... also after a restart of the agent; the controller's cleanup (a newer attempt) still runs.
+    const sink2 = new Sink();
+    const restarted = createTaskRunner({ runtime: fakeRuntime, sink: sink2, logger: createLogger('silent'), handlers: { ...HANDLERS, 'clone.cleanup': async () => ({ removed: [], swapped_back: false }) }, journal: openJournal(dir) });
+    const again = runMsg('clone.verify', plan, fence);
+    restarted.handle(again);
+    expect((await sink2.result(again.task_id))?.error).toMatchObject({ code: 'AGENT_LOST' });
+    const cleanup = runMsg('clone.cleanup', { ...plan, keep_target: false }, { ...fence, attempt: 2 });
+    restarted.handle(cleanup);
+    expect((await sink2.result(cleanup.task_id))?.ok).toBe(true);
+    await restarted.shutdown('test over', 5000);
   });
 });

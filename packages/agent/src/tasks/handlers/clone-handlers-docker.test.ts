@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { idSlug, resolveSanitization, type ClonePlan, type EnvironmentSpec, type TaskKind } from '@oec/shared';
+import { type EnvironmentSpec, type TaskKind } from '@oec/shared';
 import { createDockerClient } from '../../docker/client.js';
 import { createLogger } from '../../logger.js';
 import { createHandlers } from './index.js';
@@ -17,6 +17,7 @@ import { DockerRuntime } from '../../runtime/docker/index.js';
 import { cleanupAll, listLabelled } from '../../runtime/docker/engine.js';
 import { envObjectNames, LABEL } from '../../runtime/docker/objects.js';
 import { testEnvironmentSpec } from '../../testing/env-spec.js';
+import { testClonePlan } from '../../testing/clone-plan.js';
 import { dockerSkipReason, TEST_IMAGES, TEST_ODOO_USER } from '../../testing/docker-images.js';
 
 const docker = createDockerClient();
@@ -27,25 +28,7 @@ const SERVER = `oec-test-${randomBytes(4).toString('hex')}`;
 
 const spec = (name: string): EnvironmentSpec => testEnvironmentSpec(name, 'shop-addons');
 
-function plan(source: EnvironmentSpec, target: EnvironmentSpec, mode: 'create_new' | 'replace'): ClonePlan {
-  const operationId = randomUUID();
-  const short = idSlug(operationId).slice(0, 8);
-  return {
-    operation_id: operationId,
-    mode,
-    source: { environment_id: source.environment_id, db_name: source.db_name, status: 'RUNNING' },
-    target,
-    work_db: mode === 'replace' ? `${target.db_name}_n${short}` : target.db_name,
-    retained_db: mode === 'replace' ? `${target.db_name}_o${short}` : null,
-    target_running: mode === 'replace',
-    include_filestore: true,
-    servers: null,
-    donors: [],
-    data_path: 'dump_restore',
-    compress: false,
-    sanitization: { preset: 'none', options: resolveSanitization('none'), base_url: `https://${target.domain}`, salt: randomBytes(16).toString('hex') },
-  };
-}
+const plan = testClonePlan;
 
 describe.skipIf(skipReason !== null)('same-server clone on the docker runtime', () => {
   let dataDir = '';

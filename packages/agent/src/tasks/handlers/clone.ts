@@ -12,9 +12,13 @@ import { receiveClone } from '../../clone/transfer/receive.js';
 import { sendClone } from '../../clone/transfer/send.js';
 import { validateSource } from '../../clone/steps/validate.js';
 import { verifyTarget } from '../../clone/steps/verify.js';
+import type { TaskKind } from '@oec/shared';
 import type { HandlerRegistry } from '../types.js';
 
 type CloneTaskKind = Extract<keyof HandlerRegistry, `clone.${string}`>;
+
+/** The clone tasks that build the target on its server (what clone.cleanup undoes). */
+export const TARGET_SIDE_KINDS: readonly TaskKind[] = ['clone.prepare', 'clone.addons', 'clone.data', 'clone.receive', 'clone.sanitize', 'clone.verify'];
 
 export function cloneHandlers(hooks: CloneHooks, transfer: TransferDeps): Pick<HandlerRegistry, CloneTaskKind> {
   const tuning = transfer.copy ?? copyTuning();
