@@ -201,7 +201,9 @@ export async function requestClone(
     }
     throw err;
   }
-  deps.clones.kick();
+  // The answer is the operation as accepted (`pending`, as the API documents), read before the
+  // scheduler is nudged: otherwise it may already show the first step, or not, by chance.
   const row = (await loadOperation(deps.db, id)) as OperationRow;
+  deps.clones.kick();
   return toCloneOperation(row, deps.clock.now());
 }
