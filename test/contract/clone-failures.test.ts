@@ -46,7 +46,8 @@ describe('failures', () => {
     // 10 + 8 × 0.5: the step had reported half of its work.
     expect(done.progress.progress_percent).toBe(14);
     expect(done.cleanup).toBe('done');
-    expect(done.target).toMatchObject({ id: op.target_environment_id, removed: true });
+    // REMOVED, as the environments API's 404 says (not its last status, DESTROYING).
+    expect(done.target).toMatchObject({ id: op.target_environment_id, status: 'REMOVED', removed: true });
     const cleanup = cleanupTask(t.agent.tasks, op.id);
     expect(cleanup?.fence).toEqual({ operation_id: op.id, attempt: 2 });
     expect(cleanup?.input).toMatchObject({ operation_id: op.id, mode: 'create_new', keep_target: false });

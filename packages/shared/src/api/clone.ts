@@ -13,7 +13,7 @@ import {
   sanitizationResultSchema,
 } from '../sanitization.js';
 import { stepKeySchema } from '../steps.js';
-import { environmentStatusSchema, environmentTypeSchema } from './environments.js';
+import { ENVIRONMENT_STATUSES, environmentTypeSchema } from './environments.js';
 import { timestampSchema } from './common.js';
 
 export const cloneTargetNewSchema = z
@@ -101,6 +101,11 @@ export const operationErrorSchema = z.object({
 });
 export type OperationError = z.infer<typeof operationErrorSchema>;
 
+/** The target's status as an operation shows it: the environment's, or REMOVED once it is gone. */
+export const OPERATION_TARGET_STATUSES = [...ENVIRONMENT_STATUSES, 'REMOVED'] as const;
+export const operationTargetStatusSchema = z.enum(OPERATION_TARGET_STATUSES);
+export type OperationTargetStatus = z.infer<typeof operationTargetStatusSchema>;
+
 export const cloneOperationSchema = z.object({
   id: z.string().uuid(),
   source_environment_id: z.string().uuid(),
@@ -109,9 +114,12 @@ export const cloneOperationSchema = z.object({
     id: z.string().uuid(),
     name: z.string(),
     url: z.string(),
-    /** The target's status; its last one when the row is gone (`removed`). */
-    status: environmentStatusSchema,
-    /** True once cleanup removed a create_new target (its id then answers 404). */
+    status: operationTargetStatusSchema.describe(
+      'The target environment\'s status now, as GET /environments/{id} shows it; REMOVED once the environment ' +
+        'no longer exists (cleanup removed a failed or cancelled create_new target, or it was deleted later). ' +
+        'A replace target keeps its own status (RUNNING on its old data after a failed clone).',
+    ),
+    /** True when status is REMOVED: the target's id answers 404. */
     removed: z.boolean(),
   }),
   mode: cloneModeSchema,

@@ -1,5 +1,6 @@
 // An operation row as the API shows it (cloneOperationSchema): all ten steps, the overall
-// percent (stored, never decreasing), elapsed time and ETA, and the target as it is now.
+// percent (stored, never decreasing), elapsed time and ETA, and the target as it is now (REMOVED
+// once its row is gone).
 import type { CloneOperation, StepKey } from '@oec/shared';
 import { etaSeconds } from '../model/estimate-math.js';
 import { isTerminal } from '../model/status.js';
@@ -33,8 +34,8 @@ export function toCloneOperation(r: OperationRow, now: Date, generatedPassword?:
       id: r.target_environment_id,
       name: r.target_current_name ?? r.target_name,
       url: `https://${r.target_current_domain ?? r.target_domain}`,
-      // A removed target's last status was DESTROYING (the row is deleted after it).
-      status: r.target_status ?? 'DESTROYING',
+      // No row: cleanup removed it (or it was deleted later), as the environments API's 404 says.
+      status: r.target_status ?? 'REMOVED',
       removed: r.target_status === null,
     },
     mode: r.mode,
