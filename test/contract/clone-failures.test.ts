@@ -184,6 +184,37 @@ describe('retry', () => {
     await alice.api.post(`/api/v1/clone-operations/${retry.id}/cancel`);
   });
 
+  it('error.retryable is what POST …/retry answers: false while cleaning up, true after, for a transient code or not', async () => {
+    for (const code of ['TRANSFER_FAILED', 'RESTORE_FAILED'] as const) {
+      const hold = gate();
+      const t = await tenant(ctl, alice, {
+        agent: {
+          overrides: {
+            'clone.data': () => error(code, `${code} on purpose`),
+            'clone.cleanup': heldBy(hold, { output: { removed: [], swapped_back: false } }),
+          },
+        },
+      });
+      const op = await startClone(alice.api, t.source.id);
+      const cleaning = await waitOp(alice.api, op.id, (o) => o.status === 'failed', 'failed, cleanup held');
+      expect(cleaning.cleanup).toBe('pending');
+      expect(cleaning.error).toMatchObject({ code, retryable: false });
+      const refused = expectError(await alice.api.post(`/api/v1/clone-operations/${op.id}/retry`), 400, 'CANNOT_RETRY');
+      expect(refused.message).toMatch(/cleaning up/);
+      expect(refused.details).toMatchObject({ status: 'failed', cleanup: 'pending' });
+      hold.open();
+      const done = await waitOp(alice.api, op.id);
+      expect(done.error).toMatchObject({ code, retryable: true });
+      // The list shows the same flag as the operation.
+      const listed = await alice.api.ok<{ items: CloneOperation[] }>('GET', `/api/v1/environments/${t.source.id}/clone-operations`);
+      expect(listed.items.find((o) => o.id === op.id)?.error?.retryable).toBe(true);
+      const res = await alice.api.post<CloneOperation>(`/api/v1/clone-operations/${op.id}/retry`);
+      expect(res.status, JSON.stringify(res.body)).toBe(202);
+      expect(res.body.retry_of).toBe(op.id);
+      await waitOp(alice.api, res.body.id);
+    }
+  });
+
   it('answers CANNOT_RETRY for a completed operation', async () => {
     const t = await tenant(ctl, alice);
     const done = await waitOp(alice.api, (await startClone(alice.api, t.source.id)).id);
