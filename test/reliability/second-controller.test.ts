@@ -2,6 +2,8 @@
 // refuse to start (the controller lock, decision 0015) instead of running startup recovery, which
 // would fail the first one's running clone as AGENT_LOST. A controller restarted right after a
 // SIGKILL still starts: PostgreSQL ends the killed one's session, and its lock, with its socket.
+// A controller whose lock session is lost while another waits stops rather than run beside it.
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CloneOperation, Environment } from '@oec/shared';
 import {
@@ -71,9 +73,35 @@ describe('a second controller on the same database', () => {
     await platform.api.del(`/environments/${done.target_environment_id}`);
   });
 
+  let restarted: Daemon;
+
   it('starts at once after the first was killed (its lock went with its session)', async () => {
     await platform.controller.kill();
-    const restarted = controller('controller-restarted', { OEC_SINGLETON_WAIT_MS: '15000' });
+    restarted = controller('controller-restarted', { OEC_SINGLETON_WAIT_MS: '15000' });
     await restarted.waitForLog('controller listening', 60_000);
+  });
+
+  it('stops, exit 1, when its lock session was lost and the waiting controller took the lock', async () => {
+    const waiting = controller('controller-3', { OEC_SINGLETON_WAIT_MS: '120000' });
+    await waiting.waitForLog(/another controller holds this database/);
+    const admin = new pg.Client({ connectionString: platform.controllerEnv.OEC_DATABASE_URL });
+    await admin.connect();
+    try {
+      // As a PostgreSQL restart would, end the lock session of the running controller (its other
+      // sessions are the pool's, named oec-controller). Both retry: end it again until the waiting one won.
+      for (let i = 0; i < 60 && !waiting.logs.some((l) => /controller lock taken/.test(l.msg ?? '')); i++) {
+        await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE '%pid ' || $1::text", [
+          String(restarted.proc.pid),
+        ]);
+        await new Promise((r) => setTimeout(r, 400));
+      }
+    } finally {
+      await admin.end();
+    }
+    await waiting.waitForLog('controller listening', 60_000);
+    const code = await Promise.race([restarted.exited, new Promise<'still running'>((r) => setTimeout(() => r('still running'), 30_000))]);
+    const output = restarted.output.join('\n');
+    expect(code, output).toBe(1);
+    expect(output).toMatch(/another controller is running against this database \(.*\): it took the controller lock while this controller's lock session was lost/);
   });
 });
