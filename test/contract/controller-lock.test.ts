@@ -1,8 +1,10 @@
 // The controller lock (decision 0015) on a real cluster: a second holder of the same database is
 // refused after its wait, another database is independent, a lost session is taken again, and a
-// holder whose session was killed while another controller waited learns it lost the lock.
+// holder whose session was killed while another controller waited learns it lost the lock, and
+// a PostgreSQL restart costs the lock only for as long as PostgreSQL is down.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCluster, stopCluster } from '@oec/agent/postgres';
 import { ControllerLockError, createControllerLock, createLogger } from '@oec/controller';
 import type { ControllerLock, ControllerLockOptions } from '@oec/controller';
 import { startPostgres, waitFor } from './harness.js';
@@ -79,5 +81,21 @@ describe('controller lock', () => {
     expect(reported.message).toMatch(/^another controller is running against this database/);
     expect(reported.message).toContain(`PostgreSQL session ${second.backendPid()}`);
     expect(first.backendPid()).toBeNull();
+  });
+
+  it('takes the lock again once a restarted PostgreSQL is back, and keeps it against newcomers', async () => {
+    const url = await postgres.createDatabase();
+    const taken: ControllerLockError[] = [];
+    const l = lock(url, { onTaken: (e) => taken.push(e) });
+    await l.acquire();
+    const before = l.backendPid();
+    await stopCluster(postgres.cluster);
+    await waitFor(() => l.backendPid() === null, 'the lost session noticed');
+    await new Promise((r) => setTimeout(r, 1000));
+    await startCluster({ dir: postgres.cluster.dir });
+    const after = await waitFor(() => l.backendPid() ?? undefined, 'the lock taken again after the restart', 60_000);
+    expect(after).not.toBe(before);
+    expect(await lock(url).acquire().then(() => 'acquired', (e: unknown) => e)).toBeInstanceOf(ControllerLockError);
+    expect(taken).toEqual([]);
   });
 });
