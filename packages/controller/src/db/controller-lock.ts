@@ -144,7 +144,13 @@ export function createControllerLock(o: ControllerLockOptions): ControllerLock {
         let next: pg.Client | undefined;
         try {
           next = await connect();
-          if (await tryLock(next)) {
+          const got = await tryLock(next);
+          // release() ran meanwhile: this session must not outlive the controller's close().
+          if (releasing) {
+            await next.end().catch(() => undefined);
+            return;
+          }
+          if (got) {
             await hold(next);
             log.info({ attempts: n }, 'controller lock taken again');
             return;
@@ -154,6 +160,7 @@ export function createControllerLock(o: ControllerLockOptions): ControllerLock {
           if (holder && holder.pid === old.pid && holder.backend_start?.getTime() === old.backendStart?.getTime()) {
             await next.query('SELECT pg_terminate_backend($1)', [holder.pid]);
           } else if (holder) {
+            await next.end().catch(() => undefined);
             const taken = new ControllerLockError(takenMessage(o.databaseUrl, holder, null));
             log.error({ holder }, taken.message);
             o.onTaken?.(taken);
