@@ -46,7 +46,8 @@ describe('failures', () => {
     // 10 + 8 × 0.5: the step had reported half of its work.
     expect(done.progress.progress_percent).toBe(14);
     expect(done.cleanup).toBe('done');
-    expect(done.target).toMatchObject({ id: op.target_environment_id, removed: true });
+    // REMOVED, as the environments API's 404 says (not its last status, DESTROYING).
+    expect(done.target).toMatchObject({ id: op.target_environment_id, status: 'REMOVED', removed: true });
     const cleanup = cleanupTask(t.agent.tasks, op.id);
     expect(cleanup?.fence).toEqual({ operation_id: op.id, attempt: 2 });
     expect(cleanup?.input).toMatchObject({ operation_id: op.id, mode: 'create_new', keep_target: false });
@@ -181,6 +182,37 @@ describe('retry', () => {
     // Running: not retryable.
     expectError(await alice.api.post(`/api/v1/clone-operations/${retry.id}/retry`), 400, 'CANNOT_RETRY');
     await alice.api.post(`/api/v1/clone-operations/${retry.id}/cancel`);
+  });
+
+  it('error.retryable is what POST …/retry answers: false while cleaning up, true after, for a transient code or not', async () => {
+    for (const code of ['TRANSFER_FAILED', 'RESTORE_FAILED'] as const) {
+      const hold = gate();
+      const t = await tenant(ctl, alice, {
+        agent: {
+          overrides: {
+            'clone.data': () => error(code, `${code} on purpose`),
+            'clone.cleanup': heldBy(hold, { output: { removed: [], swapped_back: false } }),
+          },
+        },
+      });
+      const op = await startClone(alice.api, t.source.id);
+      const cleaning = await waitOp(alice.api, op.id, (o) => o.status === 'failed', 'failed, cleanup held');
+      expect(cleaning.cleanup).toBe('pending');
+      expect(cleaning.error).toMatchObject({ code, retryable: false });
+      const refused = expectError(await alice.api.post(`/api/v1/clone-operations/${op.id}/retry`), 400, 'CANNOT_RETRY');
+      expect(refused.message).toMatch(/cleaning up/);
+      expect(refused.details).toMatchObject({ status: 'failed', cleanup: 'pending' });
+      hold.open();
+      const done = await waitOp(alice.api, op.id);
+      expect(done.error).toMatchObject({ code, retryable: true });
+      // The list shows the same flag as the operation.
+      const listed = await alice.api.ok<{ items: CloneOperation[] }>('GET', `/api/v1/environments/${t.source.id}/clone-operations`);
+      expect(listed.items.find((o) => o.id === op.id)?.error?.retryable).toBe(true);
+      const res = await alice.api.post<CloneOperation>(`/api/v1/clone-operations/${op.id}/retry`);
+      expect(res.status, JSON.stringify(res.body)).toBe(202);
+      expect(res.body.retry_of).toBe(op.id);
+      await waitOp(alice.api, res.body.id);
+    }
   });
 
   it('answers CANNOT_RETRY for a completed operation', async () => {

@@ -163,6 +163,8 @@ describe('oec with a failing or held agent', () => {
       /^Clone failed at step \d+\/10 \((backing_up_database|restoring_database)\) in \d\d:\d\d: RESTORE_FAILED: pg_restore exited with 1$/,
     );
     expect(res.lines).toContain('[4/10] Copying Addons: completed (00:00)');
+    // RESTORE_FAILED is not transient: the retry is offered (the API accepts it), with the cause to fix first.
+    expect(res.lines.at(-1)).toMatch(/^(Cleaning up; then retry|Fix the cause first, then retry) with: oec retry [0-9a-f-]{36}$/);
   });
 
   it('cancel → wait exits 1; a busy target is exit 5; retry starts a new operation', async () => {
@@ -185,7 +187,9 @@ describe('oec with a failing or held agent', () => {
     hold.open();
     const waited = await oec(['wait', id]);
     expect(waited.code).toBe(1);
-    expect(waited.lines.at(-1)).toMatch(/^Clone cancelled in \d\d:\d\d; cleanup (pending|done)$/);
+    expect(waited.lines.at(-2)).toMatch(/^Clone cancelled in \d\d:\d\d; cleanup (pending|done)$/);
+    // The retry hint follows the API's error.retryable: accepted once the cleanup is over.
+    expect(waited.lines.at(-1)).toMatch(new RegExp(`^(Cleaning up; then retry|Retry) with: oec retry ${id}$`));
     await waitOp(alice.api, id);
     const retried = await oec(['retry', id]);
     expect(retried.code, retried.stderr).toBe(0);

@@ -69,6 +69,8 @@ describe('clone failures, cancel and retry, end to end', () => {
   /** Nothing of a removed create_new target is left: no row, no database, no directory. */
   async function expectNoTrace(op: CloneOperation): Promise<void> {
     expect(op.cleanup).toBe('done');
+    // The operation says what the environments API says: the target is gone.
+    expect(op.target).toMatchObject({ status: 'REMOVED', removed: true });
     expect((await platform.api.get(`/environments/${op.target_environment_id}`)).status).toBe(404);
     const dbs = await withDb(clusterOf(source), 'postgres', async (c) =>
       (await c.query<{ d: string }>("SELECT datname AS d FROM pg_database WHERE datname LIKE 'oec_%'")).rows.map((r) => r.d),
@@ -121,6 +123,8 @@ describe('clone failures, cancel and retry, end to end', () => {
     await a.setHooks({ faults: ['sanitizing'] });
     const failed = await waitOperation(platform.api, (await start({ sanitization_preset: 'minimal' })).id);
     expect(failed.status).toBe('failed');
+    // SANITIZATION_FAILED is not transient, yet retried once the cause is gone: the flag says so.
+    expect(failed.error).toMatchObject({ code: 'SANITIZATION_FAILED', retryable: true });
     await a.setHooks({});
     const res = await platform.api.post<CloneOperation>(`/clone-operations/${failed.id}/retry`);
     expect(res.status, JSON.stringify(res.body)).toBe(202);
@@ -150,6 +154,8 @@ describe('clone failures, cancel and retry, end to end', () => {
       expect(op.cleanup).toBe('done');
       const after = await platform.api.ok<Environment>('GET', `/environments/${staging.id}`);
       expect(after.status).toBe('RUNNING');
+      // The operation shows the replace target as it is: RUNNING on its old data.
+      expect(op.target).toMatchObject({ id: staging.id, status: 'RUNNING', removed: false });
       expect(await dumpDigest(clusterOf(staging), staging.database_name)).toBe(digest);
     }
     expect(await dumpDigest(clusterOf(source), source.database_name)).toBe(sourceDigest);

@@ -60,7 +60,7 @@ export function statusLines(op: CloneOperation): string[] {
   const n = p.current_step ? STEPS.findIndex((s) => s.key === p.current_step) + 1 : 0;
   const lines = [
     `Operation ${op.id}: ${op.status}`,
-    `  ${op.mode} → ${op.target.name} (${op.target.status}${op.target.removed ? ', removed' : ''})${op.cross_server ? ', cross-server' : ''}`,
+    `  ${op.mode} → ${op.target.name} (${op.target.status})${op.cross_server ? ', cross-server' : ''}`,
   ];
   if (!isTerminal(op)) {
     lines.push(`  step ${n}/${STEPS.length} ${p.current_step ?? 'pending'} ${p.progress_percent.toFixed(1)}% elapsed ${clock(p.elapsed_seconds)} ETA ${clock(p.eta_seconds)}`);

@@ -2,7 +2,7 @@
 // elapsed, ETA; never wider than 80 columns); otherwise one line per step as each step ends, in
 // step order (steps 5–8 overlap; the order keeps the output stable for scripts). Then the result:
 // the sanitization summary of a completed clone, or the failed step and error.
-import { cloneOperationSchema, describeRuleOutcome, SANITIZATION_OPTIONS, STEPS, TERMINAL_STATUSES } from '@oec/shared';
+import { cloneOperationSchema, describeRuleOutcome, ERROR_META, SANITIZATION_OPTIONS, STEPS, TERMINAL_STATUSES } from '@oec/shared';
 import type { CloneOperation, StepState } from '@oec/shared';
 import type { Api } from './api.js';
 
@@ -77,13 +77,27 @@ export function summaryLines(op: CloneOperation): string[] {
     if (op.generated_password) lines.push(`Generated password for all users: ${op.generated_password}`);
   } else if (op.status === 'cancelled') {
     lines.push(`Clone cancelled ${took}; cleanup ${op.cleanup}`);
+    const hint = retryHint(op);
+    if (hint) lines.push(hint);
   } else {
     const e = op.error;
     const at = e?.step ? ` at step ${STEPS.findIndex((s) => s.key === e.step) + 1}/${STEPS.length} (${e.step})` : '';
     lines.push(`Clone failed${at} ${took}: ${e ? `${e.code}: ${e.message}` : 'unknown error'}`);
-    if (e?.retryable) lines.push(`Retry with: oec retry ${op.id}`);
+    const hint = retryHint(op);
+    if (hint) lines.push(hint);
   }
   return lines;
+}
+
+/**
+ * How to retry, as the API decides it: `error.retryable` is what POST …/retry accepts now (the
+ * cleanup is over); the code's own flag says whether repeating as is may succeed.
+ */
+export function retryHint(op: Pick<CloneOperation, 'id' | 'error' | 'cleanup'>): string | null {
+  const e = op.error;
+  if (!e) return null;
+  if (!e.retryable) return op.cleanup === 'pending' ? `Cleaning up; then retry with: oec retry ${op.id}` : null;
+  return ERROR_META[e.code].retryable ? `Retry with: oec retry ${op.id}` : `Fix the cause first, then retry with: oec retry ${op.id}`;
 }
 
 export interface WatchOptions {

@@ -32,6 +32,7 @@ export const configSchema = z.object({
   OEC_NOTIFY_INTERVAL_MS: int(10, 3_600_000).default(2000),
   OEC_NOTIFY_RETRY_BASE_MS: int(10, 3_600_000).default(5000),
   OEC_NOTIFY_MAX_ATTEMPTS: int(1, 100).default(10),
+  OEC_SINGLETON_WAIT_MS: int(0, 3_600_000).default(15_000),
 });
 
 export interface Config {
@@ -53,6 +54,11 @@ export interface Config {
   cloneDataPath: 'dump_restore' | 'copy' | 'auto';
   /** Clone-ended emails and webhooks (notifications/). */
   notifications: NotificationSettings;
+  /**
+   * How long `serve` waits for another controller's lock on the database to go away before it
+   * refuses to start (decision 0015); covers a restart right after a SIGKILL.
+   */
+  singletonWaitMs: number;
 }
 
 export interface NotificationSettings {
@@ -107,5 +113,6 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       retryBaseMs: c.OEC_NOTIFY_RETRY_BASE_MS,
       maxAttempts: c.OEC_NOTIFY_MAX_ATTEMPTS,
     },
+    singletonWaitMs: c.OEC_SINGLETON_WAIT_MS,
   };
 }

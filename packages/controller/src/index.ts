@@ -1,10 +1,14 @@
-// Public surface of @oec/controller: the app factory, the server, config parsing, tokens, and
-// the tRPC router type for clients.
+// Public surface of @oec/controller: the app factory, the server, config parsing, the controller
+// lock (decision 0015), the logger, tokens, and the tRPC router type for clients.
 export { createApp } from './app.js';
 export { startServer } from './server.js';
 export type { RunningServer, StartServerOptions } from './server.js';
 export { parseConfig, ConfigError } from './config.js';
 export type { Config } from './config.js';
+export { CONTROLLER_LOCK_KEY, ControllerLockError, createControllerLock } from './db/controller-lock.js';
+export type { ControllerLock, ControllerLockOptions } from './db/controller-lock.js';
+export { createLogger } from './logger.js';
+export type { Logger } from './logger.js';
 export type { AppDeps, AppSettings } from './deps.js';
 export type { Clock } from './clock.js';
 export type { IdGenerator } from './ids.js';

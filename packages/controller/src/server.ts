@@ -1,5 +1,6 @@
-// startServer(config): wires the pool, migrations, startup recovery, the agent hub and the HTTP
-// server (REST, tRPC and the agents' WebSocket upgrade). Returns the bound URL and close().
+// startServer(config): takes the controller lock (decision 0015: one controller per database),
+// then wires the pool, migrations, startup recovery, the agent hub and the HTTP server (REST,
+// tRPC and the agents' WebSocket upgrade). Returns the bound URL, close() and `fatal`.
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
@@ -12,6 +13,8 @@ import { recoverCloneOperations } from './clone/engine/recovery.js';
 import { createCloneEngine } from './clone/engine/scheduler.js';
 import { createOneTimeSecrets } from './clone/engine/secrets.js';
 import type { Config } from './config.js';
+import { createControllerLock } from './db/controller-lock.js';
+import type { ControllerLockError } from './db/controller-lock.js';
 import { migrate } from './db/migrate.js';
 import { createDb, createPool } from './db/pool.js';
 import type { AppDeps } from './deps.js';
@@ -36,12 +39,27 @@ export interface RunningServer {
   url: string;
   port: number;
   close(): Promise<void>;
+  /**
+   * Settles when the controller must stop on its own: another controller took the database's
+   * lock while this one's lock session was lost. Scheduling has stopped already; call close().
+   */
+  fatal: Promise<ControllerLockError>;
 }
 
 export async function startServer(config: Config, options: StartServerOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? randomIds;
+  // Before anything reads or writes operations: recovery below fails every running one.
+  let onTaken: (err: ControllerLockError) => void = () => undefined;
+  const fatal = new Promise<ControllerLockError>((resolve) => (onTaken = resolve));
+  const lock = createControllerLock({
+    databaseUrl: config.databaseUrl,
+    logger,
+    waitMs: config.singletonWaitMs,
+    onTaken: (err) => onTaken(err),
+  });
+  await lock.acquire();
   const pool = createPool(config.databaseUrl);
   pool.on('error', (err) => logger.error({ err }, 'idle database connection failed'));
   const db = createDb(pool);
@@ -54,6 +72,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
     if (clones) logger.warn({ operations: clones }, 'clone operations interrupted by a restart ended failed; cleanup follows');
   } catch (err) {
     await pool.end();
+    await lock.release();
     throw err;
   }
 
@@ -86,6 +105,10 @@ export async function startServer(config: Config, options: StartServerOptions = 
     sweepIntervalMs: config.cloneSweepIntervalMs,
   });
   agentReady = (serverId) => clones.agentReady(serverId);
+  void fatal.then(() => {
+    clones.stop();
+    notifier.stop();
+  });
   const deps: AppDeps = {
     db,
     hub,
@@ -103,6 +126,11 @@ export async function startServer(config: Config, options: StartServerOptions = 
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s as Server));
     s.once('error', reject);
+  }).catch(async (err: unknown) => {
+    await hub.close();
+    await db.close();
+    await lock.release();
+    throw err;
   });
   server.on('upgrade', (req, socket, head) => hub.handleUpgrade(req, socket, head));
   const { port } = server.address() as AddressInfo;
@@ -116,6 +144,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
   return {
     url,
     port,
+    fatal,
     close: () =>
       (closing ??= (async () => {
         const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -129,6 +158,8 @@ export async function startServer(config: Config, options: StartServerOptions = 
         server.closeAllConnections();
         await httpClosed;
         await db.close();
+        // Last: until every run has ended, no other controller may recover them.
+        await lock.release();
         logger.info('controller stopped');
       })()),
   };

@@ -1,6 +1,6 @@
 // The clone-ended email: source and target, duration, the sanitization summary (completed) or
 // the failed step and error, and a link to the operation in the dashboard. Plain text.
-import { SANITIZATION_OPTIONS, STEPS } from '@oec/shared';
+import { ERROR_META, SANITIZATION_OPTIONS, STEPS } from '@oec/shared';
 import type { CloneOperation } from '@oec/shared';
 
 export interface EmailContent {
@@ -44,7 +44,15 @@ export function cloneEndedEmail(op: CloneOperation, sourceName: string, publicUr
     const n = op.error.step ? STEPS.findIndex((s) => s.key === op.error?.step) + 1 : 0;
     if (op.error.step) lines.push(`Stopped at step ${n}/10: ${STEPS[n - 1]?.name ?? op.error.step}`);
     lines.push(`Error: ${op.error.code}: ${op.error.message}`);
-    if (op.status === 'failed' && op.error.retryable) lines.push('This failure may be retried as is.');
+    // Whether repeating as is may help is the code's (the mail may leave before the cleanup ends,
+    // while error.retryable is still false); either way the retry is accepted once it has.
+    if (op.status === 'failed') {
+      lines.push(
+        ERROR_META[op.error.code].retryable
+          ? 'This failure may be temporary: retrying it as is may succeed.'
+          : 'Retrying as is would likely fail again: fix the cause first, then retry.',
+      );
+    }
   }
   lines.push('', `Operation: ${operationLink(publicUrl, op.id)}`, '');
   return { subject: `[OEC] Clone ${word}: ${sourceName} -> ${op.target.name}`, text: lines.join('\n') };

@@ -13,7 +13,7 @@ import {
   sanitizationResultSchema,
 } from '../sanitization.js';
 import { stepKeySchema } from '../steps.js';
-import { environmentStatusSchema, environmentTypeSchema } from './environments.js';
+import { ENVIRONMENT_STATUSES, environmentTypeSchema } from './environments.js';
 import { timestampSchema } from './common.js';
 
 export const cloneTargetNewSchema = z
@@ -97,9 +97,39 @@ export const operationErrorSchema = z.object({
   step: stepKeySchema.nullable(),
   message: z.string(),
   details: z.record(z.unknown()).nullable(),
-  retryable: z.boolean(),
+  retryable: z
+    .boolean()
+    .describe(
+      'Whether POST /clone-operations/{id}/retry accepts this operation now (exactly retryRefusal(op) === null): ' +
+        'true for a failed or cancelled operation once its cleanup is no longer pending. A code that is not ' +
+        'transient (RESTORE_FAILED, DISK_FULL, SANITIZATION_FAILED, PROOF_FAILED) is retried once its cause is fixed.',
+    ),
 });
 export type OperationError = z.infer<typeof operationErrorSchema>;
+
+export const CLEANUP_STATES = ['none', 'pending', 'done', 'failed'] as const;
+export type CleanupState = (typeof CLEANUP_STATES)[number];
+
+/**
+ * Why POST /clone-operations/{id}/retry refuses the operation now (CANNOT_RETRY), or null when it
+ * accepts it. The operation's `error.retryable` is this very test, so the flag and the endpoint
+ * agree on every read. The error code does not decide: the seed retries a failed restore or a full
+ * disk once the cause is fixed; whether repeating as is may succeed is ERROR_META[code].retryable,
+ * which clients show as a hint. The retry is then checked like any clone request (source status,
+ * quota, disk, leases).
+ */
+export function retryRefusal(op: { status: CloneStatus; cleanup: CleanupState }): string | null {
+  if (op.status !== 'failed' && op.status !== 'cancelled') {
+    return `Only a failed or cancelled clone operation can be retried (this one is ${op.status})`;
+  }
+  if (op.cleanup === 'pending') return 'The operation is still cleaning up; retry once its cleanup is done';
+  return null;
+}
+
+/** The target's status as an operation shows it: the environment's, or REMOVED once it is gone. */
+export const OPERATION_TARGET_STATUSES = [...ENVIRONMENT_STATUSES, 'REMOVED'] as const;
+export const operationTargetStatusSchema = z.enum(OPERATION_TARGET_STATUSES);
+export type OperationTargetStatus = z.infer<typeof operationTargetStatusSchema>;
 
 export const cloneOperationSchema = z.object({
   id: z.string().uuid(),
@@ -109,9 +139,12 @@ export const cloneOperationSchema = z.object({
     id: z.string().uuid(),
     name: z.string(),
     url: z.string(),
-    /** The target's status; its last one when the row is gone (`removed`). */
-    status: environmentStatusSchema,
-    /** True once cleanup removed a create_new target (its id then answers 404). */
+    status: operationTargetStatusSchema.describe(
+      'The target environment\'s status now, as GET /environments/{id} shows it; REMOVED once the environment ' +
+        'no longer exists (cleanup removed a failed or cancelled create_new target, or it was deleted later). ' +
+        'A replace target keeps its own status (RUNNING on its old data after a failed clone).',
+    ),
+    /** True when status is REMOVED: the target's id answers 404. */
     removed: z.boolean(),
   }),
   mode: cloneModeSchema,
@@ -135,7 +168,7 @@ export const cloneOperationSchema = z.object({
   /** Shown once, to the requester, when reset_passwords ran; never stored in clear. */
   generated_password: z.string().nullable().optional(),
   error: operationErrorSchema.nullable(),
-  cleanup: z.enum(['none', 'pending', 'done', 'failed']),
+  cleanup: z.enum(CLEANUP_STATES),
   retry_of: z.string().uuid().nullable(),
   requested_by: z.string().uuid(),
   started_at: timestampSchema,

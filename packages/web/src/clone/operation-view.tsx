@@ -7,7 +7,7 @@ import { describeRuleOutcome, SANITIZATION_OPTIONS } from '@oec/shared';
 import type { CloneOperation, LogEntry } from '@oec/shared';
 import { Badge } from '../components/ui.js';
 import { formatClock, formatDuration, formatEta } from '../logic/format.js';
-import { STEP_ICON, currentStep, currentStepTitle, failedStep, isFinished, statusBadge, stepDetailLine } from '../logic/progress.js';
+import { STEP_ICON, currentStep, currentStepTitle, failedStep, isFinished, retryOffer, statusBadge, stepDetailLine } from '../logic/progress.js';
 
 const LABELS = new Map<string, string>(SANITIZATION_OPTIONS.map((o) => [o.key, o.label]));
 
@@ -133,6 +133,7 @@ function SuccessCard({ op }: { op: CloneOperation }) {
 
 function FailureCard({ op }: { op: CloneOperation }) {
   const step = failedStep(op);
+  const offer = retryOffer(op);
   return (
     <div className="card card-red" role="alert">
       <h3>Step failed: {step ? step.name : 'before the first step'}</h3>
@@ -150,6 +151,7 @@ function FailureCard({ op }: { op: CloneOperation }) {
               : 'The partial target environment was removed.'
             : ''}
       </p>
+      {offer?.enabled && offer.hint && <p className="muted">{offer.hint}.</p>}
     </div>
   );
 }

@@ -8,7 +8,7 @@ import { errorInfo, trpc } from '../api/trpc.js';
 import type { ApiErrorInfo } from '../api/trpc.js';
 import { useToasts } from '../components/toasts.js';
 import { ErrorNote, Modal } from '../components/ui.js';
-import { canCancel, failureToast, isFinished, statusBadge } from '../logic/progress.js';
+import { canCancel, failureToast, isFinished, retryOffer, statusBadge } from '../logic/progress.js';
 import { OperationView } from './operation-view.js';
 import { useOperation } from './use-operation.js';
 
@@ -68,6 +68,7 @@ function ProgressModal({
   const [actionError, setActionError] = useState<ApiErrorInfo | null>(null);
   const seenRunning = useRef(false);
   const finished = op ? isFinished(op) : false;
+  const offer = op ? retryOffer(op) : null;
 
   useEffect(() => {
     if (!op) return;
@@ -115,15 +116,15 @@ function ProgressModal({
               {cancel.isPending ? 'Cancelling…' : 'Cancel Clone'}
             </button>
           )}
-          {op && (op.status === 'failed' || op.status === 'cancelled') && (
+          {offer && (
             <button
               type="button"
               className="button primary"
-              disabled={retry.isPending || op.cleanup === 'pending'}
-              title={op.cleanup === 'pending' ? 'Retry is possible once the cleanup is done' : undefined}
+              disabled={retry.isPending || !offer.enabled}
+              title={offer.hint ?? undefined}
               onClick={() => retry.mutate()}
             >
-              {retry.isPending ? 'Retrying…' : op.cleanup === 'pending' ? 'Retry Clone (after cleanup)' : 'Retry Clone'}
+              {retry.isPending ? 'Retrying…' : offer.label}
             </button>
           )}
           {!finished && (

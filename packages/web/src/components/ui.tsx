@@ -37,6 +37,7 @@ const ENV_TONES: Record<string, Tone> = {
   DEPLOYING: 'blue',
   DESTROYING: 'orange',
   FAILED: 'red',
+  REMOVED: 'gray',
   PENDING: 'gray',
   UNREACHABLE: 'red',
 };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { STEPS } from '@oec/shared';
 import type { CloneOperation, StepState } from '@oec/shared';
 import { formatBytes, formatDuration, formatEta } from './format.js';
-import { canCancel, currentStepTitle, failureToast, isFinished, statusBadge } from './progress.js';
+import { canCancel, currentStepTitle, failureToast, isFinished, retryOffer, statusBadge } from './progress.js';
 
 function steps(current: number, failedAt = -1): StepState[] {
   return STEPS.map((s, i) => ({
@@ -39,6 +39,25 @@ describe('progress mapping', () => {
     expect(canCancel(op('restoring_filestore', 7))).toBe(true);
     expect(canCancel(op('sanitizing', 8))).toBe(false);
     expect(canCancel(op('completed', 9))).toBe(false);
+  });
+
+  it('offers Retry exactly when the API would accept it, with a hint for a cause to fix', () => {
+    const failed = (code: 'RESTORE_FAILED' | 'TRANSFER_FAILED', retryable: boolean, cleanup: CloneOperation['cleanup']) => ({
+      status: 'failed' as const,
+      cleanup,
+      error: { code, step: 'restoring_database' as const, message: 'x', details: null, retryable },
+    });
+    expect(retryOffer({ status: 'completed', cleanup: 'none', error: null })).toBeNull();
+    expect(retryOffer(failed('RESTORE_FAILED', false, 'pending'))).toEqual({
+      enabled: false,
+      label: 'Retry Clone (after cleanup)',
+      hint: 'Retry is possible once the cleanup is done',
+    });
+    expect(retryOffer(failed('TRANSFER_FAILED', true, 'done'))).toEqual({ enabled: true, label: 'Retry Clone', hint: null });
+    const fixFirst = retryOffer(failed('RESTORE_FAILED', true, 'done'));
+    expect(fixFirst?.enabled).toBe(true);
+    expect(fixFirst?.hint).toMatch(/fix the cause first/);
+    expect(retryOffer(failed('RESTORE_FAILED', false, 'done'))?.enabled).toBe(false);
   });
 
   it('names the failed step in the failure toast', () => {

@@ -1,6 +1,6 @@
 // From a clone operation to what the progress modal shows: the status badge, which steps are
-// done / running / waiting / failed, whether Cancel is offered, the headline of a failure.
-import { STEPS, TERMINAL_STATUSES, isCancellableAt } from '@oec/shared';
+// done / running / waiting / failed, whether Cancel and Retry are offered, the headline of a failure.
+import { ERROR_META, STEPS, TERMINAL_STATUSES, isCancellableAt } from '@oec/shared';
 import type { CloneOperation, StepState, StepStatus } from '@oec/shared';
 
 export type BadgeTone = 'blue' | 'green' | 'red' | 'gray' | 'orange';
@@ -49,6 +49,34 @@ export function currentStep(op: Pick<CloneOperation, 'progress'>): StepState | n
 /** Cancel is offered while the operation runs and has not reached sanitizing. */
 export function canCancel(op: Pick<CloneOperation, 'status' | 'progress'>): boolean {
   return !isFinished(op) && isCancellableAt(op.progress.current_step);
+}
+
+export interface RetryOffer {
+  /** The button can be pressed: the API would accept the retry now (`error.retryable`). */
+  enabled: boolean;
+  label: string;
+  /** Why it is disabled, or what to do before pressing it. */
+  hint: string | null;
+}
+
+/**
+ * Retry Clone after a failure or a cancel (null otherwise). Enabled exactly when the API says
+ * `error.retryable` (POST …/retry accepts it: the cleanup is over); a code that is not transient
+ * (ERROR_META) gets the hint to fix the cause first, as the seed's troubleshooting guide does.
+ */
+export function retryOffer(op: Pick<CloneOperation, 'status' | 'error' | 'cleanup'>): RetryOffer | null {
+  if (op.status !== 'failed' && op.status !== 'cancelled') return null;
+  const e = op.error;
+  if (!e?.retryable) {
+    return op.cleanup === 'pending'
+      ? { enabled: false, label: 'Retry Clone (after cleanup)', hint: 'Retry is possible once the cleanup is done' }
+      : { enabled: false, label: 'Retry Clone', hint: 'This operation cannot be retried' };
+  }
+  return {
+    enabled: true,
+    label: 'Retry Clone',
+    hint: ERROR_META[e.code].retryable ? null : 'Retrying as is would likely fail again: fix the cause first',
+  };
 }
 
 export function failedStep(op: Pick<CloneOperation, 'progress' | 'error'>): StepState | null {

@@ -1,15 +1,16 @@
 // Cancel and retry. Cancel is accepted while the operation is pending or before `sanitizing`:
 // one transaction finishes the row as cancelled (error CANCELLED, steps in progress cancelled,
 // cleanup pending), then the engine aborts the running task and cleans up. Retry repeats a
-// failed or cancelled operation's configuration as a new operation (retry_of set); a create_new
+// failed or cancelled operation's configuration as a new operation (retry_of set) when
+// retryRefusal (shared, also what the operation's `error.retryable` shows) lets it; a create_new
 // retry gets a fresh target, the original one having been removed.
-import { AppError, ERROR_META, ErrorCode, isCancellableAt } from '@oec/shared';
+import { AppError, ERROR_META, ErrorCode, isCancellableAt, retryRefusal } from '@oec/shared';
 import type { CancelResponse, CloneOperation, OperationError, StepKey } from '@oec/shared';
 import { requirePermission } from '../../auth/permissions.js';
 import type { Actor } from '../../auth/permissions.js';
 import type { AppDeps } from '../../deps.js';
 import type { CloneRequestInput } from '../model/request-input.js';
-import { isFailedOrCancelled, isTerminal } from '../model/status.js';
+import { isTerminal } from '../model/status.js';
 import { stepNumber, stopSteps } from '../model/steps-state.js';
 import { appendLog } from '../store/logs.js';
 import type { OperationRow } from '../store/operation-row.js';
@@ -67,16 +68,7 @@ function retryRequest(op: OperationRow): CloneRequestInput {
 export async function retryClone(deps: AppDeps, actor: Actor, id: string): Promise<CloneOperation> {
   const { row: op, access } = await operationAccess(deps, actor, id);
   requirePermission(access, modePermission(op.mode === 'create_new'));
-  if (!isFailedOrCancelled(op.status)) {
-    throw new AppError(ErrorCode.CANNOT_RETRY, `Only a failed or cancelled clone operation can be retried (this one is ${op.status})`, {
-      status: op.status,
-    });
-  }
-  if (op.cleanup === 'pending') {
-    throw new AppError(ErrorCode.CANNOT_RETRY, 'The operation is still cleaning up; retry once its cleanup is done', {
-      status: op.status,
-      cleanup: op.cleanup,
-    });
-  }
+  const refusal = retryRefusal(op);
+  if (refusal) throw new AppError(ErrorCode.CANNOT_RETRY, refusal, { status: op.status, cleanup: op.cleanup });
   return requestClone(deps, actor, op.source_environment_id, retryRequest(op), op.id);
 }

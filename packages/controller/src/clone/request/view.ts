@@ -1,5 +1,7 @@
 // An operation row as the API shows it (cloneOperationSchema): all ten steps, the overall
-// percent (stored, never decreasing), elapsed time and ETA, and the target as it is now.
+// percent (stored, never decreasing), elapsed time and ETA, the target as it is now (REMOVED
+// once its row is gone), and `error.retryable` as POST …/retry decides it (retryRefusal).
+import { retryRefusal } from '@oec/shared';
 import type { CloneOperation, StepKey } from '@oec/shared';
 import { etaSeconds } from '../model/estimate-math.js';
 import { isTerminal } from '../model/status.js';
@@ -33,8 +35,8 @@ export function toCloneOperation(r: OperationRow, now: Date, generatedPassword?:
       id: r.target_environment_id,
       name: r.target_current_name ?? r.target_name,
       url: `https://${r.target_current_domain ?? r.target_domain}`,
-      // A removed target's last status was DESTROYING (the row is deleted after it).
-      status: r.target_status ?? 'DESTROYING',
+      // No row: cleanup removed it (or it was deleted later), as the environments API's 404 says.
+      status: r.target_status ?? 'REMOVED',
       removed: r.target_status === null,
     },
     mode: r.mode,
@@ -55,7 +57,8 @@ export function toCloneOperation(r: OperationRow, now: Date, generatedPassword?:
     include_filestore: r.include_filestore,
     options: r.options,
     ...(generatedPassword ? { generated_password: generatedPassword } : {}),
-    error: r.error,
+    // The stored flag was the code's (ERROR_META); shown, it is what /retry answers now.
+    error: r.error ? { ...r.error, retryable: retryRefusal(r) === null } : null,
     cleanup: r.cleanup,
     retry_of: r.retry_of,
     requested_by: r.requested_by,
