@@ -460,15 +460,21 @@ function assignment(s: Stmt, k: KeyedHash, c: MappedColumn, rel = VALUES): Assig
 
 /**
  * One UPDATE of the table's columns, issued only when a row needs it: a table without a hit is
- * read once and not written (no WAL, no statement triggers fired for nothing).
+ * read once and not written (no WAL, no statement triggers fired for nothing). A big table runs
+ * it per key range (ctx.overRanges), each range probed and updated the same way.
  */
 async function updateTable(ctx: ApplyContext, table: string, parts: ReadonlyArray<readonly [string, Assignment]>, s: Stmt): Promise<number> {
   if (parts.length === 0) return 0;
   const where = parts.map(([, a]) => `(${a.when})`).join(' OR ');
-  const { rows } = await ctx.query(`SELECT 1 FROM ${q(table)} t WHERE ${where} LIMIT 1`, [...s.values]);
-  if (rows.length === 0) return 0;
+  // the probe binds only the conditions' values; the SETs add theirs after
+  const probeValues = [...s.values];
   const sets = parts.map(([col, a]) => `${q(col)} = CASE WHEN ${a.when} THEN ${a.set()} ELSE t.${q(col)} END`);
-  return ctx.exec(`UPDATE ${q(table)} t SET ${sets.join(', ')} WHERE ${where}`, s.values);
+  return ctx.overRanges(table, 't', async (range) => {
+    const rows = range === 'true' ? where : `${range} AND (${where})`;
+    const { rows: hit } = await ctx.query(`SELECT 1 FROM ${q(table)} t WHERE ${rows} LIMIT 1`, probeValues);
+    if (hit.length === 0) return 0;
+    return ctx.exec(`UPDATE ${q(table)} t SET ${sets.join(', ')} WHERE ${rows}`, s.values);
+  });
 }
 
 
@@ -679,10 +685,16 @@ export async function proveByValue(ctx: ApplyContext, map: PersonalMap): Promise
     if (probes.length === 0) continue;
     searched += probes.length;
     const select = probes.map((p, i) => `count(*) FILTER (WHERE ${p.sql})::int AS p${i}`).join(', ');
-    const { rows } = await ctx.query<Record<string, number>>(`SELECT ${select} FROM ${q(table)} t`, s.values);
-    const row = rows[0] ?? {};
+    // a big table counted per key range: the ranges cover every row once, the counts add up
+    const counts = probes.map(() => 0);
+    await ctx.overRanges(table, 't', async (range) => {
+      const { rows } = await ctx.query<Record<string, number>>(`SELECT ${select} FROM ${q(table)} t WHERE ${range}`, s.values);
+      const row = rows[0] ?? {};
+      probes.forEach((_, i) => (counts[i] = (counts[i] ?? 0) + Number(row[`p${i}`] ?? 0)));
+      return 0;
+    });
     probes.forEach((p, i) => {
-      const count = Number(row[`p${i}`] ?? 0);
+      const count = counts[i] ?? 0;
       if (count > 0) hits.push({ table, column: p.column, option: p.option, count });
     });
   }
