@@ -20,10 +20,13 @@ export interface ProgressPlanInput {
   rules: readonly SanitizationRule[];
 }
 
-/** The tables each option's pass reads: its own `scans`, and the map's tables for a personal one. */
-function optionTables(o: SanitizeOption, i: ProgressPlanInput): Set<string> {
-  const out = new Set<string>(o.scans ?? []);
-  if (i.personal && !i.personalInStream && i.isPersonal(o.key)) for (const r of columnRules(i.personal, o.key, true)) out.add(r.table);
+/**
+ * The tables each option's passes read, a table once per pass: its own `scans`, then, for a
+ * personal one, each table of the map it rewrites (anonymize_emails reads mail_message twice).
+ */
+function optionTables(o: SanitizeOption, i: ProgressPlanInput): string[] {
+  const out = [...(o.scans ?? [])];
+  if (i.personal && !i.personalInStream && i.isPersonal(o.key)) out.push(...new Set(columnRules(i.personal, o.key, true).map((r) => r.table)));
   return out;
 }
 

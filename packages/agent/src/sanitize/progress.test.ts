@@ -39,14 +39,21 @@ describe('sanitizing progress by rows', () => {
     expect(seen.at(-1)?.rows_done).toBe(923_000);
   });
 
-  it('stops the measure of a unit short of its end until the unit ends', () => {
+  it('stops the measure of a unit short of its end until the unit ends, moving on when it reads more than estimated', () => {
     const { m, seen } = meter();
     m.plan([{ key: 'anonymize_emails', rows: 100_000 }]);
     m.begin('anonymize_emails');
-    // the statistics said 100,000; the tables held more
-    m.table('mail_message', 150_000);
+    m.table('mail_message', 60_000);
     m.tableDone();
-    expect(seen.at(-1)?.fraction).toBeLessThan(1);
+    expect(seen.at(-1)?.fraction).toBeCloseTo(0.6, 6);
+    // a second pass over it: the statistics said 100,000 rows for the option, it reads 120,000
+    m.table('mail_message', 60_000);
+    m.advance(30_000);
+    const mid = seen.at(-1)?.fraction ?? 0;
+    expect(mid).toBeGreaterThan(0.8);
+    m.tableDone();
+    expect(seen.at(-1)?.fraction).toBeGreaterThan(mid + 0.01);
+    expect(seen.at(-1)?.fraction).toBeLessThan(0.99);
     m.end();
     expect(seen.at(-1)?.fraction).toBe(1);
   });
@@ -76,7 +83,8 @@ describe('sanitizing progress by rows', () => {
     const before = m.snapshot().fraction;
     m.tableDone();
     expect(m.snapshot().fraction).toBeGreaterThanOrEqual(before);
-    expect(m.snapshot().rows_done).toBe(Math.round(500_000 * 0.99));
+    expect(m.snapshot().rows_done).toBeGreaterThan(500_000 * 0.9);
+    expect(m.snapshot().rows_done).toBeLessThan(500_000 * 0.99);
   });
 
   it('heartbeats on its own timer', async () => {

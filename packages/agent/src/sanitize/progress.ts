@@ -4,8 +4,10 @@
 // The fraction is the rows done of the rows planned, never the options done of the options.
 //
 // Rows done are measured: a table pass counts its rows when it ends, and the pass over a big table
-// (split into key ranges, ranges.ts) counts after each range. Within a unit the measure stops
-// short of the unit's rows (MEASURED_CAP): only the unit's end counts all of them.
+// (split into key ranges, ranges.ts) counts after each range. Within a unit the measure counts
+// one for one up to SOFT_CAP of the unit's rows, then bends towards MEASURED_CAP (a unit that
+// reads more than its estimate still moves, slower), never past it: only the unit's end counts
+// all of its rows.
 //
 // A heartbeat re-reports at least every `heartbeatMs`. While one statement runs longer than that
 // (a capture, a proof pass, a table below the split threshold), the FRACTION alone moves by
@@ -43,8 +45,18 @@ export interface ProgressMeterOptions {
 export const MIN_UNIT_ROWS = 1_000;
 /** The rows per second interpolation assumes until the run has measured some. */
 export const DEFAULT_ROWS_PER_SECOND = 50_000;
-/** Measured rows of a unit stop at this share of its rows until the unit ends. */
+/** Measured rows of a unit count one for one up to this share of its rows … */
+export const SOFT_CAP = 0.8;
+/** … then approach this share, never reached until the unit ends. */
 export const MEASURED_CAP = 0.99;
+
+/** A unit's measured rows as counted: `m` up to SOFT_CAP·rows, then bending towards MEASURED_CAP·rows (pure). */
+export function unitMeasure(m: number, rows: number): number {
+  const soft = SOFT_CAP * rows;
+  if (m <= soft) return m;
+  const room = (MEASURED_CAP - SOFT_CAP) * rows;
+  return soft + room * (1 - Math.exp(-(m - soft) / Math.max(1, room)));
+}
 /** Interpolated rows of a statement approach this share of the rows it covers, never more. */
 export const INTERPOLATED_CAP = 0.9;
 
@@ -125,9 +137,8 @@ export class ProgressMeter {
     const t = this.tablePass;
     if (!t) return;
     if (this.unit) this.unit.done += t.rows;
-    this.tablePass = { ...t, done: t.rows };
-    this.measure();
     this.tablePass = null;
+    this.measure();
   }
 
   /** The current unit ended: all its rows are done. */
@@ -148,8 +159,7 @@ export class ProgressMeter {
   private measured(): number {
     const u = this.unit;
     if (!u) return this.finished;
-    const inUnit = u.done + (this.tablePass?.done ?? 0);
-    return this.finished + Math.min(u.rows * MEASURED_CAP, inUnit);
+    return this.finished + unitMeasure(u.done + (this.tablePass?.done ?? 0), u.rows);
   }
 
   /**
@@ -160,7 +170,7 @@ export class ProgressMeter {
   private interpolated(at: number): number {
     const u = this.unit;
     if (!u) return 0;
-    const measuredInUnit = Math.min(u.rows * MEASURED_CAP, u.done + (this.tablePass?.done ?? 0));
+    const measuredInUnit = unitMeasure(u.done + (this.tablePass?.done ?? 0), u.rows);
     const unitLeft = Math.max(0, u.rows * INTERPOLATED_CAP - measuredInUnit);
     const covers = this.tablePass ? Math.min(unitLeft, this.tablePass.rows - this.tablePass.done) : unitLeft;
     if (covers <= 0) return 0;
