@@ -105,6 +105,7 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
           timeoutMs: config.peer.timeoutMs,
           env: config.childEnv,
           copy: config.copy,
+          sanitizeBatch: config.sanitizeBatch,
         }),
       }));
       const conn = (connection = createConnection({

@@ -33,6 +33,7 @@ describe('parseConfig', () => {
       peerUrl: null,
       peer: { host: '127.0.0.1', port: 0, timeoutMs: 30_000 },
       copy: copyTuning(),
+      sanitizeBatch: { rows: 50_000, minTableRows: 200_000 },
       appHost: '127.0.0.1',
       reconnect: { minMs: 250, maxMs: 10_000 },
       taskLeaseMs: 30_000,
@@ -58,8 +59,11 @@ describe('parseConfig', () => {
       OEC_RECONNECT_MIN_MS: '10',
       OEC_RECONNECT_MAX_MS: '100',
       OEC_TASK_LEASE_MS: '5000',
+      OEC_SANITIZE_BATCH_ROWS: '5000',
+      OEC_SANITIZE_SPLIT_ROWS: '20000',
     });
     expect(c.taskLeaseMs).toBe(5000);
+    expect(c.sanitizeBatch).toEqual({ rows: 5000, minTableRows: 20_000 });
     expect(c.dataDir).toBe(join(process.cwd(), 'relative/dir'));
     expect(c.pg).toEqual({ mode: 'external', url: 'postgresql://postgres:pw@db:5433/postgres', binDir: null });
     expect(c.stopPostgresOnExit).toBe(true);

@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { copyTuning, DEFAULT_SPLIT_MB, MAX_COPY_JOBS, type CopyTuning } from './clone/copy/tuning.js';
+import { DEFAULT_BATCH, type BatchOptions } from './sanitize/index.js';
 import { OFFICIAL_ODOO, type DockerImages, type OdooImageContract } from './runtime/docker/objects.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -71,6 +72,10 @@ const envSchema = z
     // table size above which a table is copied in block ranges side by side (clone/copy/tuning.ts).
     OEC_COPY_JOBS: z.coerce.number().int().min(0).max(MAX_COPY_JOBS).default(0),
     OEC_COPY_SPLIT_MB: z.coerce.number().int().min(16).max(1_048_576).default(DEFAULT_SPLIT_MB),
+    // Sanitizing: a table over SPLIT_ROWS rows is worked on in key ranges of about BATCH_ROWS rows,
+    // with progress after each (sanitize/ranges.ts).
+    OEC_SANITIZE_BATCH_ROWS: z.coerce.number().int().min(100).max(10_000_000).default(DEFAULT_BATCH.rows),
+    OEC_SANITIZE_SPLIT_ROWS: z.coerce.number().int().min(0).max(1_000_000_000).default(DEFAULT_BATCH.minTableRows),
     OEC_RECONNECT_MIN_MS: z.coerce.number().int().min(1).max(60_000).default(250),
     OEC_RECONNECT_MAX_MS: z.coerce.number().int().min(1).max(600_000).default(10_000),
     OEC_TASK_LEASE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
@@ -128,6 +133,8 @@ export interface AgentConfig {
   appHost: string;
   /** The COPY data path's parallelism (OEC_COPY_JOBS, OEC_COPY_SPLIT_MB). */
   copy: CopyTuning;
+  /** How sanitizing splits big tables into key ranges (OEC_SANITIZE_BATCH_ROWS, OEC_SANITIZE_SPLIT_ROWS). */
+  sanitizeBatch: BatchOptions;
   reconnect: { minMs: number; maxMs: number };
   /**
    * OEC_TASK_LEASE_MS: how long the agent keeps running an operation's tasks without its
@@ -192,6 +199,7 @@ export function parseConfig(env: RawEnv): AgentConfig {
     peerUrl: v.OEC_PEER_URL ?? null,
     peer: { ...splitHostPort(v.OEC_PEER_LISTEN), timeoutMs: v.OEC_PEER_TIMEOUT_MS },
     copy: copyTuning({ jobs: v.OEC_COPY_JOBS, splitMb: v.OEC_COPY_SPLIT_MB }),
+    sanitizeBatch: { rows: v.OEC_SANITIZE_BATCH_ROWS, minTableRows: v.OEC_SANITIZE_SPLIT_ROWS },
     appHost: v.OEC_APP_HOST,
     reconnect: { minMs: v.OEC_RECONNECT_MIN_MS, maxMs: v.OEC_RECONNECT_MAX_MS },
     taskLeaseMs: v.OEC_TASK_LEASE_MS,

@@ -1,5 +1,5 @@
 // The read and operation-control commands: login, servers, envs, status, logs, cancel, retry, wait.
-import { cancelResponseSchema, cloneOperationSchema, listOf, logsResponseSchema, projectSchema, STEPS } from '@oec/shared';
+import { cancelResponseSchema, cloneOperationSchema, currentWorkLine, listOf, logsResponseSchema, projectSchema, STEPS } from '@oec/shared';
 import type { CloneOperation, LogEntry } from '@oec/shared';
 import { createApi } from './api.js';
 import type { Api } from './api.js';
@@ -64,6 +64,9 @@ export function statusLines(op: CloneOperation): string[] {
   ];
   if (!isTerminal(op)) {
     lines.push(`  step ${n}/${STEPS.length} ${p.current_step ?? 'pending'} ${p.progress_percent.toFixed(1)}% elapsed ${clock(p.elapsed_seconds)} ETA ${clock(p.eta_seconds)}`);
+    const detail = p.steps.find((s) => s.key === p.current_step)?.detail;
+    const work = detail ? currentWorkLine(detail) : null;
+    if (work) lines.push(`  ${work}`);
     return lines;
   }
   return [...lines, ...summaryLines(op).map((l) => `  ${l}`)];

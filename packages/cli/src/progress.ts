@@ -1,8 +1,8 @@
 // Following an operation: on a TTY one progress line rewritten in place (step n/10, name, %,
-// elapsed, ETA; never wider than 80 columns); otherwise one line per step as each step ends, in
+// elapsed, ETA, and what sanitizing works on while there is room; never wider than 80 columns); otherwise one line per step as each step ends, in
 // step order (steps 5–8 overlap; the order keeps the output stable for scripts). Then the result:
 // the sanitization summary of a completed clone, or the failed step and error.
-import { cloneOperationSchema, describeRuleOutcome, ERROR_META, SANITIZATION_OPTIONS, STEPS, TERMINAL_STATUSES } from '@oec/shared';
+import { cloneOperationSchema, currentWorkLine, describeRuleOutcome, ERROR_META, SANITIZATION_OPTIONS, STEPS, TERMINAL_STATUSES } from '@oec/shared';
 import type { CloneOperation, StepState } from '@oec/shared';
 import type { Api } from './api.js';
 
@@ -38,7 +38,9 @@ export function progressLine(op: CloneOperation, columns = MAX_WIDTH): string {
   const barWidth = 12;
   const filled = Math.round((p.progress_percent / 100) * barWidth);
   const bar = `[${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}]`;
-  let head = `${bar} ${index + 1}/${STEPS.length} ${step.name}`;
+  const now = p.steps.find((s) => s.key === step.key)?.detail;
+  const work = now ? currentWorkLine(now) : null;
+  let head = `${bar} ${index + 1}/${STEPS.length} ${step.name}${work ? ` · ${work}` : ''}`;
   const room = width - tail.length;
   if (head.length > room) head = head.slice(0, Math.max(0, room));
   return `${head.padEnd(room)}${tail}`;

@@ -18,3 +18,4 @@ export * from './peer.js';
 export * from './personal-data.js';
 export * from './api/notifications.js';
 export * from './sse.js';
+export * from './progress-detail.js';

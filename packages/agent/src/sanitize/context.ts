@@ -4,8 +4,10 @@
 import type pg from 'pg';
 import { AppError, ErrorCode, type SanitizationOptionKey } from '@oec/shared';
 import type { KeyedHash } from './keyed-hash.js';
+import type { ProgressMeter } from './progress.js';
+import { DEFAULT_BATCH, rangeSql, tableRanges } from './ranges.js';
 import type { SchemaInfo } from './schema-info.js';
-import type { ApplyContext, EstimateContext, SanitizeParams } from './types.js';
+import type { ApplyContext, BatchOptions, EstimateContext, SanitizeParams } from './types.js';
 
 /** Over this many rows (pg_class.reltuples) the estimator asks the planner instead of counting. */
 export const BIG_TABLE_ROWS = 1_000_000;
@@ -21,6 +23,15 @@ function describeMissing(schema: SchemaInfo, table: string, columns: readonly st
   return `column ${table}.${schema.missing(table, columns) ?? '?'} not present`;
 }
 
+/** How a run reports its table passes: the meter, the tables' rows and the split of big ones. */
+export interface TablePasses {
+  meter: ProgressMeter | null;
+  rows: ReadonlyMap<string, number>;
+  batch: BatchOptions;
+}
+
+export const NO_PASSES: TablePasses = { meter: null, rows: new Map(), batch: DEFAULT_BATCH };
+
 export class OptionRunContext implements ApplyContext {
   private readonly warnings: string[] = [];
   private found = false;
@@ -32,7 +43,25 @@ export class OptionRunContext implements ApplyContext {
     readonly params: SanitizeParams,
     readonly key: KeyedHash,
     private readonly deferred: Array<() => Promise<unknown>>,
+    private readonly passes: TablePasses = NO_PASSES,
   ) {}
+
+  async overRanges(table: string, alias: string, run: (range: string) => Promise<number>): Promise<number> {
+    const { meter, batch } = this.passes;
+    const rows = this.passes.rows.get(table) ?? 0;
+    meter?.table(table, rows);
+    const ranges = await tableRanges(this, table, rows, batch);
+    let n = 0;
+    if (!ranges) n = await run('true');
+    else {
+      for (const r of ranges) {
+        n += await run(rangeSql(alias, r));
+        meter?.advance(r.rowsThrough);
+      }
+    }
+    meter?.tableDone();
+    return n;
+  }
 
   get sensitiveModels(): readonly string[] {
     return this.params.sensitiveModels ?? [];

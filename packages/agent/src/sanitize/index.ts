@@ -9,10 +9,12 @@ export { SANITIZE_OPTIONS } from './options/index.js';
 export { IDENTITY_PARAMS } from './identity.js';
 export { NEVER_DELETE_PARAMS, SECRET_PARAM_PATTERNS } from './options/credentials-catalogue.js';
 export { pseudonymEmail, pseudonymPhone, pseudonymLabel, ANON_DOMAIN } from './pseudonyms.js';
-export type { SanitizeParams, SanitizeOutcome, ImpactEstimate, EstimateOptions, SanitizeLogLevel, ApplyContext, CheckSpec, TableRows } from './types.js';
+export type { BatchOptions, SanitizeParams, SanitizeOutcome, ImpactEstimate, EstimateOptions, SanitizeLogLevel, ApplyContext, CheckSpec, TableRows } from './types.js';
 // The proof runner on its own (its suite counts the passes and compares them with one query per check).
 export { runProof, passSql, type PlannedCheck } from './proof.js';
 export { SchemaInfo } from './schema-info.js';
+export { ProgressMeter, type SanitizeProgress, type ProgressUnit } from './progress.js';
+export { DEFAULT_BATCH, keyRanges, type KeyRange } from './ranges.js';
 export { Stmt } from './stmt.js';
 export { prepareStreamCredentials, type CredentialStream } from './options/credentials-stream.js';
 export { prepareStreamMasking, type SnapshotSessions, type StreamMasker, type MaskingTransform, type StreamLeak } from './personal/stream.js';

@@ -18,14 +18,17 @@ import {
   type SanitizationOptionKey,
   type SanitizationResult,
 } from '@oec/shared';
-import { OptionRunContext, throwIfAborted } from './context.js';
+import { OptionRunContext, throwIfAborted, type TablePasses } from './context.js';
 import { applyIdentity, captureIdentity, identityChecks } from './identity.js';
 import { SANITIZE_OPTIONS } from './options/index.js';
 import { isOdooPasswordHash } from './passwords.js';
 import { applyPersonal, capturePersonal, derivePersonal, proveByValue } from './personal/engine.js';
 import { loadPersonalMap, type PersonalMap } from './personal/map.js';
+import { ProgressMeter } from './progress.js';
+import { progressUnits } from './progress-plan.js';
 import { MISSING_OBJECT_CODES, runProof, sqlState, type PlannedCheck } from './proof.js';
 import { keyedHash } from './pseudonyms.js';
+import { DEFAULT_BATCH, tableRows } from './ranges.js';
 import { applyRules, captureRules, proveRules } from './rules/run.js';
 import { SchemaInfo } from './schema-info.js';
 import type { SanitizeOption, SanitizeOutcome, SanitizeParams } from './types.js';
@@ -90,6 +93,8 @@ export async function sanitizeDatabase(client: pg.ClientBase, p: SanitizeParams)
     mark = now;
   };
 
+  // rows done of the rows planned, reported at least every second (progress.ts)
+  const meter = p.progress ? new ProgressMeter(p.progress) : null;
   try {
     await client.query('BEGIN');
     await client.query(`SELECT set_config('search_path', 'public', true)`);
@@ -97,10 +102,29 @@ export async function sanitizeDatabase(client: pg.ClientBase, p: SanitizeParams)
     // would trigger JIT compilation, which takes seconds per statement and saves nothing.
     await client.query(`SELECT set_config('jit', 'off', true)`);
     const schema = await SchemaInfo.load(client);
+    const passes: TablePasses = { meter, rows: await tableRows(client), batch: p.batch ?? DEFAULT_BATCH };
     phase('schema');
     const afterCommit: Array<() => Promise<unknown>> = [];
-    const context = (): OptionRunContext => new OptionRunContext(client, schema, enabled, p, key, afterCommit);
+    const context = (): OptionRunContext => new OptionRunContext(client, schema, enabled, p, key, afterCommit, passes);
 
+    // the map first (catalog reads only): its tables weigh the capture, the options and the proof
+    let personal: PersonalMap | null = null;
+    if (options.some((o) => PERSONAL_OPTIONS.has(o.key))) {
+      const ctx = context();
+      personal = await guarded('personal_data_map', () => loadPersonalMap(ctx, { series: p.odooSeries ?? null }));
+      phase('personal_map');
+    }
+    meter?.plan(
+      progressUnits({
+        options,
+        rows: passes.rows,
+        personal,
+        isPersonal: (k) => PERSONAL_OPTIONS.has(k),
+        personalInStream: p.personalInStream ?? false,
+        rules: p.rules ?? [],
+      }),
+    );
+    meter?.begin('capture');
     for (const o of options) {
       await guarded(o.key, async () => {
         await o.capture?.(context());
@@ -110,16 +134,12 @@ export async function sanitizeDatabase(client: pg.ClientBase, p: SanitizeParams)
     const ruleCtx = context();
     const rules = await guarded('custom_rules', () => captureRules(ruleCtx, p.rules ?? []));
     phase('capture');
-    let personal: PersonalMap | null = null;
-    if (options.some((o) => PERSONAL_OPTIONS.has(o.key))) {
+    if (personal) {
+      const map = personal;
       const ctx = context();
-      personal = await guarded('personal_data_map', async () => {
-        const map = await loadPersonalMap(ctx, { series: p.odooSeries ?? null });
-        if (!p.personalInStream) await capturePersonal(ctx, map);
-        return map;
-      });
+      if (!p.personalInStream) await guarded('personal_data_map', () => capturePersonal(ctx, map));
       phase('personal_map');
-      log('INFO', `personal data map: ${personal.columns.length} columns, ${personal.textColumns.length} text columns searched by value`);
+      log('INFO', `personal data map: ${map.columns.length} columns, ${map.textColumns.length} text columns searched by value`);
     }
     const identityCtx = context();
     await guarded('identity', () => captureIdentity(identityCtx));
@@ -130,6 +150,7 @@ export async function sanitizeDatabase(client: pg.ClientBase, p: SanitizeParams)
     const results: SanitizationResult[] = [];
     const planned: Array<PlannedCheck | ProofCheck> = [];
     for (const o of options) {
+      meter?.begin(o.key);
       const ctx = context();
       const t0 = performance.now();
       let affected = 0;
@@ -165,11 +186,13 @@ export async function sanitizeDatabase(client: pg.ClientBase, p: SanitizeParams)
       }
       phase('proof_files');
     }
+    meter?.begin('custom_rules');
     const ruleResults = await applyRules(ruleCtx, rules, (m) => log('INFO', m), p.rulesInStream);
     phase('rules');
     // The identity is not an option; its checks ride on the always-applied step.
     for (const spec of identityChecks(identityCtx)) planned.push({ option_key: 'clear_asset_bundles', spec });
 
+    meter?.begin('proof');
     const checked = await guarded('proof', () => runProof(client, schema, planned, p.signal));
     phase('proof');
     // masked in stream: the source's values were searched in every row written (clone/copy)
@@ -192,6 +215,7 @@ export async function sanitizeDatabase(client: pg.ClientBase, p: SanitizeParams)
       );
     }
     throwIfAborted(p.signal);
+    meter?.end();
     await client.query('COMMIT');
     phase('commit');
     // committed: nothing references these files any more (the clone's own filestore only)
@@ -209,5 +233,7 @@ export async function sanitizeDatabase(client: pg.ClientBase, p: SanitizeParams)
     const err = failure('sanitize', e);
     log('ERROR', `${err.code}: ${err.message} (rolled back)`);
     throw err;
+  } finally {
+    meter?.stop();
   }
 }

@@ -3,6 +3,7 @@
 import type pg from 'pg';
 import type { Proof, RuleResult, SanitizationOptionKey, SanitizationOptions, SanitizationResult, SanitizationRule } from '@oec/shared';
 import type { KeyedHash } from './keyed-hash.js';
+import type { SanitizeProgress } from './progress.js';
 import type { SchemaInfo } from './schema-info.js';
 import type { Stmt } from './stmt.js';
 
@@ -49,6 +50,21 @@ export interface SanitizeParams {
   filestore?: { dir: string; removeUnreferenced: boolean } | null;
   signal?: AbortSignal;
   log?: (level: SanitizeLogLevel, message: string) => void;
+  /**
+   * Progress by rows (progress.ts): at every table pass, key range and unit, and at least every
+   * second while a statement runs.
+   */
+  progress?: (p: SanitizeProgress) => void;
+  /** How big tables' passes are split into key ranges (ranges.ts; DEFAULT_BATCH when absent). */
+  batch?: BatchOptions;
+}
+
+/** How big tables' passes are split into key ranges (ranges.ts). */
+export interface BatchOptions {
+  /** Rows per statement of a split pass (about: ranges are of ids, sized by the table's density). */
+  rows: number;
+  /** Tables over this many rows (pg_class.reltuples) are split (and never one of `rows` or fewer). */
+  minTableRows: number;
 }
 
 export interface SanitizeOutcome {
@@ -106,6 +122,12 @@ export interface ApplyContext extends PlanContext, SqlRunner {
   warn(message: string): void;
   /** Work to do once the transaction has committed (files that only unproven rows referenced). */
   afterCommit(fn: () => Promise<unknown>): void;
+  /**
+   * One set-based pass over `table` (aliased `alias` in the statements `run` builds), reported as
+   * a table pass: `run('true')` once, or — a big table — once per key range with the range's
+   * condition on `alias.id`, the rows done reported after each (ranges.ts). Returns the sum.
+   */
+  overRanges(table: string, alias: string, run: (range: string) => Promise<number>): Promise<number>;
 }
 
 /** Handed to `estimate`: read-only, counts exact or from the planner for big tables. */
@@ -169,6 +191,8 @@ export interface Impact {
 /** One sanitization option: capture the facts its proof needs, apply, prove, estimate. */
 export interface SanitizeOption {
   readonly key: SanitizationOptionKey;
+  /** Tables whose every row `apply` may read (beyond the personal data map's): its progress weight. */
+  readonly scans?: readonly string[];
   /** Runs before any option applies (temp tables `pg_temp.oec_*`, dropped at commit). */
   capture?(ctx: ApplyContext): Promise<void>;
   /** Returns the number of rows changed, inserted or deleted. */

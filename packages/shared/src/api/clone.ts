@@ -72,12 +72,29 @@ export const STEP_STATUSES = ['pending', 'in_progress', 'completed', 'skipped', 
 export const stepStatusSchema = z.enum(STEP_STATUSES);
 export type StepStatus = z.infer<typeof stepStatusSchema>;
 
+/** The option (or phase) and table a sanitizing step is on, with that table's rows done of its estimate. */
+export const sanitizingNowSchema = z.object({
+  option: z.string(),
+  table: z.string().nullable(),
+  rows_done: z.number().nullable(),
+  rows_total: z.number().nullable(),
+});
+export type SanitizingNow = z.infer<typeof sanitizingNowSchema>;
+
 export const stepDetailSchema = z.object({
   message: z.string().nullable(),
   bytes_done: z.number().nullable(),
   bytes_total: z.number().nullable(),
   items_done: z.number().nullable(),
   items_total: z.number().nullable(),
+  /**
+   * Rows of the step's work done and estimated (sanitizing: every option's table passes, weighted
+   * by the tables' rows); absent for steps that count bytes or items.
+   */
+  rows_done: z.number().nullable().optional(),
+  rows_total: z.number().nullable().optional(),
+  /** What the step works on now (sanitizing: an option, or capture/custom_rules/proof, and its table). */
+  current: sanitizingNowSchema.nullable().optional(),
 });
 export type StepDetail = z.infer<typeof stepDetailSchema>;
 

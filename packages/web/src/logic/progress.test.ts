@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { STEPS } from '@oec/shared';
 import type { CloneOperation, StepState } from '@oec/shared';
 import { formatBytes, formatDuration, formatEta } from './format.js';
-import { canCancel, currentStepTitle, failureToast, isFinished, retryOffer, statusBadge } from './progress.js';
+import { canCancel, currentStepTitle, failureToast, isFinished, retryOffer, statusBadge, stepDetailLine } from './progress.js';
 
 function steps(current: number, failedAt = -1): StepState[] {
   return STEPS.map((s, i) => ({
@@ -26,6 +26,13 @@ function op(status: CloneOperation['status'], current: number, failedAt = -1): P
 }
 
 describe('progress mapping', () => {
+  it('shows what sanitizing works on: the option, the table and its rows', () => {
+    const step = steps(8)[8];
+    if (!step) throw new Error('no step 9');
+    step.detail = { ...step.detail, rows_done: 200_000, rows_total: 900_000, current: { option: 'anonymize_emails', table: 'mail_message', rows_done: 120_000, rows_total: 460_000 } };
+    expect(stepDetailLine(step)).toBe('anonymize_emails · mail_message 120,000 / 460,000 rows');
+  });
+
   it('shows CLONING while a step runs, the step as "Step n of 10"', () => {
     const running = op('backing_up_database', 4);
     expect(statusBadge(running)).toEqual({ label: 'CLONING', tone: 'blue', busy: true });

@@ -1,6 +1,6 @@
 // From a clone operation to what the progress modal shows: the status badge, which steps are
 // done / running / waiting / failed, whether Cancel and Retry are offered, the headline of a failure.
-import { ERROR_META, STEPS, TERMINAL_STATUSES, isCancellableAt } from '@oec/shared';
+import { ERROR_META, STEPS, TERMINAL_STATUSES, currentWorkLine, isCancellableAt } from '@oec/shared';
 import type { CloneOperation, StepState, StepStatus } from '@oec/shared';
 
 export type BadgeTone = 'blue' | 'green' | 'red' | 'gray' | 'orange';
@@ -90,11 +90,13 @@ export function failureToast(op: Pick<CloneOperation, 'progress' | 'error'>): st
   return i >= 0 ? `Clone failed at step ${i + 1} - See details` : 'Clone failed - See details';
 }
 
-/** A step's detail as one line: its message and bytes or items done. */
+/** A step's detail as one line: its message, what it works on now (sanitizing), and items done. */
 export function stepDetailLine(step: StepState): string | null {
   const d = step.detail;
   const parts: string[] = [];
   if (d.message) parts.push(d.message);
-  if (d.items_total) parts.push(`${d.items_done ?? 0} / ${d.items_total}`);
+  const now = currentWorkLine(d);
+  if (now) parts.push(now);
+  else if (d.items_total) parts.push(`${d.items_done ?? 0} / ${d.items_total}`);
   return parts.length ? parts.join(' · ') : null;
 }

@@ -1,16 +1,28 @@
 // sanitizing: runs the sanitizer on the restored database (never the source), in one transaction
 // with its proof. A replace writes back the identity of the database it replaces; reset_passwords
-// gets one random password per operation, returned once and stored only as a hash.
-import type { ClonePlan, CloneSanitizeInput, CloneSanitizeOutput } from '@oec/shared';
-import { IDENTITY_PARAMS, generatePassword, hashOdooPassword, sanitizeDatabase } from '../../sanitize/index.js';
+// gets one random password per operation, returned once and stored only as a hash. Progress is
+// by rows (sanitize/progress.ts): the option or phase and the table being worked on, with the
+// table's rows done of its estimate, at least every second.
+import type { ClonePlan, CloneSanitizeInput, CloneSanitizeOutput, StepDetail } from '@oec/shared';
+import { IDENTITY_PARAMS, generatePassword, hashOdooPassword, sanitizeDatabase, type BatchOptions, type SanitizeProgress } from '../../sanitize/index.js';
 import type { TaskContext } from '../../tasks/types.js';
 import { checkpoint, clonePaths, type CloneHooks } from '../context.js';
 
-export async function sanitize(plan: CloneSanitizeInput, ctx: TaskContext, hooks: CloneHooks): Promise<CloneSanitizeOutput> {
+/** The step's detail of a sanitizing progress report. */
+export function sanitizingDetail(p: SanitizeProgress): Partial<StepDetail> {
+  return {
+    rows_done: p.rows_done,
+    rows_total: p.rows_total,
+    current: { option: p.option, table: p.table, rows_done: p.table_rows_done, rows_total: p.table_rows_total },
+  };
+}
+
+export async function sanitize(plan: CloneSanitizeInput, ctx: TaskContext, hooks: CloneHooks, batch?: BatchOptions): Promise<CloneSanitizeOutput> {
   await checkpoint(ctx, hooks, 'sanitizing', 'start');
   const { runtime } = ctx;
   const identity = plan.mode === 'replace' ? await readIdentity(ctx, plan.target.db_name) : null;
   const password = plan.sanitization.options.reset_passwords ? generatePassword() : null;
+  let rowsTotal: number | null = null;
   const outcome = await runtime.withDatabase(plan.work_db, (client) =>
     sanitizeDatabase(client, {
       options: plan.sanitization.options,
@@ -27,6 +39,11 @@ export async function sanitize(plan: CloneSanitizeInput, ctx: TaskContext, hooks
       ...(password ? { passwordHash: hashOdooPassword(password) } : {}),
       signal: ctx.signal,
       log: (level, message) => ctx.log(level, message, 'sanitizing'),
+      progress: (p) => {
+        rowsTotal = p.rows_total;
+        ctx.progress(p.fraction, sanitizingDetail(p), 'sanitizing');
+      },
+      ...(batch ? { batch } : {}),
     }),
   );
   const applied = outcome.results.filter((r) => !r.skipped).length;
@@ -35,7 +52,11 @@ export async function sanitize(plan: CloneSanitizeInput, ctx: TaskContext, hooks
     `Sanitization completed: ${applied} options applied, ${outcome.totals.affected_rows} records affected; proof ${outcome.proof.passed ? 'passed' : 'FAILED'}`,
     'sanitizing',
   );
-  ctx.progress(1, { items_done: outcome.results.length, items_total: outcome.results.length }, 'sanitizing');
+  ctx.progress(
+    1,
+    { items_done: outcome.results.length, items_total: outcome.results.length, rows_done: rowsTotal, rows_total: rowsTotal, current: null },
+    'sanitizing',
+  );
   await checkpoint(ctx, hooks, 'sanitizing', 'end');
   return { ...outcome, generated_password: password };
 }

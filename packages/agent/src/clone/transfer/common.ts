@@ -2,6 +2,7 @@
 // tagged with the step it belongs to, and the translation of a full disk into DISK_FULL.
 import { AppError, ErrorCode, STEP_FAILURE, streamKind, type StepKey } from '@oec/shared';
 import type { PeerServer } from '../../peer/server.js';
+import type { BatchOptions } from '../../sanitize/index.js';
 import type { CopyTuning } from '../copy/tuning.js';
 
 export interface TransferDeps {
@@ -13,6 +14,8 @@ export interface TransferDeps {
   env: NodeJS.ProcessEnv;
   /** COPY streams at once and table splitting (default: from this machine's cores). */
   copy?: CopyTuning;
+  /** How sanitizing splits big tables' passes into key ranges (default: sanitize DEFAULT_BATCH). */
+  sanitizeBatch?: BatchOptions;
 }
 
 /** The step a stream's failure belongs to, on each side. */

@@ -11,6 +11,7 @@ function bundlesWhere(s: Stmt): string {
 
 export const clearAssetBundles: SanitizeOption = {
   key: 'clear_asset_bundles',
+  scans: ['ir_attachment'],
   async apply(ctx) {
     if (!ctx.require('ir_attachment', 'res_model', 'url')) return 0;
     const s = new Stmt();

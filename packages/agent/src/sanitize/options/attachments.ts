@@ -71,6 +71,7 @@ async function referencedPlaceholders(ctx: ApplyContext): Promise<typeof PLACEHO
 
 export const replaceSensitiveAttachments: SanitizeOption = {
   key: 'replace_sensitive_attachments',
+  scans: ['ir_attachment'],
   async apply(ctx) {
     if (!ctx.require('ir_attachment', ...COLUMNS)) return 0;
     const fs = ctx.params.filestore ?? null;

@@ -66,6 +66,7 @@ function outgoingSmsSql(s: Stmt): string {
 
 export const clearScheduledMessages: SanitizeOption = {
   key: 'clear_scheduled_messages',
+  scans: ['mail_mail', 'sms_sms'],
   async apply(ctx) {
     let n = 0;
     if (ctx.require('mail_mail', 'scheduled_date')) {

@@ -80,7 +80,7 @@ function partnerNeedsSql(ctx: PlanContext, s: Stmt, internal: string): string {
  * (every token of every row, then one hash join with the map) so that it stays linear on large
  * message tables; `strpos` skips the regex on text without any `@`.
  */
-function textHitsSql(ctx: PlanContext, s: Stmt, table: TextTable, map: string, estimating: boolean): string {
+function textHitsSql(ctx: PlanContext, s: Stmt, table: TextTable, map: string, estimating: boolean, range = 'true'): string {
   const re = s.v(EMAIL_TOKEN_RE);
   // rows that clear_mail_queue, when it runs first, will have deleted
   const gone =
@@ -90,7 +90,7 @@ function textHitsSql(ctx: PlanContext, s: Stmt, table: TextTable, map: string, e
   const tokens = textColumns(ctx, table).map(
     (c) =>
       `SELECT t.id, r.m[1] AS tok FROM ${table} t CROSS JOIN LATERAL regexp_matches(t.${c}, ${re}, 'g') r(m) ` +
-      `WHERE strpos(t.${c}, '@') > 0${gone}`,
+      `WHERE strpos(t.${c}, '@') > 0${gone}${range === 'true' ? '' : ` AND ${range}`}`,
   );
   return `SELECT DISTINCT x.id FROM (${tokens.join(' UNION ALL ')}) x JOIN ${map} mp ON mp.addr = lower(x.tok) AND NOT mp.internal`;
 }
@@ -167,13 +167,17 @@ async function rewriteText(ctx: ApplyContext, table: TextTable): Promise<number>
   if (!ctx.schema.hasTable(table)) return 0;
   const cols = textColumns(ctx, table);
   if (cols.length === 0) return 0;
-  const s = new Stmt();
-  const sets = cols.map((c) => `${c} = ${textRewriteSql(s, c)}`);
-  return ctx.exec(`UPDATE ${table} t SET ${sets.join(', ')} WHERE t.id IN (${textHitsSql(ctx, s, table, MAP, false)})`, s.values);
+  // a big table in key ranges, each range's hits found and rewritten in one statement
+  return ctx.overRanges(table, 't', (range) => {
+    const s = new Stmt();
+    const sets = cols.map((c) => `${c} = ${textRewriteSql(s, c)}`);
+    return ctx.exec(`UPDATE ${table} t SET ${sets.join(', ')} WHERE ${range} AND t.id IN (${textHitsSql(ctx, s, table, MAP, false, range)})`, s.values);
+  });
 }
 
 export const anonymizeEmails: SanitizeOption = {
   key: 'anonymize_emails',
+  scans: ['res_partner', 'res_users', ...TEXT_TABLES],
   async capture(ctx) {
     if (!ctx.schema.has('res_partner', 'email')) return;
     await captureInternalPartners(ctx);

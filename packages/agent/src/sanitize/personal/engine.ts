@@ -225,8 +225,11 @@ function ownAddressesSql(ctx: PlanContext, s: Stmt): string[] {
 /** One SELECT (cls, v) of everyone else's keys, built into a statement, reading one table. */
 export interface ValueSelect {
   table: string;
-  /** The SELECT with its parameters in `s`; `keepRel` names the staff's own keys (cls, v). */
-  sql(s: Stmt, keepRel: string): string;
+  /**
+   * The SELECT with its parameters in `s`; `keepRel` names the staff's own keys (cls, v); `range`
+   * limits the rows read (a condition on `t`, ranges.ts), all of them by default.
+   */
+  sql(s: Stmt, keepRel: string, range?: string): string;
 }
 
 /** The staff's own keys and everyone else's, as SELECTs (for INSERTs, or CTEs when read-only). */
@@ -256,7 +259,7 @@ export function keepSelects(ctx: PlanContext, map: PersonalMap, s: Stmt): string
 export function valueSelects(ctx: PlanContext, map: PersonalMap, discover: boolean): ValueSelect[] {
   const values: ValueSelect[] = collected(map, ctx.enabled).map((c) => ({
     table: c.table,
-    sql: (v, keepRel) => keysSelect(v, c, keyClass(c) as KeyClass, 'true', c.audience === 'private' || c.audience === 'anyone' ? null : keepRel),
+    sql: (v, keepRel, range = 'true') => keysSelect(v, c, keyClass(c) as KeyClass, range, c.audience === 'private' || c.audience === 'anyone' ? null : keepRel),
   }));
   if (!discover) return values;
   // values that only free text holds (an old address in a tracking row, one typed in a chat): any
@@ -272,9 +275,9 @@ export function valueSelects(ctx: PlanContext, map: PersonalMap, discover: boole
       const key = keySql(cls, 'r.m[1]');
       values.push({
         table: c.table,
-        sql: (v, keepRel) =>
+        sql: (v, keepRel, range = 'true') =>
           `SELECT ${v.v(cls)}::text AS cls, ${key} AS v FROM ${q(c.table)} t CROSS JOIN LATERAL regexp_matches(${col}, ${v.v(re)}, 'g') r(m) ` +
-          `WHERE ${pre} AND ${keyWorthSql(cls, key)}${cls === 'digits' ? ` AND (length(${key}) BETWEEN 9 AND 11 OR (r.m[1] LIKE '+%' AND length(${key}) BETWEEN 8 AND 15))` : ''} ` +
+          `WHERE ${range === 'true' ? '' : `${range} AND `}${pre} AND ${keyWorthSql(cls, key)}${cls === 'digits' ? ` AND (length(${key}) BETWEEN 9 AND 11 OR (r.m[1] LIKE '+%' AND length(${key}) BETWEEN 8 AND 15))` : ''} ` +
           `AND NOT EXISTS (SELECT 1 FROM ${keepRel} kp WHERE kp.cls = ${v.v(cls)} AND kp.v = ${key})`,
       });
     }
@@ -290,17 +293,29 @@ const NOT_DISCOVERED = /^(\w+\.(message_id|references|in_reply_to)|res_users\.\w
 /** Tables whose text is Odoo's configuration and code, never searched for new values. */
 const SYSTEM_TEXT = /^(ir_|base_|res_lang|res_country|res_currency|mail_alias|mail_template|fetchmail_server|website$)/;
 
-/** Capture the staff's own values and every other value of the mapped columns. */
-export async function capturePersonal(ctx: SqlRunner & PlanContext & { readonly key: KeyedHash }, map: PersonalMap): Promise<void> {
+/**
+ * Capture the staff's own values and every other value of the mapped columns. Everyone else's go
+ * in table by table (a big table range by range, ctx.overRanges): the same set as one UNION, as
+ * every INSERT skips the keys already there.
+ */
+export async function capturePersonal(ctx: ApplyContext, map: PersonalMap): Promise<void> {
   await ctx.query(`CREATE TEMP TABLE oec_pd_keep (cls text, v text, PRIMARY KEY (cls, v)) ON COMMIT DROP`);
   await ctx.query(`CREATE TEMP TABLE oec_pd_value (cls text, v text, PRIMARY KEY (cls, v)) ON COMMIT DROP`);
   const sKeep = new Stmt();
-  const sValues = new Stmt();
-  const selects = captureSelects(ctx, map, sKeep, sValues, KEEP, true);
+  const keep = keepSelects(ctx, map, sKeep);
   // the staff's own first: everyone else's are those not in it
-  if (selects.keep.length > 0) await ctx.query(`INSERT INTO ${KEEP} (cls, v) ${selects.keep.join(' UNION ')} ON CONFLICT DO NOTHING`, sKeep.values);
+  if (keep.length > 0) await ctx.query(`INSERT INTO ${KEEP} (cls, v) ${keep.join(' UNION ')} ON CONFLICT DO NOTHING`, sKeep.values);
   await ctx.query(`ANALYZE ${KEEP}`);
-  if (selects.values.length > 0) await ctx.query(`INSERT INTO ${VALUES} (cls, v) ${selects.values.join(' UNION ')} ON CONFLICT DO NOTHING`, sValues.values);
+  const byTable = new Map<string, ValueSelect[]>();
+  for (const v of valueSelects(ctx, map, true)) byTable.set(v.table, [...(byTable.get(v.table) ?? []), v]);
+  for (const [table, selects] of byTable) {
+    await ctx.overRanges(table, 't', async (range) => {
+      const s = new Stmt();
+      const union = selects.map((v) => v.sql(s, KEEP, range)).join(' UNION ');
+      await ctx.query(`INSERT INTO ${VALUES} (cls, v) ${union} ON CONFLICT DO NOTHING`, s.values);
+      return 0;
+    });
+  }
   // temp tables have no statistics until analyzed: without them the planner may scan the map
   await ctx.query(`ANALYZE ${VALUES}`);
   await captureNamesInText(ctx, map);
@@ -460,15 +475,21 @@ function assignment(s: Stmt, k: KeyedHash, c: MappedColumn, rel = VALUES): Assig
 
 /**
  * One UPDATE of the table's columns, issued only when a row needs it: a table without a hit is
- * read once and not written (no WAL, no statement triggers fired for nothing).
+ * read once and not written (no WAL, no statement triggers fired for nothing). A big table runs
+ * it per key range (ctx.overRanges), each range probed and updated the same way.
  */
 async function updateTable(ctx: ApplyContext, table: string, parts: ReadonlyArray<readonly [string, Assignment]>, s: Stmt): Promise<number> {
   if (parts.length === 0) return 0;
   const where = parts.map(([, a]) => `(${a.when})`).join(' OR ');
-  const { rows } = await ctx.query(`SELECT 1 FROM ${q(table)} t WHERE ${where} LIMIT 1`, [...s.values]);
-  if (rows.length === 0) return 0;
+  // the probe binds only the conditions' values; the SETs add theirs after
+  const probeValues = [...s.values];
   const sets = parts.map(([col, a]) => `${q(col)} = CASE WHEN ${a.when} THEN ${a.set()} ELSE t.${q(col)} END`);
-  return ctx.exec(`UPDATE ${q(table)} t SET ${sets.join(', ')} WHERE ${where}`, s.values);
+  return ctx.overRanges(table, 't', async (range) => {
+    const rows = range === 'true' ? where : `${range} AND (${where})`;
+    const { rows: hit } = await ctx.query(`SELECT 1 FROM ${q(table)} t WHERE ${rows} LIMIT 1`, probeValues);
+    if (hit.length === 0) return 0;
+    return ctx.exec(`UPDATE ${q(table)} t SET ${sets.join(', ')} WHERE ${rows}`, s.values);
+  });
 }
 
 
@@ -679,10 +700,16 @@ export async function proveByValue(ctx: ApplyContext, map: PersonalMap): Promise
     if (probes.length === 0) continue;
     searched += probes.length;
     const select = probes.map((p, i) => `count(*) FILTER (WHERE ${p.sql})::int AS p${i}`).join(', ');
-    const { rows } = await ctx.query<Record<string, number>>(`SELECT ${select} FROM ${q(table)} t`, s.values);
-    const row = rows[0] ?? {};
+    // a big table counted per key range: the ranges cover every row once, the counts add up
+    const counts = probes.map(() => 0);
+    await ctx.overRanges(table, 't', async (range) => {
+      const { rows } = await ctx.query<Record<string, number>>(`SELECT ${select} FROM ${q(table)} t WHERE ${range}`, s.values);
+      const row = rows[0] ?? {};
+      probes.forEach((_, i) => (counts[i] = (counts[i] ?? 0) + Number(row[`p${i}`] ?? 0)));
+      return 0;
+    });
     probes.forEach((p, i) => {
-      const count = Number(row[`p${i}`] ?? 0);
+      const count = counts[i] ?? 0;
       if (count > 0) hits.push({ table, column: p.column, option: p.option, count });
     });
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveSanitization } from '@oec/shared';
-import { estimateDuration, etaSeconds, formatBytes, requiredBytes, sanitizationSeconds } from './estimate-math.js';
+import { estimateDuration, etaSeconds, formatBytes, measuredSecondsLeft, requiredBytes, sanitizationSeconds } from './estimate-math.js';
 import { completeStep, initialSteps, progressStep, startStep } from './steps-state.js';
 
 describe('estimates', () => {
@@ -44,6 +44,31 @@ describe('estimates', () => {
     // 25 % of the dump in 10 s: 30 s to go for it; then restore 20 + sanitize 30 + verify 5.
     steps = progressStep(steps, 'backing_up_database', 0.25, { bytes_done: 250, bytes_total: 1000 }, t0);
     expect(etaSeconds(steps, est, new Date(t0.getTime() + 10_000))).toBe(30 + 20 + 30 + 5);
+  });
+
+  it('computes the ETA of sanitizing from its rows per second, not the preset’s fixed seconds', () => {
+    const t0 = new Date('2026-01-01T00:00:00Z');
+    const est = { total_seconds: 100, database_seconds: 40, filestore_seconds: 0, sanitization_seconds: 21 };
+    let steps = initialSteps();
+    for (const k of ['pre_checks', 'validating', 'creating_target', 'copying_addons', 'backing_up_database', 'backing_up_filestore', 'restoring_database', 'restoring_filestore'] as const) {
+      steps = completeStep(startStep(steps, k, new Date(t0.getTime() - 60_000)), k, t0);
+    }
+    // 120,000 of 460,000 rows in 200 s: 600 rows/s, 340,000 rows to go
+    steps = progressStep(steps, 'sanitizing', 0.26, { rows_done: 120_000, rows_total: 460_000 }, t0);
+    const sanitizing = steps.find((x) => x.key === 'sanitizing');
+    const at = new Date(t0.getTime() + 200_000);
+    expect(sanitizing && measuredSecondsLeft(sanitizing, at)).toBeCloseTo(340_000 / 600, 6);
+    const eta = etaSeconds(steps, est, at);
+    expect(eta).toBeGreaterThanOrEqual(567);
+    // plus verifying's 5 s at the finished steps' pace (they took 60 s each)
+    expect(eta).toBeLessThan(567 + 40);
+    // the same step 3 minutes in with nothing measured in rows yet goes by the pace of its percent
+    const first = progressStep(initialSteps(), 'sanitizing', 0.1, { rows_done: 0, rows_total: 460_000 }, t0)[8];
+    expect(first?.key).toBe('sanitizing');
+    expect(first && measuredSecondsLeft(first, new Date(t0.getTime() + 180_000))).toBeCloseTo(1620, 6);
+    // and a step that reports nothing measurable keeps the estimate
+    const idle = progressStep(initialSteps(), 'sanitizing', 0, {}, t0)[8];
+    expect(idle && measuredSecondsLeft(idle, at)).toBeNull();
   });
 
   it('scales the rest of the estimate by the pace of the finished steps', () => {

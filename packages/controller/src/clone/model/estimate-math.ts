@@ -118,8 +118,25 @@ function pace(steps: StepState[], share: Record<StepKey, number>): number {
 }
 
 /**
+ * Seconds left of a running step from its measured rate: bytes (or rows, sanitizing) per second
+ * so far; a step that reports rows but has not finished any yet (one long first statement) goes
+ * by the pace of its percent. Null when the step has measured nothing to go by.
+ */
+export function measuredSecondsLeft(s: StepState, now: Date): number | null {
+  if (s.status !== 'in_progress' || !s.started_at) return null;
+  const elapsed = (now.getTime() - Date.parse(s.started_at)) / 1000;
+  if (!(elapsed > 0)) return null;
+  const { bytes_done: bytes, bytes_total: bytesTotal, rows_done: rows, rows_total: rowsTotal } = s.detail;
+  if (bytes && bytesTotal && bytesTotal > bytes) return (bytesTotal - bytes) / (bytes / elapsed);
+  if (rows && rowsTotal && rowsTotal > rows) return (rowsTotal - rows) / (rows / elapsed);
+  const f = s.progress_percent / 100;
+  if (rowsTotal && f > 0 && f < 1) return (elapsed * (1 - f)) / f;
+  return null;
+}
+
+/**
  * Seconds left: each unfinished step's estimated share times what is left of it, scaled by the
- * pace of the finished steps; a running step that reports bytes uses its measured rate instead.
+ * pace of the finished steps; a running step with a measured rate (measuredSecondsLeft) uses it.
  */
 export function etaSeconds(steps: StepState[], estimate: DurationEstimate, now: Date): number {
   const share = stepSeconds(estimate);
@@ -127,14 +144,7 @@ export function etaSeconds(steps: StepState[], estimate: DurationEstimate, now: 
   let left = 0;
   for (const s of steps) {
     if (s.status === 'completed' || s.status === 'skipped') continue;
-    const remaining = 1 - s.progress_percent / 100;
-    const { bytes_done: done, bytes_total: total } = s.detail;
-    const elapsed = s.started_at ? (now.getTime() - Date.parse(s.started_at)) / 1000 : 0;
-    if (s.status === 'in_progress' && done && total && total > done && elapsed > 0) {
-      left += (total - done) / (done / elapsed);
-    } else {
-      left += share[s.key] * remaining * factor;
-    }
+    left += measuredSecondsLeft(s, now) ?? share[s.key] * (1 - s.progress_percent / 100) * factor;
   }
   return Math.max(0, Math.ceil(left));
 }
