@@ -9,9 +9,9 @@
 //    agent stops the task and removes what it built; the restarted controller fails the
 //    operation, its cleanup finds nothing left, and a retry completes.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '@oec/agent/postgres';
 import type { CloneOperation, Environment } from '@oec/shared';
 import { dumpDigest, withDb } from '../src/clone/db-facts.js';
 import {
@@ -33,18 +33,6 @@ import {
 const LEASE_MS = 4000;
 /** Slow enough that pg_dump | pg_restore runs for a while. */
 const SLOW = { transfer_bytes_per_second: 48 * 1024 };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Alive and not a zombie. */
 function alive(pid: number): boolean {
