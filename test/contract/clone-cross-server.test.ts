@@ -165,7 +165,8 @@ describe('clone to another server', () => {
     const q = await pair({ b: { overrides: { 'clone.receive': diskFull } } });
     const op2 = await startClone(alice.api, q.t.source.id, across(q));
     const full = await waitOp(alice.api, op2.id);
-    expect(full.error).toMatchObject({ code: 'DISK_FULL', step: 'restoring_filestore', retryable: false });
+    // Not retried as a transfer; retryable as an operation once cleaned up (after freeing space).
+    expect(full.error).toMatchObject({ code: 'DISK_FULL', step: 'restoring_filestore', retryable: true });
     expect(opTasks(q.b, op2.id).filter((t) => t.kind === 'clone.receive')).toHaveLength(2);
     // The data receiver failed before it was ready: the source was never asked to send data.
     expect(opTasks(q.t.agent, op2.id).filter((t) => t.kind === 'clone.send')).toHaveLength(1);

@@ -318,7 +318,9 @@ describe.skipIf(unavailable !== null)('cross-server clone over a network link, e
       await ballast.remove();
     }
     expect(failed.status).toBe('failed');
-    expect(failed.error).toMatchObject({ code: 'DISK_FULL', step: 'restoring_filestore', retryable: false });
+    // Not retried as a transfer; retryable as an operation once cleaned up (after freeing space).
+    expect(failed.cleanup).toBe('done');
+    expect(failed.error).toMatchObject({ code: 'DISK_FULL', step: 'restoring_filestore', retryable: true });
     expect(failed.error?.message).toMatch(/disk of b is full/i);
     expect((await logs(failed)).some((m) => m.includes('retrying'))).toBe(false);
     await expectNoTrace(failed);
