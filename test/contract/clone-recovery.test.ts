@@ -49,7 +49,8 @@ describe('controller restart', () => {
     for (const op of running) {
       const failed = await getOp(api, op.id);
       expect(failed).toMatchObject({ status: 'failed', cleanup: 'pending' });
-      expect(failed.error).toMatchObject({ code: 'AGENT_LOST', step: 'backing_up_database', retryable: true });
+      // Not retryable yet: its cleanup waits for the agent (retry would be refused meanwhile).
+      expect(failed.error).toMatchObject({ code: 'AGENT_LOST', step: 'backing_up_database', retryable: false });
       expect(failed.error?.message).toMatch(/controller restarted/);
     }
     // No agent yet: the pending operation waits instead of failing its pre-checks.
@@ -59,7 +60,7 @@ describe('controller restart', () => {
     agents.push(agent);
     for (const op of running) {
       const done = await waitOp(api, op.id);
-      expect(done).toMatchObject({ status: 'failed', cleanup: 'done', target: { removed: true } });
+      expect(done).toMatchObject({ status: 'failed', cleanup: 'done', target: { removed: true }, error: { code: 'AGENT_LOST', retryable: true } });
       const cleanup = agent.tasks.find((x) => x.kind === 'clone.cleanup' && x.fence.operation_id === op.id);
       // attempt 1 ran; the restart made it 2, the cleanup 3: the agent refuses anything older.
       expect(cleanup?.fence.attempt).toBe(3);
