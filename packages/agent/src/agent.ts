@@ -2,7 +2,7 @@
 // started here; `docker` runs one per environment) → task runner → controller connection.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileChildTracker, reapLeftovers, setChildTracker } from './exec/children.js';
+import { fileChildTracker, reapLeftovers, setChildTracker, takeLeftoverExecs } from './exec/children.js';
 import { openJournal } from './tasks/journal.js';
 import type { AgentConfig } from './config.js';
 import { createConnection, type Connection } from './connection.js';
@@ -79,9 +79,14 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
       const childrenDir = join(config.dataDir, 'run', 'children');
       const reaped = await reapLeftovers(childrenDir);
       if (reaped.length > 0) logger.warn({ processes: reaped.map((r) => `${r.name} (pid ${r.pid})`) }, "stopped processes a previous agent process left running");
+      const execs = takeLeftoverExecs(childrenDir);
       setChildTracker(fileChildTracker(childrenDir));
       const journal = openJournal(join(config.dataDir, 'tasks'));
       const rt = (runtime = await createRuntime(config, postgres, logger));
+      if (execs.length > 0) {
+        const stopped = (await rt.stopLeftoverExecs?.(execs)) ?? [];
+        logger.warn({ processes: stopped.map((r) => `${r.name} in ${r.container.slice(0, 12)}`) }, "stopped container processes a previous agent process left running");
+      }
       const identity = await ensurePeerIdentity(config.dataDir, config.hostname, config.childEnv);
       const endpoint = (peer = await startPeerServer({
         host: config.peer.host,

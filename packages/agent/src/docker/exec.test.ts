@@ -2,15 +2,19 @@
 // test image is missing: scripts/docker/engine.sh and scripts/docker/build-images.sh provide both),
 // and its pure builders (always run).
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileChildTracker, setChildTracker, takeLeftoverExecs } from '../exec/children.js';
 import { collect, ExecError, pipe, type ExecHandle, type ExitInfo } from '../exec/run.js';
 import { createDockerClient, DEFAULT_DOCKER_SOCKET, engineVersion } from './client.js';
 import { decodeExitCode, EXEC_MARK_VAR, execCreateBody, killArgv, newExecMark } from './exec-command.js';
-import { dockerExec, type DockerExecOptions } from './exec.js';
+import { dockerExec, killLeftoverExecs, type DockerExecOptions } from './exec.js';
 
 const IMAGE = 'oec/base:bookworm';
 const LABELS = { 'oec.test': 'true', 'oec.test.suite': 'agent-docker-exec' };
@@ -145,6 +149,29 @@ describe.skipIf(skipReason !== null)(`dockerExec (engine ${version ?? 'absent'})
     const exit = await exitWithin(handle, 10_000);
     expect(exit).toMatchObject({ code: null, signal: 'SIGKILL', aborted: true });
     expect(await processes()).not.toContain('sleep 1002');
+  });
+
+  it("a restarted agent stops what a killed one left running in a container (its exec records)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'oec-children-'));
+    try {
+      setChildTracker(fileChildTracker(dir));
+      // The shell and its child carry the marker: both go.
+      const handle = run(['sh', '-c', 'sleep 1003; echo survived']);
+      handle.stdout!.resume();
+      await whenRunning('sleep 1003');
+      // The agent dies here: its tracker is gone, the record of the running exec is left.
+      setChildTracker(null);
+      const records = takeLeftoverExecs(dir);
+      expect(records).toEqual([expect.objectContaining({ container: container.id, name: 'sh' })]);
+      expect(takeLeftoverExecs(dir)).toEqual([]);
+      expect(await killLeftoverExecs(docker, records)).toEqual(records);
+      const exit = await exitWithin(handle, 20_000);
+      expect(exit.code).toBe(137);
+      expect(await processes()).not.toContain('sleep 1003');
+    } finally {
+      setChildTracker(null);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('holds the process back while nobody reads its stdout (backpressure, bounded memory)', async () => {

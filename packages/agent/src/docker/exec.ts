@@ -13,6 +13,7 @@
 import { PassThrough, Writable, type Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
+import { currentChildTracker, type ExecRecord } from '../exec/children.js';
 import { drainStderr, type ExecHandle, type ExitInfo } from '../exec/run.js';
 import { decodeExitCode, execCreateBody, killArgv, newExecMark } from './exec-command.js';
 
@@ -33,6 +34,35 @@ export interface DockerExecOptions {
 type Modem = Docker['modem'];
 
 
+/** Send `signal` to every process of `container` carrying `mark` (a second exec, as `user`). */
+async function signalMarked(container: Docker.Container, mark: string, signal: NodeJS.Signals, user: string | undefined): Promise<void> {
+  const killer = await container.exec({ Cmd: killArgv(mark, signal), AttachStdout: true, AttachStderr: true, User: user });
+  const stream = await killer.start({ hijack: true, stdin: false });
+  stream.resume();
+  await new Promise<void>((resolve) => {
+    stream.once('end', resolve);
+    stream.once('close', resolve);
+    stream.once('error', () => resolve());
+  });
+}
+
+/**
+ * Stop what a killed agent left running by `docker exec` (its records, children.ts): SIGKILL to
+ * every process still carrying a recorded marker. Returns the records whose container answered.
+ */
+export async function killLeftoverExecs(docker: Docker, records: readonly ExecRecord[]): Promise<ExecRecord[]> {
+  const reached: ExecRecord[] = [];
+  for (const record of records) {
+    try {
+      await signalMarked(docker.getContainer(record.container), record.mark, 'SIGKILL', record.user ?? undefined);
+      reached.push(record);
+    } catch {
+      // The container is gone, or stopped: nothing of it runs.
+    }
+  }
+  return reached;
+}
+
 /**
  * Run `argv` (no shell) in a running container. The returned handle has `pid` undefined: the
  * process lives in the container's pid namespace; `kill()` signals it from inside.
@@ -42,6 +72,8 @@ export function dockerExec(container: Docker.Container, argv: readonly string[],
   const mark = newExecMark();
   const body = execCreateBody(argv, { stdin: opts.stdin === 'pipe', env: opts.env, user: opts.user, workingDir: opts.workingDir, mark });
   const modem = container.modem as Modem;
+  // Recorded while it runs: a restarted agent stops what a killed one left in its containers.
+  const tracker = currentChildTracker();
 
   const stdout = new PassThrough({ highWaterMark: 64 * 1024 });
   const stderr = new PassThrough();
@@ -56,6 +88,7 @@ export function dockerExec(container: Docker.Container, argv: readonly string[],
     if (opts.signal.aborted) return { error: '' };
     try {
       const exec = await container.exec(body);
+      tracker?.execStarted({ container: container.id, mark, user: body.User ?? null, name });
       const socket = await exec.start({ hijack: true, stdin: opts.stdin === 'pipe' });
       return { exec, socket };
     } catch (e) {
@@ -93,18 +126,8 @@ export function dockerExec(container: Docker.Container, argv: readonly string[],
     sentSignal = signal;
     const s = await started;
     if ('error' in s || exited) return;
-    try {
-      const killer = await container.exec({ Cmd: killArgv(mark, signal), AttachStdout: true, AttachStderr: true, User: body.User });
-      const stream = await killer.start({ hijack: true, stdin: false });
-      stream.resume();
-      await new Promise<void>((resolve) => {
-        stream.once('end', resolve);
-        stream.once('close', resolve);
-        stream.once('error', () => resolve());
-      });
-    } catch {
-      // The container may be gone; the exit status tells what happened.
-    }
+    // The container may be gone; the exit status tells what happened.
+    await signalMarked(container, mark, signal, body.User).catch(() => undefined);
   };
 
   const onAbort = (): void => {
@@ -126,6 +149,7 @@ export function dockerExec(container: Docker.Container, argv: readonly string[],
     const s = await started;
     const finish = (code: number | null, signal: NodeJS.Signals | null, error?: string): ExitInfo => {
       exited = true;
+      tracker?.execEnded(mark);
       opts.signal.removeEventListener('abort', onAbort);
       if (!stdout.writableEnded) stdout.end();
       if (!stderr.writableEnded) stderr.end();

@@ -5,6 +5,9 @@
 // same start time, so a recycled pid is never hit) is killed and waited for, never left to write
 // into a target nobody owns. Environments' app processes are not children: they outlive the agent
 // by design and are adopted through their state file (runtime/app-process.ts).
+// Processes run by `docker exec` live in a container, not under the agent: they are recorded as
+// `<dir>/exec-<mark>.json` (container, exec marker, user) and a restarted agent has the Docker
+// runtime kill whatever still carries a recorded marker (docker/exec-command.ts killArgv).
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -12,11 +15,17 @@ import { z } from 'zod';
 const recordSchema = z.object({ pid: z.number().int().positive(), start: z.string().min(1), name: z.string() });
 export type ChildRecord = z.infer<typeof recordSchema>;
 
+const execRecordSchema = z.object({ container: z.string().min(1), mark: z.string().regex(/^[0-9a-f]{24}$/), user: z.string().nullable(), name: z.string() });
+/** A process started with `docker exec` in one of the agent's containers. */
+export type ExecRecord = z.infer<typeof execRecordSchema>;
+
 export interface ChildTracker {
   /** argv prefix that makes the child die with the agent ([] when setpriv is missing). */
   readonly prefix: readonly string[];
   spawned(pid: number, name: string): void;
   exited(pid: number): void;
+  execStarted(record: ExecRecord): void;
+  execEnded(mark: string): void;
 }
 
 let tracker: ChildTracker | null = null;
@@ -60,7 +69,35 @@ export function fileChildTracker(dir: string): ChildTracker {
     exited(pid) {
       rmSync(join(dir, `${pid}.json`), { force: true });
     },
+    execStarted(record) {
+      writeFileSync(join(dir, `exec-${record.mark}.json`), JSON.stringify(record), { mode: 0o600 });
+    },
+    execEnded(mark) {
+      rmSync(join(dir, `exec-${mark}.json`), { force: true });
+    },
   };
+}
+
+/** The `docker exec` processes a previous agent process recorded under `dir` (records removed). */
+export function takeLeftoverExecs(dir: string): ExecRecord[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => /^exec-[0-9a-f]+\.json$/.test(n));
+  } catch {
+    return [];
+  }
+  const records: ExecRecord[] = [];
+  for (const name of names) {
+    const path = join(dir, name);
+    try {
+      const parsed = execRecordSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+      if (parsed.success) records.push(parsed.data);
+    } catch {
+      // unreadable: nothing to stop
+    }
+    rmSync(path, { force: true });
+  }
+  return records;
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
@@ -81,7 +118,7 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 export async function reapLeftovers(dir: string, timeoutMs = 10_000): Promise<ChildRecord[]> {
   let names: string[];
   try {
-    names = readdirSync(dir).filter((n) => n.endsWith('.json'));
+    names = readdirSync(dir).filter((n) => /^\d+\.json$/.test(n));
   } catch {
     return [];
   }

@@ -3,6 +3,7 @@
 // environment, decision 0008); only runtime/index.ts chooses between them.
 import type { EnvironmentLocation, EnvironmentRef, EnvironmentSizes, EnvironmentSpec, RuntimeKind, ServerFacts } from '@oec/shared';
 import type pg from 'pg';
+import type { ExecRecord } from '../exec/children.js';
 import type { ExecHandle, SpawnOptions } from '../exec/run.js';
 
 export interface DiskUsage {
@@ -85,6 +86,11 @@ export interface Runtime {
    * Optional: a runtime without it leaves sessions as they are.
    */
   lowerSessionPriority?(client: pg.ClientBase): Promise<boolean>;
+  /**
+   * Stop processes a killed agent left running inside this runtime's containers (recorded by
+   * exec/children.ts); returns those it could reach. Optional: local children are stopped by pid.
+   */
+  stopLeftoverExecs?(records: readonly ExecRecord[]): Promise<ExecRecord[]>;
   /** A superuser session on one database of this server, closed after `fn`. */
   withDatabase<T>(database: string, fn: (client: pg.ClientBase) => Promise<T>): Promise<T>;
   databaseExists(name: string): Promise<boolean>;

@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import type pg from 'pg';
 import { AppError, ErrorCode, type EnvironmentLocation, type EnvironmentRef, type EnvironmentSizes, type EnvironmentSpec, type ServerFacts } from '@oec/shared';
+import { killLeftoverExecs } from '../../docker/exec.js';
+import type { ExecRecord } from '../../exec/children.js';
 import type { ExecHandle } from '../../exec/run.js';
 import type { Logger } from '../../logger.js';
 import { bufferutilLoaded, parseToolVersion, serverFacts, toolVersion } from '../facts.js';
@@ -261,6 +263,10 @@ export class DockerRuntime implements Runtime {
 
   swapDatabases(current: string, next: string, retained: string): Promise<void> {
     return this.dbs.swapDatabases(current, next, retained);
+  }
+
+  stopLeftoverExecs(records: readonly ExecRecord[]): Promise<ExecRecord[]> {
+    return killLeftoverExecs(this.docker, records);
   }
 
   async close(): Promise<void> {
