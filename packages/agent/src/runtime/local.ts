@@ -72,7 +72,6 @@ export class LocalRuntime implements Runtime {
       application_name: 'oec-agent',
     });
     this.pool.on('error', (err) => opts.logger.warn({ err: err.message }, 'idle PostgreSQL connection failed'));
-    this.pool.on('connect', (client) => void stopWithClient(client).catch(() => undefined));
   }
 
   async facts(): Promise<ServerFacts> {
