@@ -1,5 +1,6 @@
 // Public surface of @oec/controller: the app factory, the server, config parsing, the controller
-// lock (decision 0015), the logger, tokens, and the tRPC router type for clients.
+// lock (decision 0015), the logger, tokens, the tRPC router type for clients, and the route
+// tables (the REST routes' documentation and the tRPC router) the security suite walks.
 export { createApp } from './app.js';
 export { startServer } from './server.js';
 export type { RunningServer, StartServerOptions } from './server.js';
@@ -15,6 +16,9 @@ export type { IdGenerator } from './ids.js';
 export { signToken, verifyToken } from './auth/jwt.js';
 export { bootstrapAdmin, findUserByEmail } from './services/users.js';
 export { createSignInLink } from './auth/sign-in-links.js';
+export { appRouter } from './trpc/router.js';
 export type { AppRouter } from './trpc/router.js';
+export { ROUTES } from './openapi/routes.js';
+export type { RouteDoc } from './openapi/routes.js';
 export type { AgentHub, RunTaskOptions } from './agents/types.js';
 export { AGENT_WS_PATH } from './agents/upgrade.js';

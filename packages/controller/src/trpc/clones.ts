@@ -8,7 +8,7 @@ import { estimateClone } from '../clone/request/estimate.js';
 import { cloneLogs, getClone, listAllClones, listEnvironmentClones, listProjectClones } from '../clone/request/read.js';
 import { watchClone } from '../clone/request/watch.js';
 import { adminCloneListQuery, cloneListQuery, cloneLogsQuery, cloneRequestInput, idInput } from '../schemas.js';
-import { adminProcedure, authedProcedure, router } from './trpc.js';
+import { adminProcedure, appErrorStream, authedProcedure, router } from './trpc.js';
 
 const withSource = cloneRequestInput.extend({ environment_id: uuidSchema });
 const operations = listOf(cloneOperationSchema);
@@ -47,7 +47,9 @@ export const clonesRouter = router({
     .query(async ({ ctx, input: { environment_id, ...q } }) => ({
       items: await listEnvironmentClones(ctx.deps, ctx.actor, environment_id, q),
     })),
-  progress: authedProcedure.input(idInput).subscription(({ ctx, input, signal }) => watchClone(ctx.deps, ctx.actor, input.id, signal ?? new AbortController().signal)),
+  progress: authedProcedure
+    .input(idInput)
+    .subscription(({ ctx, input, signal }) => appErrorStream(watchClone(ctx.deps, ctx.actor, input.id, signal ?? new AbortController().signal))),
   admin: router({
     list: adminProcedure
       .input(adminCloneListQuery.strict().optional())

@@ -93,6 +93,18 @@ const appErrors = t.middleware(async ({ ctx, next }) => {
   return result;
 });
 
+/**
+ * A subscription's stream with its AppErrors turned into the TRPCErrors of their status: thrown
+ * while streaming, they do not pass through the middleware above (and would go out as 500s).
+ */
+export async function* appErrorStream<T>(stream: AsyncGenerator<T>): AsyncGenerator<T> {
+  try {
+    yield* stream;
+  } catch (err) {
+    throw isAppError(err) ? toTRPCError(err) : err;
+  }
+}
+
 export const router = t.router;
 export const publicProcedure = t.procedure.use(appErrors);
 
