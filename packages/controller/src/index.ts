@@ -1,5 +1,5 @@
 // Public surface of @oec/controller: the app factory, the server, config parsing, the controller
-// lock (decision 0015), the logger, tokens, and the tRPC router type for clients.
+// lock (decision 0015), the logger, tokens, the tRPC router type for clients, and the route lists.
 export { createApp } from './app.js';
 export { startServer } from './server.js';
 export type { RunningServer, StartServerOptions } from './server.js';
@@ -18,3 +18,8 @@ export { createSignInLink } from './auth/sign-in-links.js';
 export type { AppRouter } from './trpc/router.js';
 export type { AgentHub, RunTaskOptions } from './agents/types.js';
 export { AGENT_WS_PATH } from './agents/upgrade.js';
+// The REST routes with their schemas and the tRPC router itself: the contract and fuzz suites
+// walk both instead of listing routes by hand.
+export { ROUTES } from './openapi/routes.js';
+export type { Method, RouteDoc } from './openapi/routes.js';
+export { appRouter } from './trpc/router.js';
