@@ -16,9 +16,11 @@ export type { IdGenerator } from './ids.js';
 export { signToken, verifyToken } from './auth/jwt.js';
 export { bootstrapAdmin, findUserByEmail } from './services/users.js';
 export { createSignInLink } from './auth/sign-in-links.js';
-export { appRouter } from './trpc/router.js';
 export type { AppRouter } from './trpc/router.js';
-export { ROUTES } from './openapi/routes.js';
-export type { RouteDoc } from './openapi/routes.js';
 export type { AgentHub, RunTaskOptions } from './agents/types.js';
 export { AGENT_WS_PATH } from './agents/upgrade.js';
+// The REST routes with their schemas and the tRPC router itself: the contract suites
+// (security, fuzz) walk both instead of listing routes by hand.
+export { ROUTES } from './openapi/routes.js';
+export type { Method, RouteDoc } from './openapi/routes.js';
+export { appRouter } from './trpc/router.js';

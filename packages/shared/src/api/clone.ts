@@ -215,7 +215,9 @@ export const logEntrySchema = z.object({
 export type LogEntry = z.infer<typeof logEntrySchema>;
 
 export const logsQuerySchema = z.object({
-  after: z.coerce.number().int().nonnegative().optional(),
+  // A log id (bigserial) read as a JS number: `1e308` is an integer to zod but no bigint to
+  // PostgreSQL (a 500 the fuzz suite found), so the cursor stops at the largest exact integer.
+  after: z.coerce.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(200),
 });
 export const logsResponseSchema = z.object({ items: z.array(logEntrySchema), next_cursor: z.number().int() });
