@@ -306,12 +306,19 @@ describe('task runner', () => {
     const dir = journalDir();
     const starts = { n: 0 };
     const cleanups: unknown[] = [];
+    const events: string[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
     const plan = testClonePlan(testEnvironmentSpec('prod'), testEnvironmentSpec('staging'), 'create_new');
     const { sink, runner } = setup(
       {
         'clone.data': blocking(starts),
-        'clone.cleanup': async (input) => {
+        'clone.cleanup': async (input, ctx) => {
           cleanups.push(input);
+          events.push(`cleanup ${ctx.fence.attempt} started`);
+          // The agent's own cleanup holds until released; the controller's waits for it.
+          if (ctx.fence.attempt === 1) await gate;
+          events.push(`cleanup ${ctx.fence.attempt} ended`);
           return { removed: ['environment staging'], swapped_back: false };
         },
       },
@@ -324,9 +331,17 @@ describe('task runner', () => {
     runner.handle(data);
     runner.handle(unfenced);
     await sink.until(() => starts.n === 1, 'the data task running');
-    expect(await runner.abandon('the controller was unreachable for 30 s')).toEqual([data.task_id]);
+    const abandoned = runner.abandon('the controller was unreachable for 30 s');
     expect((await sink.result(data.task_id))?.error).toMatchObject({ code: 'AGENT_LOST', retryable: true, details: { reason: 'lease_expired' } });
-    expect(cleanups).toEqual([expect.objectContaining({ operation_id: plan.operation_id, work_db: plan.work_db, keep_target: false })]);
+    await sink.until(() => events.length === 1, "the agent's own cleanup started");
+    // The controller is back meanwhile and sends its cleanup (a newer attempt): it waits.
+    const early = runMsg('clone.cleanup', { ...plan, keep_target: false }, { ...fence, attempt: 2 });
+    runner.handle(early);
+    release();
+    expect((await sink.result(early.task_id))?.ok).toBe(true);
+    expect(await abandoned).toEqual([data.task_id]);
+    expect(events).toEqual(['cleanup 1 started', 'cleanup 1 ended', 'cleanup 2 started', 'cleanup 2 ended']);
+    expect(cleanups[0]).toEqual(expect.objectContaining({ operation_id: plan.operation_id, work_db: plan.work_db, keep_target: false }));
     // Tasks of no operation are not the lease's business.
     expect(runner.runningTaskIds()).toEqual([unfenced.task_id]);
     const late = runMsg('clone.sanitize', plan, fence);

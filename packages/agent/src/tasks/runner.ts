@@ -84,6 +84,8 @@ export function createTaskRunner(opts: TaskRunnerOptions): TaskRunner {
   const abandonedUpTo = journal.abandoned();
   /** Aborts the cleanups abandon() runs (on shutdown). */
   const housekeeping = new AbortController();
+  /** Per operation, abandon()'s own cleanup while it runs: a newer attempt waits for it too. */
+  const selfCleaning = new Map<string, Promise<void>>();
   let accepting = true;
   for (const entry of journal.lost) {
     opts.logger.warn({ task_id: entry.task_id, kind: entry.kind, operation_id: entry.fence.operation_id }, 'task lost: the previous agent process died while running it');
@@ -126,6 +128,8 @@ export function createTaskRunner(opts: TaskRunnerOptions): TaskRunner {
         older.push(task.done);
       }
     }
+    const cleaning = selfCleaning.get(op);
+    if (cleaning) older.push(cleaning);
     return older;
   }
 
@@ -312,10 +316,18 @@ export function createTaskRunner(opts: TaskRunnerOptions): TaskRunner {
         opts.logger.warn({ task_id: id, kind: task.kind, operation_id: op }, `stopping task: ${reason}`);
         task.controller.abort(new AppError(ErrorCode.AGENT_LOST, `stopped by the agent: ${reason}`, { reason: 'lease_expired' }));
       }
-      await Promise.all(stopped.map(async ([, task]) => {
-        await task.done;
-        await cleanUpAbandoned(task);
-      }));
+      await Promise.all(
+        stopped.map(async ([, task]) => {
+          const op = task.fence.operation_id ?? '';
+          const cleaning = (async () => {
+            await task.done;
+            await cleanUpAbandoned(task);
+          })();
+          selfCleaning.set(op, cleaning);
+          await cleaning;
+          if (selfCleaning.get(op) === cleaning) selfCleaning.delete(op);
+        }),
+      );
       return stopped.map(([id]) => id);
     },
     async shutdown(reason, timeoutMs = 30_000) {
