@@ -1,7 +1,8 @@
-// Durability: a controller restart ends the operations that were running as failed (AGENT_LOST,
-// "controller restarted") under a new fencing attempt, cleans them up once the agent is back,
-// and runs the operations that were still pending; an agent that disconnects mid-task and does
-// not come back within the grace period fails its operation, whose cleanup waits for it.
+// Durability: a controller restart resumes the operations that were running (decision 0017: a
+// clean stop releases their leases, the restarted controller takes them over under the same
+// attempt and attaches to the agent's task by id) and runs the operations that were still
+// pending; an agent that disconnects mid-task and does not come back within the grace period
+// fails its operation, whose cleanup waits for it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CloneOperation } from '@oec/shared';
 import { connectCloneAgent } from './clone-agent.js';
@@ -31,7 +32,7 @@ async function start(reuse?: Controller, options = {}): Promise<Controller> {
 }
 
 describe('controller restart', () => {
-  it('fails running operations (AGENT_LOST), cleans them up when the agent is back, and runs pending ones', async () => {
+  it('resumes running operations on the restarted controller (same attempt, same task, steps not redone) and runs pending ones', async () => {
     const first = await start();
     const alice = await first.createUser('alice@example.com');
     const t = await tenant(first, alice, { agent: { overrides: { 'clone.data': () => 'ignore' } } });
@@ -40,35 +41,38 @@ describe('controller restart', () => {
     for (const op of running) await waitOp(alice.api, op.id, (o) => o.status === 'backing_up_database', 'moving data');
     const pending = await startClone(alice.api, t.source.id, { target: { create_new: true, environment_type: 'staging', name: 'p1' } });
     expect((await getOp(alice.api, pending.id)).status).toBe('pending');
+    const dataTasks = new Map(running.map((op) => [op.id, t.agent.tasks.find((x) => x.kind === 'clone.data' && x.fence.operation_id === op.id)]));
 
+    // A clean stop hands the operations over: nothing is cancelled on the agent, the leases are released.
     await first.close();
     await t.agent.closed;
+    const cancels = t.agent.received.filter((m) => m.type === 'task.cancel');
+    expect(cancels).toEqual([]);
 
     const second = await start(first);
     const api: Client = second.as(alice.token);
-    for (const op of running) {
-      const failed = await getOp(api, op.id);
-      expect(failed).toMatchObject({ status: 'failed', cleanup: 'pending' });
-      // Not retryable yet: its cleanup waits for the agent (retry would be refused meanwhile).
-      expect(failed.error).toMatchObject({ code: 'AGENT_LOST', step: 'backing_up_database', retryable: false });
-      expect(failed.error?.message).toMatch(/controller restarted/);
-    }
-    // No agent yet: the pending operation waits instead of failing its pre-checks.
+    // No agent yet: the operations are still running (resumed, waiting for their agent), nothing failed.
+    for (const op of running) expect((await getOp(api, op.id)).status).toBe('backing_up_database');
     expect((await getOp(api, pending.id)).status).toBe('pending');
 
     const agent = await connectCloneAgent(second.wsUrl, t.agentToken);
     agents.push(agent);
     for (const op of running) {
       const done = await waitOp(api, op.id);
-      expect(done).toMatchObject({ status: 'failed', cleanup: 'done', target: { removed: true }, error: { code: 'AGENT_LOST', retryable: true } });
-      const cleanup = agent.tasks.find((x) => x.kind === 'clone.cleanup' && x.fence.operation_id === op.id);
-      // attempt 1 ran; the restart made it 2, the cleanup 3: the agent refuses anything older.
-      expect(cleanup?.fence.attempt).toBe(3);
-      expect((await api.get(`/api/v1/environments/${op.target_environment_id}`)).status).toBe(404);
+      expect(done, JSON.stringify(done.error)).toMatchObject({ status: 'completed' });
+      const mine = agent.tasks.filter((x) => x.fence.operation_id === op.id);
+      // The resumed run attached to the data task by id, under the same attempt...
+      const data = mine.find((x) => x.kind === 'clone.data');
+      expect(data?.task_id).toBe(dataTasks.get(op.id)?.task_id);
+      expect(data?.fence.attempt).toBe(1);
+      // ...and did not redo the steps before it.
+      expect(mine.map((x) => x.kind)).not.toContain('clone.prepare');
+      expect(mine.map((x) => x.kind)).not.toContain('clone.validate');
+      expect(mine.map((x) => x.kind)).toContain('clone.sanitize');
+      const logs = await api.ok<{ items: { message: string }[] }>('GET', `/api/v1/clone-operations/${op.id}/logs`);
+      expect(logs.items.some((l) => /Resumed by controller replica/.test(l.message))).toBe(true);
     }
     expect((await waitOp(api, pending.id)).status).toBe('completed');
-    const logs = await api.ok<{ items: { message: string }[] }>('GET', `/api/v1/clone-operations/${running[0]?.id ?? ''}/logs`);
-    expect(logs.items.some((l) => /controller restarted/.test(l.message))).toBe(true);
   });
 });
 

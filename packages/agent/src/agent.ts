@@ -114,7 +114,7 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
         }),
       }));
       const conn = (connection = createConnection({
-        url: config.controllerUrl,
+        urls: config.controllerUrls,
         token: config.token,
         logger: logger.child({ component: 'connection' }),
         reconnect: config.reconnect,

@@ -18,10 +18,16 @@ function problems(env: Record<string, string>): string[] {
 }
 
 describe('parseConfig', () => {
+  it('takes several controller replicas, comma-separated, and refuses a bad one among them', () => {
+    const c = parseConfig({ ...base, OEC_CONTROLLER_URL: 'ws://a:8080/agent/ws, wss://b.example.com/agent/ws' });
+    expect(c.controllerUrls).toEqual(['ws://a:8080/agent/ws', 'wss://b.example.com/agent/ws']);
+    expect(() => parseConfig({ ...base, OEC_CONTROLLER_URL: 'ws://a:8080/agent/ws,http://b/agent/ws' })).toThrow(ConfigError);
+  });
+
   it('applies the defaults', () => {
     const c = parseConfig(base);
     expect(c).toEqual({
-      controllerUrl: 'ws://127.0.0.1:8080/agent/ws',
+      controllerUrls: ['ws://127.0.0.1:8080/agent/ws'],
       token: 'secret-token',
       dataDir: '/var/lib/oec',
       runtime: 'local',

@@ -29,7 +29,12 @@ const absolutePath = z.string().regex(/^\/[A-Za-z0-9/._-]*$/, 'must be an absolu
 
 const envSchema = z
   .object({
-    OEC_CONTROLLER_URL: urlWithProtocols(['ws:', 'wss:'], 'ws://127.0.0.1:8080/agent/ws'),
+    // One URL, or several separated by commas: the controller replicas (decision 0017), tried in
+    // turn, the next one first after a lost link.
+    OEC_CONTROLLER_URL: z
+      .string()
+      .transform((s) => s.split(',').map((u) => u.trim()).filter(Boolean))
+      .pipe(z.array(urlWithProtocols(['ws:', 'wss:'], 'ws://127.0.0.1:8080/agent/ws')).min(1, 'must name at least one URL')),
     OEC_AGENT_TOKEN: z.string().min(1, 'is required (the server enrollment token)'),
     OEC_DATA_DIR: z.string().min(1, 'is required (the directory the agent owns)'),
     OEC_RUNTIME: z.enum(['local', 'docker']).default('local'),
@@ -110,7 +115,8 @@ export interface DockerConfig {
 }
 
 export interface AgentConfig {
-  controllerUrl: string;
+  /** The controller replicas' agent endpoints, tried in turn. */
+  controllerUrls: string[];
   /** Secret: never log it (the logger redacts `token`). */
   token: string;
   dataDir: string;
@@ -172,7 +178,7 @@ export function parseConfig(env: RawEnv): AgentConfig {
   const v = parsed.data;
   const binDir = v.OEC_PG_BIN_DIR ?? null;
   return {
-    controllerUrl: v.OEC_CONTROLLER_URL,
+    controllerUrls: v.OEC_CONTROLLER_URL,
     token: v.OEC_AGENT_TOKEN,
     dataDir: resolve(v.OEC_DATA_DIR),
     runtime: v.OEC_RUNTIME,
@@ -251,7 +257,7 @@ export function loadConfig(env: RawEnv): AgentConfig {
 /** What is safe to log about a configuration (no token, no database password). */
 export function describeConfig(c: AgentConfig): Record<string, unknown> {
   return {
-    controllerUrl: c.controllerUrl,
+    controllerUrls: c.controllerUrls,
     dataDir: c.dataDir,
     runtime: c.runtime,
     ...(c.docker

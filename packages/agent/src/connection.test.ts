@@ -28,9 +28,9 @@ afterEach(async () => {
   controller = undefined;
 });
 
-function connect(ctl: FakeController, received: TaskMessage[] = [], invalid: string[] = []): Connection {
+function connect(ctl: FakeController, received: TaskMessage[] = [], invalid: string[] = [], urls = [ctl.url]): Connection {
   connection = createConnection({
-    url: ctl.url,
+    urls,
     token: 'tok-secret',
     logger: createLogger('silent'),
     reconnect: { minMs: 20, maxMs: 300 },
@@ -60,6 +60,16 @@ describe('controller connection', () => {
       running_tasks: ['11111111-1111-4111-8111-111111111111'],
     });
     expect(ctl.frames('heartbeat')[0]).toEqual({ type: 'heartbeat', disk_free_bytes: 50, disk_total_bytes: 100, running_tasks: [] });
+    await ctl.until(() => conn.connected, 'connected');
+  });
+
+  it('tries the controller replicas in turn: a dead first URL does not keep it from the second', async () => {
+    const ctl = (controller = await FakeController.start());
+    const dead = await FakeController.start();
+    const deadUrl = dead.url;
+    await dead.close();
+    const conn = connect(ctl, [], [], [deadUrl, ctl.url]);
+    await ctl.until(() => ctl.frames('hello').length === 1, 'hello on the second replica');
     await ctl.until(() => conn.connected, 'connected');
   });
 

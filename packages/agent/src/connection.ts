@@ -19,7 +19,8 @@ type WelcomeMessage = Extract<ControllerMessage, { type: 'welcome' }>;
 export type TaskMessage = Exclude<ControllerMessage, WelcomeMessage>;
 
 export interface ConnectionOptions {
-  url: string;
+  /** The controller replicas, tried in turn; after a lost link the next one is tried first. */
+  urls: string[];
   /** Secret: only ever placed in the upgrade header. */
   token: string;
   logger: Logger;
@@ -62,6 +63,8 @@ export function createConnection(opts: ConnectionOptions): Connection {
   let attempt = 0;
   let nextDelayMs: number | null = null;
   let reconnectTimer: NodeJS.Timeout | undefined;
+  let urlIndex = 0;
+  const url = (): string => opts.urls[urlIndex % opts.urls.length] ?? '';
   let tick: NodeJS.Timeout | undefined;
   let lastFrameAt = 0;
 
@@ -125,7 +128,7 @@ export function createConnection(opts: ConnectionOptions): Connection {
     attempt = 0;
     nextDelayMs = null;
     watch(socket, welcome.heartbeat_interval_ms);
-    log.info({ server_id: welcome.server_id, controller: opts.url }, 'agent connected');
+    log.info({ server_id: welcome.server_id, controller: url() }, 'agent connected');
     for (const message of outbox.splice(0)) write(socket, message);
     opts.onWelcome?.(welcome);
   };
@@ -175,13 +178,14 @@ export function createConnection(opts: ConnectionOptions): Connection {
     const delay = nextDelayMs ?? backoffDelay(attempt, opts.reconnect);
     nextDelayMs = null;
     attempt++;
+    urlIndex = (urlIndex + 1) % opts.urls.length;
     log.debug({ delay_ms: delay, attempt }, 'reconnecting');
     reconnectTimer = setTimeout(connect, delay);
   };
 
   const connect = (): void => {
     if (closed) return;
-    const socket = new WebSocket(opts.url, {
+    const socket = new WebSocket(url(), {
       headers: { Authorization: `Bearer ${opts.token}` },
       handshakeTimeout: 15_000,
       maxPayload: 16 * 1024 * 1024,

@@ -28,13 +28,13 @@ describe('parseConfig', () => {
         retryBaseMs: 5000,
         maxAttempts: 10,
       },
-      singletonWaitMs: 15_000,
+      operationLeaseMs: 15_000,
     });
   });
 
   it('reads how long serve waits for another controller, and refuses a negative wait', () => {
-    expect(parseConfig({ ...base, OEC_SINGLETON_WAIT_MS: '2000' }).singletonWaitMs).toBe(2000);
-    expect(() => parseConfig({ ...base, OEC_SINGLETON_WAIT_MS: '-1' })).toThrow(ConfigError);
+    expect(parseConfig({ ...base, OEC_OPERATION_LEASE_MS: '2000' }).operationLeaseMs).toBe(2000);
+    expect(() => parseConfig({ ...base, OEC_OPERATION_LEASE_MS: '-1' })).toThrow(ConfigError);
   });
 
   it('reads the clone data path and refuses unknown ones', () => {

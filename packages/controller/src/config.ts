@@ -32,7 +32,7 @@ export const configSchema = z.object({
   OEC_NOTIFY_INTERVAL_MS: int(10, 3_600_000).default(2000),
   OEC_NOTIFY_RETRY_BASE_MS: int(10, 3_600_000).default(5000),
   OEC_NOTIFY_MAX_ATTEMPTS: int(1, 100).default(10),
-  OEC_SINGLETON_WAIT_MS: int(0, 3_600_000).default(15_000),
+  OEC_OPERATION_LEASE_MS: int(100, 3_600_000).default(15_000),
 });
 
 export interface Config {
@@ -58,7 +58,8 @@ export interface Config {
    * How long `serve` waits for another controller's lock on the database to go away before it
    * refuses to start (decision 0015); covers a restart right after a SIGKILL.
    */
-  singletonWaitMs: number;
+  /** How long an operation stays leased to a replica that stopped renewing it (decision 0017). */
+  operationLeaseMs: number;
 }
 
 export interface NotificationSettings {
@@ -113,6 +114,6 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       retryBaseMs: c.OEC_NOTIFY_RETRY_BASE_MS,
       maxAttempts: c.OEC_NOTIFY_MAX_ATTEMPTS,
     },
-    singletonWaitMs: c.OEC_SINGLETON_WAIT_MS,
+    operationLeaseMs: c.OEC_OPERATION_LEASE_MS,
   };
 }

@@ -6,8 +6,6 @@ export { startServer } from './server.js';
 export type { RunningServer, StartServerOptions } from './server.js';
 export { parseConfig, ConfigError } from './config.js';
 export type { Config } from './config.js';
-export { CONTROLLER_LOCK_KEY, ControllerLockError, createControllerLock } from './db/controller-lock.js';
-export type { ControllerLock, ControllerLockOptions } from './db/controller-lock.js';
 export { createLogger } from './logger.js';
 export type { Logger } from './logger.js';
 export type { AppDeps, AppSettings } from './deps.js';

@@ -9,7 +9,6 @@ import type { Config } from './config.js';
 import { parseTtl, signToken } from './auth/jwt.js';
 import { setPassword } from './auth/sessions.js';
 import { createSignInLink } from './auth/sign-in-links.js';
-import { ControllerLockError } from './db/controller-lock.js';
 import { createDb, createPool } from './db/pool.js';
 import { migrate } from './db/migrate.js';
 import { randomIds } from './ids.js';
@@ -32,8 +31,8 @@ Commands:
 Environment: OEC_DATABASE_URL, OEC_JWT_SECRET (required); OEC_HOST, OEC_PORT, OEC_BASE_DOMAIN,
 OEC_HEARTBEAT_INTERVAL_MS, OEC_HEARTBEAT_MISSES, OEC_RATE_LIMIT_PER_MINUTE,
 OEC_CLONE_RATE_LIMIT_PER_MINUTE, OEC_REPLACE_RETENTION_HOURS, OEC_CLONE_SWEEP_INTERVAL_MS, OEC_LOG_LEVEL,
-OEC_SINGLETON_WAIT_MS (how long serve waits for another controller on the same database to exit
-before refusing to start; default 15000).
+OEC_OPERATION_LEASE_MS (how long an operation stays with a replica that stopped renewing its lease
+before another replica resumes it; default 15000). Several replicas may serve one database.
 `;
 
 class UsageError extends Error {}
@@ -51,14 +50,11 @@ async function serveCommand(config: Config): Promise<void> {
   // Loaded on demand: the other commands need neither the HTTP stack nor tRPC.
   const { startServer } = await import('./server.js');
   const server = await startServer(config);
-  const fatal = await new Promise<Error | null>((resolve) => {
-    const stop = () => resolve(null);
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    void server.fatal.then(resolve);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
   });
   await server.close();
-  if (fatal) throw fatal;
 }
 
 async function run(argv: string[]): Promise<void> {
@@ -143,7 +139,7 @@ run(process.argv.slice(2)).then(
   (err: unknown) => {
     if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
     else if (err instanceof UsageError) process.stderr.write(`oec-controller: ${err.message}\n\n${USAGE}`);
-    else if (err instanceof AppError || err instanceof ControllerLockError) process.stderr.write(`oec-controller: ${err.message}\n`);
+    else if (err instanceof AppError) process.stderr.write(`oec-controller: ${err.message}\n`);
     else if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`oec-controller: ${err.message}\n\n${USAGE}`);
     } else process.stderr.write(`oec-controller: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

@@ -1,7 +1,10 @@
-// startServer(config): takes the controller lock (decision 0015: one controller per database),
-// then wires the pool, migrations, startup recovery, the agent hub and the HTTP server (REST,
-// tRPC and the agents' WebSocket upgrade). Returns the bound URL, close() and `fatal`.
+// startServer(config): one controller replica (decision 0017: several may serve one database).
+// Wires the pool (tagged with the replica's id), migrations, the replica's row, recovery of
+// dead replicas' work, the bus (LISTEN/NOTIFY), the agent hub and the HTTP server (REST, tRPC
+// and the agents' WebSocket upgrade). Returns the bound URL and close().
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { createAgentHub } from './agents/hub.js';
@@ -9,14 +12,13 @@ import { createApp } from './app.js';
 import { systemClock } from './clock.js';
 import type { Clock } from './clock.js';
 import { createCloneEvents } from './clone/engine/events.js';
-import { recoverCloneOperations } from './clone/engine/recovery.js';
 import { createCloneEngine } from './clone/engine/scheduler.js';
-import { createOneTimeSecrets } from './clone/engine/secrets.js';
+import { createStoredSecrets } from './clone/engine/secrets.js';
 import type { Config } from './config.js';
-import { createControllerLock } from './db/controller-lock.js';
-import type { ControllerLockError } from './db/controller-lock.js';
+import { createBus } from './db/bus.js';
+import { createSealer } from './db/seal.js';
 import { migrate } from './db/migrate.js';
-import { createDb, createPool } from './db/pool.js';
+import { createDb, createPool, newReplicaId } from './db/pool.js';
 import type { AppDeps } from './deps.js';
 import { randomIds } from './ids.js';
 import { createNotifier, smtpMailer } from './notifications/sender.js';
@@ -38,41 +40,35 @@ export interface StartServerOptions {
 export interface RunningServer {
   url: string;
   port: number;
+  /** This replica's id (decision 0017): operations it drives carry it as their owner. */
+  replicaId: string;
   close(): Promise<void>;
-  /**
-   * Settles when the controller must stop on its own: another controller took the database's
-   * lock while this one's lock session was lost. Scheduling has stopped already; call close().
-   */
-  fatal: Promise<ControllerLockError>;
 }
 
 export async function startServer(config: Config, options: StartServerOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? randomIds;
-  // Before anything reads or writes operations: recovery below fails every running one.
-  let onTaken: (err: ControllerLockError) => void = () => undefined;
-  const fatal = new Promise<ControllerLockError>((resolve) => (onTaken = resolve));
-  const lock = createControllerLock({
-    databaseUrl: config.databaseUrl,
-    logger,
-    waitMs: config.singletonWaitMs,
-    onTaken: (err) => onTaken(err),
-  });
-  await lock.acquire();
-  const pool = createPool(config.databaseUrl);
+  const replica = { id: newReplicaId(hostname(), process.pid, randomBytes(3).toString('hex')), leaseMs: config.operationLeaseMs };
+  const pool = createPool(config.databaseUrl, 10, replica.id);
   pool.on('error', (err) => logger.error({ err }, 'idle database connection failed'));
   const db = createDb(pool);
+  const bus = createBus({ databaseUrl: config.databaseUrl, db, replicaId: replica.id, logger });
+  const sealer = createSealer(config.jwtSecret);
   try {
+    // Several replicas may start at once: migrations take their own advisory lock.
     const applied = await migrate(pool);
     if (applied.length) logger.info({ applied }, 'migrations applied');
-    const recovered = await recoverInterrupted(db);
+    await db.query(
+      `INSERT INTO controller_replicas (id, hostname, pid) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET heartbeat_at = now()`,
+      [replica.id, hostname(), process.pid],
+    );
+    const recovered = await recoverInterrupted(db, replica.leaseMs);
     if (recovered.tasks || recovered.environments) logger.warn(recovered, 'recovered work interrupted by a restart');
-    const clones = await recoverCloneOperations(db, clock);
-    if (clones) logger.warn({ operations: clones }, 'clone operations interrupted by a restart ended failed; cleanup follows');
+    await bus.start();
   } catch (err) {
+    await bus.close();
     await pool.end();
-    await lock.release();
     throw err;
   }
 
@@ -83,6 +79,9 @@ export async function startServer(config: Config, options: StartServerOptions = 
     logger,
     clock,
     ids,
+    bus,
+    sealer,
+    replicaTtlMs: replica.leaseMs,
     heartbeatIntervalMs: config.heartbeatIntervalMs,
     heartbeatMisses: config.heartbeatMisses,
     ...(options.agentGraceMs !== undefined ? { graceMs: options.agentGraceMs } : {}),
@@ -99,16 +98,13 @@ export async function startServer(config: Config, options: StartServerOptions = 
   const n = config.notifications;
   const notifier = createNotifier({ db, logger, clock, settings: n, mailer: n.smtpUrl ? smtpMailer(n.smtpUrl, n.smtpFrom) : null });
   const clones = createCloneEngine({
-    deps: { db, hub, clock, logger, settings },
-    events: createCloneEvents(),
-    secrets: createOneTimeSecrets(clock),
+    deps: { db, hub, clock, logger, settings, replica },
+    events: createCloneEvents(bus),
+    secrets: createStoredSecrets(db, sealer, clock),
     sweepIntervalMs: config.cloneSweepIntervalMs,
+    bus,
   });
   agentReady = (serverId) => clones.agentReady(serverId);
-  void fatal.then(() => {
-    clones.stop();
-    notifier.stop();
-  });
   const deps: AppDeps = {
     db,
     hub,
@@ -128,15 +124,15 @@ export async function startServer(config: Config, options: StartServerOptions = 
     s.once('error', reject);
   }).catch(async (err: unknown) => {
     await hub.close();
+    await bus.close();
     await db.close();
-    await lock.release();
     throw err;
   });
   server.on('upgrade', (req, socket, head) => hub.handleUpgrade(req, socket, head));
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
-  logger.info({ url, port }, 'controller listening');
+  logger.info({ url, port, replica: replica.id }, 'controller listening');
   clones.start();
   notifier.start();
 
@@ -144,11 +140,12 @@ export async function startServer(config: Config, options: StartServerOptions = 
   return {
     url,
     port,
-    fatal,
+    replicaId: replica.id,
     close: () =>
       (closing ??= (async () => {
         const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
+        // Runs are detached, not cancelled: their agents go on and another replica resumes them.
         clones.stop();
         notifier.stop();
         await hub.close();
@@ -157,9 +154,8 @@ export async function startServer(config: Config, options: StartServerOptions = 
         await notifier.settle();
         server.closeAllConnections();
         await httpClosed;
+        await bus.close();
         await db.close();
-        // Last: until every run has ended, no other controller may recover them.
-        await lock.release();
         logger.info('controller stopped');
       })()),
   };

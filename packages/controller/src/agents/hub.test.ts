@@ -14,6 +14,8 @@ import { silentLogger } from '../logger.js';
 import { createAgentHub } from './hub.js';
 import type { AgentHubServer } from './hub.js';
 import { generateAgentToken, hashAgentToken } from './tokens.js';
+import { localBus } from '../db/bus.js';
+import { createSealer } from '../db/seal.js';
 
 const SERVER_ID = '5b0c2d4e-6f70-4a81-92a3-b4c5d6e7f809';
 const ENV = { environment_id: '0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9', db_name: 'oec_0f1e2d3c4b5a49788695a4b3c2d1e0f9' };
@@ -45,7 +47,17 @@ describe('agent hub tasks', () => {
   beforeEach(async () => {
     token = generateAgentToken(SERVER_ID);
     db = fakeDb(token);
-    hub = createAgentHub({ db, logger: silentLogger(), clock: { now: () => new Date() }, ids, heartbeatIntervalMs: 60_000, heartbeatMisses: 3 });
+    hub = createAgentHub({
+      db,
+      logger: silentLogger(),
+      clock: { now: () => new Date() },
+      ids,
+      heartbeatIntervalMs: 60_000,
+      heartbeatMisses: 3,
+      bus: localBus(),
+      sealer: createSealer('a-test-secret-of-at-least-32-characters!'),
+      replicaTtlMs: 15_000,
+    });
     http = createServer();
     http.on('upgrade', (req, socket, head) => hub.handleUpgrade(req, socket, head));
     await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));

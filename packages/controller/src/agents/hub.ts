@@ -6,6 +6,13 @@
 //
 // Database writes of one server (status, heartbeats, task rows) are serialized through one
 // promise chain, so "UNREACHABLE on close" can never land after "RUNNING on reconnect".
+//
+// Replicas (decision 0017): an agent is connected to one replica (`servers.connected_replica`).
+// A task for an agent connected elsewhere goes through the bus: `task.run` names the task, the
+// replica holding the connection reads the sealed frame from its row and sends it, and relays
+// what the agent answers (`task.frame`, and `task.result` recorded sealed on the row) back to
+// the replica that awaits the task. Every replica knows which agents the others hold (bus
+// messages `agent.up`/`agent.down`, and the rows re-read every heartbeat interval).
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
@@ -16,6 +23,8 @@ import type { Clock } from '../clock.js';
 import type { IdGenerator } from '../ids.js';
 import type { Queryable } from '../db/pool.js';
 import type { Logger } from '../logger.js';
+import type { Bus } from '../db/bus.js';
+import type { Sealer } from '../db/seal.js';
 import * as store from './store.js';
 import { createTaskRegistry } from './tasks.js';
 import type { AgentHub } from './types.js';
@@ -32,8 +41,13 @@ export interface AgentHubOptions {
   graceMs?: number;
   /** How long a new socket may stay silent before its hello (default 10 s). */
   helloTimeoutMs?: number;
-  /** Called once an agent is (again) ready for tasks. */
+  /** Called once an agent is (again) ready for tasks, here or on another replica. */
   onAgentReady?: (serverId: string) => void;
+  /** The replicas' bus (db/bus.ts); its replicaId names this replica. */
+  bus: Bus;
+  sealer: Sealer;
+  /** A replica whose heartbeat is older than this is dead (its agents' connections with it). */
+  replicaTtlMs: number;
 }
 
 export interface AgentHubServer extends AgentHub {
@@ -68,7 +82,8 @@ function frameText(data: RawData, isBinary: boolean): string | null {
 }
 
 export function createAgentHub(opts: AgentHubOptions): AgentHubServer {
-  const { db, logger, clock, ids } = opts;
+  const { db, logger, clock, ids, bus, sealer } = opts;
+  const me = bus.replicaId;
   const log = logger.child({ component: 'agent-hub' });
   const timeoutMs = opts.heartbeatIntervalMs * opts.heartbeatMisses;
   const graceMs = opts.graceMs ?? timeoutMs;
@@ -77,6 +92,10 @@ export function createAgentHub(opts: AgentHubOptions): AgentHubServer {
   const sockets = new Set<Conn>();
   const conns = new Map<string, Conn>();
   const chains = new Map<string, Promise<void>>();
+  /** Agents connected to other replicas: server id → replica id. */
+  let remote = new Map<string, string>();
+  /** Tasks of other replicas sent through this replica's connections: task id → server id. */
+  const relayed = new Map<string, string>();
   let closing = false;
   let closed: Promise<void> | undefined;
   let sweeping = false;
@@ -102,12 +121,106 @@ export function createAgentHub(opts: AgentHubOptions): AgentHubServer {
     ids,
     graceMs,
     serial,
+    sealer,
     route(serverId) {
       const conn = conns.get(serverId);
-      if (!conn) return undefined;
-      return conn.ready ? { send: (msg) => send(conn, msg) } : 'connecting';
+      if (conn) {
+        if (!conn.ready) return 'connecting';
+        return {
+          run: (_taskId, frame) => send(conn, frame),
+          cancel: (taskId, reason) => send(conn, { type: 'task.cancel', task_id: taskId, reason }),
+        };
+      }
+      if (!remote.has(serverId)) return undefined;
+      const publish = (msg: { type: string } & Record<string, unknown>) =>
+        void bus.publish(msg).catch((err: unknown) => log.warn({ err, serverId }, 'could not relay to another replica'));
+      return {
+        run: (taskId) => publish({ type: 'task.run', server_id: serverId, task_id: taskId }),
+        cancel: (taskId, reason) => publish({ type: 'task.cancel', server_id: serverId, task_id: taskId, reason }),
+      };
     },
   });
+
+  // ---- relay between replicas ----------------------------------------------------------------
+
+  const publish = (msg: { type: string } & Record<string, unknown>): Promise<void> =>
+    bus.publish(msg).then(
+      () => undefined,
+      (err: unknown) => log.warn({ err, type: msg.type }, 'bus publish failed'),
+    );
+
+  /** A frame of a task another replica awaits: pass it on (a result is recorded sealed first). */
+  function relayFrame(serverId: string, msg: Extract<AgentMessage, { task_id: string }>): void {
+    serial(serverId, async () => {
+      if (msg.type === 'task.result') {
+        relayed.delete(msg.task_id);
+        await store.recordRelayedResult(db, msg.task_id, sealer.seal(JSON.stringify(msg)));
+        await publish({ type: 'task.result', server_id: serverId, task_id: msg.task_id });
+      } else {
+        await publish({ type: 'task.frame', server_id: serverId, task_id: msg.task_id, msg });
+      }
+    });
+  }
+
+  bus.on('task.run', (m) => {
+    const serverId = String(m.server_id);
+    const taskId = String(m.task_id);
+    const conn = conns.get(serverId);
+    if (!conn?.ready) return;
+    serial(serverId, async () => {
+      const sealed = await store.loadFrameSealed(db, taskId, serverId);
+      const frame = sealed === null ? null : sealer.open(sealed);
+      if (frame === null || conns.get(serverId) !== conn) return;
+      relayed.set(taskId, serverId);
+      send(conn, frame);
+    });
+  });
+  bus.on('task.cancel', (m) => {
+    const conn = conns.get(String(m.server_id));
+    if (conn?.ready) send(conn, { type: 'task.cancel', task_id: String(m.task_id), reason: typeof m.reason === 'string' ? m.reason : 'cancelled' });
+  });
+  bus.on('task.frame', (m) => {
+    const msg = agentMessageSchema.safeParse(m.msg);
+    if (msg.success && 'task_id' in msg.data) tasks.handle(String(m.server_id), msg.data);
+  });
+  bus.on('task.result', (m) => {
+    const serverId = String(m.server_id);
+    store
+      .loadResultSealed(db, String(m.task_id))
+      .then((sealed) => {
+        const text = sealed === null ? null : sealer.open(sealed);
+        const msg = text === null ? null : parseFrame(agentMessageSchema, text);
+        if (msg?.type === 'task.result') tasks.handle(serverId, msg);
+      })
+      .catch((err: unknown) => log.error({ err, serverId }, 'could not read a relayed task result'));
+  });
+  bus.on('agent.up', (m) => {
+    const serverId = String(m.server_id);
+    if (conns.has(serverId)) return;
+    remote.set(serverId, m.from);
+    tasks.agentReady(serverId);
+    opts.onAgentReady?.(serverId);
+  });
+  bus.on('agent.down', (m) => {
+    const serverId = String(m.server_id);
+    if (remote.get(serverId) !== m.from) return;
+    remote.delete(serverId);
+    if (!conns.has(serverId)) tasks.agentGone(serverId);
+  });
+
+  /** Re-read which agents the other live replicas hold (a dead replica's agents are gone). */
+  async function refreshRemote(): Promise<void> {
+    const next = await store.remoteConnections(db, me, opts.replicaTtlMs);
+    const before = remote;
+    remote = next;
+    for (const serverId of before.keys()) if (!next.has(serverId) && !conns.has(serverId)) tasks.agentGone(serverId);
+    for (const serverId of next.keys()) {
+      if (!before.has(serverId) && !conns.has(serverId)) {
+        tasks.agentReady(serverId);
+        opts.onAgentReady?.(serverId);
+      }
+    }
+  }
 
   // ---- connections ---------------------------------------------------------------------------
 
@@ -116,8 +229,12 @@ export function createAgentHub(opts: AgentHubOptions): AgentHubServer {
     if (conns.get(conn.serverId) !== conn) return;
     conns.delete(conn.serverId);
     log.info({ serverId: conn.serverId }, 'agent disconnected');
-    serial(conn.serverId, () => store.markServerUnreachable(db, conn.serverId));
-    tasks.agentGone(conn.serverId);
+    serial(conn.serverId, async () => {
+      await store.markServerUnreachable(db, conn.serverId, me);
+      await publish({ type: 'agent.down', server_id: conn.serverId });
+    });
+    for (const [taskId, serverId] of relayed) if (serverId === conn.serverId) relayed.delete(taskId);
+    if (!remote.has(conn.serverId)) tasks.agentGone(conn.serverId);
   }
 
   function drop(conn: Conn, code: number, reason: string): void {
@@ -137,7 +254,7 @@ export function createAgentHub(opts: AgentHubOptions): AgentHubServer {
       setTimeout(() => old.ws.terminate(), 2000).unref();
     }
     serial(conn.serverId, async () => {
-      const exists = await store.markServerRunning(db, conn.serverId, msg.facts, clock.now());
+      const exists = await store.markServerRunning(db, conn.serverId, msg.facts, clock.now(), me);
       if (conns.get(conn.serverId) !== conn) return;
       if (!exists) {
         drop(conn, CloseCode.SERVER_DELETED, 'server deleted');
@@ -151,8 +268,10 @@ export function createAgentHub(opts: AgentHubOptions): AgentHubServer {
         heartbeat_interval_ms: opts.heartbeatIntervalMs,
       });
       log.info({ serverId: conn.serverId, hostname: msg.facts.hostname, runtime: msg.facts.runtime }, 'agent connected');
+      remote.delete(conn.serverId);
       tasks.agentReady(conn.serverId);
       opts.onAgentReady?.(conn.serverId);
+      await publish({ type: 'agent.up', server_id: conn.serverId });
     });
   }
 
@@ -169,9 +288,9 @@ export function createAgentHub(opts: AgentHubOptions): AgentHubServer {
         return;
       }
       default:
-        if (!tasks.handle(conn.serverId, msg)) {
-          log.debug({ serverId: conn.serverId, taskId: msg.task_id, type: msg.type }, 'frame for an unknown task');
-        }
+        if (tasks.handle(conn.serverId, msg)) return;
+        if (relayed.get(msg.task_id) === conn.serverId) relayFrame(conn.serverId, msg);
+        else log.debug({ serverId: conn.serverId, taskId: msg.task_id, type: msg.type }, 'frame for an unknown task');
     }
   }
 
@@ -247,9 +366,10 @@ export function createAgentHub(opts: AgentHubOptions): AgentHubServer {
     if (sweeping) return;
     sweeping = true;
     store
-      .sweepStaleServers(db, [...conns.keys()], new Date(now - timeoutMs))
-      .then((ids) => {
+      .sweepStaleServers(db, [...conns.keys(), ...remote.keys()], new Date(now - timeoutMs))
+      .then(async (ids) => {
         if (ids.length) log.info({ serverIds: ids }, 'servers marked UNREACHABLE (no agent heartbeat)');
+        await refreshRemote();
       })
       .catch((err: unknown) => log.error({ err }, 'server sweep failed'))
       .finally(() => (sweeping = false));
@@ -265,7 +385,10 @@ export function createAgentHub(opts: AgentHubOptions): AgentHubServer {
     tasks.failAll(ErrorCode.AGENT_LOST, 'controller shutting down');
     for (const conn of [...conns.values()]) {
       conns.delete(conn.serverId);
-      serial(conn.serverId, () => store.markServerUnreachable(db, conn.serverId));
+      serial(conn.serverId, async () => {
+        await store.markServerUnreachable(db, conn.serverId, me);
+        await publish({ type: 'agent.down', server_id: conn.serverId });
+      });
     }
     for (const conn of sockets) {
       conn.ws.close(1001, 'controller shutting down');
@@ -279,7 +402,7 @@ export function createAgentHub(opts: AgentHubOptions): AgentHubServer {
   // ---- public API ----------------------------------------------------------------------------
 
   return {
-    isConnected: (serverId) => conns.get(serverId)?.ready === true,
+    isConnected: (serverId) => conns.get(serverId)?.ready === true || (!conns.has(serverId) && remote.has(serverId)),
     connectedServers: () => [...conns.values()].filter((c) => c.ready).map((c) => c.serverId),
 
     handleUpgrade(req, socket, head) {
@@ -308,6 +431,8 @@ export function createAgentHub(opts: AgentHubOptions): AgentHubServer {
     },
 
     runTask: (serverId, kind, input, opts) => tasks.run(serverId, kind, input, opts),
+    attachTask: (taskId, serverId, kind, opts) => tasks.attach(taskId, serverId, kind, opts),
+    detachOperation: (operationId) => tasks.detachOperation(operationId),
     cancelTask: (taskId, reason) => tasks.cancel(taskId, reason),
 
     close() {

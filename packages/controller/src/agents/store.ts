@@ -11,11 +11,12 @@ export async function serverTokenHash(q: Queryable, serverId: string): Promise<s
 }
 
 /** Record a hello: facts, disk, RUNNING. False when the server row is gone. */
-export async function markServerRunning(q: Queryable, serverId: string, facts: ServerFacts, at: Date): Promise<boolean> {
+export async function markServerRunning(q: Queryable, serverId: string, facts: ServerFacts, at: Date, replicaId: string): Promise<boolean> {
   const { rowCount } = await q.query(
-    `UPDATE servers SET status = 'RUNNING', facts = $2, disk_free_bytes = $3, disk_total_bytes = $4, last_seen_at = $5
+    `UPDATE servers SET status = 'RUNNING', facts = $2, disk_free_bytes = $3, disk_total_bytes = $4, last_seen_at = $5,
+            connected_replica = $6
       WHERE id = $1`,
-    [serverId, JSON.stringify(facts), Math.round(facts.disk_free_bytes), Math.round(facts.disk_total_bytes), at],
+    [serverId, JSON.stringify(facts), Math.round(facts.disk_free_bytes), Math.round(facts.disk_total_bytes), at, replicaId],
   );
   return (rowCount ?? 0) > 0;
 }
@@ -35,8 +36,23 @@ export async function recordHeartbeat(
   );
 }
 
-export async function markServerUnreachable(q: Queryable, serverId: string): Promise<void> {
-  await q.query(`UPDATE servers SET status = 'UNREACHABLE' WHERE id = $1 AND status = 'RUNNING'`, [serverId]);
+/** This replica lost the agent; unless the agent is connected to another replica by now. */
+export async function markServerUnreachable(q: Queryable, serverId: string, replicaId: string): Promise<void> {
+  await q.query(
+    `UPDATE servers SET status = CASE WHEN status = 'RUNNING' THEN 'UNREACHABLE' ELSE status END, connected_replica = NULL
+      WHERE id = $1 AND (connected_replica = $2 OR connected_replica IS NULL)`,
+    [serverId, replicaId],
+  );
+}
+
+/** Servers whose agent is connected to another live replica (heartbeat within `ttlMs`). */
+export async function remoteConnections(q: Queryable, replicaId: string, ttlMs: number): Promise<Map<string, string>> {
+  const { rows } = await q.query<{ id: string; replica: string }>(
+    `SELECT s.id, s.connected_replica AS replica FROM servers s JOIN controller_replicas r ON r.id = s.connected_replica
+      WHERE s.status = 'RUNNING' AND r.id <> $1 AND r.heartbeat_at > now() - make_interval(secs => $2::double precision / 1000)`,
+    [replicaId, ttlMs],
+  );
+  return new Map(rows.map((r) => [r.id, r.replica]));
 }
 
 /** Servers marked RUNNING that no live connection of this hub vouches for and that went quiet. */
@@ -58,13 +74,15 @@ export interface NewTask {
   input: unknown;
   operationId: string | null;
   attempt: number;
+  /** The `task.run` frame, sealed (db/seal.ts): sent again by a relay or a replica that takes over. */
+  frameSealed: string;
 }
 
 export async function insertTask(q: Queryable, t: NewTask): Promise<void> {
   await q.query(
-    `INSERT INTO tasks (id, server_id, environment_id, kind, input, operation_id, attempt)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    [t.id, t.serverId, t.environmentId, t.kind, JSON.stringify(t.input), t.operationId, t.attempt],
+    `INSERT INTO tasks (id, server_id, environment_id, kind, input, operation_id, attempt, frame_sealed)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [t.id, t.serverId, t.environmentId, t.kind, JSON.stringify(t.input), t.operationId, t.attempt, t.frameSealed],
   );
 }
 
@@ -113,4 +131,54 @@ export async function finishTask(q: Queryable, taskId: string, end: TaskEnd, at:
       at,
     ],
   );
+}
+
+export interface AttachableTask {
+  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+  output: unknown;
+  error: TaskError | null;
+  frame_sealed: string | null;
+  result_sealed: string | null;
+}
+
+export async function loadTaskForAttach(q: Queryable, taskId: string): Promise<AttachableTask | null> {
+  const { rows } = await q.query<AttachableTask>(
+    'SELECT status, output, error, frame_sealed, result_sealed FROM tasks WHERE id = $1',
+    [taskId],
+  );
+  return rows[0] ?? null;
+}
+
+/** A relay recorded the agent's `task.result` (sealed) for the replica that owns the task. */
+export async function recordRelayedResult(q: Queryable, taskId: string, sealed: string): Promise<void> {
+  await q.query('UPDATE tasks SET result_sealed = $2, updated_at = now() WHERE id = $1', [taskId, sealed]);
+}
+
+export async function loadResultSealed(q: Queryable, taskId: string): Promise<string | null> {
+  const { rows } = await q.query<{ result_sealed: string | null }>('SELECT result_sealed FROM tasks WHERE id = $1', [taskId]);
+  return rows[0]?.result_sealed ?? null;
+}
+
+export async function loadFrameSealed(q: Queryable, taskId: string, serverId: string): Promise<string | null> {
+  const { rows } = await q.query<{ frame_sealed: string | null }>(
+    `SELECT frame_sealed FROM tasks WHERE id = $1 AND server_id = $2 AND status IN ('queued', 'running')`,
+    [taskId, serverId],
+  );
+  return rows[0]?.frame_sealed ?? null;
+}
+
+/** The newest task of an operation's attempt of `kind` on a server (what a resumed run attaches to). */
+export async function latestOperationTask(
+  q: Queryable,
+  operationId: string,
+  attempt: number,
+  kind: string,
+  serverId: string,
+): Promise<string | null> {
+  const { rows } = await q.query<{ id: string }>(
+    `SELECT id FROM tasks WHERE operation_id = $1 AND attempt = $2 AND kind = $3 AND server_id = $4
+      ORDER BY created_at DESC, id DESC LIMIT 1`,
+    [operationId, attempt, kind, serverId],
+  );
+  return rows[0]?.id ?? null;
 }

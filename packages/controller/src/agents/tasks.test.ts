@@ -6,6 +6,9 @@ import type { QueryResult, QueryResultRow } from 'pg';
 import { AppError, resolveSanitization } from '@oec/shared';
 import type { Queryable } from '../db/pool.js';
 import { createTaskRegistry, redactInput, redactSecrets } from './tasks.js';
+import { createSealer } from '../db/seal.js';
+
+const SEAL_SECRET = 'a-test-secret-of-at-least-32-characters!';
 
 const SERVER = '5b0c2d4e-6f70-4a81-92a3-b4c5d6e7f809';
 const REF = { environment_id: '0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9', db_name: 'oec_x' };
@@ -32,6 +35,7 @@ function registry(db: Queryable) {
     graceMs: 60_000,
     serial: (_id, fn) => void fn(),
     route: () => undefined,
+    sealer: createSealer(SEAL_SECRET),
   });
 }
 
@@ -64,10 +68,14 @@ describe('task registry races', () => {
 
   it('keeps transfer ticket secrets out of the task row, while the frame to the agent carries them', async () => {
     const inserted: unknown[] = [];
+    const sealedFrames: string[] = [];
     const frames: string[] = [];
     const db: Queryable = {
       async query<R extends QueryResultRow>(text: string, params?: unknown[]): Promise<QueryResult<R>> {
-        if (text.startsWith('INSERT INTO tasks')) inserted.push(JSON.parse(String(params?.[4])));
+        if (text.startsWith('INSERT INTO tasks')) {
+          inserted.push(JSON.parse(String(params?.[4])));
+          sealedFrames.push(String(params?.[7]));
+        }
         return { command: '', rowCount: 1, oid: 0, fields: [], rows: [] };
       },
     };
@@ -78,7 +86,8 @@ describe('task registry races', () => {
       ids: { uuid: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}` },
       graceMs: 60_000,
       serial: (_id, fn) => void fn(),
-      route: () => ({ send: (m) => frames.push(typeof m === 'string' ? m : JSON.stringify(m)) }),
+      route: () => ({ run: (_id, frame) => void frames.push(frame), cancel: () => undefined }),
+      sealer: createSealer(SEAL_SECRET),
     });
     const secret = 'S'.repeat(43);
     const op = '0a0b0c0d-0e0f-4a1b-8c2d-3e4f5a6b7c8d';
@@ -107,5 +116,10 @@ describe('task registry races', () => {
     expect(JSON.stringify(inserted)).not.toContain(secret);
     expect(JSON.stringify(inserted)).toContain('[redacted]');
     expect(frames.some((f) => f.includes(secret))).toBe(true);
+    // the frame the row keeps for a relay or a takeover is sealed: the ticket is not readable
+    const sealed = sealedFrames[0] ?? '';
+    expect(sealed.startsWith('v1.')).toBe(true);
+    expect(sealed).not.toContain(secret);
+    expect(createSealer(SEAL_SECRET).open(sealed)).toContain(secret);
   });
 });

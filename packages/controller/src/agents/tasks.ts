@@ -2,20 +2,28 @@
 // awaits. A task whose agent disconnects waits for it during a grace period (and is resent when
 // the agent is back); after that it fails with AGENT_LOST. Results are parsed with the kind's
 // output schema from the shared task catalogue.
+// Replicas (decision 0017): the row keeps the frame sealed, so the route may be another
+// replica's connection (the hub relays through the bus) and a replica that takes an operation
+// over can attach to a task by id: it sends the same frame again (the agent re-accepts a running
+// task and answers a finished one from its journal) or reads the result a relay recorded.
 import { z } from 'zod';
-import { AppError, ErrorCode, TASKS } from '@oec/shared';
+import { AppError, ErrorCode, TASKS, agentMessageSchema, parseFrame } from '@oec/shared';
 import type { AgentMessage, ControllerMessage, TaskKind, TaskOutput } from '@oec/shared';
 import type { Clock } from '../clock.js';
 import type { IdGenerator } from '../ids.js';
 import type { Queryable } from '../db/pool.js';
+import type { Sealer } from '../db/seal.js';
 import * as store from './store.js';
 import type { TaskEnd } from './store.js';
 import type { RunTaskOptions } from './types.js';
 
 type TaskMessage = Extract<AgentMessage, { task_id: string }>;
 
-/** How the registry reaches an agent: its ready connection, or whether one is coming. */
-export type AgentRoute = { send(msg: ControllerMessage | string): void } | 'connecting' | undefined;
+/** How the registry reaches an agent: a ready connection (here or on another replica), or whether one is coming. */
+export type AgentRoute =
+  | { run(taskId: string, frame: string): void; cancel(taskId: string, reason: string): void }
+  | 'connecting'
+  | undefined;
 
 export interface TaskRegistryOptions {
   db: Queryable;
@@ -25,6 +33,7 @@ export interface TaskRegistryOptions {
   /** Serialize database writes per server (see hub.ts). */
   serial(serverId: string, fn: () => Promise<void>): void;
   route(serverId: string): AgentRoute;
+  sealer: Sealer;
 }
 
 interface PendingTask {
@@ -41,6 +50,10 @@ interface PendingTask {
 
 export interface TaskRegistry {
   run<K extends TaskKind>(serverId: string, kind: K, input: unknown, opts: RunTaskOptions): Promise<TaskOutput<K>>;
+  /** Wait for a task that already has a row (a run taken over from another replica). */
+  attach<K extends TaskKind>(taskId: string, serverId: string, kind: K, opts: RunTaskOptions): Promise<TaskOutput<K>>;
+  /** Forget the operation's tasks here without cancelling them on their agents (another replica goes on). */
+  detachOperation(operationId: string): void;
   cancel(taskId: string, reason?: string): boolean;
   /** A task frame from the agent of `serverId` (frames about other servers' tasks are ignored). */
   handle(serverId: string, msg: TaskMessage): boolean;
@@ -122,7 +135,7 @@ export function createTaskRegistry(o: TaskRegistryOptions): TaskRegistry {
     } else if (route !== 'connecting') {
       clearTimeout(t.graceTimer);
       t.graceTimer = undefined;
-      route.send(t.frame);
+      route.run(t.id, t.frame);
     } // 'connecting': agentReady() sends it.
   }
 
@@ -142,9 +155,40 @@ export function createTaskRegistry(o: TaskRegistryOptions): TaskRegistry {
     const t = pending.get(taskId);
     if (!t) return false;
     const route = o.route(t.serverId);
-    if (route && route !== 'connecting') route.send({ type: 'task.cancel', task_id: taskId, reason });
+    if (route && route !== 'connecting') route.cancel(taskId, reason);
     fail(t, ErrorCode.CANCELLED, `Task ${t.kind} cancelled: ${reason}`);
     return true;
+  }
+
+  /** Register a task in flight and send its frame (null: nothing to send, its result is at hand). */
+  function track<K extends TaskKind>(id: string, serverId: string, kind: K, frame: string | null, opts: RunTaskOptions): Promise<TaskOutput<K>> {
+    return new Promise<TaskOutput<K>>((resolve, reject) => {
+      const t: PendingTask = {
+        id,
+        serverId,
+        kind,
+        frame: frame ?? '',
+        opts,
+        // The output was parsed with TASKS[kind].output, which is what TaskOutput<K> names.
+        resolve: (output) => resolve(output as TaskOutput<K>),
+        reject,
+        graceTimer: undefined,
+        onAbort: () => cancel(id, 'aborted by the controller'),
+      };
+      pending.set(id, t);
+      // The row's insert or read awaited: shutdown or an abort may have come meanwhile (an abort
+      // event that fired before the listener exists would otherwise never be seen).
+      if (closed) {
+        fail(t, ErrorCode.AGENT_LOST, 'controller shutting down');
+        return;
+      }
+      if (opts.signal?.aborted) {
+        cancel(id, 'aborted by the controller');
+        return;
+      }
+      opts.signal?.addEventListener('abort', t.onAbort, { once: true });
+      if (frame !== null) dispatch(t);
+    });
   }
 
   return {
@@ -156,6 +200,7 @@ export function createTaskRegistry(o: TaskRegistryOptions): TaskRegistry {
       if (closed) throw new AppError(ErrorCode.AGENT_LOST, 'controller shutting down');
       if (opts.signal?.aborted) throw new AppError(ErrorCode.CANCELLED, `Task ${kind} cancelled before it started`);
       const id = o.ids.uuid();
+      const frame = JSON.stringify({ type: 'task.run', task_id: id, kind, fence: opts.fence, input: parsedInput.data } satisfies ControllerMessage);
       await store.insertTask(o.db, {
         id,
         serverId,
@@ -164,36 +209,46 @@ export function createTaskRegistry(o: TaskRegistryOptions): TaskRegistry {
         input: redactInput(parsedInput.data),
         operationId: opts.fence.operation_id,
         attempt: opts.fence.attempt,
+        frameSealed: o.sealer.seal(frame),
       });
       opts.onCreated?.(id);
-      const frame: ControllerMessage = { type: 'task.run', task_id: id, kind, fence: opts.fence, input: parsedInput.data };
-      return new Promise<TaskOutput<K>>((resolve, reject) => {
-        const t: PendingTask = {
-          id,
-          serverId,
-          kind,
-          frame: JSON.stringify(frame),
-          opts,
-          // The output was parsed with TASKS[kind].output, which is what TaskOutput<K> names.
-          resolve: (output) => resolve(output as TaskOutput<K>),
-          reject,
-          graceTimer: undefined,
-          onAbort: () => cancel(id, 'aborted by the controller'),
-        };
-        pending.set(id, t);
-        // The row insert above awaited: shutdown or an abort may have come meanwhile (an abort
-        // event that fired before the listener exists would otherwise never be seen).
-        if (closed) {
-          fail(t, ErrorCode.AGENT_LOST, 'controller shutting down');
-          return;
+      return track<K>(id, serverId, kind, frame, opts);
+    },
+
+    async attach<K extends TaskKind>(taskId: string, serverId: string, kind: K, opts: RunTaskOptions) {
+      const row = await store.loadTaskForAttach(o.db, taskId);
+      if (!row) throw new AppError(ErrorCode.AGENT_LOST, `Task ${taskId} is gone`, { task_id: taskId });
+      opts.onCreated?.(taskId);
+      const recorded = row.result_sealed === null ? null : o.sealer.open(row.result_sealed);
+      const result = recorded === null ? null : parseFrame(agentMessageSchema, recorded);
+      if (row.status === 'succeeded' || row.status === 'failed' || row.status === 'cancelled' || result?.type === 'task.result') {
+        if (result?.type !== 'task.result') {
+          if (row.status !== 'succeeded') {
+            const e = row.error;
+            throw new AppError(e?.code ?? ErrorCode.TASK_FAILED, e?.message ?? `Task ${kind} ${row.status}`, e?.details ?? undefined);
+          }
+          const parsed = (TASKS[kind].output as z.ZodTypeAny).safeParse(row.output);
+          if (!parsed.success) throw new AppError(ErrorCode.TASK_FAILED, `The recorded output of ${kind} is unreadable`);
+          return parsed.data as TaskOutput<K>;
         }
-        if (opts.signal?.aborted) {
-          cancel(id, 'aborted by the controller');
-          return;
-        }
-        opts.signal?.addEventListener('abort', t.onAbort, { once: true });
-        dispatch(t);
-      });
+        const settled = track<K>(taskId, serverId, kind, null, opts);
+        const t = pending.get(taskId);
+        if (t) onResult(t, result);
+        return settled;
+      }
+      const frame = row.frame_sealed === null ? null : o.sealer.open(row.frame_sealed);
+      if (frame === null) throw new AppError(ErrorCode.AGENT_LOST, `Task ${taskId} cannot be sent again (its frame is unreadable)`, { task_id: taskId });
+      return track<K>(taskId, serverId, kind, frame, opts);
+    },
+
+    detachOperation(operationId) {
+      for (const t of [...pending.values()]) {
+        if (t.opts.fence.operation_id !== operationId) continue;
+        pending.delete(t.id);
+        clearTimeout(t.graceTimer);
+        t.opts.signal?.removeEventListener('abort', t.onAbort);
+        t.reject(new AppError(ErrorCode.AGENT_LOST, 'Detached: another controller replica goes on with this task', { detached: true }));
+      }
     },
 
     cancel,

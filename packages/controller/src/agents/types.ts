@@ -28,6 +28,14 @@ export interface AgentHub {
    * or CANCELLED.
    */
   runTask<K extends TaskKind>(serverId: string, kind: K, input: TaskInput<K>, opts: RunTaskOptions): Promise<TaskOutput<K>>;
+  /**
+   * Wait for a task that already has a row, by id (a run taken over from another replica): its
+   * recorded result, or its frame sent again (the agent re-accepts a running task and answers a
+   * finished one from its journal).
+   */
+  attachTask<K extends TaskKind>(taskId: string, serverId: string, kind: K, opts: RunTaskOptions): Promise<TaskOutput<K>>;
+  /** Stop awaiting the operation's tasks here without cancelling them (another replica takes over). */
+  detachOperation(operationId: string): void;
   /** Send `task.cancel` for a running task; false when the task is not in flight here. */
   cancelTask(taskId: string, reason?: string): boolean;
 }

@@ -13,8 +13,23 @@ export interface Db extends Queryable {
   close(): Promise<void>;
 }
 
-export function createPool(databaseUrl: string, max = 10): pg.Pool {
-  return new pg.Pool({ connectionString: databaseUrl, max, application_name: 'oec-controller' });
+/**
+ * The controller's pool. `replicaId` is set as the session's `oec.replica`, which rows it
+ * creates take as their owner (tasks) and lifecycle claims record (decision 0017).
+ */
+export function createPool(databaseUrl: string, max = 10, replicaId?: string): pg.Pool {
+  return new pg.Pool({
+    connectionString: databaseUrl,
+    max,
+    application_name: 'oec-controller',
+    ...(replicaId ? { options: `-c oec.replica=${replicaId}` } : {}),
+  });
+}
+
+/** A replica id: host name and pid (what an operator recognizes) and a random tail; safe in `-c`. */
+export function newReplicaId(host: string, pid: number, random: string): string {
+  const safe = host.toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, 40) || 'host';
+  return `${safe}-${pid}-${random}`;
 }
 
 export function createDb(pool: pg.Pool): Db {

@@ -28,7 +28,8 @@ async function claim(
   status: EnvironmentStatus | null,
 ): Promise<EnvironmentRow> {
   await q.query(
-    'UPDATE environments SET action = $2, status = COALESCE($3, status), updated_at = now() WHERE id = $1',
+    `UPDATE environments SET action = $2, action_owner = current_setting('oec.replica', true), status = COALESCE($3, status),
+            updated_at = now() WHERE id = $1`,
     [id, action, status],
   );
   return (await loadEnvironment(q, id)) as EnvironmentRow;

@@ -8,15 +8,15 @@ import type { EnvironmentLocation } from '@oec/shared';
 import { completeStep } from '../model/steps-state.js';
 import { releaseLeases } from '../store/leases.js';
 import { completeOperation } from '../store/operations.js';
-import type { RunnerDeps } from './deps.js';
+import { runOrAttach } from './resume.js';
 import { RunStopped } from './tracker.js';
-import type { OperationTracker } from './tracker.js';
+import type { Run } from './tracker.js';
 
-export async function completeRun(d: RunnerDeps, t: OperationTracker): Promise<void> {
-  const { op } = t;
+export async function completeRun(r: Run): Promise<void> {
+  const { d, t, op } = r;
   let location: EnvironmentLocation | null = null;
   if (op.mode === 'create_new') {
-    location = await d.hub.runTask(op.server_id, 'env.create', op.plan.target, {
+    location = await runOrAttach(r, op.server_id, 'env.create', op.plan.target, {
       fence: { operation_id: op.id, attempt: op.attempt },
       environmentId: op.target_environment_id,
     });
@@ -25,7 +25,7 @@ export async function completeRun(d: RunnerDeps, t: OperationTracker): Promise<v
   const now = d.clock.now();
   const steps = completeStep(t.steps, 'verifying', now);
   const done = await d.db.tx(async (q) => {
-    if (!(await completeOperation(q, op.id, op.attempt, steps, now))) return false;
+    if (!(await completeOperation(q, op.id, { attempt: op.attempt, owner: d.replica.id }, steps, now))) return false;
     if (location) {
       const { rowCount } = await q.query(
         `UPDATE environments SET status = 'RUNNING', filestore_path = $2, connection = $3, last_error = NULL, updated_at = $4

@@ -29,11 +29,11 @@ describe('clone events', () => {
 });
 
 describe('one-time secrets', () => {
-  it('gives the secret once, to its owner only', () => {
+  it('gives the secret once, to its owner only', async () => {
     const secrets = createOneTimeSecrets({ now: () => new Date() });
-    secrets.put('op', 'alice', 'pw');
-    expect(secrets.take('op', 'bob')).toBeNull();
-    expect(secrets.take('op', 'alice')).toBe('pw');
-    expect(secrets.take('op', 'alice')).toBeNull();
+    await secrets.put('op', 'alice', 'pw');
+    expect(await secrets.take('op', 'bob')).toBeNull();
+    expect(await secrets.take('op', 'alice')).toBe('pw');
+    expect(await secrets.take('op', 'alice')).toBeNull();
   });
 });

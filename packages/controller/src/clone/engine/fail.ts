@@ -46,8 +46,8 @@ export async function failRun(d: RunnerDeps, t: OperationTracker, err: unknown):
   const now = d.clock.now();
   const steps = stopSteps(t.steps, now, error.step, error.message, 'cancelled');
   const keepTarget = keepsTarget(op, error);
-  if (!(await failOperation(d.db, op.id, op.attempt, { steps, error, keepTarget }, now))) return;
-  d.secrets.drop(op.id);
+  if (!(await failOperation(d.db, op.id, { attempt: op.attempt, owner: d.replica.id }, { steps, error, keepTarget }, now))) return;
+  await d.secrets.drop(op.id);
   const n = error.step ? ` at step ${stepNumber(error.step)} (${error.step})` : '';
   t.log('ERROR', error.step, `Clone failed${n}: ${error.code}: ${error.message}`);
   await t.flush();

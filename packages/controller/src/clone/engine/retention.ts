@@ -1,5 +1,7 @@
 // The replaced data a replace kept: once its purge_after has passed and its server's agent is
-// connected, clone.purge_retained drops it. Failures are recorded and retried on later sweeps.
+// connected, clone.purge_retained drops it. A replica claims a purge by moving its purge_after
+// CLAIM_MINUTES ahead (so two replicas never purge the same data at once); a failure is
+// recorded and retried once that claim has run out.
 import type { RunnerDeps } from './deps.js';
 
 interface DueRow {
@@ -10,6 +12,8 @@ interface DueRow {
   retained_db: string;
   attempt: number;
 }
+
+const CLAIM_MINUTES = 10;
 
 export async function purgeDue(d: RunnerDeps, busy: Set<string>): Promise<number> {
   const { rows } = await d.db.query<DueRow>(
@@ -22,6 +26,12 @@ export async function purgeDue(d: RunnerDeps, busy: Set<string>): Promise<number
   let purged = 0;
   for (const r of rows) {
     if (busy.has(r.operation_id) || !d.hub.isConnected(r.server_id)) continue;
+    const claimed = await d.db.query(
+      `UPDATE clone_retained SET purge_after = now() + interval '${CLAIM_MINUTES} minutes'
+        WHERE operation_id = $1 AND purged_at IS NULL AND purge_after <= $2`,
+      [r.operation_id, d.clock.now()],
+    );
+    if (!claimed.rowCount) continue;
     busy.add(r.operation_id);
     try {
       await d.hub.runTask(

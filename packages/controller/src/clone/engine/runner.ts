@@ -7,12 +7,15 @@
 // `sanitizing` is where cancelling stops being possible. A failure ends in fail.ts.
 import { AppError, ErrorCode } from '@oec/shared';
 import type { CloneValidateOutput, StepKey, StreamMasking, TaskInput, TaskKind, TaskOutput } from '@oec/shared';
+import { latestOperationTask } from '../../agents/store.js';
 import { loadServer } from '../../services/servers.js';
 import { formatBytes } from '../model/estimate-math.js';
 import { odooSeries, pgMajor } from '../model/request-input.js';
-import { DATA_STEPS } from '../model/steps-state.js';
+import { isTerminal } from '../model/status.js';
+import { DATA_STEPS, isStepDone } from '../model/steps-state.js';
 import { loadOperation, markAgentTouched, saveEstimate, saveSanitization } from '../store/operations.js';
 import { completeRun } from './complete.js';
+import { runOrAttach } from './resume.js';
 import type { RunnerDeps } from './deps.js';
 import { failRun } from './fail.js';
 import { OperationTracker, RunStopped } from './tracker.js';
@@ -30,7 +33,7 @@ async function task<K extends TaskKind>(
   serverId = r.op.server_id,
 ): Promise<TaskOutput<K>> {
   if (r.signal.aborted || !(await r.t.begin(step))) throw new RunStopped();
-  return r.d.hub.runTask(serverId, kind, input, r.t.taskOptions(step, environmentId, r.signal));
+  return runOrAttach(r, serverId, kind, input, r.t.taskOptions(step, environmentId, r.signal));
 }
 
 /**
@@ -93,62 +96,94 @@ async function checkCompatibility(r: Run, v: CloneValidateOutput): Promise<void>
   }
 }
 
+/** The data step's in-stream masking as its finished task recorded it (a run resumed after it). */
+async function recordedInStream(r: Run): Promise<StreamMasking | undefined> {
+  const { op } = r;
+  const opts = r.t.taskOptions('restoring_filestore', op.target_environment_id, r.signal);
+  if (op.source_server_id === op.server_id) {
+    const id = await latestOperationTask(r.d.db, op.id, op.attempt, 'clone.data', op.server_id);
+    return id ? (await r.d.hub.attachTask(id, op.server_id, 'clone.data', opts)).in_stream : undefined;
+  }
+  const id = await latestOperationTask(r.d.db, op.id, op.attempt, 'clone.send', op.source_server_id);
+  const send = id ? await r.d.hub.attachTask(id, op.source_server_id, 'clone.send', opts) : undefined;
+  return send?.streams.find((s) => s.in_stream)?.in_stream;
+}
+
 async function steps(r: Run): Promise<void> {
   const { d, op, t } = r;
   const plan = op.plan;
-  await preChecks(r);
+  // a resumed run skips what its row shows done (the row as it was taken over)
+  const done = (...keys: StepKey[]) => keys.every((k) => isStepDone(op.steps, k));
+  if (!done('pre_checks')) await preChecks(r);
 
-  const validated = await task(r, 'clone.validate', 'validating', plan, op.source_environment_id, op.source_server_id);
-  await checkCompatibility(r, validated);
-  const ratio = (n: number, was: number) => (was > 0 ? n / was : 1);
-  await saveEstimate(d.db, op.id, {
-    ...op.estimate,
-    database_bytes: validated.database_bytes,
-    filestore_bytes: validated.filestore_bytes,
-    filestore_files: validated.filestore_files,
-    duration: {
-      ...op.estimate.duration,
-      database_seconds: Math.ceil(op.estimate.duration.database_seconds * ratio(validated.database_bytes, op.estimate.database_bytes)),
-    },
-  });
-  await t.complete(['validating']);
+  if (!done('validating')) {
+    const validated = await task(r, 'clone.validate', 'validating', plan, op.source_environment_id, op.source_server_id);
+    await checkCompatibility(r, validated);
+    const ratio = (n: number, was: number) => (was > 0 ? n / was : 1);
+    await saveEstimate(d.db, op.id, {
+      ...op.estimate,
+      database_bytes: validated.database_bytes,
+      filestore_bytes: validated.filestore_bytes,
+      filestore_files: validated.filestore_files,
+      duration: {
+        ...op.estimate.duration,
+        database_seconds: Math.ceil(op.estimate.duration.database_seconds * ratio(validated.database_bytes, op.estimate.database_bytes)),
+      },
+    });
+    await t.complete(['validating']);
+  }
 
-  if (r.signal.aborted || !(await t.begin('creating_target'))) throw new RunStopped();
-  await markAgentTouched(d.db, op.id);
-  await task(r, 'clone.prepare', 'creating_target', plan, op.target_environment_id);
-  await t.complete(['creating_target']);
+  if (!done('creating_target')) {
+    if (r.signal.aborted || !(await t.begin('creating_target'))) throw new RunStopped();
+    await markAgentTouched(d.db, op.id);
+    await task(r, 'clone.prepare', 'creating_target', plan, op.target_environment_id);
+    await t.complete(['creating_target']);
+  }
 
   const cross = op.source_server_id !== op.server_id;
-  if (cross) await transfer(r, 'copying_addons', 'addons');
-  else await task(r, 'clone.addons', 'copying_addons', plan, op.target_environment_id);
-  await t.complete(['copying_addons']);
+  if (!done('copying_addons')) {
+    if (cross) await transfer(r, 'copying_addons', 'addons');
+    else await task(r, 'clone.addons', 'copying_addons', plan, op.target_environment_id);
+    await t.complete(['copying_addons']);
+  }
 
   if (!op.include_filestore) t.skip(FILESTORE_STEPS);
-  t.log('INFO', 'backing_up_database', 'Starting database backup...');
-  const inStream = cross
-    ? await transfer(r, 'backing_up_database', 'data')
-    : (await task(r, 'clone.data', 'backing_up_database', plan, op.target_environment_id)).in_stream;
-  await t.complete(DATA_STEPS);
-
-  // the custom rules the COPY stream applied are counted, not applied again, by the sanitizer
-  const sanitized = await task(r, 'clone.sanitize', 'sanitizing', { ...plan, ...(inStream ? { in_stream: inStream } : {}) }, op.target_environment_id);
-  await saveSanitization(d.db, op.id, sanitized.results, sanitized.proof, sanitized.rule_results ?? []);
-  if (sanitized.generated_password) d.secrets.put(op.id, op.requested_by, sanitized.generated_password);
-  if (!sanitized.proof.passed) {
-    const failed = [...sanitized.proof.checks, ...(sanitized.proof.rule_checks ?? [])].filter((c) => !c.passed).map((c) => c.check);
-    throw new AppError(ErrorCode.PROOF_FAILED, `Sanitization proof failed: ${failed.join(', ')}`, { failed_checks: failed });
+  let inStream: StreamMasking | undefined;
+  if (!done(...DATA_STEPS)) {
+    if (!r.resumed) t.log('INFO', 'backing_up_database', 'Starting database backup...');
+    inStream = cross
+      ? await transfer(r, 'backing_up_database', 'data')
+      : (await task(r, 'clone.data', 'backing_up_database', plan, op.target_environment_id)).in_stream;
+    await t.complete(DATA_STEPS);
+  } else if (!done('sanitizing')) {
+    inStream = await recordedInStream(r);
   }
-  await t.complete(['sanitizing']);
+
+  if (!done('sanitizing')) {
+    // the custom rules the COPY stream applied are counted, not applied again, by the sanitizer
+    const sanitized = await task(r, 'clone.sanitize', 'sanitizing', { ...plan, ...(inStream ? { in_stream: inStream } : {}) }, op.target_environment_id);
+    await saveSanitization(d.db, op.id, sanitized.results, sanitized.proof, sanitized.rule_results ?? []);
+    if (sanitized.generated_password) await d.secrets.put(op.id, op.requested_by, sanitized.generated_password);
+    if (!sanitized.proof.passed) {
+      const failed = [...sanitized.proof.checks, ...(sanitized.proof.rule_checks ?? [])].filter((c) => !c.passed).map((c) => c.check);
+      throw new AppError(ErrorCode.PROOF_FAILED, `Sanitization proof failed: ${failed.join(', ')}`, { failed_checks: failed });
+    }
+    await t.complete(['sanitizing']);
+  }
 
   await task(r, 'clone.verify', 'verifying', plan, op.target_environment_id);
-  await completeRun(d, t);
+  await completeRun(r);
 }
 
-/** Run the claimed operation (status pre_checks) until it completes, fails or is cancelled. */
-export async function runOperation(d: RunnerDeps, operationId: string, signal: AbortSignal): Promise<void> {
+/**
+ * Run the claimed operation (status pre_checks) until it completes, fails or is cancelled; with
+ * `resume`, an operation taken over from another replica, from where its row shows it.
+ */
+export async function runOperation(d: RunnerDeps, operationId: string, signal: AbortSignal, resume = false): Promise<void> {
   const op = await loadOperation(d.db, operationId);
-  if (!op || op.status !== 'pre_checks') return;
-  const r: Run = { d, op, t: new OperationTracker(d, op), signal };
+  if (!op || (resume ? isTerminal(op.status) || op.status === 'pending' : op.status !== 'pre_checks')) return;
+  if (op.owner !== d.replica.id) return;
+  const r: Run = { d, op, t: new OperationTracker(d, op), signal, resumed: resume, attached: new Set() };
   try {
     await steps(r);
   } catch (err) {

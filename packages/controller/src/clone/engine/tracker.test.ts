@@ -36,6 +36,7 @@ function tracker() {
     live: createLiveProgress(),
     secrets: createOneTimeSecrets(clock),
     settings: { replaceRetentionHours: 0 },
+    replica: { id: 'replica-a', leaseMs: 15_000 },
   };
   const op = { id: 'op-1', attempt: 1, steps: initialSteps(), progress_percent: 0 } as Partial<OperationRow> as OperationRow;
   return { t: new OperationTracker(d, op), d, writes };

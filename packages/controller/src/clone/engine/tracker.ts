@@ -64,7 +64,7 @@ export class OperationTracker {
     return this.enqueue(async () => {
       if (this.stopped) return false;
       const write = { status: this.status, steps: this.steps, progress_percent: this.percent };
-      const ok = await saveProgress(this.d.db, this.op.id, this.op.attempt, write, this.d.clock.now());
+      const ok = await saveProgress(this.d.db, this.op.id, { attempt: this.op.attempt, owner: this.d.replica.id }, write, this.d.clock.now());
       if (!ok) this.stopped = true;
       this.d.events.emit(this.op.id);
       return ok;
@@ -145,6 +145,10 @@ export interface Run {
   op: OperationRow;
   t: OperationTracker;
   signal: AbortSignal;
+  /** Taken over from another replica: existing tasks are attached to (resume.ts). */
+  resumed: boolean;
+  /** The task kinds (per server) a resumed run has looked up already. */
+  attached: Set<string>;
 }
 
 /** Thrown to end a run quietly: the operation was cancelled or superseded meanwhile. */

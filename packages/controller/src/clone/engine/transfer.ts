@@ -10,6 +10,7 @@ import type { PeerEndpoint, StepKey, TransferOutput, WireCodec } from '@oec/shar
 import { loadServer, type ServerRow } from '../../services/servers.js';
 import { formatBytes } from '../model/estimate-math.js';
 import type { OperationRow } from '../store/operation-row.js';
+import { resumableTask } from './resume.js';
 import { RunStopped, type Run } from './tracker.js';
 
 export const MAX_TRANSFER_ATTEMPTS = 3;
@@ -79,8 +80,62 @@ function primary(failures: unknown[]): unknown {
   return failures.find(own) ?? failures.find((e) => !isAppError(e) || e.code !== ErrorCode.CANCELLED) ?? failures[0];
 }
 
+/**
+ * A resumed run (resume.ts) finds the transfer's tasks: with both sides, it waits for both (the
+ * agents stream to each other without the controller); with the receiver alone, the source's
+ * ticket secrets died with the replica that minted them: the receiver is cancelled and the
+ * transfer starts again with new tickets (the target keeps the files it verified).
+ */
+async function resumeTransfer(x: Run, step: StepKey): Promise<TransferResult | null> {
+  const { d, op, t } = x;
+  const recv = await resumableTask(x, 'clone.receive', op.server_id);
+  const sent = await resumableTask(x, 'clone.send', op.source_server_id);
+  if (!recv) return null;
+  if (!sent) {
+    const stop = new AbortController();
+    const waiting = d.hub.attachTask(recv, op.server_id, 'clone.receive', t.taskOptions(step, op.target_environment_id, stop.signal));
+    stop.abort(new Error('resumed without the source side'));
+    await waiting.catch(() => undefined);
+    t.log('INFO', step, 'Resumed: the transfer starts again with new tickets');
+    return null;
+  }
+  t.log('INFO', step, 'Resumed: waiting for the transfer the agents are running');
+  return settleTransfer(x, (signal) => ({
+    receive: d.hub.attachTask(recv, op.server_id, 'clone.receive', t.taskOptions(step, op.target_environment_id, signal)),
+    send: d.hub.attachTask(sent, op.source_server_id, 'clone.send', t.taskOptions(step, op.source_environment_id, signal)),
+  }));
+}
+
+/** Wait for both sides; when one fails, the other is cancelled and the primary failure thrown. */
+async function settleTransfer(
+  x: Run,
+  sides: (signal: AbortSignal) => { receive: Promise<TransferOutput>; send: Promise<TransferOutput> },
+): Promise<TransferResult> {
+  const ac = new AbortController();
+  const onAbort = (): void => ac.abort(x.signal.reason);
+  x.signal.addEventListener('abort', onAbort, { once: true });
+  const failures: unknown[] = [];
+  const fail = (e: unknown): never => {
+    failures.push(e);
+    ac.abort(e);
+    throw e;
+  };
+  try {
+    const { receive, send } = sides(ac.signal);
+    const settled = await Promise.allSettled([receive.catch(fail), send.catch(fail)]);
+    if (failures.length > 0) throw primary(failures);
+    const [r, s] = settled.map((p) => (p as PromiseFulfilledResult<TransferOutput>).value);
+    if (!r || !s) throw new AppError(ErrorCode.TRANSFER_FAILED, 'transfer ended without results');
+    return { receive: r, send: s };
+  } finally {
+    x.signal.removeEventListener('abort', onAbort);
+  }
+}
+
 async function transferOnce(x: Run, step: StepKey, streams: string[]): Promise<TransferResult> {
   const { d, op, t } = x;
+  const resumed = await resumeTransfer(x, step);
+  if (resumed) return resumed;
   const { source, target } = await servers(x);
   const codec = chooseCodec(op.options.compress, source, target);
   const peer = peerOf(target);

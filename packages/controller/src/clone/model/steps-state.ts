@@ -93,6 +93,12 @@ export function completeStep(steps: StepState[], key: StepKey, now: Date, messag
   });
 }
 
+/** A step a run need not do again: completed, or skipped. */
+export function isStepDone(steps: StepState[], key: StepKey): boolean {
+  const s = steps.find((x) => x.key === key);
+  return s?.status === 'completed' || s?.status === 'skipped';
+}
+
 export function skipStep(steps: StepState[], key: StepKey): StepState[] {
   return update(steps, key, (s) => (s.status === 'pending' ? { ...s, status: 'skipped' } : s));
 }

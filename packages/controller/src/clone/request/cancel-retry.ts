@@ -52,7 +52,7 @@ export async function cancelClone(deps: AppDeps, actor: Actor, id: string): Prom
     );
     await appendLog(q, id, { ts: now, level: 'WARNING', step, message: `Clone operation cancelled by ${actor.email}` });
   });
-  deps.clones.secrets.drop(id);
+  await deps.clones.secrets.drop(id);
   deps.clones.events.emit(id);
   deps.clones.cancelled(id);
   return { message: 'Clone operation cancelled successfully', clone_operation_id: id, status: 'cancelled' };

@@ -39,7 +39,7 @@ export async function getClone(deps: AppDeps, actor: Actor, id: string, revealSe
   const { row: stored, access } = await operationAccess(deps, actor, id);
   requirePermission(access, Permission.ENVIRONMENTS_READ);
   const row = withLive(stored, deps.clones.live.get(id));
-  const secret = revealSecret && row.status === 'completed' ? deps.clones.secrets.take(row.id, actor.id) : null;
+  const secret = revealSecret && row.status === 'completed' ? await deps.clones.secrets.take(row.id, actor.id) : null;
   return toCloneOperation(row, deps.clock.now(), secret);
 }
 

@@ -33,6 +33,8 @@ export interface StoredEstimate {
 
 export interface OperationRow {
   id: string;
+  /** The controller replica driving the operation or its cleanup (decision 0017); null before one claimed it. */
+  owner: string | null;
   organization_id: string;
   project_id: string;
   /** The target's server (all tasks on one server; prepare…verify and cleanup across servers). */
@@ -81,7 +83,7 @@ export const OP_COLUMNS = `o.id, o.organization_id, o.project_id, o.server_id, o
   o.sanitization_preset, o.sanitization_options, o.include_filestore, o.options, o.plan, o.estimate, o.steps,
   o.progress_percent::float8 AS progress_percent, o.sanitization_result, o.sanitization_rule_results, o.proof, o.error, o.cleanup, o.keep_target,
   o.agent_touched, o.attempt, o.retry_of, o.requested_by, o.cancel_requested_at, o.started_at, o.run_started_at,
-  o.finished_at, t.status AS target_status, t.name AS target_current_name, t.domain AS target_current_domain`;
+  o.finished_at, o.owner, t.status AS target_status, t.name AS target_current_name, t.domain AS target_current_domain`;
 
 export const OP_FROM = 'clone_operations o LEFT JOIN environments t ON t.id = o.target_environment_id';
 

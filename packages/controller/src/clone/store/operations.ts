@@ -24,6 +24,7 @@ export type NewOperation = Omit<
   | 'target_status'
   | 'target_current_name'
   | 'target_current_domain'
+  | 'owner'
 >;
 
 const json = (v: unknown) => JSON.stringify(v);
@@ -92,14 +93,10 @@ export async function listOperations(q: Queryable, f: OperationFilter): Promise<
   return rows;
 }
 
-/** pending → pre_checks, unless a cancel came first. */
-export async function claimOperation(q: Queryable, id: string, steps: StepState[], now: Date): Promise<boolean> {
-  const { rowCount } = await q.query(
-    `UPDATE clone_operations SET status = 'pre_checks', steps = $2, run_started_at = $3, updated_at = $3
-      WHERE id = $1 AND status = 'pending' AND cancel_requested_at IS NULL`,
-    [id, json(steps), now],
-  );
-  return (rowCount ?? 0) > 0;
+/** What fences a run's writes: its attempt, and the replica that owns the operation (decision 0017). */
+export interface RunFence {
+  attempt: number;
+  owner: string;
 }
 
 export interface ProgressWrite {
@@ -109,12 +106,12 @@ export interface ProgressWrite {
 }
 
 /** Step states and status of a running attempt; false once the operation is finished or superseded. */
-export async function saveProgress(q: Queryable, id: string, attempt: number, p: ProgressWrite, now: Date): Promise<boolean> {
+export async function saveProgress(q: Queryable, id: string, run: RunFence, p: ProgressWrite, now: Date): Promise<boolean> {
   const { rowCount } = await q.query(
     `UPDATE clone_operations
         SET status = $3, steps = $4, progress_percent = GREATEST(progress_percent, $5), updated_at = $6
-      WHERE id = $1 AND attempt = $2 AND status NOT IN ${TERMINAL_SQL} AND cancel_requested_at IS NULL`,
-    [id, attempt, p.status, json(p.steps), p.progress_percent, now],
+      WHERE id = $1 AND attempt = $2 AND owner = $7 AND status NOT IN ${TERMINAL_SQL} AND cancel_requested_at IS NULL`,
+    [id, run.attempt, p.status, json(p.steps), p.progress_percent, now, run.owner],
   );
   return (rowCount ?? 0) > 0;
 }
@@ -143,23 +140,23 @@ export interface FailWrite {
 }
 
 /** A running attempt ends failed; cleanup is pending. False when something else finished it first. */
-export async function failOperation(q: Queryable, id: string, attempt: number, f: FailWrite, now: Date): Promise<boolean> {
+export async function failOperation(q: Queryable, id: string, run: RunFence, f: FailWrite, now: Date): Promise<boolean> {
   const { rowCount } = await q.query(
     `UPDATE clone_operations
         SET status = 'failed', steps = $3, error = $4, keep_target = $5, cleanup = 'pending', finished_at = $6,
             updated_at = $6
-      WHERE id = $1 AND attempt = $2 AND status NOT IN ${TERMINAL_SQL}`,
-    [id, attempt, json(f.steps), json(f.error), f.keepTarget, now],
+      WHERE id = $1 AND attempt = $2 AND owner = $7 AND status NOT IN ${TERMINAL_SQL}`,
+    [id, run.attempt, json(f.steps), json(f.error), f.keepTarget, now, run.owner],
   );
   return (rowCount ?? 0) > 0;
 }
 
-export async function completeOperation(q: Queryable, id: string, attempt: number, steps: StepState[], now: Date): Promise<boolean> {
+export async function completeOperation(q: Queryable, id: string, run: RunFence, steps: StepState[], now: Date): Promise<boolean> {
   const { rowCount } = await q.query(
     `UPDATE clone_operations
         SET status = 'completed', steps = $3, progress_percent = 100, finished_at = $4, updated_at = $4
-      WHERE id = $1 AND attempt = $2 AND status NOT IN ${TERMINAL_SQL} AND cancel_requested_at IS NULL`,
-    [id, attempt, json(steps), now],
+      WHERE id = $1 AND attempt = $2 AND owner = $5 AND status NOT IN ${TERMINAL_SQL} AND cancel_requested_at IS NULL`,
+    [id, run.attempt, json(steps), now, run.owner],
   );
   return (rowCount ?? 0) > 0;
 }
