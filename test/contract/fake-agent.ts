@@ -44,6 +44,8 @@ export function defaultOutput(task: TaskRun): unknown {
 export class FakeAgent {
   readonly received: ControllerMessage[] = [];
   readonly tasks: TaskRun[] = [];
+  /** agent.reconcile tasks the controller sent (one per connect). */
+  readonly reconciles: TaskRun[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
   /** Status code of a refused upgrade (401 …), if any. */
   refusedStatus: number | null = null;
@@ -159,6 +161,14 @@ export class FakeAgent {
   }
 
   private async runTask(task: TaskRun): Promise<void> {
+    // The controller's reconciliation at every connect (decision 0017): answered at once, found
+    // nothing, and kept apart so that `tasks` lists what a test's own actions sent.
+    if (task.kind === 'agent.reconcile') {
+      this.reconciles.push(task);
+      this.send({ type: 'task.accepted', task_id: task.task_id });
+      this.reply(task.task_id, { output: { removed: [], kept: [] } });
+      return;
+    }
     this.tasks.push(task);
     this.send({ type: 'task.accepted', task_id: task.task_id });
     const reply = await this.onTask(task);

@@ -11,6 +11,7 @@ import type { CloneEngine } from './engine.js';
 import type { CloneEvents } from './events.js';
 import { createOperationFeed } from './feed.js';
 import { createLiveProgress } from './live.js';
+import { reconcileAgent } from './reconcile.js';
 import { purgeDue } from './retention.js';
 import { runOperation } from './runner.js';
 import type { OneTimeSecrets } from './secrets.js';
@@ -149,7 +150,10 @@ export function createCloneEngine(o: CloneEngineOptions): CloneEngineServer {
       timer.unref();
       safeSweep();
     },
-    agentReady: (serverId) => safeSweep(serverId),
+    agentReady(serverId) {
+      safeSweep(serverId);
+      if (!stopped) void reconcileAgent(d, serverId);
+    },
     stop() {
       stopped = true;
       clearInterval(timer);
