@@ -160,6 +160,7 @@ describe('reconcile on a data directory', () => {
     expect(keptReasons[side(LIVE_OP, 'n')]).toBe('live');
     expect(keptReasons[side(UNKNOWN_OP, 'o')]).toBe('unknown');
     expect(keptReasons[join('environments', NEW_ENV)]).toBe('unknown');
+    expect(keptReasons[join('environments', ENV, 'addons.next')]).toBe('unknown');
     // The known environment itself is never a finding.
     expect(out.kept.some((k) => k.name === join('environments', ENV) || k.name === envDb)).toBe(false);
   });

@@ -108,6 +108,10 @@ async function inventory(ctx: TaskContext, environmentsDir: string): Promise<Fou
         found.push({ kind: 'file', name, owner: { operation: file[1] }, environment_id: id, remove: () => rm(path, { force: true }) });
       } else if (addons?.[3] && uuidOfSlug(addons[1] ?? '') === id) {
         found.push({ kind: 'directory', name, owner: { tag: addons[3], environment: id }, environment_id: id, remove: () => rm(path, { recursive: true, force: true }) });
+      } else if (n === 'addons.next') {
+        // Agents before decision 0017 staged a replace's addons here, with no operation in the
+        // name: never attributable (the tag matches no operation), so kept and reported.
+        found.push({ kind: 'directory', name, owner: { tag: 'legacy', environment: id }, environment_id: id, remove: () => rm(path, { recursive: true, force: true }) });
       }
     }
     const filestoreRoot = dirname(loc.filestore_path);
