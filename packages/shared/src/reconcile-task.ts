@@ -1,7 +1,7 @@
 // agent.reconcile: sent by the controller once per agent (re)connect (decision 0017). It names the
 // operations of that server that are live (not terminal, cleanup pending, or replaced data still
 // retained: the agent touches nothing of them), recent operations that have ended for good, and
-// every environment the controller knows there (never touched). The agent removes the leftovers it
+// every environment the controller knows (never touched). The agent removes the leftovers it
 // can attribute to an ended operation and keeps (and reports) everything else.
 import { z } from 'zod';
 
@@ -18,7 +18,7 @@ export const agentReconcileInputSchema = z.object({
   live: z.array(reconcileOperationSchema).max(100_000),
   /** Ended for good (terminal, cleanup no longer pending, nothing retained): their leftovers may go. */
   ended: z.array(reconcileOperationSchema).max(100_000),
-  /** Every environment the controller knows on this server: never touched. */
+  /** Every environment the controller knows (on any server): never touched. */
   environments: z.array(z.string().uuid()).max(100_000),
 });
 export type AgentReconcileInput = z.infer<typeof agentReconcileInputSchema>;

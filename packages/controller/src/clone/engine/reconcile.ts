@@ -1,7 +1,7 @@
 // Once per agent (re)connect: agent.reconcile (decision 0017). The agent is told which operations
 // of its server are live (not terminal, cleanup pending, or replaced data still retained: it
 // touches nothing of them), which recent ones ended for good (their leftovers may go), and every
-// environment we know there (never touched). What it removed or kept is logged here in one line,
+// environment we know (never touched). What it removed or kept is logged here in one line,
 // and in the operation's log when it belongs to one.
 import type { AgentReconcileInput, AgentReconcileOutput, ReconcileItem, ReconcileOperation } from '@oec/shared';
 import { appendLog } from '../store/logs.js';
@@ -30,7 +30,9 @@ export async function reconcileInput(d: RunnerDeps, serverId: string): Promise<A
      ORDER BY coalesce(o.finished_at, o.started_at) DESC LIMIT ${ENDED_MAX}`,
     [serverId, new Date(d.clock.now().getTime() - ENDED_DAYS * 24 * 3600_000)],
   );
-  const envs = await d.db.query<{ id: string }>('SELECT id FROM environments WHERE server_id = $1', [serverId]);
+  // Every environment, not only this server's: a database server shared by two agents' runtimes
+  // must not make one agent take the other's environments for leftovers.
+  const envs = await d.db.query<{ id: string }>('SELECT id FROM environments');
   return { live: live.rows, ended: ended.rows, environments: envs.rows.map((r) => r.id) };
 }
 
@@ -46,8 +48,10 @@ export async function reconcileAgent(d: RunnerDeps, serverId: string): Promise<A
       { removed: out.removed.length, kept: out.kept.length, live: input.live.length },
       `agent reconciled: removed ${out.removed.length}${out.removed.length ? ` [${out.removed.map(describe).join(', ')}]` : ''}, kept ${out.kept.length}${kept.length ? ` [${kept.join(', ')}]` : ''}`,
     );
+    // The operation's log gets what went, and what stayed for another reason than the operation
+    // being live or running (that is the normal case, not news for its log).
     const byOp = new Map<string, ReconcileItem[]>();
-    for (const item of [...out.removed, ...out.kept]) {
+    for (const item of [...out.removed, ...out.kept.filter((k) => k.reason !== 'live' && k.reason !== 'running')]) {
       if (item.operation_id) byOp.set(item.operation_id, [...(byOp.get(item.operation_id) ?? []), item]);
     }
     for (const [opId, items] of byOp) {
