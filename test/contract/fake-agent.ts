@@ -18,6 +18,8 @@ export interface FakeAgentOptions {
   heartbeatMs?: number | null;
   facts?: Partial<ServerFacts>;
   onTask?: (task: TaskRun) => TaskReply | Promise<TaskReply>;
+  /** The output of agent.reconcile (default: nothing found). */
+  onReconcile?: (task: TaskRun) => unknown;
   /** Disk each heartbeat reports (default 50 of 100 GB free). */
   heartbeatDisk?: { free: number; total: number };
   /** Answer ws pings (default true); false simulates a dead peer whose socket is still open. */
@@ -44,6 +46,9 @@ export function defaultOutput(task: TaskRun): unknown {
 export class FakeAgent {
   readonly received: ControllerMessage[] = [];
   readonly tasks: TaskRun[] = [];
+  /** agent.reconcile tasks the controller sent (one per connect). */
+  readonly reconciles: TaskRun[] = [];
+  private readonly onReconcile: (task: TaskRun) => unknown;
   readonly closed: Promise<{ code: number; reason: string }>;
   /** Status code of a refused upgrade (401 …), if any. */
   refusedStatus: number | null = null;
@@ -55,6 +60,7 @@ export class FakeAgent {
     opts: FakeAgentOptions,
   ) {
     this.onTask = opts.onTask ?? ((task) => ({ output: defaultOutput(task) }));
+    this.onReconcile = opts.onReconcile ?? (() => ({ removed: [], kept: [] }));
     this.closed = new Promise((resolve) => {
       ws.on('close', (code, reason) => {
         clearInterval(this.heartbeat);
@@ -159,6 +165,14 @@ export class FakeAgent {
   }
 
   private async runTask(task: TaskRun): Promise<void> {
+    // The controller's reconciliation at every connect (decision 0017): answered at once, found
+    // nothing, and kept apart so that `tasks` lists what a test's own actions sent.
+    if (task.kind === 'agent.reconcile') {
+      this.reconciles.push(task);
+      this.send({ type: 'task.accepted', task_id: task.task_id });
+      this.reply(task.task_id, { output: this.onReconcile(task) });
+      return;
+    }
     this.tasks.push(task);
     this.send({ type: 'task.accepted', task_id: task.task_id });
     const reply = await this.onTask(task);

@@ -4,8 +4,10 @@
 import { z } from 'zod';
 import { CLONE_TASKS } from './clone-tasks.js';
 import { environmentRefSchema, environmentSpecSchema } from './environment-ref.js';
+import { agentReconcileInputSchema, agentReconcileOutputSchema } from './reconcile-task.js';
 
 export * from './environment-ref.js';
+export * from './reconcile-task.js';
 
 export const environmentLocationSchema = z.object({
   db_name: z.string(),
@@ -33,6 +35,7 @@ export const TASKS = {
   'env.stop': { input: environmentRefSchema, output: ok },
   'env.destroy': { input: environmentRefSchema, output: ok },
   'env.inspect': { input: environmentRefSchema, output: environmentSizesSchema },
+  'agent.reconcile': { input: agentReconcileInputSchema, output: agentReconcileOutputSchema },
 } as const;
 
 export type TaskKind = keyof typeof TASKS;

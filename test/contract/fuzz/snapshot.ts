@@ -4,12 +4,13 @@
 // clone.estimate) and their `task_logs`. A clone or estimate request measures its source through
 // the agent while it is checked, and the task journal records every agent task, also one asked
 // for a request that a later check refuses; those rows say that a measurement ran, they change
-// nothing the API serves. Everything else (rate limits, live progress) lives in memory, not here.
+// nothing the API serves. So do `agent.reconcile` rows (sent at every agent connect; the fake agent
+// finds nothing to remove). Everything else (rate limits, live progress) lives in memory, not here.
 import type pg from 'pg';
 
 export type Snapshot = Record<string, string>;
 
-const READ_ONLY = "('env.inspect', 'clone.estimate')";
+const READ_ONLY = "('env.inspect', 'clone.estimate', 'agent.reconcile')";
 const ROWS: Record<string, string> = {
   tasks: `SELECT t FROM tasks t WHERE kind NOT IN ${READ_ONLY}`,
   task_logs: `SELECT l FROM task_logs l JOIN tasks t ON t.id = l.task_id WHERE t.kind NOT IN ${READ_ONLY}`,

@@ -86,6 +86,8 @@ export interface ClonePaths {
   targetFilestore: string;
   retainedFilestore: string | null;
   workAddons: string;
+  /** Where agents before decision 0017 staged a replace's addons. */
+  legacyWorkAddons: string;
   targetAddons: string;
   retainedAddons: string | null;
   /** Cross-server: the files the source's attachments reference that its filestore lacked. */
@@ -105,7 +107,10 @@ export function clonePaths(ctx: TaskContext, plan: ClonePlan): ClonePaths {
     workFilestore: join(filestoreRoot, plan.work_db),
     targetFilestore: target.filestore_path,
     retainedFilestore: plan.retained_db ? join(filestoreRoot, plan.retained_db) : null,
-    workAddons: replace ? `${target.addons_path}.next` : target.addons_path,
+    // `addons.<work_db>`: the operation's tag is in the name, so a leftover can be attributed
+    // (agents before decision 0017 wrote `addons.next`; cleanup removes that too).
+    workAddons: replace ? `${target.addons_path}.${plan.work_db}` : target.addons_path,
+    legacyWorkAddons: `${target.addons_path}.next`,
     targetAddons: target.addons_path,
     retainedAddons: plan.retained_db ? `${target.addons_path}.${plan.retained_db}` : null,
     missingInSource: join(dirname(filestoreRoot), `clone-${plan.operation_id}-missing.json`),

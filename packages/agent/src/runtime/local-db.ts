@@ -18,6 +18,12 @@ export async function roleExists(db: Db, role: string): Promise<boolean> {
   return (rowCount ?? 0) > 0;
 }
 
+/** Every database of the cluster but the templates (reconciliation's inventory). */
+export async function listDatabases(db: Db): Promise<string[]> {
+  const { rows } = await db.query<{ datname: string }>('SELECT datname FROM pg_database WHERE NOT datistemplate ORDER BY datname');
+  return rows.map((r) => r.datname);
+}
+
 export async function databaseExists(db: Db, name: string): Promise<boolean> {
   const { rowCount } = await db.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
   return (rowCount ?? 0) > 0;

@@ -242,6 +242,10 @@ export class LocalRuntime implements Runtime {
     return sql.databaseExists(this.pool, name);
   }
 
+  listDatabases(): Promise<string[]> {
+    return sql.listDatabases(this.pool);
+  }
+
   async createDatabase(name: string, owner: EnvironmentRef, opts: { template?: { db_name: string; role: string } }): Promise<void> {
     const role = owner.db_name;
     if (opts.template) {

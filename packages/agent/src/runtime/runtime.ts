@@ -95,6 +95,11 @@ export interface Runtime {
   withDatabase<T>(database: string, fn: (client: pg.ClientBase) => Promise<T>): Promise<T>;
   databaseExists(name: string): Promise<boolean>;
   /**
+   * Every database this runtime holds on this server (the agent's reconciliation looks for
+   * leftovers among them). Optional: without it only files are reconciled.
+   */
+  listDatabases?(): Promise<string[]>;
+  /**
    * A database owned by the environment's role that nobody may connect to yet (SPEC §3: the app
    * gets CONNECT only after the sanitization proof). With `template` (a database nobody is
    * connected to: a stopped source) it is a copy of it, its objects given to the owner role.

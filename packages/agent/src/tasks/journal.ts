@@ -33,6 +33,8 @@ export interface TaskJournal {
   attempts(): Map<string, number>;
   /** Per operation, the highest attempt this agent abandoned (never resumed). */
   abandoned(): Map<string, number>;
+  /** Operations whose clone.cleanup finished successfully (the journal's evidence that they ended). */
+  cleanedUp(): Set<string>;
   started(taskId: string, kind: TaskKind, fence: Fence): void;
   finished(result: TaskResultMessage, opts?: { abandoned?: boolean }): void;
 }
@@ -128,6 +130,7 @@ export function openJournal(dir: string, now: () => Date = () => new Date()): Ta
     results: () => [...entries.values()].flatMap((e) => (e.result ? [e.result] : [])),
     attempts: () => highest(() => true),
     abandoned: () => highest((e) => e.abandoned),
+    cleanedUp: () => new Set(highest((e) => e.kind === 'clone.cleanup' && e.result?.ok === true).keys()),
     started(taskId, kind, fence) {
       const entry: JournalEntry = {
         task_id: taskId,
@@ -159,6 +162,7 @@ export const NO_JOURNAL: TaskJournal = {
   results: () => [],
   attempts: () => new Map(),
   abandoned: () => new Map(),
+  cleanedUp: () => new Set(),
   started: () => undefined,
   finished: () => undefined,
 };

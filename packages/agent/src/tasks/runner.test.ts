@@ -359,4 +359,43 @@ describe('task runner', () => {
     expect((await sink2.result(cleanup.task_id))?.ok).toBe(true);
     await restarted.shutdown('test over', 5000);
   });
+
+  it("gives handlers its activity: running operations and environments, attempts, cleanups (also the journal's)", async () => {
+    const dir = journalDir();
+    const plan = testClonePlan(testEnvironmentSpec('prod'), testEnvironmentSpec('staging'), 'create_new');
+    const seen: Array<NonNullable<TaskContext['activity']>> = [];
+    const starts = { n: 0 };
+    const handlers: Partial<HandlerRegistry> = {
+      'clone.data': blocking(starts),
+      'clone.cleanup': async () => ({ removed: [], swapped_back: false }),
+      'agent.reconcile': async (_input, ctx) => {
+        if (ctx.activity) seen.push(ctx.activity);
+        return { removed: [], kept: [] };
+      },
+    };
+    const { sink, runner } = setup(handlers, 250, openJournal(dir));
+    const cleaned = runMsg('clone.cleanup', { ...plan, operation_id: randomUUID(), keep_target: false }, { operation_id: randomUUID(), attempt: 3 });
+    runner.handle(cleaned);
+    expect((await sink.result(cleaned.task_id))?.ok).toBe(true);
+    const data = runMsg('clone.data', plan, { operation_id: plan.operation_id, attempt: 1 });
+    runner.handle(data);
+    await sink.until(() => starts.n === 1, 'the data task running');
+    const reconcile = runMsg('agent.reconcile', { live: [], ended: [], environments: [] });
+    runner.handle(reconcile);
+    expect((await sink.result(reconcile.task_id))?.ok).toBe(true);
+    const activity = seen[0]!;
+    expect([...activity.runningOperations()]).toEqual([plan.operation_id]);
+    expect([...activity.runningEnvironments()]).toContain(plan.target.environment_id);
+    expect(activity.attempts().get(cleaned.fence.operation_id ?? '')).toBe(3);
+    expect([...activity.cleanedUp()]).toEqual([cleaned.fence.operation_id]);
+    await runner.shutdown('restart', 5000);
+    // A restarted agent knows the finished cleanup from its journal.
+    seen.length = 0;
+    const again = setup(handlers, 250, openJournal(dir));
+    const second = runMsg('agent.reconcile', { live: [], ended: [], environments: [] });
+    again.runner.handle(second);
+    expect((await again.sink.result(second.task_id))?.ok).toBe(true);
+    expect([...seen[0]!.cleanedUp()]).toEqual([cleaned.fence.operation_id]);
+    expect([...seen[0]!.runningOperations()]).toEqual([]);
+  });
 });

@@ -31,7 +31,7 @@ import { TARGET_SIDE_KINDS } from './handlers/clone.js';
 import { HANDLERS } from './handlers/index.js';
 import { NO_JOURNAL, type TaskJournal } from './journal.js';
 import { createThrottle, type Throttle } from './throttle.js';
-import type { HandlerRegistry, MessageSink, TaskCancelMessage, TaskContext, TaskResultMessage, TaskRunMessage } from './types.js';
+import type { AgentActivity, HandlerRegistry, MessageSink, TaskCancelMessage, TaskContext, TaskResultMessage, TaskRunMessage } from './types.js';
 
 export interface TaskRunnerOptions {
   runtime: Runtime;
@@ -90,6 +90,15 @@ export function createTaskRunner(opts: TaskRunnerOptions): TaskRunner {
   for (const entry of journal.lost) {
     opts.logger.warn({ task_id: entry.task_id, kind: entry.kind, operation_id: entry.fence.operation_id }, 'task lost: the previous agent process died while running it');
   }
+
+  /** Clean-ups that finished in this process (the journal holds those of earlier ones). */
+  const cleanedUp = journal.cleanedUp();
+  const activity: AgentActivity = {
+    runningOperations: () => new Set([...running.values()].flatMap((t) => (t.fence.operation_id ? [t.fence.operation_id] : []))),
+    runningEnvironments: () => new Set([...running.values()].flatMap((t) => environmentOf(t.input))),
+    attempts: () => new Map(attempts),
+    cleanedUp: () => new Set(cleanedUp),
+  };
 
   const send = (message: TaskResultMessage): void => opts.sink.send(message);
   const fail = (taskId: string, error: TaskError): TaskResultMessage => ({ type: 'task.result', task_id: taskId, ok: false, error });
@@ -217,6 +226,7 @@ export function createTaskRunner(opts: TaskRunnerOptions): TaskRunner {
       fence: msg.fence,
       runtime: opts.runtime,
       logger,
+      activity,
       progress(fraction, detail = {}, step) {
         const f = Number.isFinite(fraction) ? Math.min(1, Math.max(0, fraction)) : 0;
         const message = { type: 'task.progress' as const, task_id: msg.task_id, fraction: f, detail, ...(step ? { step } : {}) };
@@ -250,6 +260,7 @@ export function createTaskRunner(opts: TaskRunnerOptions): TaskRunner {
       progress.flush();
     }
     const abandoned = running.get(msg.task_id)?.abandoned ?? false;
+    if (msg.kind === 'clone.cleanup' && result.ok && msg.fence.operation_id) cleanedUp.add(msg.fence.operation_id);
     running.delete(msg.task_id);
     remember(result);
     try {
@@ -340,6 +351,13 @@ export function createTaskRunner(opts: TaskRunnerOptions): TaskRunner {
       clearTimeout(timer);
     },
   };
+}
+
+/** The environment a task's input works on: `environment_id`, or a clone plan's target. */
+function environmentOf(input: unknown): string[] {
+  const o = input as { environment_id?: unknown; target?: { environment_id?: unknown } } | null;
+  const id = o?.environment_id ?? o?.target?.environment_id;
+  return typeof id === 'string' ? [id] : [];
 }
 
 function taskError(code: ErrorCode, message: string, details?: Record<string, unknown>): TaskError {

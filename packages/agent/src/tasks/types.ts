@@ -31,6 +31,20 @@ export interface TaskContext {
   progress(fraction: number, detail?: Partial<StepDetail>, step?: StepKey): void;
   /** A line of the operation log the user sees. */
   log(level: LogLevel, message: string, step?: StepKey): void;
+  /** What this agent is doing and has done (agent.reconcile); absent where no runner drives the task. */
+  readonly activity?: AgentActivity;
+}
+
+/** The runner's view of its own work, read by agent.reconcile (decision 0017). */
+export interface AgentActivity {
+  /** Operations with a task running now (any attempt), and the highest attempt seen of each. */
+  runningOperations(): ReadonlySet<string>;
+  /** Environments a running task works on (its input's environment, or its plan's target). */
+  runningEnvironments(): ReadonlySet<string>;
+  /** Highest attempt this agent has seen per operation (journal included). */
+  attempts(): ReadonlyMap<string, number>;
+  /** Operations whose clone.cleanup finished successfully on this agent (journal included). */
+  cleanedUp(): ReadonlySet<string>;
 }
 
 export type Handler<K extends TaskKind> = (input: TaskInput<K>, ctx: TaskContext) => Promise<TaskOutput<K>>;

@@ -31,7 +31,7 @@ export async function cleanup(plan: ClonePlan & { keep_target: boolean }, ctx: T
     await runtime.dropDatabase(plan.work_db);
     removed.push(`database ${plan.work_db}`);
   }
-  for (const dir of [paths.workFilestore, paths.workAddons, paths.missingInSource]) {
+  for (const dir of [paths.workFilestore, paths.workAddons, paths.legacyWorkAddons, paths.missingInSource]) {
     await rm(dir, { recursive: true, force: true });
   }
   removed.push('staging filestore and addons');

@@ -71,6 +71,16 @@ export class DockerDatabases {
     return this.session(owner.environmentId, database, new AbortController().signal, fn);
   }
 
+  /** The databases of every PostgreSQL container of this server (stopped ones are skipped). */
+  async listDatabases(): Promise<string[]> {
+    const out: string[] = [];
+    for (const c of await this.containers()) {
+      if (!(await this.running(c.environmentId))) continue;
+      out.push(...(await this.withEnvironmentPool(c.environmentId, new AbortController().signal, (db) => sql.listDatabases(db))));
+    }
+    return out;
+  }
+
   async databaseExists(name: string): Promise<boolean> {
     const owner = await this.owner(name);
     if (!owner) return false;

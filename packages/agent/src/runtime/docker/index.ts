@@ -257,6 +257,10 @@ export class DockerRuntime implements Runtime {
     return this.dbs.createDatabase(name, owner, opts, (argv, o) => this.exec(argv, o));
   }
 
+  listDatabases(): Promise<string[]> {
+    return this.dbs.listDatabases();
+  }
+
   dropDatabase(name: string): Promise<void> {
     return this.dbs.dropDatabase(name);
   }

@@ -2,6 +2,7 @@
 import { NO_HOOKS, type CloneHooks } from '../../clone/context.js';
 import type { TransferDeps } from '../../clone/transfer/common.js';
 import type { HandlerRegistry } from '../types.js';
+import { agentHandlers } from './agent.js';
 import { cloneHandlers } from './clone.js';
 import { envHandlers } from './env.js';
 
@@ -9,7 +10,7 @@ import { envHandlers } from './env.js';
 const NO_PEER: TransferDeps = { peer: null, timeoutMs: 30_000, env: { PATH: '/usr/local/bin:/usr/bin:/bin' } };
 
 export function createHandlers(hooks: CloneHooks = NO_HOOKS, transfer: TransferDeps = NO_PEER): HandlerRegistry {
-  return { ...envHandlers, ...cloneHandlers(hooks, transfer) };
+  return { ...envHandlers, ...agentHandlers, ...cloneHandlers(hooks, transfer) };
 }
 
 export const HANDLERS: HandlerRegistry = createHandlers();

@@ -21,6 +21,7 @@ import type { CloneEngine } from './engine.js';
 import type { CloneEvents } from './events.js';
 import { createOperationFeed } from './feed.js';
 import { createLiveProgress } from './live.js';
+import { reconcileAgent } from './reconcile.js';
 import { purgeDue } from './retention.js';
 import { runOperation } from './runner.js';
 import type { OneTimeSecrets } from './secrets.js';
@@ -231,7 +232,10 @@ export function createCloneEngine(o: CloneEngineOptions): CloneEngineServer {
       safeHeartbeat();
       safeSweep();
     },
-    agentReady: (serverId) => safeSweep(serverId),
+    agentReady(serverId) {
+      safeSweep(serverId);
+      if (!stopped) void reconcileAgent(d, serverId);
+    },
     stop() {
       stopped = true;
       clearInterval(timer);
