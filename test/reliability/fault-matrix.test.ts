@@ -15,7 +15,7 @@
 // the agents' lease plus a generous margin; nothing of it left on A or B; a replace target RUNNING
 // on its old data (digest); the retry of a failed case COMPLETES. The suite prints the table.
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, serverRunAs, startCluster, stopCluster } from '@oec/agent/postgres';
@@ -309,10 +309,6 @@ describe.skipIf(unavailable !== null)('fault matrix: every step × every kill, a
     return out;
   }
 
-  function record(row: Row): void {
-    rows.push(row);
-  }
-
   function expectClean(round: Row[]): void {
     const wrong = round.filter((r) => r.outcome === 'WRONG' || r.leftovers > 0 || r.dataChanged > 0 || r.problems.length > 0);
     expect(wrong.map((r) => `${r.case}: ${r.problems.join('; ')}`)).toEqual([]);
@@ -391,7 +387,7 @@ describe.skipIf(unavailable !== null)('fault matrix: every step × every kill, a
     } finally {
       if (killed) await fault.restart();
       await setHooks({});
-      results.forEach(record);
+      rows.push(...results);
       // whatever happened, the next case starts with this round's operations ended
       await Promise.all(cases.map((c) => waitOperation(platform.api, c.op.id, undefined, TERMINAL_WITHIN_MS).catch(() => undefined)));
     }
@@ -408,7 +404,7 @@ describe.skipIf(unavailable !== null)('fault matrix: every step × every kill, a
     await run(op);
     const ended = await waitOperation(platform.api, op.id, undefined, TERMINAL_WITHIN_MS);
     const row = await judge(label, [step], ended, codes, baselineA, digests.get(ended.target_environment_id) ?? null);
-    record(row);
+    rows.push(row);
     await retryAndTidy([ended]);
     expectClean([row]);
   }
@@ -515,8 +511,6 @@ describe.skipIf(unavailable !== null)('fault matrix: every step × every kill, a
       },
       'ctl-pg',
     );
-    await rm(holdDir(), { recursive: true, force: true });
-    await mkdir(holdDir(), { recursive: true, mode: 0o777 });
   });
 });
 
