@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stopAppsUnder } from '@oec/agent';
 import { clusterUrl, startCluster, stopCluster, stopOwnedCluster, type ClusterInfo } from '@oec/agent/postgres';
-import type { CreateServerResponse, Environment, Organization, Project, Server } from '@oec/shared';
+import type { CreateServerResponse, Environment, Organization, Project, Server, StepKey } from '@oec/shared';
 import { createApi, type Api } from './api.js';
 import { unmountAllUnder } from './disk.js';
 import type { NetServer, Topology } from './netns.js';
@@ -41,6 +41,17 @@ export interface AddServerOptions {
 /** Port agents in a namespace serve peer (agent-to-agent) traffic on, on their data address. */
 export const PEER_PORT = 7443;
 
+/** What an agent's OEC_TEST_HOOKS_FILE may say (packages/agent/src/clone/context.ts). */
+export interface AgentHooks {
+  faults?: string[];
+  step_delay_ms?: number;
+  transfer_bytes_per_second?: number;
+  /** Hold the operation whose target has this name at this step, until the entry is gone. */
+  hold?: { target: string; step: StepKey }[];
+  /** Where a held task writes `<operation id>.<step>.held`. */
+  hold_dir?: string;
+}
+
 export interface AgentHandle {
   server: Server;
   token: string;
@@ -49,7 +60,7 @@ export interface AgentHandle {
   /** The namespace the agent runs in (undefined: this process's namespace). */
   netServer?: NetServer;
   /** Fail or slow down clone steps on this agent (its OEC_TEST_HOOKS_FILE); {} clears. */
-  setHooks(hooks: { faults?: string[]; step_delay_ms?: number; transfer_bytes_per_second?: number }): Promise<void>;
+  setHooks(hooks: AgentHooks): Promise<void>;
   /** Start (again) the agent process for this server. */
   start(): Promise<void>;
 }

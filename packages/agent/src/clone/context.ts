@@ -2,9 +2,10 @@
 // and the test hooks (off unless configured) that inject a fault or slow a step down so that
 // end-to-end suites can cancel or fail an operation at a chosen step.
 import { readFileSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { AppError, STEP_FAILURE, type ClonePlan, type StepKey } from '@oec/shared';
+import { AppError, STEP_FAILURE, stepKeySchema, type ClonePlan, type StepKey } from '@oec/shared';
 import type { TaskContext } from '../tasks/types.js';
 
 export interface HookState {
@@ -14,16 +15,25 @@ export interface HookState {
   stepDelayMs: number;
   /** Cross-server sender: at most this many bytes per second on the wire (0 = unlimited). */
   transferBytesPerSecond: number;
+  /** Hold an operation at a step (matched by its target's name) until the entry is gone. */
+  holds: readonly HoldEntry[];
+  /** Where a held task writes `<operation id>.<step>.held` while it waits (null: nowhere). */
+  holdDir: string | null;
+}
+
+export interface HoldEntry {
+  target: string;
+  step: StepKey;
 }
 
 /** Read at every checkpoint, so a test can change it between operations. */
 export type CloneHooks = () => HookState;
 
-const NONE: HookState = { faults: new Set(), stepDelayMs: 0, transferBytesPerSecond: 0 };
+const NONE: HookState = { faults: new Set(), stepDelayMs: 0, transferBytesPerSecond: 0, holds: [], holdDir: null };
 export const NO_HOOKS: CloneHooks = () => NONE;
 
 export function staticHooks(faults: string[], stepDelayMs = 0): CloneHooks {
-  const state = { faults: new Set(faults), stepDelayMs, transferBytesPerSecond: 0 };
+  const state = { faults: new Set(faults), stepDelayMs, transferBytesPerSecond: 0, holds: [], holdDir: null };
   return () => state;
 }
 
@@ -31,6 +41,8 @@ const hookFileSchema = z.object({
   faults: z.array(z.string()).default([]),
   step_delay_ms: z.number().int().min(0).max(600_000).default(0),
   transfer_bytes_per_second: z.number().int().min(0).default(0),
+  hold: z.array(z.object({ target: z.string(), step: stepKeySchema })).default([]),
+  hold_dir: z.string().startsWith('/').nullable().default(null),
 });
 
 /** Hooks from a JSON file (missing or unreadable file = no hooks). */
@@ -38,13 +50,37 @@ export function fileHooks(path: string): CloneHooks {
   return () => {
     try {
       const parsed = hookFileSchema.parse(JSON.parse(readFileSync(path, 'utf8')));
-      return { faults: new Set(parsed.faults), stepDelayMs: parsed.step_delay_ms, transferBytesPerSecond: parsed.transfer_bytes_per_second };
+      return {
+        faults: new Set(parsed.faults),
+        stepDelayMs: parsed.step_delay_ms,
+        transferBytesPerSecond: parsed.transfer_bytes_per_second,
+        holds: parsed.hold,
+        holdDir: parsed.hold_dir,
+      };
     } catch {
       return NONE;
     }
   };
 }
 
+/**
+ * Test hook (the fault matrix): while the hooks file holds this operation's target at `step`, wait
+ * here (abortably: a cancel or a newer attempt ends it) with a marker file saying so; the suite
+ * kills a process while every operation sits at its step, then releases the holds.
+ */
+export async function holdPoint(ctx: TaskContext, hooks: CloneHooks, plan: Pick<ClonePlan, 'operation_id' | 'target'>, step: StepKey): Promise<void> {
+  const held = () => hooks().holds.some((h) => h.step === step && h.target === plan.target.name);
+  if (!held()) return;
+  const dir = hooks().holdDir;
+  const marker = dir ? join(dir, `${plan.operation_id}.${step}.held`) : null;
+  if (marker) await writeFile(marker, JSON.stringify({ pid: process.pid, task: ctx.taskId, kind: ctx.kind }));
+  ctx.logger.info({ step }, 'test hook: holding the operation');
+  try {
+    while (held()) await abortableSleep(200, ctx.signal);
+  } finally {
+    if (marker) await rm(marker, { force: true });
+  }
+}
 
 export async function checkpoint(ctx: TaskContext, hooks: CloneHooks, step: StepKey, phase: 'start' | 'end'): Promise<void> {
   const state = hooks();

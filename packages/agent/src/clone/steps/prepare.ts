@@ -4,7 +4,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { AppError, ErrorCode, type ClonePlan } from '@oec/shared';
 import type { TaskContext } from '../../tasks/types.js';
-import { checkpoint, clonePaths, type CloneHooks } from '../context.js';
+import { checkpoint, clonePaths, holdPoint, type CloneHooks } from '../context.js';
 import { writeJournal } from './swap.js';
 
 export async function prepareTarget(plan: ClonePlan, ctx: TaskContext, hooks: CloneHooks): Promise<{ ok: true }> {
@@ -26,6 +26,7 @@ export async function prepareTarget(plan: ClonePlan, ctx: TaskContext, hooks: Cl
     await rm(paths.workAddons, { recursive: true, force: true });
     ctx.log('INFO', `Prepared a new database beside ${plan.target.name}; it keeps running until the swap`, 'creating_target');
   }
+  await holdPoint(ctx, hooks, plan, 'creating_target');
   ctx.progress(1, {}, 'creating_target');
   await checkpoint(ctx, hooks, 'creating_target', 'end');
   return { ok: true };

@@ -6,7 +6,7 @@
 import type { ClonePlan, CloneSanitizeInput, CloneSanitizeOutput, StepDetail } from '@oec/shared';
 import { IDENTITY_PARAMS, generatePassword, hashOdooPassword, sanitizeDatabase, type BatchOptions, type SanitizeProgress } from '../../sanitize/index.js';
 import type { TaskContext } from '../../tasks/types.js';
-import { checkpoint, clonePaths, type CloneHooks } from '../context.js';
+import { checkpoint, clonePaths, holdPoint, type CloneHooks } from '../context.js';
 
 /** The step's detail of a sanitizing progress report. */
 export function sanitizingDetail(p: SanitizeProgress): Partial<StepDetail> {
@@ -19,6 +19,7 @@ export function sanitizingDetail(p: SanitizeProgress): Partial<StepDetail> {
 
 export async function sanitize(plan: CloneSanitizeInput, ctx: TaskContext, hooks: CloneHooks, batch?: BatchOptions): Promise<CloneSanitizeOutput> {
   await checkpoint(ctx, hooks, 'sanitizing', 'start');
+  await holdPoint(ctx, hooks, plan, 'sanitizing');
   const { runtime } = ctx;
   const identity = plan.mode === 'replace' ? await readIdentity(ctx, plan.target.db_name) : null;
   const password = plan.sanitization.options.reset_passwords ? generatePassword() : null;

@@ -2,12 +2,13 @@
 // how many files its attachments reference (and how many of those are already missing).
 import { AppError, ErrorCode, type ClonePlan, type CloneValidateOutput } from '@oec/shared';
 import type { TaskContext } from '../../tasks/types.js';
-import { checkpoint, clonePaths, type CloneHooks } from '../context.js';
+import { checkpoint, clonePaths, holdPoint, type CloneHooks } from '../context.js';
 import { missingFiles } from '../filestore.js';
 import { referencedFiles } from '../sql.js';
 
 export async function validateSource(plan: ClonePlan, ctx: TaskContext, hooks: CloneHooks): Promise<CloneValidateOutput> {
   await checkpoint(ctx, hooks, 'validating', 'start');
+  await holdPoint(ctx, hooks, plan, 'validating');
   const { runtime } = ctx;
   const paths = clonePaths(ctx, plan);
   if (!(await runtime.databaseExists(plan.source.db_name))) {

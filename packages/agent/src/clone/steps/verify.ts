@@ -7,7 +7,7 @@
 import { AppError, ErrorCode, type ClonePlan, type CloneVerifyOutput } from '@oec/shared';
 import type { TaskContext } from '../../tasks/types.js';
 import { readFile, rm } from 'node:fs/promises';
-import { checkpoint, clonePaths, type ClonePaths, type CloneHooks } from '../context.js';
+import { checkpoint, clonePaths, holdPoint, type ClonePaths, type CloneHooks } from '../context.js';
 import { missingFiles } from '../filestore.js';
 import { referencedFiles } from '../sql.js';
 import { swap, swapBack, writeJournal } from './swap.js';
@@ -30,6 +30,7 @@ async function missingInSource(plan: ClonePlan, paths: ClonePaths, referenced: s
 
 export async function verifyTarget(plan: ClonePlan, ctx: TaskContext, hooks: CloneHooks): Promise<CloneVerifyOutput> {
   await checkpoint(ctx, hooks, 'verifying', 'start');
+  await holdPoint(ctx, hooks, plan, 'verifying');
   const { runtime } = ctx;
   const paths = clonePaths(ctx, plan);
   const checks: Check[] = [];

@@ -19,7 +19,7 @@ import { PeerChannel } from '../../peer/channel.js';
 import { receiveBytes, type ReceiverChannel } from '../../peer/byte-stream.js';
 import type { Expectation } from '../../peer/server.js';
 import type { TaskContext } from '../../tasks/types.js';
-import { checkpoint, clonePaths, type CloneHooks } from '../context.js';
+import { checkpoint, clonePaths, holdPoint, type CloneHooks } from '../context.js';
 import { analyzeTables, copyTuning, frameReceiver, workDatabaseSink } from '../copy/index.js';
 import { startRestore } from '../dump-restore.js';
 import { allStreams, asError, linkedAbort, peerFailure, requirePeer, streamStep, tagStep, type TransferDeps } from './common.js';
@@ -54,6 +54,9 @@ export async function receiveClone(input: CloneReceiveInput, ctx: TaskContext, h
     target: input.servers?.target ?? 'the target server',
   };
   await prepareSinks(run, kinds);
+  // the work database and directories exist here; the source has not been asked to send yet
+  if (kinds.has('database')) await holdPoint(ctx, hooks, input, 'restoring_database');
+  if (kinds.has('filestore')) await holdPoint(ctx, hooks, input, 'restoring_filestore');
   const expectation = peer.expect(input.operation_id, ctx.fence.attempt, input.transfer.tickets);
   try {
     ctx.progress(0, { message: RECEIVER_READY }, first);

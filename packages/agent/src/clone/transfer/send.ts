@@ -24,7 +24,7 @@ import { PeerChannel } from '../../peer/channel.js';
 import { sendBytes, type SenderChannel } from '../../peer/byte-stream.js';
 import { dialPeer } from '../../peer/client.js';
 import type { TaskContext } from '../../tasks/types.js';
-import { checkpoint, clonePaths, type CloneHooks } from '../context.js';
+import { checkpoint, clonePaths, holdPoint, type CloneHooks } from '../context.js';
 import { copyFromSource, copyTuning, framedSink, planTransform } from '../copy/index.js';
 import { startDump } from '../dump-restore.js';
 import { listFilestore, logLeftOut, missingFiles, withoutFiles, type FilestoreListing } from '../filestore.js';
@@ -51,11 +51,17 @@ export async function sendClone(input: CloneSendInput, ctx: TaskContext, hooks: 
   const first = kinds.has('addons') ? 'copying_addons' : 'backing_up_database';
   await checkpoint(ctx, hooks, first, 'start');
   if (kinds.has('filestore')) await checkpoint(ctx, hooks, 'backing_up_filestore', 'start');
+  // both sides run here: the target's receive has its sinks ready and waits for our streams
+  await holdPoint(ctx, hooks, input, first);
   const ac = linkedAbort(ctx.signal);
   const run: SendRun = { input, ctx, deps, signal: ac.signal, pacer: createPacer(hooks().transferBytesPerSecond) };
   ctx.log('INFO', `Streaming ${[...kinds].join(', ')} to ${transfer.peer.server_name} (${transfer.tickets.length} connection${transfer.tickets.length > 1 ? 's' : ''}, ${transfer.codec === 'none' ? 'uncompressed' : transfer.codec})`, first);
   const streams = await (kinds.has('database') || kinds.has('filestore')
-    ? withSourceSnapshot(input, ctx, (session, snapshot) => sendAll(run, ac, session, snapshot))
+    ? withSourceSnapshot(input, ctx, async (session, snapshot) => {
+        // the source's snapshot is open here
+        if (kinds.has('filestore')) await holdPoint(ctx, hooks, input, 'backing_up_filestore');
+        return sendAll(run, ac, session, snapshot);
+      })
     : sendAll(run, ac, null, null));
   for (const step of ['backing_up_database', 'backing_up_filestore', 'copying_addons'] as const) {
     if (step === first || (step === 'backing_up_filestore' && kinds.has('filestore'))) await checkpoint(ctx, hooks, step, 'end');

@@ -98,7 +98,12 @@ async function insert(deps: AppDeps, q: Queryable, actor: Actor, a: Accepted, re
   const { source, newTarget, sanitization } = a;
   const operationId = deps.ids.uuid();
   const targetId = newTarget ? deps.ids.uuid() : (a.target as EnvironmentRow).id;
-  const quota = newTarget ? await lockQuota(q, source.organization_id) : null;
+  // The organization's row first, also for a replace: every clone request then takes its locks in
+  // one order (organization, then environments by id). A replace that locked the source's row
+  // first deadlocked with a concurrent create_new holding the organization's row (the operation's
+  // insert checks its organization_id foreign key, a KEY SHARE lock on that row).
+  const orgQuota = await lockQuota(q, source.organization_id);
+  const quota = newTarget ? orgQuota : null;
   const locked = await lockEnvironments(q, [source.id, targetId]);
   const src = locked.get(source.id);
   if (!src) throw new AppError(ErrorCode.ENVIRONMENT_NOT_FOUND, 'Environment not found', { id: source.id });
