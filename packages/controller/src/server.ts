@@ -73,7 +73,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
   }
 
   // The engine needs the hub and the hub tells the engine about (re)connected agents.
-  let agentReady: (serverId: string) => void = () => undefined;
+  let agentReady: (serverId: string, local: boolean) => void = () => undefined;
   const hub = createAgentHub({
     db,
     logger,
@@ -85,7 +85,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
     heartbeatIntervalMs: config.heartbeatIntervalMs,
     heartbeatMisses: config.heartbeatMisses,
     ...(options.agentGraceMs !== undefined ? { graceMs: options.agentGraceMs } : {}),
-    onAgentReady: (serverId) => agentReady(serverId),
+    onAgentReady: (serverId, local) => agentReady(serverId, local),
   });
   const jobs = createJobs(logger);
   const settings = {
@@ -104,7 +104,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
     sweepIntervalMs: config.cloneSweepIntervalMs,
     bus,
   });
-  agentReady = (serverId) => clones.agentReady(serverId);
+  agentReady = (serverId, local) => clones.agentReady(serverId, local);
   const deps: AppDeps = {
     db,
     hub,

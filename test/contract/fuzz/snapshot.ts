@@ -5,7 +5,10 @@
 // the agent while it is checked, and the task journal records every agent task, also one asked
 // for a request that a later check refuses; those rows say that a measurement ran, they change
 // nothing the API serves. So do `agent.reconcile` rows (sent at every agent connect; the fake agent
-// finds nothing to remove). Everything else (rate limits, live progress) lives in memory, not here.
+// finds nothing to remove). Of `controller_replicas` only the ids count, and of `clone_operations`
+// everything but `lease_until`: a replica's heartbeat moves both every few seconds (its own row,
+// the leases of the operations it runs) whatever the requests do. Everything else (rate limits,
+// live progress) lives in memory, not here.
 import type pg from 'pg';
 
 export type Snapshot = Record<string, string>;
@@ -14,6 +17,8 @@ const READ_ONLY = "('env.inspect', 'clone.estimate', 'agent.reconcile')";
 const ROWS: Record<string, string> = {
   tasks: `SELECT t FROM tasks t WHERE kind NOT IN ${READ_ONLY}`,
   task_logs: `SELECT l FROM task_logs l JOIN tasks t ON t.id = l.task_id WHERE t.kind NOT IN ${READ_ONLY}`,
+  controller_replicas: 'SELECT r.id FROM controller_replicas r',
+  clone_operations: `SELECT to_jsonb(o) - 'lease_until' FROM clone_operations o`,
 };
 
 export async function userTables(db: pg.Pool): Promise<string[]> {

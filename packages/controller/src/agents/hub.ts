@@ -41,8 +41,8 @@ export interface AgentHubOptions {
   graceMs?: number;
   /** How long a new socket may stay silent before its hello (default 10 s). */
   helloTimeoutMs?: number;
-  /** Called once an agent is (again) ready for tasks, here or on another replica. */
-  onAgentReady?: (serverId: string) => void;
+  /** Called once an agent is (again) ready for tasks, here (`local`) or on another replica. */
+  onAgentReady?: (serverId: string, local: boolean) => void;
   /** The replicas' bus (db/bus.ts); its replicaId names this replica. */
   bus: Bus;
   sealer: Sealer;
@@ -199,7 +199,7 @@ export function createAgentHub(opts: AgentHubOptions): AgentHubServer {
     if (conns.has(serverId)) return;
     remote.set(serverId, m.from);
     tasks.agentReady(serverId);
-    opts.onAgentReady?.(serverId);
+    opts.onAgentReady?.(serverId, false);
   });
   bus.on('agent.down', (m) => {
     const serverId = String(m.server_id);
@@ -217,7 +217,7 @@ export function createAgentHub(opts: AgentHubOptions): AgentHubServer {
     for (const serverId of next.keys()) {
       if (!before.has(serverId) && !conns.has(serverId)) {
         tasks.agentReady(serverId);
-        opts.onAgentReady?.(serverId);
+        opts.onAgentReady?.(serverId, false);
       }
     }
   }
@@ -270,7 +270,7 @@ export function createAgentHub(opts: AgentHubOptions): AgentHubServer {
       log.info({ serverId: conn.serverId, hostname: msg.facts.hostname, runtime: msg.facts.runtime }, 'agent connected');
       remote.delete(conn.serverId);
       tasks.agentReady(conn.serverId);
-      opts.onAgentReady?.(conn.serverId);
+      opts.onAgentReady?.(conn.serverId, true);
       await publish({ type: 'agent.up', server_id: conn.serverId });
     });
   }

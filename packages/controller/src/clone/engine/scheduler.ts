@@ -29,11 +29,14 @@ import type { OneTimeSecrets } from './secrets.js';
 export interface CloneEngineServer extends CloneEngine {
   /** Start sweeping (and look for work at once). */
   start(): void;
-  /** Agent of a server (re)connected: deferred cleanups may run now. */
-  agentReady(serverId: string): void;
   /**
-   * Stop: no new work; runs in flight are aborted and leave their rows as they are, for the
-   * next start's recovery (failed, cleanup) — the same path as a crash.
+   * Agent of a server (re)connected, to this replica (`local`: it reconciles the agent's
+   * leftovers) or to another one: deferred cleanups may run now.
+   */
+  agentReady(serverId: string, local?: boolean): void;
+  /**
+   * Stop: no new work; runs in flight are detached (their agents go on) and their leases
+   * released, for another replica to resume.
    */
   stop(): void;
   /** Resolves when every run and cleanup in flight has ended. */
@@ -232,9 +235,9 @@ export function createCloneEngine(o: CloneEngineOptions): CloneEngineServer {
       safeHeartbeat();
       safeSweep();
     },
-    agentReady(serverId) {
+    agentReady(serverId, local = true) {
       safeSweep(serverId);
-      if (!stopped) void reconcileAgent(d, serverId);
+      if (!stopped && local) void reconcileAgent(d, serverId);
     },
     stop() {
       stopped = true;
