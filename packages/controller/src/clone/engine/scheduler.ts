@@ -244,11 +244,11 @@ export function createCloneEngine(o: CloneEngineOptions): CloneEngineServer {
       clearInterval(timer);
       clearInterval(beat);
       // The agents keep working: detach (no task.cancel), then let another replica take over.
-      const ids = [...runs.keys()];
-      for (const id of ids) d.hub.detachOperation(id);
+      const ids = [...new Set([...runs.keys(), ...cleanups.keys()])];
+      for (const id of runs.keys()) d.hub.detachOperation(id);
       for (const run of runs.values()) run.controller.abort(new Error('controller shutting down'));
       released = (async () => {
-        await Promise.allSettled([...runs.values()].map((r) => r.done));
+        await Promise.allSettled([...[...runs.values()].map((r) => r.done), ...cleanups.values()]);
         await releaseLeases(d.db, d.replica, ids);
         await d.db.query('DELETE FROM controller_replicas WHERE id = $1', [d.replica.id]);
       })().catch((err: unknown) => log.warn({ err }, 'could not release the leases of this replica'));
