@@ -306,6 +306,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
   } catch (e) {
     for (const d of daemons.reverse()) await d.stop().catch(() => undefined);
     if (cluster) await stopCluster(cluster).catch(() => undefined);
+    if (!opts.dir) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     throw e;
   }
 }
