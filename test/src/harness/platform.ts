@@ -161,7 +161,12 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
       });
       daemons.push(d);
       controllers[i] = d;
-      const listening = await d.waitForLog('controller listening').catch((e: unknown) => {
+      // An exit ends the wait at once (waitForLog would poll on until its timeout).
+      const exited = d.exited.then((code) => {
+        throw new Error(`${replicaName(i)} exited ${code ?? 'on a signal'}:\n${d.output.slice(-20).join('\n')}`);
+      });
+      exited.catch(() => undefined); // it rejects at every later exit too (a kill, close)
+      const listening = await Promise.race([d.waitForLog('controller listening'), exited]).catch((e: unknown) => {
         const why = e instanceof Error ? e.message : String(e);
         throw new Error(
           i > 0 && /another controller is running/.test(why)
