@@ -124,7 +124,7 @@ async function main(): Promise<void> {
     say(`Front door:   ${front.url}   (round robin per connection over the replicas; state in ${platform.dir})`);
     platform.controllers.forEach((c, i) => {
       const agents = [replicaOfA === i ? 'a' : null, replicaOfB === i ? 'b' : null].filter(Boolean).map((s) => `server ${s ?? ''}'s agent`);
-      say(`Replica ${i + 1}:    ${platform.urls[i] ?? ''}   pid ${c.proc.pid ?? '?'}${agents.length ? `   (${agents.join(', ')})` : ''}`);
+      say(`Replica ${i}:    ${platform.urls[i] ?? ''}   pid ${c.proc.pid ?? '?'}${agents.length ? `   (${agents.join(', ')})` : ''}`);
     });
   } else {
     say(`Controller:   ${platform.url}   (state in ${platform.dir})`);
@@ -203,7 +203,7 @@ async function main(): Promise<void> {
   function replicaWalkthrough(door: FrontDoor, victim: number): void {
     const pid = platform.controllers[victim]?.proc.pid ?? '?';
     say('');
-    say(`Kill a controller replica mid-clone (replica ${victim + 1} holds server a's agent; the clone is cross-server, so both take part):`);
+    say(`Kill a controller replica mid-clone (replica ${victim} holds server a's agent; the clone is cross-server, so both take part):`);
     say(`  export OEC_URL=${door.url} OEC_TOKEN=${platform.ownerToken}`);
     say(`  node ${OEC_MAIN} clone production --name staging-kill --server b --preset minimal --no-wait && kill -9 ${pid}`);
     say(`  node ${OEC_MAIN} wait <operation id>     # through the front door: a surviving replica answers`);
@@ -218,13 +218,13 @@ async function main(): Promise<void> {
       void (async () => {
         for (const [i, c] of platform.controllers.entries()) {
           if (c.proc.exitCode === null && c.proc.signalCode === null) continue;
-          say(`Starting replica ${i + 1} again on ${platform.urls[i] ?? ''} …`);
+          say(`Starting replica ${i} again on ${platform.urls[i] ?? ''} …`);
           const d = await platform.restartController(i).catch((e: unknown) => {
-            say(`replica ${i + 1} did not start: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+            say(`replica ${i} did not start: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
             return undefined;
           });
           if (d) {
-            say(`Replica ${i + 1} listening again: pid ${d.proc.pid ?? '?'}`);
+            say(`Replica ${i} listening again: pid ${d.proc.pid ?? '?'}`);
             watchReplica(d, i);
           }
         }
@@ -235,7 +235,7 @@ async function main(): Promise<void> {
   function watchReplica(d: (typeof platform.controllers)[number], i: number): void {
     void d.exited.then(() => {
       if (closing) return;
-      say(`\nReplica ${i + 1} (pid ${d.proc.pid ?? '?'}) exited (${d.proc.signalCode ?? `code ${d.proc.exitCode ?? '?'}`}); kill -USR2 ${process.pid} starts it again.`);
+      say(`\nReplica ${i} (pid ${d.proc.pid ?? '?'}) exited (${d.proc.signalCode ?? `code ${d.proc.exitCode ?? '?'}`}); kill -USR2 ${process.pid} starts it again.`);
     });
   }
 }
