@@ -3,12 +3,11 @@
 // that one database), a bootstrapped owner with a token, an organization and project, and any
 // number of servers, each with its own agent process, data directory and PostgreSQL cluster.
 //
-// Replicas: the first one starts alone (migrations) and is bootstrapped, the others start after it.
-// Each agent dials the replica `addServer(…, { replica })` names, so the agents of two servers can
-// sit on different replicas; `apis[i]` is a REST client of replica i; `killController(i)` and
-// `restartController(i)` SIGKILL it and start it again on the same port (its agents dial back in).
-// Until the replica work lands (decision 0015) a second controller on one database exits 1 after
-// OEC_SINGLETON_WAIT_MS, and startPlatform({ replicas: 2 }) fails with that message.
+// Replicas (decision 0018): the first one starts alone (migrations) and is bootstrapped, the others
+// start after it. Each agent dials the replica `addServer(…, { replica })` names first and the
+// others after a lost link, so the agents of two servers can sit on different replicas; `apis[i]`
+// is a REST client of replica i; `killController(i)` SIGKILLs it and `restartController(i)` starts
+// it again on the same port.
 //
 // On a network topology (netns.ts) the controller listens on the control bridge's root-side
 // address and an agent can run inside a server's namespace, where agent-to-agent traffic crosses
@@ -47,7 +46,7 @@ export interface AddServerOptions {
    * control network, with OEC_PEER_LISTEN=<dataIp>:7443 and OEC_PEER_URL=wss://<dataIp>:7443.
    */
   netServer?: NetServer;
-  /** The controller replica the agent dials (index into Platform.controllers; default 0). */
+  /** The controller replica the agent dials first, the others after it (index into Platform.controllers; default 0). */
   replica?: number;
   /** The server's clone_concurrency (default: the product's). */
   cloneConcurrency?: number;
@@ -166,14 +165,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
         throw new Error(`${replicaName(i)} exited ${code ?? 'on a signal'}:\n${d.output.slice(-20).join('\n')}`);
       });
       exited.catch(() => undefined); // it rejects at every later exit too (a kill, close)
-      const listening = await Promise.race([d.waitForLog('controller listening'), exited]).catch((e: unknown) => {
-        const why = e instanceof Error ? e.message : String(e);
-        throw new Error(
-          i > 0 && /another controller is running/.test(why)
-            ? `controller replica ${i} refused to start: one controller per database until the replica work lands (decision 0015)\n${why}`
-            : why,
-        );
-      });
+      const listening = await Promise.race([d.waitForLog('controller listening'), exited]);
       const url = String(listening.url);
       urls[i] = url;
       ports[i] = new URL(url).port;
@@ -255,11 +247,13 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
           },
           async start(startOpts = {}) {
             if (startOpts.replica !== undefined) handle.replica = replicaOf(startOpts.replica);
-            const controllerUrl = urls[handle.replica] ?? url;
+            // Its replica first, then the others: after a lost link the agent tries the next one
+            // (decision 0018), as it would behind a load balancer.
+            const order = urls.map((_, k) => urls[(handle.replica + k) % urls.length] ?? url);
             const daemon = spawnDaemon(packageMain('@oec/agent'), {
               name: `agent-${name}`,
               env: {
-                OEC_CONTROLLER_URL: `${controllerUrl.replace(/^http/, 'ws')}/agent/ws`,
+                OEC_CONTROLLER_URL: order.map((u) => `${u.replace(/^http/, 'ws')}/agent/ws`).join(','),
                 OEC_AGENT_TOKEN: token,
                 OEC_DATA_DIR: dataDir,
                 OEC_PG_MODE: 'owned',
