@@ -2,9 +2,9 @@
 // runtime (or, with --runtime docker, each environment as containers on the local Docker engine),
 // a seeded Odoo-shaped production environment on server A, shown running.
 // Stays up until Ctrl-C (or exits at once with --exit, for smoke tests).
-// --replicas N: N controller processes on one database behind a round-robin front door
-// (harness/front-door.ts); clients and agents use the front door, and the demo prints how to kill a
-// replica mid-clone. Until the replica work lands a second replica refuses to start (decision 0015).
+// --replicas N: N controller processes on one database (decision 0018) behind a round-robin front
+// door (harness/front-door.ts) for clients; each agent is given every replica's URL, its own first,
+// and the demo prints how to kill a replica mid-clone.
 import { mkdir } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { CloneOperation, Environment, Server } from '@oec/shared';
@@ -71,12 +71,14 @@ async function main(): Promise<void> {
     replicas,
     controllerEnv: { OEC_SMTP_URL: smtp.url, OEC_NOTIFY_INTERVAL_MS: '500' },
   });
-  // With replicas, everything goes through the front door: this demo's requests, the CLI, the
-  // dashboard and the agents' WebSockets (a killed replica's agent dials back in to a live one).
+  // With replicas, clients go through the front door: this demo's requests, the CLI, the
+  // dashboard. Agents take every replica's URL (A replica 0's first, B replica 1's) and try the
+  // next one after a lost link, so a killed replica's agent dials back in to a live one.
   const front: FrontDoor | undefined = replicas > 1 ? await startFrontDoor(() => platform.urls) : undefined;
   const entry = front?.url ?? platform.url;
   const api: Api = front ? createApi(front.url, platform.ownerToken) : platform.api;
-  const viaFront: Record<string, string> = front ? { OEC_CONTROLLER_URL: `${front.url.replace(/^http/, 'ws')}/agent/ws` } : {};
+  const replicaOfA = 0;
+  const replicaOfB = 1 % replicas;
   let closing = false;
   const shutdown = async (code = 0) => {
     stopOnFailure = undefined;
@@ -100,10 +102,8 @@ async function main(): Promise<void> {
   } else {
     say('Starting agent for server A and server B (each with its own PostgreSQL cluster) …');
   }
-  const a = await platform.addServer('a', { ...(docker ? dockerAgentEnv(labels.a) : {}), ...viaFront });
-  const replicaOfA = front?.routed('GET /agent/ws').at(-1);
-  const b = await platform.addServer('b', { ...(docker ? dockerAgentEnv(labels.b) : {}), ...viaFront });
-  const replicaOfB = front?.routed('GET /agent/ws').at(-1);
+  const a = await platform.addServer('a', docker ? dockerAgentEnv(labels.a) : {}, { replica: replicaOfA });
+  const b = await platform.addServer('b', docker ? dockerAgentEnv(labels.b) : {}, { replica: replicaOfB });
   say('Creating the production environment on server A …');
   const created = await platform.createEnvironment(a.server.id, {
     name: 'production',
@@ -195,7 +195,7 @@ async function main(): Promise<void> {
   say('');
   say(`Dashboard:    ${link}`);
   say('              (a one-time sign-in link, valid 2 h; Projects → shop → Environments → ⋮ → Clone Environment)');
-  if (front) replicaWalkthrough(front, replicaOfA ?? 0);
+  if (front) replicaWalkthrough(front, replicaOfA);
   if (values.exit) return shutdown(same.status === 'completed' && across.status === 'completed' ? 0 : 1);
   say('\nRunning. Ctrl-C stops everything.');
 
@@ -207,12 +207,12 @@ async function main(): Promise<void> {
     say(`  export OEC_URL=${door.url} OEC_TOKEN=${platform.ownerToken}`);
     say(`  node ${OEC_MAIN} clone production --name staging-kill --server b --preset minimal --no-wait && kill -9 ${pid}`);
     say(`  node ${OEC_MAIN} wait <operation id>     # through the front door: a surviving replica answers`);
-    say(`  node ${OEC_MAIN} servers                 # server a's agent dials back in through the front door`);
+    say(`  node ${OEC_MAIN} servers                 # server a's agent dials the next replica`);
     say(`  kill -USR2 ${process.pid}                   # this demo starts the killed replica again on its port`);
     say('What you see: the front door skips the dead replica, so reads and the CLI go on at once (every replica reads');
-    say('the same database); the agent it held reconnects to a live replica within seconds. The clone the killed');
-    say('replica was driving is taken over by a surviving replica once its lease expires (see README, "Two');
-    say('controller replicas"). This demo prints a line when a replica exits.');
+    say('the same database); the agent it held dials the next replica within seconds. The clone the killed replica');
+    say('was driving waits for its lease to expire (OEC_OPERATION_LEASE_MS, 15 s), then a surviving replica takes it');
+    say('over and resumes it (README, "Two controller replicas"). This demo prints a line when a replica exits.');
     platform.controllers.forEach((c, i) => watchReplica(c, i));
     process.on('SIGUSR2', () => {
       void (async () => {
