@@ -25,8 +25,8 @@ import {
   type Platform,
 } from '../src/harness/index.js';
 
-/** Controller processes; 2 once the replica work lands (until then a second one exits 1, decision 0015). */
-const REPLICAS = 1;
+/** Controller processes (decision 0018); 1 runs the same load on one controller. */
+const REPLICAS = 2;
 const CLONES = 20;
 /** Each server's clone_concurrency. */
 const CONCURRENCY = 2;
