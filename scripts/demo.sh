@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: installs what is missing, builds, then runs a local platform (controller, two
 # agents on the local runtime, a seeded production environment). Extra arguments go to the demo
-# (--size tiny|small|large, --dir DIR, --exit, --verbose, --runtime local|docker). With
+# (--size tiny|small|large, --dir DIR, --exit, --verbose, --runtime local|docker, --replicas N:
+# N controller processes behind a round-robin front door, see README "Two controller replicas"). With
 # --runtime docker the Docker engine is installed and started and the images built first.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -16,3 +16,4 @@ export * from './compose.js';
 export * from './oec-cli.js';
 export * from './smtp-sink.js';
 export * from './webhook-sink.js';
+export * from './front-door.js';

@@ -1,6 +1,7 @@
 // Environments: listing, reading and creating. Creation reserves quota in the transaction that
-// inserts the row (the organization row is locked FOR UPDATE), answers 202 with the environment
-// in CREATING, and provisions it in the background (env.create, then env.start on the agent).
+// inserts the row (lockQuota: the organization row FOR NO KEY UPDATE), answers 202 with the
+// environment in CREATING, and provisions it in the background (env.create, then env.start on the
+// agent).
 import { AppError, ErrorCode, Permission, TargetConfigReason, environmentDbName } from '@oec/shared';
 import type { Environment, createEnvironmentSchema } from '@oec/shared';
 import type { z } from 'zod';

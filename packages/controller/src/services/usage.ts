@@ -23,11 +23,15 @@ export const QUOTA_COLUMNS = `quota_cpu::float8 AS cpu, quota_ram_gb::float8 AS 
   quota_disk_gb::float8 AS disk_gb, quota_environments AS environments`;
 
 /**
- * Lock the organization row (FOR UPDATE) and return its quota. Every quota reservation takes
- * this lock first, so concurrent creations and starts in one organization are serialized.
+ * Lock the organization row (FOR NO KEY UPDATE) and return its quota. Every quota reservation
+ * takes this lock first, so concurrent creations and starts in one organization are serialized.
+ * Not FOR UPDATE: that also blocks the FOR KEY SHARE of every foreign key check on the row, so a
+ * replace clone (environment rows locked, then inserting its operation, which references the
+ * organization) and a create_new clone (this lock, then the same environment rows) deadlocked —
+ * a 500 to one of them (the load test, 20 clone requests at once).
  */
 export async function lockQuota(q: Queryable, organizationId: string): Promise<Quota> {
-  const { rows } = await q.query<Quota>(`SELECT ${QUOTA_COLUMNS} FROM organizations WHERE id = $1 FOR UPDATE`, [
+  const { rows } = await q.query<Quota>(`SELECT ${QUOTA_COLUMNS} FROM organizations WHERE id = $1 FOR NO KEY UPDATE`, [
     organizationId,
   ]);
   const quota = rows[0];
