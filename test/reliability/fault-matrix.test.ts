@@ -32,15 +32,12 @@ import {
   getOperation,
   mountSmallDisk,
   netnsUnavailableReason,
-  packageMain,
   seedEnvironment,
-  spawnDaemon,
   startPlatform,
   waitFor,
   waitOperation,
   withControllerDb,
   type AgentHandle,
-  type Daemon,
   type Platform,
   type Topology,
 } from '../src/harness/index.js';
@@ -75,7 +72,8 @@ interface Row {
 /** A fault: what it breaks and how the platform gets it back. */
 interface Fault {
   name: string;
-  kill(): Promise<void>;
+  /** Kill, while `ops` are held. */
+  kill(ops: CloneOperation[]): Promise<void>;
   restart(): Promise<void>;
 }
 
@@ -87,8 +85,8 @@ describe.skipIf(unavailable !== null)('fault matrix: every step × every kill, a
   let source: Environment;
   let sourceDigest = '';
   const replaced = new Map<string, Environment>();
-  let controller: Daemon;
-  const restarted: Daemon[] = [];
+  /** The replica whose process last held the operations of a round (killed in round (a)). */
+  let killedReplica = 0;
   const holdDir = () => join(platform.dir, 'holds');
   const rows: Row[] = [];
 
@@ -97,7 +95,11 @@ describe.skipIf(unavailable !== null)('fault matrix: every step × every kill, a
     const port = await freePort();
     platform = await startPlatform({
       topology,
+      // two replicas; A's agent on the first, B's on the second: tasks are relayed between them
+      replicas: 2,
       controllerEnv: {
+        // a killed replica's operations are resumed by the other once this has run out
+        OEC_OPERATION_LEASE_MS: '6000',
         OEC_PORT: String(port),
         // ten clones requested at once, and every case's operation polled
         OEC_CLONE_RATE_LIMIT_PER_MINUTE: '1000',
@@ -107,12 +109,11 @@ describe.skipIf(unavailable !== null)('fault matrix: every step × every kill, a
         OEC_HEARTBEAT_MISSES: '3',
       },
     });
-    controller = platform.controller;
     await mountSmallDisk(agentEnvironmentsDir(platform.agentDataDir('b')), 512);
     await mkdir(holdDir(), { recursive: true, mode: 0o777 });
     const agentEnv = { OEC_PEER_TIMEOUT_MS: '5000', OEC_TASK_LEASE_MS: String(LEASE_MS) };
     a = await platform.addServer('a', agentEnv, { netServer: topology.servers[0] });
-    b = await platform.addServer('b', agentEnv, { netServer: topology.servers[1] });
+    b = await platform.addServer('b', agentEnv, { netServer: topology.servers[1], replica: 1 });
     // Ten clones at once per round: room for them on both servers and in the quota.
     await withControllerDb(platform.controllerEnv.OEC_DATABASE_URL ?? '', async (c) => {
       await c.query('UPDATE servers SET clone_concurrency = 16');
@@ -131,7 +132,6 @@ describe.skipIf(unavailable !== null)('fault matrix: every step × every kill, a
 
   afterAll(async () => {
     printTable(rows);
-    for (const d of restarted) await d.stop();
     await platform?.close();
     await topology?.close();
   });
@@ -139,21 +139,32 @@ describe.skipIf(unavailable !== null)('fault matrix: every step × every kill, a
   // ---- faults -------------------------------------------------------------------------------
 
   /**
-   * (a) The replica running the operation. Today there is one controller (decision 0015); with
-   * replicas this kills the one that owns the held operations and `restart` brings it back.
+   * (a) The replica running the operations (decision 0018): SIGKILL the one that owns them; the
+   * other takes them over once their lease has run out. `restart` brings the killed one back.
    */
   const ownerReplica: Fault = {
     name: 'replica',
-    kill: () => controller.kill(),
+    async kill(ops) {
+      const owners = await withControllerDb(platform.controllerEnv.OEC_DATABASE_URL ?? '', async (c) => {
+        const { rows } = await c.query<{ owner: string | null }>('SELECT owner FROM clone_operations WHERE id = ANY($1::uuid[])', [ops.map((o) => o.id)]);
+        return rows.map((r) => r.owner);
+      });
+      const ids = platform.controllers.map((d) => {
+        const replica = d.logs.find((l) => l.msg === 'controller listening')?.replica;
+        return typeof replica === 'string' ? replica : '';
+      });
+      const counts = ids.map((id) => owners.filter((o) => o === id).length);
+      killedReplica = counts.indexOf(Math.max(...counts));
+      await platform.killController(killedReplica);
+    },
     async restart() {
-      controller = spawnDaemon(packageMain('@oec/controller'), { name: 'controller-restarted', args: ['serve'], env: platform.controllerEnv });
-      restarted.push(controller);
-      await controller.waitForLog('controller listening', 60_000);
+      await platform.restartController(killedReplica);
     },
   };
   const agentFault = (name: string, agent: () => AgentHandle): Fault => ({
     name,
     async kill() {
+      const controller = platform.controllers[agent().replica] ?? platform.controller;
       const from = controller.logs.length;
       await agent().daemon.kill();
       // the hub has seen the socket close: nothing new is started on this server from now on
@@ -348,10 +359,10 @@ describe.skipIf(unavailable !== null)('fault matrix: every step × every kill, a
         const op = await start(nameOf('pre_checks'));
         cases.unshift({ step: 'pre_checks', op, inProgress: ['pre_checks'] });
         killed = true;
-        await fault.kill();
+        await fault.kill(cases.map((c) => c.op));
       } else {
         killed = true;
-        await fault.kill();
+        await fault.kill(cases.map((c) => c.op));
         // pre_checks with the agent gone: the request is refused before anything is created.
         const res = await platform.api.post<{ error: { code: string; details?: { reason?: string } } }>(`/environments/${source.id}/clone`, {
           target: { create_new: true, environment_type: 'staging', name: nameOf('pre_checks'), vm_id: b.server.id },
@@ -501,12 +512,13 @@ describe.skipIf(unavailable !== null)('fault matrix: every step × every kill, a
       ['AGENT_LOST'],
       async (op) => {
         await waitHeld([{ op, step: 'sanitizing' }]);
-        const from = controller.logs.length;
+        const from = platform.controllers.map((c) => c.logs.length);
         const dir = join(platform.dir, 'controller-pg');
         const info = await startCluster({ dir });
         await stopCluster(info);
         await startCluster({ dir });
-        await controller.waitForLog('controller lock taken again', 120_000, from);
+        // every replica's bus listens again (and sweeps) once PostgreSQL is back
+        await Promise.all(platform.controllers.map((c, i) => c.waitForLog('bus listening again', 120_000, from[i] ?? 0)));
         await setHooks({});
       },
       'ctl-pg',
