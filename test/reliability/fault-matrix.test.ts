@@ -164,11 +164,13 @@ describe.skipIf(unavailable !== null)('fault matrix: every step × every kill, a
   const agentFault = (name: string, agent: () => AgentHandle): Fault => ({
     name,
     async kill() {
-      const controller = platform.controllers[agent().replica] ?? platform.controller;
-      const from = controller.logs.length;
+      // whichever replica holds the agent now (after round (a) it may have moved)
+      const from = platform.controllers.map((c) => c.logs.length);
       await agent().daemon.kill();
       // the hub has seen the socket close: nothing new is started on this server from now on
-      await waitFor(() => controller.logs.slice(from).some((l) => l.msg === 'agent disconnected' && l.serverId === agent().server.id) || undefined, {
+      const gone = (c: (typeof platform.controllers)[number], i: number) =>
+        c.logs.slice(from[i] ?? 0).some((l) => l.msg === 'agent disconnected' && l.serverId === agent().server.id);
+      await waitFor(() => platform.controllers.some(gone) || undefined, {
         timeoutMs: 30_000,
         what: `the controller to see ${name} gone`,
       });

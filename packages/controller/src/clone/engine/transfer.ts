@@ -100,16 +100,27 @@ async function resumeTransfer(x: Run, step: StepKey): Promise<TransferResult | n
     return null;
   }
   t.log('INFO', step, 'Resumed: waiting for the transfer the agents are running');
-  return settleTransfer(x, (signal) => ({
-    receive: d.hub.attachTask(recv, op.server_id, 'clone.receive', t.taskOptions(step, op.target_environment_id, signal)),
-    send: d.hub.attachTask(sent, op.source_server_id, 'clone.send', t.taskOptions(step, op.source_environment_id, signal)),
-  }));
+  return settleTransfer(x, ({ signal, fail }) =>
+    Promise.resolve({
+      receive: d.hub.attachTask(recv, op.server_id, 'clone.receive', t.taskOptions(step, op.target_environment_id, signal)).catch(fail),
+      send: d.hub.attachTask(sent, op.source_server_id, 'clone.send', t.taskOptions(step, op.source_environment_id, signal)).catch(fail),
+    }),
+  );
 }
 
-/** Wait for both sides; when one fails, the other is cancelled and the primary failure thrown. */
+/** What starting a transfer's sides gets: their shared signal, and the failure hook of both. */
+interface SidesControl {
+  signal: AbortSignal;
+  /** Record a side's failure and stop the other side (rethrows). */
+  fail: (e: unknown) => never;
+  /** Throw the primary failure if a side has failed already. */
+  check: () => void;
+}
+
+/** Start both sides, then wait for both; when one fails, the other is cancelled and the primary failure thrown. */
 async function settleTransfer(
   x: Run,
-  sides: (signal: AbortSignal) => { receive: Promise<TransferOutput>; send: Promise<TransferOutput> },
+  start: (c: SidesControl) => Promise<{ receive: Promise<TransferOutput>; send: Promise<TransferOutput> }>,
 ): Promise<TransferResult> {
   const ac = new AbortController();
   const onAbort = (): void => ac.abort(x.signal.reason);
@@ -120,9 +131,12 @@ async function settleTransfer(
     ac.abort(e);
     throw e;
   };
+  const check = (): void => {
+    if (ac.signal.aborted) throw primary(failures);
+  };
   try {
-    const { receive, send } = sides(ac.signal);
-    const settled = await Promise.allSettled([receive.catch(fail), send.catch(fail)]);
+    const { receive, send } = await start({ signal: ac.signal, fail, check });
+    const settled = await Promise.allSettled([receive, send]);
     if (failures.length > 0) throw primary(failures);
     const [r, s] = settled.map((p) => (p as PromiseFulfilledResult<TransferOutput>).value);
     if (!r || !s) throw new AppError(ErrorCode.TRANSFER_FAILED, 'transfer ended without results');
@@ -143,19 +157,10 @@ async function transferOnce(x: Run, step: StepKey, streams: string[]): Promise<T
     const secret = randomBytes(32).toString('base64url');
     return { stream, secret, hash: createHash('sha256').update(secret, 'utf8').digest('hex') };
   });
-  const ac = new AbortController();
-  const onAbort = (): void => ac.abort(x.signal.reason);
-  x.signal.addEventListener('abort', onAbort, { once: true });
-  const failures: unknown[] = [];
-  const fail = (e: unknown): never => {
-    failures.push(e);
-    ac.abort(e);
-    throw e;
-  };
-  try {
+  return settleTransfer(x, async ({ signal, fail, check }) => {
     let ready: () => void = () => undefined;
     const isReady = new Promise<void>((resolve) => (ready = resolve));
-    const recvOpts = t.taskOptions(step, op.target_environment_id, ac.signal);
+    const recvOpts = t.taskOptions(step, op.target_environment_id, signal);
     const receive = d.hub
       .runTask(
         op.server_id,
@@ -165,24 +170,18 @@ async function transferOnce(x: Run, step: StepKey, streams: string[]): Promise<T
       )
       .catch(fail);
     await Promise.race([isReady, receive]);
-    if (ac.signal.aborted) throw primary(failures);
+    check();
     t.log('INFO', step, `Streaming ${streams.join(', ')} from ${source.name} to ${target.name}${codec === 'none' ? '' : ` (${codec} on the wire)`}`);
     const send = d.hub
       .runTask(
         op.source_server_id,
         'clone.send',
         { ...op.plan, transfer: { codec, peer, tickets: tickets.map((k) => ({ stream: k.stream, ticket: k.secret })) } },
-        t.taskOptions(step, op.source_environment_id, ac.signal),
+        t.taskOptions(step, op.source_environment_id, signal),
       )
       .catch(fail);
-    const settled = await Promise.allSettled([receive, send]);
-    if (failures.length > 0) throw primary(failures);
-    const [r, s] = settled.map((p) => (p as PromiseFulfilledResult<TransferOutput>).value);
-    if (!r || !s) throw new AppError(ErrorCode.TRANSFER_FAILED, 'transfer ended without results');
-    return { receive: r, send: s };
-  } finally {
-    x.signal.removeEventListener('abort', onAbort);
-  }
+    return { receive, send };
+  });
 }
 
 /** One log line per transfer: what went over the wire and what the target already had. */

@@ -17,7 +17,9 @@ const LEASE = `now() + make_interval(secs => $2::double precision / 1000)`;
 /**
  * pending → pre_checks under this replica's lease, unless a cancel came first or a server it
  * involves already runs its clone_concurrency (counted under a lock of the servers' rows, so two
- * replicas starting clones at once never exceed the limit together).
+ * replicas starting clones at once never exceed the limit together). FOR NO KEY UPDATE: it queues
+ * claims behind each other but not the foreign key checks (KEY SHARE) of every task row inserted
+ * for those servers meanwhile, which FOR UPDATE did, closing a deadlock with clone requests.
  */
 export async function claimOperation(db: Db, id: string, steps: StepState[], now: Date, me: Replica): Promise<boolean> {
   return db.tx(async (q) => {
@@ -25,7 +27,7 @@ export async function claimOperation(db: Db, id: string, steps: StepState[], now
       `WITH involved AS (
          SELECT s.id, s.clone_concurrency FROM servers s, clone_operations o
           WHERE o.id = $1 AND s.id IN (o.server_id, o.source_server_id)
-          ORDER BY s.id FOR UPDATE OF s)
+          ORDER BY s.id FOR NO KEY UPDATE OF s)
        SELECT EXISTS (
          SELECT 1 FROM involved i
           WHERE (SELECT COUNT(*) FROM clone_operations r
