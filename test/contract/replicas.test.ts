@@ -4,6 +4,10 @@
 // one-time password of a clone run by B is shown once through A.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CloneOperation } from '@oec/shared';
+import { createTRPCClient, httpLink, httpSubscriptionLink, splitLink } from '@trpc/client';
+import type { AppRouter } from '@oec/controller';
+import { FetchEventSource } from '@oec/shared';
+import { gate } from './clone-agent.js';
 import { getOp, startClone, tenant, waitOp } from './clone-fixtures.js';
 import { startController, startPostgres, waitFor } from './harness.js';
 import type { Client, Controller, Postgres, User } from './harness.js';
@@ -17,6 +21,25 @@ let onB: Client;
 let t: Tenant;
 /** Its agent never answers clone.data. */
 let held: Tenant;
+/** Its agent reports progress in clone.data, then waits for `paced` to open. */
+let watched: Tenant;
+const paced = gate();
+
+function trpcOn(ctl: Controller, token: string) {
+  return createTRPCClient<AppRouter>({
+    links: [
+      splitLink({
+        condition: (op) => op.type === 'subscription',
+        true: httpSubscriptionLink({
+          url: `${ctl.url}/trpc`,
+          connectionParams: () => ({ token }),
+          EventSource: FetchEventSource as unknown as typeof EventSource,
+        }),
+        false: httpLink({ url: `${ctl.url}/trpc`, headers: () => ({ authorization: `Bearer ${token}` }) }),
+      }),
+    ],
+  });
+}
 
 // A sweeps rarely: only B's own kick starts the clones requested on B.
 const A_ENV = { OEC_CLONE_SWEEP_INTERVAL_MS: '3600000', OEC_RATE_LIMIT_PER_MINUTE: '100000', OEC_CLONE_RATE_LIMIT_PER_MINUTE: '100000' };
@@ -24,18 +47,31 @@ const B_ENV = { OEC_RATE_LIMIT_PER_MINUTE: '100000', OEC_CLONE_RATE_LIMIT_PER_MI
 
 beforeAll(async () => {
   postgres = await startPostgres();
-  a = await startController(postgres, A_ENV);
+  // A's progress watchers never re-read on their own: only change events (from B, over the bus) wake them
+  a = await startController(postgres, A_ENV, { feedFallbackMs: 3_600_000 });
   b = await startController(postgres, B_ENV, {}, { databaseUrl: a.databaseUrl, secret: a.secret });
   alice = await a.createUser('alice@example.com');
   // the agent dials replica A only
   t = await tenant(a, alice);
   held = await tenant(a, alice, { agent: { overrides: { 'clone.data': () => 'ignore' } } });
+  watched = await tenant(a, alice, {
+    agent: {
+      overrides: {
+        'clone.data': async (task, agent) => {
+          agent.send({ type: 'task.progress', task_id: task.task_id, step: 'backing_up_database', fraction: 0.5, detail: { items_done: 7 } });
+          await paced.wait;
+          return { output: { database: { method: 'stream', bytes: 1000, tables: 1 }, filestore: null } };
+        },
+      },
+    },
+  });
   onB = b.as(alice.token);
 });
 
 afterAll(async () => {
   await t?.agent.close().catch(() => undefined);
   await held?.agent.close().catch(() => undefined);
+  await watched?.agent.close().catch(() => undefined);
   await b?.close();
   await a?.close();
   await postgres?.close();
@@ -90,5 +126,20 @@ describe('two controller replicas', () => {
     expect(server.status).toBe('RUNNING');
     const { rows } = await a.db.query<{ connected_replica: string }>('SELECT connected_replica FROM servers WHERE id = $1', [t.serverId]);
     expect(rows[0]?.connected_replica).toBe(a.server.replicaId);
+  });
+
+  it("serves on replica A the progress subscription of a clone B runs: B's changes reach A over the bus", async () => {
+    const op = await startClone(onB, watched.source.id, { target: { create_new: true, environment_type: 'staging', name: 'watched' } });
+    const seen: CloneOperation[] = [];
+    const ended = new Promise<void>((resolve, reject) => {
+      trpcOn(a, alice.token).clones.progress.subscribe({ id: op.id }, { onData: (o) => seen.push(o), onComplete: resolve, onError: reject });
+    });
+    const items = (o: CloneOperation | undefined) => o?.progress.steps.find((s) => s.key === 'backing_up_database')?.detail.items_done;
+    // A's watcher re-reads only when an event wakes it: B's progress write of the data step did
+    await waitFor(() => items(seen.at(-1)) === 7 || undefined, 'the data step progress, run by B, on A');
+    expect(await ownerOf(op)).toBe(b.server.replicaId);
+    paced.open();
+    await ended;
+    expect(seen.at(-1)).toMatchObject({ id: op.id, status: 'completed' });
   });
 });

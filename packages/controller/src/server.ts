@@ -35,6 +35,8 @@ export interface StartServerOptions {
   ids?: IdGenerator;
   /** Override the agents' reconnection grace period (default heartbeat interval × misses). */
   agentGraceMs?: number;
+  /** How often progress watchers re-read without a change event (default 2 s; tests raise it to prove the events). */
+  feedFallbackMs?: number;
 }
 
 export interface RunningServer {
@@ -103,6 +105,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
     secrets: createStoredSecrets(db, sealer, clock),
     sweepIntervalMs: config.cloneSweepIntervalMs,
     bus,
+    ...(options.feedFallbackMs !== undefined ? { feedFallbackMs: options.feedFallbackMs } : {}),
   });
   agentReady = (serverId, local) => clones.agentReady(serverId, local);
   const deps: AppDeps = {
