@@ -28,7 +28,7 @@ describe('install.sh', () => {
     const confPath = join(root, 'etc/oec-agent/agent.json');
     expect((await stat(confPath)).mode & 0o777).toBe(0o600);
     const config = loadConfig({ OEC_AGENT_CONFIG: confPath });
-    expect(config).toMatchObject({ controllerUrl: 'wss://ctl.example.com/agent/ws', token, dataDir: '/var/lib/oec-agent', pg: { mode: 'owned' } });
+    expect(config).toMatchObject({ controllerUrls: ['wss://ctl.example.com/agent/ws'], token, dataDir: '/var/lib/oec-agent', pg: { mode: 'owned' } });
     const unit = await readFile(join(root, 'etc/systemd/system/oec-agent.service'), 'utf8');
     expect(unit).toContain('KillMode=process');
     expect(unit).toContain('Environment=OEC_AGENT_CONFIG=/etc/oec-agent/agent.json');
