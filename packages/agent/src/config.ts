@@ -29,7 +29,7 @@ const absolutePath = z.string().regex(/^\/[A-Za-z0-9/._-]*$/, 'must be an absolu
 
 const envSchema = z
   .object({
-    // One URL, or several separated by commas: the controller replicas (decision 0017), tried in
+    // One URL, or several separated by commas: the controller replicas (decision 0018), tried in
     // turn, the next one first after a lost link.
     OEC_CONTROLLER_URL: z
       .string()

@@ -58,7 +58,7 @@ export interface Config {
    * How long `serve` waits for another controller's lock on the database to go away before it
    * refuses to start (decision 0015); covers a restart right after a SIGKILL.
    */
-  /** How long an operation stays leased to a replica that stopped renewing it (decision 0017). */
+  /** How long an operation stays leased to a replica that stopped renewing it (decision 0018). */
   operationLeaseMs: number;
 }
 

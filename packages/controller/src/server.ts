@@ -1,4 +1,4 @@
-// startServer(config): one controller replica (decision 0017: several may serve one database).
+// startServer(config): one controller replica (decision 0018: several may serve one database).
 // Wires the pool (tagged with the replica's id), migrations, the replica's row, recovery of
 // dead replicas' work, the bus (LISTEN/NOTIFY), the agent hub and the HTTP server (REST, tRPC
 // and the agents' WebSocket upgrade). Returns the bound URL and close().
@@ -42,7 +42,7 @@ export interface StartServerOptions {
 export interface RunningServer {
   url: string;
   port: number;
-  /** This replica's id (decision 0017): operations it drives carry it as their owner. */
+  /** This replica's id (decision 0018): operations it drives carry it as their owner. */
   replicaId: string;
   close(): Promise<void>;
 }

@@ -7,7 +7,7 @@
 // Database writes of one server (status, heartbeats, task rows) are serialized through one
 // promise chain, so "UNREACHABLE on close" can never land after "RUNNING on reconnect".
 //
-// Replicas (decision 0017): an agent is connected to one replica (`servers.connected_replica`).
+// Replicas (decision 0018): an agent is connected to one replica (`servers.connected_replica`).
 // A task for an agent connected elsewhere goes through the bus: `task.run` names the task, the
 // replica holding the connection reads the sealed frame from its row and sends it, and relays
 // what the agent answers (`task.frame`, and `task.result` recorded sealed on the row) back to

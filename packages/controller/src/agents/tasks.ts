@@ -2,7 +2,7 @@
 // awaits. A task whose agent disconnects waits for it during a grace period (and is resent when
 // the agent is back); after that it fails with AGENT_LOST. Results are parsed with the kind's
 // output schema from the shared task catalogue.
-// Replicas (decision 0017): the row keeps the frame sealed, so the route may be another
+// Replicas (decision 0018): the row keeps the frame sealed, so the route may be another
 // replica's connection (the hub relays through the bus) and a replica that takes an operation
 // over can attach to a task by id: it sends the same frame again (the agent re-accepts a running
 // task and answers a finished one from its journal) or reads the result a relay recorded.

@@ -15,7 +15,7 @@ export interface Db extends Queryable {
 
 /**
  * The controller's pool. `replicaId` is set as the session's `oec.replica`, which rows it
- * creates take as their owner (tasks) and lifecycle claims record (decision 0017).
+ * creates take as their owner (tasks) and lifecycle claims record (decision 0018).
  */
 export function createPool(databaseUrl: string, max = 10, replicaId?: string): pg.Pool {
   return new pg.Pool({

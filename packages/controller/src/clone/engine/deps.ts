@@ -20,6 +20,6 @@ export interface RunnerDeps {
   live: LiveProgress;
   secrets: OneTimeSecrets;
   settings: { replaceRetentionHours: number };
-  /** This controller replica and the lease it takes on the operations it drives (decision 0017). */
+  /** This controller replica and the lease it takes on the operations it drives (decision 0018). */
   replica: Replica;
 }

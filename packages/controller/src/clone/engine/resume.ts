@@ -1,4 +1,4 @@
-// Resuming a run another replica started (decision 0017): the operation keeps its attempt, the
+// Resuming a run another replica started (decision 0018): the operation keeps its attempt, the
 // steps its row shows completed are not run again, and the first task of each kind the resumed
 // run needs is looked up among the attempt's tasks: one that exists is attached to by id (its
 // recorded result, or its frame sent again: the agent re-accepts a running task and answers a

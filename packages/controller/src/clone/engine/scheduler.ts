@@ -3,7 +3,7 @@
 // pending), runs each with an AbortController that a cancel fires, cleans up after every failed
 // or cancelled operation once its run has ended, and sweeps periodically for work that had to
 // wait (cleanups of an absent agent, due purges).
-// Replicas (decision 0017): every operation it runs or cleans up is leased to this replica and
+// Replicas (decision 0018): every operation it runs or cleans up is leased to this replica and
 // the lease is renewed every heartbeat; a lost lease detaches the run (its agent tasks go on for
 // whoever takes over). The sweep takes over operations whose lease expired and resumes them
 // (runner.ts). A clean stop releases the leases, so another replica resumes at once. A cancel

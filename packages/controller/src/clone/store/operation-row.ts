@@ -33,7 +33,7 @@ export interface StoredEstimate {
 
 export interface OperationRow {
   id: string;
-  /** The controller replica driving the operation or its cleanup (decision 0017); null before one claimed it. */
+  /** The controller replica driving the operation or its cleanup (decision 0018); null before one claimed it. */
   owner: string | null;
   organization_id: string;
   project_id: string;

@@ -93,7 +93,7 @@ export async function listOperations(q: Queryable, f: OperationFilter): Promise<
   return rows;
 }
 
-/** What fences a run's writes: its attempt, and the replica that owns the operation (decision 0017). */
+/** What fences a run's writes: its attempt, and the replica that owns the operation (decision 0018). */
 export interface RunFence {
   attempt: number;
   owner: string;

@@ -1,4 +1,4 @@
-// Which replica drives an operation (decision 0017): `owner` and `lease_until` on the row. The
+// Which replica drives an operation (decision 0018): `owner` and `lease_until` on the row. The
 // owner renews the lease of everything it runs or cleans up every heartbeat; every write of a run
 // is guarded by `owner` as well as by `attempt`, so a replica that lost its lease (it stalled
 // past it, another took over) can no longer move the operation. An expired lease is taken over

@@ -1,4 +1,4 @@
-// Controller replicas (issue 14, decision 0017): several controllers share one database. Each
+// Controller replicas (issue 14, decision 0018): several controllers share one database. Each
 // replica has a row it heartbeats; an operation is driven by the replica that owns it until
 // its lease runs out; a task row remembers the replica that created it (so a starting replica
 // recovers only the work of dead ones), carries its frame sealed (so whichever replica holds the
