@@ -3,15 +3,14 @@
 // connection parameters, as a browser's EventSource would) and as a raw SSE stream.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TRPCClientError, createTRPCClient, httpLink, httpSubscriptionLink, splitLink } from '@trpc/client';
-import type { AppRouter } from '@oec/controller';
+import { TRPCClientError } from '@trpc/client';
 import type { CloneOperation, Estimate, LogsResponse } from '@oec/shared';
 import { gate } from './clone-agent.js';
 import { CLONE_ENV, NEW_STAGING, getOp, startClone, tenant, waitOp } from './clone-fixtures.js';
 import type { Tenant } from './clone-fixtures.js';
-import { startController, startPostgres, waitFor } from './harness.js';
+import { startController, startPostgres, trpcClient, waitFor } from './harness.js';
 import type { Client, Controller, Postgres } from './harness.js';
-import { FetchEventSource, readSse } from '@oec/shared';
+import { readSse } from '@oec/shared';
 
 let postgres: Postgres;
 let ctl: Controller;
@@ -19,21 +18,7 @@ let alice: { id: string; email: string; token: string; api: Client };
 let t: Tenant;
 const hold = gate();
 
-function trpc(token: string | null) {
-  return createTRPCClient<AppRouter>({
-    links: [
-      splitLink({
-        condition: (op) => op.type === 'subscription',
-        true: httpSubscriptionLink({
-          url: `${ctl.url}/trpc`,
-          connectionParams: () => (token ? { token } : {}),
-          EventSource: FetchEventSource as unknown as typeof EventSource,
-        }),
-        false: httpLink({ url: `${ctl.url}/trpc`, headers: () => (token ? { authorization: `Bearer ${token}` } : {}) }),
-      }),
-    ],
-  });
-}
+const trpc = (token: string | null) => trpcClient(ctl.url, token);
 
 beforeAll(async () => {
   postgres = await startPostgres();

@@ -9,8 +9,11 @@ import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import { clusterUrl, startCluster, stopCluster } from '@oec/agent/postgres';
 import type { ClusterInfo } from '@oec/agent/postgres';
+import { createTRPCClient, httpLink, httpSubscriptionLink, splitLink } from '@trpc/client';
+import type { TRPCClient } from '@trpc/client';
 import { parseConfig, signToken, startServer } from '@oec/controller';
-import type { RunningServer, StartServerOptions } from '@oec/controller';
+import type { AppRouter, RunningServer, StartServerOptions } from '@oec/controller';
+import { FetchEventSource } from '@oec/shared';
 import type { CreateServerResponse, Organization, Project } from '@oec/shared';
 
 // ---- waiting ---------------------------------------------------------------------------------
@@ -95,6 +98,27 @@ export interface Client {
   post<T = unknown>(path: string, body?: unknown): Promise<Res<T>>;
   /** POST/GET that must succeed (2xx); returns the body. */
   ok<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
+}
+
+/**
+ * A tRPC client of the controller at `baseUrl` with `token`: queries and mutations over HTTP
+ * (bearer header), subscriptions over SSE authenticated by connection parameters, as the
+ * dashboard's EventSource does.
+ */
+export function trpcClient(baseUrl: string, token: string | null): TRPCClient<AppRouter> {
+  return createTRPCClient<AppRouter>({
+    links: [
+      splitLink({
+        condition: (op) => op.type === 'subscription',
+        true: httpSubscriptionLink({
+          url: `${baseUrl}/trpc`,
+          connectionParams: () => (token ? { token } : {}),
+          EventSource: FetchEventSource as unknown as typeof EventSource,
+        }),
+        false: httpLink({ url: `${baseUrl}/trpc`, headers: () => (token ? { authorization: `Bearer ${token}` } : {}) }),
+      }),
+    ],
+  });
 }
 
 export function client(baseUrl: string, token: string | null): Client {

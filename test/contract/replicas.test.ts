@@ -4,12 +4,9 @@
 // one-time password of a clone run by B is shown once through A.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CloneOperation } from '@oec/shared';
-import { createTRPCClient, httpLink, httpSubscriptionLink, splitLink } from '@trpc/client';
-import type { AppRouter } from '@oec/controller';
-import { FetchEventSource } from '@oec/shared';
 import { gate } from './clone-agent.js';
 import { getOp, startClone, tenant, waitOp } from './clone-fixtures.js';
-import { startController, startPostgres, waitFor } from './harness.js';
+import { startController, startPostgres, trpcClient, waitFor } from './harness.js';
 import type { Client, Controller, Postgres, User } from './harness.js';
 import type { Tenant } from './clone-fixtures.js';
 
@@ -25,21 +22,6 @@ let held: Tenant;
 let watched: Tenant;
 const paced = gate();
 
-function trpcOn(ctl: Controller, token: string) {
-  return createTRPCClient<AppRouter>({
-    links: [
-      splitLink({
-        condition: (op) => op.type === 'subscription',
-        true: httpSubscriptionLink({
-          url: `${ctl.url}/trpc`,
-          connectionParams: () => ({ token }),
-          EventSource: FetchEventSource as unknown as typeof EventSource,
-        }),
-        false: httpLink({ url: `${ctl.url}/trpc`, headers: () => ({ authorization: `Bearer ${token}` }) }),
-      }),
-    ],
-  });
-}
 
 // A sweeps rarely: only B's own kick starts the clones requested on B.
 const A_ENV = { OEC_CLONE_SWEEP_INTERVAL_MS: '3600000', OEC_RATE_LIMIT_PER_MINUTE: '100000', OEC_CLONE_RATE_LIMIT_PER_MINUTE: '100000' };
@@ -132,7 +114,7 @@ describe('two controller replicas', () => {
     const op = await startClone(onB, watched.source.id, { target: { create_new: true, environment_type: 'staging', name: 'watched' } });
     const seen: CloneOperation[] = [];
     const ended = new Promise<void>((resolve, reject) => {
-      trpcOn(a, alice.token).clones.progress.subscribe({ id: op.id }, { onData: (o) => seen.push(o), onComplete: resolve, onError: reject });
+      trpcClient(a.url, alice.token).clones.progress.subscribe({ id: op.id }, { onData: (o) => seen.push(o), onComplete: resolve, onError: reject });
     });
     const items = (o: CloneOperation | undefined) => o?.progress.steps.find((s) => s.key === 'backing_up_database')?.detail.items_done;
     // A's watcher re-reads only when an event wakes it: B's progress write of the data step did
