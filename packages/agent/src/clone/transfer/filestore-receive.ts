@@ -39,11 +39,20 @@ export function createDonorIndex(ctx: TaskContext, plan: ClonePlan): DonorIndex 
         d.names ??= filestoreNames(d.root, signal).catch(() => new Set<string>());
         if (!(await d.names).has(rel)) continue;
         const path = join(d.root, rel);
-        if (await isVerifiedCopy(path, rel, size, signal)) return path;
+        if (await isVerifiedCopy(path, rel, size, signal).catch((e: unknown) => rethrowIfAborted(signal, e))) return path;
       }
       return null;
     },
   };
+}
+
+/**
+ * A donor is another environment, which may be deleted or replaced while this clone reads it: a
+ * file of it that vanishes is one to ask the source for, not a failed transfer.
+ */
+function rethrowIfAborted(signal: AbortSignal, e: unknown): false {
+  if (signal.aborted) throw e;
+  return false;
 }
 
 /** `path` holds `rel`: a file of its size whose sha1 is its name (other names cannot be checked). */
@@ -151,21 +160,31 @@ async function sortOut(files: { rel: string; size: number }[], r: ShardReceive):
     const dst = join(r.root, f.rel);
     const isHere = here.has(f.rel) && (await isVerifiedCopy(dst, f.rel, f.size, r.signal));
     const donor = isHere ? null : await r.donors.find(f.rel, f.size, r.signal);
-    if (!isHere && !donor) {
+    const placed = isHere || (donor !== null && (await fromDonor(donor, dst, f.size, r.signal)));
+    if (!placed) {
       need.push(f.rel);
       return;
-    }
-    if (donor) {
-      await mkdir(dirname(dst), { recursive: true });
-      // placeFile keeps a same-size file in place: a copy here that failed the check goes first.
-      await rm(dst, { force: true });
-      await placeFile(donor, dst, f.size);
     }
     reused++;
     r.onFile();
   });
   need.sort();
   return { need, reused };
+}
+
+/** Link (or copy) a verified donor file into place; false when the donor lost it meanwhile. */
+async function fromDonor(donor: string, dst: string, size: number, signal: AbortSignal): Promise<boolean> {
+  await mkdir(dirname(dst), { recursive: true });
+  // placeFile keeps a same-size file in place: a copy here that failed the check goes first.
+  await rm(dst, { force: true });
+  try {
+    await placeFile(donor, dst, size);
+    return true;
+  } catch (e) {
+    if (signal.aborted || (e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    await rm(dst, { force: true });
+    return false;
+  }
 }
 
 type Next = () => ReturnType<ReceiverChannel['next']>;

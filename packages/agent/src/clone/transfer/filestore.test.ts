@@ -267,6 +267,30 @@ describe('filestore shard transfer', () => {
     expect(left.filter((f) => f.endsWith('.part'))).toEqual([]);
   });
 
+  it('asks the source for the files of a donor deleted while the clone reads it', async () => {
+    const files = await sourceFiles([1000, 2000, 3000, 4000]);
+    const rels = [...files.keys()];
+    const donor = join(work, 'deleted-donor');
+    for (const rel of rels) await put(donor, rel, files.get(rel) ?? Buffer.alloc(0));
+    const real = donorsAt([donor]);
+    // The donor is listed and the first file verified, then the environment is deleted: one file
+    // goes after its check (the link finds nothing), the others before theirs.
+    let deleted: Promise<void> | null = null;
+    const vanishing: DonorIndex = {
+      async find(rel, size, sig) {
+        if (deleted) return deleted.then(() => real.find(rel, size, sig));
+        const found = real.find(rel, size, sig);
+        deleted = found.then(() => rm(donor, { recursive: true, force: true }));
+        await deleted;
+        return found;
+      },
+    };
+    const p = await pair();
+    const [sent] = await Promise.all([send(p), receive(p, vanishing)]);
+    expect(sent).toMatchObject({ files: rels.length, reused_files: 0 });
+    await expectTarget(files);
+  });
+
   it('does not trust a donor or target file whose content does not match its name', async () => {
     const files = await sourceFiles([1000, 2000, 3000, 4000]);
     const [badInDonor, badInTarget, goodInDonor, badInTargetGoodInDonor] = [...files.keys()];
