@@ -10,7 +10,9 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['packages/*/src/**/*.test.ts', 'test/src/**/*.test.ts'],
-          testTimeout: 60_000,
+          // generous: the sanitizer's suites build and sanitize generated databases, which takes
+          // over a minute on a busy 2-core machine (a timeout there is not a failure of the code)
+          testTimeout: 180_000,
           hookTimeout: 120_000,
         },
       },
