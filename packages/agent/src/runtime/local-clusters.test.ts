@@ -1,7 +1,7 @@
 // The local runtime with a PostgreSQL cluster per environment (OEC_LOCAL_CLUSTERS=per_environment):
 // real clusters under a temp data dir, as the agent runs them.
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,6 +88,8 @@ describe('LocalRuntime with a cluster per environment', () => {
       const dirB = join(dataDir, 'environments', b.environment_id);
       expect(existsSync(join(dirA, 'postgres', 'data', 'PG_VERSION'))).toBe(true);
       expect((await readFile(join(dirA, 'postgres', 'port'), 'utf8')).trim()).toBe(String(pa));
+      // As root the server (user postgres) gets through the environment's directory by its group only.
+      if (process.getuid?.() === 0) expect(statSync(dirA).mode & 0o077).toBe(0o010);
 
       // Each database only in its own cluster; the runtime finds each by name.
       const databases = async (port: number) => {

@@ -130,6 +130,8 @@ export class EnvironmentClusters implements LocalClusters {
   readonly onThisMachine = true;
   /** Clusters this process started or found running, by environment id. */
   private readonly open = new Map<string, Promise<LocalCluster>>();
+  /** An environment's db_name never changes: read once from its environment.json. */
+  private readonly dbNames = new Map<string, string>();
 
   readonly binDir: string;
 
@@ -254,8 +256,14 @@ export class EnvironmentClusters implements LocalClusters {
     const out: DatabaseOwner[] = [];
     for (const id of ids) {
       if (!initialised(join(root, id, 'postgres'))) continue;
-      const meta = environmentSpecSchema.safeParse(JSON.parse(await readFile(join(root, id, 'environment.json'), 'utf8').catch(() => '{}')));
-      if (meta.success && meta.data.environment_id === id) out.push({ environmentId: id, dbName: meta.data.db_name });
+      let dbName = this.dbNames.get(id);
+      if (!dbName) {
+        const meta = environmentSpecSchema.safeParse(JSON.parse(await readFile(join(root, id, 'environment.json'), 'utf8').catch(() => '{}')));
+        if (!meta.success || meta.data.environment_id !== id) continue;
+        dbName = meta.data.db_name;
+        this.dbNames.set(id, dbName);
+      }
+      out.push({ environmentId: id, dbName });
     }
     return out;
   }
