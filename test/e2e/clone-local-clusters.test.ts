@@ -1,0 +1,94 @@
+// Same-server clones when the local runtime gives every environment its own PostgreSQL cluster
+// (OEC_LOCAL_CLUSTERS=per_environment, the ground copy-on-write clones stand on, issue 19): into a
+// new environment, whose database lands in its new cluster only, and a replace, whose work and
+// retained databases live and swap in the target's cluster. Same checks as the shared-cluster
+// suite (clone-presets.test.ts): every step, the proof, the guarantees, the source unchanged.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CloneOperation, Environment } from '@oec/shared';
+import {
+  clusterOf,
+  createSeededSource,
+  platformProjectSalt,
+  seedEnvironment,
+  startPlatform,
+  waitOperation,
+  type AgentHandle,
+  type Platform,
+} from '../src/harness/index.js';
+import { checkClone } from '../src/clone/check-clone.js';
+import { configParams, dumpDigest, rowCounts, withDb } from '../src/clone/db-facts.js';
+import type { GeneratedSummary } from '../src/odoo/index.js';
+
+describe('same-server clone with a PostgreSQL cluster per environment', () => {
+  let platform: Platform;
+  let a: AgentHandle;
+  let source: Environment;
+  let summary: GeneratedSummary;
+  let sourceDigest = '';
+  let salt = '';
+
+  beforeAll(async () => {
+    platform = await startPlatform();
+    a = await platform.addServer('a', { OEC_LOCAL_CLUSTERS: 'per_environment' });
+    ({ source, summary, digest: sourceDigest } = await createSeededSource(platform, a));
+    salt = await platformProjectSalt(platform);
+  });
+
+  afterAll(async () => {
+    await platform?.close();
+  });
+
+  async function clone(body: Record<string, unknown>): Promise<CloneOperation> {
+    const res = await platform.api.post<CloneOperation>(`/environments/${source.id}/clone`, body);
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    return waitOperation(platform.api, res.body.id);
+  }
+
+  /** The databases of a cluster (superuser), templates aside. */
+  async function databases(env: Environment): Promise<string[]> {
+    return withDb(clusterOf(env, a), 'postgres', async (db) =>
+      (await db.query<{ d: string }>('SELECT datname AS d FROM pg_database WHERE NOT datistemplate ORDER BY 1')).rows.map((r) => r.d),
+    );
+  }
+
+  it('clones into a new environment: its database in its own new cluster only, the proof passing', async () => {
+    const op = await clone({ target: { create_new: true, environment_type: 'staging', name: 'stage' }, sanitization_preset: 'recommended' });
+    expect(op.status, JSON.stringify(op.error)).toBe('completed');
+    const target = await checkClone({
+      api: platform.api,
+      op,
+      preset: 'recommended',
+      source,
+      sourceCluster: clusterOf(source, a),
+      targetCluster: (t) => clusterOf(t, a),
+      summary,
+      salt,
+      sourceDigest,
+    });
+    expect(target.connection?.port).not.toBe(source.connection?.port);
+    expect(await databases(target)).toEqual([target.database_name, 'postgres'].sort());
+    expect(await databases(source)).toEqual([source.database_name, 'postgres'].sort());
+  });
+
+  it('replaces an environment: the new data swapped in inside its cluster, its identity kept, the source untouched', async () => {
+    const created = await platform.createEnvironment(a.server.id, { name: 'staging', environment_type: 'staging' });
+    const staging = await platform.waitEnvironment(created.id, 'RUNNING');
+    await seedEnvironment(staging, { seed: 7 });
+    const cluster = clusterOf(staging, a);
+    const identity = await configParams(cluster, staging.database_name);
+    const op = await clone({ target: { create_new: false, environment_id: staging.id, confirm_name: 'staging' }, sanitization_preset: 'recommended' });
+    expect(op.status, JSON.stringify(op.error)).toBe('completed');
+    expect(op.proof?.passed).toBe(true);
+    const after = await platform.api.ok<Environment>('GET', `/environments/${staging.id}`);
+    expect([after.status, after.connection?.port]).toEqual(['RUNNING', staging.connection?.port]);
+    const params = await configParams(cluster, staging.database_name);
+    expect(params['database.uuid']).toBe(identity['database.uuid']);
+    expect(params['database.secret']).toBe(identity['database.secret']);
+    const counts = await rowCounts(cluster, staging.database_name);
+    expect(counts.res_partner).toBe((await rowCounts(clusterOf(source, a), source.database_name)).res_partner);
+    // The replace's databases (work, then retained) were in the target's cluster, never the source's.
+    expect((await databases(staging)).every((d) => d === 'postgres' || d.startsWith(staging.database_name))).toBe(true);
+    expect(await databases(source)).toEqual([source.database_name, 'postgres'].sort());
+    expect(await dumpDigest(clusterOf(source, a), source.database_name)).toBe(sourceDigest);
+  });
+});
