@@ -2,8 +2,10 @@
 // (OEC_LOCAL_CLUSTERS=per_environment, the ground copy-on-write clones stand on, issue 19): into a
 // new environment, whose database lands in its new cluster only, and a replace, whose work and
 // retained databases live and swap in the target's cluster. Same checks as the shared-cluster
-// suite (clone-presets.test.ts): every step, the proof, the guarantees, the source unchanged.
+// suite (clone-presets.test.ts): every step, the proof, the guarantees, the source unchanged. And
+// a restarted agent starts the clusters a reboot (or anything) stopped.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stopCluster } from '@oec/agent/postgres';
 import type { CloneOperation, Environment } from '@oec/shared';
 import {
   clusterOf,
@@ -90,5 +92,17 @@ describe('same-server clone with a PostgreSQL cluster per environment', () => {
     expect((await databases(staging)).every((d) => d === 'postgres' || d.startsWith(staging.database_name))).toBe(true);
     expect(await databases(source)).toEqual([source.database_name, 'postgres'].sort());
     expect(await dumpDigest(clusterOf(source, a), source.database_name)).toBe(sourceDigest);
+  });
+
+  it('a restarted agent starts the environment clusters that stopped while it was down, on their ports', async () => {
+    const cluster = clusterOf(source, a);
+    await a.daemon.kill();
+    await stopCluster(cluster);
+    await expect(databases(source)).rejects.toThrow();
+    await a.start();
+    expect(await databases(source)).toEqual([source.database_name, 'postgres'].sort());
+    expect(await dumpDigest(clusterOf(source, a), source.database_name)).toBe(sourceDigest);
+    const after = await platform.api.ok<Environment>('GET', `/environments/${source.id}`);
+    expect(after.connection?.port).toBe(source.connection?.port);
   });
 });
