@@ -203,7 +203,7 @@ export class LocalRuntime implements Runtime {
         ? pgEnv(target, database, opts.environment.db_name, this.readPassword(this.layout(opts.environment)))
         : pgEnv(target, database);
     const { environment: _e, as: _a, ...spawnOpts } = opts;
-    return this.spawnTool(tool, args, connection, spawnOpts);
+    return this.spawnTool([tool, ...args], connection, spawnOpts);
   }
 
   /**
@@ -276,8 +276,9 @@ export class LocalRuntime implements Runtime {
       await sql.dropDatabase(pool, name);
       await sql.ensureDatabase(pool, name, role);
       const signal = new AbortController().signal;
-      const dump = this.spawnTool('pg_dump', pgDumpArgv({ db: template.db_name, format: 'custom', lockWaitTimeoutMs: 60_000, compress: 0 }).slice(1), pgEnv(from.target, template.db_name), { signal, stdout: 'pipe' });
-      const restore = this.spawnTool('pg_restore', pgRestoreArgv({ db: name, role }).slice(1), pgEnv(cluster.target, name), { signal, stdin: 'pipe', stdout: 'ignore' });
+      const dumpArgv = pgDumpArgv({ db: template.db_name, format: 'custom', lockWaitTimeoutMs: 60_000, compress: 0 });
+      const dump = this.spawnTool(dumpArgv, pgEnv(from.target, template.db_name), { signal, stdout: 'pipe' });
+      const restore = this.spawnTool(pgRestoreArgv({ db: name, role }), pgEnv(cluster.target, name), { signal, stdin: 'pipe', stdout: 'ignore' });
       await pipe(dump, restore);
     } else {
       await sql.ensureDatabase(pool, name, role);
@@ -315,10 +316,12 @@ export class LocalRuntime implements Runtime {
   }
 
   /** A client tool with the connection in its environment (never in argv) and the only variables children get. */
-  private spawnTool(tool: ClientTool, args: readonly string[], connection: NodeJS.ProcessEnv, opts: Omit<ExecOptions, 'environment' | 'as'>): ExecHandle {
+  private spawnTool(argv: readonly string[], connection: NodeJS.ProcessEnv, opts: Omit<ExecOptions, 'environment' | 'as'>): ExecHandle {
+    const [tool, ...args] = argv;
+    if (!isClientTool(tool)) throw new CommandArgumentError(`refusing to run ${JSON.stringify(tool)}: not a client tool`);
     const { pgOptions, ...spawnOpts } = opts;
     const settings = pgOptions ? { PGOPTIONS: renderPgOptions(pgOptions) } : {};
-    return spawnProcess(tool, this.resolveTool(tool), [...args], { ...spawnOpts, env: { ...this.opts.childEnv, ...connection, ...settings } });
+    return spawnProcess(tool, this.resolveTool(tool), args, { ...spawnOpts, env: { ...this.opts.childEnv, ...connection, ...settings } });
   }
 
   private get appEntry(): string {
