@@ -4,6 +4,9 @@
 // retained databases live and swap in the target's cluster. Same checks as the shared-cluster
 // suite (clone-presets.test.ts): every step, the proof, the guarantees, the source unchanged. And
 // a restarted agent starts the clusters a reboot (or anything) stopped.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stopCluster } from '@oec/agent/postgres';
 import type { CloneOperation, Environment } from '@oec/shared';
@@ -13,6 +16,7 @@ import {
   platformProjectSalt,
   seedEnvironment,
   startPlatform,
+  waitFor,
   waitOperation,
   type AgentHandle,
   type Platform,
@@ -92,6 +96,35 @@ describe('same-server clone with a PostgreSQL cluster per environment', () => {
     expect((await databases(staging)).every((d) => d === 'postgres' || d.startsWith(staging.database_name))).toBe(true);
     expect(await databases(source)).toEqual([source.database_name, 'postgres'].sort());
     expect(await dumpDigest(clusterOf(source, a), source.database_name)).toBe(sourceDigest);
+  });
+
+  it('copies a stopped source into the new cluster (the template copy, streamed across clusters); a deleted environment takes its cluster along', async () => {
+    expect((await platform.api.post(`/environments/${source.id}/stop`)).status).toBeLessThan(300);
+    await platform.waitEnvironment(source.id, 'STOPPED');
+    const op = await clone({ target: { create_new: true, environment_type: 'development', name: 'dev' }, sanitization_preset: 'none', acknowledge_risks: true });
+    expect(op.status, JSON.stringify(op.error)).toBe('completed');
+    const logs = await platform.api.ok<{ items: { message: string }[] }>('GET', `/clone-operations/${op.id}/logs`);
+    expect(logs.items.map((l) => l.message).join('\n')).toMatch(/template copy/);
+    const target = await checkClone({
+      api: platform.api,
+      op,
+      preset: 'none',
+      source,
+      sourceCluster: clusterOf(source, a),
+      targetCluster: (t) => clusterOf(t, a),
+      summary,
+      salt,
+      sourceDigest,
+    });
+    const own = clusterOf(target, a);
+    const pid = Number((await readFile(join(own.dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    expect((await platform.api.del(`/environments/${target.id}`)).status).toBe(202);
+    await waitFor(async () => (await platform.api.get(`/environments/${target.id}`)).status === 404, { timeoutMs: 60_000, what: 'environment deleted' });
+    expect(existsSync(join(a.dataDir, 'environments', target.id))).toBe(false);
+    // Gone, or at most a zombie nobody reaped yet: no command line left.
+    expect(await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).toBe('');
+    expect((await platform.api.post(`/environments/${source.id}/start`)).status).toBeLessThan(300);
+    await platform.waitEnvironment(source.id, 'RUNNING');
   });
 
   it('a restarted agent starts the environment clusters that stopped while it was down, on their ports', async () => {
