@@ -33,6 +33,7 @@ describe('parseConfig', () => {
       runtime: 'local',
       docker: null,
       pg: { mode: 'owned', port: 0, binDir: null },
+      localClusters: 'shared',
       stopPostgresOnExit: false,
       hostname: hostname(),
       logLevel: 'info',
@@ -46,6 +47,17 @@ describe('parseConfig', () => {
       childEnv: { PATH: '/usr/local/bin:/usr/bin:/bin' },
       testHooksFile: null,
     });
+  });
+
+  it('takes a cluster per environment for the local runtime, with the agent running the clusters', () => {
+    expect(parseConfig({ ...base, OEC_LOCAL_CLUSTERS: 'per_environment' }).localClusters).toBe('per_environment');
+    expect(problems({ ...base, OEC_LOCAL_CLUSTERS: 'each' })[0]).toMatch(/^OEC_LOCAL_CLUSTERS: /);
+    expect(problems({ ...base, OEC_LOCAL_CLUSTERS: 'per_environment', OEC_PG_MODE: 'external', OEC_PG_URL: 'postgresql://db/postgres' })).toEqual([
+      'OEC_LOCAL_CLUSTERS: per_environment needs OEC_PG_MODE=owned (the agent runs the clusters itself)',
+    ]);
+    expect(
+      problems({ ...base, OEC_LOCAL_CLUSTERS: 'per_environment', OEC_RUNTIME: 'docker', OEC_DOCKER_POSTGRES_IMAGE: 'postgres:15', OEC_DOCKER_ODOO_IMAGE: 'odoo:{version}' }),
+    ).toEqual(['OEC_LOCAL_CLUSTERS: applies to OEC_RUNTIME=local only (docker gives every environment its own PostgreSQL)']);
   });
 
   it('reads every variable', () => {

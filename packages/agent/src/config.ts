@@ -58,6 +58,9 @@ const envSchema = z
       .string()
       .regex(/^[A-Za-z0-9/._=-]+( [A-Za-z0-9/._=-]+)*$/, 'must be a command and its arguments separated by single spaces, e.g. odoo-bin --version')
       .default(OFFICIAL_ODOO.versionCommand.join(' ')),
+    // The local runtime: every environment's database in the agent's one cluster (`shared`), or
+    // one cluster per environment under its directory (`per_environment`, runtime/local-clusters.ts).
+    OEC_LOCAL_CLUSTERS: z.enum(['shared', 'per_environment']).default('shared'),
     OEC_PG_MODE: z.enum(['owned', 'external']).default('owned'),
     OEC_PG_URL: urlWithProtocols(['postgres:', 'postgresql:'], 'postgresql://postgres:secret@127.0.0.1:5432/postgres').optional(),
     OEC_PG_PORT: z.coerce.number().int().min(0).max(65535).default(0),
@@ -93,6 +96,12 @@ const envSchema = z
     if (v.OEC_PG_MODE === 'external' && !v.OEC_PG_URL) {
       ctx.addIssue({ code: 'custom', path: ['OEC_PG_URL'], message: 'is required when OEC_PG_MODE=external' });
     }
+    if (v.OEC_LOCAL_CLUSTERS === 'per_environment' && v.OEC_RUNTIME !== 'local') {
+      ctx.addIssue({ code: 'custom', path: ['OEC_LOCAL_CLUSTERS'], message: 'applies to OEC_RUNTIME=local only (docker gives every environment its own PostgreSQL)' });
+    }
+    if (v.OEC_LOCAL_CLUSTERS === 'per_environment' && v.OEC_PG_MODE === 'external') {
+      ctx.addIssue({ code: 'custom', path: ['OEC_LOCAL_CLUSTERS'], message: 'per_environment needs OEC_PG_MODE=owned (the agent runs the clusters itself)' });
+    }
     if (v.OEC_RUNTIME === 'docker') {
       for (const key of ['OEC_DOCKER_POSTGRES_IMAGE', 'OEC_DOCKER_ODOO_IMAGE'] as const) {
         if (!v[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when OEC_RUNTIME=docker' });
@@ -124,6 +133,11 @@ export interface AgentConfig {
   /** Set when runtime is docker (which then needs no PostgreSQL of the agent's own). */
   docker: DockerConfig | null;
   pg: PgConfig;
+  /**
+   * The local runtime's clusters: `shared` (every environment in the agent's cluster) or
+   * `per_environment` (a cluster each, under its directory; needs `pg.mode` owned).
+   */
+  localClusters: 'shared' | 'per_environment';
   /** Stop the owned cluster when the agent exits (off: environments outlive agent restarts). */
   stopPostgresOnExit: boolean;
   hostname: string;
@@ -199,6 +213,7 @@ export function parseConfig(env: RawEnv): AgentConfig {
           }
         : null,
     pg: v.OEC_PG_URL && v.OEC_PG_MODE === 'external' ? { mode: 'external', url: v.OEC_PG_URL, binDir } : { mode: 'owned', port: v.OEC_PG_PORT, binDir },
+    localClusters: v.OEC_LOCAL_CLUSTERS,
     stopPostgresOnExit: v.OEC_PG_STOP_ON_EXIT,
     hostname: v.OEC_HOSTNAME ?? hostname(),
     logLevel: v.OEC_LOG_LEVEL,
@@ -262,7 +277,7 @@ export function describeConfig(c: AgentConfig): Record<string, unknown> {
     runtime: c.runtime,
     ...(c.docker
       ? { docker: { socket: c.docker.socket, images: c.docker.images, serverLabel: c.docker.serverLabel } }
-      : { pgMode: c.pg.mode, ...(c.pg.mode === 'owned' ? { pgPort: c.pg.port } : { pgHost: new URL(c.pg.url).host }) }),
+      : { pgMode: c.pg.mode, localClusters: c.localClusters, ...(c.pg.mode === 'owned' ? { pgPort: c.pg.port } : { pgHost: new URL(c.pg.url).host }) }),
     hostname: c.hostname,
     peerUrl: c.peerUrl,
     peerListen: `${c.peer.host}:${c.peer.port}`,

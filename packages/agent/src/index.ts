@@ -7,7 +7,7 @@ export { DataDirLockedError } from './lock.js';
 export { createConnection, type Connection, type ConnectionOptions } from './connection.js';
 export { createTaskRunner, type TaskRunner, type TaskRunnerOptions } from './tasks/runner.js';
 export type { Handler, HandlerRegistry, MessageSink, TaskContext } from './tasks/types.js';
-export { createRuntime, DockerRuntime, LocalRuntime, stopAppsUnder, type AppStatus, type DiskUsage, type ExecOptions, type LocalRuntimeOptions, type DockerRuntimeOptions, type Runtime } from './runtime/index.js';
+export { createRuntime, DockerRuntime, LocalRuntime, stopAppsUnder, stopEnvironmentClusters, type AppStatus, type DiskUsage, type ExecOptions, type LocalRuntimeOptions, type DockerRuntimeOptions, type Runtime } from './runtime/index.js';
 export * from './commands/index.js';
 export { assertSuccess, collect, describeExit, ExecError, pipe, spawnProcess, type ExecHandle, type ExitInfo, type SpawnOptions } from './exec/run.js';
 export { AGENT_VERSION } from './runtime/facts.js';

@@ -1,5 +1,6 @@
 // Direct access, for assertions, to the databases and files of environments created through the
 // API: the agent's cluster (superuser, loopback or unix socket) and the controller's state.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { findPgBinDir, ownedClusterDir, type ClusterInfo } from '@oec/agent/postgres';
@@ -18,6 +19,12 @@ export function clusterOf(env: Environment, agent?: { dataDir: string }): Cluste
   const port = env.connection?.port;
   if (!port) throw new Error(`environment ${env.id} carries no connection details`);
   if (!agent) return { dir: '', dataDir: '', socketDir: '', port, superuser: 'postgres', binDir: findPgBinDir() };
+  // OEC_LOCAL_CLUSTERS=per_environment: the environment's own cluster, through its socket if it has one.
+  const own = join(agent.dataDir, 'environments', env.id, 'postgres');
+  if (existsSync(join(own, 'data'))) {
+    const socketDir = existsSync(join(own, 'socket')) ? join(own, 'socket') : '';
+    return { dir: own, dataDir: join(own, 'data'), socketDir, port, superuser: 'postgres', binDir: findPgBinDir() };
+  }
   const dir = ownedClusterDir(agent.dataDir);
   return { dir, dataDir: join(dir, 'data'), socketDir: agentSocketDir(agent.dataDir), port, superuser: 'postgres', binDir: findPgBinDir() };
 }

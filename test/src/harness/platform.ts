@@ -16,8 +16,8 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stopAppsUnder } from '@oec/agent';
-import { clusterUrl, startCluster, stopCluster, stopOwnedCluster, type ClusterInfo } from '@oec/agent/postgres';
+import { stopAppsUnder, stopEnvironmentClusters } from '@oec/agent';
+import { clusterUrl, findPgBinDir, startCluster, stopCluster, stopOwnedCluster, type ClusterInfo } from '@oec/agent/postgres';
 import type { CreateServerResponse, Environment, Organization, Project, Quota, Server, StepKey } from '@oec/shared';
 import { createApi, type Api } from './api.js';
 import { unmountAllUnder } from './disk.js';
@@ -294,6 +294,8 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
         for (const a of agents.values()) {
           await stopAppsUnder(a.dataDir).catch(() => undefined);
           await stopOwnedCluster(a.dataDir).catch(() => undefined);
+          // OEC_LOCAL_CLUSTERS=per_environment: a cluster in each environment's directory
+          await stopEnvironmentClusters(a.dataDir, findPgBinDir()).catch(() => undefined);
         }
         if (cluster) await stopCluster(cluster);
         // Small disks a suite mounted under an agent's data dir (disk.ts) would make rm fail.

@@ -22,11 +22,14 @@ export interface ClusterOptions {
   binDir?: string;
   /** Extra `postgresql.conf` lines written at init. */
   settings?: Record<string, string | number>;
+  /** Where the unix socket goes (default `<dir>/socket`); null: none, TCP only. */
+  socketDir?: string | null;
 }
 
 export interface ClusterInfo {
   dir: string;
   dataDir: string;
+  /** '' when the cluster has no unix socket. */
   socketDir: string;
   port: number;
   superuser: string;
@@ -118,11 +121,13 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterInfo> {
   const superuser = opts.superuser ?? 'postgres';
   const runAs = serverRunAs();
   const dataDir = join(opts.dir, 'data');
-  const socketDir = join(opts.dir, 'socket');
+  const socketDir = opts.socketDir === null ? '' : (opts.socketDir ?? join(opts.dir, 'socket'));
   await mkdir(opts.dir, { recursive: true });
-  await mkdir(socketDir, { recursive: true });
   await chownTree(opts.dir, runAs);
-  await chownTree(socketDir, runAs);
+  if (socketDir) {
+    await mkdir(socketDir, { recursive: true });
+    await chownTree(socketDir, runAs);
+  }
 
   const portFile = join(opts.dir, 'port');
   let port = opts.port ?? 0;
@@ -157,7 +162,8 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterInfo> {
   }
   await run(
     join(binDir, 'pg_ctl'),
-    ['-D', dataDir, '-l', logFile, '-w', '-t', '120', '-o', `-p ${port} -k ${socketDir}`, 'start'],
+    // pg_ctl hands -o to a shell: '' is an empty socket directory list.
+    ['-D', dataDir, '-l', logFile, '-w', '-t', '120', '-o', `-p ${port} -k ${socketDir || "''"}`, 'start'],
     runAs,
   );
   return info;

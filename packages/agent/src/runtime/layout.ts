@@ -21,6 +21,11 @@ export interface EnvLayout {
   appLog: string;
   /** What env.create was given (name, domain, Odoo version, addon sources). */
   meta: string;
+  /**
+   * The environment's own PostgreSQL cluster under OEC_LOCAL_CLUSTERS=per_environment (`data/`,
+   * `socket/`, `port`, `postgres.log`; postgres/cluster.ts), on the agent's data root with the rest.
+   */
+  cluster: string;
 }
 
 export function environmentsDir(dataDir: string): string {
@@ -41,6 +46,7 @@ export function envLayout(dataDir: string, ref: EnvironmentRef): EnvLayout {
     appState: join(root, 'app.json'),
     appLog: join(root, 'app.log'),
     meta: join(root, 'environment.json'),
+    cluster: join(root, 'postgres'),
   };
 }
 

@@ -1,6 +1,8 @@
 // The `local` runtime: an environment is a database (and its own role) in a PostgreSQL cluster
 // the agent administers, directories under `<data>/environments/<env id>`, and a local app
-// process standing in for Odoo. Development, demo and fast tests (SPEC §1).
+// process standing in for Odoo. Development, demo and fast tests (SPEC §1). Which cluster holds
+// which database (the agent's one, or one per environment: OEC_LOCAL_CLUSTERS) is
+// local-clusters.ts's business; this file asks it and never which mode it runs in.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
@@ -18,8 +20,8 @@ import {
   type EnvironmentSpec,
   type ServerFacts,
 } from '@oec/shared';
-import { CommandArgumentError, isClientTool, renderPgOptions, type ClientTool } from '../commands/index.js';
-import { spawnProcess, type ExecHandle } from '../exec/run.js';
+import { CommandArgumentError, isClientTool, pgDumpArgv, pgRestoreArgv, renderPgOptions, type ClientTool } from '../commands/index.js';
+import { pipe, spawnProcess, type ExecHandle } from '../exec/run.js';
 import type { Logger } from '../logger.js';
 import { freePort } from '../postgres/cluster.js';
 import { transferOwnership } from '../postgres/ownership.js';
@@ -29,13 +31,13 @@ import { appUrl, appVersion, defaultAppEntry, probeHealth, runningApp, startApp,
 import { bufferutilLoaded, serverFacts, toolVersions } from './facts.js';
 import { filesystemUsage, isMissing, treeSize } from './fs-usage.js';
 import { envLayout, envLocation, writeAtomic, writeEnvironmentFiles, type EnvLayout } from './layout.js';
+import { SharedCluster, type LocalCluster, type LocalClusters } from './local-clusters.js';
 import * as sql from './local-db.js';
 import { renderOdooConf } from './odoo-conf.js';
 import type { AppStatus, AppTrial, DiskUsage, ExecOptions, Runtime } from './runtime.js';
 
-export interface LocalRuntimeOptions {
+interface LocalRuntimeBaseOptions {
   dataDir: string;
-  pg: PgTarget;
   hostname: string;
   peerUrl: string | null;
   /** Interface the app processes listen on. */
@@ -49,6 +51,9 @@ export interface LocalRuntimeOptions {
   appStopGraceMs?: number;
 }
 
+/** `pg`: every environment in that one cluster; `clusters`: where each environment's database lives. */
+export type LocalRuntimeOptions = LocalRuntimeBaseOptions & ({ pg: PgTarget } | { clusters: LocalClusters });
+
 const secretsSchema = z.object({ password: z.string().regex(/^[0-9a-f]{32,}$/) });
 const START_ATTEMPTS = 3;
 
@@ -57,27 +62,16 @@ const SOURCE_NICENESS = 10;
 
 export class LocalRuntime implements Runtime {
   readonly kind = 'local' as const;
-  private readonly pool: pg.Pool;
+  private readonly clusters: LocalClusters;
 
   constructor(private readonly opts: LocalRuntimeOptions) {
-    const t = opts.pg;
-    this.pool = new pg.Pool({
-      host: t.host,
-      port: t.port,
-      user: t.user,
-      ...(t.password !== null ? { password: t.password } : {}),
-      database: t.database,
-      max: 4,
-      connectionTimeoutMillis: 15_000,
-      application_name: 'oec-agent',
-    });
-    this.pool.on('error', (err) => opts.logger.warn({ err: err.message }, 'idle PostgreSQL connection failed'));
+    this.clusters = 'clusters' in opts ? opts.clusters : new SharedCluster(opts.pg, opts.logger);
   }
 
   async facts(): Promise<ServerFacts> {
     const [disk, pgVersion, tools, bufferutil] = await Promise.all([
       this.diskUsage(),
-      sql.serverVersion(this.pool).catch(() => null),
+      this.clusters.serverVersion(),
       toolVersions((t) => this.resolveTool(t), this.opts.childEnv),
       bufferutilLoaded(),
     ]);
@@ -88,8 +82,10 @@ export class LocalRuntime implements Runtime {
     return filesystemUsage(this.opts.dataDir);
   }
 
+  /** An environment without a cluster yet (per environment, before create) has port 0. */
   locate(ref: EnvironmentRef): EnvironmentLocation {
-    return envLocation(this.layout(ref), ref, { host: this.opts.pg.host, port: this.opts.pg.port });
+    const t = this.clusters.targetOf(ref);
+    return envLocation(this.layout(ref), ref, { host: t?.host ?? '127.0.0.1', port: t?.port ?? 0 });
   }
 
   async create(spec: EnvironmentSpec, signal: AbortSignal): Promise<EnvironmentLocation> {
@@ -97,20 +93,22 @@ export class LocalRuntime implements Runtime {
     await writeEnvironmentFiles(layout, spec);
     signal.throwIfAborted();
     const password = await this.ensurePassword(layout);
-    await sql.ensureRole(this.pool, spec.db_name, password);
-    await sql.ensureDatabase(this.pool, spec.db_name, spec.db_name);
-    await sql.revokePublicConnect(this.pool, spec.db_name);
+    const { pool } = await this.clusters.ensure(spec, signal);
+    await sql.ensureRole(pool, spec.db_name, password);
+    await sql.ensureDatabase(pool, spec.db_name, spec.db_name);
+    await sql.revokePublicConnect(pool, spec.db_name);
     // Re-running create on a started environment must not cut its app off.
-    if (!(await runningApp(layout))) await sql.revokeRoleConnect(this.pool, spec.db_name, spec.db_name);
+    if (!(await runningApp(layout))) await sql.revokeRoleConnect(pool, spec.db_name, spec.db_name);
     return this.locate(spec);
   }
 
   async start(ref: EnvironmentRef, signal: AbortSignal): Promise<void> {
     const layout = this.layout(ref);
-    if (!(await sql.databaseExists(this.pool, ref.db_name))) {
+    const cluster = await this.clusters.find(ref);
+    if (!cluster || !(await sql.databaseExists(cluster.pool, ref.db_name))) {
       throw new AppError(ErrorCode.ENVIRONMENT_NOT_FOUND, `database ${ref.db_name} does not exist on this server`);
     }
-    await sql.grantRoleConnect(this.pool, ref.db_name, ref.db_name);
+    await sql.grantRoleConnect(cluster.pool, ref.db_name, ref.db_name);
     const running = await runningApp(layout);
     if (running && (await probeHealth(appUrl(running)))) return;
     if (running) await stopApp(layout, this.stopGraceMs);
@@ -140,24 +138,28 @@ export class LocalRuntime implements Runtime {
   async stop(ref: EnvironmentRef, _signal: AbortSignal): Promise<void> {
     const layout = this.layout(ref);
     await stopApp(layout, this.stopGraceMs);
-    if ((await sql.databaseExists(this.pool, ref.db_name)) && (await sql.roleExists(this.pool, ref.db_name))) {
-      await sql.revokeRoleConnect(this.pool, ref.db_name, ref.db_name);
-      await sql.terminateRoleBackends(this.pool, ref.db_name, ref.db_name);
+    // The environment's cluster keeps running (per environment): the next start needs it.
+    const cluster = await this.clusters.find(ref);
+    if (!cluster) return;
+    const pool = cluster.pool;
+    if ((await sql.databaseExists(pool, ref.db_name)) && (await sql.roleExists(pool, ref.db_name))) {
+      await sql.revokeRoleConnect(pool, ref.db_name, ref.db_name);
+      await sql.terminateRoleBackends(pool, ref.db_name, ref.db_name);
     }
   }
 
   async destroy(ref: EnvironmentRef, signal: AbortSignal): Promise<void> {
     await this.stop(ref, signal);
-    await sql.dropDatabase(this.pool, ref.db_name);
-    await sql.dropRole(this.pool, ref.db_name);
+    await this.clusters.release(ref);
     await rm(this.layout(ref).root, { recursive: true, force: true });
   }
 
   async inspect(ref: EnvironmentRef, signal: AbortSignal): Promise<EnvironmentSizes> {
     const layout = this.layout(ref);
-    const exists = await sql.databaseExists(this.pool, ref.db_name);
+    const pool = (await this.clusters.find(ref))?.pool;
+    const exists = pool ? await sql.databaseExists(pool, ref.db_name) : false;
     const [databaseBytes, filestore, addons] = await Promise.all([
-      exists ? sql.databaseSize(this.pool, ref.db_name) : 0,
+      pool && exists ? sql.databaseSize(pool, ref.db_name) : 0,
       treeSize(layout.filestore, signal),
       treeSize(layout.addons, signal),
     ]);
@@ -186,17 +188,22 @@ export class LocalRuntime implements Runtime {
     return appVersion(this.layout(ref), this.appEntry, this.opts.childEnv, signal);
   }
 
+  /** The PostgreSQL tools reach the cluster of `opts.environment` (or the agent's own, if it has one). */
   exec(argv: readonly string[], opts: ExecOptions): ExecHandle {
     const [tool, ...args] = argv;
     if (!isClientTool(tool)) throw new CommandArgumentError(`refusing to run ${JSON.stringify(tool)}: not a client tool`);
-    const database = opts.environment?.db_name ?? this.opts.pg.database;
-    const connection =
-      opts.as === 'app' && opts.environment
-        ? pgEnv(this.opts.pg, database, opts.environment.db_name, this.readPassword(this.layout(opts.environment)))
-        : pgEnv(this.opts.pg, database);
-    const { environment: _e, as: _a, pgOptions, ...spawnOpts } = opts;
-    const settings = pgOptions ? { PGOPTIONS: renderPgOptions(pgOptions) } : {};
-    return spawnProcess(tool, this.resolveTool(tool), args, { ...spawnOpts, env: { ...this.opts.childEnv, ...connection, ...settings } });
+    const target = this.clusters.targetOf(opts.environment);
+    if (!target && tool !== 'tar') {
+      throw new CommandArgumentError(`${tool} needs an environment with a PostgreSQL cluster on this server`);
+    }
+    const database = opts.environment?.db_name ?? target?.database ?? 'postgres';
+    const connection = !target
+      ? {}
+      : opts.as === 'app' && opts.environment
+        ? pgEnv(target, database, opts.environment.db_name, this.readPassword(this.layout(opts.environment)))
+        : pgEnv(target, database);
+    const { environment: _e, as: _a, ...spawnOpts } = opts;
+    return this.spawnTool([tool, ...args], connection, spawnOpts);
   }
 
   /**
@@ -204,8 +211,7 @@ export class LocalRuntime implements Runtime {
    * renice (as root, or as the cluster's owner). Niceness 10, as pg_dump runs on the source.
    */
   async lowerSessionPriority(client: pg.ClientBase): Promise<boolean> {
-    const host = this.opts.pg.host;
-    if (!(host.startsWith('/') || host === '127.0.0.1' || host === 'localhost' || host === '::1')) return false;
+    if (!this.clusters.onThisMachine) return false;
     const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
     if (!pid) return false;
     try {
@@ -218,7 +224,7 @@ export class LocalRuntime implements Runtime {
   }
 
   async withDatabase<T>(database: string, fn: (client: pg.ClientBase) => Promise<T>): Promise<T> {
-    const t = this.opts.pg;
+    const t = (await this.holding(database)).target;
     const client = new pg.Client({
       host: t.host,
       port: t.port,
@@ -238,37 +244,60 @@ export class LocalRuntime implements Runtime {
     }
   }
 
-  databaseExists(name: string): Promise<boolean> {
-    return sql.databaseExists(this.pool, name);
+  async databaseExists(name: string): Promise<boolean> {
+    const cluster = await this.clusters.holding(name);
+    return cluster ? sql.databaseExists(cluster.pool, name) : false;
   }
 
-  listDatabases(): Promise<string[]> {
-    return sql.listDatabases(this.pool);
+  async listDatabases(): Promise<string[]> {
+    const lists = await Promise.all((await this.clusters.all()).map((c) => sql.listDatabases(c.pool)));
+    return [...new Set(lists.flat())].sort();
   }
 
+  /**
+   * In the owner's cluster. A template there is copied with CREATE DATABASE … TEMPLATE; one in
+   * another cluster (per environment, a clone's stopped source) is streamed pg_dump | pg_restore
+   * as the owner's role, so its objects belong to it as with a template.
+   */
   async createDatabase(name: string, owner: EnvironmentRef, opts: { template?: { db_name: string; role: string } }): Promise<void> {
     const role = owner.db_name;
-    if (opts.template) {
-      if (!(await sql.databaseExists(this.pool, name))) {
-        await this.pool.query(
-          `CREATE DATABASE ${quoteIdent(name)} OWNER ${quoteIdent(role)} TEMPLATE ${quoteIdent(opts.template.db_name)}`,
-        );
+    const cluster = await this.clusters.find(owner);
+    if (!cluster) throw new AppError(ErrorCode.ENVIRONMENT_NOT_FOUND, `environment ${owner.environment_id} has no database cluster on this server`);
+    const { pool } = cluster;
+    const template = opts.template;
+    const from = template ? await this.holding(template.db_name) : null;
+    if (template && from && sameCluster(from, cluster)) {
+      if (!(await sql.databaseExists(pool, name))) {
+        await pool.query(`CREATE DATABASE ${quoteIdent(name)} OWNER ${quoteIdent(role)} TEMPLATE ${quoteIdent(template.db_name)}`);
       }
-      const from = opts.template.role;
-      if (from !== role) await this.withDatabase(name, (c) => transferOwnership(c, from, role));
+      if (template.role !== role) await this.withDatabase(name, (c) => transferOwnership(c, template.role, role));
+    } else if (template && from) {
+      // A stream copy cut short leaves a partial database: a re-run starts it over.
+      await sql.dropDatabase(pool, name);
+      await sql.ensureDatabase(pool, name, role);
+      const signal = new AbortController().signal;
+      const dumpArgv = pgDumpArgv({ db: template.db_name, format: 'custom', lockWaitTimeoutMs: 60_000, compress: 0 });
+      const dump = this.spawnTool(dumpArgv, pgEnv(from.target, template.db_name), { signal, stdout: 'pipe' });
+      const restore = this.spawnTool(pgRestoreArgv({ db: name, role }), pgEnv(cluster.target, name), { signal, stdin: 'pipe', stdout: 'ignore' });
+      await pipe(dump, restore);
     } else {
-      await sql.ensureDatabase(this.pool, name, role);
+      await sql.ensureDatabase(pool, name, role);
     }
-    await sql.revokePublicConnect(this.pool, name);
-    await sql.revokeRoleConnect(this.pool, name, role);
+    await sql.revokePublicConnect(pool, name);
+    await sql.revokeRoleConnect(pool, name, role);
   }
 
-  dropDatabase(name: string): Promise<void> {
-    return sql.dropDatabase(this.pool, name);
+  async dropDatabase(name: string): Promise<void> {
+    const cluster = await this.clusters.holding(name);
+    if (cluster) await sql.dropDatabase(cluster.pool, name);
   }
 
   async swapDatabases(current: string, next: string, retained: string): Promise<void> {
-    const client = await this.pool.connect();
+    const [a, b, c] = await Promise.all([current, next, retained].map((n) => this.clusters.holding(n)));
+    if (!a || !b || !c || !sameCluster(a, b) || !sameCluster(a, c)) {
+      throw new Error(`databases ${current}, ${next} and ${retained} are not in one PostgreSQL cluster of this server`);
+    }
+    const client = await a.pool.connect();
     try {
       await sql.swapDatabaseNames(client, current, next, retained);
     } finally {
@@ -276,9 +305,23 @@ export class LocalRuntime implements Runtime {
     }
   }
 
-
   async close(): Promise<void> {
-    await this.pool.end();
+    await this.clusters.close();
+  }
+
+  private async holding(database: string): Promise<LocalCluster> {
+    const cluster = await this.clusters.holding(database);
+    if (!cluster) throw new Error(`no PostgreSQL cluster of this server holds database ${database}`);
+    return cluster;
+  }
+
+  /** A client tool with the connection in its environment (never in argv) and the only variables children get. */
+  private spawnTool(argv: readonly string[], connection: NodeJS.ProcessEnv, opts: Omit<ExecOptions, 'environment' | 'as'>): ExecHandle {
+    const [tool, ...args] = argv;
+    if (!isClientTool(tool)) throw new CommandArgumentError(`refusing to run ${JSON.stringify(tool)}: not a client tool`);
+    const { pgOptions, ...spawnOpts } = opts;
+    const settings = pgOptions ? { PGOPTIONS: renderPgOptions(pgOptions) } : {};
+    return spawnProcess(tool, this.resolveTool(tool), args, { ...spawnOpts, env: { ...this.opts.childEnv, ...connection, ...settings } });
   }
 
   private get appEntry(): string {
@@ -294,7 +337,7 @@ export class LocalRuntime implements Runtime {
   }
 
   private resolveTool(tool: ClientTool): string {
-    return tool !== 'tar' && this.opts.pg.binDir ? join(this.opts.pg.binDir, tool) : tool;
+    return tool !== 'tar' && this.clusters.binDir ? join(this.clusters.binDir, tool) : tool;
   }
 
   /** The role's password, generated once and kept in the env dir (0600). */
@@ -316,9 +359,11 @@ export class LocalRuntime implements Runtime {
   private async writeConf(layout: EnvLayout, ref: EnvironmentRef, port: number): Promise<void> {
     const meta = environmentSpecSchema.safeParse(JSON.parse(await readFile(layout.meta, 'utf8').catch(() => '{}')));
     const addonDirs = await listAddonDirs(layout.addons);
+    const db = this.clusters.targetOf(ref);
+    if (!db) throw new AppError(ErrorCode.ENVIRONMENT_NOT_FOUND, `environment ${ref.environment_id} has no database cluster on this server`);
     const conf = renderOdooConf({
-      db_host: this.opts.pg.host,
-      db_port: this.opts.pg.port,
+      db_host: db.host,
+      db_port: db.port,
       db_user: ref.db_name,
       db_password: this.readPassword(layout),
       db_name: ref.db_name,
@@ -344,3 +389,6 @@ async function listAddonDirs(addons: string): Promise<string[]> {
   return dirs.sort();
 }
 
+function sameCluster(a: LocalCluster, b: LocalCluster): boolean {
+  return a.target.host === b.target.host && a.target.port === b.target.port;
+}

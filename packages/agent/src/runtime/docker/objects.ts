@@ -4,6 +4,7 @@
 import { posix } from 'node:path';
 import type Docker from 'dockerode';
 import { idSlug, uuidSchema } from '@oec/shared';
+import type { DatabaseOwner } from '../database-owner.js';
 
 export interface DockerImages {
   postgres: string;
@@ -181,22 +182,5 @@ export function odooCreateBody(o: OdooContainerOptions): Docker.ContainerCreateO
   };
 }
 
-export interface DbContainerRef {
-  environmentId: string;
-  /** The environment's database name (label `oec.db`). */
-  dbName: string;
-}
-
-/**
- * Which environment's container holds the database `name`: the environment whose db_name it is,
- * or whose db_name plus `_<suffix>` it is (the replace work and retained databases,
- * `<db>_n<tag>` and `<db>_o<tag>`). Longest match wins; null when no environment claims it.
- */
-export function ownerOf<T extends DbContainerRef>(name: string, candidates: readonly T[]): T | null {
-  let best: T | null = null;
-  for (const c of candidates) {
-    if (name !== c.dbName && !name.startsWith(`${c.dbName}_`)) continue;
-    if (!best || c.dbName.length > best.dbName.length) best = c;
-  }
-  return best;
-}
+/** A PostgreSQL container of this server and the database name it was created for (label `oec.db`). */
+export type DbContainerRef = DatabaseOwner;

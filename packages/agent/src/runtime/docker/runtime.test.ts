@@ -14,7 +14,8 @@ import { collect, ExecError } from '../../exec/run.js';
 import { createLogger } from '../../logger.js';
 import { DockerRuntime, type DockerRuntimeOptions } from './index.js';
 import { cleanupAll, ensureImage, listLabelled } from './engine.js';
-import { envObjectNames, LABEL, odooCreateBody, odooImage, OFFICIAL_ODOO, ownerOf, postgresCreateBody, traefikLabels } from './objects.js';
+import { ownerOf } from '../database-owner.js';
+import { envObjectNames, LABEL, odooCreateBody, odooImage, OFFICIAL_ODOO, postgresCreateBody, traefikLabels } from './objects.js';
 import { testEnvironmentSpec } from '../../testing/env-spec.js';
 import { dockerSkipReason, TEST_IMAGES, TEST_ODOO_USER } from '../../testing/docker-images.js';
 

@@ -1,0 +1,319 @@
+// Where the `local` runtime's databases live (OEC_LOCAL_CLUSTERS), behind one interface so that
+// LocalRuntime never asks which mode it runs in:
+// - `shared` (SharedCluster): every environment's database and role in the agent's one cluster;
+// - `per_environment` (EnvironmentClusters): each environment its own cluster in `<env dir>/postgres`
+//   (initdb and the server as the `postgres` user, a free port kept in `postgres/port`), so that a
+//   whole data directory sits on the agent's data root, next to the filestore (copy-on-write
+//   clones, issue 19). A database given only by name belongs to the cluster of the environment it
+//   serves (its db_name, or `<db_name>_<suffix>`: database-owner.ts, as under docker). The files
+//   are the only state: a restarted agent finds every cluster again (adopt) and starts those a
+//   reboot stopped; clusters outlive the agent, like the environments' apps.
+import { chmod, chown, readdir, readFile, stat } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { environmentSpecSchema, type EnvironmentRef } from '@oec/shared';
+import type { Logger } from '../logger.js';
+import { freePort, serverRunAs, startCluster, stopCluster } from '../postgres/cluster.js';
+import { targetFromCluster, type PgTarget } from '../postgres/target.js';
+import { ownerOf, type DatabaseOwner } from './database-owner.js';
+import { toolVersion } from './facts.js';
+import { envLayout, environmentsDir } from './layout.js';
+import * as sql from './local-db.js';
+
+/** A cluster the runtime administers as superuser. */
+export interface LocalCluster {
+  /** Its superuser connection (client tools get it as PG* variables). */
+  target: PgTarget;
+  pool: pg.Pool;
+}
+
+export interface LocalClusters {
+  /** Where the client tools matching the servers live; null = from PATH. */
+  readonly binDir: string | null;
+  /**
+   * The cluster an environment's database is in; pure. Null: it has none yet (or, without an
+   * environment, there is no cluster of the agent's own).
+   */
+  targetOf(ref?: EnvironmentRef): PgTarget | null;
+  /** The environment's cluster, initialised and started where it has none yet (env.create). */
+  ensure(ref: EnvironmentRef, signal: AbortSignal): Promise<LocalCluster>;
+  /** The environment's cluster (started again if it was stopped); null when it has none. */
+  find(ref: EnvironmentRef): Promise<LocalCluster | null>;
+  /** The cluster holding database `name`, by the environment it serves; null when none claims it. */
+  holding(name: string): Promise<LocalCluster | null>;
+  /** Every cluster (the reconciliation's inventory of databases, facts). */
+  all(): Promise<LocalCluster[]>;
+  /** The environment's database and role go (destroy, after stop): dropped, or with its cluster. */
+  release(ref: EnvironmentRef): Promise<void>;
+  /** The PostgreSQL version environments get here (facts), null when unknown. */
+  serverVersion(): Promise<string | null>;
+  /** Backends of this cluster are processes of this machine (the agent may renice them). */
+  readonly onThisMachine: boolean;
+  /** Release pools; never stops a cluster. */
+  close(): Promise<void>;
+}
+
+function openPool(t: PgTarget, logger: Logger): pg.Pool {
+  const pool = new pg.Pool({
+    host: t.host,
+    port: t.port,
+    user: t.user,
+    ...(t.password !== null ? { password: t.password } : {}),
+    database: t.database,
+    max: 4,
+    connectionTimeoutMillis: 15_000,
+    application_name: 'oec-agent',
+  });
+  pool.on('error', (err) => logger.warn({ err: err.message, port: t.port }, 'idle PostgreSQL connection failed'));
+  return pool;
+}
+
+/** OEC_LOCAL_CLUSTERS=shared: the agent's cluster (owned or external) holds every environment. */
+export class SharedCluster implements LocalClusters {
+  private readonly cluster: LocalCluster;
+  readonly onThisMachine: boolean;
+  readonly binDir: string | null;
+
+  constructor(target: PgTarget, logger: Logger) {
+    this.cluster = { target, pool: openPool(target, logger) };
+    this.binDir = target.binDir;
+    const host = target.host;
+    this.onThisMachine = host.startsWith('/') || host === '127.0.0.1' || host === 'localhost' || host === '::1';
+  }
+
+  targetOf(): PgTarget {
+    return this.cluster.target;
+  }
+
+  ensure(): Promise<LocalCluster> {
+    return Promise.resolve(this.cluster);
+  }
+
+  find(): Promise<LocalCluster> {
+    return Promise.resolve(this.cluster);
+  }
+
+  holding(): Promise<LocalCluster> {
+    return Promise.resolve(this.cluster);
+  }
+
+  all(): Promise<LocalCluster[]> {
+    return Promise.resolve([this.cluster]);
+  }
+
+  serverVersion(): Promise<string | null> {
+    return sql.serverVersion(this.cluster.pool).catch(() => null);
+  }
+
+  async release(ref: EnvironmentRef): Promise<void> {
+    await sql.dropDatabase(this.cluster.pool, ref.db_name);
+    await sql.dropRole(this.cluster.pool, ref.db_name);
+  }
+
+  async close(): Promise<void> {
+    await this.cluster.pool.end();
+  }
+}
+
+export interface EnvironmentClustersOptions {
+  dataDir: string;
+  /** initdb, pg_ctl, postgres and the client tools. */
+  binDir: string;
+  logger: Logger;
+}
+
+const START_ATTEMPTS = 3;
+
+/** OEC_LOCAL_CLUSTERS=per_environment: one cluster in each environment's directory. */
+export class EnvironmentClusters implements LocalClusters {
+  readonly onThisMachine = true;
+  /** Clusters this process started or found running, by environment id. */
+  private readonly open = new Map<string, Promise<LocalCluster>>();
+  /** An environment's db_name never changes: read once from its environment.json. */
+  private readonly dbNames = new Map<string, string>();
+
+  readonly binDir: string;
+
+  constructor(private readonly opts: EnvironmentClustersOptions) {
+    this.binDir = opts.binDir;
+  }
+
+  targetOf(ref?: EnvironmentRef): PgTarget | null {
+    if (!ref) return null;
+    const port = readPort(this.dir(ref));
+    return port === null ? null : this.target(port);
+  }
+
+  ensure(ref: EnvironmentRef, signal: AbortSignal): Promise<LocalCluster> {
+    signal.throwIfAborted();
+    return this.started(ref);
+  }
+
+  async find(ref: EnvironmentRef): Promise<LocalCluster | null> {
+    if (!this.open.has(ref.environment_id) && !initialised(this.dir(ref))) return null;
+    return this.started(ref);
+  }
+
+  async holding(name: string): Promise<LocalCluster | null> {
+    const owner = ownerOf(name, await this.inventory());
+    return owner ? this.find({ environment_id: owner.environmentId, db_name: owner.dbName }) : null;
+  }
+
+  async all(): Promise<LocalCluster[]> {
+    const found = await Promise.all((await this.inventory()).map((o) => this.find({ environment_id: o.environmentId, db_name: o.dbName })));
+    return found.filter((c): c is LocalCluster => c !== null);
+  }
+
+  /**
+   * Start every environment's cluster that is not running (after a reboot, or a predecessor's
+   * crash; a running one is adopted as it is). Returns how many run.
+   */
+  async adopt(): Promise<number> {
+    let running = 0;
+    for (const o of await this.inventory()) {
+      try {
+        await this.find({ environment_id: o.environmentId, db_name: o.dbName });
+        running++;
+      } catch (e) {
+        // One broken cluster must not keep the agent (and every other environment) down.
+        this.opts.logger.error({ environment_id: o.environmentId, err: (e as Error).message }, 'environment cluster does not start');
+      }
+    }
+    return running;
+  }
+
+  /** The version of the server binaries every new cluster runs (no cluster needs to run). */
+  serverVersion(): Promise<string | null> {
+    return toolVersion(join(this.opts.binDir, 'postgres'), {});
+  }
+
+  /** The role and databases go with the cluster: stopped here, its files with the env dir. */
+  async release(ref: EnvironmentRef): Promise<void> {
+    const opening = this.open.get(ref.environment_id);
+    this.open.delete(ref.environment_id);
+    if (opening) await (await opening.catch(() => null))?.pool.end();
+    const dataDir = join(this.dir(ref), 'data');
+    if (existsSync(join(dataDir, 'PG_VERSION'))) await stopCluster({ dataDir, binDir: this.opts.binDir });
+  }
+
+  async close(): Promise<void> {
+    const clusters = await Promise.all([...this.open.values()].map((p) => p.catch(() => null)));
+    this.open.clear();
+    await Promise.all(clusters.flatMap((c) => (c ? [c.pool.end()] : [])));
+  }
+
+  private dir(ref: EnvironmentRef): string {
+    return envLayout(this.opts.dataDir, ref).cluster;
+  }
+
+  private target(port: number): PgTarget {
+    return { host: '127.0.0.1', port, user: 'postgres', password: null, database: 'postgres', binDir: this.opts.binDir };
+  }
+
+  /** One start at a time per environment; a failed one is forgotten, so the next call tries again. */
+  private started(ref: EnvironmentRef): Promise<LocalCluster> {
+    const id = ref.environment_id;
+    let opening = this.open.get(id);
+    if (!opening) {
+      opening = this.start(ref);
+      this.open.set(id, opening);
+      opening.catch(() => {
+        if (this.open.get(id) === opening) this.open.delete(id);
+      });
+    }
+    return opening;
+  }
+
+  private async start(ref: EnvironmentRef): Promise<LocalCluster> {
+    const layout = envLayout(this.opts.dataDir, ref);
+    await letServerThrough([this.opts.dataDir, environmentsDir(this.opts.dataDir), layout.root]);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // The port kept in `postgres/port` (chosen at first start); a new one after a clash.
+        const info = await startCluster({
+          dir: layout.cluster,
+          binDir: this.opts.binDir,
+          socketDir: socketDirFor(layout.cluster),
+          ...(attempt > 1 ? { port: await freePort() } : {}),
+        });
+        this.opts.logger.debug({ environment_id: ref.environment_id, port: info.port }, 'environment cluster running');
+        const target = targetFromCluster(info);
+        return { target, pool: openPool(target, this.opts.logger) };
+      } catch (e) {
+        // Another process took the port between choosing and binding it: choose again.
+        const log = await readFile(join(layout.cluster, 'postgres.log'), 'utf8').catch(() => '');
+        if (attempt >= START_ATTEMPTS || !/Address already in use/.test(log.slice(-2000))) throw e;
+        this.opts.logger.warn({ environment_id: ref.environment_id }, 'environment cluster port taken, choosing another');
+      }
+    }
+  }
+
+  /** The environments of this server with a cluster, and the database name each serves. */
+  private async inventory(): Promise<DatabaseOwner[]> {
+    const root = environmentsDir(this.opts.dataDir);
+    const ids = await readdir(root).catch(() => [] as string[]);
+    const out: DatabaseOwner[] = [];
+    for (const id of ids) {
+      if (!initialised(join(root, id, 'postgres'))) continue;
+      let dbName = this.dbNames.get(id);
+      if (!dbName) {
+        const meta = environmentSpecSchema.safeParse(JSON.parse(await readFile(join(root, id, 'environment.json'), 'utf8').catch(() => '{}')));
+        if (!meta.success || meta.data.environment_id !== id) continue;
+        dbName = meta.data.db_name;
+        this.dbNames.set(id, dbName);
+      }
+      out.push({ environmentId: id, dbName });
+    }
+    return out;
+  }
+}
+
+/** A unix socket path holds at most 107 bytes (`<dir>/.s.PGSQL.<port>`): beyond, TCP only. */
+const SOCKET_PATH_MAX = 107;
+
+/** `<cluster>/socket` when its socket's path fits, else none (the agent and apps use TCP anyway). */
+export function socketDirFor(clusterDir: string): string | null {
+  const dir = join(clusterDir, 'socket');
+  return Buffer.byteLength(join(dir, '.s.PGSQL.65535')) <= SOCKET_PATH_MAX ? dir : null;
+}
+
+function initialised(clusterDir: string): boolean {
+  return existsSync(join(clusterDir, 'data', 'PG_VERSION'));
+}
+
+function readPort(clusterDir: string): number | null {
+  try {
+    const port = Number(readFileSync(join(clusterDir, 'port'), 'utf8').trim());
+    return Number.isInteger(port) && port > 0 ? port : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * As root the server runs as `postgres`, which must traverse the data dir, `environments/` and the
+ * environment's directory (0700, root's). The data dir gets the search bit for others, as for the
+ * agent's own cluster (postgres/owned.ts); the two below get the `postgres` group and its search
+ * bit only, so no other user gets through to an environment's files.
+ */
+async function letServerThrough([dataDir, ...below]: string[]): Promise<void> {
+  const runAs = serverRunAs();
+  if (!runAs || !dataDir) return;
+  const top = await stat(dataDir);
+  if ((top.mode & 0o001) === 0) await chmod(dataDir, (top.mode & 0o7777) | 0o001);
+  for (const dir of below) {
+    const s = await stat(dir);
+    if (s.gid !== runAs.gid && s.uid !== runAs.uid) await chown(dir, s.uid, runAs.gid);
+    if ((s.mode & 0o010) === 0) await chmod(dir, (s.mode & 0o7777) | 0o010);
+  }
+}
+
+/** Stop every environment cluster under a data dir (test harnesses, uninstall). */
+export async function stopEnvironmentClusters(dataDir: string, binDir: string): Promise<void> {
+  const root = environmentsDir(dataDir);
+  for (const id of await readdir(root).catch(() => [] as string[])) {
+    const data = join(root, id, 'postgres', 'data');
+    if (existsSync(join(data, 'PG_VERSION'))) await stopCluster({ dataDir: data, binDir }).catch(() => undefined);
+  }
+}
