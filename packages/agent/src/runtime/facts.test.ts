@@ -19,7 +19,8 @@ describe('serverFacts', () => {
     const dir = await mkdtemp(join(tmpdir(), 'oec-facts-'));
     try {
       const facts = await serverFacts({ ...base, disk: { total_bytes: 2, free_bytes: 1, path: dir } });
-      expect(facts.cow).toEqual(expect.objectContaining({ available: expect.any(Boolean), reason: expect.any(String) }));
+      expect(typeof facts.cow?.available).toBe('boolean');
+      expect(facts.cow?.reason).toContain(facts.cow?.filesystem);
       expect(facts.cow?.filesystem).toBeTruthy();
       expect(serverFactsSchema.parse(facts)).toEqual(facts);
       const { cow: _cow, ...old } = facts;

@@ -3,7 +3,7 @@
 // removed rather than recycled while the clone is sanitized (scrub.ts). The backup_label makes the
 // server recover from the backup's checkpoint and refuse to open before the backup's end record:
 // when `pg_ctl -w` returns, the copy is consistent and out of recovery.
-import { appendFile, readdir, rm } from 'node:fs/promises';
+import { appendFile, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
@@ -22,6 +22,16 @@ export const SNAPSHOT_SETTINGS: Readonly<Record<string, string>> = {
   max_logical_replication_workers: '0',
   primary_conninfo: "''",
   primary_slot_name: "''",
+};
+
+/**
+ * PostgreSQL 14+: recovery starts by syncing the data directory; file by file it grew with the
+ * size of the copy (0.5 s at 0.5 GB, 1.3–1.9 s at 1.5 GB), one syncfs(2) of the filesystem stayed
+ * at 0.5 s (decision 0020). It also writes out other dirty data of that filesystem, which the
+ * kernel would write within seconds anyway.
+ */
+export const SNAPSHOT_SETTINGS_14: Readonly<Record<string, string>> = {
+  recovery_init_sync_method: "'syncfs'",
 };
 
 export interface StartSnapshotOptions {
@@ -61,7 +71,8 @@ export async function startSnapshot(opts: StartSnapshotOptions): Promise<Started
   for (const name of await readdir(join(dataDir, 'pg_replslot')).catch(() => [])) {
     await rm(join(dataDir, 'pg_replslot', name), { recursive: true, force: true });
   }
-  const lines = settingsLines({ ...SNAPSHOT_SETTINGS, ...(opts.settings ?? {}) });
+  const major = parseInt(await readFile(join(dataDir, 'PG_VERSION'), 'utf8'), 10);
+  const lines = settingsLines({ ...SNAPSHOT_SETTINGS, ...(major >= 14 ? SNAPSHOT_SETTINGS_14 : {}), ...(opts.settings ?? {}) });
   await appendFile(join(dataDir, 'postgresql.auto.conf'), `# oec: copy-on-write snapshot\n${lines}`);
   opts.signal.throwIfAborted();
   const t0 = performance.now();
