@@ -32,6 +32,8 @@ export interface SnapshotOptions {
   /** The backup's label (shows in the copy's backup_label and the source's log). */
   label: string;
   signal: AbortSignal;
+  /** Environment of the `cp` processes (the agent's childEnv); default this process's. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface SnapshotTimings {
@@ -76,6 +78,7 @@ export async function snapshotCluster(opts: SnapshotOptions): Promise<SnapshotRe
   // An abort ends the session, which aborts the backup and drops the temporary slot.
   const onAbort = (): void => void client.end().catch(() => undefined);
   opts.signal.addEventListener('abort', onAbort, { once: true });
+  if (opts.signal.aborted) onAbort();
   try {
     const facts = await sourceFacts(client);
     if (Number(facts.tablespaces) > 0) throw new SnapshotError('the source cluster has tablespaces, which a snapshot does not clone');
@@ -93,7 +96,7 @@ export async function snapshotCluster(opts: SnapshotOptions): Promise<SnapshotRe
     created = true;
     await chown(dataDir, owner.uid, owner.gid);
     const plan = planDataDirCopy(await readdir(opts.sourceDataDir), facts.log_directory);
-    await reflinkCopy(plan.clone.map((n) => join(opts.sourceDataDir, n)), dataDir, opts.signal);
+    await reflinkCopy(plan.clone.map((n) => join(opts.sourceDataDir, n)), dataDir, opts);
     for (const name of plan.empty) await emptyDir(join(dataDir, name), owner);
     await removeDisposable(dataDir);
     const t2 = performance.now();
@@ -115,7 +118,7 @@ export async function snapshotCluster(opts: SnapshotOptions): Promise<SnapshotRe
     const missing = segments.filter((s) => !present.has(s));
     if (missing.length > 0) throw new SnapshotError(`WAL segments gone from the source before they were cloned: ${missing.join(', ')}`);
     const history = [...present].filter((n) => /^[0-9A-F]{8}\.history$/.test(n));
-    await reflinkCopy([...segments, ...history].map((n) => join(walDir, n)), join(dataDir, 'pg_wal'), opts.signal);
+    await reflinkCopy([...segments, ...history].map((n) => join(walDir, n)), join(dataDir, 'pg_wal'), opts);
     await emptyDir(join(dataDir, 'pg_wal', 'archive_status'), owner);
     const t4 = performance.now();
 
@@ -160,9 +163,10 @@ async function assertSameCluster(sourceDataDir: string, systemIdentifier: string
   }
 }
 
-async function reflinkCopy(sources: string[], destDir: string, signal: AbortSignal): Promise<void> {
+async function reflinkCopy(sources: string[], destDir: string, opts: Pick<SnapshotOptions, 'signal' | 'env'>): Promise<void> {
   if (sources.length === 0) return;
-  await collect(spawnProcess('cp', 'cp', reflinkCopyArgv(sources, destDir), { signal, stdout: 'ignore' }));
+  const run = { signal: opts.signal, stdout: 'ignore' as const, ...(opts.env ? { env: opts.env } : {}) };
+  await collect(spawnProcess('cp', 'cp', reflinkCopyArgv(sources, destDir), run));
 }
 
 async function emptyDir(path: string, owner: { uid: number; gid: number }): Promise<void> {
