@@ -3,7 +3,9 @@
 # reflink, a 1M-row partner-like table (3 indexes) after a masking UPDATE, rewritten by
 #   A. VACUUM (FULL, ANALYZE)                                   — what cow/scrub.ts runs
 #   B. INSERT … SELECT into a fresh table, indexes built after, swap, ANALYZE
-# and C. instead of UPDATE + rewrite: one masked INSERT … SELECT into a fresh table.
+# and C. instead of UPDATE + rewrite: one masked INSERT … SELECT into a fresh table,
+#     D. instead of UPDATE + rewrite: ALTER TABLE … ALTER COLUMN … TYPE … USING <mask> (one rewrite
+#        of the same table: oid, foreign keys and grants kept, indexes rebuilt).
 # Prints psql's \timing lines per statement; run as root: bash bench/scripts/cow-rewrite.sh [rounds]
 set -euo pipefail
 ROUNDS=${1:-3}
@@ -61,4 +63,8 @@ for i in $(seq "$ROUNDS"); do
   echo -n "B. INSERT … SELECT + indexes + swap: "; swap '*' | "${P[@]}" -f - | total
   setup; echo -n "C. masked INSERT … SELECT + indexes + swap: "
   swap "id, 'Partner ' || id, 'partner' || id || '@example.com', NULL, NULL, city, company_id, active, create_date" | "${P[@]}" -f - | total
+  setup; echo -n "D. masked ALTER TABLE … TYPE … USING, ANALYZE: "
+  "${P[@]}" -c '\timing on' -c "ALTER TABLE t ALTER COLUMN name TYPE text USING 'Partner ' || id,
+      ALTER COLUMN email TYPE text USING 'partner' || id || '@example.com',
+      ALTER COLUMN phone TYPE text USING NULL, ALTER COLUMN street TYPE text USING NULL" -c 'ANALYZE t' | total
 done

@@ -11,6 +11,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   clusterUrl,
+  maskedRewriteSql,
   probeReflink,
   scrubSnapshot,
   snapshotCluster,
@@ -93,6 +94,16 @@ describe.skipIf(unavailable !== null)('copy-on-write snapshot on a loop-mounted 
          SELECT $1 || '-name-' || g, $1 || '-mail-' || g || '@example.org', repeat('n', 100) FROM generate_series(1, $2::int) g`,
         [TAG, PARTNERS],
       );
+      // Masked by a rewrite of its own (maskedRewriteSql), referenced by a foreign key it keeps.
+      await c.query(`CREATE TABLE contact (id serial PRIMARY KEY, email varchar(120) UNIQUE, phone text)`);
+      await c.query(`CREATE TABLE ticket (id serial PRIMARY KEY, contact_id int REFERENCES contact)`);
+      await c.query(
+        `INSERT INTO contact (email, phone) SELECT $1 || '-contact-' || g || '@example.org', $1 || '-phone-' || g FROM generate_series(1, $2::int) g`,
+        [TAG, PARTNERS],
+      );
+      await c.query(`INSERT INTO ticket (contact_id) SELECT g FROM generate_series(1, $1::int) g`, [PARTNERS]);
+      await c.query('ALTER TABLE contact ALTER COLUMN email SET STATISTICS 10, ALTER COLUMN phone SET STATISTICS 10');
+      await c.query('ANALYZE contact');
       // A small statistics target keeps the histograms short, so pg_statistic stores them as they
       // are: a longer array is pglz-compressed, and a byte scan cannot see compressed values.
       await c.query('ALTER TABLE partner ALTER COLUMN name SET STATISTICS 10, ALTER COLUMN email SET STATISTICS 10');
@@ -248,7 +259,19 @@ describe.skipIf(unavailable !== null)('copy-on-write snapshot on a loop-mounted 
     // Masked, yet still on disk: dead tuples, index keys, statistics, WAL.
     expect(before.length).toBeGreaterThan(0);
     if (process.env.OEC_COW_DEBUG) console.log('before the scrub', before);
-    const result = await withClient(copy!, (c) => scrubSnapshot(c, [{ schema: 'public', name: 'partner' }]));
+    const contact = { schema: 'public', name: 'contact' };
+    const oid = async () =>
+      withClient(copy!, (c) => c.query<{ oid: string }>(`SELECT 'contact'::regclass::oid::text AS oid`)).then((r) => r.rows[0]!.oid);
+    const contactOid = await oid();
+    await withClient(copy!, (c) =>
+      c.query(
+        maskedRewriteSql(contact, [
+          { name: 'email', type: 'character varying(120)', using: `'contact' || id || '@example.com'` },
+          { name: 'phone', type: 'text', using: 'NULL' },
+        ]),
+      ),
+    );
+    const result = await withClient(copy!, (c) => scrubSnapshot(c, [{ schema: 'public', name: 'partner' }], [contact]));
     expect(result.walSegments.length).toBeGreaterThan(0);
     expect(await scan()).toEqual([]);
     // The masked rows are all there, and the source still holds its own values.
@@ -256,6 +279,15 @@ describe.skipIf(unavailable !== null)('copy-on-write snapshot on a loop-mounted 
       c.query<{ n: number }>(`SELECT count(*)::int AS n FROM partner WHERE email LIKE 'partner%@example.com'`),
     );
     expect(counts.rows[0]!.n).toBe(PARTNERS);
+    // The rewritten table is the same table: its oid, its foreign key from ticket, its unique index.
+    expect(await oid()).toBe(contactOid);
+    const kept2 = await withClient(copy!, (c) =>
+      c.query<{ fks: number; masked: number }>(
+        `SELECT (SELECT count(*)::int FROM pg_constraint WHERE conrelid = 'ticket'::regclass AND contype = 'f') AS fks,
+                (SELECT count(*)::int FROM contact WHERE email LIKE 'contact%@example.com' AND phone IS NULL) AS masked`,
+      ),
+    );
+    expect(kept2.rows[0]).toEqual({ fks: 1, masked: PARTNERS });
     const kept = await withClient(source!, (c) => c.query<{ n: number }>(`SELECT count(*)::int AS n FROM partner WHERE name LIKE $1`, [`${TAG}%`]));
     expect(kept.rows[0]!.n).toBe(PARTNERS);
   });

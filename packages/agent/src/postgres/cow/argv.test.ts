@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { filesystemName, probeReflink, reflinkCopyArgv } from './reflink.js';
-import { rewriteTableSql } from './scrub.js';
+import { maskedRewriteSql, rewriteTableSql } from './scrub.js';
 import { settingsLines } from './start.js';
 
 describe('reflinkCopyArgv', () => {
@@ -60,5 +60,26 @@ describe('probeReflink', () => {
     expect(probe).toMatchObject({ available: false });
     expect(probe.filesystem).toBeUndefined();
     expect(filesystemName(0x58465342)).toBe('xfs');
+  });
+});
+
+describe('maskedRewriteSql', () => {
+  it('rewrites the table once, each column to its own type through its mask', () => {
+    expect(
+      maskedRewriteSql({ schema: 'public', name: 'res_partner' }, [
+        { name: 'email', type: 'character varying', using: `'p' || id || '@example.com'` },
+        { name: 'phone', type: 'character varying(64)', using: 'NULL' },
+      ]),
+    ).toBe(
+      `ALTER TABLE "public"."res_partner" ALTER COLUMN "email" TYPE character varying USING 'p' || id || '@example.com', ` +
+        `ALTER COLUMN "phone" TYPE character varying(64) USING NULL`,
+    );
+  });
+
+  it('quotes names and refuses a type that is not a type name', () => {
+    const sql = maskedRewriteSql({ schema: 's', name: 't' }, [{ name: 'a"; DROP TABLE x; --', type: 'text', using: 'NULL' }]);
+    expect(sql).toContain('ALTER COLUMN "a""; DROP TABLE x; --" TYPE text');
+    expect(() => maskedRewriteSql({ schema: 's', name: 't' }, [{ name: 'a', type: 'text USING 1; DROP TABLE x; --', using: 'NULL' }])).toThrow(/type/);
+    expect(() => maskedRewriteSql({ schema: 's', name: 't' }, [])).toThrow(/no column/);
   });
 });

@@ -3,4 +3,14 @@
 export { filesystemName, probeReflink, reflinkCopyArgv, type ReflinkProbe } from './reflink.js';
 export { snapshotCluster, SnapshotError, type SnapshotOptions, type SnapshotResult, type SnapshotTimings } from './snapshot.js';
 export { SNAPSHOT_SETTINGS, SNAPSHOT_SETTINGS_14, startSnapshot, type StartedSnapshot, type StartSnapshotOptions } from './start.js';
-export { purgeOldWal, rewriteTableSql, scrubSnapshot, walSegments, type ScrubClient, type ScrubResult, type TableName } from './scrub.js';
+export {
+  maskedRewriteSql,
+  purgeOldWal,
+  rewriteTableSql,
+  scrubSnapshot,
+  walSegments,
+  type MaskedColumn,
+  type ScrubClient,
+  type ScrubResult,
+  type TableName,
+} from './scrub.js';

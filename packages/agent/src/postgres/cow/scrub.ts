@@ -7,8 +7,10 @@
 // catalogs, checkpoint, then switch WAL segments and checkpoint twice with `wal_recycle = off`
 // (start.ts) so that every segment holding WAL from before the end of the scrub, including those
 // cloned from the source, is unlinked, not renamed for reuse with its old bytes in it.
-// VACUUM FULL keeps each table's identity (oid, constraints, foreign keys, grants, dependent
-// views); decision 0020 has its cost against an INSERT … SELECT into a fresh table.
+// Faster than UPDATE + VACUUM FULL (about 4×, decision 0020): mask while rewriting, with one
+// `ALTER TABLE … ALTER COLUMN c TYPE <its type> USING <mask>` per table (maskedRewriteSql), which
+// writes a new heap, rebuilds the indexes and keeps the table's identity (oid, foreign keys,
+// grants); PostgreSQL refuses it for a column a view or rule uses, where UPDATE + VACUUM FULL stays.
 import { performance } from 'node:perf_hooks';
 import { quoteIdent } from '../sql.js';
 import { parseWalFileName } from './layout.js';
@@ -30,7 +32,32 @@ export const STATISTICS_CATALOGS: readonly TableName[] = [
 ];
 
 export function rewriteTableSql(table: TableName, analyze = true): string {
-  return `VACUUM (FULL${analyze ? ', ANALYZE' : ''}) ${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
+  return `VACUUM (FULL${analyze ? ', ANALYZE' : ''}) ${qualified(table)}`;
+}
+
+export interface MaskedColumn {
+  name: string;
+  /** The column's type as `format_type(atttypid, atttypmod)` gives it: the rewrite keeps it. */
+  type: string;
+  /**
+   * The masking expression over the row's columns. SQL built by the sanitizer from its own rules,
+   * never from user input: it is not quoted.
+   */
+  using: string;
+}
+
+/** One table rewrite that masks `columns` (a new heap, indexes rebuilt; identity kept). */
+export function maskedRewriteSql(table: TableName, columns: readonly MaskedColumn[]): string {
+  if (columns.length === 0) throw new Error('maskedRewriteSql: no column to mask');
+  const parts = columns.map((c) => {
+    if (!/^[a-z_][a-z0-9_ .]*(\(\d+(,\d+)?\))?(\[\])?$/i.test(c.type)) throw new Error(`unexpected column type: ${JSON.stringify(c.type)}`);
+    return `ALTER COLUMN ${quoteIdent(c.name)} TYPE ${c.type} USING ${c.using}`;
+  });
+  return `ALTER TABLE ${qualified(table)} ${parts.join(', ')}`;
+}
+
+function qualified(table: TableName): string {
+  return `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
 }
 
 export interface ScrubResult {
@@ -40,10 +67,18 @@ export interface ScrubResult {
   walSegments: string[];
 }
 
-/** Rewrite the masked tables and the statistics catalogs, then purge the old WAL. */
-export async function scrubSnapshot(client: ScrubClient, tables: readonly TableName[]): Promise<ScrubResult> {
+/**
+ * Rewrite the tables masked by UPDATE (`tables`), analyze those already rewritten by
+ * maskedRewriteSql (`rewritten`), rewrite the statistics catalogs, then purge the old WAL.
+ */
+export async function scrubSnapshot(
+  client: ScrubClient,
+  tables: readonly TableName[],
+  rewritten: readonly TableName[] = [],
+): Promise<ScrubResult> {
   const t0 = performance.now();
   for (const table of tables) await client.query(rewriteTableSql(table));
+  for (const table of rewritten) await client.query(`ANALYZE ${qualified(table)}`);
   for (const catalog of STATISTICS_CATALOGS) await client.query(rewriteTableSql(catalog, false));
   const t1 = performance.now();
   const walSegments = await purgeOldWal(client);
