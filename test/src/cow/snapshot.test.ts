@@ -203,7 +203,7 @@ describe.skipIf(unavailable !== null)('copy-on-write snapshot on a loop-mounted 
     );
   });
 
-  it('a cancelled snapshot leaves no copy, no backup and no slot on the source', async () => {
+  it('a cancelled or refused snapshot leaves no copy, no backup and no slot on the source', async () => {
     const outcomes: string[] = [];
     for (const ms of [1, 100, 250]) {
       const dir = join(xfs!.dir, `cancelled${ms}`);
@@ -226,6 +226,16 @@ describe.skipIf(unavailable !== null)('copy-on-write snapshot on a loop-mounted 
       if (outcome === 'aborted') expect(existsSync(join(dir, 'data'))).toBe(false);
       else await rm(join(dir, 'data'), { recursive: true, force: true });
     }
+    // A target on another filesystem is refused before the backup starts.
+    const elsewhere = snapshotCluster({
+      source: { connectionString: clusterUrl(source!) },
+      sourceDataDir: source!.dataDir,
+      targetDir: join(base, 'elsewhere'),
+      label: 'oec elsewhere',
+      signal: AbortSignal.timeout(60_000),
+    });
+    await expect(elsewhere).rejects.toThrow(/not on the filesystem/);
+    expect(existsSync(join(base, 'elsewhere'))).toBe(false);
     // The backend of an ended session exits just after the client's end: poll briefly.
     let left: { slots: number; backups: number } | undefined;
     for (let i = 0; i < 50; i++) {

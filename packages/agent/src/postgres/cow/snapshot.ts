@@ -14,7 +14,7 @@
 // The copy shares blocks with the source until either side writes them; it owns every file.
 import { chmod, chown, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -85,6 +85,10 @@ export async function snapshotCluster(opts: SnapshotOptions): Promise<SnapshotRe
     await assertSameCluster(opts.sourceDataDir, facts.system_identifier);
     const segmentBytes = Number(facts.wal_segment_size);
     const owner = await stat(opts.sourceDataDir);
+    // Blocks are shared within one filesystem only: refuse before the backup starts.
+    if ((await stat(await existingAncestor(opts.targetDir))).dev !== owner.dev) {
+      throw new SnapshotError(`${opts.targetDir} is not on the filesystem of ${opts.sourceDataDir}: reflink copies stay within one filesystem`);
+    }
 
     const slot = `oec_snapshot_${randomBytes(6).toString('hex')}`;
     await client.query('SELECT pg_create_physical_replication_slot($1, true, true)', [slot]);
@@ -136,6 +140,17 @@ export async function snapshotCluster(opts: SnapshotOptions): Promise<SnapshotRe
   } finally {
     opts.signal.removeEventListener('abort', onAbort);
     await client.end().catch(() => undefined);
+  }
+}
+
+async function existingAncestor(path: string): Promise<string> {
+  for (let p = path; ; p = dirname(p)) {
+    try {
+      await stat(p);
+      return p;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(p) === p) throw err;
+    }
   }
 }
 
