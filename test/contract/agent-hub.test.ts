@@ -96,10 +96,19 @@ describe('registration', () => {
     const s = await serverOf(slow, server.id);
     expect(s.status).toBe('RUNNING');
     expect(s.facts).toMatchObject({ hostname: 'db-1', runtime: 'local', pg_version: '15.8' });
+    // An agent older than copy-on-write clones reports no `cow`.
+    expect(s.facts?.cow).toBeUndefined();
     expect(s.last_seen_at).not.toBeNull();
     // Heartbeats keep free/total disk current.
     await waitFor(async () => (await serverOf(slow, server.id)).disk?.free_bytes === 50e9, 'disk from heartbeat');
     expect((await serverOf(slow, server.id)).disk).toEqual({ free_bytes: 50e9, total_bytes: 100e9 });
+  });
+
+  it('stores the copy-on-write probe an agent reports', async () => {
+    const { server } = await setup(slow);
+    const cow = { available: true, filesystem: 'xfs', reason: 'xfs clones files (FICLONE)' };
+    await connect(slow, server.agent_token, { facts: { cow } });
+    expect((await serverOf(slow, server.id)).facts?.cow).toEqual(cow);
   });
 
   it('closes PROTOCOL_MISMATCH when the first frame is not a hello of our protocol version', async () => {

@@ -17,3 +17,4 @@ export * from './oec-cli.js';
 export * from './smtp-sink.js';
 export * from './webhook-sink.js';
 export * from './front-door.js';
+export * from './xfs.js';

@@ -3,3 +3,4 @@ export * from './cluster.js';
 export * from './owned.js';
 export * from './sql.js';
 export * from './target.js';
+export * from './cow/index.js';

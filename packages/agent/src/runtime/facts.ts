@@ -1,9 +1,10 @@
 // Facts about the machine that do not depend on the runtime kind: tool versions, the agent's
-// version and whether ws gets its native `bufferutil` addon.
+// version, whether ws gets its native `bufferutil` addon and whether the data root clones files.
 import { readFileSync } from 'node:fs';
 import type { RuntimeKind, ServerFacts } from '@oec/shared';
 import type { ClientTool } from '../commands/index.js';
 import { collect, spawnProcess } from '../exec/run.js';
+import { probeReflink } from '../postgres/cow/reflink.js';
 import type { DiskUsage } from './runtime.js';
 
 /** The agent's version, from its package.json (dist/ and src/ both sit one level below it). */
@@ -67,8 +68,11 @@ export async function toolVersion(tool: string, env: NodeJS.ProcessEnv): Promise
   }
 }
 
-/** A runtime's facts: what it measured, and what every runtime reports alike (no TLS identity here). */
-export function serverFacts(m: {
+/**
+ * A runtime's facts: what it measured, and what every runtime reports alike (no TLS identity
+ * here), with a real FICLONE test on the data root (postgres/cow: same-server copy-on-write clones).
+ */
+export async function serverFacts(m: {
   hostname: string;
   runtime: RuntimeKind;
   disk: DiskUsage;
@@ -76,7 +80,11 @@ export function serverFacts(m: {
   tools: ServerFacts['tools'];
   bufferutil: ServerFacts['bufferutil'];
   peerUrl: string | null;
-}): ServerFacts {
+  /** Where to probe copy-on-write clones (the data root); default: the directory `disk` measured. */
+  cowRoot?: string;
+}): Promise<ServerFacts> {
+  const root = m.cowRoot ?? m.disk.path;
+  const cow = root ? await probeReflink(root) : null;
   return {
     hostname: m.hostname,
     runtime: m.runtime,
@@ -89,5 +97,6 @@ export function serverFacts(m: {
     peer_url: m.peerUrl,
     tls_fingerprint: null,
     tls_certificate: null,
+    cow,
   };
 }

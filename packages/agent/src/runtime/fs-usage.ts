@@ -6,7 +6,7 @@ import type { DiskUsage } from './runtime.js';
 
 export async function filesystemUsage(path: string): Promise<DiskUsage> {
   const s = await statfs(path);
-  return { total_bytes: s.blocks * s.bsize, free_bytes: s.bavail * s.bsize };
+  return { total_bytes: s.blocks * s.bsize, free_bytes: s.bavail * s.bsize, path };
 }
 
 export interface TreeSize {

@@ -9,6 +9,8 @@ import type { ExecHandle, SpawnOptions } from '../exec/run.js';
 export interface DiskUsage {
   total_bytes: number;
   free_bytes: number;
+  /** The directory whose filesystem was measured. */
+  path?: string;
 }
 
 export interface AppStatus {

@@ -17,6 +17,17 @@ export const createServerSchema = z.object({
 });
 export type CreateServer = z.infer<typeof createServerSchema>;
 
+/**
+ * Whether the agent's data root can clone files copy-on-write (a real FICLONE test there): what
+ * same-server copy-on-write clones need. `filesystem` is absent when the root could not be stat'ed.
+ */
+export const cowFactsSchema = z.object({
+  available: z.boolean(),
+  filesystem: z.string().optional(),
+  reason: z.string(),
+});
+export type CowFacts = z.infer<typeof cowFactsSchema>;
+
 /** What an agent reports about its machine at registration and in heartbeats. */
 export const serverFactsSchema = z.object({
   hostname: z.string(),
@@ -31,6 +42,8 @@ export const serverFactsSchema = z.object({
   tls_fingerprint: z.string().nullable(),
   /** PEM of the peer endpoint's certificate (public): the source agent trusts exactly it. */
   tls_certificate: z.string().nullable().optional(),
+  /** Copy-on-write clones on the data root; absent from agents older than issue 19, null when not probed. */
+  cow: cowFactsSchema.nullable().optional(),
 });
 export type ServerFacts = z.infer<typeof serverFactsSchema>;
 

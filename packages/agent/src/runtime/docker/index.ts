@@ -95,7 +95,7 @@ export class DockerRuntime implements Runtime {
     const pgVersion = imagePg ?? (await this.dbs.clientFacts().catch(() => null))?.pgVersion ?? null;
     const v = pgVersion ? parseToolVersion(`(PostgreSQL) ${pgVersion}`) : null;
     const tools = { pg_dump: v, pg_restore: v, psql: v, tar };
-    return serverFacts({ hostname: this.opts.hostname, runtime: this.kind, disk, pgVersion, tools, bufferutil, peerUrl: this.opts.peerUrl });
+    return serverFacts({ hostname: this.opts.hostname, runtime: this.kind, disk, pgVersion, tools, bufferutil, peerUrl: this.opts.peerUrl, cowRoot: this.opts.dataDir });
   }
 
   /** Free and total space of the Docker data root (volumes live there), else of the data dir. */

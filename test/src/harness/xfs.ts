@@ -1,0 +1,67 @@
+// A loop-mounted XFS made with `-m reflink=1`: a filesystem that clones files, for the
+// copy-on-write suites and the demo. Needs root, losetup and mkfs.xfs (xfsprogs). Every step that
+// succeeded is undone by `close()`, and by the failing call itself when a later step fails.
+import { chmod, mkdir, rm, truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { findBinary, runFile } from './exec-file.js';
+import { isMountPoint } from './disk.js';
+
+export interface LoopXfs {
+  /** The mounted filesystem's root (mode 0755, so the postgres user can traverse it). */
+  dir: string;
+  device: string;
+  /** Unmount, detach the loop device and delete the image; idempotent. */
+  close(): Promise<void>;
+}
+
+/** Why a loop-mounted XFS cannot be made here, or null when it can. */
+export function loopXfsUnavailable(): string | null {
+  if (process.getuid?.() !== 0) return 'needs root (mount, losetup)';
+  for (const tool of ['mkfs.xfs', 'losetup', 'mount', 'umount']) {
+    if (!findBinary(tool)) return `needs ${tool}${tool === 'mkfs.xfs' ? ' (apt-get install xfsprogs)' : ''}`;
+  }
+  return null;
+}
+
+const run = (cmd: string, args: string[]): Promise<string> => runFile(cmd, args, 120_000);
+
+/** Make `<base>/xfs.img` (sparse, `sizeMiB`), attach it, format it with reflink and mount it on `<base>/mnt`. */
+export async function mountLoopXfs(base: string, sizeMiB: number): Promise<LoopXfs> {
+  const image = join(base, 'xfs.img');
+  const dir = join(base, 'mnt');
+  await mkdir(dir, { recursive: true });
+  await writeFile(image, '');
+  await truncate(image, sizeMiB * 1024 * 1024);
+  let device = '';
+  let mounted = false;
+  const close = async (): Promise<void> => {
+    if (mounted || (await isMountPoint(dir))) {
+      for (let i = 0; ; i++) {
+        try {
+          await run('umount', [dir]);
+          break;
+        } catch (err) {
+          if (i >= 10) throw err;
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
+      mounted = false;
+    }
+    if (device) {
+      await run('losetup', ['--detach', device]);
+      device = '';
+    }
+    await rm(image, { force: true });
+  };
+  try {
+    device = (await run('losetup', ['--find', '--show', image])).trim();
+    await run('mkfs.xfs', ['-q', '-f', '-m', 'reflink=1', device]);
+    await run('mount', [device, dir]);
+    mounted = true;
+    await chmod(dir, 0o755);
+    return { dir, device, close };
+  } catch (err) {
+    await close().catch(() => undefined);
+    throw err;
+  }
+}
