@@ -42,9 +42,12 @@ export const clonePlanSchema = z.object({
   /**
    * How the database travels: `dump_restore` (pg_dump | pg_restore, then the sanitizer's UPDATEs)
    * or `copy` (schema sections by pg_dump, every table's rows by COPY through a row transform in one
-   * snapshot, so masking can happen before the rows reach the target; decision 0012).
+   * snapshot, so masking can happen before the rows reach the target; decision 0012) or `cow` (same
+   * server, a cluster per environment on a filesystem that clones files: the source's running
+   * cluster snapshotted with the backup API and cloned copy-on-write, sanitized in SQL, the
+   * masked tables rewritten and the old WAL removed; decision 0020).
    */
-  data_path: z.enum(['dump_restore', 'copy']).default('dump_restore'),
+  data_path: z.enum(['dump_restore', 'copy', 'cow']).default('dump_restore'),
   sanitization: z.object({
     preset: presetSchema,
     options: sanitizationOptionsSchema,
@@ -84,7 +87,7 @@ export type StreamMasking = z.infer<typeof streamMaskingSchema>;
 
 export const cloneDataOutputSchema = z.object({
   database: z.object({
-    method: z.enum(['template', 'stream', 'copy']),
+    method: z.enum(['template', 'stream', 'copy', 'cow']),
     bytes: z.number(),
     tables: z.number(),
   }),
@@ -120,6 +123,8 @@ export const cloneSanitizeOutputSchema = z.object({
   generated_password: z.string().nullable(),
   /** Per custom rule: rows masked, or skipped with the reason. */
   rule_results: z.array(ruleResultSchema).optional(),
+  /** Copy-on-write clones: the tables rewritten after masking and the WAL purge (absent elsewhere). */
+  scrub: z.object({ tables: z.number(), rewrite_ms: z.number(), wal_ms: z.number() }).optional(),
 });
 export type CloneSanitizeOutput = z.infer<typeof cloneSanitizeOutputSchema>;
 

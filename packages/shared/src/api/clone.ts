@@ -223,6 +223,12 @@ export const logsQuerySchema = z.object({
 export const logsResponseSchema = z.object({ items: z.array(logEntrySchema), next_cursor: z.number().int() });
 export type LogsResponse = z.infer<typeof logsResponseSchema>;
 
+export const clonePathSchema = z.object({
+  kind: z.enum(['copy_on_write', 'copy', 'dump_restore']),
+  reason: z.string(),
+});
+export type ClonePath = z.infer<typeof clonePathSchema>;
+
 export const estimateSchema = z.object({
   source_environment_id: z.string().uuid(),
   database_bytes: z.number(),
@@ -244,6 +250,12 @@ export const estimateSchema = z.object({
   rule_impact: z.array(ruleImpactSchema).default([]),
   quota: z.object({ ok: z.boolean(), message: z.string() }),
   disk: z.object({ ok: z.boolean(), message: z.string(), free_bytes: z.number().nullable() }),
+  /**
+   * How the data would travel and why: `copy_on_write` (an instant snapshot of the running
+   * cluster, same server, where the server clones files), `copy` (table by table, masked in the
+   * stream) or `dump_restore`. Absent from estimates stored before it existed.
+   */
+  data_path: clonePathSchema.optional(),
 });
 export type Estimate = z.infer<typeof estimateSchema>;
 
