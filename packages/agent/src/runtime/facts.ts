@@ -82,9 +82,13 @@ export async function serverFacts(m: {
   peerUrl: string | null;
   /** Where to probe copy-on-write clones (the data root); default: the directory `disk` measured. */
   cowRoot?: string;
+  /** Why this runtime cannot clone a cluster copy-on-write whatever the filesystem; absent when it can. */
+  cowUnsupported?: string;
 }): Promise<ServerFacts> {
   const root = m.cowRoot ?? m.disk.path;
-  const cow = root ? await probeReflink(root) : null;
+  const probe = root ? await probeReflink(root) : null;
+  // Instant clones need both: a filesystem that clones files, and a runtime that clones clusters.
+  const cow = probe && probe.available && m.cowUnsupported ? { ...probe, available: false, reason: `${probe.reason}, but ${m.cowUnsupported}` } : probe;
   return {
     hostname: m.hostname,
     runtime: m.runtime,

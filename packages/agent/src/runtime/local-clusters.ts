@@ -8,13 +8,14 @@
 //   serves (its db_name, or `<db_name>_<suffix>`: database-owner.ts, as under docker). The files
 //   are the only state: a restarted agent finds every cluster again (adopt) and starts those a
 //   reboot stopped; clusters outlive the agent, like the environments' apps.
-import { chmod, chown, readdir, readFile, stat } from 'node:fs/promises';
+import { chmod, chown, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { environmentSpecSchema, type EnvironmentRef } from '@oec/shared';
 import type { Logger } from '../logger.js';
 import { freePort, serverRunAs, startCluster, stopCluster } from '../postgres/cluster.js';
+import { snapshotCluster, startSnapshot } from '../postgres/cow/index.js';
 import { targetFromCluster, type PgTarget } from '../postgres/target.js';
 import { ownerOf, type DatabaseOwner } from './database-owner.js';
 import { toolVersion } from './facts.js';
@@ -48,6 +49,12 @@ export interface LocalClusters {
   release(ref: EnvironmentRef): Promise<void>;
   /** The PostgreSQL version environments get here (facts), null when unknown. */
   serverVersion(): Promise<string | null>;
+  /**
+   * Copy-on-write: `target`'s cluster becomes a snapshot of `source`'s running cluster (backup API
+   * + reflink, started with recovery on the target's port); returns the phases' ms. Only where each
+   * environment has a cluster of its own.
+   */
+  cloneFrom?(source: EnvironmentRef, target: EnvironmentRef, signal: AbortSignal): Promise<Record<string, number>>;
   /** Backends of this cluster are processes of this machine (the agent may renice them). */
   readonly onThisMachine: boolean;
   /** Release pools; never stops a cluster. */
@@ -186,6 +193,27 @@ export class EnvironmentClusters implements LocalClusters {
   /** The version of the server binaries every new cluster runs (no cluster needs to run). */
   serverVersion(): Promise<string | null> {
     return toolVersion(join(this.opts.binDir, 'postgres'), {});
+  }
+
+  async cloneFrom(source: EnvironmentRef, target: EnvironmentRef, signal: AbortSignal): Promise<Record<string, number>> {
+    const from = await this.find(source);
+    if (!from) throw new Error(`environment ${source.environment_id} has no PostgreSQL cluster on this server`);
+    const dir = this.dir(target);
+    // The target's own cluster (create_new: an empty database) makes way for the copy, on its port.
+    await this.release(target);
+    await rm(join(dir, 'data'), { recursive: true, force: true });
+    const t = from.target;
+    const snapshot = await snapshotCluster({
+      source: { host: t.host, port: t.port, user: t.user, database: 'postgres', ...(t.password !== null ? { password: t.password } : {}) },
+      sourceDataDir: join(this.dir(source), 'data'),
+      targetDir: dir,
+      label: `oec clone of ${source.environment_id} into ${target.environment_id}`,
+      signal,
+    });
+    const port = readPort(dir);
+    const started = await startSnapshot({ dir, binDir: this.opts.binDir, socketDir: socketDirFor(dir), signal, ...(port !== null ? { port } : {}) });
+    const { startMs, copyMs, stopMs, walMs } = snapshot.timings;
+    return { backup_start_ms: startMs, reflink_copy_ms: copyMs, backup_stop_ms: stopMs, wal_ms: walMs, recovery_ms: started.startMs };
   }
 
   /** The role and databases go with the cluster: stopped here, its files with the env dir. */

@@ -121,3 +121,29 @@ export async function swapDatabaseNames(client: pg.ClientBase, current: string, 
     throw e;
   }
 }
+
+/** Every database but the templates, `postgres` and `keep` (a copied cluster keeps only the clone's). */
+export async function otherDatabases(db: Db, keep: string): Promise<string[]> {
+  const { rows } = await db.query<{ datname: string }>(
+    "SELECT datname FROM pg_database WHERE datname NOT IN ('postgres', 'template0', 'template1') AND datname <> $1 ORDER BY datname",
+    [keep],
+  );
+  return rows.map((r) => r.datname);
+}
+
+/**
+ * Rename a database nobody should be using (a copied cluster just started): sessions on it (an
+ * autovacuum worker) are ended first, and the rename retried while one comes back.
+ */
+export async function renameIdleDatabase(db: Db, from: string, to: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await db.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [from]);
+    try {
+      await db.query(`ALTER DATABASE ${quoteIdent(from)} RENAME TO ${quoteIdent(to)}`);
+      return;
+    } catch (e) {
+      if (attempt >= 10 || !(e instanceof Error && /is being accessed by other users/.test(e.message))) throw e;
+      await new Promise((r) => setTimeout(r, 100 * attempt));
+    }
+  }
+}

@@ -34,7 +34,7 @@ import { envLayout, envLocation, writeAtomic, writeEnvironmentFiles, type EnvLay
 import { SharedCluster, type LocalCluster, type LocalClusters } from './local-clusters.js';
 import * as sql from './local-db.js';
 import { renderOdooConf } from './odoo-conf.js';
-import type { AppStatus, AppTrial, DiskUsage, ExecOptions, Runtime } from './runtime.js';
+import type { AppStatus, AppTrial, ClusterClone, DiskUsage, ExecOptions, Runtime } from './runtime.js';
 
 interface LocalRuntimeBaseOptions {
   dataDir: string;
@@ -57,6 +57,9 @@ export type LocalRuntimeOptions = LocalRuntimeBaseOptions & ({ pg: PgTarget } | 
 const secretsSchema = z.object({ password: z.string().regex(/^[0-9a-f]{32,}$/) });
 const START_ATTEMPTS = 3;
 
+const SHARED_CLUSTER_NO_COW =
+  "environments share the agent's one PostgreSQL cluster (OEC_LOCAL_CLUSTERS=shared), and a copy-on-write clone copies a whole cluster";
+
 /** The niceness of a copy's source sessions, as of its pg_dump. */
 const SOURCE_NICENESS = 10;
 
@@ -75,7 +78,16 @@ export class LocalRuntime implements Runtime {
       toolVersions((t) => this.resolveTool(t), this.opts.childEnv),
       bufferutilLoaded(),
     ]);
-    return serverFacts({ hostname: this.opts.hostname, runtime: this.kind, disk, pgVersion, tools, bufferutil, peerUrl: this.opts.peerUrl });
+    return serverFacts({
+      hostname: this.opts.hostname,
+      runtime: this.kind,
+      disk,
+      pgVersion,
+      tools,
+      bufferutil,
+      peerUrl: this.opts.peerUrl,
+      ...(this.clusters.cloneFrom ? {} : { cowUnsupported: SHARED_CLUSTER_NO_COW }),
+    });
   }
 
   diskUsage(): Promise<DiskUsage> {
@@ -290,6 +302,56 @@ export class LocalRuntime implements Runtime {
   async dropDatabase(name: string): Promise<void> {
     const cluster = await this.clusters.holding(name);
     if (cluster) await sql.dropDatabase(cluster.pool, name);
+  }
+
+  /**
+   * The snapshot (local-clusters.ts cloneFrom) replaces the target's cluster; then the copy gets
+   * the target's identity: only the source's database stays, renamed `workDb`, its objects given to
+   * the target's role (created with the target's password), the source's role dropped and
+   * pg_authid rewritten so that its password hash is not left in the copy's files.
+   */
+  async cloneCluster(source: EnvironmentRef, target: EnvironmentRef, workDb: string, signal: AbortSignal): Promise<ClusterClone> {
+    if (!this.clusters.cloneFrom) throw new AppError(ErrorCode.RESTORE_FAILED, `No copy-on-write clone here: ${SHARED_CLUSTER_NO_COW}`);
+    const password = await this.ensurePassword(this.layout(target));
+    const timings = await this.clusters.cloneFrom(source, target, signal);
+    const t0 = performance.now();
+    const cluster = await this.clusters.find(target);
+    if (!cluster) throw new Error(`the copy of environment ${source.environment_id} did not start`);
+    const { pool } = cluster;
+    const role = target.db_name;
+    for (const name of await sql.otherDatabases(pool, source.db_name)) await sql.dropDatabase(pool, name);
+    await sql.renameIdleDatabase(pool, source.db_name, workDb);
+    await sql.ensureRole(pool, role, password);
+    // The whole cluster is the copy: REASSIGN OWNED also gives the target the database itself.
+    const reassign = `REASSIGN OWNED BY ${quoteIdent(source.db_name)} TO ${quoteIdent(role)}`;
+    const revoke = `DROP OWNED BY ${quoteIdent(source.db_name)}`;
+    await this.withDatabase(workDb, async (c) => {
+      await c.query(reassign);
+      await c.query(revoke);
+    });
+    await pool.query(reassign);
+    await pool.query(revoke);
+    // A subscription copied from the source would consume the source's publication: detached
+    // from its slot (which stays the publisher's) and dropped before anything can turn it on.
+    await this.withDatabase(workDb, async (c) => {
+      const { rows } = await c.query<{ name: string }>('SELECT subname AS name FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())');
+      for (const { name } of rows) {
+        await c.query(`ALTER SUBSCRIPTION ${quoteIdent(name)} DISABLE`);
+        await c.query(`ALTER SUBSCRIPTION ${quoteIdent(name)} SET (slot_name = NONE)`);
+        await c.query(`DROP SUBSCRIPTION ${quoteIdent(name)}`);
+      }
+    });
+    await sql.dropRole(pool, source.db_name);
+    await pool.query('VACUUM FULL pg_catalog.pg_authid');
+    await sql.revokePublicConnect(pool, workDb);
+    await sql.revokeRoleConnect(pool, workDb, role);
+    const facts = await this.withDatabase(workDb, async (c) => {
+      const { rows } = await c.query<{ bytes: string; tables: number }>(
+        "SELECT pg_database_size(current_database())::text AS bytes, (SELECT count(*)::int FROM pg_tables WHERE schemaname = 'public') AS tables",
+      );
+      return { bytes: Number(rows[0]?.bytes ?? 0), tables: rows[0]?.tables ?? 0 };
+    });
+    return { ...facts, timings: { ...timings, identity_ms: Math.round(performance.now() - t0) } };
   }
 
   async swapDatabases(current: string, next: string, retained: string): Promise<void> {

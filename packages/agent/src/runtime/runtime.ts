@@ -50,6 +50,15 @@ export interface CreateOptions {
   like?: EnvironmentRef;
 }
 
+/** What a copy-on-write clone of a cluster did (Runtime.cloneCluster). */
+export interface ClusterClone {
+  /** The copy's database. */
+  bytes: number;
+  tables: number;
+  /** Its phases, ms: backup start, reflink copy, backup stop, WAL, start with recovery, the target's identity. */
+  timings: Record<string, number>;
+}
+
 export interface Runtime {
   readonly kind: RuntimeKind;
   /** What the agent reports about its machine at hello. */
@@ -108,6 +117,14 @@ export interface Runtime {
    */
   createDatabase(name: string, owner: EnvironmentRef, opts: { template?: { db_name: string; role: string } }): Promise<void>;
   dropDatabase(name: string): Promise<void>;
+  /**
+   * Same-server copy-on-write (decision 0020): the source environment's cluster, snapshotted while
+   * it runs (backup API + reflink) and started with recovery, becomes `target`'s cluster, with the
+   * source's database renamed `workDb`, owned by the target's role and closed to it; the source's
+   * other databases and its role do not stay. For create_new: the target's empty cluster goes.
+   * Optional: only where facts() reports `cow.available`.
+   */
+  cloneCluster?(source: EnvironmentRef, target: EnvironmentRef, workDb: string, signal: AbortSignal): Promise<ClusterClone>;
   /** In one transaction: `current` becomes `retained` and `next` becomes `current`. */
   swapDatabases(current: string, next: string, retained: string): Promise<void>;
   /** Release pools; never stops environments (they outlive the agent). */

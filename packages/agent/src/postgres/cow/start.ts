@@ -40,6 +40,8 @@ export interface StartSnapshotOptions {
   /** TCP port on 127.0.0.1; 0 or absent picks a free one. */
   port?: number;
   binDir?: string;
+  /** Where its unix socket goes (default `<dir>/socket`); null: none, TCP only. */
+  socketDir?: string | null;
   /** More settings, as postgresql.conf literals (`"'on'"`, `'10'`); names are checked. */
   settings?: Record<string, string>;
   signal: AbortSignal;
@@ -80,6 +82,7 @@ export async function startSnapshot(opts: StartSnapshotOptions): Promise<Started
     dir: opts.dir,
     ...(opts.port ? { port: opts.port } : {}),
     ...(opts.binDir ? { binDir: opts.binDir } : {}),
+    ...(opts.socketDir !== undefined ? { socketDir: opts.socketDir } : {}),
   });
   const startMs = performance.now() - t0;
   const client = new pg.Client({ connectionString: clusterUrl(cluster) });

@@ -52,6 +52,9 @@ export interface DockerRuntimeOptions {
   dbReadyTimeoutMs?: number;
 }
 
+/** Its clusters live in Docker volumes, outside the agent's data root (issue 19: built for `local` first). */
+const DOCKER_NO_COW = "the Docker runtime's clusters live in Docker volumes (copy-on-write clones run on the local runtime's per-environment clusters)";
+
 export class DockerRuntime implements Runtime {
   readonly kind = 'docker' as const;
   private readonly docker: Docker;
@@ -95,7 +98,7 @@ export class DockerRuntime implements Runtime {
     const pgVersion = imagePg ?? (await this.dbs.clientFacts().catch(() => null))?.pgVersion ?? null;
     const v = pgVersion ? parseToolVersion(`(PostgreSQL) ${pgVersion}`) : null;
     const tools = { pg_dump: v, pg_restore: v, psql: v, tar };
-    return serverFacts({ hostname: this.opts.hostname, runtime: this.kind, disk, pgVersion, tools, bufferutil, peerUrl: this.opts.peerUrl, cowRoot: this.opts.dataDir });
+    return serverFacts({ hostname: this.opts.hostname, runtime: this.kind, disk, pgVersion, tools, bufferutil, peerUrl: this.opts.peerUrl, cowRoot: this.opts.dataDir, cowUnsupported: DOCKER_NO_COW });
   }
 
   /** Free and total space of the Docker data root (volumes live there), else of the data dir. */
