@@ -87,6 +87,8 @@ export interface LinkOptions {
   onProgress?: (p: LinkProgress) => void;
   /** Number of files handled at once (I/O bound). */
   concurrency?: number;
+  /** Clone each file copy-on-write (FICLONE, never a byte copy) instead of hard-linking it. */
+  reflink?: boolean;
 }
 
 /**
@@ -122,7 +124,8 @@ export async function linkFilestore(
         await mkdir(join(dstRoot, dir), { recursive: true });
         made.add(dir);
       }
-      const outcome = await placeFile(join(srcRoot, entry.rel), join(dstRoot, entry.rel), entry.size);
+      const place = opts.reflink ? reflinkFile : placeFile;
+      const outcome = await place(join(srcRoot, entry.rel), join(dstRoot, entry.rel), entry.size);
       result[outcome]++;
       result.filesDone++;
       result.bytesDone += entry.size;
@@ -149,6 +152,20 @@ export async function placeFile(src: string, dst: string, size: number): Promise
     if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'EMLINK') throw e;
   }
   await copyFile(src, dst, constants.COPYFILE_FICLONE | constants.COPYFILE_EXCL);
+  await makeReadOnly(dst);
+  return 'copied';
+}
+
+/** A copy-on-write clone of `src` at `dst` (sharing its blocks), made read-only; a same-size `dst` is kept. */
+export async function reflinkFile(src: string, dst: string, size: number): Promise<'copied' | 'alreadyPresent'> {
+  try {
+    await copyFile(src, dst, constants.COPYFILE_FICLONE_FORCE | constants.COPYFILE_EXCL);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    const existing = await stat(dst);
+    if (existing.size === size) return 'alreadyPresent';
+    throw new Error(`filestore file ${dst} exists with a different size (${existing.size} ≠ ${size})`, { cause: e });
+  }
   await makeReadOnly(dst);
   return 'copied';
 }

@@ -216,6 +216,7 @@ export async function sanitizeDatabase(client: pg.ClientBase, p: SanitizeParams)
     }
     throwIfAborted(p.signal);
     meter?.end();
+    const writtenByRun = await writtenTables(client);
     await client.query('COMMIT');
     phase('commit');
     // committed: nothing references these files any more (the clone's own filestore only)
@@ -227,7 +228,7 @@ export async function sanitizeDatabase(client: pg.ClientBase, p: SanitizeParams)
       phases_ms: phases,
     };
     log('INFO', `sanitization committed: ${totals.affected_rows} rows, proof ${proof.checks.length} checks passed`);
-    return { results, proof, totals, rule_results: ruleResults };
+    return { results, proof, totals, rule_results: ruleResults, written_tables: writtenByRun };
   } catch (e) {
     await client.query('ROLLBACK').catch(() => undefined);
     const err = failure('sanitize', e);
@@ -236,4 +237,19 @@ export async function sanitizeDatabase(client: pg.ClientBase, p: SanitizeParams)
   } finally {
     meter?.stop();
   }
+}
+
+/**
+ * The tables this transaction inserted into, updated or deleted from (its own statistics, exact
+ * before COMMIT): where old row versions now lie dead (a copy-on-write clone rewrites them). Its
+ * own temporary tables (the capture's) are not among them.
+ */
+async function writtenTables(client: pg.ClientBase): Promise<Array<{ schema: string; name: string }>> {
+  const { rows } = await client.query<{ schema: string; name: string }>(
+    `SELECT s.schemaname AS schema, s.relname AS name
+       FROM pg_stat_xact_user_tables s JOIN pg_class c ON c.oid = s.relid
+      WHERE s.n_tup_ins + s.n_tup_upd + s.n_tup_del > 0 AND c.relpersistence = 'p'
+      ORDER BY 1, 2`,
+  );
+  return rows;
 }

@@ -73,6 +73,8 @@ export interface SanitizeOutcome {
   totals: { affected_rows: number; duration_ms: number; phases_ms: Record<string, number> };
   /** Per custom rule: rows, or skipped with the reason. */
   rule_results: RuleResult[];
+  /** The tables the run wrote (inserted, updated or deleted rows), from its transaction's statistics. */
+  written_tables: Array<{ schema: string; name: string }>;
 }
 
 export interface ImpactEstimate {

@@ -14,13 +14,15 @@ import { copyDatabase } from './database.js';
 
 export async function copyData(plan: ClonePlan, ctx: TaskContext, hooks: CloneHooks, tuning: CopyTuning = copyTuning()): Promise<CloneDataOutput> {
   const work = async (session: pg.ClientBase | null, snapshot: string | null): Promise<CloneDataOutput> => {
-    const [database, filestore] = await Promise.all([
-      (async () => {
-        await checkpoint(ctx, hooks, 'backing_up_database', 'start');
-        return copyDatabase(plan, ctx, snapshot, hooks, tuning);
-      })(),
-      plan.include_filestore ? copyFilestore(plan, ctx, hooks, session) : Promise.resolve(null),
-    ]);
+    const databaseCopy = async () => {
+      await checkpoint(ctx, hooks, 'backing_up_database', 'start');
+      return copyDatabase(plan, ctx, snapshot, hooks, tuning);
+    };
+    const filestoreCopy = () => (plan.include_filestore ? copyFilestore(plan, ctx, hooks, session) : Promise.resolve(null));
+    // A copy-on-write snapshot is taken at its backup's end: the files are listed after it, so that
+    // every file its rows reference is there (files are only ever added; the lock above stops the GC).
+    const [database, filestore] =
+      plan.data_path === 'cow' ? [await databaseCopy(), await filestoreCopy()] : await Promise.all([databaseCopy(), filestoreCopy()]);
     for (const step of ['backing_up_database', 'backing_up_filestore', 'restoring_database', 'restoring_filestore'] as const) {
       if (!plan.include_filestore && step.endsWith('filestore')) continue;
       await checkpoint(ctx, hooks, step, 'end');
@@ -54,6 +56,8 @@ async function copyFilestore(
     await checkpoint(ctx, hooks, 'restoring_filestore', 'start');
     const linked = await linkFilestore(paths.sourceFilestore, paths.workFilestore, listing, {
       signal: ctx.signal,
+      // copy-on-write: files of its own that share blocks, not hard links to production's files
+      reflink: plan.data_path === 'cow',
       onProgress: (p) =>
         ctx.progress(
           p.filesTotal ? p.filesDone / p.filesTotal : 1,
@@ -64,7 +68,7 @@ async function copyFilestore(
     ctx.progress(1, { items_done: linked.filesTotal, items_total: linked.filesTotal }, 'restoring_filestore');
     ctx.log(
       'INFO',
-      `Filestore restored: ${linked.filesTotal} files (${linked.linked} linked, ${linked.copied} copied, ${linked.alreadyPresent} already there)`,
+      `Filestore restored: ${linked.filesTotal} files (${linked.linked} linked, ${linked.copied} ${plan.data_path === 'cow' ? 'cloned copy-on-write' : 'copied'}, ${linked.alreadyPresent} already there)`,
       'restoring_filestore',
     );
     return {

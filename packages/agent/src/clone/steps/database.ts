@@ -7,14 +7,14 @@
 import type { ClonePlan, StreamMasking } from '@oec/shared';
 import { pipe } from '../../exec/run.js';
 import type { TaskContext } from '../../tasks/types.js';
-import { asStepError, NO_HOOKS, type CloneHooks } from '../context.js';
+import { asStepError, holdPoint, NO_HOOKS, type CloneHooks } from '../context.js';
 import { copyDatabaseByCopy, copyTuning, planTransform, type CopyTuning } from '../copy/index.js';
 import { startDump, startRestore } from '../dump-restore.js';
 import { createPacer } from '../pace.js';
 import { tableFacts } from '../sql.js';
 
 export interface DatabaseCopy {
-  method: 'template' | 'stream' | 'copy';
+  method: 'template' | 'stream' | 'copy' | 'cow';
   bytes: number;
   tables: number;
   /** COPY path: what the stream masked, for the sanitizing step. */
@@ -30,6 +30,7 @@ export async function copyDatabase(
   tuning: CopyTuning = copyTuning(),
 ): Promise<DatabaseCopy> {
   const { runtime } = ctx;
+  if (plan.data_path === 'cow') return cloneCopyOnWrite(plan, ctx, hooks);
   if (plan.data_path === 'copy') {
     // Every row through the row transform, stopped source or not (a template copy would carry
     // the rows as they are); the snapshot is exported here when no session holds one.
@@ -88,4 +89,34 @@ export async function copyDatabase(
   await runtime.withDatabase(plan.work_db, (c) => c.query('ANALYZE'));
   ctx.progress(1, { items_done: source.tables, items_total: source.tables }, 'restoring_database');
   return { method: 'stream', bytes: result.bytes, tables: source.tables };
+}
+
+/**
+ * Copy-on-write (decision 0020): the runtime snapshots the source's running cluster with the backup
+ * API, clones its files (reflink) and starts the copy as the target's cluster; no byte of the
+ * database is read or written. The sanitizing step masks it in SQL and rewrites what it masked.
+ */
+async function cloneCopyOnWrite(plan: ClonePlan, ctx: TaskContext, hooks: CloneHooks): Promise<DatabaseCopy> {
+  const { runtime } = ctx;
+  if (!runtime.cloneCluster) throw asStepError('backing_up_database', new Error('this server cannot clone a cluster copy-on-write'));
+  ctx.log('INFO', 'Copy-on-write: snapshot of the running source cluster (backup API + reflink), no data copied', 'backing_up_database');
+  let clone;
+  try {
+    clone = await runtime.cloneCluster(plan.source, plan.target, plan.work_db, ctx.signal);
+  } catch (e) {
+    throw asStepError('backing_up_database', e);
+  }
+  // the copy stands, started, not sanitized yet: where the suites cancel and kill
+  await holdPoint(ctx, hooks, plan, 'restoring_database');
+  const t = clone.timings;
+  const ms = (k: string) => `${Math.round(t[k] ?? 0)} ms`;
+  ctx.progress(1, { bytes_done: clone.bytes, bytes_total: clone.bytes }, 'backing_up_database');
+  ctx.progress(1, { items_done: clone.tables, items_total: clone.tables }, 'restoring_database');
+  ctx.log(
+    'INFO',
+    `Copy-on-write snapshot of ${clone.bytes} bytes: backup start ${ms('backup_start_ms')}, reflink copy ${ms('reflink_copy_ms')}, ` +
+      `backup stop ${ms('backup_stop_ms')}, WAL ${ms('wal_ms')}, start with recovery ${ms('recovery_ms')}, target identity ${ms('identity_ms')}`,
+    'restoring_database',
+  );
+  return { method: 'cow', bytes: clone.bytes, tables: clone.tables };
 }

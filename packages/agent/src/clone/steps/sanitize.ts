@@ -4,6 +4,7 @@
 // by rows (sanitize/progress.ts): the option or phase and the table being worked on, with the
 // table's rows done of its estimate, at least every second.
 import type { ClonePlan, CloneSanitizeInput, CloneSanitizeOutput, StepDetail } from '@oec/shared';
+import { scrubSnapshot } from '../../postgres/cow/index.js';
 import { IDENTITY_PARAMS, generatePassword, hashOdooPassword, sanitizeDatabase, type BatchOptions, type SanitizeProgress } from '../../sanitize/index.js';
 import type { TaskContext } from '../../tasks/types.js';
 import { checkpoint, clonePaths, holdPoint, type CloneHooks } from '../context.js';
@@ -47,6 +48,8 @@ export async function sanitize(plan: CloneSanitizeInput, ctx: TaskContext, hooks
       ...(batch ? { batch } : {}),
     }),
   );
+  const { written_tables: written, ...result } = outcome;
+  const scrub = plan.data_path === 'cow' ? await scrubClone(plan, ctx, written) : undefined;
   const applied = outcome.results.filter((r) => !r.skipped).length;
   ctx.log(
     'INFO',
@@ -59,7 +62,30 @@ export async function sanitize(plan: CloneSanitizeInput, ctx: TaskContext, hooks
     'sanitizing',
   );
   await checkpoint(ctx, hooks, 'sanitizing', 'end');
-  return { ...outcome, generated_password: password };
+  return { ...result, generated_password: password, ...(scrub ? { scrub } : {}) };
+}
+
+/**
+ * A copy-on-write clone shares the source's old pages until it writes them, and an UPDATE leaves
+ * the old row versions, index keys, statistics samples and WAL images in the copy's own files:
+ * the tables sanitizing wrote are rewritten, the statistics catalogs too, and every WAL segment
+ * from before is removed (postgres/cow scrub, decision 0020).
+ */
+async function scrubClone(plan: ClonePlan, ctx: TaskContext, tables: ReadonlyArray<{ schema: string; name: string }>): Promise<NonNullable<CloneSanitizeOutput['scrub']>> {
+  ctx.log('INFO', `Rewriting the ${tables.length} tables sanitizing wrote, so that no old row version stays in the copy's files`, 'sanitizing');
+  const scrubbed = await ctx.runtime.withDatabase(plan.work_db, async (c) => {
+    const done = await scrubSnapshot(c, tables);
+    // the copy's start settings that only the clone needed (postgres/cow start.ts) go
+    for (const name of ['wal_recycle', 'max_logical_replication_workers']) await c.query(`ALTER SYSTEM RESET ${name}`);
+    await c.query('SELECT pg_reload_conf()');
+    return done;
+  });
+  ctx.log(
+    'INFO',
+    `Copy rewritten: ${tables.length} tables in ${Math.round(scrubbed.rewriteMs)} ms; WAL from before removed in ${Math.round(scrubbed.walMs)} ms (${scrubbed.walSegments.length} segments left, all newer)`,
+    'sanitizing',
+  );
+  return { tables: tables.length, rewrite_ms: Math.round(scrubbed.rewriteMs), wal_ms: Math.round(scrubbed.walMs) };
 }
 
 async function readIdentity(ctx: TaskContext, database: string): Promise<Record<string, string>> {
