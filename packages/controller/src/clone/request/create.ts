@@ -146,6 +146,7 @@ async function insert(deps: AppDeps, q: Queryable, actor: Actor, a: Accepted, re
     sensitiveModels: await projectSensitiveModels(q, src.project_id),
     servers: a.servers.cross ? { source: a.servers.source.name, target: a.servers.target.name } : null,
     dataPath: deps.settings.cloneDataPath ?? 'auto',
+    cow: a.servers.target.facts?.cow ?? null,
     donors: a.servers.cross ? await donorEnvironments(q, src.project_id, a.servers.target.id, newTarget ? [targetId] : []) : [],
   });
   await insertOperation(q, {

@@ -25,6 +25,7 @@ import { personalCoverageOf } from '../model/coverage.js';
 import { projectSanitization } from '../../services/projects.js';
 import { projectRules } from '../../services/sanitization-rules.js';
 import { quotaDemand, storedEstimate } from './create.js';
+import { clonePath } from './plan.js';
 
 async function quotaVerdict(deps: AppDeps, source: EnvironmentRow, createNew: boolean): Promise<{ ok: boolean; message: string }> {
   if (!createNew) return { ok: true, message: 'No additional quota needed (replace keeps the target’s resources)' };
@@ -66,5 +67,11 @@ export async function estimateClone(deps: AppDeps, actor: Actor, sourceId: strin
     rule_impact: impact.rule_impact ?? [],
     quota: await quotaVerdict(deps, source, createNew),
     disk: diskVerdict(servers.target, est.required_bytes),
+    data_path: clonePath(deps.settings.cloneDataPath ?? 'auto', sanitization.options, rules, {
+      sourceStatus: source.status,
+      crossServer: servers.cross,
+      mode: createNew ? 'create_new' : 'replace',
+      cow: servers.target.facts?.cow ?? null,
+    }).path,
   };
 }

@@ -2,7 +2,7 @@
 // retained databases of a replace from the operation id), the effective sanitization with the
 // target's URL and the project's salt.
 import { IN_STREAM_OPTIONS, idSlug } from '@oec/shared';
-import type { AddonSource, ClonePlan, SanitizationOptions, SanitizationPreset, SanitizationRule } from '@oec/shared';
+import type { AddonSource, ClonePath, ClonePlan, CowFacts, SanitizationOptions, SanitizationPreset, SanitizationRule } from '@oec/shared';
 import type { CloneMode } from '../store/operation-row.js';
 
 export interface PlanInput {
@@ -24,6 +24,49 @@ export interface PlanInput {
   donors: { environment_id: string; db_name: string }[];
   /** OEC_CLONE_DATA_PATH; absent = auto. */
   dataPath?: 'dump_restore' | 'copy' | 'auto';
+  /** What the target's server reported about copy-on-write clones (its facts). */
+  cow?: CowFacts | null;
+}
+
+/** Where a clone goes and what its target's server can do: what picks its data path. */
+export interface PathWhere {
+  sourceStatus: 'RUNNING' | 'STOPPED';
+  crossServer: boolean;
+  /** Absent: a copy-on-write clone is not considered. */
+  mode?: CloneMode;
+  cow?: CowFacts | null;
+}
+
+/** Why a clone cannot be a copy-on-write snapshot, or null when it can. */
+function whyNotCopyOnWrite(setting: PlanInput['dataPath'], w: PathWhere): string | null {
+  if (setting === 'copy' || setting === 'dump_restore') return `the controller is set to OEC_CLONE_DATA_PATH=${setting}`;
+  if (w.crossServer) return 'the target is on another server';
+  if (w.mode !== 'create_new') return 'a replace copies its new data beside the running target';
+  if (!w.cow) return "the target's server has not said whether its data root clones files";
+  return w.cow.available ? null : w.cow.reason;
+}
+
+/**
+ * The data path and, for the estimate, why: a copy-on-write snapshot wherever the server can take
+ * one (a same-server create_new, decision 0020), else chooseDataPath's.
+ */
+export function clonePath(setting: PlanInput['dataPath'], options: SanitizationOptions, rules: readonly SanitizationRule[], where: PathWhere): { data_path: ClonePlan['data_path']; path: ClonePath } {
+  const no = whyNotCopyOnWrite(setting, where);
+  if (no === null) {
+    const fs = where.cow?.filesystem ?? 'its filesystem';
+    return {
+      data_path: 'cow',
+      path: { kind: 'copy_on_write', reason: `Instant clone: the source's cluster is snapshotted while it runs and its files cloned copy-on-write on ${fs}, then sanitized in SQL and the masked tables rewritten` },
+    };
+  }
+  const data_path = chooseDataPath(setting, options, rules, where);
+  const how =
+    data_path === 'copy'
+      ? 'Copied table by table in parallel streams, personal data masked on the way'
+      : where.sourceStatus === 'STOPPED' && !where.crossServer
+        ? 'A template copy of the stopped database, then sanitized in SQL'
+        : 'Dumped and restored, then sanitized in SQL';
+  return { data_path, path: { kind: data_path === 'copy' ? 'copy' : 'dump_restore', reason: `${how}; not an instant clone: ${no}` } };
 }
 
 /**
@@ -68,7 +111,7 @@ export function buildPlan(p: PlanInput): ClonePlan {
     compress: p.compress,
     servers: p.servers,
     donors: p.donors,
-    data_path: chooseDataPath(p.dataPath, p.options, p.rules, { sourceStatus: p.source.status, crossServer: p.servers !== null }),
+    data_path: clonePath(p.dataPath, p.options, p.rules ?? [], { sourceStatus: p.source.status, crossServer: p.servers !== null, mode: p.mode, cow: p.cow ?? null }).data_path,
     sanitization: { preset: p.preset, options: p.options, base_url: `https://${p.target.domain}`, salt: p.salt },
     custom_rules: p.rules ?? [],
     sensitive_models: p.sensitiveModels ?? [],
