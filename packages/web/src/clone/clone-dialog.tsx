@@ -22,6 +22,8 @@ export interface CloneDialogProps {
   onStarted: (operationId: string) => void;
 }
 
+const DATA_PATH_LABEL = { copy_on_write: 'Instant (copy-on-write snapshot)', copy: 'Streamed table by table', dump_restore: 'Dump and restore' } as const;
+
 export function CloneDialog({ source, environments, servers, onClose, onStarted }: CloneDialogProps) {
   const [form, setForm] = useState<CloneForm>(() => defaultForm(source));
   const [tab, setTab] = useState<TabKey>('target');
@@ -262,6 +264,8 @@ function SummaryPanel({
         </dd>
         <dt>Include filestore</dt>
         <dd>{form.includeFilestore ? `Yes${estimate ? ` (${formatBytes(estimate.filestore_bytes)})` : ''}` : 'No'}</dd>
+        <dt>Data path</dt>
+        <dd title={estimate?.data_path?.reason}>{estimate?.data_path ? DATA_PATH_LABEL[estimate.data_path.kind] : '—'}</dd>
         <dt>Estimated duration</dt>
         <dd>{estimate ? `~${formatDuration(estimate.estimated_duration_seconds)}` : loading ? 'estimating…' : '—'}</dd>
         <dt>Estimated size</dt>

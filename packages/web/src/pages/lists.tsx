@@ -76,6 +76,7 @@ export function ServersPage() {
                 <th>Free disk</th>
                 <th>Runtime</th>
                 <th>PostgreSQL</th>
+                <th>Instant clones</th>
                 <th>Last seen</th>
               </tr>
             </thead>
@@ -90,6 +91,9 @@ export function ServersPage() {
                   <td data-label="Free disk">{s.disk ? `Available: ${formatBytes(s.disk.free_bytes)} / ${formatBytes(s.disk.total_bytes)}` : '—'}</td>
                   <td data-label="Runtime">{s.facts?.runtime ?? '—'}</td>
                   <td data-label="PostgreSQL">{s.facts?.pg_version ?? '—'}</td>
+                  <td data-label="Instant clones" title={s.facts?.cow?.reason ?? 'not reported'}>
+                    {s.facts?.cow ? (s.facts.cow.available ? `available (${s.facts.cow.filesystem ?? 'reflink'})` : 'not available') : '—'}
+                  </td>
                   <td data-label="Last seen">{formatTime(s.last_seen_at)}</td>
                 </tr>
               ))}
