@@ -25,17 +25,20 @@ export function loopXfsUnavailable(): string | null {
 
 const run = (cmd: string, args: string[]): Promise<string> => runFile(cmd, args, 120_000);
 
-/** Make `<base>/xfs.img` (sparse, `sizeMiB`), attach it, format it with reflink and mount it on `<base>/mnt`. */
-export async function mountLoopXfs(base: string, sizeMiB: number): Promise<LoopXfs> {
+/**
+ * Make `<base>/xfs.img` (sparse, `sizeMiB`), attach it, format it with reflink and mount it on
+ * `mountAt` (default `<base>/mnt`; e.g. an agent's data dir before the agent starts).
+ */
+export async function mountLoopXfs(base: string, sizeMiB: number, mountAt?: string): Promise<LoopXfs> {
   const image = join(base, 'xfs.img');
-  const dir = join(base, 'mnt');
+  const dir = mountAt ?? join(base, 'mnt');
   await mkdir(dir, { recursive: true });
   await writeFile(image, '');
   await truncate(image, sizeMiB * 1024 * 1024);
   let device = '';
-  let mounted = false;
   const close = async (): Promise<void> => {
-    if (mounted || (await isMountPoint(dir))) {
+    // (a platform's close may have unmounted it already: unmountAllUnder its agents' data dirs)
+    if (await isMountPoint(dir)) {
       for (let i = 0; ; i++) {
         try {
           await run('umount', [dir]);
@@ -45,7 +48,6 @@ export async function mountLoopXfs(base: string, sizeMiB: number): Promise<LoopX
           await new Promise((r) => setTimeout(r, 500));
         }
       }
-      mounted = false;
     }
     if (device) {
       await run('losetup', ['--detach', device]);
@@ -57,7 +59,6 @@ export async function mountLoopXfs(base: string, sizeMiB: number): Promise<LoopX
     device = (await run('losetup', ['--find', '--show', image])).trim();
     await run('mkfs.xfs', ['-q', '-f', '-m', 'reflink=1', device]);
     await run('mount', [device, dir]);
-    mounted = true;
     await chmod(dir, 0o755);
     return { dir, device, close };
   } catch (err) {
