@@ -4,13 +4,20 @@
 #   install.sh --controller-url wss://ctl.example.com/agent/ws --token-file /root/oec-token \
 #              [--data-dir /var/lib/oec-agent] [--peer-listen 0.0.0.0:8443] [--peer-url wss://this-host:8443]
 #              [--pg-mode owned|external] [--pg-url postgresql://…]
-#              [--runtime local|docker] [--postgres-image IMAGE] [--odoo-image IMAGE]
+#              [--runtime local|docker] [--local-clusters shared|per_environment]
+#              [--postgres-image IMAGE] [--odoo-image IMAGE]
 #              [--docker-socket /var/run/docker.sock] [--server-label LABEL] [--odoo-user UID:GID]
 #              [--root DIR] [--no-start]
 #
 # --runtime docker runs each environment as containers on this server's Docker engine: it needs
 # --postgres-image (e.g. postgres:15) and --odoo-image (`{version}` becomes the environment's Odoo
 # series, e.g. odoo:{version}); the unit then starts after docker.service.
+#
+# --local-clusters per_environment (runtime local) gives each environment a PostgreSQL cluster of
+# its own under the data dir. Put the data dir on a filesystem that clones files and same-server
+# clones become instant copy-on-write snapshots (README "Instant clones"), e.g. before installing:
+#   mkfs.xfs -m reflink=1 /dev/sdX && mount /dev/sdX /var/lib/oec-agent   (and in /etc/fstab)
+# The agent probes it itself (a real FICLONE) and reports it in the server's facts.
 #
 # Writes /etc/oec-agent/agent.json (0600; keys mirror the OEC_* variables, read through
 # OEC_AGENT_CONFIG) and /etc/systemd/system/oec-agent.service, then enables and starts the unit.
@@ -30,6 +37,7 @@ PEER_LISTEN=""
 PG_MODE=owned
 PG_URL=""
 RUNTIME=local
+LOCAL_CLUSTERS=shared
 POSTGRES_IMAGE=""
 ODOO_IMAGE=""
 DOCKER_SOCKET=""
@@ -48,6 +56,7 @@ while [[ $# -gt 0 ]]; do
     --pg-mode) PG_MODE=${2:?}; shift 2 ;;
     --pg-url) PG_URL=${2:?}; shift 2 ;;
     --runtime) RUNTIME=${2:?}; shift 2 ;;
+    --local-clusters) LOCAL_CLUSTERS=${2:?}; shift 2 ;;
     --postgres-image) POSTGRES_IMAGE=${2:?}; shift 2 ;;
     --odoo-image) ODOO_IMAGE=${2:?}; shift 2 ;;
     --docker-socket) DOCKER_SOCKET=${2:?}; shift 2 ;;
@@ -66,6 +75,8 @@ done
 [[ "$PG_MODE" = owned || "$PG_MODE" = external ]] || die "--pg-mode must be owned or external"
 [[ "$PG_MODE" = owned || -n "$PG_URL" ]] || die "--pg-url is required with --pg-mode external"
 [[ "$RUNTIME" = local || "$RUNTIME" = docker ]] || die "--runtime must be local or docker"
+[[ "$LOCAL_CLUSTERS" = shared || "$LOCAL_CLUSTERS" = per_environment ]] || die "--local-clusters must be shared or per_environment"
+[[ "$LOCAL_CLUSTERS" = shared || "$RUNTIME" = local ]] || die "--local-clusters needs --runtime local"
 if [[ "$RUNTIME" = docker ]]; then
   [[ -n "$POSTGRES_IMAGE" && -n "$ODOO_IMAGE" ]] || die "--runtime docker needs --postgres-image and --odoo-image"
 else
@@ -90,11 +101,12 @@ install -d -m 0750 "${ROOT%/}${DATA_DIR}"
 # Values reach node through the environment, never through string interpolation into code.
 umask 077
 OEC_I_URL="$CONTROLLER_URL" OEC_I_TOKEN="$TOKEN" OEC_I_DATA="$DATA_DIR" OEC_I_PEER="$PEER_URL" OEC_I_PEER_LISTEN="$PEER_LISTEN" \
-OEC_I_PG_MODE="$PG_MODE" OEC_I_PG_URL="$PG_URL" OEC_I_RUNTIME="$RUNTIME" OEC_I_PG_IMAGE="$POSTGRES_IMAGE" \
+OEC_I_PG_MODE="$PG_MODE" OEC_I_PG_URL="$PG_URL" OEC_I_RUNTIME="$RUNTIME" OEC_I_CLUSTERS="$LOCAL_CLUSTERS" OEC_I_PG_IMAGE="$POSTGRES_IMAGE" \
 OEC_I_ODOO_IMAGE="$ODOO_IMAGE" OEC_I_SOCKET="$DOCKER_SOCKET" OEC_I_LABEL="$SERVER_LABEL" OEC_I_ODOO_USER="$ODOO_USER" "$NODE" -e '
   const e = process.env;
   const conf = { OEC_CONTROLLER_URL: e.OEC_I_URL, OEC_AGENT_TOKEN: e.OEC_I_TOKEN, OEC_DATA_DIR: e.OEC_I_DATA, OEC_RUNTIME: e.OEC_I_RUNTIME };
   if (e.OEC_I_RUNTIME === "local") conf.OEC_PG_MODE = e.OEC_I_PG_MODE;
+  if (e.OEC_I_CLUSTERS !== "shared") conf.OEC_LOCAL_CLUSTERS = e.OEC_I_CLUSTERS;
   const optional = { OEC_PEER_URL: e.OEC_I_PEER, OEC_PEER_LISTEN: e.OEC_I_PEER_LISTEN, OEC_PG_URL: e.OEC_I_PG_URL,
     OEC_DOCKER_POSTGRES_IMAGE: e.OEC_I_PG_IMAGE, OEC_DOCKER_ODOO_IMAGE: e.OEC_I_ODOO_IMAGE, OEC_DOCKER_SOCKET: e.OEC_I_SOCKET,
     OEC_DOCKER_SERVER_LABEL: e.OEC_I_LABEL, OEC_DOCKER_ODOO_USER: e.OEC_I_ODOO_USER };

@@ -46,6 +46,21 @@ describe('install.sh', () => {
     expect(config).toMatchObject({ peerUrl: 'wss://server-a.example.com:8443', peer: { host: '0.0.0.0', port: 8443 } });
   });
 
+  it('gives each environment its own cluster (instant clones on a reflink data root) when asked', async () => {
+    root = await mkdtemp(join(tmpdir(), 'oec-install-'));
+    const tokenFile = join(root, 'token');
+    await writeFile(tokenFile, 'secret-token\n');
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
+    const base = [SCRIPT, '--root', root, '--controller-url', 'wss://ctl/agent/ws', '--token-file', tokenFile];
+    await expect(run('bash', [...base, '--local-clusters', 'each'], { env })).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--local-clusters must be shared or per_environment') as string,
+    });
+    await run('bash', [...base, '--local-clusters', 'per_environment'], { env });
+    const config = loadConfig({ OEC_AGENT_CONFIG: join(root, 'etc/oec-agent/agent.json') });
+    expect(config).toMatchObject({ runtime: 'local', localClusters: 'per_environment' });
+  });
+
   it('installs the docker runtime with its images, after docker.service', async () => {
     root = await mkdtemp(join(tmpdir(), 'oec-install-'));
     const tokenFile = join(root, 'token');
