@@ -2,7 +2,8 @@
 # The main job: installs what is missing, builds, then runs a local platform (controller, two
 # agents on the local runtime, a seeded production environment). Extra arguments go to the demo
 # (--size tiny|small|large, --dir DIR, --exit, --verbose, --runtime local|docker, --replicas N:
-# N controller processes behind a round-robin front door, see README "Two controller replicas"). With
+# N controller processes behind a round-robin front door, see README "Two controller replicas";
+# --cow: server A on a loop-mounted XFS with reflink, its same-server clone instant, as root). With
 # --runtime docker the Docker engine is installed and started and the images built first.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -5,6 +5,9 @@
 // --replicas N: N controller processes on one database (decision 0018) behind a round-robin front
 // door (harness/front-door.ts) for clients; each agent is given every replica's URL, its own first,
 // and the demo prints how to kill a replica mid-clone.
+// --cow: server A's data root is a loop-mounted XFS with reflink (made under the demo's folder, as
+// root) and its environments each get a PostgreSQL cluster: its same-server clone is an instant
+// copy-on-write snapshot (README "Instant clones"), next to the streamed clone onto server B.
 import { mkdir } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { CloneOperation, Environment, Server } from '@oec/shared';
@@ -16,6 +19,8 @@ import {
   dockerSuiteLabel,
   dockerUnavailable,
   followOperation,
+  loopXfsUnavailable,
+  mountLoopXfs,
   OEC_MAIN,
   packageMain,
   runCli,
@@ -26,7 +31,7 @@ import {
   startSmtpSink,
   waitFor,
 } from '../src/harness/index.js';
-import type { Api, FrontDoor, SmtpSink } from '../src/harness/index.js';
+import type { Api, FrontDoor, LoopXfs, SmtpSink } from '../src/harness/index.js';
 
 const { values } = parseArgs({
   options: {
@@ -36,6 +41,7 @@ const { values } = parseArgs({
     verbose: { type: 'boolean', default: false },
     runtime: { type: 'string', default: 'local' },
     replicas: { type: 'string', default: '1' },
+    cow: { type: 'boolean', default: false },
   },
 });
 const replicas = Number(values.replicas);
@@ -49,6 +55,11 @@ if (values.runtime !== 'local' && values.runtime !== 'docker') {
   process.exit(2);
 }
 const docker = values.runtime === 'docker';
+const cow = values.cow === true;
+if (cow && (docker || loopXfsUnavailable())) {
+  process.stderr.write(`--cow: ${docker ? 'runs on the local runtime' : (loopXfsUnavailable() ?? '')}\n`);
+  process.exit(2);
+}
 /** Each agent's oec.server label (two agents share the engine), swept when the demo stops. */
 const labels = { a: dockerSuiteLabel('demo-a'), b: dockerSuiteLabel('demo-b') };
 
@@ -80,12 +91,14 @@ async function main(): Promise<void> {
   const replicaOfA = 0;
   const replicaOfB = 1 % replicas;
   let closing = false;
+  let xfs: LoopXfs | undefined;
   const shutdown = async (code = 0) => {
     stopOnFailure = undefined;
     if (closing) return;
     closing = true;
     say('\nStopping agents, controller and clusters …');
     await platform.close();
+    await xfs?.close();
     await front?.close();
     await smtp.close();
     if (docker) for (const label of Object.values(labels)) await cleanupDocker(label);
@@ -102,7 +115,11 @@ async function main(): Promise<void> {
   } else {
     say('Starting agent for server A and server B (each with its own PostgreSQL cluster) …');
   }
-  const a = await platform.addServer('a', docker ? dockerAgentEnv(labels.a) : {}, { replica: replicaOfA });
+  if (cow) {
+    xfs = await mountLoopXfs(platform.dir, 8192, platform.agentDataDir('a'));
+    say(`Server A's data root is an XFS with reflink on ${xfs.device} (mounted at ${xfs.dir}); a cluster per environment there`);
+  }
+  const a = await platform.addServer('a', docker ? dockerAgentEnv(labels.a) : cow ? { OEC_LOCAL_CLUSTERS: 'per_environment' } : {}, { replica: replicaOfA });
   const b = await platform.addServer('b', docker ? dockerAgentEnv(labels.b) : {}, { replica: replicaOfB });
   say('Creating the production environment on server A …');
   const created = await platform.createEnvironment(a.server.id, {
@@ -172,6 +189,8 @@ async function main(): Promise<void> {
     target: { create_new: true, environment_type: 'staging' },
     sanitization_preset: 'recommended',
   });
+  const sameLogs = await api.ok<{ items: { message: string }[] }>('GET', `/clone-operations/${same.id}/logs?limit=1000`);
+  for (const line of sameLogs.items.filter((l) => /^(Copy-on-write snapshot|Copy rewritten|Copying the database)/.test(l.message))) say(`  ${line.message}`);
   const across = await clone('Cloning production onto server B, streamed agent to agent (zstd on the wire, 4 filestore streams) …', {
     target: { create_new: true, environment_type: 'staging', name: 'staging-b', vm_id: b.server.id },
     sanitization_preset: 'recommended',
