@@ -29,6 +29,9 @@ interface Patterns {
   found: RegExp;
 }
 
+/** An entry's or a word's slots and headers beyond its characters (V8, 64-bit). */
+const ENTRY_BYTES = 64;
+
 /** Compiled patterns kept when the caller names no budget. */
 export const DEFAULT_PATTERN_CACHE = 4096;
 
@@ -40,6 +43,7 @@ export class NameIndex {
   private readonly withEntries = new Set<SanitizationOptionKey>();
   private readonly patterns: Lru<Patterns>;
   private readonly wordRe: RegExp;
+  private bytes = 0;
 
   constructor(
     private readonly d: Dialect,
@@ -52,6 +56,11 @@ export class NameIndex {
 
   get size(): number {
     return this.values.length;
+  }
+
+  /** About what the entries take (two bytes a character, the slots around them): for the budget. */
+  get byteSize(): number {
+    return this.bytes;
   }
 
   /** Whether the option has a name to look for. */
@@ -69,8 +78,12 @@ export class NameIndex {
     this.withEntries.add(option);
     const key = `${option}\u0000${word}`;
     const list = this.byWord.get(key);
+    this.bytes += 2 * v.length + ENTRY_BYTES;
     if (list) list.push(id);
-    else this.byWord.set(key, [id]);
+    else {
+      this.byWord.set(key, [id]);
+      this.bytes += 2 * key.length + ENTRY_BYTES;
+    }
   }
 
   /** The option's names the text holds (as a substring, any case), longest first. */
@@ -109,6 +122,7 @@ export async function captureNames(
   index: NameIndex,
   d: Dialect,
   batchRows: number,
+  checkBudget: () => void,
 ): Promise<void> {
   // per option, the values already indexed (the index's own strings: only the set's slots)
   const seen = new Map<SanitizationOptionKey, Set<string>>();
@@ -130,6 +144,7 @@ export async function captureNames(
         known.add(v);
         index.add(option, v, label);
       }
+      checkBudget();
     });
   }
 }

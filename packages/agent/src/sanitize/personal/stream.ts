@@ -18,7 +18,7 @@
 // Regular expressions follow PostgreSQL's in the source's locale class: with a C/POSIX ctype, only
 // ASCII letters are letters and lower() folds ASCII only, as there; otherwise Unicode letters.
 import type pg from 'pg';
-import type { SanitizationOptionKey, SanitizationOptions } from '@oec/shared';
+import { AppError, ErrorCode, type SanitizationOptionKey, type SanitizationOptions } from '@oec/shared';
 import type { KeyedHash } from '../keyed-hash.js';
 import { ANON_DOMAIN, EMAIL_TOKEN_RE, hmacHex, keyedHash, PHONE_PREFIX, PHONE_SANITIZED_PREFIX, sqlTrim as btrim } from '../pseudonyms.js';
 import { SchemaInfo } from '../schema-info.js';
@@ -39,7 +39,6 @@ import {
   PHONE_TOKEN_RE,
   searchedForNames,
   TEXT_OPTIONS,
-  textLabel,
   type ColumnRule,
   type KeyClass,
   valueSelects,
@@ -87,9 +86,11 @@ export interface MaskingBudget {
   patternEntries: number;
   /** Rows read at a time, per session, while capturing the source's values. */
   batchRows: number;
+  /** Bytes the captured values' hashes and the names indexed may take: past it, the step fails. */
+  capturedBytes: number;
 }
 
-export const DEFAULT_MASKING_BUDGET: MaskingBudget = { memoEntries: DEFAULT_MEMO_ENTRIES, patternEntries: DEFAULT_PATTERN_CACHE, batchRows: DEFAULT_BATCH_ROWS };
+export const DEFAULT_MASKING_BUDGET: MaskingBudget = { memoEntries: DEFAULT_MEMO_ENTRIES, patternEntries: DEFAULT_PATTERN_CACHE, batchRows: DEFAULT_BATCH_ROWS, capturedBytes: 64 * 1024 * 1024 };
 
 export interface StreamLeak {
   table: string;
@@ -488,6 +489,16 @@ function clearLiteral(r: ColumnRule): string | null {
   return sql === 'NULL' ? null : sql.replace(/^'|'$/g, '');
 }
 
+/** The source's personal values take more memory than the agent's budget gives the capture. */
+export class CaptureOverBudget extends AppError {
+  constructor(bytes: number) {
+    super(
+      ErrorCode.SANITIZATION_FAILED,
+      `the source's personal values take more than ${Math.round(bytes / 1024 / 1024)} MB, the in-stream masking's share of the agent's memory budget: raise OEC_AGENT_MEMORY_MB on this server's agent`,
+    );
+  }
+}
+
 /**
  * Read the map and the source's values (read-only, in the caller's transaction) and return the
  * masker, or null when no personal option is chosen.
@@ -503,6 +514,15 @@ export async function prepareStreamMasking(client: pg.ClientBase, p: StreamMaskP
   const budget = p.budget ?? DEFAULT_MASKING_BUDGET;
   // the captured values as 64-bit hashes (key-set.ts: a collision masks more, never less)
   const keys = new Map<KeyClass, KeySet>();
+  const fakes = new Pseudonyms(keyedHash(p.salt), budget.memoEntries);
+  const names = new NameIndex(d, (label, v) => fakes.label(label, v), budget.patternEntries);
+  // the capture grows with the source: past its share of the budget the step fails (never a value
+  // left out: a value not captured would not be masked)
+  const checkBudget = (): void => {
+    let bytes = names.byteSize;
+    for (const set of keys.values()) bytes += set.byteSize;
+    if (bytes > budget.capturedBytes) throw new CaptureOverBudget(budget.capturedBytes);
+  };
   const add = (rows: ReadonlyArray<{ cls: KeyClass; v: string | null }>): void => {
     for (const r of rows) {
       if (r.v === null) continue;
@@ -510,12 +530,11 @@ export async function prepareStreamMasking(client: pg.ClientBase, p: StreamMaskP
       if (!set) keys.set(r.cls, (set = new KeySet()));
       set.add(r.v);
     }
+    checkBudget();
   };
   await captureValues(client, ctx, map, p.sessions ?? null, budget.batchRows, add);
-  const fakes = new Pseudonyms(keyedHash(p.salt), budget.memoEntries);
   const inText = new Set(order.filter((o) => TEXT_OPTIONS.has(o)));
-  const names = new NameIndex(d, (label, v) => fakes.label(label, v), budget.patternEntries);
-  await captureNames(client, map, ctx, keys.get('text') ?? new KeySet(), inText, names, d, budget.batchRows);
+  await captureNames(client, map, ctx, keys.get('text') ?? new KeySet(), inText, names, d, budget.batchRows, checkBudget);
   for (const o of inText) if (!names.has(o)) inText.delete(o);
   const own = await client.query<{ id: string }>(`SELECT id::text AS id FROM (${internalPartnersSql(ctx)}) x WHERE id IS NOT NULL`);
   return new Masker(map, d, order, keys, names, inText, new Set(own.rows.map((r) => r.id)), fakes);
