@@ -1,8 +1,9 @@
 // What the in-stream masking holds in the agent's memory (issue 15, "Bounded resources"; decision
 // 0019): on a generated dataset, the capture of the source's values (prepareStreamMasking) and then
 // every public table's rows through its transform, as the COPY path runs them (without a target:
-// rows are counted and dropped), in a process that does nothing else. Reports the heap after a
-// full GC before and after each phase, the process's peak RSS, and what the capture holds.
+// rows are counted and dropped), in a process that does nothing else. Reports the heap and external
+// memory (typed arrays, Buffers) after a full GC before and after each phase, the process's peak
+// RSS, and what the capture holds.
 //
 //   node bench/dist/masking-memory.js --size large --dir /tmp/mm [--preset recommended]
 //        [--module /path/to/agent/dist/sanitize/index.js] [--memory-mb 256] [--generate-only]
@@ -32,9 +33,11 @@ const gc = (): void => {
   g();
   g();
 };
+/** The JavaScript heap and the memory outside it (typed arrays, Buffers), after a full GC. */
 const heap = (): number => {
   gc();
-  return process.memoryUsage().heapUsed;
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external;
 };
 const peakRss = (): number => process.resourceUsage().maxRSS * 1024;
 const mb = (n: number): string => (n / MB).toFixed(1);
@@ -88,7 +91,7 @@ async function measure(url: string, sanitize: typeof Sanitize, presetName: Sanit
   const peakAfterCapture = peakRss();
   const tables = await source.query<{ t: string; cols: string[] }>(
     `SELECT c.relname AS t, array_agg(a.attname::text ORDER BY a.attnum) AS cols FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
-      WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped GROUP BY c.relname ORDER BY pg_table_size(c.oid) DESC`,
+      WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped GROUP BY c.oid, c.relname ORDER BY pg_table_size(c.oid) DESC`,
   );
   let rows = 0;
   const t1 = Date.now();
@@ -116,7 +119,7 @@ async function measure(url: string, sanitize: typeof Sanitize, presetName: Sanit
     stream_s: streamSeconds,
     rows_masked_tables: rows,
     leaks: masker.leaks().length,
-    heap_mb: { before: mb(h0), after_capture: mb(h1), after_stream: mb(h2), held_by_capture: mb(h1 - h0), held_after_stream: mb(h2 - h0) },
+    heap_and_external_mb: { before: mb(h0), after_capture: mb(h1), after_stream: mb(h2), held_by_capture: mb(h1 - h0), held_after_stream: mb(h2 - h0) },
     rss_mb: { before: mb(rss0), peak_after_capture: mb(peakAfterCapture), peak: mb(peakRss()) },
     captured,
   };
