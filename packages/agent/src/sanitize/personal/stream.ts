@@ -8,9 +8,10 @@
 // (key-set.ts: a collision masks more, never less), and the names and streets that `full` also
 // looks for in free text, indexed by their longest word (names.ts). The rest it holds (memoized
 // pseudonyms, compiled patterns, rows read at a time) is bounded by the agent's memory budget
-// (decision 0019). Then each table's rows pass through the same column rules as the SQL pass (`columnRules`), option after option in the
-// order the SQL path runs them, with the same keyed pseudonyms (pseudonyms.ts): a clone made on
-// this path and one made on the SQL path hold the same values (a test compares every table).
+// (decision 0019). Then each table's rows pass through the same column rules as the SQL pass
+// (`columnRules`), option after option in the order the SQL path runs them, with the same keyed
+// pseudonyms (pseudonyms.ts): a clone made on this path and one made on the SQL path hold the
+// same values (a test compares every table).
 //
 // After the rules, every text field of the row is searched for the source's values once more (the
 // proof by value, on what is about to be written); `leaks()` names the table, column and count.
@@ -490,7 +491,7 @@ function clearLiteral(r: ColumnRule): string | null {
 }
 
 /** The source's personal values take more memory than the agent's budget gives the capture. */
-export class CaptureOverBudget extends AppError {
+export class CaptureOverBudgetError extends AppError {
   constructor(bytes: number) {
     super(
       ErrorCode.SANITIZATION_FAILED,
@@ -521,7 +522,7 @@ export async function prepareStreamMasking(client: pg.ClientBase, p: StreamMaskP
   const checkBudget = (): void => {
     let bytes = names.byteSize;
     for (const set of keys.values()) bytes += set.byteSize;
-    if (bytes > budget.capturedBytes) throw new CaptureOverBudget(budget.capturedBytes);
+    if (bytes > budget.capturedBytes) throw new CaptureOverBudgetError(budget.capturedBytes);
   };
   const add = (rows: ReadonlyArray<{ cls: KeyClass; v: string | null }>): void => {
     for (const r of rows) {
