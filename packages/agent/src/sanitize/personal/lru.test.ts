@@ -12,17 +12,25 @@ describe('Lru', () => {
     expect(most).toBe(1000);
   });
 
-  it('lets the least recently used go first', () => {
-    const m = new Lru<number>(2);
+  it('lets the least recently used go first (two generations of half the bound)', () => {
+    const m = new Lru<number>(4);
     m.set('a', 1);
     m.set('b', 2);
-    expect(m.get('a')).toBe(1); // a is now the most recent
-    m.set('c', 3);
+    m.set('c', 3); // a and b are now the old generation
+    expect(m.get('a')).toBe(1); // a used again: back to the young one
+    m.set('d', 4); // the young one (c, a) ages; the old one (b) goes
     expect(m.get('b')).toBeUndefined();
-    expect([m.get('a'), m.get('c')]).toEqual([1, 3]);
-    m.set('a', 4); // replacing keeps the size
-    expect(m.size).toBe(2);
-    expect(m.get('a')).toBe(4);
+    expect([m.get('a'), m.get('c'), m.get('d')]).toEqual([1, 3, 4]);
+    m.set('a', 5); // replacing keeps the size
+    expect(m.size).toBeLessThanOrEqual(4);
+    expect(m.get('a')).toBe(5);
+  });
+
+  it('holds one entry when its bound is one', () => {
+    const m = new Lru<number>(1);
+    m.set('a', 1);
+    m.set('b', 2);
+    expect([m.get('a'), m.get('b'), m.size]).toEqual([undefined, 2, 1]);
   });
 
   it('refuses a bound below one', () => {
