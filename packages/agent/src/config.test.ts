@@ -39,6 +39,7 @@ describe('parseConfig', () => {
       logLevel: 'info',
       peerUrl: null,
       peer: { host: '127.0.0.1', port: 0, timeoutMs: 30_000 },
+      memoryMb: 256,
       copy: copyTuning(),
       sanitizeBatch: { rows: 50_000, minTableRows: 200_000 },
       appHost: '127.0.0.1',
@@ -103,6 +104,17 @@ describe('parseConfig', () => {
     expect(problems({ ...base, OEC_LOG_LEVEL: 'loud' })[0]).toMatch(/^OEC_LOG_LEVEL/);
     expect(problems({ ...base, OEC_PEER_LISTEN: '8443' })).toEqual(['OEC_PEER_LISTEN: must be host:port, e.g. 0.0.0.0:8443']);
     expect(problems({ ...base, OEC_PEER_URL: 'ws://server-a:8443' })[0]).toMatch(/^OEC_PEER_URL: must start with wss:/);
+  });
+
+  it('derives the memory budget from OEC_AGENT_MEMORY_MB and refuses a bad one readably', () => {
+    const c = parseConfig({ ...base, OEC_AGENT_MEMORY_MB: '512', OEC_COPY_JOBS: '4' });
+    expect(c.memoryMb).toBe(512);
+    expect(c.copy).toEqual(copyTuning({ jobs: 4, memoryMb: 512 }));
+    expect(c.copy.masking.memoEntries).toBeGreaterThan(parseConfig(base).copy.masking.memoEntries);
+    expect(describeConfig(c)).toMatchObject({ memoryMb: 512, copyJobs: 4 });
+    expect(problems({ ...base, OEC_AGENT_MEMORY_MB: 'lots' })).toEqual(['OEC_AGENT_MEMORY_MB: must be a number of MB, e.g. 256']);
+    expect(problems({ ...base, OEC_AGENT_MEMORY_MB: '64' })).toEqual(['OEC_AGENT_MEMORY_MB: must be at least 128 (MB)']);
+    expect(problems({ ...base, OEC_AGENT_MEMORY_MB: '256.5' })).toEqual(['OEC_AGENT_MEMORY_MB: must be a whole number of MB']);
   });
 
   it('reads the docker runtime, whose images must be named', () => {

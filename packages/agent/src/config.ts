@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { copyTuning, DEFAULT_SPLIT_MB, MAX_COPY_JOBS, type CopyTuning } from './clone/copy/tuning.js';
+import { copyTuning, DEFAULT_AGENT_MEMORY_MB, DEFAULT_SPLIT_MB, MAX_COPY_JOBS, MIN_AGENT_MEMORY_MB, type CopyTuning } from './clone/copy/tuning.js';
 import { DEFAULT_BATCH, type BatchOptions } from './sanitize/index.js';
 import { OFFICIAL_ODOO, type DockerImages, type OdooImageContract } from './runtime/docker/objects.js';
 
@@ -80,6 +80,14 @@ const envSchema = z
     // table size above which a table is copied in block ranges side by side (clone/copy/tuning.ts).
     OEC_COPY_JOBS: z.coerce.number().int().min(0).max(MAX_COPY_JOBS).default(0),
     OEC_COPY_SPLIT_MB: z.coerce.number().int().min(16).max(1_048_576).default(DEFAULT_SPLIT_MB),
+    // What the agent may hold in memory, in MB (decision 0019): the COPY streams' buffers and the
+    // in-stream masking's memo, patterns, batches and captured values get shares of it (tuning.ts).
+    OEC_AGENT_MEMORY_MB: z.coerce
+      .number({ message: 'must be a number of MB, e.g. 256' })
+      .int('must be a whole number of MB')
+      .min(MIN_AGENT_MEMORY_MB, `must be at least ${MIN_AGENT_MEMORY_MB} (MB)`)
+      .max(1_048_576, 'must be at most 1048576 (MB)')
+      .default(DEFAULT_AGENT_MEMORY_MB),
     // Sanitizing: a table over SPLIT_ROWS rows is worked on in key ranges of about BATCH_ROWS rows,
     // with progress after each (sanitize/ranges.ts).
     OEC_SANITIZE_BATCH_ROWS: z.coerce.number().int().min(100).max(10_000_000).default(DEFAULT_BATCH.rows),
@@ -151,7 +159,9 @@ export interface AgentConfig {
     timeoutMs: number;
   };
   appHost: string;
-  /** The COPY data path's parallelism (OEC_COPY_JOBS, OEC_COPY_SPLIT_MB). */
+  /** OEC_AGENT_MEMORY_MB: what the agent may hold in memory; `copy` carries its shares. */
+  memoryMb: number;
+  /** The COPY data path's parallelism and memory (OEC_COPY_JOBS, OEC_COPY_SPLIT_MB, OEC_AGENT_MEMORY_MB). */
   copy: CopyTuning;
   /** How sanitizing splits big tables into key ranges (OEC_SANITIZE_BATCH_ROWS, OEC_SANITIZE_SPLIT_ROWS). */
   sanitizeBatch: BatchOptions;
@@ -219,7 +229,8 @@ export function parseConfig(env: RawEnv): AgentConfig {
     logLevel: v.OEC_LOG_LEVEL,
     peerUrl: v.OEC_PEER_URL ?? null,
     peer: { ...splitHostPort(v.OEC_PEER_LISTEN), timeoutMs: v.OEC_PEER_TIMEOUT_MS },
-    copy: copyTuning({ jobs: v.OEC_COPY_JOBS, splitMb: v.OEC_COPY_SPLIT_MB }),
+    memoryMb: v.OEC_AGENT_MEMORY_MB,
+    copy: copyTuning({ jobs: v.OEC_COPY_JOBS, splitMb: v.OEC_COPY_SPLIT_MB, memoryMb: v.OEC_AGENT_MEMORY_MB }),
     sanitizeBatch: { rows: v.OEC_SANITIZE_BATCH_ROWS, minTableRows: v.OEC_SANITIZE_SPLIT_ROWS },
     appHost: v.OEC_APP_HOST,
     reconnect: { minMs: v.OEC_RECONNECT_MIN_MS, maxMs: v.OEC_RECONNECT_MAX_MS },
@@ -282,5 +293,7 @@ export function describeConfig(c: AgentConfig): Record<string, unknown> {
     peerUrl: c.peerUrl,
     peerListen: `${c.peer.host}:${c.peer.port}`,
     appHost: c.appHost,
+    memoryMb: c.memoryMb,
+    copyJobs: c.copy.jobs,
   };
 }

@@ -22,6 +22,7 @@ export {
   composeTransforms,
   copyDatabaseByCopy,
   copyFromSource,
+  copyTuning,
   framedSink,
   frameReceiver,
   decodeField,

@@ -11,7 +11,7 @@ import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { copyDatabaseByCopy, copyFromSource, createLogger, framedSink, frameReceiver, workDatabaseSink, stopAppsUnder, type RowTransformFactory, type TaskContext } from '@oec/agent';
+import { copyDatabaseByCopy, copyFromSource, copyTuning, createLogger, framedSink, frameReceiver, workDatabaseSink, stopAppsUnder, type RowTransformFactory, type TaskContext } from '@oec/agent';
 import { stopCluster } from '@oec/agent/postgres';
 import { AppError, CopyPathRefusal, type EnvironmentSpec } from '@oec/shared';
 import { clusterPgEnv } from '../harness/pg-conn.js';
@@ -334,7 +334,7 @@ describe('COPY data path', () => {
       };
       let result;
       try {
-        result = await copyDatabaseByCopy(makePlan(source, target), makeCtx(bench), snapshot, { transform: slow, tuning: { jobs: 4, splitBytes: 8192 } });
+        result = await copyDatabaseByCopy(makePlan(source, target), makeCtx(bench), snapshot, { transform: slow, tuning: { ...copyTuning({ jobs: 4 }), splitBytes: 8192 } });
       } finally {
         stop = true;
         await writer;
@@ -386,7 +386,7 @@ describe('COPY data path', () => {
       return null;
     };
     try {
-      await copyDatabaseByCopy(makePlan(source, target), makeCtx(bench), null, { transform: slow, tuning: { jobs: 2, splitBytes: Infinity } });
+      await copyDatabaseByCopy(makePlan(source, target), makeCtx(bench), null, { transform: slow, tuning: { ...copyTuning({ jobs: 2 }), splitBytes: Infinity } });
     } finally {
       stop = true;
       await writer;

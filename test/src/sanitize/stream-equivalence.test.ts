@@ -9,7 +9,7 @@ import type pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { composeTransforms, rowTransformStream, type RowTransform } from '@oec/agent';
-import { attachmentStream, hashOdooPassword, optionsToRun, PERSONAL_OPTIONS, prepareRuleStream, prepareStreamCredentials, prepareStreamMasking, sanitizeDatabase } from '@oec/agent/sanitize';
+import { attachmentStream, hashOdooPassword, optionsToRun, PERSONAL_OPTIONS, prepareRuleStream, prepareStreamCredentials, prepareStreamMasking, sanitizeDatabase, DEFAULT_MASKING_BUDGET, type MaskingBudget } from '@oec/agent/sanitize';
 import type { RuleResult, SanitizationRule } from '@oec/shared';
 import { BASE_URL, Harness, preset, SALT, scalar, tableDigests, type Template } from './harness.js';
 import { SENSITIVE_MODELS } from './guarantees.js';
@@ -66,7 +66,7 @@ async function loadThrough(source: pg.Client, target: pg.Client, transformFor: T
  * does, read in one read-only snapshot of the source; every personal option of the preset masked
  * something, the credentials were cleared, and no source value was found in what was written.
  */
-async function loadMasked(streamDb: string, options: ReturnType<typeof preset>): Promise<pg.Client> {
+async function loadMasked(streamDb: string, options: ReturnType<typeof preset>, budget?: MaskingBudget): Promise<pg.Client> {
   const source = await h.connect(tpl.name);
   const viaStream = await h.connect(streamDb);
   await source.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
@@ -90,7 +90,7 @@ async function loadMasked(streamDb: string, options: ReturnType<typeof preset>):
       }
     },
   };
-  const masker = await prepareStreamMasking(source, { options, order, salt: SALT, sessions });
+  const masker = await prepareStreamMasking(source, { options, order, salt: SALT, sessions, ...(budget ? { budget } : {}) });
   expect(opened).toBe(2);
   if (!masker) throw new Error('no personal option in the preset');
   const credentials = await prepareStreamCredentials(source, options);
@@ -149,14 +149,20 @@ async function differingColumns(viaSql: pg.Client, viaStream: pg.Client): Promis
 // Both paths, then the sanitizer's SQL (on the COPY path it runs after the load for what stays SQL:
 // structural options, derived columns, the option modules' own rules, the proof): every column of
 // every table equal, but those written by now() or at random on each run.
-it.each(['recommended', 'full'] as const)('gives every table the same contents as the SQL path (%s)', async (name) => {
+// the smallest memory budget (decision 0019: an LRU of one pseudonym and one pattern, a few rows
+// read at a time) costs time, never a different value
+it.each([
+  ['recommended', undefined],
+  ['full', undefined],
+  ['full', { memoEntries: 1, patternEntries: 1, batchRows: 7, capturedBytes: 16 * 1024 * 1024 }],
+] as const)('gives every table the same contents as the SQL path (%s, budget %o)', async (name, budget) => {
   const OPTIONS = preset(name);
   const sanitize = (c: pg.Client): Promise<void> => sanitizeWith(c, OPTIONS);
   const [sqlDb, streamDb] = [await h.copy(tpl), await h.copy(tpl)];
   const viaSql = await h.connect(sqlDb);
   await sanitize(viaSql);
 
-  const viaStream = await loadMasked(streamDb, OPTIONS);
+  const viaStream = await loadMasked(streamDb, OPTIONS, budget);
   await sanitizeWith(viaStream, OPTIONS, true);
 
   expect(await differingColumns(viaSql, viaStream)).toEqual([]);
@@ -261,4 +267,23 @@ it('refuses in the stream what the SQL path refuses, with its error', async () =
   await expect(refused({ table: 'res_partner', column: 'x_note', function: 'null', filter: [{ column: 'x_age', op: '=', value: 'abc' }] })).rejects.toMatchObject(custom);
   await expect(refused({ table: 'res_partner', column: 'x_age', function: 'constant', value: 'abc' })).rejects.toMatchObject(custom);
   await expect(refused({ table: 'res_partner', column: 'x_note', function: 'null', filter: [{ column: 'x_note', op: 'like', value: 'a\\' }] })).rejects.toMatchObject(custom);
+});
+
+// decision 0019: the capture is the one part that grows with the source; past its share of the
+// agent's memory budget it stops with what to do, rather than leave a value out (unmasked)
+it('refuses a capture larger than its share of the memory budget, saying which setting to raise', async () => {
+  const options = preset('full');
+  const order = optionsToRun(options)
+    .map((o) => o.key)
+    .filter((k) => PERSONAL_OPTIONS.has(k));
+  const source = await h.connect(tpl.name);
+  await source.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  const small = { ...DEFAULT_MASKING_BUDGET, capturedBytes: 2048 };
+  await expect(prepareStreamMasking(source, { options, order, salt: SALT, budget: small })).rejects.toThrow(/raise OEC_AGENT_MEMORY_MB/);
+  await source.query('ROLLBACK');
+  await source.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  const masker = await prepareStreamMasking(source, { options, order, salt: SALT, budget: DEFAULT_MASKING_BUDGET });
+  expect(masker?.captured().bytes).toBeGreaterThan(2048);
+  await source.query('ROLLBACK');
+  await source.end();
 });

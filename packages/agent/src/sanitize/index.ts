@@ -17,7 +17,7 @@ export { ProgressMeter, type SanitizeProgress, type ProgressUnit } from './progr
 export { DEFAULT_BATCH, keyRanges, type KeyRange } from './ranges.js';
 export { Stmt } from './stmt.js';
 export { prepareStreamCredentials, type CredentialStream } from './options/credentials-stream.js';
-export { prepareStreamMasking, type SnapshotSessions, type StreamMasker, type MaskingTransform, type StreamLeak } from './personal/stream.js';
+export { DEFAULT_MASKING_BUDGET, prepareStreamMasking, type MaskingBudget, type SnapshotSessions, type StreamMasker, type MaskingTransform, type StreamLeak } from './personal/stream.js';
 // Custom rules: the masking functions in JavaScript (the in-stream path), equal to their SQL.
 export {
   ruleMask,

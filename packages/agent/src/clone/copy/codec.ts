@@ -164,6 +164,9 @@ export class RowSplitter {
   }
 }
 
+/** A stream stage's buffer when the caller names none (the agent's budget sets it: tuning.ts). */
+export const DEFAULT_STREAM_BUFFER = 1024 * 1024;
+
 /**
  * The transform stream of one table: COPY text in, COPY text out with the transform's fields
  * rewritten. Counts the rows and bytes that passed (`rows` is exact only when rows were parsed).
@@ -181,8 +184,9 @@ export class RowTransformStream extends Transform {
   constructor(
     private readonly transform: RowTransform,
     private readonly width: number,
+    highWaterMark = DEFAULT_STREAM_BUFFER,
   ) {
-    super({ highWaterMark: 1024 * 1024 });
+    super({ highWaterMark });
     for (const c of transform.columns) {
       if (!Number.isInteger(c) || c < 0 || c >= width) throw new RangeError(`transform column ${c} is not one of the table's ${width} columns`);
     }
@@ -288,7 +292,7 @@ export function composeTransforms(list: readonly (RowTransform | null)[]): RowTr
 }
 
 /** The stream a table's rows pass through: the transform's, or null for a raw pass-through. */
-export function rowTransformStream(transform: RowTransform | null, width: number): RowTransformStream | null {
+export function rowTransformStream(transform: RowTransform | null, width: number, highWaterMark = DEFAULT_STREAM_BUFFER): RowTransformStream | null {
   if (!transform || transform.columns.length === 0) return null;
-  return new RowTransformStream(transform, width);
+  return new RowTransformStream(transform, width, highWaterMark);
 }

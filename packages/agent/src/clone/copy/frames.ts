@@ -8,6 +8,7 @@
 // interleave frame by frame; a frame is one write, so frames never interleave inside.
 import { once } from 'node:events';
 import { PassThrough, Writable, type Readable } from 'node:stream';
+import { DEFAULT_STREAM_BUFFER } from './codec.js';
 import type { CopyTableInfo, SequenceValue } from './catalog.js';
 import type { CopySink, Section } from './source.js';
 
@@ -98,8 +99,11 @@ export function framedSink(out: PassThrough): CopySink & { end(): void } {
   };
 }
 
-/** The receiver's side: a Writable that turns the frames back into calls on `sink`. */
-export function frameReceiver(sink: CopySink): Writable {
+/**
+ * The receiver's side: a Writable that turns the frames back into calls on `sink`; each stage
+ * buffers up to `bufferBytes` (one per table being received: the agent's budget, tuning.ts).
+ */
+export function frameReceiver(sink: CopySink, bufferBytes = DEFAULT_STREAM_BUFFER): Writable {
   let buffered: Buffer = Buffer.alloc(0);
   const section: { stream: PassThrough | null; done: Promise<void> | null } = { stream: null, done: null };
   const tables = new Map<number, PassThrough>();
@@ -138,7 +142,7 @@ export function frameReceiver(sink: CopySink): Writable {
         if (!which) throw new Error(`unknown section ${id}`);
         // Indexes and constraints only once every table's rows are committed.
         if (which === 'post-data') await settle();
-        const s = new PassThrough({ highWaterMark: 1024 * 1024 });
+        const s = new PassThrough({ highWaterMark: bufferBytes });
         section.stream = s;
         section.done = sink.section(which, s);
         track(section.done);
@@ -155,7 +159,7 @@ export function frameReceiver(sink: CopySink): Writable {
         section.done = null;
         return;
       case F.TableBegin: {
-        const s = new PassThrough({ highWaterMark: 1024 * 1024 });
+        const s = new PassThrough({ highWaterMark: bufferBytes });
         tables.set(id, s);
         track(sink.table(JSON.parse(payload.toString('utf8')) as CopyTableInfo, s));
         return;
@@ -180,7 +184,7 @@ export function frameReceiver(sink: CopySink): Writable {
   };
 
   const receiver = new Writable({
-    highWaterMark: 1024 * 1024,
+    highWaterMark: bufferBytes,
     write(chunk: Buffer, _enc, done) {
       buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
       (async () => {

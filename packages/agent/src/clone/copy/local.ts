@@ -41,6 +41,7 @@ export async function copyDatabaseByCopy(plan: ClonePlan, ctx: TaskContext, snap
         transform: opts.transform ?? null,
         jobs: tuning.jobs,
         splitBytes: tuning.splitBytes,
+        bufferBytes: tuning.bufferBytes,
         ...(opts.pacer ? { pacer: opts.pacer } : {}),
         signal: ctx.signal,
         onBytes: (done, total) => ctx.progress(Math.min(0.99, done / Math.max(1, total)), { bytes_done: done, bytes_total: Math.max(done, total) }, 'backing_up_database'),

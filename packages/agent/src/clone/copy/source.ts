@@ -16,7 +16,7 @@ import type { TaskContext } from '../../tasks/types.js';
 import { LOCK_WAIT_TIMEOUT_MS } from '../dump-restore.js';
 import type { Pacer } from '../pace.js';
 import { lockTables, quoteIdent, qualified, readCatalog, refuseUncarried, type CopyTableInfo, type SequenceValue } from './catalog.js';
-import { rowTransformStream, type RowTransform, type RowTransformFactory } from './codec.js';
+import { DEFAULT_STREAM_BUFFER, rowTransformStream, type RowTransform, type RowTransformFactory } from './codec.js';
 
 export type Section = 'pre-data' | 'post-data';
 
@@ -47,6 +47,8 @@ export interface CopySourceOptions {
   jobs?: number;
   /** A table larger than this is copied in block ranges of about this size (default: never). */
   splitBytes?: number;
+  /** Each buffering stage's highWaterMark in one stream (default 1 MB; the agent's budget: tuning.ts). */
+  bufferBytes?: number;
   pacer?: Pacer;
   signal: AbortSignal;
   /** Bytes of COPY text read from the source so far, and the catalog's table bytes. */
@@ -224,7 +226,7 @@ async function copyTable(
   onBytes: (n: number) => void,
 ): Promise<{ rows: number; transformed: boolean }> {
   opts.signal.throwIfAborted();
-  const transform = rowTransformStream(rowTransform, table.columns.length);
+  const transform = rowTransformStream(rowTransform, table.columns.length, opts.bufferBytes);
   return ctx.runtime.withDatabase(source.db_name, async (client) => {
     // A session that failed mid-COPY is not reused: withDatabase closes it.
     let clean = false;
@@ -239,7 +241,7 @@ async function copyTable(
           opts.pacer.wait(chunk.length, opts.signal).then(() => done(null, chunk), done);
         },
       });
-      const rows = new PassThrough({ highWaterMark: 1024 * 1024 });
+      const rows = new PassThrough({ highWaterMark: opts.bufferBytes ?? DEFAULT_STREAM_BUFFER });
       const stages: NodeJS.ReadWriteStream[] = transform ? [counter, transform] : [counter];
       const abort = () => copy.destroy(opts.signal.reason instanceof Error ? opts.signal.reason : new Error('aborted'));
       opts.signal.addEventListener('abort', abort, { once: true });

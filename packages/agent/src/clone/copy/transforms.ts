@@ -8,10 +8,11 @@
 // stream cannot apply exactly, …) runs in the sanitizing step, as on the dump path.
 import type pg from 'pg';
 import { AppError, ErrorCode, type ClonePlan, type SanitizationOptionKey, type StreamMasking } from '@oec/shared';
-import { attachmentStream, describeAfterLoad, optionsToRun, PERSONAL_OPTIONS, prepareRuleStream, prepareStreamCredentials, prepareStreamMasking, type SnapshotSessions } from '../../sanitize/index.js';
+import { attachmentStream, describeAfterLoad, optionsToRun, PERSONAL_OPTIONS, prepareRuleStream, prepareStreamCredentials, prepareStreamMasking, type MaskingBudget, type SnapshotSessions } from '../../sanitize/index.js';
 import type { TaskContext } from '../../tasks/types.js';
 import { composeTransforms, type RowTransform, type RowTransformFactory } from './codec.js';
 import { beginInSnapshot } from './source.js';
+import type { CopyTuning } from './tuning.js';
 
 /** A source value found in what a part wrote (table, column, count; never the value). */
 export interface StreamPartLeak {
@@ -50,19 +51,22 @@ export interface StreamPartInput {
   sessions: SnapshotSessions;
   /** The personal and credential options in the order the SQL path applies them. */
   order: readonly SanitizationOptionKey[];
+  /** What the personal data masking may hold in memory (the agent's budget, tuning.ts). */
+  budget: MaskingBudget;
 }
 
 type Preparer = (client: pg.ClientBase, input: StreamPartInput) => Promise<StreamPart | null>;
 
 /** The parts, in the order a row passes through them. */
 const STREAM_PARTS: readonly Preparer[] = [
-  async (client, { plan, order, sessions }) => {
+  async (client, { plan, order, sessions, budget }) => {
     const personal = order.filter((k) => PERSONAL_OPTIONS.has(k));
     if (personal.length === 0) return null;
-    const m = await prepareStreamMasking(client, { options: plan.sanitization.options, order: personal, salt: plan.sanitization.salt, sessions });
+    const m = await prepareStreamMasking(client, { options: plan.sanitization.options, order: personal, salt: plan.sanitization.salt, sessions, budget });
     if (!m) return null;
+    const held = m.captured();
     return {
-      label: `${m.map.columns.length} personal columns, ${m.map.textColumns.length} text columns searched by value`,
+      label: `${m.map.columns.length} personal columns, ${m.map.textColumns.length} text columns searched by value; ${held.values} source values held as ${Math.ceil(held.bytes / 1024)} kB of hashes, ${held.names} names`,
       transformsFor: (t, c) => ({ row: m.transformFor(t, c) }),
       counts: () => m.masked(),
       leaks: () => m.leaks(),
@@ -125,9 +129,11 @@ async function inSnapshot(client: pg.ClientBase, snapshot: string | null): Promi
 
 /**
  * Prepare the parts in `snapshot` (null: a snapshot of this moment, shared by the sessions the
- * capture opens); `jobs` sessions at most read the source's values side by side.
+ * capture opens); `jobs` sessions at most read the source's values side by side, within the
+ * tuning's masking budget.
  */
-export async function planTransform(plan: ClonePlan, ctx: TaskContext, snapshot: string | null, jobs = 1): Promise<PlannedTransform> {
+export async function planTransform(plan: ClonePlan, ctx: TaskContext, snapshot: string | null, tuning: Pick<CopyTuning, 'jobs' | 'masking'>): Promise<PlannedTransform> {
+  const { jobs, masking: budget } = tuning;
   const order = optionsToRun(plan.sanitization.options).map((o) => o.key);
   const parts = await ctx.runtime.withDatabase(plan.source.db_name, async (client) => {
     await inSnapshot(client, snapshot);
@@ -149,7 +155,7 @@ export async function planTransform(plan: ClonePlan, ctx: TaskContext, snapshot:
       };
       const ready: StreamPart[] = [];
       for (const prepare of STREAM_PARTS) {
-        const part = await prepare(client, { plan, order, sessions });
+        const part = await prepare(client, { plan, order, sessions, budget });
         if (part) ready.push(part);
       }
       return ready;

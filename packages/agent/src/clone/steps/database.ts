@@ -37,7 +37,7 @@ export async function copyDatabase(
     ctx.log('INFO', 'Copying the database table by table (COPY data path)', 'backing_up_database');
     // The masking is prepared (the source's values read) while the work database is created and
     // the schema restored; the first table waits for it.
-    const preparing = planTransform(plan, ctx, snapshot, tuning.jobs);
+    const preparing = planTransform(plan, ctx, snapshot, tuning);
     const factory = preparing.then(
       (m) => m.factory,
       (e: unknown) => {

@@ -187,7 +187,7 @@ async function receiveDatabaseByCopy(run: ReceiveRun, channel: ReceiverChannel, 
   const { input, ctx } = run;
   const tuning = run.deps.copy ?? copyTuning();
   const sink = workDatabaseSink(input, ctx, run.signal, tuning);
-  const count = await receiveBytes(channel, frameReceiver(sink), { codec: input.transfer.codec, signal: run.signal, env: run.deps.env });
+  const count = await receiveBytes(channel, frameReceiver(sink, tuning.bufferBytes), { codec: input.transfer.codec, signal: run.signal, env: run.deps.env });
   await analyzeTables(input, ctx, tuning.jobs);
   ctx.progress(1, { items_done: sink.loaded, items_total: sink.loaded }, 'restoring_database');
   ctx.log('INFO', `Database copied on ${run.target} table by table from the stream of ${run.source}: ${sink.loaded} tables (${count.wire} bytes received)`, 'restoring_database');

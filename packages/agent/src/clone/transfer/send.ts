@@ -189,7 +189,7 @@ async function sendDatabaseByCopy(run: SendRun, channel: SenderChannel, ticket: 
   const copyFailed: { error: Error | null } = { error: null };
   let inStream: StreamMasking | undefined;
   const tuning = run.deps.copy ?? copyTuning();
-  const masking = await planTransform(input, ctx, snapshot, tuning.jobs);
+  const masking = await planTransform(input, ctx, snapshot, tuning);
   // Stopped when the stream breaks first: no COPY session or pg_dump outlives the transfer.
   const stop = linkedAbort(run.signal);
   const copying = copyFromSource(
@@ -200,6 +200,7 @@ async function sendDatabaseByCopy(run: SendRun, channel: SenderChannel, ticket: 
       transform: masking.factory,
       jobs: tuning.jobs,
       splitBytes: tuning.splitBytes,
+      bufferBytes: tuning.bufferBytes,
       pacer: run.pacer,
       signal: stop.signal,
       onBytes: (done, total) => ctx.progress(Math.min(0.99, done / Math.max(1, total)), { bytes_done: done, bytes_total: Math.max(done, total) }, 'backing_up_database'),

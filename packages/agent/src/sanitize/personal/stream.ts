@@ -4,11 +4,14 @@
 //
 // Before the first row: the personal data map and the source's values are read from the source,
 // read-only, in the copy's snapshot (the same capture as the SQL path's, as CTEs: no temp table,
-// no function on production), into memory: one Set of keys per class, and the names and streets
-// that `full` also looks for in free text, indexed by their longest word. Then each table's rows
-// pass through the same column rules as the SQL pass (`columnRules`), option after option in the
-// order the SQL path runs them, with the same keyed pseudonyms (pseudonyms.ts): a clone made on
-// this path and one made on the SQL path hold the same values (a test compares every table).
+// no function on production), in batches, into memory: one set of 64-bit hashes of keys per class
+// (key-set.ts: a collision masks more, never less), and the names and streets that `full` also
+// looks for in free text, indexed by their longest word (names.ts). The rest it holds (memoized
+// pseudonyms, compiled patterns, rows read at a time) is bounded by the agent's memory budget
+// (decision 0019). Then each table's rows pass through the same column rules as the SQL pass
+// (`columnRules`), option after option in the order the SQL path runs them, with the same keyed
+// pseudonyms (pseudonyms.ts): a clone made on this path and one made on the SQL path hold the
+// same values (a test compares every table).
 //
 // After the rules, every text field of the row is searched for the source's values once more (the
 // proof by value, on what is about to be written); `leaks()` names the table, column and count.
@@ -16,7 +19,7 @@
 // Regular expressions follow PostgreSQL's in the source's locale class: with a C/POSIX ctype, only
 // ASCII letters are letters and lower() folds ASCII only, as there; otherwise Unicode letters.
 import type pg from 'pg';
-import type { SanitizationOptionKey, SanitizationOptions } from '@oec/shared';
+import { AppError, ErrorCode, type SanitizationOptionKey, type SanitizationOptions } from '@oec/shared';
 import type { KeyedHash } from '../keyed-hash.js';
 import { ANON_DOMAIN, EMAIL_TOKEN_RE, hmacHex, keyedHash, PHONE_PREFIX, PHONE_SANITIZED_PREFIX, sqlTrim as btrim } from '../pseudonyms.js';
 import { SchemaInfo } from '../schema-info.js';
@@ -37,12 +40,16 @@ import {
   PHONE_TOKEN_RE,
   searchedForNames,
   TEXT_OPTIONS,
-  textLabel,
   type ColumnRule,
   type KeyClass,
   valueSelects,
 } from './engine.js';
-import { loadPersonalMap, quoteIdent, type PersonalMap } from './map.js';
+import { DEFAULT_BATCH_ROWS, forEachBatch } from './batches.js';
+import { Dialect } from './dialect.js';
+import { KeySet } from './key-set.js';
+import { Lru } from './lru.js';
+import { loadPersonalMap, type PersonalMap } from './map.js';
+import { captureNames, DEFAULT_PATTERN_CACHE, NameIndex } from './names.js';
 
 /** The shape of the COPY path's row transform (clone/copy/codec.ts), without depending on it. */
 export interface MaskingTransform {
@@ -65,7 +72,26 @@ export interface StreamMaskParams {
   salt: string;
   odooSeries?: string | null;
   sessions?: SnapshotSessions;
+  /** What it may hold in memory (the agent's budget, decision 0019); defaults when absent. */
+  budget?: MaskingBudget;
 }
+
+/** Memoized pseudonyms when the caller names no budget (decision 0019: the agent's derives it). */
+export const DEFAULT_MEMO_ENTRIES = 50_000;
+
+/** What the masking holds in memory besides the captured values' hashes (decision 0019). */
+export interface MaskingBudget {
+  /** Pseudonyms memoized (an LRU): past it a pseudonym is computed again, the same one. */
+  memoEntries: number;
+  /** Compiled patterns of names and streets kept (an LRU). */
+  patternEntries: number;
+  /** Rows read at a time, per session, while capturing the source's values. */
+  batchRows: number;
+  /** Bytes the captured values' hashes and the names indexed may take: past it, the step fails. */
+  capturedBytes: number;
+}
+
+export const DEFAULT_MASKING_BUDGET: MaskingBudget = { memoEntries: DEFAULT_MEMO_ENTRIES, patternEntries: DEFAULT_PATTERN_CACHE, batchRows: DEFAULT_BATCH_ROWS, capturedBytes: 64 * 1024 * 1024 };
 
 export interface StreamLeak {
   table: string;
@@ -82,6 +108,8 @@ export interface StreamMasker {
   masked(): Record<string, number>;
   /** Source values found in rows after masking (table, column, count; never the value). */
   leaks(): StreamLeak[];
+  /** What the capture holds: distinct values (their hashes), its bytes, names indexed. */
+  captured(): { values: number; bytes: number; names: number };
 }
 
 type TokenClass = Exclude<KeyClass, 'text'>;
@@ -91,35 +119,6 @@ interface RowStep {
   option: SanitizationOptionKey;
   reads: number[];
   run(get: (at: number) => string | null, set: (at: number, v: string | null) => void): boolean;
-}
-
-interface NameEntry {
-  v: string;
-  /** Every occurrence (global: for replace). */
-  re: RegExp;
-  /** Whether it occurs (not global: `test` keeps no state). */
-  found: RegExp;
-  fake: string;
-}
-
-/** PostgreSQL's character classes and case folding, for the source's ctype. */
-class Dialect {
-  readonly alpha: string;
-  readonly word: string;
-  readonly flags: string;
-  constructor(readonly ascii: boolean) {
-    this.alpha = ascii ? 'A-Za-z' : '\\p{L}';
-    this.word = ascii ? 'A-Za-z0-9_' : '\\p{L}\\p{N}_';
-    this.flags = ascii ? '' : 'u';
-  }
-
-  lower(s: string): string {
-    return this.ascii ? s.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : s.toLowerCase();
-  }
-
-  re(source: string, flags: string): RegExp {
-    return new RegExp(source, flags + this.flags);
-  }
 }
 
 /** PostgreSQL's bracket syntax to JavaScript's: `[:space:]` inside a bracket, a leading `]`. */
@@ -133,20 +132,21 @@ const TOKEN_RES: Record<TokenClass, string> = {
   alnum: ID_TOKEN_RE,
 };
 
-/** Pseudonyms computed once per source value: a value repeated across rows costs one HMAC. */
-const MEMO_LIMIT = 200_000;
-
+/** Pseudonyms memoized per source value (an LRU of `memoEntries`): a value repeated across rows costs one HMAC. */
 class Pseudonyms {
-  private readonly memo = new Map<string, string>();
+  private readonly memo: Lru<string>;
 
-  constructor(private readonly k: KeyedHash) {}
+  constructor(
+    private readonly k: KeyedHash,
+    memoEntries = DEFAULT_MEMO_ENTRIES,
+  ) {
+    this.memo = new Lru<string>(memoEntries);
+  }
 
   private hex(text: string): string {
     const hit = this.memo.get(text);
     if (hit !== undefined) return hit;
     const h = hmacHex(this.k, text);
-    // bounded: past the limit the oldest half goes (a Map iterates in insertion order)
-    if (this.memo.size >= MEMO_LIMIT) for (const key of [...this.memo.keys()].slice(0, MEMO_LIMIT / 2)) this.memo.delete(key);
     this.memo.set(text, h);
     return h;
   }
@@ -173,22 +173,18 @@ class Masker implements StreamMasker {
   private readonly counts: Record<string, number> = {};
   private readonly hits = new Map<string, StreamLeak>();
   private readonly tokenRes: Record<TokenClass, RegExp>;
-  private readonly wordRe: RegExp;
-  private readonly fakes: Pseudonyms;
 
   constructor(
     readonly map: PersonalMap,
     private readonly d: Dialect,
     private readonly order: readonly SanitizationOptionKey[],
-    private readonly keys: Map<KeyClass, Set<string>>,
-    private readonly names: Map<string, NameEntry[]>,
+    private readonly keys: Map<KeyClass, KeySet>,
+    private readonly names: NameIndex,
     private readonly inText: ReadonlySet<SanitizationOptionKey>,
     private readonly internal: ReadonlySet<string>,
-    k: KeyedHash,
+    private readonly fakes: Pseudonyms,
   ) {
     this.tokenRes = { email: d.re(TOKEN_RES.email, 'g'), digits: d.re(TOKEN_RES.digits, 'g'), alnum: d.re(TOKEN_RES.alnum, 'g') };
-    this.wordRe = d.re(`[${d.alpha}]+`, 'g');
-    this.fakes = new Pseudonyms(k);
   }
 
   private key(cls: KeyClass, s: string): string {
@@ -230,18 +226,9 @@ class Masker implements StreamMasker {
     });
   }
 
-  private candidates(option: SanitizationOptionKey, value: string): NameEntry[] {
-    const lower = this.d.lower(value);
-    const out = new Map<string, NameEntry>();
-    for (const w of new Set(lower.match(this.wordRe) ?? [])) {
-      for (const e of this.names.get(`${option}\u0000${w}`) ?? []) if (lower.includes(e.v)) out.set(e.v, e);
-    }
-    return [...out.values()].sort((a, b) => b.v.length - a.v.length);
-  }
-
   private rewriteNames(option: SanitizationOptionKey, value: string): string {
     let t = value;
-    for (const e of this.candidates(option, value)) t = t.replace(e.re, e.fake);
+    for (const e of this.names.candidates(option, value)) t = t.replace(e.re, e.fake);
     return t;
   }
 
@@ -403,7 +390,7 @@ class Masker implements StreamMasker {
             if (cls === 'email' ? !hasAt : !digit) continue;
             if (this.anyKnownToken(cls, re, v)) hit(CLASS_OPTION[cls]);
           }
-          for (const option of names) if (this.candidates(option, v).some((e) => e.found.test(v))) hit(option);
+          for (const option of names) if (this.names.candidates(option, v).some((e) => e.found.test(v))) hit(option);
         },
       });
     }
@@ -444,6 +431,16 @@ class Masker implements StreamMasker {
     const h = this.hits.get(k);
     if (h) h.count++;
     else this.hits.set(k, { table, column, option, count: 1 });
+  }
+
+  captured(): { values: number; bytes: number; names: number } {
+    let values = 0;
+    let bytes = 0;
+    for (const set of this.keys.values()) {
+      values += set.size;
+      bytes += set.byteSize;
+    }
+    return { values, bytes, names: this.names.size };
   }
 
   masked(): Record<string, number> {
@@ -493,13 +490,14 @@ function clearLiteral(r: ColumnRule): string | null {
   return sql === 'NULL' ? null : sql.replace(/^'|'$/g, '');
 }
 
-/** A name's pattern as PostgreSQL's `\m…\M` with `gi`: whole words, any case. */
-function namePattern(d: Dialect, v: string): RegExp {
-  const body = v
-    .split(/[\t\n\v\f\r ]+/)
-    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-    .join('[\\t\\n\\v\\f\\r ]+');
-  return d.re(`(?<![${d.word}])${body}(?![${d.word}])`, 'gi');
+/** The source's personal values take more memory than the agent's budget gives the capture. */
+export class CaptureOverBudgetError extends AppError {
+  constructor(bytes: number) {
+    super(
+      ErrorCode.SANITIZATION_FAILED,
+      `the source's personal values take more than ${Math.round(bytes / 1024 / 1024)} MB, the in-stream masking's share of the agent's memory budget: raise OEC_AGENT_MEMORY_MB on this server's agent`,
+    );
+  }
 }
 
 /**
@@ -514,22 +512,33 @@ export async function prepareStreamMasking(client: pg.ClientBase, p: StreamMaskP
   const map = await loadPersonalMap(client, { series: p.odooSeries ?? null });
   const ctype = await client.query<{ c: string }>('SELECT datctype AS c FROM pg_database WHERE datname = current_database()');
   const d = new Dialect(/^(C|POSIX)$/i.test(ctype.rows[0]?.c ?? 'C'));
-  const keys = new Map<KeyClass, Set<string>>();
+  const budget = p.budget ?? DEFAULT_MASKING_BUDGET;
+  // the captured values as 64-bit hashes (key-set.ts: a collision masks more, never less)
+  const keys = new Map<KeyClass, KeySet>();
+  const fakes = new Pseudonyms(keyedHash(p.salt), budget.memoEntries);
+  const names = new NameIndex(d, (label, v) => fakes.label(label, v), budget.patternEntries);
+  // the capture grows with the source: past its share of the budget the step fails (never a value
+  // left out: a value not captured would not be masked)
+  const checkBudget = (): void => {
+    let bytes = names.byteSize;
+    for (const set of keys.values()) bytes += set.byteSize;
+    if (bytes > budget.capturedBytes) throw new CaptureOverBudgetError(budget.capturedBytes);
+  };
   const add = (rows: ReadonlyArray<{ cls: KeyClass; v: string | null }>): void => {
     for (const r of rows) {
       if (r.v === null) continue;
       let set = keys.get(r.cls);
-      if (!set) keys.set(r.cls, (set = new Set<string>()));
+      if (!set) keys.set(r.cls, (set = new KeySet()));
       set.add(r.v);
     }
+    checkBudget();
   };
-  await captureValues(client, ctx, map, p.sessions ?? null, add);
-  const k = keyedHash(p.salt);
+  await captureValues(client, ctx, map, p.sessions ?? null, budget.batchRows, add);
   const inText = new Set(order.filter((o) => TEXT_OPTIONS.has(o)));
-  const names = await captureNames(client, map, ctx, d, keys.get('text') ?? new Set(), inText, new Pseudonyms(k));
-  for (const o of inText) if (![...names.keys()].some((x) => x.startsWith(`${o}\u0000`))) inText.delete(o);
+  await captureNames(client, map, ctx, keys.get('text') ?? new KeySet(), inText, names, d, budget.batchRows, checkBudget);
+  for (const o of inText) if (!names.has(o)) inText.delete(o);
   const own = await client.query<{ id: string }>(`SELECT id::text AS id FROM (${internalPartnersSql(ctx)}) x WHERE id IS NOT NULL`);
-  return new Masker(map, d, order, keys, names, inText, new Set(own.rows.map((r) => r.id)), k);
+  return new Masker(map, d, order, keys, names, inText, new Set(own.rows.map((r) => r.id)), fakes);
 }
 
 /**
@@ -543,6 +552,7 @@ async function captureValues(
   ctx: PlanContext,
   map: PersonalMap,
   sessions: SnapshotSessions | null,
+  batchRows: number,
   add: (rows: ReadonlyArray<{ cls: KeyClass; v: string | null }>) => void,
 ): Promise<void> {
   const sk = new Stmt();
@@ -556,7 +566,7 @@ async function captureValues(
     const s = new Stmt();
     const keepRel = `(SELECT k.cls, k.v FROM unnest(${s.list(kept.map((r) => r.cls))}, ${s.list(kept.map((r) => r.v))}) AS k(cls, v))`;
     const selects = (byTable.get(t) ?? []).map((v) => v.sql(s, 'oec_pd_keep'));
-    add((await c.query<{ cls: KeyClass; v: string | null }>(`WITH oec_pd_keep AS MATERIALIZED ${keepRel} ${selects.join(' UNION ')}`, s.values)).rows);
+    await forEachBatch<{ cls: KeyClass; v: string | null }>(c, `WITH oec_pd_keep AS MATERIALIZED ${keepRel} ${selects.join(' UNION ')}`, s.values, batchRows, add);
   };
   const work = async (c: pg.ClientBase): Promise<void> => {
     for (let t = queue.shift(); t !== undefined; t = queue.shift()) {
@@ -574,41 +584,4 @@ async function captureValues(
   const settled = await Promise.allSettled([work(client), ...Array.from({ length: jobs - 1 }, () => sessions.run(work))]);
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
-}
-
-/** The names and streets of the options searched in free text, by longest word (as the SQL path). */
-async function captureNames(
-  client: pg.ClientBase,
-  map: PersonalMap,
-  ctx: PlanContext,
-  d: Dialect,
-  values: ReadonlySet<string>,
-  inText: ReadonlySet<SanitizationOptionKey>,
-  fakes: Pseudonyms,
-): Promise<Map<string, NameEntry[]>> {
-  const out = new Map<string, NameEntry[]>();
-  const seen = new Set<string>();
-  const cols = mapped(map, ctx.enabled).filter((c) => inText.has(c.option as SanitizationOptionKey) && keyClass(c) === 'text' && textLabel(c.column));
-  cols.sort((a, b) => Number(textLabel(a.column) === 'Street') - Number(textLabel(b.column) === 'Street'));
-  const alpha = d.re(`[${d.alpha}]`, '');
-  const alnumEnds = d.re(`^[${d.word.replace('_', '')}]([\\s\\S]*[${d.word.replace('_', '')}])?$`, '');
-  const words = d.re(`[${d.alpha}]+`, 'g');
-  for (const c of cols) {
-    const col = quoteIdent(c.column);
-    const { rows } = await client.query<{ v: string }>(`SELECT DISTINCT ${col}::text AS v FROM ${quoteIdent(c.table)} WHERE ${col} IS NOT NULL`);
-    for (const r of rows) {
-      const v = d.lower(btrim(r.v));
-      const option = c.option as SanitizationOptionKey;
-      if (v.length < 5 || !alpha.test(v) || !alnumEnds.test(v) || /["\\]/.test(v) || !values.has(v) || seen.has(`${option}\u0000${v}`)) continue;
-      seen.add(`${option}\u0000${v}`);
-      let word = '';
-      for (const w of v.match(words) ?? []) if (w.length > word.length) word = w;
-      const re = namePattern(d, v);
-      const entry = { v, re, found: new RegExp(re.source, re.flags.replace('g', '')), fake: fakes.label(labelOf(c.column), v) };
-      const list = out.get(`${option}\u0000${word}`);
-      if (list) list.push(entry);
-      else out.set(`${option}\u0000${word}`, [entry]);
-    }
-  }
-  return out;
 }
