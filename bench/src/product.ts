@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { ClusterInfo } from '@oec/agent/postgres';
 import type { CloneOperation, Environment } from '@oec/shared';
 import { withDb } from '@oec/test/clone';
-import { clusterOf, seedEnvironment, startPlatform, TERMINAL, waitFor, type AgentHandle, type Platform } from '@oec/test/harness';
+import { clusterOf, mountLoopXfs, seedEnvironment, startPlatform, TERMINAL, waitFor, type AgentHandle, type LoopXfs, type Platform } from '@oec/test/harness';
 import type { BenchSize } from './bench-env.js';
 import { DATASET_SEED, ensureDataset, type DatasetMeta } from './dataset-cache.js';
 import { expertPipelines, type ExpertSource } from './expert.js';
@@ -38,16 +38,30 @@ export interface ProductClone {
 
 const POLL_MS = 50;
 
+export interface ProductOptions {
+  /**
+   * Copy-on-write (issue 19): the agent's data root on a loop-mounted XFS with reflink of this many
+   * MiB, a cluster per environment: same-server clones are snapshots.
+   */
+  cowMiB?: number;
+}
+
 /** Start the platform and its source; the dataset is restored from the cache or generated once. */
-export async function startProduct(size: BenchSize, log: (line: string) => void): Promise<Product> {
+export async function startProduct(size: BenchSize, log: (line: string) => void, opts: ProductOptions = {}): Promise<Product> {
   // the controller's own heartbeat defaults (5 s, 3 misses), not the test harness's quick ones: a
   // benchmark on a busy machine must not lose its agent to a slow pong
   const platform = await startPlatform({ controllerEnv: { OEC_HEARTBEAT_INTERVAL_MS: '5000', OEC_HEARTBEAT_MISSES: '3' } });
+  let xfs: LoopXfs | null = null;
+  const close = async (): Promise<void> => {
+    await platform.close();
+    await xfs?.close();
+  };
   try {
-    const agent = await platform.addServer('a');
+    if (opts.cowMiB) xfs = await mountLoopXfs(platform.dir, opts.cowMiB, platform.agentDataDir('a'));
+    const agent = await platform.addServer('a', opts.cowMiB ? { OEC_LOCAL_CLUSTERS: 'per_environment' } : {});
     const created = await platform.createEnvironment(agent.server.id, { name: 'production', environment_type: 'production' });
     const source = await platform.waitEnvironment(created.id, 'RUNNING');
-    const cluster = clusterOf(source);
+    const cluster = opts.cowMiB ? clusterOf(source, agent) : clusterOf(source);
     const role = source.connection?.user;
     if (!role || !source.filestore_path) throw new Error('the source environment has no connection details or filestore');
     const dataset = await ensureDataset(
@@ -59,9 +73,9 @@ export async function startProduct(size: BenchSize, log: (line: string) => void)
     // the same statistics and visibility whether the data was generated or restored
     await withDb(cluster, source.database_name, async (c) => void (await c.query('VACUUM ANALYZE')));
     const src: ExpertSource = { cluster, db: source.database_name, role, filestore: source.filestore_path, workDir: join(agent.dataDir, 'bench-expert', 'fs') };
-    return { platform, agent, source, cluster, dataset, expert: expertPipelines(src), close: () => platform.close() };
+    return { platform, agent, source, cluster, dataset, expert: expertPipelines(src), close };
   } catch (e) {
-    await platform.close().catch(() => undefined);
+    await close().catch(() => undefined);
     throw e;
   }
 }

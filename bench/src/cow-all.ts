@@ -1,0 +1,98 @@
+// Instant clones against the hand pipelines (issue 19): the product on an agent whose data root is
+// a loop-mounted XFS with reflink and a PostgreSQL cluster per environment (product.ts `cowMiB`),
+// the cached or generated dataset. In one run, alternating, `--runs` times each:
+//   ours:     a same-server clone over REST, preset `recommended`, running source, request →
+//             completed (it takes the copy-on-write path: the bench fails if it did not);
+//   expert:   createdb; pg_dump -Fc -Z0 | pg_restore; cp -al; the expert's UPDATE (expert.ts);
+//   template: createdb -T src; cp -al, on the stopped source (nothing to sanitize), after the others.
+// Prints medians and ratios (ours / baseline: below 1 we are faster) and our database + filestore
+// steps (what must not grow with the data), and writes bench/results/cow-<size>.json.
+//
+//   node bench/dist/cow-all.js --size small [--runs 3]
+import { parseArgs } from 'node:util';
+import type { CloneOperation } from '@oec/shared';
+import { parseSize, writeResults } from './bench-env.js';
+import { productClone, setSourceStatus, startProduct, type ProductClone } from './product.js';
+import { median } from './timing.js';
+
+const DATA_STEPS = ['backing_up_database', 'restoring_database', 'backing_up_filestore', 'restoring_filestore'];
+
+/** The data steps overlap in time: their span is the longest of them, not the sum. */
+function dataSeconds(c: ProductClone): number {
+  return Math.max(...DATA_STEPS.map((k) => c.steps[k] ?? 0));
+}
+
+const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { size: { type: 'string' }, runs: { type: 'string', default: '3' } } });
+  const size = parseSize(values.size);
+  const runs = Math.max(1, Number(values.runs));
+  const log = (line: string): void => void process.stdout.write(`${line}\n`);
+  const image = { tiny: 4096, small: 8192, large: 40960 }[size];
+  const p = await startProduct(size, log, { cowMiB: image });
+  try {
+    const ours: ProductClone[] = [];
+    const expert: number[] = [];
+    const template: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const order = i % 2 === 0 ? ['ours', 'expert'] : ['expert', 'ours'];
+      for (const which of order) {
+        if (which === 'ours') {
+          const c = await productClone(p, `cow-${i}`);
+          const logs = await p.platform.api.ok<{ items: Array<{ message: string }> }>('GET', `/clone-operations/${c.operation_id}/logs?limit=1000`);
+          const op = await p.platform.api.ok<CloneOperation>('GET', `/clone-operations/${c.operation_id}`);
+          if (op.status !== 'completed') throw new Error(`our clone ended ${op.status}: ${JSON.stringify(op.error)}`);
+          if (!logs.items.some((l) => l.message.startsWith('Copy-on-write snapshot of'))) throw new Error('our clone did not take the copy-on-write path');
+          ours.push(c);
+          log(`ours   ${i + 1}/${runs}: ${round(c.seconds)} s (data steps ${round(dataSeconds(c))} s, sanitizing ${c.steps.sanitizing ?? '?'} s)`);
+        } else {
+          const x = await p.expert.dump(`expert_${i}`);
+          await p.expert.drop(`expert_${i}`);
+          expert.push(x.seconds);
+          log(`expert ${i + 1}/${runs}: ${round(x.seconds)} s (UPDATE ${x.updated_rows} rows)`);
+        }
+      }
+    }
+    await setSourceStatus(p, 'STOPPED');
+    for (let i = 0; i < runs; i++) {
+      const t = await p.expert.template(`template_${i}`);
+      await p.expert.drop(`template_${i}`);
+      template.push(t.seconds);
+    }
+    await setSourceStatus(p, 'RUNNING');
+    const oursMedian = median(ours.map((c) => c.seconds));
+    const report = {
+      size,
+      runs,
+      dataset: p.dataset,
+      ours_seconds: ours.map((c) => c.seconds),
+      ours_data_steps_seconds: ours.map(dataSeconds),
+      ours_sanitizing_seconds: ours.map((c) => c.steps.sanitizing ?? null),
+      ours_steps: ours.map((c) => c.steps),
+      expert_seconds: expert,
+      template_seconds: template,
+      medians: {
+        ours: round(oursMedian),
+        ours_data_steps: round(median(ours.map(dataSeconds))),
+        ours_sanitizing: round(median(ours.map((c) => c.steps.sanitizing ?? 0))),
+        expert: round(median(expert)),
+        template: round(median(template)),
+      },
+      ratios: { vs_expert: round(oursMedian / median(expert)), vs_template: round(oursMedian / median(template)) },
+    };
+    log('');
+    log(`| ${size} | ours (copy-on-write, request → completed) | expert: pg_dump -Z0 | pg_restore; cp -al; UPDATE | TEMPLATE + cp -al (stopped) |`);
+    log('|---|---|---|---|');
+    log(`| median s | ${report.medians.ours} (data steps ${report.medians.ours_data_steps}, sanitizing ${report.medians.ours_sanitizing}) | ${report.medians.expert} | ${report.medians.template} |`);
+    log(`| ours / baseline | | ${report.ratios.vs_expert}× (target ≤ 0.4× on large) | ${report.ratios.vs_template}× |`);
+    await writeResults(`cow-${size}`, report);
+  } finally {
+    await p.close();
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});
