@@ -26,6 +26,7 @@ export {
   framedSink,
   frameReceiver,
   decodeField,
+  maskInPlace,
   decodeRow,
   encodeField,
   encodeRow,

@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { composeTransforms, rowTransformStream, type RowTransform } from '@oec/agent';
+import { composeTransforms, maskInPlace, readCatalog, rowTransformStream, type RowTransform } from '@oec/agent';
 import { attachmentStream, hashOdooPassword, optionsToRun, PERSONAL_OPTIONS, prepareRuleStream, prepareStreamCredentials, prepareStreamMasking, sanitizeDatabase, DEFAULT_MASKING_BUDGET, type MaskingBudget } from '@oec/agent/sanitize';
 import type { RuleResult, SanitizationRule } from '@oec/shared';
 import { BASE_URL, Harness, preset, SALT, scalar, tableDigests, type Template } from './harness.js';
@@ -66,8 +66,10 @@ async function loadThrough(source: pg.Client, target: pg.Client, transformFor: T
  * does, read in one read-only snapshot of the source; every personal option of the preset masked
  * something, the credentials were cleared, and no source value was found in what was written.
  */
-async function loadMasked(streamDb: string, options: ReturnType<typeof preset>, budget?: MaskingBudget): Promise<pg.Client> {
-  const source = await h.connect(tpl.name);
+async function loadMasked(streamDb: string, options: ReturnType<typeof preset>, budget?: MaskingBudget, inPlace = false): Promise<pg.Client> {
+  // in place (the copy-on-write path): the database holds the source's rows and is its own source
+  const sourceDb = inPlace ? streamDb : tpl.name;
+  const source = await h.connect(sourceDb);
   const viaStream = await h.connect(streamDb);
   await source.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   const order = optionsToRun(options)
@@ -79,7 +81,7 @@ async function loadMasked(streamDb: string, options: ReturnType<typeof preset>, 
   const sessions = {
     jobs: 3,
     run: async <T>(fn: (c: pg.ClientBase) => Promise<T>): Promise<T> => {
-      const c = await h.connect(tpl.name);
+      const c = await h.connect(sourceDb);
       opened++;
       try {
         await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
@@ -96,9 +98,15 @@ async function loadMasked(streamDb: string, options: ReturnType<typeof preset>, 
   const credentials = await prepareStreamCredentials(source, options);
   // the parts in transforms.ts's order: personal data, the sensitive models' attachments, credentials
   const attachments = options.replace_sensitive_attachments ? attachmentStream(SENSITIVE_MODELS) : null;
-  await loadThrough(source, viaStream, (t, cols) =>
-    composeTransforms([masker.transformFor(t, cols), attachments?.transformFor(t, cols) ?? null, credentials.transformFor(t, cols)]),
-  );
+  const transformFor: TransformFor = (t, cols) =>
+    composeTransforms([masker.transformFor(t, cols), attachments?.transformFor(t, cols) ?? null, credentials.transformFor(t, cols)]);
+  if (inPlace) {
+    await source.query('ROLLBACK');
+    const { tables } = await readCatalog(viaStream);
+    const done = await maskInPlace(viaStream, tables, (t) => (t.schema === 'public' ? transformFor(t.name, t.columns) : null), { signal: new AbortController().signal });
+    expect(done.rowsChanged).toBeGreaterThan(0);
+    expect(done.written.map((t) => t.name)).toEqual(expect.arrayContaining(['res_partner', 'crm_lead', 'res_users_apikeys']));
+  } else await loadThrough(source, viaStream, transformFor);
   await source.query('ROLLBACK');
   await source.end();
   expect(masker.leaks()).toEqual([]);
@@ -152,17 +160,19 @@ async function differingColumns(viaSql: pg.Client, viaStream: pg.Client): Promis
 // the smallest memory budget (decision 0019: an LRU of one pseudonym and one pattern, a few rows
 // read at a time) costs time, never a different value
 it.each([
-  ['recommended', undefined],
-  ['full', undefined],
-  ['full', { memoEntries: 1, patternEntries: 1, batchRows: 7, capturedBytes: 16 * 1024 * 1024 }],
-] as const)('gives every table the same contents as the SQL path (%s, budget %o)', async (name, budget) => {
+  ['recommended', undefined, false],
+  ['full', undefined, false],
+  ['full', { memoEntries: 1, patternEntries: 1, batchRows: 7, capturedBytes: 16 * 1024 * 1024 }, false],
+  // the copy-on-write path: the rows masked where they stand (clone/copy/in-place.ts)
+  ['full', undefined, true],
+] as const)('gives every table the same contents as the SQL path (%s, budget %o, in place %s)', async (name, budget, inPlace) => {
   const OPTIONS = preset(name);
   const sanitize = (c: pg.Client): Promise<void> => sanitizeWith(c, OPTIONS);
   const [sqlDb, streamDb] = [await h.copy(tpl), await h.copy(tpl)];
   const viaSql = await h.connect(sqlDb);
   await sanitize(viaSql);
 
-  const viaStream = await loadMasked(streamDb, OPTIONS, budget);
+  const viaStream = await loadMasked(streamDb, OPTIONS, budget, inPlace);
   await sanitizeWith(viaStream, OPTIONS, true);
 
   expect(await differingColumns(viaSql, viaStream)).toEqual([]);

@@ -115,6 +115,20 @@ export interface PlannedTransform {
 
 const NONE: PlannedTransform = { factory: null, finish: () => undefined };
 
+/**
+ * Where the parts read the values to mask: the source (the COPY path, its sessions niced), or the
+ * copy-on-write clone's own database, which holds them until in-place.ts rewrites its rows.
+ */
+export interface TransformSource {
+  /** null: the plan's source. */
+  database: string | null;
+  step: 'backing_up_database' | 'sanitizing';
+  /** How the log line after the last row begins. */
+  done: string;
+}
+
+const SOURCE: TransformSource = { database: null, step: 'backing_up_database', done: 'Masked in stream before any row reached the target' };
+
 /** A table's transforms: every part's source reader first, then the parts' rewrites in order. */
 function tableTransform(parts: readonly StreamPart[], table: string, columns: readonly string[]): RowTransform | null {
   const each = parts.map((p) => p.transformsFor(table, columns));
@@ -132,20 +146,31 @@ async function inSnapshot(client: pg.ClientBase, snapshot: string | null): Promi
  * capture opens); `jobs` sessions at most read the source's values side by side, within the
  * tuning's masking budget.
  */
-export async function planTransform(plan: ClonePlan, ctx: TaskContext, snapshot: string | null, tuning: Pick<CopyTuning, 'jobs' | 'masking'>): Promise<PlannedTransform> {
+export async function planTransform(
+  plan: ClonePlan,
+  ctx: TaskContext,
+  snapshot: string | null,
+  tuning: Pick<CopyTuning, 'jobs' | 'masking'>,
+  where: TransformSource = SOURCE,
+): Promise<PlannedTransform> {
   const { jobs, masking: budget } = tuning;
+  const { step } = where;
+  const database = where.database ?? plan.source.db_name;
+  const lower = async (c: pg.ClientBase): Promise<void> => {
+    if (where.database === null) await ctx.runtime.lowerSessionPriority?.(c);
+  };
   const order = optionsToRun(plan.sanitization.options).map((o) => o.key);
-  const parts = await ctx.runtime.withDatabase(plan.source.db_name, async (client) => {
+  const parts = await ctx.runtime.withDatabase(database, async (client) => {
     await inSnapshot(client, snapshot);
-    await ctx.runtime.lowerSessionPriority?.(client);
+    await lower(client);
     try {
       const shared = jobs > 1 ? (snapshot ?? (await client.query<{ s: string }>('SELECT pg_export_snapshot() AS s')).rows[0]!.s) : snapshot;
       const sessions: SnapshotSessions = {
         jobs,
         run: (fn) =>
-          ctx.runtime.withDatabase(plan.source.db_name, async (c) => {
+          ctx.runtime.withDatabase(database, async (c) => {
             await inSnapshot(c, shared);
-            await ctx.runtime.lowerSessionPriority?.(c);
+            await lower(c);
             try {
               return await fn(c);
             } finally {
@@ -164,8 +189,8 @@ export async function planTransform(plan: ClonePlan, ctx: TaskContext, snapshot:
     }
   });
   if (parts.length === 0) return NONE;
-  for (const p of parts) ctx.log('INFO', `In-stream masking: ${p.label}`, 'backing_up_database');
-  for (const note of parts.flatMap((p) => p.notes ?? [])) ctx.log('INFO', note, 'backing_up_database');
+  for (const p of parts) ctx.log('INFO', `In-stream masking: ${p.label}`, step);
+  for (const note of parts.flatMap((p) => p.notes ?? [])) ctx.log('INFO', note, step);
   return {
     factory: (t) => (t.schema === 'public' ? tableTransform(parts, t.name, t.columns) : null),
     finish: () => {
@@ -173,11 +198,11 @@ export async function planTransform(plan: ClonePlan, ctx: TaskContext, snapshot:
         .flatMap((p) => Object.entries(p.counts()))
         .map(([o, n]) => `${o} ${n}`)
         .join(', ');
-      ctx.log('INFO', `Masked in stream before any row reached the target: ${masked || 'nothing to mask'}`, 'backing_up_database');
+      ctx.log('INFO', `${where.done}: ${masked || 'nothing to mask'}`, step);
       const leaks = parts.flatMap((p) => p.leaks());
       if (leaks.length === 0) return { rules: parts.flatMap((p) => p.carried?.().rules ?? []) };
-      const where = leaks.map((l) => `${l.table}.${l.column} (${l.count})`).join(', ');
-      throw new AppError(ErrorCode.PROOF_FAILED, `in-stream masking left source values in ${where}`, {
+      const found = leaks.map((l) => `${l.table}.${l.column} (${l.count})`).join(', ');
+      throw new AppError(ErrorCode.PROOF_FAILED, `in-stream masking left source values in ${found}`, {
         failed_checks: leaks.map((l) => ({ option_key: l.option, check: 'no source value in the rows written (searched by value)', passed: false, violations: l.count, detail: `${l.table}.${l.column}` })),
       });
     },

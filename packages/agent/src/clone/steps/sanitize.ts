@@ -3,11 +3,13 @@
 // gets one random password per operation, returned once and stored only as a hash. Progress is
 // by rows (sanitize/progress.ts): the option or phase and the table being worked on, with the
 // table's rows done of its estimate, at least every second.
-import type { ClonePlan, CloneSanitizeInput, CloneSanitizeOutput, StepDetail } from '@oec/shared';
+import type { ClonePlan, CloneSanitizeInput, CloneSanitizeOutput, StepDetail, StreamMasking } from '@oec/shared';
 import { scrubSnapshot } from '../../postgres/cow/index.js';
 import { IDENTITY_PARAMS, generatePassword, hashOdooPassword, sanitizeDatabase, type BatchOptions, type SanitizeProgress } from '../../sanitize/index.js';
 import type { TaskContext } from '../../tasks/types.js';
 import { checkpoint, clonePaths, holdPoint, type CloneHooks } from '../context.js';
+import { maskInPlace, planTransform, readCatalog, type InPlaceResult } from '../copy/index.js';
+import { copyTuning, type CopyTuning } from '../copy/tuning.js';
 
 /** The step's detail of a sanitizing progress report. */
 export function sanitizingDetail(p: SanitizeProgress): Partial<StepDetail> {
@@ -18,12 +20,23 @@ export function sanitizingDetail(p: SanitizeProgress): Partial<StepDetail> {
   };
 }
 
-export async function sanitize(plan: CloneSanitizeInput, ctx: TaskContext, hooks: CloneHooks, batch?: BatchOptions): Promise<CloneSanitizeOutput> {
+export async function sanitize(
+  plan: CloneSanitizeInput,
+  ctx: TaskContext,
+  hooks: CloneHooks,
+  batch?: BatchOptions,
+  tuning: CopyTuning = copyTuning(),
+): Promise<CloneSanitizeOutput> {
   await checkpoint(ctx, hooks, 'sanitizing', 'start');
   await holdPoint(ctx, hooks, plan, 'sanitizing');
   const { runtime } = ctx;
   const identity = plan.mode === 'replace' ? await readIdentity(ctx, plan.target.db_name) : null;
   const password = plan.sanitization.options.reset_passwords ? generatePassword() : null;
+  // copy-on-write: the rows are masked where they stand first, as the COPY path masks them in the
+  // stream; the SQL pass then does what stays SQL on that path
+  const inPlace = plan.data_path === 'cow' ? await maskSnapshot(plan, ctx, tuning) : null;
+  const inStream = plan.data_path === 'copy' ? plan.in_stream : (inPlace?.masking ?? undefined);
+  const share = inPlace ? SQL_SHARE_AFTER_IN_PLACE : 1;
   let rowsTotal: number | null = null;
   const outcome = await runtime.withDatabase(plan.work_db, (client) =>
     sanitizeDatabase(client, {
@@ -32,10 +45,10 @@ export async function sanitize(plan: CloneSanitizeInput, ctx: TaskContext, hooks
       salt: plan.sanitization.salt,
       mode: plan.mode,
       identity,
-      personalInStream: plan.data_path === 'copy',
+      personalInStream: plan.data_path === 'copy' || inPlace !== null,
       rules: plan.custom_rules ?? [],
-      // the rules the data task applied in the stream are counted there, not applied twice
-      ...(plan.data_path === 'copy' ? { rulesInStream: plan.in_stream?.rules ?? [] } : {}),
+      // the rules the data task (or the in-place pass) applied are counted there, not applied twice
+      ...(plan.data_path === 'copy' || inPlace ? { rulesInStream: inStream?.rules ?? [] } : {}),
       sensitiveModels: plan.sensitive_models ?? [],
       filestore: placeholderFilestore(plan, ctx),
       ...(password ? { passwordHash: hashOdooPassword(password) } : {}),
@@ -43,12 +56,13 @@ export async function sanitize(plan: CloneSanitizeInput, ctx: TaskContext, hooks
       log: (level, message) => ctx.log(level, message, 'sanitizing'),
       progress: (p) => {
         rowsTotal = p.rows_total;
-        ctx.progress(p.fraction, sanitizingDetail(p), 'sanitizing');
+        ctx.progress(1 - share + share * p.fraction, sanitizingDetail(p), 'sanitizing');
       },
       ...(batch ? { batch } : {}),
     }),
   );
-  const { written_tables: written, ...result } = outcome;
+  const { written_tables: writtenBySql, ...result } = outcome;
+  const written = unionTables(inPlace?.result.written ?? [], writtenBySql);
   const scrub = plan.data_path === 'cow' ? await scrubClone(plan, ctx, written) : undefined;
   const applied = outcome.results.filter((r) => !r.skipped).length;
   ctx.log(
@@ -63,6 +77,46 @@ export async function sanitize(plan: CloneSanitizeInput, ctx: TaskContext, hooks
   );
   await checkpoint(ctx, hooks, 'sanitizing', 'end');
   return { ...result, generated_password: password, ...(scrub ? { scrub } : {}) };
+}
+
+/** Of the sanitizing step's progress, the SQL pass's share after an in-place masking pass. */
+const SQL_SHARE_AFTER_IN_PLACE = 0.3;
+
+/**
+ * The copy-on-write clone's personal data, credentials and stream-exact custom rules: the COPY
+ * path's in-stream sanitizers, prepared from the copy itself (it holds the source's values until
+ * now) and applied to its rows in place (copy/in-place.ts). Their proof by value fails the step
+ * (PROOF_FAILED) before anything is committed.
+ */
+async function maskSnapshot(plan: ClonePlan, ctx: TaskContext, tuning: CopyTuning): Promise<{ masking: StreamMasking | undefined; result: InPlaceResult }> {
+  const t0 = performance.now();
+  const planned = await planTransform(plan, ctx, null, tuning, { database: plan.work_db, step: 'sanitizing', done: 'Masked in place' });
+  const none: InPlaceResult = { written: [], rowsRead: 0, rowsChanged: 0, rowsRemoved: 0 };
+  if (!planned.factory) return { masking: planned.finish(), result: none };
+  const factory = planned.factory;
+  let masking: StreamMasking | undefined;
+  const result = await ctx.runtime.withDatabase(plan.work_db, async (c) => {
+    const { tables } = await readCatalog(c);
+    return maskInPlace(c, tables, factory, {
+      signal: ctx.signal,
+      progress: (done, total, table) =>
+        ctx.progress((1 - SQL_SHARE_AFTER_IN_PLACE) * (done / Math.max(1, total)), { items_done: done, items_total: total, current: { option: 'in_place', table, rows_done: null, rows_total: null } }, 'sanitizing'),
+      // PROOF_FAILED when a source value is left in a row the transforms wrote or kept: rolled back
+      beforeCommit: () => (masking = planned.finish()),
+    });
+  });
+  ctx.log(
+    'INFO',
+    `In place: ${result.rowsRead} rows read, ${result.rowsChanged} changed, ${result.rowsRemoved} removed in ${result.written.length} tables (${Math.round(performance.now() - t0)} ms)`,
+    'sanitizing',
+  );
+  return { masking, result };
+}
+
+function unionTables(...lists: ReadonlyArray<ReadonlyArray<{ schema: string; name: string }>>): Array<{ schema: string; name: string }> {
+  const seen = new Map<string, { schema: string; name: string }>();
+  for (const t of lists.flat()) seen.set(`${t.schema}.${t.name}`, t);
+  return [...seen.values()];
 }
 
 /**

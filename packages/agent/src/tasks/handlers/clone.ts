@@ -29,7 +29,7 @@ export function cloneHandlers(hooks: CloneHooks, transfer: TransferDeps): Pick<H
     'clone.data': (plan, ctx) => copyData(plan, ctx, hooks, tuning),
     'clone.send': (input, ctx) => sendClone(input, ctx, hooks, transfer),
     'clone.receive': (input, ctx) => receiveClone(input, ctx, hooks, transfer),
-    'clone.sanitize': (plan, ctx) => sanitize(plan, ctx, hooks, transfer.sanitizeBatch),
+    'clone.sanitize': (plan, ctx) => sanitize(plan, ctx, hooks, transfer.sanitizeBatch, tuning),
     'clone.verify': (plan, ctx) => verifyTarget(plan, ctx, hooks),
     'clone.cleanup': (input, ctx) => cleanup(input, ctx),
     'clone.purge_retained': (input, ctx) => purgeRetained(input, ctx),
