@@ -8,9 +8,9 @@ import type { EnvironmentLocation, EnvironmentSpec } from '@oec/shared';
 import { generateOdooDatabase } from '@oec/test';
 import { envSpec, type AgentBench } from '@oec/test/clone';
 
-export type BenchSize = 'tiny' | 'small' | 'large';
+export type BenchSize = 'tiny' | 'small' | 'large' | 'xlarge';
 
-const SIZES: readonly BenchSize[] = ['tiny', 'small', 'large'];
+const SIZES: readonly BenchSize[] = ['tiny', 'small', 'large', 'xlarge'];
 
 /** The data size: `--size`, else the BENCH_SIZE environment variable, else small; anything else is an error. */
 export function parseSize(value: string | undefined): BenchSize {

@@ -40,3 +40,4 @@ export {
   type RowTransform,
   type RowTransformFactory,
 } from './clone/copy/index.js';
+export { maskSnapshot } from './clone/steps/sanitize.js';

@@ -227,7 +227,7 @@ export async function sanitizeDatabase(client: pg.ClientBase, p: SanitizeParams)
       duration_ms: Math.round(performance.now() - started),
       phases_ms: phases,
     };
-    log('INFO', `sanitization committed: ${totals.affected_rows} rows, proof ${proof.checks.length} checks passed`);
+    log('INFO', `sanitization committed: ${totals.affected_rows} rows, proof ${proof.checks.length} checks passed (${totals.duration_ms} ms)`);
     return { results, proof, totals, rule_results: ruleResults, written_tables: writtenByRun };
   } catch (e) {
     await client.query('ROLLBACK').catch(() => undefined);

@@ -88,7 +88,7 @@ const SQL_SHARE_AFTER_IN_PLACE = 0.3;
  * now) and applied to its rows in place (copy/in-place.ts). Their proof by value fails the step
  * (PROOF_FAILED) before anything is committed.
  */
-async function maskSnapshot(plan: ClonePlan, ctx: TaskContext, tuning: CopyTuning): Promise<{ masking: StreamMasking | undefined; result: InPlaceResult }> {
+export async function maskSnapshot(plan: ClonePlan, ctx: TaskContext, tuning: CopyTuning): Promise<{ masking: StreamMasking | undefined; result: InPlaceResult }> {
   const t0 = performance.now();
   const planned = await planTransform(plan, ctx, null, tuning, { database: plan.work_db, step: 'sanitizing', done: 'Masked in place' });
   const none: InPlaceResult = { written: [], rowsRead: 0, rowsChanged: 0, rowsRemoved: 0 };

@@ -42,6 +42,8 @@ import {
   TEXT_OPTIONS,
   type ColumnRule,
   type KeyClass,
+  selectsByTable,
+  tableValuesSql,
   valueSelects,
 } from './engine.js';
 import { DEFAULT_BATCH_ROWS, forEachBatch } from './batches.js';
@@ -558,15 +560,14 @@ async function captureValues(
   const sk = new Stmt();
   const keep = keepSelects(ctx, map, sk);
   const kept = keep.length > 0 ? (await client.query<{ cls: string; v: string }>(`SELECT DISTINCT cls, v FROM (${keep.join(' UNION ')}) k WHERE v IS NOT NULL`, sk.values)).rows : [];
-  const byTable = new Map<string, ReturnType<typeof valueSelects>>();
-  for (const v of valueSelects(ctx, map, true)) byTable.set(v.table, [...(byTable.get(v.table) ?? []), v]);
+  const byTable = selectsByTable(valueSelects(ctx, map, true));
   const sizes = await client.query<{ t: string; b: string }>('SELECT t, coalesce(pg_table_size(to_regclass(quote_ident(t))), 0)::text AS b FROM unnest($1::text[]) t', [[...byTable.keys()]]);
   const queue = sizes.rows.sort((a, b) => Number(b.b) - Number(a.b) || a.t.localeCompare(b.t)).map((r) => r.t);
   const captureTable = async (c: pg.ClientBase, t: string): Promise<void> => {
     const s = new Stmt();
     const keepRel = `(SELECT k.cls, k.v FROM unnest(${s.list(kept.map((r) => r.cls))}, ${s.list(kept.map((r) => r.v))}) AS k(cls, v))`;
-    const selects = (byTable.get(t) ?? []).map((v) => v.sql(s, 'oec_pd_keep'));
-    await forEachBatch<{ cls: KeyClass; v: string | null }>(c, `WITH oec_pd_keep AS MATERIALIZED ${keepRel} ${selects.join(' UNION ')}`, s.values, batchRows, add);
+    const values = tableValuesSql(t, byTable.get(t) ?? [], s, 'oec_pd_keep');
+    await forEachBatch<{ cls: KeyClass; v: string | null }>(c, `WITH oec_pd_keep AS MATERIALIZED ${keepRel} ${values}`, s.values, batchRows, add);
   };
   const work = async (c: pg.ClientBase): Promise<void> => {
     for (let t = queue.shift(); t !== undefined; t = queue.shift()) {
