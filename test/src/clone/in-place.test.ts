@@ -16,12 +16,14 @@ beforeAll(async () => {
   await c.query('CREATE DATABASE in_place');
   await c.end();
   c = await h.connect('in_place');
-  await c.query(`CREATE TABLE people (id serial PRIMARY KEY, email text, note text, amount int NOT NULL, CONSTRAINT note_len CHECK (length(note) < 400))`);
-  // ~40 blocks: with 4 blocks a range, ten ranges
-  await c.query(`INSERT INTO people (email, note, amount)
-    SELECT CASE WHEN g % 10 = 0 THEN NULL ELSE 'person' || g || '@example.com' END,
-           CASE WHEN g % 7 = 0 THEN E'tab\\there\\nnewline \\\\ backslash ' || g ELSE repeat('x', 150) END, g
-      FROM generate_series(1, 2000) g`);
+  for (const table of ['people', 'people_two']) {
+    await c.query(`CREATE TABLE ${table} (id serial PRIMARY KEY, email text, note text, amount int NOT NULL, CONSTRAINT ${table}_note CHECK (length(note) < 400))`);
+    // ~40 blocks: with 4 blocks a range, ten ranges
+    await c.query(`INSERT INTO ${table} (email, note, amount)
+      SELECT CASE WHEN g % 10 = 0 THEN NULL ELSE 'person' || g || '@example.com' END,
+             CASE WHEN g % 7 = 0 THEN E'tab\\there\\nnewline \\\\ backslash ' || g ELSE repeat('x', 150) END, g
+        FROM generate_series(1, 2000) g`);
+  }
   await c.query('CREATE TABLE other (id int, label text)');
   await c.query("INSERT INTO other VALUES (1, 'kept')");
   await c.query('ANALYZE');
@@ -50,40 +52,49 @@ function peopleTransform(columns: readonly string[]): RowTransform {
 
 const digest = async (sql: string): Promise<string> => (await c.query<{ h: string }>(`SELECT md5(string_agg(x::text, '|' ORDER BY x)) AS h FROM (${sql}) x`)).rows[0]!.h;
 
-it('rewrites the changed rows of every range, removes the left-out ones, keeps the rest byte for byte', async () => {
+// one session, then a writer with a reader ahead of it (ten ranges: reads and writes overlap)
+it.each([
+  ['people', 1],
+  ['people_two', 2],
+] as const)('rewrites the changed rows of every range of %s, removes the left-out ones, keeps the rest byte for byte (%i sessions)', async (table, sessions) => {
   const { tables } = await readCatalog(c);
-  const people = tables.find((t) => t.name === 'people')!;
+  const people = tables.find((t) => t.name === table)!;
   expect(people.pages).toBeGreaterThan(20);
-  const notesBefore = await digest('SELECT id, note FROM people WHERE amount % 10 <> 3');
-  const result = await maskInPlace(c, tables, (t) => (t.name === 'people' ? peopleTransform(t.columns) : null), { signal: new AbortController().signal, rangePages: 4 });
+  const notesBefore = await digest(`SELECT id, note FROM ${table} WHERE amount % 10 <> 3`);
+  const others = await Promise.all(Array.from({ length: sessions - 1 }, () => h.connect('in_place')));
+  const result = await maskInPlace([c, ...others], tables, (t) => (t.name === table ? peopleTransform(t.columns) : null), { signal: new AbortController().signal, rangePages: 4 });
+  await Promise.all(others.map((o) => o.end()));
   // each row once; a row an UPDATE put in the last block's free space may be read twice
   expect(result.rowsRead).toBeGreaterThanOrEqual(2000);
   expect(result.rowsRead).toBeLessThan(2050);
   expect(result.rowsRemoved).toBe(200);
   // NULL emails (every tenth row) are not changed: 2000 − 200 removed − 200 NULLs
   expect(result.rowsChanged).toBe(1600);
-  expect(result.written).toEqual([{ schema: 'public', name: 'people' }]);
+  expect(result.written).toEqual([{ schema: 'public', name: table }]);
   const { rows } = await c.query<{ n: number; masked: number; nulls: number; left: number }>(
     `SELECT count(*)::int AS n, count(*) FILTER (WHERE email = 'masked-' || amount || '@anon.invalid')::int AS masked,
-            count(*) FILTER (WHERE email IS NULL)::int AS nulls, count(*) FILTER (WHERE amount % 10 = 3)::int AS left FROM people`,
+            count(*) FILTER (WHERE email IS NULL)::int AS nulls, count(*) FILTER (WHERE amount % 10 = 3)::int AS left FROM ${table}`,
   );
   expect(rows[0]).toEqual({ n: 1800, masked: 1600, nulls: 200, left: 0 });
   // the notes (tabs, newlines, backslashes) went out and back unchanged
-  expect(await digest('SELECT id, note FROM people')).toBe(notesBefore);
+  expect(await digest(`SELECT id, note FROM ${table}`)).toBe(notesBefore);
   expect((await c.query('SELECT label FROM other')).rows).toEqual([{ label: 'kept' }]);
   // no staging table left in the session
   expect((await c.query("SELECT count(*)::int AS n FROM pg_class WHERE relname = 'oec_in_place'")).rows[0]).toEqual({ n: 0 });
 }, 120_000);
 
-it('rolls every table back when the proof before COMMIT fails', async () => {
+it('rolls every session back when the proof before COMMIT fails', async () => {
   const before = await digest('SELECT * FROM people');
   const { tables } = await readCatalog(c);
-  const failing = maskInPlace(c, tables, (t) => (t.name === 'people' ? { columns: [1], map: () => ['leak@example.com'] } : null), {
+  const other = await h.connect('in_place');
+  const failing = maskInPlace([c, other], tables, (t) => (t.name === 'people' ? { columns: [1], map: () => ['leak@example.com'] } : null), {
     signal: new AbortController().signal,
+    rangePages: 4,
     beforeCommit: () => {
       throw new Error('a source value is left');
     },
   });
   await expect(failing).rejects.toThrow('a source value is left');
+  await other.end();
   expect(await digest('SELECT * FROM people')).toBe(before);
 }, 120_000);

@@ -62,7 +62,7 @@ export class Planting {
     readonly values: Values,
     readonly present: ReadonlySet<string>,
   ) {
-    this.n = { tiny: 10, small: 20, large: 40, xlarge: 120 }[ctx.size];
+    this.n = { tiny: 10, small: 20, large: 40, xlarge: 40 }[ctx.size];
     this.companies = fakeCompanies(rng.fork('companies'), 5);
     const prng = rng.fork('people');
     for (let i = 0; i < this.n * 3; i++) this.people.push(fakePerson(prng, values, i % 3 === 0 ? (this.companies[i % this.companies.length] ?? null) : null));

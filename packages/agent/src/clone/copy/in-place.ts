@@ -8,9 +8,16 @@
 // what a streamed clone holds; the tokens are searched in JavaScript, one pass per field, instead
 // of one regular expression and one index probe per token and class in SQL.
 //
-// One transaction: a failure leaves the copy as the snapshot made it (the operation then fails
-// and its cleanup removes the copy). The tables written are returned: their old row versions are
-// dead tuples in the copy's files until the scrub rewrites them.
+// The work is a list of (table, block range) units, largest tables first. One session writes, in
+// one transaction, committed only once every unit is done and the transforms' proof passed; a
+// second session, when given, reads the next unit (read-only, in one snapshot of the rows as the
+// copy started) while the writer stages and updates the previous one, so PostgreSQL's reading and
+// writing overlap with the masking here. Only one session ever writes: two writers would wait on
+// each other's row locks (a rule's DELETE cascading into rows the other updated) inside
+// transactions that commit together, a wait PostgreSQL cannot see as a deadlock. A failure rolls
+// back and leaves the copy as the snapshot made it (the operation then fails and its cleanup
+// removes the copy). The tables written are returned: their old row versions are dead tuples in the
+// copy's files until the scrub rewrites them.
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
@@ -30,43 +37,12 @@ export interface InPlaceResult {
 
 export interface InPlaceOptions {
   signal: AbortSignal;
-  /** After each table: tables done of all tables with a transform. */
+  /** After each unit: units done of all, and the table it was of. */
   progress?: (done: number, total: number, table: string) => void;
-  /** After the last table, before COMMIT: the transforms' proof (throws to roll everything back). */
+  /** After the last unit, before COMMIT: the transforms' proof (throws to roll everything back). */
   beforeCommit?: () => void;
   /** Blocks read at a time (RANGE_PAGES). */
   rangePages?: number;
-}
-
-/** Mask the rows of `tables` in place (the client's database), each through `factory`'s transform. */
-export async function maskInPlace(client: pg.ClientBase, tables: readonly CopyTableInfo[], factory: RowTransformFactory, opts: InPlaceOptions): Promise<InPlaceResult> {
-  const todo: Array<{ table: CopyTableInfo; transform: RowTransform }> = [];
-  for (const table of tables) {
-    const transform = await factory({ schema: table.schema, name: table.name, columns: table.columns });
-    if (transform && transform.columns.length > 0) todo.push({ table, transform });
-  }
-  const result: InPlaceResult = { written: [], rowsRead: 0, rowsChanged: 0, rowsRemoved: 0 };
-  await client.query('BEGIN');
-  try {
-    // wide UPDATEs and many small plans: JIT would compile for seconds and save nothing
-    await client.query(`SELECT set_config('jit', 'off', true)`);
-    let done = 0;
-    for (const { table, transform } of todo) {
-      if (opts.signal.aborted) throw opts.signal.reason instanceof Error ? opts.signal.reason : new Error('aborted');
-      const n = await maskTable(client, table, transform, opts.rangePages ?? RANGE_PAGES);
-      result.rowsRead += n.read;
-      result.rowsChanged += n.changed;
-      result.rowsRemoved += n.removed;
-      if (n.changed + n.removed > 0) result.written.push({ schema: table.schema, name: table.name });
-      opts.progress?.(++done, todo.length, table.name);
-    }
-    opts.beforeCommit?.();
-    await client.query('COMMIT');
-  } catch (e) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw e;
-  }
-  return result;
 }
 
 /** The changed rows' staging table: the row's ctid and the transform's columns, typed as the table's. */
@@ -83,47 +59,140 @@ interface Counts {
   removed: number;
 }
 
-async function maskTable(client: pg.ClientBase, table: CopyTableInfo, transform: RowTransform, rangePages: number): Promise<Counts> {
+/** One table with a transform: its columns read, and the statements that write a range back. */
+interface Job {
+  table: CopyTableInfo;
+  transform: RowTransform;
+  columns: string[];
+  list: string;
+  update: string;
+  remove: string;
+  counts: Counts;
+}
+
+/** One block range of a job's table (where: a condition on ctid). */
+interface Unit {
+  job: Job;
+  where: string;
+}
+
+/**
+ * Mask the rows of `tables` in place (the sessions' database), each through `factory`'s transform:
+ * `sessions[0]` writes, `sessions[1]` (optional) reads ahead.
+ */
+export async function maskInPlace(sessions: pg.ClientBase | readonly pg.ClientBase[], tables: readonly CopyTableInfo[], factory: RowTransformFactory, opts: InPlaceOptions): Promise<InPlaceResult> {
+  const clients = Array.isArray(sessions) ? (sessions as readonly pg.ClientBase[]) : [sessions as pg.ClientBase];
+  const writer = clients[0];
+  if (!writer) throw new Error('maskInPlace needs a session');
+  const reader = clients[1] ?? null;
+  const jobs: Job[] = [];
+  for (const table of tables) {
+    const transform = await factory({ schema: table.schema, name: table.name, columns: table.columns });
+    if (transform && transform.columns.length > 0) jobs.push(job(table, transform));
+  }
+  const begun: pg.ClientBase[] = [];
+  try {
+    await writer.query('BEGIN');
+    begun.push(writer);
+    // wide UPDATEs and many small plans: JIT would compile for seconds and save nothing
+    await writer.query(`SELECT set_config('jit', 'off', true)`);
+    if (reader) {
+      await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      begun.push(reader);
+      // its snapshot is taken here, before the writer writes anything
+      await reader.query(`SELECT set_config('jit', 'off', true)`);
+    }
+    // the ranges cover the blocks each table has now: the new row versions the UPDATEs append
+    // past them are masked already and not read again (one put in the free space of a later range
+    // is read again by the writer's own reads and left as it is; the reader's snapshot predates it)
+    const units = await unitsOf(writer, jobs, opts.rangePages ?? RANGE_PAGES);
+    let done = 0;
+    let writing: Promise<void> = Promise.resolve();
+    for (const u of units) {
+      if (opts.signal.aborted) throw opts.signal.reason instanceof Error ? opts.signal.reason : new Error('aborted');
+      const staged = await readUnit(reader ?? writer, u);
+      await writing; // one unit staged and written at a time, in order
+      writing = writeUnit(writer, u, staged).then(() => opts.progress?.(++done, units.length, u.job.table.name));
+      if (!reader) await writing;
+      // a failed write fails the loop at the next `await writing`; never left unhandled meanwhile
+      writing.catch(() => undefined);
+    }
+    await writing;
+    await writer.query(`DROP TABLE IF EXISTS ${STAGE}`);
+    opts.beforeCommit?.();
+    if (reader) await reader.query('ROLLBACK');
+    await writer.query('COMMIT');
+  } catch (e) {
+    await Promise.all(begun.map((c) => c.query('ROLLBACK').catch(() => undefined)));
+    throw e;
+  }
+  const result: InPlaceResult = { written: [], rowsRead: 0, rowsChanged: 0, rowsRemoved: 0 };
+  for (const j of jobs) {
+    result.rowsRead += j.counts.read;
+    result.rowsChanged += j.counts.changed;
+    result.rowsRemoved += j.counts.removed;
+    if (j.counts.changed + j.counts.removed > 0) result.written.push({ schema: j.table.schema, name: j.table.name });
+  }
+  return result;
+}
+
+function job(table: CopyTableInfo, transform: RowTransform): Job {
   const columns = transform.columns.map((i) => table.columns[i]!);
-  const list = columns.map(quoteIdent).join(', ');
   const target = qualified(table);
-  await client.query(`DROP TABLE IF EXISTS ${STAGE}`);
-  await client.query(`CREATE TEMP TABLE oec_in_place AS SELECT ctid AS oec_ctid, false AS oec_removed, ${list} FROM ONLY ${target} LIMIT 0`);
   const sets = columns.map((c) => `${quoteIdent(c)} = s.${quoteIdent(c)}`).join(', ');
-  const statements = {
+  return {
+    table,
+    transform,
+    columns,
+    list: columns.map(quoteIdent).join(', '),
     update: `UPDATE ONLY ${target} t SET ${sets} FROM ${STAGE} s WHERE t.ctid = s.oec_ctid AND NOT s.oec_removed`,
     remove: `DELETE FROM ONLY ${target} t USING ${STAGE} s WHERE t.ctid = s.oec_ctid AND s.oec_removed`,
+    counts: { read: 0, changed: 0, removed: 0 },
   };
-  const total: Counts = { read: 0, changed: 0, removed: 0 };
-  // The ranges cover the blocks the table has now: the new row versions the UPDATEs append past
-  // them are masked already and not read again (one put in the free space of a later range is
-  // read again and left as it is).
-  const { rows: size } = await client.query<{ pages: string }>(
-    `SELECT (pg_relation_size($1::regclass) / current_setting('block_size')::int)::text AS pages`,
-    [target],
+}
+
+/** Every job's block ranges, the largest tables' first (sizes read in this transaction). */
+async function unitsOf(client: pg.ClientBase, jobs: readonly Job[], rangePages: number): Promise<Unit[]> {
+  if (jobs.length === 0) return [];
+  const { rows } = await client.query<{ pages: string }>(
+    `SELECT (pg_relation_size(r::regclass) / current_setting('block_size')::int)::text AS pages FROM unnest($1::text[]) WITH ORDINALITY u(r, n) ORDER BY n`,
+    [jobs.map((j) => qualified(j.table))],
   );
-  const pages = Number(size[0]?.pages ?? 0);
-  const ranges = Math.max(1, Math.ceil(pages / rangePages));
-  for (let r = 0; r < ranges; r++) {
-    const end = Math.min(pages, (r + 1) * rangePages);
-    const where = ranges === 1 ? ` WHERE ctid < '(${pages},0)'::tid` : ` WHERE ctid >= '(${r * rangePages},0)'::tid AND ctid < '(${end},0)'::tid`;
-    const range = await readRange(client, `COPY (SELECT ctid, ${list} FROM ONLY ${target}${where}) TO STDOUT`, columns.length, transform);
-    total.read += range.read;
-    total.changed += range.changed;
-    total.removed += range.removed;
-    if (range.rows.length === 0) continue;
-    await pipeline(
-      async function* () {
-        yield* range.rows;
-      },
-      client.query(copyStreams.from(`COPY ${STAGE} FROM STDIN`)),
-    );
-    if (range.changed > 0) await client.query(statements.update);
-    if (range.removed > 0) await client.query(statements.remove);
-    await client.query(`TRUNCATE ${STAGE}`);
+  const sized = jobs.map((j, i) => ({ j, pages: Number(rows[i]?.pages ?? 0) })).sort((a, b) => b.pages - a.pages);
+  const units: Unit[] = [];
+  for (const { j, pages } of sized) {
+    const ranges = Math.max(1, Math.ceil(pages / rangePages));
+    for (let r = 0; r < ranges; r++) {
+      const end = Math.min(pages, (r + 1) * rangePages);
+      units.push({ job: j, where: `ctid >= '(${r * rangePages},0)'::tid AND ctid < '(${end},0)'::tid` });
+    }
   }
-  await client.query(`DROP TABLE ${STAGE}`);
-  return total;
+  return units;
+}
+
+/** One range read through the transform: the changed and removed rows, as COPY rows of the stage. */
+async function readUnit(client: pg.ClientBase, { job: j, where }: Unit): Promise<Counts & { rows: Buffer[] }> {
+  const range = await readRange(client, `COPY (SELECT ctid, ${j.list} FROM ONLY ${qualified(j.table)} WHERE ${where}) TO STDOUT`, j.columns.length, j.transform);
+  j.counts.read += range.read;
+  j.counts.changed += range.changed;
+  j.counts.removed += range.removed;
+  return range;
+}
+
+/** The range's changed and removed rows staged, then written by ctid (the writer's transaction). */
+async function writeUnit(client: pg.ClientBase, { job: j }: Unit, range: Counts & { rows: Buffer[] }): Promise<void> {
+  if (range.rows.length === 0) return;
+  // the stage takes this table's columns (typed as the table's): made again for each unit written
+  await client.query(`DROP TABLE IF EXISTS ${STAGE}`);
+  await client.query(`CREATE TEMP TABLE oec_in_place AS SELECT ctid AS oec_ctid, false AS oec_removed, ${j.list} FROM ONLY ${qualified(j.table)} LIMIT 0`);
+  await pipeline(
+    async function* () {
+      yield* range.rows;
+    },
+    client.query(copyStreams.from(`COPY ${STAGE} FROM STDIN`)),
+  );
+  if (range.changed > 0) await client.query(j.update);
+  if (range.removed > 0) await client.query(j.remove);
 }
 
 /** One range's rows through the transform; the changed and removed ones as COPY rows of the stage. */

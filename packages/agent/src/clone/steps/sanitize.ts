@@ -3,6 +3,7 @@
 // gets one random password per operation, returned once and stored only as a hash. Progress is
 // by rows (sanitize/progress.ts): the option or phase and the table being worked on, with the
 // table's rows done of its estimate, at least every second.
+import type pg from 'pg';
 import type { ClonePlan, CloneSanitizeInput, CloneSanitizeOutput, StepDetail, StreamMasking } from '@oec/shared';
 import { scrubSnapshot } from '../../postgres/cow/index.js';
 import { IDENTITY_PARAMS, generatePassword, hashOdooPassword, sanitizeDatabase, type BatchOptions, type SanitizeProgress } from '../../sanitize/index.js';
@@ -95,9 +96,10 @@ export async function maskSnapshot(plan: ClonePlan, ctx: TaskContext, tuning: Co
   if (!planned.factory) return { masking: planned.finish(), result: none };
   const factory = planned.factory;
   let masking: StreamMasking | undefined;
-  const result = await ctx.runtime.withDatabase(plan.work_db, async (c) => {
-    const { tables } = await readCatalog(c);
-    return maskInPlace(c, tables, factory, {
+  const sessions = Math.max(1, Math.min(IN_PLACE_SESSIONS, tuning.jobs));
+  const result = await withSessions(ctx, plan.work_db, sessions, async (clients) => {
+    const { tables } = await readCatalog(clients[0]!);
+    return maskInPlace(clients, tables, factory, {
       signal: ctx.signal,
       progress: (done, total, table) =>
         ctx.progress((1 - SQL_SHARE_AFTER_IN_PLACE) * (done / Math.max(1, total)), { items_done: done, items_total: total, current: { option: 'in_place', table, rows_done: null, rows_total: null } }, 'sanitizing'),
@@ -111,6 +113,15 @@ export async function maskSnapshot(plan: ClonePlan, ctx: TaskContext, tuning: Co
     'sanitizing',
   );
   return { masking, result };
+}
+
+/** Sessions of the in-place pass: its writer, and a reader ahead of it (copy/in-place.ts). */
+const IN_PLACE_SESSIONS = 2;
+
+/** `n` sessions on `database`, all closed after `fn`. */
+async function withSessions<T>(ctx: TaskContext, database: string, n: number, fn: (clients: pg.ClientBase[]) => Promise<T>, open: pg.ClientBase[] = []): Promise<T> {
+  if (open.length >= n) return fn(open);
+  return ctx.runtime.withDatabase(database, (c) => withSessions(ctx, database, n, fn, [...open, c]));
 }
 
 function unionTables(...lists: ReadonlyArray<ReadonlyArray<{ schema: string; name: string }>>): Array<{ schema: string; name: string }> {

@@ -213,6 +213,11 @@ function keysLateral(s: Stmt, c: MappedColumn, cls: KeyClass, where: string, unl
   );
 }
 
+/** Whether everyone else's keys of a mapped column leave out the staff's own (not for private columns). */
+function minusKept(c: MappedColumn): boolean {
+  return !(c.audience === 'private' || c.audience === 'anyone');
+}
+
 /** Our own addresses outside the mapped columns: mail aliases, outgoing and incoming accounts. */
 function ownAddressesSql(ctx: PlanContext, s: Stmt): string[] {
   const out: string[] = [];
@@ -230,22 +235,29 @@ function ownAddressesSql(ctx: PlanContext, s: Stmt): string[] {
 /** Everyone else's keys in one column (or one class of a text column) of a table. */
 export interface ValueSelect {
   table: string;
-  /**
-   * A subquery (cls, v) over one row `t` of the table, for a LATERAL join, with its parameters in
-   * `s`; `keepRel` names the staff's own keys (cls, v).
-   */
-  lateral(s: Stmt, keepRel: string): string;
+  /** A subquery (cls, v) over one row `t` of the table, for a LATERAL join, its parameters in `s`. */
+  lateral(s: Stmt): string;
+  /** Its keys leave out the staff's own (those in the keep relation). */
+  minusKept: boolean;
 }
 
 /**
  * SELECT (cls, v) of every key `selects` find in `table` (all of one table), distinct, reading
- * the table once: each row through every column's subquery. (One SELECT per column, UNIONed,
- * read the table once per column and tokenized every row before its cheap filter: 17× slower on
- * res_partner's 33 text columns.) `range` limits the rows read (a condition on `t`, ranges.ts).
+ * the table once (twice when some columns leave the staff's keys out and others do not): each
+ * row through every column's subquery, the staff's keys (`keepRel`, cls and v) left out by one
+ * anti-join afterwards. (One SELECT per column, UNIONed, read the table once per column and
+ * tokenized every row before its cheap filter: 17× slower on res_partner's 33 text columns.)
+ * `range` limits the rows read (a condition on `t`, ranges.ts).
  */
 export function tableValuesSql(table: string, selects: readonly ValueSelect[], s: Stmt, keepRel: string, range = 'true'): string {
-  const lateral = selects.map((v) => v.lateral(s, keepRel)).join(' UNION ALL ');
-  return `SELECT DISTINCT x.cls, x.v FROM ${q(table)} t CROSS JOIN LATERAL (${lateral}) x(cls, v) WHERE ${range}`;
+  const part = (group: readonly ValueSelect[], minus: boolean): string | null => {
+    if (group.length === 0) return null;
+    const lateral = group.map((v) => v.lateral(s)).join(' UNION ALL ');
+    const kept = minus ? ` AND NOT EXISTS (SELECT 1 FROM ${keepRel} kp WHERE kp.cls = x.cls AND kp.v = x.v)` : '';
+    return `SELECT x.cls, x.v FROM ${q(table)} t CROSS JOIN LATERAL (${lateral}) x(cls, v) WHERE ${range}${kept}`;
+  };
+  const parts = [part(selects.filter((v) => v.minusKept), true), part(selects.filter((v) => !v.minusKept), false)].filter((p): p is string => p !== null);
+  return parts.length === 1 ? `SELECT DISTINCT y.cls, y.v FROM (${parts[0]}) y` : parts.join(' UNION ');
 }
 
 /** The selects grouped by table, in first-seen order. */
@@ -283,7 +295,8 @@ export function keepSelects(ctx: PlanContext, map: PersonalMap, s: Stmt): string
 export function valueSelects(ctx: PlanContext, map: PersonalMap, discover: boolean): ValueSelect[] {
   const values: ValueSelect[] = collected(map, ctx.enabled).map((c) => ({
     table: c.table,
-    lateral: (v, keepRel) => keysLateral(v, c, keyClass(c) as KeyClass, 'true', c.audience === 'private' || c.audience === 'anyone' ? null : keepRel),
+    lateral: (v) => keysLateral(v, c, keyClass(c) as KeyClass, 'true', null),
+    minusKept: minusKept(c),
   }));
   if (!discover) return values;
   // values that only free text holds (an old address in a tracking row, one typed in a chat): any
@@ -299,10 +312,10 @@ export function valueSelects(ctx: PlanContext, map: PersonalMap, discover: boole
       const key = keySql(cls, 'r.m[1]');
       values.push({
         table: c.table,
-        lateral: (v, keepRel) =>
+        lateral: (v) =>
           `SELECT ${v.v(cls)}::text AS cls, ${key} AS v FROM regexp_matches(${col}, ${v.v(re)}, 'g') r(m) ` +
-          `WHERE ${pre} AND ${keyWorthSql(cls, key)}${cls === 'digits' ? ` AND (length(${key}) BETWEEN 9 AND 11 OR (r.m[1] LIKE '+%' AND length(${key}) BETWEEN 8 AND 15))` : ''} ` +
-          `AND NOT EXISTS (SELECT 1 FROM ${keepRel} kp WHERE kp.cls = ${v.v(cls)} AND kp.v = ${key})`,
+          `WHERE ${pre} AND ${keyWorthSql(cls, key)}${cls === 'digits' ? ` AND (length(${key}) BETWEEN 9 AND 11 OR (r.m[1] LIKE '+%' AND length(${key}) BETWEEN 8 AND 15))` : ''}`,
+        minusKept: true,
       });
     }
   }
