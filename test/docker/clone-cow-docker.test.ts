@@ -9,7 +9,8 @@
 // in its base/, global/ or pg_wal/ (a byte scan). Skipped, with the reason, without an engine and
 // the test images, or where a loop XFS cannot be made (root, losetup, mkfs.xfs).
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +23,7 @@ import {
   dockerLeftovers,
   dockerSuiteLabel,
   dockerUnavailable,
+  environmentObjects,
   loopXfsUnavailable,
   mountLoopXfs,
   projectSalt,
@@ -206,4 +208,30 @@ describe.skipIf(skipReason !== null)('copy-on-write clones on the docker runtime
     expect((await filesHolding(join(pgdataOf(source.id), 'base'), needles)).length).toBeGreaterThan(0);
     for (const dir of ['base', 'pg_wal', 'global']) expect(await filesHolding(join(pgdataOf(target.id), dir), needles)).toEqual([]);
   }, 300_000);
+
+  it('cancelled once the copy stands (unsanitized, in its own container): its container and files go, the source untouched', async () => {
+    const digest = await dumpDigest(sourceCluster, source.database_name);
+    const holds = join(platform.dir, 'holds');
+    await mkdir(holds, { recursive: true });
+    await a.setHooks({ hold: [{ target: 'stage-cow-cancel', step: 'restoring_database' }], hold_dir: holds });
+    const res = await platform.api.post<CloneOperation>(`/environments/${source.id}/clone`, {
+      target: { create_new: true, environment_type: 'staging', name: 'stage-cow-cancel' },
+      sanitization_preset: 'recommended',
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    await waitFor(() => existsSync(join(holds, `${res.body.id}.restoring_database.held`)), { timeoutMs: 120_000, what: 'the clone held once its copy stands' });
+    const targetId = res.body.target_environment_id;
+    expect(existsSync(join(pgdataOf(targetId), 'backup_label.old'))).toBe(true);
+    expect((await docker.getContainer(envObjectNames(targetId).db).inspect()).State.Running).toBe(true);
+    expect((await platform.api.post(`/clone-operations/${res.body.id}/cancel`)).status).toBe(200);
+    const op = await waitOperation(platform.api, res.body.id);
+    await a.setHooks({});
+    expect(op.status).toBe('cancelled');
+    expect(op.cleanup).toBe('done');
+    expect(await environmentObjects(LABEL_VALUE, targetId)).toEqual([]);
+    expect(existsSync(join(platform.agentDataDir('a'), 'environments', targetId))).toBe(false);
+    const left = await withDb(sourceCluster, 'postgres', async (c) => (await c.query('SELECT slot_name FROM pg_replication_slots')).rows);
+    expect(left).toEqual([]);
+    expect(await dumpDigest(sourceCluster, source.database_name)).toBe(digest);
+  }, 180_000);
 });
