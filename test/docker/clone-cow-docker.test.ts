@@ -230,7 +230,7 @@ describe.skipIf(skipReason !== null)('copy-on-write clones on the docker runtime
     expect(op.cleanup).toBe('done');
     expect(await environmentObjects(LABEL_VALUE, targetId)).toEqual([]);
     expect(existsSync(join(platform.agentDataDir('a'), 'environments', targetId))).toBe(false);
-    const left = await withDb(sourceCluster, 'postgres', async (c) => (await c.query('SELECT slot_name FROM pg_replication_slots')).rows);
+    const left = await withDb(sourceCluster, 'postgres', async (c) => (await c.query<{ slot_name: string }>('SELECT slot_name FROM pg_replication_slots')).rows);
     expect(left).toEqual([]);
     expect(await dumpDigest(sourceCluster, source.database_name)).toBe(digest);
   }, 180_000);
