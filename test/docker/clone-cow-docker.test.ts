@@ -176,13 +176,13 @@ describe.skipIf(skipReason !== null)('copy-on-write clones on the docker runtime
     expect(roles).toEqual([target.database_name, 'postgres'].sort());
     // the clone's start settings were in the copy's postgresql.auto.conf, not on the container's
     // command line, so the sanitize step's ALTER SYSTEM RESET took them back: wal_recycle at once,
-    // the logical workers (a postmaster setting) at the container's next start
+    // the logical workers (a postmaster setting) when start() restarted the container before Odoo
     expect(db.Config.Cmd).toEqual(['postgres']);
     const settings = await withDb(targetCluster, 'postgres', async (c) =>
       (await c.query<{ name: string; setting: string; pending_restart: boolean }>("SELECT name, setting, pending_restart FROM pg_settings WHERE name IN ('wal_recycle', 'max_logical_replication_workers') ORDER BY 1")).rows,
     );
     expect(settings).toEqual([
-      { name: 'max_logical_replication_workers', setting: '0', pending_restart: true },
+      { name: 'max_logical_replication_workers', setting: '4', pending_restart: false },
       { name: 'wal_recycle', setting: 'on', pending_restart: false },
     ]);
     // the source keeps no backup session or slot

@@ -181,6 +181,7 @@ export class DockerRuntime implements Runtime {
     });
     const url = await this.odoo.url(ref);
     if (url && (await this.odoo.healthy(url))) return;
+    await this.applyPendingSettings(ref, signal);
     // Recreated on every start: it is stateless, and a replace renames the addons directory the
     // old container had bind-mounted (a bind follows the directory, not its path).
     await removeContainer(this.docker, names.odoo, this.stopGraceSeconds);
@@ -383,6 +384,22 @@ export class DockerRuntime implements Runtime {
 
   async close(): Promise<void> {
     await this.dbs.close();
+  }
+
+  /**
+   * Settings changed by ALTER SYSTEM that only a server start applies (a copy-on-write clone's
+   * `max_logical_replication_workers`, reset by its sanitize step) take effect now, while no app
+   * serves the environment: its PostgreSQL container restarts, and the next session waits for it.
+   */
+  private async applyPendingSettings(ref: EnvironmentRef, signal: AbortSignal): Promise<void> {
+    const pending = await this.dbs.withEnvironmentPool(ref.environment_id, signal, async (db) => {
+      const { rows } = await db.query<{ name: string }>('SELECT name FROM pg_settings WHERE pending_restart ORDER BY name');
+      return rows.map((r) => r.name);
+    });
+    if (pending.length === 0) return;
+    this.opts.logger.info({ environment_id: ref.environment_id, settings: pending }, 'restarting PostgreSQL to apply its pending settings');
+    await this.docker.getContainer(envObjectNames(ref.environment_id).db).restart({ t: 30 });
+    await this.dbs.withEnvironmentPool(ref.environment_id, signal, (db) => db.query('SELECT 1'));
   }
 
   private get stopGraceSeconds(): number {
