@@ -7,11 +7,14 @@
 #              [--runtime local|docker] [--local-clusters shared|per_environment]
 #              [--postgres-image IMAGE] [--odoo-image IMAGE]
 #              [--docker-socket /var/run/docker.sock] [--server-label LABEL] [--odoo-user UID:GID]
-#              [--root DIR] [--no-start]
+#              [--docker-data-on-root] [--root DIR] [--no-start]
 #
 # --runtime docker runs each environment as containers on this server's Docker engine: it needs
 # --postgres-image (e.g. postgres:15) and --odoo-image (`{version}` becomes the environment's Odoo
-# series, e.g. odoo:{version}); the unit then starts after docker.service.
+# series, e.g. odoo:{version}); the unit then starts after docker.service. --docker-data-on-root
+# keeps each environment's PostgreSQL data and Odoo data dir as bind mounts under the data dir
+# instead of Docker volumes (OEC_DOCKER_DATA_ON_ROOT): on a data dir that clones files (below),
+# same-server clones on the docker runtime are copy-on-write too.
 #
 # --local-clusters per_environment (runtime local) gives each environment a PostgreSQL cluster of
 # its own under the data dir. Put the data dir on a filesystem that clones files and same-server
@@ -43,6 +46,7 @@ ODOO_IMAGE=""
 DOCKER_SOCKET=""
 SERVER_LABEL=""
 ODOO_USER=""
+DATA_ON_ROOT=""
 
 die() { echo "install.sh: $*" >&2; exit 2; }
 
@@ -62,9 +66,10 @@ while [[ $# -gt 0 ]]; do
     --docker-socket) DOCKER_SOCKET=${2:?}; shift 2 ;;
     --server-label) SERVER_LABEL=${2:?}; shift 2 ;;
     --odoo-user) ODOO_USER=${2:?}; shift 2 ;;
+    --docker-data-on-root) DATA_ON_ROOT=true; shift ;;
     --root) ROOT=${2:?}; START=0; shift 2 ;;
     --no-start) START=0; shift ;;
-    -h|--help) sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument: $1" ;;
   esac
 done
@@ -80,7 +85,7 @@ done
 if [[ "$RUNTIME" = docker ]]; then
   [[ -n "$POSTGRES_IMAGE" && -n "$ODOO_IMAGE" ]] || die "--runtime docker needs --postgres-image and --odoo-image"
 else
-  [[ -z "$POSTGRES_IMAGE$ODOO_IMAGE$DOCKER_SOCKET$SERVER_LABEL$ODOO_USER" ]] || die "docker options need --runtime docker"
+  [[ -z "$POSTGRES_IMAGE$ODOO_IMAGE$DOCKER_SOCKET$SERVER_LABEL$ODOO_USER$DATA_ON_ROOT" ]] || die "docker options need --runtime docker"
 fi
 if [[ -n "$TOKEN_FILE" ]]; then
   [[ -r "$TOKEN_FILE" ]] || die "cannot read $TOKEN_FILE"
@@ -102,14 +107,14 @@ install -d -m 0750 "${ROOT%/}${DATA_DIR}"
 umask 077
 OEC_I_URL="$CONTROLLER_URL" OEC_I_TOKEN="$TOKEN" OEC_I_DATA="$DATA_DIR" OEC_I_PEER="$PEER_URL" OEC_I_PEER_LISTEN="$PEER_LISTEN" \
 OEC_I_PG_MODE="$PG_MODE" OEC_I_PG_URL="$PG_URL" OEC_I_RUNTIME="$RUNTIME" OEC_I_CLUSTERS="$LOCAL_CLUSTERS" OEC_I_PG_IMAGE="$POSTGRES_IMAGE" \
-OEC_I_ODOO_IMAGE="$ODOO_IMAGE" OEC_I_SOCKET="$DOCKER_SOCKET" OEC_I_LABEL="$SERVER_LABEL" OEC_I_ODOO_USER="$ODOO_USER" "$NODE" -e '
+OEC_I_ODOO_IMAGE="$ODOO_IMAGE" OEC_I_SOCKET="$DOCKER_SOCKET" OEC_I_LABEL="$SERVER_LABEL" OEC_I_ODOO_USER="$ODOO_USER" OEC_I_DATA_ON_ROOT="$DATA_ON_ROOT" "$NODE" -e '
   const e = process.env;
   const conf = { OEC_CONTROLLER_URL: e.OEC_I_URL, OEC_AGENT_TOKEN: e.OEC_I_TOKEN, OEC_DATA_DIR: e.OEC_I_DATA, OEC_RUNTIME: e.OEC_I_RUNTIME };
   if (e.OEC_I_RUNTIME === "local") conf.OEC_PG_MODE = e.OEC_I_PG_MODE;
   if (e.OEC_I_CLUSTERS !== "shared") conf.OEC_LOCAL_CLUSTERS = e.OEC_I_CLUSTERS;
   const optional = { OEC_PEER_URL: e.OEC_I_PEER, OEC_PEER_LISTEN: e.OEC_I_PEER_LISTEN, OEC_PG_URL: e.OEC_I_PG_URL,
     OEC_DOCKER_POSTGRES_IMAGE: e.OEC_I_PG_IMAGE, OEC_DOCKER_ODOO_IMAGE: e.OEC_I_ODOO_IMAGE, OEC_DOCKER_SOCKET: e.OEC_I_SOCKET,
-    OEC_DOCKER_SERVER_LABEL: e.OEC_I_LABEL, OEC_DOCKER_ODOO_USER: e.OEC_I_ODOO_USER };
+    OEC_DOCKER_SERVER_LABEL: e.OEC_I_LABEL, OEC_DOCKER_ODOO_USER: e.OEC_I_ODOO_USER, OEC_DOCKER_DATA_ON_ROOT: e.OEC_I_DATA_ON_ROOT };
   for (const [k, v] of Object.entries(optional)) if (v) conf[k] = v;
   process.stdout.write(JSON.stringify(conf, null, 2) + "\n");
 ' > "$CONF_DIR/agent.json.tmp"

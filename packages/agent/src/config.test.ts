@@ -133,7 +133,10 @@ describe('parseConfig', () => {
       serverLabel: 'server-a',
       odooUser: { uid: 101, gid: 101 },
       odoo: { dataDir: '/var/lib/odoo', addonsDir: '/mnt/extra-addons', port: 8069, healthPath: '/web/database/selector', versionCommand: ['odoo-bin', '--version'] },
+      dataOnRoot: false,
     });
+    expect(parseConfig({ ...base, OEC_RUNTIME: 'docker', ...images, OEC_DOCKER_DATA_ON_ROOT: 'true' }).docker?.dataOnRoot).toBe(true);
+    expect(problems({ ...base, OEC_RUNTIME: 'docker', ...images, OEC_DOCKER_DATA_ON_ROOT: 'maybe' })[0]).toMatch(/^OEC_DOCKER_DATA_ON_ROOT: must be true or false/);
     const contract = parseConfig({
       ...base,
       OEC_RUNTIME: 'docker',

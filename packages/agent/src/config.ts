@@ -58,6 +58,10 @@ const envSchema = z
       .string()
       .regex(/^[A-Za-z0-9/._=-]+( [A-Za-z0-9/._=-]+)*$/, 'must be a command and its arguments separated by single spaces, e.g. odoo-bin --version')
       .default(OFFICIAL_ODOO.versionCommand.join(' ')),
+    // An environment's PostgreSQL data and Odoo data dir as bind mounts under OEC_DATA_DIR instead
+    // of named volumes: on a data root that clones files (XFS with reflink, btrfs), same-server
+    // clones are copy-on-write (decision 0020).
+    OEC_DOCKER_DATA_ON_ROOT: booleanString.default('false'),
     // The local runtime: every environment's database in the agent's one cluster (`shared`), or
     // one cluster per environment under its directory (`per_environment`, runtime/local-clusters.ts).
     OEC_LOCAL_CLUSTERS: z.enum(['shared', 'per_environment']).default('shared'),
@@ -129,6 +133,8 @@ export interface DockerConfig {
   serverLabel: string;
   odooUser: { uid: number; gid: number };
   odoo: OdooImageContract;
+  /** OEC_DOCKER_DATA_ON_ROOT: environments' data as bind mounts under the data dir. */
+  dataOnRoot: boolean;
 }
 
 export interface AgentConfig {
@@ -220,6 +226,7 @@ export function parseConfig(env: RawEnv): AgentConfig {
               healthPath: v.OEC_DOCKER_ODOO_HEALTH_PATH,
               versionCommand: v.OEC_DOCKER_ODOO_VERSION_COMMAND.split(' '),
             },
+            dataOnRoot: v.OEC_DOCKER_DATA_ON_ROOT,
           }
         : null,
     pg: v.OEC_PG_URL && v.OEC_PG_MODE === 'external' ? { mode: 'external', url: v.OEC_PG_URL, binDir } : { mode: 'owned', port: v.OEC_PG_PORT, binDir },
@@ -287,7 +294,7 @@ export function describeConfig(c: AgentConfig): Record<string, unknown> {
     dataDir: c.dataDir,
     runtime: c.runtime,
     ...(c.docker
-      ? { docker: { socket: c.docker.socket, images: c.docker.images, serverLabel: c.docker.serverLabel } }
+      ? { docker: { socket: c.docker.socket, images: c.docker.images, serverLabel: c.docker.serverLabel, dataOnRoot: c.docker.dataOnRoot } }
       : { pgMode: c.pg.mode, localClusters: c.localClusters, ...(c.pg.mode === 'owned' ? { pgPort: c.pg.port } : { pgHost: new URL(c.pg.url).host }) }),
     hostname: c.hostname,
     peerUrl: c.peerUrl,

@@ -76,7 +76,7 @@ describe('install.sh', () => {
     });
     const { stdout } = await run(
       'bash',
-      [...base, '--runtime', 'docker', '--postgres-image', 'postgres:15', '--odoo-image', 'odoo:{version}', '--server-label', 'fra-1'],
+      [...base, '--runtime', 'docker', '--postgres-image', 'postgres:15', '--odoo-image', 'odoo:{version}', '--server-label', 'fra-1', '--docker-data-on-root'],
       { env },
     );
     expect(stdout).toContain('runtime docker');
@@ -84,7 +84,7 @@ describe('install.sh', () => {
     expect(config).toMatchObject({
       runtime: 'docker',
       token: 'secret-token',
-      docker: { socket: '/var/run/docker.sock', images: { postgres: 'postgres:15', odoo: 'odoo:{version}' }, serverLabel: 'fra-1' },
+      docker: { socket: '/var/run/docker.sock', images: { postgres: 'postgres:15', odoo: 'odoo:{version}' }, serverLabel: 'fra-1', dataOnRoot: true },
     });
     const unit = await readFile(join(root, 'etc/systemd/system/oec-agent.service'), 'utf8');
     expect(unit).toContain('After=network-online.target docker.service');

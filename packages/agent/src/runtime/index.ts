@@ -57,6 +57,7 @@ async function dockerRuntime(config: AgentConfig, docker: DockerConfig, logger: 
     images: docker.images,
     odooUser: docker.odooUser,
     odoo: docker.odoo,
+    dataOnRoot: docker.dataOnRoot,
     childEnv: config.childEnv,
     logger: logger.child({ component: 'runtime' }),
   });

@@ -23,7 +23,8 @@ export interface EnvLayout {
   meta: string;
   /**
    * The environment's own PostgreSQL cluster under OEC_LOCAL_CLUSTERS=per_environment (`data/`,
-   * `socket/`, `port`, `postgres.log`; postgres/cluster.ts), on the agent's data root with the rest.
+   * `socket/`, `port`, `postgres.log`; postgres/cluster.ts), on the agent's data root with the rest;
+   * under the docker runtime with OEC_DOCKER_DATA_ON_ROOT, `data/` is its container's bind mount.
    */
   cluster: string;
 }

@@ -28,6 +28,7 @@ import { transferOwnership } from '../postgres/ownership.js';
 import { quoteIdent, stopWithClient } from '../postgres/sql.js';
 import { pgEnv, type PgTarget } from '../postgres/target.js';
 import { appUrl, appVersion, defaultAppEntry, probeHealth, runningApp, startApp, stopApp } from './app-process.js';
+import { adoptClusterCopy } from './cow-identity.js';
 import { bufferutilLoaded, serverFacts, toolVersions } from './facts.js';
 import { filesystemUsage, isMissing, treeSize } from './fs-usage.js';
 import { envLayout, envLocation, writeAtomic, writeEnvironmentFiles, type EnvLayout } from './layout.js';
@@ -317,39 +318,13 @@ export class LocalRuntime implements Runtime {
     const t0 = performance.now();
     const cluster = await this.clusters.find(target);
     if (!cluster) throw new Error(`the copy of environment ${source.environment_id} did not start`);
-    const { pool } = cluster;
-    const role = target.db_name;
-    for (const name of await sql.otherDatabases(pool, source.db_name)) await sql.dropDatabase(pool, name);
-    await sql.renameIdleDatabase(pool, source.db_name, workDb);
-    await sql.ensureRole(pool, role, password);
-    // The whole cluster is the copy: REASSIGN OWNED also gives the target the database itself.
-    const reassign = `REASSIGN OWNED BY ${quoteIdent(source.db_name)} TO ${quoteIdent(role)}`;
-    const revoke = `DROP OWNED BY ${quoteIdent(source.db_name)}`;
-    await this.withDatabase(workDb, async (c) => {
-      await c.query(reassign);
-      await c.query(revoke);
-    });
-    await pool.query(reassign);
-    await pool.query(revoke);
-    // A subscription copied from the source would consume the source's publication: detached
-    // from its slot (which stays the publisher's) and dropped before anything can turn it on.
-    await this.withDatabase(workDb, async (c) => {
-      const { rows } = await c.query<{ name: string }>('SELECT subname AS name FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())');
-      for (const { name } of rows) {
-        await c.query(`ALTER SUBSCRIPTION ${quoteIdent(name)} DISABLE`);
-        await c.query(`ALTER SUBSCRIPTION ${quoteIdent(name)} SET (slot_name = NONE)`);
-        await c.query(`DROP SUBSCRIPTION ${quoteIdent(name)}`);
-      }
-    });
-    await sql.dropRole(pool, source.db_name);
-    await pool.query('VACUUM FULL pg_catalog.pg_authid');
-    await sql.revokePublicConnect(pool, workDb);
-    await sql.revokeRoleConnect(pool, workDb, role);
-    const facts = await this.withDatabase(workDb, async (c) => {
-      const { rows } = await c.query<{ bytes: string; tables: number }>(
-        "SELECT pg_database_size(current_database())::text AS bytes, (SELECT count(*)::int FROM pg_tables WHERE schemaname = 'public') AS tables",
-      );
-      return { bytes: Number(rows[0]?.bytes ?? 0), tables: rows[0]?.tables ?? 0 };
+    const facts = await adoptClusterCopy({
+      admin: cluster.pool,
+      onDatabase: (database, fn) => this.withDatabase(database, fn),
+      source: source.db_name,
+      role: target.db_name,
+      password,
+      workDb,
     });
     return { ...facts, timings: { ...timings, identity_ms: Math.round(performance.now() - t0) } };
   }

@@ -2,7 +2,7 @@
 // reflink), starting it as a cluster of its own, and the scrub that leaves no source value in it.
 export { filesystemName, probeReflink, reflinkCopyArgv, type ReflinkProbe } from './reflink.js';
 export { snapshotCluster, SnapshotError, type SnapshotOptions, type SnapshotResult, type SnapshotTimings } from './snapshot.js';
-export { SNAPSHOT_SETTINGS, SNAPSHOT_SETTINGS_14, startSnapshot, type StartedSnapshot, type StartSnapshotOptions } from './start.js';
+export { prepareSnapshotStart, SNAPSHOT_SETTINGS, SNAPSHOT_SETTINGS_14, startSnapshot, type StartedSnapshot, type StartSnapshotOptions } from './start.js';
 export {
   maskedRewriteSql,
   purgeOldWal,

@@ -66,16 +66,25 @@ export function settingsLines(settings: Readonly<Record<string, string>>): strin
     .join('');
 }
 
-export async function startSnapshot(opts: StartSnapshotOptions): Promise<StartedSnapshot> {
-  opts.signal.throwIfAborted();
-  const dataDir = join(opts.dir, 'data');
+/**
+ * What a snapshot's data directory needs before any server starts on it, whoever starts it (this
+ * process's binaries, or a container of the Docker runtime): no replication slot of the source's,
+ * and the start settings in its postgresql.auto.conf, where `ALTER SYSTEM RESET` takes them back
+ * once the clone is sanitized (settings given on a command line would outlive that reset).
+ */
+export async function prepareSnapshotStart(dataDir: string, settings?: Record<string, string>): Promise<void> {
   // The snapshot leaves pg_replslot empty already; a re-run after a failed start makes sure again.
   for (const name of await readdir(join(dataDir, 'pg_replslot')).catch(() => [])) {
     await rm(join(dataDir, 'pg_replslot', name), { recursive: true, force: true });
   }
   const major = parseInt(await readFile(join(dataDir, 'PG_VERSION'), 'utf8'), 10);
-  const lines = settingsLines({ ...SNAPSHOT_SETTINGS, ...(major >= 14 ? SNAPSHOT_SETTINGS_14 : {}), ...(opts.settings ?? {}) });
+  const lines = settingsLines({ ...SNAPSHOT_SETTINGS, ...(major >= 14 ? SNAPSHOT_SETTINGS_14 : {}), ...(settings ?? {}) });
   await appendFile(join(dataDir, 'postgresql.auto.conf'), `# oec: copy-on-write snapshot\n${lines}`);
+}
+
+export async function startSnapshot(opts: StartSnapshotOptions): Promise<StartedSnapshot> {
+  opts.signal.throwIfAborted();
+  await prepareSnapshotStart(join(opts.dir, 'data'), opts.settings);
   opts.signal.throwIfAborted();
   const t0 = performance.now();
   const cluster = await startCluster({

@@ -14,7 +14,7 @@ import type { Logger } from '../../logger.js';
 import { transferOwnership } from '../../postgres/ownership.js';
 import { quoteIdent, stopWithClient } from '../../postgres/sql.js';
 import { containerIp, inspectContainer, statusOf } from './engine.js';
-import { envObjectNames, LABEL, labelFilters, PG_PORT, SUPERUSER, type DbContainerRef } from './objects.js';
+import { envObjectNames, LABEL, labelFilters, PG_PORT, PGDATA, SUPERUSER, type DbContainerRef } from './objects.js';
 import { readSecrets } from './secrets.js';
 import { ownerOf } from '../database-owner.js';
 import { environmentsDir } from '../layout.js';
@@ -45,6 +45,20 @@ export class DockerDatabases {
   /** A superuser session on the environment's admin database (`postgres`). */
   withEnvironmentPool<T>(environmentId: string, signal: AbortSignal, fn: (db: Db) => Promise<T>): Promise<T> {
     return this.session(environmentId, 'postgres', signal, fn);
+  }
+
+  /**
+   * A superuser session authenticating with `password` rather than the environment's own: a
+   * copy-on-write copy carries the source container's superuser hash until it gets the target's.
+   */
+  withPassword<T>(environmentId: string, database: string, password: string, signal: AbortSignal, fn: (db: pg.ClientBase) => Promise<T>): Promise<T> {
+    return this.session(environmentId, database, signal, fn, password);
+  }
+
+  /** The host path behind the environment's PostgreSQL data directory (a bind mount's, or a volume's mount point). */
+  async dataHostPath(environmentId: string): Promise<string | null> {
+    const info = await inspectContainer(this.opts.docker, envObjectNames(environmentId).db);
+    return info?.Mounts.find((m) => m.Destination === PGDATA)?.Source ?? null;
   }
 
   /** This server's PostgreSQL containers and the database name each was created for. */
@@ -169,9 +183,9 @@ export class DockerDatabases {
    * A superuser client on `database` in the environment's container, closed after `fn`. Waits
    * (up to readyTimeoutMs) for a container that is starting or initialising its data directory.
    */
-  private async session<T>(environmentId: string, database: string, signal: AbortSignal, fn: (client: pg.ClientBase) => Promise<T>): Promise<T> {
+  private async session<T>(environmentId: string, database: string, signal: AbortSignal, fn: (client: pg.ClientBase) => Promise<T>, password?: string): Promise<T> {
     const names = envObjectNames(environmentId);
-    const client = await this.connect(environmentId, names.db, names.network, database, signal);
+    const client = await this.connect(password ?? this.superuserPassword(environmentId), names.db, names.network, database, signal);
     client.on('error', (err) => this.opts.logger.warn({ err: err.message, database }, 'PostgreSQL session failed'));
     try {
       return await fn(client);
@@ -180,7 +194,7 @@ export class DockerDatabases {
     }
   }
 
-  private async connect(environmentId: string, container: string, network: string, database: string, signal: AbortSignal): Promise<pg.Client> {
+  private async connect(password: string, container: string, network: string, database: string, signal: AbortSignal): Promise<pg.Client> {
     const deadline = Date.now() + this.opts.readyTimeoutMs;
     let last: unknown = null;
     for (;;) {
@@ -201,7 +215,7 @@ export class DockerDatabases {
           host,
           port: PG_PORT,
           user: SUPERUSER,
-          password: this.superuserPassword(environmentId),
+          password,
           database,
           connectionTimeoutMillis: 5_000,
           application_name: 'oec-agent',

@@ -1,5 +1,6 @@
 // The `docker` runtime: each environment is a bridge network, a PostgreSQL container (data on a
-// named volume, the environment's database and role inside) and an Odoo container, all labelled
+// named volume, or with OEC_DOCKER_DATA_ON_ROOT a bind mount under the environment's directory,
+// the environment's database and role inside) and an Odoo container, all labelled
 // with this server and the environment, driven through the Engine API (dockerode, never the CLI).
 // The environment's files stay on the agent's disk exactly where envLayout puts them and are
 // bind-mounted into the Odoo container, so locate() gives host paths and the clone steps (links,
@@ -8,8 +9,9 @@
 // DockerRuntime composes this folder: objects.ts (names, labels, create bodies), engine.ts
 // (idempotent Engine calls), databases.ts (the PostgreSQL containers), odoo.ts (the Odoo
 // containers), images.ts (each environment's images), client-tools.ts (exec), secrets.ts.
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import type Docker from 'dockerode';
 import type pg from 'pg';
 import { AppError, ErrorCode, type EnvironmentLocation, type EnvironmentRef, type EnvironmentSizes, type EnvironmentSpec, type ServerFacts } from '@oec/shared';
@@ -17,18 +19,20 @@ import { killLeftoverExecs } from '../../docker/exec.js';
 import type { ExecRecord } from '../../exec/children.js';
 import type { ExecHandle } from '../../exec/run.js';
 import type { Logger } from '../../logger.js';
+import { prepareSnapshotStart, snapshotCluster } from '../../postgres/cow/index.js';
+import { adoptClusterCopy } from '../cow-identity.js';
 import { bufferutilLoaded, parseToolVersion, serverFacts, toolVersion } from '../facts.js';
 import { filesystemUsage, treeSize } from '../fs-usage.js';
 import { envLayout, envLocation, writeEnvironmentFiles, type EnvLayout } from '../layout.js';
 import * as sql from '../local-db.js';
-import type { AppStatus, AppTrial, CreateOptions, DiskUsage, ExecOptions, Runtime } from '../runtime.js';
+import type { AppStatus, AppTrial, ClusterClone, CreateOptions, DiskUsage, ExecOptions, Runtime } from '../runtime.js';
 import { execClientTool } from './client-tools.js';
 import { DockerDatabases } from './databases.js';
-import { ensureNetwork, ensureRunning, ensureVolume, inspectContainer, removeContainer, removeNetwork, removeVolume } from './engine.js';
+import { containerIp, ensureNetwork, ensureRunning, ensureVolume, inspectContainer, removeContainer, removeNetwork, removeVolume } from './engine.js';
 import { EnvImages } from './images.js';
-import { envLabels, envObjectNames, PG_PORT, postgresCreateBody, type DockerImages, type OdooImageContract } from './objects.js';
+import { envLabels, envObjectNames, hostDataDirs, PG_PORT, postgresCreateBody, SUPERUSER, type DockerImages, type OdooImageContract } from './objects.js';
 import { OdooContainers } from './odoo.js';
-import { ensureSecrets } from './secrets.js';
+import { ensureSecrets, readSecrets } from './secrets.js';
 
 export interface DockerRuntimeOptions {
   docker: Docker;
@@ -50,10 +54,17 @@ export interface DockerRuntimeOptions {
   /** Seconds the engine waits between SIGTERM and SIGKILL when stopping Odoo. */
   appStopGraceSeconds?: number;
   dbReadyTimeoutMs?: number;
+  /**
+   * OEC_DOCKER_DATA_ON_ROOT: an environment's PostgreSQL data directory and Odoo data dir are bind
+   * mounts of directories under its own (`<env>/postgres/data`, `<env>/odoo-data`) instead of named
+   * volumes, so they live on the agent's data root: where a filesystem that clones files (XFS with
+   * reflink, btrfs) makes same-server clones copy-on-write (cloneCluster, decision 0020).
+   */
+  dataOnRoot?: boolean;
 }
 
-/** Its clusters live in Docker volumes, outside the agent's data root (issue 19: built for `local` first). */
-const DOCKER_NO_COW = "the Docker runtime's clusters live in Docker volumes (copy-on-write clones run on the local runtime's per-environment clusters)";
+/** Without OEC_DOCKER_DATA_ON_ROOT its clusters live in Docker volumes, outside the agent's data root. */
+const DOCKER_NO_COW = "the Docker runtime's clusters live in Docker volumes outside the data root (OEC_DOCKER_DATA_ON_ROOT=true puts them under it)";
 
 export class DockerRuntime implements Runtime {
   readonly kind = 'docker' as const;
@@ -80,6 +91,7 @@ export class DockerRuntime implements Runtime {
       ...(opts.odoo ? { contract: opts.odoo } : {}),
       ...(opts.odooUser ? { user: opts.odooUser } : {}),
       ...(opts.appHealthTimeoutMs !== undefined ? { healthTimeoutMs: opts.appHealthTimeoutMs } : {}),
+      ...(opts.dataOnRoot ? { dataOnRoot: true } : {}),
     });
   }
 
@@ -98,11 +110,15 @@ export class DockerRuntime implements Runtime {
     const pgVersion = imagePg ?? (await this.dbs.clientFacts().catch(() => null))?.pgVersion ?? null;
     const v = pgVersion ? parseToolVersion(`(PostgreSQL) ${pgVersion}`) : null;
     const tools = { pg_dump: v, pg_restore: v, psql: v, tar };
-    return serverFacts({ hostname: this.opts.hostname, runtime: this.kind, disk, pgVersion, tools, bufferutil, peerUrl: this.opts.peerUrl, cowRoot: this.opts.dataDir, cowUnsupported: DOCKER_NO_COW });
+    return serverFacts({ hostname: this.opts.hostname, runtime: this.kind, disk, pgVersion, tools, bufferutil, peerUrl: this.opts.peerUrl, cowRoot: this.opts.dataDir, ...(this.opts.dataOnRoot ? {} : { cowUnsupported: DOCKER_NO_COW }) });
   }
 
-  /** Free and total space of the Docker data root (volumes live there), else of the data dir. */
+  /**
+   * Free and total space of the Docker data root (volumes live there), else of the data dir; of the
+   * data dir with OEC_DOCKER_DATA_ON_ROOT (the environments' data lives there).
+   */
   async diskUsage(): Promise<DiskUsage> {
+    if (this.opts.dataOnRoot) return filesystemUsage(this.opts.dataDir);
     const info = (await this.docker.info()) as { DockerRootDir?: string };
     return filesystemUsage(info.DockerRootDir ?? this.opts.dataDir).catch(() => filesystemUsage(this.opts.dataDir));
   }
@@ -121,8 +137,15 @@ export class DockerRuntime implements Runtime {
     const names = envObjectNames(spec.environment_id);
     const labels = envLabels(this.opts.server, spec.environment_id);
     await ensureNetwork(this.docker, names.network, labels);
-    await ensureVolume(this.docker, names.pgdata, labels);
-    await ensureVolume(this.docker, names.odooData, labels);
+    const onRoot = this.opts.dataOnRoot ? hostDataDirs(layout) : null;
+    if (onRoot) {
+      // Made by the agent (root), given to the image's postgres user by its entrypoint (mode 0700).
+      await mkdir(onRoot.pgdata, { recursive: true, mode: 0o700 });
+      await mkdir(onRoot.odooData, { recursive: true, mode: 0o700 });
+    } else {
+      await ensureVolume(this.docker, names.pgdata, labels);
+      await ensureVolume(this.docker, names.odooData, labels);
+    }
     await ensureRunning(
       this.docker,
       postgresCreateBody({
@@ -131,6 +154,7 @@ export class DockerRuntime implements Runtime {
         dbName: spec.db_name,
         image: images.postgres,
         superuserPassword: secrets.superuser_password,
+        ...(onRoot ? { dataHostDir: onRoot.pgdata } : {}),
       }) as Docker.ContainerCreateOptions & { name: string },
     );
     await this.dbs.withEnvironmentPool(spec.environment_id, signal, async (db) => {
@@ -157,10 +181,11 @@ export class DockerRuntime implements Runtime {
     });
     const url = await this.odoo.url(ref);
     if (url && (await this.odoo.healthy(url))) return;
+    await this.applyPendingSettings(ref, signal);
     // Recreated on every start: it is stateless, and a replace renames the addons directory the
     // old container had bind-mounted (a bind follows the directory, not its path).
     await removeContainer(this.docker, names.odoo, this.stopGraceSeconds);
-    await this.odoo.giveDirectories([layout.filestoreRoot, layout.sessions]);
+    await this.odoo.giveDirectories([layout.filestoreRoot, layout.sessions, ...(this.opts.dataOnRoot ? [hostDataDirs(layout).odooData] : [])]);
     await ensureRunning(this.docker, await this.odoo.body(ref, { dbName: ref.db_name, addons: layout.addons }));
     const outcome = await this.odoo.waitHealthy(names.odoo, names.network, signal);
     if (outcome.healthy) return;
@@ -268,6 +293,87 @@ export class DockerRuntime implements Runtime {
     return this.dbs.dropDatabase(name);
   }
 
+  /**
+   * Same-server copy-on-write (decision 0020), with OEC_DOCKER_DATA_ON_ROOT: the source's running
+   * cluster is snapshotted through the backup API (a superuser session on its container, as every
+   * other call) while its data directory is reflinked from the host path behind its mount into the
+   * target's bind directory; the target's empty container makes way and is created again on the
+   * copy, which starts with the snapshot settings in its postgresql.auto.conf (sanitize resets
+   * them), recovers to the backup's end, then gets the target's identity (cow-identity.ts),
+   * including the target's superuser password in place of the source container's.
+   */
+  async cloneCluster(source: EnvironmentRef, target: EnvironmentRef, workDb: string, signal: AbortSignal): Promise<ClusterClone> {
+    if (!this.opts.dataOnRoot) throw new AppError(ErrorCode.RESTORE_FAILED, `No copy-on-write clone here: ${DOCKER_NO_COW}`);
+    const from = envObjectNames(source.environment_id);
+    const to = envObjectNames(target.environment_id);
+    const sourceInfo = await inspectContainer(this.docker, from.db);
+    const sourceHost = containerIp(sourceInfo, from.network);
+    const sourceDataDir = await this.dbs.dataHostPath(source.environment_id);
+    if (!sourceHost || !sourceDataDir) throw new Error(`environment ${source.environment_id} has no running PostgreSQL container on this server`);
+    const targetInfo = await inspectContainer(this.docker, to.db);
+    if (!targetInfo) throw new Error(`environment ${target.environment_id} has no PostgreSQL container on this server`);
+    const layout = this.layout(target);
+    const dirs = hostDataDirs(layout);
+    const sourceSecrets = readSecrets(this.layout(source).secrets);
+    const targetSecrets = readSecrets(layout.secrets);
+
+    // The target's own cluster (create_new: an empty database) makes way for the copy.
+    await removeContainer(this.docker, to.db, 30);
+    await rm(dirs.pgdata, { recursive: true, force: true });
+    const snapshot = await snapshotCluster({
+      source: { host: sourceHost, port: PG_PORT, user: SUPERUSER, password: sourceSecrets.superuser_password, database: 'postgres', connectionTimeoutMillis: 10_000 },
+      sourceDataDir,
+      targetDir: dirs.clusterDir,
+      label: `oec clone of ${source.environment_id} into ${target.environment_id}`,
+      signal,
+      env: this.opts.childEnv,
+    });
+    await prepareSnapshotStart(snapshot.dataDir);
+    signal.throwIfAborted();
+    const t0 = performance.now();
+    await ensureRunning(
+      this.docker,
+      postgresCreateBody({
+        server: this.opts.server,
+        environmentId: target.environment_id,
+        dbName: target.db_name,
+        image: targetInfo.Config.Image,
+        superuserPassword: targetSecrets.superuser_password,
+        dataHostDir: dirs.pgdata,
+      }) as Docker.ContainerCreateOptions & { name: string },
+    );
+    let recoveryMs = 0;
+    let t1 = 0;
+    // Sessions wait for the copy: it refuses connections until recovery reached the backup's end.
+    const facts = await this.dbs.withPassword(target.environment_id, 'postgres', sourceSecrets.superuser_password, signal, async (admin) => {
+      const { rows } = await admin.query<{ recovering: boolean }>('SELECT pg_is_in_recovery() AS recovering');
+      if (rows[0]?.recovering !== false) throw new Error('the copy started but is still in recovery');
+      t1 = performance.now();
+      recoveryMs = t1 - t0;
+      return adoptClusterCopy({
+        admin,
+        onDatabase: (database, fn) => this.dbs.withPassword(target.environment_id, database, targetSecrets.superuser_password, signal, fn),
+        source: source.db_name,
+        role: target.db_name,
+        password: targetSecrets.password,
+        workDb,
+        superuser: { name: SUPERUSER, password: targetSecrets.superuser_password },
+      });
+    });
+    const { startMs, copyMs, stopMs, walMs } = snapshot.timings;
+    return {
+      ...facts,
+      timings: {
+        backup_start_ms: startMs,
+        reflink_copy_ms: copyMs,
+        backup_stop_ms: stopMs,
+        wal_ms: walMs,
+        recovery_ms: recoveryMs,
+        identity_ms: Math.round(performance.now() - t1),
+      },
+    };
+  }
+
   swapDatabases(current: string, next: string, retained: string): Promise<void> {
     return this.dbs.swapDatabases(current, next, retained);
   }
@@ -278,6 +384,22 @@ export class DockerRuntime implements Runtime {
 
   async close(): Promise<void> {
     await this.dbs.close();
+  }
+
+  /**
+   * Settings changed by ALTER SYSTEM that only a server start applies (a copy-on-write clone's
+   * `max_logical_replication_workers`, reset by its sanitize step) take effect now, while no app
+   * serves the environment: its PostgreSQL container restarts, and the next session waits for it.
+   */
+  private async applyPendingSettings(ref: EnvironmentRef, signal: AbortSignal): Promise<void> {
+    const pending = await this.dbs.withEnvironmentPool(ref.environment_id, signal, async (db) => {
+      const { rows } = await db.query<{ name: string }>('SELECT name FROM pg_settings WHERE pending_restart ORDER BY name');
+      return rows.map((r) => r.name);
+    });
+    if (pending.length === 0) return;
+    this.opts.logger.info({ environment_id: ref.environment_id, settings: pending }, 'restarting PostgreSQL to apply its pending settings');
+    await this.docker.getContainer(envObjectNames(ref.environment_id).db).restart({ t: 30 });
+    await this.dbs.withEnvironmentPool(ref.environment_id, signal, (db) => db.query('SELECT 1'));
   }
 
   private get stopGraceSeconds(): number {

@@ -1,10 +1,11 @@
 // Pure builders for the `docker` runtime's objects: their names (from the environment id only),
 // their labels (server, environment, role, Traefik routing) and the container-create bodies.
 // Kept apart from the Engine I/O so their exact shape is unit-tested without an engine.
-import { posix } from 'node:path';
+import { join, posix } from 'node:path';
 import type Docker from 'dockerode';
 import { idSlug, uuidSchema } from '@oec/shared';
 import type { DatabaseOwner } from '../database-owner.js';
+import type { EnvLayout } from '../layout.js';
 
 export interface DockerImages {
   postgres: string;
@@ -52,6 +53,15 @@ export const OFFICIAL_ODOO: OdooImageContract = {
 
 export const SUPERUSER = 'postgres';
 export const PG_PORT = 5432;
+
+/**
+ * The host directories an environment's containers keep their data in under OEC_DOCKER_DATA_ON_ROOT:
+ * PostgreSQL's where the local runtime keeps an environment's cluster (`<env>/postgres/data`, what
+ * a copy-on-write snapshot is taken into), Odoo's data dir beside it.
+ */
+export function hostDataDirs(layout: Pick<EnvLayout, 'root' | 'cluster'>): { clusterDir: string; pgdata: string; odooData: string } {
+  return { clusterDir: layout.cluster, pgdata: join(layout.cluster, 'data'), odooData: join(layout.root, 'odoo-data') };
+}
 
 export interface EnvObjectNames {
   network: string;
@@ -107,9 +117,15 @@ export interface PostgresContainerOptions {
   dbName: string;
   image: string;
   superuserPassword: string;
+  /**
+   * A host directory to bind-mount as the data directory instead of the named volume
+   * (OEC_DOCKER_DATA_ON_ROOT: under the agent's data root, where copy-on-write clones work). The
+   * image's entrypoint gives an empty or foreign-owned one to its postgres user, mode 0700.
+   */
+  dataHostDir?: string;
 }
 
-/** The environment's PostgreSQL: data on its named volume, superuser password from the agent. */
+/** The environment's PostgreSQL: data on its named volume (or a bind mount), superuser password from the agent. */
 export function postgresCreateBody(o: PostgresContainerOptions): Docker.ContainerCreateOptions {
   const names = envObjectNames(o.environmentId);
   return {
@@ -118,7 +134,7 @@ export function postgresCreateBody(o: PostgresContainerOptions): Docker.Containe
     Env: [`POSTGRES_USER=${SUPERUSER}`, `POSTGRES_PASSWORD=${o.superuserPassword}`],
     Labels: envLabels(o.server, o.environmentId, { [LABEL.role]: 'db', [LABEL.db]: o.dbName }),
     HostConfig: {
-      Mounts: [{ Type: 'volume', Source: names.pgdata, Target: PGDATA }],
+      Mounts: [o.dataHostDir ? { Type: 'bind', Source: o.dataHostDir, Target: PGDATA } : { Type: 'volume', Source: names.pgdata, Target: PGDATA }],
       NetworkMode: names.network,
       // Environments outlive the agent and the engine's restarts.
       RestartPolicy: { Name: 'unless-stopped' },
@@ -139,6 +155,8 @@ export interface OdooContainerOptions {
   sessions: string;
   addons: string;
   contract?: OdooImageContract;
+  /** A host directory bind-mounted as Odoo's data dir instead of the named volume (OEC_DOCKER_DATA_ON_ROOT). */
+  dataHostDir?: string;
   /**
    * The unrouted trial instance: serves `dbName` (a replace's new database) as the environment's
    * role (`role`), no routing labels, Odoo's data dir on a tmpfs (sessions die with it), no restart.
@@ -150,7 +168,8 @@ export interface OdooContainerOptions {
  * The environment's Odoo: database settings through the official image's HOST/PORT/USER/PASSWORD,
  * only its own database served, files bind-mounted from the agent's disk so every clone step works
  * on host paths. Odoo's data dir itself is a named volume (the image declares it a VOLUME; without
- * one the engine would leave an anonymous volume behind).
+ * one the engine would leave an anonymous volume behind), or a bind mount under the agent's data
+ * root with OEC_DOCKER_DATA_ON_ROOT.
  */
 export function odooCreateBody(o: OdooContainerOptions): Docker.ContainerCreateOptions {
   const names = envObjectNames(o.environmentId);
@@ -171,7 +190,7 @@ export function odooCreateBody(o: OdooContainerOptions): Docker.ContainerCreateO
       Mounts: o.trial
         ? [{ Type: 'tmpfs', Source: '', Target: c.dataDir }, filestore, addons]
         : [
-            { Type: 'volume', Source: names.odooData, Target: c.dataDir },
+            o.dataHostDir ? { Type: 'bind', Source: o.dataHostDir, Target: c.dataDir } : { Type: 'volume', Source: names.odooData, Target: c.dataDir },
             filestore,
             { Type: 'bind', Source: o.sessions, Target: posix.join(c.dataDir, 'sessions') },
             addons,

@@ -12,7 +12,7 @@ import { probeHealth } from '../app-process.js';
 import { envLayout } from '../layout.js';
 import { containerIp, inspectContainer, logTail, runOnce } from './engine.js';
 import type { EnvImages } from './images.js';
-import { envObjectNames, odooCreateBody, OFFICIAL_ODOO, type OdooImageContract } from './objects.js';
+import { envObjectNames, hostDataDirs, odooCreateBody, OFFICIAL_ODOO, type OdooImageContract } from './objects.js';
 import { readSecrets } from './secrets.js';
 
 export interface OdooContainersOptions {
@@ -26,6 +26,8 @@ export interface OdooContainersOptions {
   user?: { uid: number; gid: number };
   /** How long a new container has to answer its health URL (default 60 s). */
   healthTimeoutMs?: number;
+  /** Odoo's data dir bind-mounted from the environment's directory (OEC_DOCKER_DATA_ON_ROOT). */
+  dataOnRoot?: boolean;
 }
 
 export class OdooContainers {
@@ -53,6 +55,7 @@ export class OdooContainers {
       addons: serve.addons,
       contract: this.contract,
       ...(serve.trial ? { trial: serve.trial } : {}),
+      ...(this.opts.dataOnRoot ? { dataHostDir: hostDataDirs(layout).odooData } : {}),
     }) as Docker.ContainerCreateOptions & { name: string };
   }
 

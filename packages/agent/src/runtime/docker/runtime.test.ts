@@ -15,7 +15,8 @@ import { createLogger } from '../../logger.js';
 import { DockerRuntime, type DockerRuntimeOptions } from './index.js';
 import { cleanupAll, ensureImage, listLabelled } from './engine.js';
 import { ownerOf } from '../database-owner.js';
-import { envObjectNames, LABEL, odooCreateBody, odooImage, OFFICIAL_ODOO, postgresCreateBody, traefikLabels } from './objects.js';
+import { envObjectNames, hostDataDirs, LABEL, odooCreateBody, odooImage, OFFICIAL_ODOO, postgresCreateBody, traefikLabels } from './objects.js';
+import { envLayout } from '../layout.js';
 import { testEnvironmentSpec } from '../../testing/env-spec.js';
 import { dockerSkipReason, TEST_IMAGES, TEST_ODOO_USER } from '../../testing/docker-images.js';
 
@@ -249,6 +250,53 @@ describe('docker runtime objects', () => {
     });
     expect(custom.HostConfig?.Mounts?.map((m) => m.Target)).toEqual(['/opt/odoo/data', '/opt/odoo/data/filestore', '/opt/odoo/data/sessions', '/opt/odoo/custom']);
     expect(custom.Labels?.[`traefik.http.services.oec-${slug}-odoo.loadbalancer.server.port`]).toBe('8080');
+  });
+
+  it('with the data on the data root (OEC_DOCKER_DATA_ON_ROOT): bind mounts under the environment directory, no volumes', () => {
+    const layout = envLayout('/srv/oec', { environment_id: id, db_name: `oec_${slug}` });
+    const dirs = hostDataDirs(layout);
+    expect(dirs).toEqual({
+      clusterDir: `/srv/oec/environments/${id}/postgres`,
+      pgdata: `/srv/oec/environments/${id}/postgres/data`,
+      odooData: `/srv/oec/environments/${id}/odoo-data`,
+    });
+    const pgBody = postgresCreateBody({ server: 's1', environmentId: id, dbName: `oec_${slug}`, image: 'pg:15', superuserPassword: 'ab'.repeat(16), dataHostDir: dirs.pgdata });
+    expect(pgBody.HostConfig?.Mounts).toEqual([{ Type: 'bind', Source: dirs.pgdata, Target: '/var/lib/postgresql/data' }]);
+    // the secrets file stays outside every container: only directories below the environment's are mounted
+    expect(pgBody.HostConfig?.Mounts?.some((m) => m.Source === layout.root)).toBe(false);
+    const odoo = odooCreateBody({
+      server: 's1',
+      environmentId: id,
+      dbName: `oec_${slug}`,
+      domain: 'shop.example.com',
+      image: 'odoo:17.0',
+      password: 'cd'.repeat(16),
+      filestoreRoot: layout.filestoreRoot,
+      sessions: layout.sessions,
+      addons: layout.addons,
+      dataHostDir: dirs.odooData,
+    });
+    expect(odoo.HostConfig?.Mounts?.map((m) => `${m.Type} ${m.Source}:${m.Target}`)).toEqual([
+      `bind ${dirs.odooData}:/var/lib/odoo`,
+      `bind ${layout.filestoreRoot}:/var/lib/odoo/filestore`,
+      `bind ${layout.sessions}:/var/lib/odoo/sessions`,
+      `bind ${layout.addons}:/mnt/extra-addons`,
+    ]);
+    // the trial instance keeps its tmpfs data dir
+    const trial = odooCreateBody({
+      server: 's1',
+      environmentId: id,
+      dbName: `oec_${slug}_n1`,
+      domain: 'shop.example.com',
+      image: 'odoo:17.0',
+      password: 'cd'.repeat(16),
+      filestoreRoot: layout.filestoreRoot,
+      sessions: layout.sessions,
+      addons: layout.addons,
+      dataHostDir: dirs.odooData,
+      trial: { role: `oec_${slug}` },
+    });
+    expect(trial.HostConfig?.Mounts?.[0]).toEqual({ Type: 'tmpfs', Source: '', Target: '/var/lib/odoo' });
   });
 
   it("puts the environment's Odoo series into the image reference", () => {
