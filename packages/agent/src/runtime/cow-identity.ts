@@ -42,30 +42,29 @@ export async function adoptClusterCopy(o: CopyIdentity): Promise<{ bytes: number
   // The whole cluster is the copy: REASSIGN OWNED also gives the target the database itself.
   const reassign = `REASSIGN OWNED BY ${quoteIdent(source)} TO ${quoteIdent(role)}`;
   const revoke = `DROP OWNED BY ${quoteIdent(source)}`;
-  await o.onDatabase(workDb, async (c) => {
+  // One session on the copy's database: its objects, its subscriptions, its size.
+  const facts = await o.onDatabase(workDb, async (c) => {
     await c.query(reassign);
     await c.query(revoke);
-  });
-  await admin.query(reassign);
-  await admin.query(revoke);
-  // A subscription copied from the source would consume the source's publication: detached
-  // from its slot (which stays the publisher's) and dropped before anything can turn it on.
-  await o.onDatabase(workDb, async (c) => {
+    // A subscription copied from the source would consume the source's publication: detached
+    // from its slot (which stays the publisher's) and dropped before anything can turn it on.
     const { rows } = await c.query<{ name: string }>('SELECT subname AS name FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())');
     for (const { name } of rows) {
       await c.query(`ALTER SUBSCRIPTION ${quoteIdent(name)} DISABLE`);
       await c.query(`ALTER SUBSCRIPTION ${quoteIdent(name)} SET (slot_name = NONE)`);
       await c.query(`DROP SUBSCRIPTION ${quoteIdent(name)}`);
     }
+    const size = await c.query<{ bytes: string; tables: number }>(
+      "SELECT pg_database_size(current_database())::text AS bytes, (SELECT count(*)::int FROM pg_tables WHERE schemaname = 'public') AS tables",
+    );
+    return { bytes: Number(size.rows[0]?.bytes ?? 0), tables: size.rows[0]?.tables ?? 0 };
   });
+  // then what the cluster holds outside it: the database's owner, the source's role
+  await admin.query(reassign);
+  await admin.query(revoke);
   await sql.dropRole(admin, source);
   await admin.query('VACUUM FULL pg_catalog.pg_authid');
   await sql.revokePublicConnect(admin, workDb);
   await sql.revokeRoleConnect(admin, workDb, role);
-  return o.onDatabase(workDb, async (c) => {
-    const { rows } = await c.query<{ bytes: string; tables: number }>(
-      "SELECT pg_database_size(current_database())::text AS bytes, (SELECT count(*)::int FROM pg_tables WHERE schemaname = 'public') AS tables",
-    );
-    return { bytes: Number(rows[0]?.bytes ?? 0), tables: rows[0]?.tables ?? 0 };
-  });
+  return facts;
 }
