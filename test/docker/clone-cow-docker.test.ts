@@ -17,10 +17,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDockerClient, envObjectNames } from '@oec/agent/docker';
 import type { CloneOperation, Environment, Estimate, Server } from '@oec/shared';
 import {
-  cleanupDocker,
   dockerAgentEnv,
   dockerClusterOf,
-  dockerLeftovers,
+  deleteDockerEnvironments,
   dockerSuiteLabel,
   dockerUnavailable,
   environmentObjects,
@@ -110,23 +109,15 @@ describe.skipIf(skipReason !== null)('copy-on-write clones on the docker runtime
   }, 300_000);
 
   afterAll(async () => {
+    let left: string[] = [];
     try {
-      if (platform) {
-        const list = await platform.api.ok<{ items: Environment[] }>('GET', `/projects/${platform.project.id}/environments`);
-        for (const env of list.items) await platform.api.del(`/environments/${env.id}`);
-        await waitFor(async () => ((await dockerLeftovers(LABEL_VALUE)).length === 0 ? true : undefined), {
-          timeoutMs: 120_000,
-          what: 'every container, volume and network of the suite removed',
-        });
-      }
+      left = await deleteDockerEnvironments(platform, LABEL_VALUE);
     } finally {
-      const left = await dockerLeftovers(LABEL_VALUE);
-      await cleanupDocker(LABEL_VALUE);
       await platform?.close();
       await xfs?.close();
       if (base) await rm(base, { recursive: true, force: true });
-      expect(left).toEqual([]);
     }
+    expect(left).toEqual([]);
   }, 300_000);
 
   it('reports copy-on-write, keeps the data in bind mounts under the data root, and clones copy-on-write with every guarantee', async () => {

@@ -12,17 +12,15 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDockerClient, envObjectNames, LABEL } from '@oec/agent/docker';
 import type { CloneOperation, Environment } from '@oec/shared';
 import {
-  cleanupDocker,
   dockerAgentEnv,
   dockerClusterOf,
-  dockerLeftovers,
+  deleteDockerEnvironments,
   dockerSuiteLabel,
   dockerUnavailable,
   environmentObjects,
   seedEnvironment,
   cancelOperation,
   startPlatform,
-  waitFor,
   waitOperation,
   projectSalt,
   type AgentHandle,
@@ -64,22 +62,14 @@ describe.skipIf(skipReason !== null)('same-server clone on the docker runtime, e
   });
 
   afterAll(async () => {
+    let left: string[] = [];
     try {
       // Environments deleted through the API take every object with them.
-      if (platform) {
-        const list = await platform.api.ok<{ items: Environment[] }>('GET', `/projects/${platform.project.id}/environments`);
-        for (const env of list.items) await platform.api.del(`/environments/${env.id}`);
-        await waitFor(async () => ((await dockerLeftovers(LABEL_VALUE)).length === 0 ? true : undefined), {
-          timeoutMs: 120_000,
-          what: 'every container, volume and network of the suite removed',
-        });
-      }
+      left = await deleteDockerEnvironments(platform, LABEL_VALUE);
     } finally {
       await platform?.close();
-      const left = await dockerLeftovers(LABEL_VALUE);
-      await cleanupDocker(LABEL_VALUE);
-      expect(left).toEqual([]);
     }
+    expect(left).toEqual([]);
   }, 300_000);
 
   async function start(body: Record<string, unknown>): Promise<CloneOperation> {

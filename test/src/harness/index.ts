@@ -18,3 +18,4 @@ export * from './smtp-sink.js';
 export * from './webhook-sink.js';
 export * from './front-door.js';
 export * from './xfs.js';
+export * from './docker-suite.js';
