@@ -439,6 +439,28 @@ describe.skipIf(unavailable !== null)(`copy-on-write clones on a reflink XFS${un
       expect(await filesHolding(join(data, 'base'), needles)).toEqual([]);
       expect(await filesHolding(join(data, 'pg_wal'), needles)).toEqual([]);
     });
+
+    it('failing after the swap of clusters: swapped back, the target on its old cluster and port, the new one gone', async () => {
+      const digest = await dumpDigest(clusterOf(source, a), source.database_name);
+      const before = await served();
+      const kept = await sideClusters();
+      // the fault fires once the new cluster was swapped in and came up healthy: cleanup swaps back
+      await a.setHooks({ faults: ['verifying'] });
+      const res = await platform.api.post<CloneOperation>(`/environments/${source.id}/clone`, replaceBody());
+      expect(res.status, JSON.stringify(res.body)).toBe(202);
+      const op = await waitOperation(platform.api, res.body.id);
+      await a.setHooks({});
+      expect(op.status).toBe('failed');
+      const logs = await logsOf(op);
+      expect(logs.some((m) => m.startsWith('Swapped the new data into')), logs.join('\n')).toBe(true);
+      expect(op.cleanup).toBe('done');
+      await waitFor(async () => (await processesUnder(join(rootOf(), 'postgres.'))).length === 0, { timeoutMs: 30_000, what: 'no second cluster running' });
+      // only what an earlier replace retained is beside it
+      expect(await sideClusters()).toEqual(kept);
+      await waitFor(async () => (await served()).healthy, { timeoutMs: 60_000, what: 'the target healthy again' });
+      expect(await served()).toEqual(before);
+      expect(await dumpDigest(clusterOf(source, a), source.database_name)).toBe(digest);
+    });
   });
 
   it('on a server whose data root cannot clone files, the same request streams, and the estimate says why', async () => {
