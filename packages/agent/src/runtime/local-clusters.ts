@@ -228,6 +228,13 @@ export class EnvironmentClusters implements LocalClusters {
    * crash; a running one is adopted as it is). Returns how many run.
    */
   async adopt(): Promise<number> {
+    const root = environmentsDir(this.opts.dataDir);
+    for (const o of await this.environments()) {
+      // A replace's side clusters: never started here (a retained one must stay stopped); a running
+      // one is used by its operation, and the clone's cleanup or the reconciliation removes them.
+      const sides = (await readdir(join(root, o.environmentId)).catch(() => [] as string[])).filter((n) => n.startsWith(SIDE_CLUSTER_PREFIX));
+      if (sides.length > 0) this.opts.logger.info({ environment_id: o.environmentId, sides }, 'side clusters of a copy-on-write replace found, left as they are');
+    }
     let running = 0;
     for (const o of await this.inventory()) {
       try {
