@@ -14,17 +14,18 @@
 //   stopped one (retained) stays stopped; the clone's cleanup, the retention purge and the
 //   agent's reconciliation remove them (stopped first) by the database name they stand for.
 import { chmod, chown, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { environmentSpecSchema, type EnvironmentRef } from '@oec/shared';
 import type { Logger } from '../logger.js';
-import { freePort, isRunning, serverRunAs, startCluster, stopCluster } from '../postgres/cluster.js';
+import { freePort, serverRunAs, startCluster, stopCluster } from '../postgres/cluster.js';
 import { snapshotCluster, startSnapshot } from '../postgres/cow/index.js';
 import { targetFromCluster, type PgTarget } from '../postgres/target.js';
 import { moveClusters, SIDE_CLUSTER_PREFIX, sideClusterDir } from './cluster-swap.js';
 import { ownerOf, type DatabaseOwner } from './database-owner.js';
 import { toolVersion } from './facts.js';
+import { readPort, SideClusters } from './local-side-clusters.js';
 import { envLayout, environmentsDir } from './layout.js';
 import * as sql from './local-db.js';
 
@@ -155,8 +156,8 @@ export class EnvironmentClusters implements LocalClusters {
   readonly onThisMachine = true;
   /** Clusters this process started or found running, by environment id. */
   private readonly open = new Map<string, Promise<LocalCluster>>();
-  /** Side clusters (a replace's) this process started or found running, by directory. */
-  private readonly sides = new Map<string, LocalCluster>();
+  /** Side clusters (a replace's) this process started or found running. */
+  private readonly sides: SideClusters;
   /** An environment's db_name never changes: read once from its environment.json. */
   private readonly dbNames = new Map<string, string>();
 
@@ -164,6 +165,10 @@ export class EnvironmentClusters implements LocalClusters {
 
   constructor(private readonly opts: EnvironmentClustersOptions) {
     this.binDir = opts.binDir;
+    this.sides = new SideClusters(opts.binDir, (port) => {
+      const target = this.target(port);
+      return { target, pool: openPool(target, opts.logger) };
+    });
   }
 
   targetOf(ref?: EnvironmentRef): PgTarget | null {
@@ -185,7 +190,7 @@ export class EnvironmentClusters implements LocalClusters {
   /** A side cluster named for `name` holds it when running (a stopped one holds nothing reachable). */
   async holding(name: string): Promise<LocalCluster | null> {
     const side = await this.sideOf(name);
-    if (side) return this.runningSide(side);
+    if (side) return this.sides.running(side);
     const owner = ownerOf(name, await this.inventory());
     return owner ? this.find({ environment_id: owner.environmentId, db_name: owner.dbName }) : null;
   }
@@ -197,7 +202,7 @@ export class EnvironmentClusters implements LocalClusters {
   async removeSide(name: string): Promise<boolean> {
     const side = await this.sideOf(name);
     if (!side) return false;
-    await this.removeSideDir(side);
+    await this.sides.remove(side);
     return true;
   }
 
@@ -209,7 +214,7 @@ export class EnvironmentClusters implements LocalClusters {
     const port = readPort(dirs.retained) ?? readPort(dirs.target);
     // A data directory moves only while no server runs on it.
     await this.stopMain(ref);
-    for (const dir of [dirs.next, dirs.retained]) await this.stopSide(dir);
+    for (const dir of [dirs.next, dirs.retained]) await this.sides.stop(dir);
     const moved = await moveClusters({ target: dirs.target, next: dirs.next, retained: dirs.retained }, direction);
     if (moved.length > 0) this.opts.logger.info({ environment_id: ref.environment_id, moved, direction }, 'environment clusters swapped');
     if (!initialised(dirs.target)) throw new Error(`no cluster at ${dirs.target} after the swap`);
@@ -266,7 +271,7 @@ export class EnvironmentClusters implements LocalClusters {
     const dir = side ?? this.dir(target);
     if (side) {
       // A replace: the target keeps serving; a leftover of an earlier attempt goes first.
-      await this.removeSideDir(side);
+      await this.sides.remove(side);
     } else {
       // The target's own cluster (create_new: an empty database) makes way for the copy, on its port.
       await this.stopMain(target);
@@ -288,7 +293,7 @@ export class EnvironmentClusters implements LocalClusters {
     if (side) {
       const copy = targetFromCluster(started.cluster);
       cluster = { target: copy, pool: openPool(copy, this.opts.logger) };
-      this.sides.set(side, cluster);
+      this.sides.add(side, cluster);
     } else {
       cluster = await this.find(target);
     }
@@ -301,16 +306,14 @@ export class EnvironmentClusters implements LocalClusters {
     await this.stopMain(ref);
     const root = envLayout(this.opts.dataDir, ref).root;
     for (const n of await readdir(root).catch(() => [] as string[])) {
-      if (n.startsWith(SIDE_CLUSTER_PREFIX)) await this.stopSide(join(root, n));
+      if (n.startsWith(SIDE_CLUSTER_PREFIX)) await this.sides.stop(join(root, n));
     }
   }
 
   async close(): Promise<void> {
     const clusters = await Promise.all([...this.open.values()].map((p) => p.catch(() => null)));
     this.open.clear();
-    const sides = [...this.sides.values()];
-    this.sides.clear();
-    await Promise.all([...clusters, ...sides].flatMap((c) => (c ? [c.pool.end()] : [])));
+    await Promise.all([...clusters.flatMap((c) => (c ? [c.pool.end()] : [])), this.sides.close()]);
   }
 
   /** The environment's own cluster stopped, its pool closed. */
@@ -320,32 +323,6 @@ export class EnvironmentClusters implements LocalClusters {
     if (opening) await (await opening.catch(() => null))?.pool.end();
     const dataDir = join(this.dir(ref), 'data');
     if (existsSync(join(dataDir, 'PG_VERSION'))) await stopCluster({ dataDir, binDir: this.opts.binDir });
-  }
-
-  /** A side cluster stopped (if it runs), its pool closed. */
-  private async stopSide(dir: string): Promise<void> {
-    const open = this.sides.get(dir);
-    this.sides.delete(dir);
-    await open?.pool.end().catch(() => undefined);
-    const dataDir = join(dir, 'data');
-    if (existsSync(join(dataDir, 'PG_VERSION'))) await stopCluster({ dataDir, binDir: this.opts.binDir });
-  }
-
-  private async removeSideDir(dir: string): Promise<void> {
-    await this.stopSide(dir);
-    await rm(dir, { recursive: true, force: true });
-  }
-
-  /** A running side cluster, adopted as it is (never started: a retained one stays stopped). */
-  private async runningSide(dir: string): Promise<LocalCluster | null> {
-    const known = this.sides.get(dir);
-    if (known) return known;
-    const port = readPort(dir);
-    if (port === null || !(await isRunning({ dataDir: join(dir, 'data'), binDir: this.opts.binDir }))) return null;
-    const target = this.target(port);
-    const cluster = { target, pool: openPool(target, this.opts.logger) };
-    this.sides.set(dir, cluster);
-    return cluster;
   }
 
   /** The side cluster directory standing for database `name`, when one exists. */
@@ -440,15 +417,6 @@ export function socketDirFor(clusterDir: string): string | null {
 
 function initialised(clusterDir: string): boolean {
   return existsSync(join(clusterDir, 'data', 'PG_VERSION'));
-}
-
-function readPort(clusterDir: string): number | null {
-  try {
-    const port = Number(readFileSync(join(clusterDir, 'port'), 'utf8').trim());
-    return Number.isInteger(port) && port > 0 ? port : null;
-  } catch {
-    return null;
-  }
 }
 
 /**
