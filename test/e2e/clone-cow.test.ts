@@ -452,6 +452,7 @@ describe.skipIf(unavailable !== null)(`copy-on-write clones on a reflink XFS${un
       await a.setHooks({});
       expect(op.status).toBe('failed');
       const logs = await logsOf(op);
+      expect(logs.some((m) => m.startsWith('Copy-on-write snapshot of')), logs.join('\n')).toBe(true);
       expect(logs.some((m) => m.startsWith('Swapped the new data into')), logs.join('\n')).toBe(true);
       expect(op.cleanup).toBe('done');
       await waitFor(async () => (await processesUnder(join(rootOf(), 'postgres.'))).length === 0, { timeoutMs: 30_000, what: 'no second cluster running' });
