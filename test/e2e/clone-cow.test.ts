@@ -6,14 +6,16 @@
 // (checkClone), a copy consistent with one point of a source a writer keeps inserting into, a
 // clean pg_amcheck, filestore files of their own, and no planted personal value in the target's
 // files (a byte scan of its base/ and pg_wal/). On a server whose data root cannot clone files the
-// same request streams, and the estimate says why.
+// same request streams, and the estimate says why. A replace takes the same path into a second
+// cluster beside the target's, which serves its old data until the swap of clusters; a cancel or a
+// killed agent before it leaves no second cluster and the target as it was.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CloneOperation, Environment, Estimate, Server } from '@oec/shared';
+import { idSlug, type CloneOperation, type Environment, type Estimate, type Server } from '@oec/shared';
 import {
   clusterOf,
   createSeededSource,
@@ -30,7 +32,7 @@ import {
 } from '../src/harness/index.js';
 import { runFile } from '../src/harness/exec-file.js';
 import { checkClone } from '../src/clone/check-clone.js';
-import { dumpDigest, withDb } from '../src/clone/db-facts.js';
+import { configParams, dumpDigest, withDb } from '../src/clone/db-facts.js';
 import type { GeneratedSummary } from '../src/odoo/index.js';
 
 const unavailable = loopXfsUnavailable();
@@ -284,6 +286,182 @@ describe.skipIf(unavailable !== null)(`copy-on-write clones on a reflink XFS${un
     });
     expect(done.status, JSON.stringify(done.error)).toBe('completed');
     expect((await logsOf(done)).some((m) => m.startsWith('Copy-on-write snapshot of'))).toBe(true);
+  });
+
+  describe('replace', () => {
+    let staging: Environment;
+    let oldIdentity: Record<string, string> = {};
+    const replaceBody = () => ({ target: { create_new: false, environment_id: staging.id, confirm_name: staging.name }, sanitization_preset: 'recommended' });
+    const rootOf = () => join(platform.agentDataDir('a'), 'environments', staging.id);
+    const sideClusters = async () => (await readdir(rootOf())).filter((n) => n.startsWith('postgres.')).sort();
+
+    beforeAll(async () => {
+      const created = await platform.createEnvironment(a.server.id, { name: 'staging-cow', environment_type: 'staging' });
+      staging = await platform.waitEnvironment(created.id, 'RUNNING');
+      await seedEnvironment(staging, { seed: 7 });
+      await withDb(clusterOf(staging, a), staging.database_name, (db) => db.query("CREATE TABLE oec_old_marker AS SELECT 'old data'::text AS v"));
+      oldIdentity = await configParams(clusterOf(staging, a), staging.database_name);
+    });
+
+    /** What the target serves: its app answers its health URL, on the data of its own cluster and port. */
+    async function served(): Promise<{ healthy: boolean; port: number | undefined; marker: string | null; digest: string }> {
+      const state = JSON.parse(await readFile(join(rootOf(), 'app.json'), 'utf8')) as { port: number };
+      const res = await fetch(`http://127.0.0.1:${state.port}/web/database/selector`).catch(() => null);
+      const env = await platform.api.ok<Environment>('GET', `/environments/${staging.id}`);
+      const cluster = clusterOf(env, a);
+      const marker = await withDb(cluster, env.database_name, async (db) => {
+        const there = (await db.query<{ t: string | null }>("SELECT to_regclass('oec_old_marker')::text AS t")).rows[0]?.t;
+        return there ? ((await db.query<{ v: string }>('SELECT v FROM oec_old_marker')).rows[0]?.v ?? null) : null;
+      });
+      return { healthy: res?.status === 200, port: env.connection?.port, marker, digest: await dumpDigest(cluster, env.database_name) };
+    }
+
+    /** The replace held once its second cluster stands, started, not sanitized. */
+    async function heldReplace(): Promise<CloneOperation> {
+      const holds = join(platform.dir, 'holds');
+      await mkdir(holds, { recursive: true });
+      await a.setHooks({ hold: [{ target: staging.name, step: 'restoring_database' }], hold_dir: holds });
+      const res = await platform.api.post<CloneOperation>(`/environments/${source.id}/clone`, replaceBody());
+      expect(res.status, JSON.stringify(res.body)).toBe(202);
+      await waitFor(() => existsSync(join(holds, `${res.body.id}.restoring_database.held`)), { timeoutMs: 120_000, what: 'the replace held' });
+      return res.body;
+    }
+
+    /** The second cluster stands and runs beside the target's, which still serves its old data. */
+    async function expectBeside(op: CloneOperation, before: Awaited<ReturnType<typeof served>>): Promise<void> {
+      const work = `${staging.database_name}_n${idSlug(op.id).slice(0, 8)}`;
+      expect(await sideClusters()).toEqual([`postgres.${work}`]);
+      expect(existsSync(join(rootOf(), `postgres.${work}`, 'data', 'PG_VERSION'))).toBe(true);
+      expect((await processesUnder(join(rootOf(), `postgres.${work}`))).length).toBeGreaterThan(0);
+      expect(await served()).toEqual(before);
+    }
+
+    /** No second cluster (no directory, no postmaster), the target as it was, the source untouched. */
+    async function expectTargetIntact(op: CloneOperation, before: Awaited<ReturnType<typeof served>>, digest: string): Promise<void> {
+      expect(op.cleanup).toBe('done');
+      await waitFor(async () => (await processesUnder(join(rootOf(), 'postgres.'))).length === 0, { timeoutMs: 30_000, what: 'no second cluster running' });
+      expect(await sideClusters()).toEqual([]);
+      await waitFor(async () => (await served()).healthy, { timeoutMs: 60_000, what: 'the target healthy again' });
+      expect(await served()).toEqual(before);
+      expect((await platform.api.ok<Environment>('GET', `/environments/${staging.id}`)).status).toBe('RUNNING');
+      const src = clusterOf(source, a);
+      const left = await withDb(src, 'postgres', async (db) => ({
+        slots: (await db.query('SELECT slot_name FROM pg_replication_slots')).rows,
+        snapshots: (await db.query("SELECT pid FROM pg_stat_activity WHERE application_name = 'oec-snapshot'")).rows,
+      }));
+      expect(left).toEqual({ slots: [], snapshots: [] });
+      expect(await dumpDigest(src, source.database_name)).toBe(digest);
+    }
+
+    it('the estimate of a replace says it will be instant, into a second cluster swapped in', async () => {
+      const res = await platform.api.post<Estimate>(`/environments/${source.id}/clone/estimate`, replaceBody());
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect(res.body.data_path?.kind, res.body.data_path?.reason).toBe('copy_on_write');
+      expect(res.body.data_path?.reason).toMatch(/second cluster beside the target's/);
+    });
+
+    it('cancelled once its second cluster stands: the cluster goes, the target serves its old data throughout', async () => {
+      const digest = await dumpDigest(clusterOf(source, a), source.database_name);
+      const before = await served();
+      expect(before).toMatchObject({ healthy: true, marker: 'old data' });
+      const held = await heldReplace();
+      await expectBeside(held, before);
+      const res = await platform.api.post(`/clone-operations/${held.id}/cancel`);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      const op = await waitOperation(platform.api, held.id);
+      await a.setHooks({});
+      expect(op.status).toBe('cancelled');
+      await expectTargetIntact(op, before, digest);
+    });
+
+    it('its agent SIGKILLed once the second cluster stands: cleanup removes it, the target intact; the retry swaps the clusters', async () => {
+      const digest = await dumpDigest(clusterOf(source, a), source.database_name);
+      const before = await served();
+      const held = await heldReplace();
+      await expectBeside(held, before);
+      await a.daemon.kill();
+      await a.setHooks({});
+      await a.start();
+      const op = await waitOperation(platform.api, held.id);
+      expect(op.status).toBe('failed');
+      expect(op.error).toMatchObject({ code: 'AGENT_LOST', retryable: true });
+      await expectTargetIntact(op, before, digest);
+
+      const retry = await platform.api.post<CloneOperation>(`/clone-operations/${op.id}/retry`, {});
+      expect(retry.status, JSON.stringify(retry.body)).toBe(202);
+      const done = await waitOperation(platform.api, retry.body.id).catch(async (e: unknown) => {
+        throw new Error(`${(e as Error).message}\n${(await logsOf(retry.body)).join('\n')}`);
+      });
+      expect(done.status, JSON.stringify(done.error)).toBe('completed');
+      expect(done.mode).toBe('replace');
+      const logs = await logsOf(done);
+      expect(logs.some((m) => m.startsWith('Copy-on-write snapshot of')), logs.join('\n')).toBe(true);
+      expect(logs.some((m) => /^Copy rewritten: \d+ tables/.test(m)), logs.join('\n')).toBe(true);
+      // every guarantee of a clone, on the target's cluster at its port, its identity kept
+      const target = await checkClone({
+        api: platform.api,
+        op: done,
+        preset: 'recommended',
+        source,
+        sourceCluster: clusterOf(source, a),
+        targetCluster: (t) => clusterOf(t, a),
+        summary,
+        salt,
+        sourceDigest: digest,
+      });
+      expect(target.connection?.port).toBe(before.port);
+      const now = await served();
+      expect(now).toMatchObject({ healthy: true, port: before.port, marker: null });
+      const params = await configParams(clusterOf(target, a), target.database_name);
+      expect([params['database.uuid'], params['database.secret']]).toEqual([oldIdentity['database.uuid'], oldIdentity['database.secret']]);
+      const targetCluster = clusterOf(target, a);
+      const dbs = await withDb(targetCluster, 'postgres', async (db) => (await db.query<{ d: string }>('SELECT datname AS d FROM pg_database WHERE NOT datistemplate ORDER BY 1')).rows.map((r) => r.d));
+      expect(dbs).toEqual([target.database_name, 'postgres'].sort());
+      // the old cluster retained beside it, stopped; no other
+      const retained = `${staging.database_name}_o${idSlug(done.id).slice(0, 8)}`;
+      expect(await sideClusters()).toEqual([`postgres.${retained}`]);
+      expect(existsSync(join(rootOf(), `postgres.${retained}`, 'data', 'PG_VERSION'))).toBe(true);
+      expect(await processesUnder(join(rootOf(), 'postgres.'))).toEqual([]);
+      expect(existsSync(join(rootOf(), 'filestore', retained))).toBe(true);
+      // filestore files of its own, and no planted value in the new cluster's files
+      const filestore = join(rootOf(), 'filestore', target.database_name);
+      let checked = 0;
+      for (const d of (await readdir(filestore)).slice(0, 3)) {
+        for (const f of (await readdir(join(filestore, d))).slice(0, 3)) {
+          expect((await stat(join(filestore, d, f))).nlink).toBe(1);
+          checked++;
+        }
+      }
+      expect(checked).toBeGreaterThan(0);
+      const needles = [planted.email, planted.phone];
+      await withDb(targetCluster, 'postgres', (db) => db.query('CHECKPOINT'));
+      const data = join(rootOf(), 'postgres', 'data');
+      expect(await filesHolding(join(data, 'base'), needles)).toEqual([]);
+      expect(await filesHolding(join(data, 'pg_wal'), needles)).toEqual([]);
+    });
+
+    it('failing after the swap of clusters: swapped back, the target on its old cluster and port, the new one gone', async () => {
+      const digest = await dumpDigest(clusterOf(source, a), source.database_name);
+      const before = await served();
+      const kept = await sideClusters();
+      // the fault fires once the new cluster was swapped in and came up healthy: cleanup swaps back
+      await a.setHooks({ faults: ['verifying'] });
+      const res = await platform.api.post<CloneOperation>(`/environments/${source.id}/clone`, replaceBody());
+      expect(res.status, JSON.stringify(res.body)).toBe(202);
+      const op = await waitOperation(platform.api, res.body.id);
+      await a.setHooks({});
+      expect(op.status).toBe('failed');
+      const logs = await logsOf(op);
+      expect(logs.some((m) => m.startsWith('Copy-on-write snapshot of')), logs.join('\n')).toBe(true);
+      expect(logs.some((m) => m.startsWith('Swapped the new data into')), logs.join('\n')).toBe(true);
+      expect(op.cleanup).toBe('done');
+      await waitFor(async () => (await processesUnder(join(rootOf(), 'postgres.'))).length === 0, { timeoutMs: 30_000, what: 'no second cluster running' });
+      // only what an earlier replace retained is beside it
+      expect(await sideClusters()).toEqual(kept);
+      await waitFor(async () => (await served()).healthy, { timeoutMs: 60_000, what: 'the target healthy again' });
+      expect(await served()).toEqual(before);
+      expect(await dumpDigest(clusterOf(source, a), source.database_name)).toBe(digest);
+    });
   });
 
   it('on a server whose data root cannot clone files, the same request streams, and the estimate says why', async () => {

@@ -45,7 +45,8 @@ export const clonePlanSchema = z.object({
    * snapshot, so masking can happen before the rows reach the target; decision 0012) or `cow` (same
    * server, a cluster per environment on a filesystem that clones files: the source's running
    * cluster snapshotted with the backup API and cloned copy-on-write, sanitized in SQL, the
-   * masked tables rewritten and the old WAL removed; decision 0020).
+   * masked tables rewritten and the old WAL removed; a replace's copy is a second cluster beside
+   * the target's, swapped in whole; decision 0020).
    */
   data_path: z.enum(['dump_restore', 'copy', 'cow']).default('dump_restore'),
   sanitization: z.object({

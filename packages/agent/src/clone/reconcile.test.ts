@@ -83,11 +83,13 @@ describe('reconcile on a data directory', () => {
   let dataDir = '';
   let databases: Set<string>;
   let destroyed: string[];
+  let dropped: string[];
 
   beforeEach(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'oec-reconcile-'));
     databases = new Set();
     destroyed = [];
+    dropped = [];
   });
   afterEach(async () => {
     await rm(dataDir, { recursive: true, force: true });
@@ -98,7 +100,10 @@ describe('reconcile on a data directory', () => {
     const runtime: Partial<Runtime> = {
       locate: (ref) => envLocation(layout(ref), ref, { host: 'localhost', port: 5432 }),
       listDatabases: async () => [...databases],
-      dropDatabase: async (name) => void databases.delete(name),
+      dropDatabase: async (name) => {
+        dropped.push(name);
+        databases.delete(name);
+      },
       destroy: async (ref) => {
         destroyed.push(ref.environment_id);
         databases.delete(ref.db_name);
@@ -135,6 +140,9 @@ describe('reconcile on a data directory', () => {
       join(root, `addons.${side(LIVE_OP, 'n')}`),
       join(root, 'filestore', side(UNKNOWN_OP, 'o')),
       join(root, 'addons.next'),
+      // copy-on-write replaces' side clusters: an ended one's new data, a live one's retained cluster
+      join(root, `postgres.${side(ENDED_OP, 'n')}`, 'data'),
+      join(root, `postgres.${side(LIVE_OP, 'o')}`, 'data'),
       join(dataDir, 'environments', GONE_ENV, 'filestore'),
       join(dataDir, 'environments', NEW_ENV, 'filestore'),
     ]) {
@@ -150,7 +158,10 @@ describe('reconcile on a data directory', () => {
 
     expect(destroyed).toEqual([GONE_ENV]);
     expect([...databases].sort()).toEqual([envDb, side(LIVE_OP, 'n'), side(UNKNOWN_OP, 'o'), 'postgres', 'someone_elses'].sort());
-    expect((await readdir(root)).sort()).toEqual(['addons', `addons.${side(LIVE_OP, 'n')}`, 'addons.next', `clone-${LIVE_OP}.json`, 'filestore'].sort());
+    expect((await readdir(root)).sort()).toEqual(['addons', `addons.${side(LIVE_OP, 'n')}`, 'addons.next', `clone-${LIVE_OP}.json`, 'filestore', `postgres.${side(LIVE_OP, 'o')}`].sort());
+    // the side cluster went through the runtime (which stops its server) before its files
+    expect(dropped).toContain(side(ENDED_OP, 'n'));
+    expect(dropped).not.toContain(side(LIVE_OP, 'o'));
     expect((await readdir(join(root, 'filestore'))).sort()).toEqual([envDb, side(LIVE_OP, 'n'), side(UNKNOWN_OP, 'o')].sort());
     expect(existsSync(join(dataDir, 'environments', GONE_ENV))).toBe(false);
     expect(existsSync(join(dataDir, 'environments', NEW_ENV))).toBe(true);
@@ -158,6 +169,7 @@ describe('reconcile on a data directory', () => {
     expect(out.removed.map((r) => r.operation_id)).toEqual(expect.arrayContaining([ENDED_OP, CREATE_OP]));
     const keptReasons = Object.fromEntries(out.kept.map((k) => [k.name, k.reason]));
     expect(keptReasons[side(LIVE_OP, 'n')]).toBe('live');
+    expect(keptReasons[join('environments', ENV, `postgres.${side(LIVE_OP, 'o')}`)]).toBe('live');
     expect(keptReasons[side(UNKNOWN_OP, 'o')]).toBe('unknown');
     expect(keptReasons[join('environments', NEW_ENV)]).toBe('unknown');
     expect(keptReasons[join('environments', ENV, 'addons.next')]).toBe('unknown');

@@ -5,7 +5,9 @@
 //     of a create_new whose rollback the agent's death cut short;
 //   - beside a known environment: a replace's work and retained databases (`<db>_n<tag>`,
 //     `<db>_o<tag>`), their filestores (`filestore/<db>_[no]<tag>`) and addons
-//     (`addons.<db>_[no]<tag>`), the swap journal and missing-files list (`clone-<operation>.json`).
+//     (`addons.<db>_[no]<tag>`), a copy-on-write replace's side clusters (`postgres.<db>_[no]<tag>`:
+//     stopped, then removed, by the database they stand for), the swap journal and missing-files
+//     list (`clone-<operation>.json`).
 // The safety rule: a known environment itself is never touched; nothing of a live operation, of
 // an operation with a task running here, or of one this agent saw at a newer attempt than the
 // controller's is touched; what cannot be attributed to an ended operation is kept and reported.
@@ -25,6 +27,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const SIDE_DB = /^oec_([0-9a-f]{32})_([no])([0-9a-f]{8})$/;
 const ENV_DB = /^oec_([0-9a-f]{32})$/;
 const CLONE_FILE = /^clone-([0-9a-f-]{36})(?:-missing)?\.json$/;
+/** A copy-on-write replace's side cluster directory (runtime/cluster-swap.ts), `postgres.<side db>`. */
+const SIDE_CLUSTER = 'postgres.';
 
 function uuidOfSlug(slug: string): string {
   return `${slug.slice(0, 8)}-${slug.slice(8, 12)}-${slug.slice(12, 16)}-${slug.slice(16, 20)}-${slug.slice(20)}`;
@@ -102,12 +106,21 @@ async function inventory(ctx: TaskContext, environmentsDir: string): Promise<Fou
     for (const n of await entries(root)) {
       const file = CLONE_FILE.exec(n);
       const addons = n.startsWith('addons.') ? SIDE_DB.exec(n.slice('addons.'.length)) : null;
+      const cluster = n.startsWith(SIDE_CLUSTER) ? SIDE_DB.exec(n.slice(SIDE_CLUSTER.length)) : null;
       const path = join(root, n);
       const name = relative(dirname(environmentsDir), path);
       if (file?.[1] && UUID.test(file[1])) {
         found.push({ kind: 'file', name, owner: { operation: file[1] }, environment_id: id, remove: () => rm(path, { force: true }) });
       } else if (addons?.[3] && uuidOfSlug(addons[1] ?? '') === id) {
         found.push({ kind: 'directory', name, owner: { tag: addons[3], environment: id }, environment_id: id, remove: () => rm(path, { recursive: true, force: true }) });
+      } else if (cluster?.[3] && uuidOfSlug(cluster[1] ?? '') === id) {
+        // A postmaster may run on it (a killed agent's replace): the runtime stops it before the files go.
+        const database = n.slice(SIDE_CLUSTER.length);
+        const remove = async () => {
+          await runtime.dropDatabase(database);
+          await rm(path, { recursive: true, force: true });
+        };
+        found.push({ kind: 'directory', name, owner: { tag: cluster[3], environment: id }, environment_id: id, remove });
       } else if (n === 'addons.next') {
         // Agents before decision 0017 staged a replace's addons here, with no operation in the
         // name: never attributable (the tag matches no operation), so kept and reported.

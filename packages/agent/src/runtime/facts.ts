@@ -84,11 +84,18 @@ export async function serverFacts(m: {
   cowRoot?: string;
   /** Why this runtime cannot clone a cluster copy-on-write whatever the filesystem; absent when it can. */
   cowUnsupported?: string;
+  /** The runtime swaps clusters too (Runtime.swapClusters): a replace can be copy-on-write. */
+  cowReplace?: boolean;
 }): Promise<ServerFacts> {
   const root = m.cowRoot ?? m.disk.path;
   const probe = root ? await probeReflink(root) : null;
   // Instant clones need both: a filesystem that clones files, and a runtime that clones clusters.
-  const cow = probe && probe.available && m.cowUnsupported ? { ...probe, available: false, reason: `${probe.reason}, but ${m.cowUnsupported}` } : probe;
+  const cow =
+    probe && probe.available && m.cowUnsupported
+      ? { ...probe, available: false, reason: `${probe.reason}, but ${m.cowUnsupported}` }
+      : probe && probe.available && m.cowReplace
+        ? { ...probe, replace: true }
+        : probe;
   return {
     hostname: m.hostname,
     runtime: m.runtime,

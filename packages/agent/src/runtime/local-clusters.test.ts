@@ -11,7 +11,7 @@ import { environmentDbName, type EnvironmentSpec } from '@oec/shared';
 import { psqlArgv } from '../commands/index.js';
 import { collect } from '../exec/run.js';
 import { createLogger } from '../logger.js';
-import { findPgBinDir, stopCluster } from '../postgres/cluster.js';
+import { findPgBinDir, startCluster, stopCluster } from '../postgres/cluster.js';
 import { EnvironmentClusters, stopEnvironmentClusters } from './local-clusters.js';
 import { LocalRuntime } from './local.js';
 
@@ -199,6 +199,69 @@ describe('LocalRuntime with a cluster per environment', () => {
       await rt.destroy(a, signal).catch(() => undefined);
       await rt.destroy(b, signal).catch(() => undefined);
       await second?.runtime.close();
+    }
+  });
+
+  it("a copy-on-write replace's side cluster: found by its database's name, swapped in and back on the target's port, removed by name", async () => {
+    const { runtime } = runtimeOn(dataDir);
+    const target = spec('replaced');
+    const root = join(dataDir, 'environments', target.environment_id);
+    const work = `${target.db_name}_n1a2b3c4`;
+    const retained = `${target.db_name}_o1a2b3c4`;
+    const [t, w, r] = ['postgres', `postgres.${work}`, `postgres.${retained}`].map((n) => join(root, n)) as [string, string, string];
+    const pid = async (dir: string) => Number((await readFile(join(dir, 'data', 'postmaster.pid'), 'utf8').catch(() => '0')).split('\n')[0]);
+    try {
+      await runtime.create(target, signal);
+      const port = runtime.locate(target).connection.port;
+      await runtime.withDatabase(target.db_name, (c) => c.query("CREATE TABLE what AS SELECT 'old'::text AS v"));
+      // The second cluster a snapshot starts beside the target's (initdb here: no reflink needed).
+      const side = await startCluster({ dir: w, binDir, socketDir: null });
+      const admin = new pg.Client({ host: '127.0.0.1', port: side.port, user: 'postgres', database: 'postgres' });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE ${work}`);
+      await admin.end();
+      const what = (db: string) =>
+        runtime.withDatabase(db, async (c) => (await c.query<{ v: string; port: string }>("SELECT v, current_setting('port') AS port FROM what")).rows[0]);
+      await runtime.withDatabase(work, (c) => c.query("CREATE TABLE what AS SELECT 'new'::text AS v"));
+      expect(await runtime.databaseExists(work)).toBe(true);
+      expect(await what(work)).toEqual({ v: 'new', port: String(side.port) });
+      expect(await what(target.db_name)).toEqual({ v: 'old', port: String(port) });
+
+      await runtime.swapClusters(target, work, retained, 'in');
+      await runtime.swapClusters(target, work, retained, 'in');
+      expect(await what(target.db_name)).toEqual({ v: 'new', port: String(port) });
+      expect(runtime.locate(target).connection.port).toBe(port);
+      expect([existsSync(w), await runtime.databaseExists(work), await runtime.databaseExists(retained)]).toEqual([false, false, true]);
+      // the old cluster is kept stopped, and nothing asking for its name starts it
+      expect(await pid(r)).toBe(0);
+      expect(await runtime.withDatabase(retained, () => Promise.resolve('reached')).catch((e: Error) => e.message)).toMatch(/no PostgreSQL cluster/);
+      expect(await pid(r)).toBe(0);
+
+      await runtime.swapClusters(target, work, retained, 'back');
+      await runtime.swapClusters(target, work, retained, 'back');
+      expect(await what(target.db_name)).toEqual({ v: 'old', port: String(port) });
+      expect([existsSync(r), existsSync(w), await pid(w)]).toEqual([false, true, 0]);
+
+      // in again, then the retention purge: the old cluster goes by its name, the new one serves
+      await runtime.swapClusters(target, work, retained, 'in');
+      await runtime.dropDatabase(retained);
+      expect(existsSync(r)).toBe(false);
+      expect(await what(target.db_name)).toEqual({ v: 'new', port: String(port) });
+
+      // a running side cluster is stopped when dropped by name, and when its environment goes
+      const again = await startCluster({ dir: w, binDir, socketDir: null });
+      const running = await pid(w);
+      expect(await alive(running)).toBe(true);
+      expect(await runtime.databaseExists(work)).toBe(true);
+      await runtime.dropDatabase(work);
+      expect([existsSync(w), await alive(running)]).toEqual([false, false]);
+      await startCluster({ dir: w, binDir, socketDir: null, port: again.port });
+      const last = await pid(w);
+      await runtime.destroy(target, signal);
+      expect([existsSync(root), await alive(last), await alive(await pid(t))]).toEqual([false, false, false]);
+    } finally {
+      await runtime.destroy(target, signal).catch(() => undefined);
+      await runtime.close();
     }
   });
 });

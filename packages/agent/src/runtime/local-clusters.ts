@@ -8,8 +8,13 @@
 //   serves (its db_name, or `<db_name>_<suffix>`: database-owner.ts, as under docker). The files
 //   are the only state: a restarted agent finds every cluster again (adopt) and starts those a
 //   reboot stopped; clusters outlive the agent, like the environments' apps.
-import { chmod, chown, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { existsSync, readFileSync } from 'node:fs';
+//   A copy-on-write replace adds a side cluster, `<env dir>/postgres.<database>` (cluster-swap.ts):
+//   its new data while it is prepared, the target's old cluster once swapped. A side cluster is
+//   never started by adopt: a running one is used where its database is asked for (holding), a
+//   stopped one (retained) stays stopped; the clone's cleanup, the retention purge and the
+//   agent's reconciliation remove them (stopped first) by the database name they stand for.
+import { chmod, chown, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { environmentSpecSchema, type EnvironmentRef } from '@oec/shared';
@@ -17,8 +22,10 @@ import type { Logger } from '../logger.js';
 import { freePort, serverRunAs, startCluster, stopCluster } from '../postgres/cluster.js';
 import { snapshotCluster, startSnapshot } from '../postgres/cow/index.js';
 import { targetFromCluster, type PgTarget } from '../postgres/target.js';
+import { moveClusters, SIDE_CLUSTER_PREFIX, sideClusterDir } from './cluster-swap.js';
 import { ownerOf, type DatabaseOwner } from './database-owner.js';
 import { toolVersion } from './facts.js';
+import { readPort, SideClusters } from './local-side-clusters.js';
 import { envLayout, environmentsDir } from './layout.js';
 import * as sql from './local-db.js';
 
@@ -50,11 +57,23 @@ export interface LocalClusters {
   /** The PostgreSQL version environments get here (facts), null when unknown. */
   serverVersion(): Promise<string | null>;
   /**
-   * Copy-on-write: `target`'s cluster becomes a snapshot of `source`'s running cluster (backup API
-   * + reflink, started with recovery on the target's port); returns the phases' ms. Only where each
-   * environment has a cluster of its own.
+   * Copy-on-write: a snapshot of `source`'s running cluster (backup API + reflink, started with
+   * recovery) becomes `target`'s cluster on the target's port (create_new) or, with `beside`, a
+   * second cluster beside the target's, `<env>/postgres.<beside>`, on a port of its own (a
+   * replace's new data; `beside` is its work database). Returns the copy and the phases' ms. Only
+   * where each environment has a cluster of its own.
    */
-  cloneFrom?(source: EnvironmentRef, target: EnvironmentRef, signal: AbortSignal): Promise<Record<string, number>>;
+  cloneFrom?(source: EnvironmentRef, target: EnvironmentRef, signal: AbortSignal, beside?: string): Promise<{ cluster: LocalCluster; timings: Record<string, number> }>;
+  /**
+   * A copy-on-write replace's swap (`in`) or its undo (`back`), idempotent (cluster-swap.ts): every
+   * cluster of the environment stopped, the directories moved, the target's cluster started on its
+   * port; `in` renames the database `next` to the target's. The caller journals the direction.
+   */
+  swapClusters?(target: EnvironmentRef, next: string, retained: string, direction: 'in' | 'back'): Promise<void>;
+  /** A side cluster standing for database `name` exists (running or not, even partly written). */
+  hasSide?(name: string): Promise<boolean>;
+  /** Stop and remove the side cluster standing for database `name`; false when there is none. */
+  removeSide?(name: string): Promise<boolean>;
   /** Backends of this cluster are processes of this machine (the agent may renice them). */
   readonly onThisMachine: boolean;
   /** Release pools; never stops a cluster. */
@@ -137,6 +156,8 @@ export class EnvironmentClusters implements LocalClusters {
   readonly onThisMachine = true;
   /** Clusters this process started or found running, by environment id. */
   private readonly open = new Map<string, Promise<LocalCluster>>();
+  /** Side clusters (a replace's) this process started or found running. */
+  private readonly sides: SideClusters;
   /** An environment's db_name never changes: read once from its environment.json. */
   private readonly dbNames = new Map<string, string>();
 
@@ -144,6 +165,10 @@ export class EnvironmentClusters implements LocalClusters {
 
   constructor(private readonly opts: EnvironmentClustersOptions) {
     this.binDir = opts.binDir;
+    this.sides = new SideClusters(opts.binDir, (port) => {
+      const target = this.target(port);
+      return { target, pool: openPool(target, opts.logger) };
+    });
   }
 
   targetOf(ref?: EnvironmentRef): PgTarget | null {
@@ -162,9 +187,40 @@ export class EnvironmentClusters implements LocalClusters {
     return this.started(ref);
   }
 
+  /** A side cluster named for `name` holds it when running (a stopped one holds nothing reachable). */
   async holding(name: string): Promise<LocalCluster | null> {
+    const side = await this.sideOf(name);
+    if (side) return this.sides.running(side);
     const owner = ownerOf(name, await this.inventory());
     return owner ? this.find({ environment_id: owner.environmentId, db_name: owner.dbName }) : null;
+  }
+
+  async hasSide(name: string): Promise<boolean> {
+    return (await this.sideOf(name)) !== null;
+  }
+
+  async removeSide(name: string): Promise<boolean> {
+    const side = await this.sideOf(name);
+    if (!side) return false;
+    await this.sides.remove(side);
+    return true;
+  }
+
+  async swapClusters(ref: EnvironmentRef, next: string, retained: string, direction: 'in' | 'back'): Promise<void> {
+    const root = envLayout(this.opts.dataDir, ref).root;
+    const dirs = { target: this.dir(ref), next: sideClusterDir(root, next), retained: sideClusterDir(root, retained) };
+    if (!dirs.next || !dirs.retained) throw new Error(`invalid database names ${next}, ${retained}`);
+    // The target's port: its cluster's, kept by the old cluster wherever it is.
+    const port = readPort(dirs.retained) ?? readPort(dirs.target);
+    // A data directory moves only while no server runs on it.
+    await this.stopMain(ref);
+    for (const dir of [dirs.next, dirs.retained]) await this.sides.stop(dir);
+    const moved = await moveClusters({ target: dirs.target, next: dirs.next, retained: dirs.retained }, direction);
+    if (moved.length > 0) this.opts.logger.info({ environment_id: ref.environment_id, moved, direction }, 'environment clusters swapped');
+    if (!initialised(dirs.target)) throw new Error(`no cluster at ${dirs.target} after the swap`);
+    if (port !== null) await writeFile(join(dirs.target, 'port'), String(port));
+    const cluster = await this.started(ref);
+    if (direction === 'in' && (await sql.databaseExists(cluster.pool, next))) await sql.renameIdleDatabase(cluster.pool, next, ref.db_name);
   }
 
   async all(): Promise<LocalCluster[]> {
@@ -177,6 +233,13 @@ export class EnvironmentClusters implements LocalClusters {
    * crash; a running one is adopted as it is). Returns how many run.
    */
   async adopt(): Promise<number> {
+    const root = environmentsDir(this.opts.dataDir);
+    for (const o of await this.environments()) {
+      // A replace's side clusters: never started here (a retained one must stay stopped); a running
+      // one is used by its operation, and the clone's cleanup or the reconciliation removes them.
+      const sides = (await readdir(join(root, o.environmentId)).catch(() => [] as string[])).filter((n) => n.startsWith(SIDE_CLUSTER_PREFIX));
+      if (sides.length > 0) this.opts.logger.info({ environment_id: o.environmentId, sides }, 'side clusters of a copy-on-write replace found, left as they are');
+    }
     let running = 0;
     for (const o of await this.inventory()) {
       try {
@@ -195,13 +258,25 @@ export class EnvironmentClusters implements LocalClusters {
     return toolVersion(join(this.opts.binDir, 'postgres'), {});
   }
 
-  async cloneFrom(source: EnvironmentRef, target: EnvironmentRef, signal: AbortSignal): Promise<Record<string, number>> {
+  async cloneFrom(
+    source: EnvironmentRef,
+    target: EnvironmentRef,
+    signal: AbortSignal,
+    beside?: string,
+  ): Promise<{ cluster: LocalCluster; timings: Record<string, number> }> {
     const from = await this.find(source);
     if (!from) throw new Error(`environment ${source.environment_id} has no PostgreSQL cluster on this server`);
-    const dir = this.dir(target);
-    // The target's own cluster (create_new: an empty database) makes way for the copy, on its port.
-    await this.release(target);
-    await rm(join(dir, 'data'), { recursive: true, force: true });
+    const side = beside === undefined ? null : sideClusterDir(envLayout(this.opts.dataDir, target).root, beside);
+    if (beside !== undefined && !side) throw new Error(`invalid database name ${beside}`);
+    const dir = side ?? this.dir(target);
+    if (side) {
+      // A replace: the target keeps serving; a leftover of an earlier attempt goes first.
+      await this.sides.remove(side);
+    } else {
+      // The target's own cluster (create_new: an empty database) makes way for the copy, on its port.
+      await this.stopMain(target);
+      await rm(join(dir, 'data'), { recursive: true, force: true });
+    }
     const t = from.target;
     const snapshot = await snapshotCluster({
       source: { host: t.host, port: t.port, user: t.user, database: 'postgres', ...(t.password !== null ? { password: t.password } : {}) },
@@ -210,14 +285,39 @@ export class EnvironmentClusters implements LocalClusters {
       label: `oec clone of ${source.environment_id} into ${target.environment_id}`,
       signal,
     });
-    const port = readPort(dir);
+    const port = side ? await freePort() : readPort(dir);
     const started = await startSnapshot({ dir, binDir: this.opts.binDir, socketDir: socketDirFor(dir), signal, ...(port !== null ? { port } : {}) });
     const { startMs, copyMs, stopMs, walMs } = snapshot.timings;
-    return { backup_start_ms: startMs, reflink_copy_ms: copyMs, backup_stop_ms: stopMs, wal_ms: walMs, recovery_ms: started.startMs };
+    const timings = { backup_start_ms: startMs, reflink_copy_ms: copyMs, backup_stop_ms: stopMs, wal_ms: walMs, recovery_ms: started.startMs };
+    let cluster: LocalCluster | null;
+    if (side) {
+      const copy = targetFromCluster(started.cluster);
+      cluster = { target: copy, pool: openPool(copy, this.opts.logger) };
+      this.sides.add(side, cluster);
+    } else {
+      cluster = await this.find(target);
+    }
+    if (!cluster) throw new Error(`the copy of environment ${source.environment_id} did not start`);
+    return { cluster, timings };
   }
 
-  /** The role and databases go with the cluster: stopped here, its files with the env dir. */
+  /** The role and databases go with the cluster: stopped here (side clusters too), its files with the env dir. */
   async release(ref: EnvironmentRef): Promise<void> {
+    await this.stopMain(ref);
+    const root = envLayout(this.opts.dataDir, ref).root;
+    for (const n of await readdir(root).catch(() => [] as string[])) {
+      if (n.startsWith(SIDE_CLUSTER_PREFIX)) await this.sides.stop(join(root, n));
+    }
+  }
+
+  async close(): Promise<void> {
+    const clusters = await Promise.all([...this.open.values()].map((p) => p.catch(() => null)));
+    this.open.clear();
+    await Promise.all([...clusters.flatMap((c) => (c ? [c.pool.end()] : [])), this.sides.close()]);
+  }
+
+  /** The environment's own cluster stopped, its pool closed. */
+  private async stopMain(ref: EnvironmentRef): Promise<void> {
     const opening = this.open.get(ref.environment_id);
     this.open.delete(ref.environment_id);
     if (opening) await (await opening.catch(() => null))?.pool.end();
@@ -225,10 +325,14 @@ export class EnvironmentClusters implements LocalClusters {
     if (existsSync(join(dataDir, 'PG_VERSION'))) await stopCluster({ dataDir, binDir: this.opts.binDir });
   }
 
-  async close(): Promise<void> {
-    const clusters = await Promise.all([...this.open.values()].map((p) => p.catch(() => null)));
-    this.open.clear();
-    await Promise.all(clusters.flatMap((c) => (c ? [c.pool.end()] : [])));
+  /** The side cluster directory standing for database `name`, when one exists. */
+  private async sideOf(name: string): Promise<string | null> {
+    for (const o of await this.environments()) {
+      if (!name.startsWith(`${o.dbName}_`)) continue;
+      const dir = sideClusterDir(join(environmentsDir(this.opts.dataDir), o.environmentId), name);
+      if (dir && existsSync(dir)) return dir;
+    }
+    return null;
   }
 
   private dir(ref: EnvironmentRef): string {
@@ -280,10 +384,15 @@ export class EnvironmentClusters implements LocalClusters {
   /** The environments of this server with a cluster, and the database name each serves. */
   private async inventory(): Promise<DatabaseOwner[]> {
     const root = environmentsDir(this.opts.dataDir);
+    return (await this.environments()).filter((o) => initialised(join(root, o.environmentId, 'postgres')));
+  }
+
+  /** Every environment of this server (cluster or not: one may be mid-swap), with its database name. */
+  private async environments(): Promise<DatabaseOwner[]> {
+    const root = environmentsDir(this.opts.dataDir);
     const ids = await readdir(root).catch(() => [] as string[]);
     const out: DatabaseOwner[] = [];
     for (const id of ids) {
-      if (!initialised(join(root, id, 'postgres'))) continue;
       let dbName = this.dbNames.get(id);
       if (!dbName) {
         const meta = environmentSpecSchema.safeParse(JSON.parse(await readFile(join(root, id, 'environment.json'), 'utf8').catch(() => '{}')));
@@ -310,15 +419,6 @@ function initialised(clusterDir: string): boolean {
   return existsSync(join(clusterDir, 'data', 'PG_VERSION'));
 }
 
-function readPort(clusterDir: string): number | null {
-  try {
-    const port = Number(readFileSync(join(clusterDir, 'port'), 'utf8').trim());
-    return Number.isInteger(port) && port > 0 ? port : null;
-  } catch {
-    return null;
-  }
-}
-
 /**
  * As root the server runs as `postgres`, which must traverse the data dir, `environments/` and the
  * environment's directory (0700, root's). The data dir gets the search bit for others, as for the
@@ -337,11 +437,14 @@ async function letServerThrough([dataDir, ...below]: string[]): Promise<void> {
   }
 }
 
-/** Stop every environment cluster under a data dir (test harnesses, uninstall). */
+/** Stop every environment cluster under a data dir, side clusters too (test harnesses, uninstall). */
 export async function stopEnvironmentClusters(dataDir: string, binDir: string): Promise<void> {
   const root = environmentsDir(dataDir);
   for (const id of await readdir(root).catch(() => [] as string[])) {
-    const data = join(root, id, 'postgres', 'data');
-    if (existsSync(join(data, 'PG_VERSION'))) await stopCluster({ dataDir: data, binDir }).catch(() => undefined);
+    const clusters = (await readdir(join(root, id)).catch(() => [] as string[])).filter((n) => n === 'postgres' || n.startsWith(SIDE_CLUSTER_PREFIX));
+    for (const n of clusters) {
+      const data = join(root, id, n, 'data');
+      if (existsSync(join(data, 'PG_VERSION'))) await stopCluster({ dataDir: data, binDir }).catch(() => undefined);
+    }
   }
 }

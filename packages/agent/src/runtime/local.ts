@@ -87,7 +87,7 @@ export class LocalRuntime implements Runtime {
       tools,
       bufferutil,
       peerUrl: this.opts.peerUrl,
-      ...(this.clusters.cloneFrom ? {} : { cowUnsupported: SHARED_CLUSTER_NO_COW }),
+      ...(this.clusters.cloneFrom ? { cowReplace: this.clusters.swapClusters !== undefined } : { cowUnsupported: SHARED_CLUSTER_NO_COW }),
     });
   }
 
@@ -257,7 +257,9 @@ export class LocalRuntime implements Runtime {
     }
   }
 
+  /** A replace's side cluster (local-clusters.ts) stands for the database it is named after, running or not. */
   async databaseExists(name: string): Promise<boolean> {
+    if (await this.clusters.hasSide?.(name)) return true;
     const cluster = await this.clusters.holding(name);
     return cluster ? sql.databaseExists(cluster.pool, name) : false;
   }
@@ -300,24 +302,25 @@ export class LocalRuntime implements Runtime {
     await sql.revokeRoleConnect(pool, name, role);
   }
 
+  /** A side cluster named after `name` is stopped and removed, whatever database it holds now. */
   async dropDatabase(name: string): Promise<void> {
+    if (await this.clusters.removeSide?.(name)) return;
     const cluster = await this.clusters.holding(name);
     if (cluster) await sql.dropDatabase(cluster.pool, name);
   }
 
   /**
-   * The snapshot (local-clusters.ts cloneFrom) replaces the target's cluster; then the copy gets
+   * The snapshot (local-clusters.ts cloneFrom) replaces the target's cluster, or with `beside` (a
+   * replace) becomes a second cluster next to it, named after `workDb`; then the copy gets
    * the target's identity: only the source's database stays, renamed `workDb`, its objects given to
    * the target's role (created with the target's password), the source's role dropped and
    * pg_authid rewritten so that its password hash is not left in the copy's files.
    */
-  async cloneCluster(source: EnvironmentRef, target: EnvironmentRef, workDb: string, signal: AbortSignal): Promise<ClusterClone> {
+  async cloneCluster(source: EnvironmentRef, target: EnvironmentRef, workDb: string, signal: AbortSignal, opts: { beside?: boolean } = {}): Promise<ClusterClone> {
     if (!this.clusters.cloneFrom) throw new AppError(ErrorCode.RESTORE_FAILED, `No copy-on-write clone here: ${SHARED_CLUSTER_NO_COW}`);
     const password = await this.ensurePassword(this.layout(target));
-    const timings = await this.clusters.cloneFrom(source, target, signal);
+    const { cluster, timings } = await this.clusters.cloneFrom(source, target, signal, opts.beside ? workDb : undefined);
     const t0 = performance.now();
-    const cluster = await this.clusters.find(target);
-    if (!cluster) throw new Error(`the copy of environment ${source.environment_id} did not start`);
     const facts = await adoptClusterCopy({
       admin: cluster.pool,
       onDatabase: (database, fn) => this.withDatabase(database, fn),
@@ -327,6 +330,11 @@ export class LocalRuntime implements Runtime {
       workDb,
     });
     return { ...facts, timings: { ...timings, identity_ms: Math.round(performance.now() - t0) } };
+  }
+
+  async swapClusters(target: EnvironmentRef, next: string, retained: string, direction: 'in' | 'back'): Promise<void> {
+    if (!this.clusters.swapClusters) throw new Error(`No swap of clusters here: ${SHARED_CLUSTER_NO_COW}`);
+    await this.clusters.swapClusters(target, next, retained, direction);
   }
 
   async swapDatabases(current: string, next: string, retained: string): Promise<void> {

@@ -121,10 +121,20 @@ export interface Runtime {
    * Same-server copy-on-write (decision 0020): the source environment's cluster, snapshotted while
    * it runs (backup API + reflink) and started with recovery, becomes `target`'s cluster, with the
    * source's database renamed `workDb`, owned by the target's role and closed to it; the source's
-   * other databases and its role do not stay. For create_new: the target's empty cluster goes.
-   * Optional: only where facts() reports `cow.available`.
+   * other databases and its role do not stay. For create_new: the target's empty cluster goes. With
+   * `beside` (a replace): the copy is a second cluster beside the target's, which keeps serving;
+   * it stands for `workDb` (databaseExists, withDatabase, dropDatabase find it by that name) until
+   * swapClusters. Optional: only where facts() reports `cow.available`.
    */
-  cloneCluster?(source: EnvironmentRef, target: EnvironmentRef, workDb: string, signal: AbortSignal): Promise<ClusterClone>;
+  cloneCluster?(source: EnvironmentRef, target: EnvironmentRef, workDb: string, signal: AbortSignal, opts?: { beside?: boolean }): Promise<ClusterClone>;
+  /**
+   * A copy-on-write replace's swap: `in` stops the target's cluster and the new one, puts the new
+   * one in the target's place (on its port, its database `next` renamed to the target's) and keeps
+   * the old one as the side cluster `retained` (stopped; dropDatabase(retained) removes it);
+   * `back` undoes it. Idempotent in each direction, whatever point a crash stopped it at; the
+   * caller journals which direction is due. Optional: only where facts() reports `cow.replace`.
+   */
+  swapClusters?(target: EnvironmentRef, next: string, retained: string, direction: 'in' | 'back'): Promise<void>;
   /** In one transaction: `current` becomes `retained` and `next` becomes `current`. */
   swapDatabases(current: string, next: string, retained: string): Promise<void>;
   /** Release pools; never stops environments (they outlive the agent). */

@@ -25,6 +25,11 @@ export const cowFactsSchema = z.object({
   available: z.boolean(),
   filesystem: z.string().optional(),
   reason: z.string(),
+  /**
+   * The runtime also swaps whole clusters, so a replace takes the copy-on-write path too (its new
+   * data in a second cluster beside the target's, swapped in at the end); absent: create_new only.
+   */
+  replace: z.boolean().optional(),
 });
 export type CowFacts = z.infer<typeof cowFactsSchema>;
 

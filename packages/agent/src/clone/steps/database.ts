@@ -93,16 +93,23 @@ export async function copyDatabase(
 
 /**
  * Copy-on-write (decision 0020): the runtime snapshots the source's running cluster with the backup
- * API, clones its files (reflink) and starts the copy as the target's cluster; no byte of the
- * database is read or written. The sanitizing step masks it in SQL and rewrites what it masked.
+ * API, clones its files (reflink) and starts the copy as the target's cluster (a replace: as a
+ * second cluster beside it, swapped in by verifying); no byte of the database is read or written.
+ * The sanitizing step masks it in SQL and rewrites what it masked.
  */
 async function cloneCopyOnWrite(plan: ClonePlan, ctx: TaskContext, hooks: CloneHooks): Promise<DatabaseCopy> {
   const { runtime } = ctx;
   if (!runtime.cloneCluster) throw asStepError('backing_up_database', new Error('this server cannot clone a cluster copy-on-write'));
-  ctx.log('INFO', 'Copy-on-write: snapshot of the running source cluster (backup API + reflink), no data copied', 'backing_up_database');
+  // A replace's copy is a second cluster beside the target's, which serves its old data until the swap.
+  const beside = plan.mode === 'replace';
+  ctx.log(
+    'INFO',
+    `Copy-on-write: snapshot of the running source cluster (backup API + reflink)${beside ? ` into a second cluster beside ${plan.target.name}'s, which keeps serving` : ''}, no data copied`,
+    'backing_up_database',
+  );
   let clone;
   try {
-    clone = await runtime.cloneCluster(plan.source, plan.target, plan.work_db, ctx.signal);
+    clone = await runtime.cloneCluster(plan.source, plan.target, plan.work_db, ctx.signal, { beside });
   } catch (e) {
     throw asStepError('backing_up_database', e);
   }

@@ -20,7 +20,8 @@ export async function prepareTarget(plan: ClonePlan, ctx: TaskContext, hooks: Cl
       throw new AppError(ErrorCode.RESTORE_FAILED, `target database ${plan.target.db_name} does not exist on this server`);
     }
     await writeJournal(paths.journal, { state: 'prepared' });
-    await runtime.createDatabase(plan.work_db, plan.target, {});
+    // Copy-on-write: the new data comes as a whole second cluster (steps/database.ts), no database here.
+    if (plan.data_path !== 'cow') await runtime.createDatabase(plan.work_db, plan.target, {});
     await rm(paths.workFilestore, { recursive: true, force: true });
     await mkdir(paths.workFilestore, { recursive: true });
     await rm(paths.workAddons, { recursive: true, force: true });

@@ -1,7 +1,10 @@
 // The replace swap, journaled so it is idempotent and can be undone: the target's database,
 // filestore and addons move aside under the retained names and the new ones take their place.
 // The two database renames are one transaction; the directory renames follow the journal, so a
-// swap interrupted anywhere is finished or reversed by running swap or swapBack again.
+// swap interrupted anywhere is finished or reversed by running swap or swapBack again. A
+// copy-on-write replace swaps whole clusters instead of databases (Runtime.swapClusters: the
+// target's cluster kept as the side cluster `retained_db`, the new one moved into its place), each
+// direction idempotent on its own; the journal says which one is due.
 import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import type { ClonePlan } from '@oec/shared';
 import type { TaskContext } from '../../tasks/types.js';
@@ -41,6 +44,11 @@ async function move(from: string, to: string): Promise<void> {
   await rename(from, to);
 }
 
+async function swapClusters(plan: ClonePlan, ctx: TaskContext, retained: string, direction: 'in' | 'back'): Promise<void> {
+  if (!ctx.runtime.swapClusters) throw new Error(`this server's runtime (${ctx.runtime.kind}) cannot swap clusters`);
+  await ctx.runtime.swapClusters(plan.target, plan.work_db, retained, direction);
+}
+
 export async function swap(plan: ClonePlan, ctx: TaskContext): Promise<void> {
   const retained = plan.retained_db;
   if (!retained) throw new Error('replace plan without a retained database name');
@@ -48,7 +56,9 @@ export async function swap(plan: ClonePlan, ctx: TaskContext): Promise<void> {
   const { runtime } = ctx;
   await writeJournal(paths.journal, { state: 'swapping' });
   await runtime.stop(plan.target, ctx.signal);
-  if (await runtime.databaseExists(plan.work_db)) {
+  if (plan.data_path === 'cow') {
+    await swapClusters(plan, ctx, retained, 'in');
+  } else if (await runtime.databaseExists(plan.work_db)) {
     await runtime.swapDatabases(plan.target.db_name, plan.work_db, retained);
   }
   if (plan.include_filestore && paths.retainedFilestore) {
@@ -70,7 +80,9 @@ export async function swapBack(plan: ClonePlan, ctx: TaskContext): Promise<boole
   if (!retained || (state !== 'swapping' && state !== 'swapped')) return false;
   const { runtime } = ctx;
   await runtime.stop(plan.target, ctx.signal);
-  if (await runtime.databaseExists(retained)) {
+  if (plan.data_path === 'cow') {
+    await swapClusters(plan, ctx, retained, 'back');
+  } else if (await runtime.databaseExists(retained)) {
     await runtime.swapDatabases(plan.target.db_name, retained, plan.work_db);
   }
   if (plan.include_filestore && paths.retainedFilestore) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveSanitization } from '@oec/shared';
-import { buildPlan } from './plan.js';
+import { buildPlan, clonePath } from './plan.js';
 
 const base = {
   operationId: 'a1b2c3d4-0000-4000-8000-000000000001',
@@ -42,5 +42,22 @@ describe('clone plans', () => {
     expect(buildPlan({ ...none, source: { ...base.source, status: 'STOPPED' }, servers: { source: 'a', target: 'b' } }).data_path).toBe('copy');
     const rules = [{ table: 'x_customer_note', column: 'x_text', function: 'null' as const }];
     expect(buildPlan({ ...base, mode: 'create_new', options: resolveSanitization('none'), rules }).data_path).toBe('copy');
+  });
+
+  it('takes the copy-on-write path on one server whose data root clones files; a replace only where the server swaps clusters', () => {
+    const cow = { available: true, filesystem: 'xfs', reason: 'xfs clones files (FICLONE)' };
+    const swaps = { ...cow, replace: true };
+    expect(buildPlan({ ...base, mode: 'create_new', cow }).data_path).toBe('cow');
+    expect(buildPlan({ ...base, mode: 'replace', cow: swaps }).data_path).toBe('cow');
+    expect(buildPlan({ ...base, mode: 'replace', cow }).data_path).toBe('copy');
+    expect(buildPlan({ ...base, mode: 'replace', cow: swaps, servers: { source: 'a', target: 'b' } }).data_path).toBe('copy');
+    expect(buildPlan({ ...base, mode: 'replace', cow: { ...swaps, available: false, reason: 'ext4 cannot clone files' } }).data_path).toBe('copy');
+    const where = { sourceStatus: 'RUNNING' as const, crossServer: false, mode: 'replace' as const };
+    const options = resolveSanitization('recommended');
+    const instant = clonePath('auto', options, [], { ...where, cow: swaps }).path;
+    expect(instant.kind).toBe('copy_on_write');
+    expect(instant.reason).toMatch(/second cluster beside the target's.*swapped in/);
+    expect(clonePath('auto', options, [], { ...where, cow }).path.reason).toMatch(/not an instant clone: the target's server cannot swap clusters/);
+    expect(clonePath('dump_restore', options, [], { ...where, cow: swaps }).path.reason).toMatch(/OEC_CLONE_DATA_PATH=dump_restore/);
   });
 });

@@ -41,23 +41,29 @@ export interface PathWhere {
 function whyNotCopyOnWrite(setting: PlanInput['dataPath'], w: PathWhere): string | null {
   if (setting === 'copy' || setting === 'dump_restore') return `the controller is set to OEC_CLONE_DATA_PATH=${setting}`;
   if (w.crossServer) return 'the target is on another server';
-  if (w.mode !== 'create_new') return 'a replace copies its new data beside the running target';
+  if (!w.mode) return 'a copy-on-write clone is not considered here';
   if (!w.cow) return "the target's server has not said whether its data root clones files";
-  return w.cow.available ? null : w.cow.reason;
+  if (!w.cow.available) return w.cow.reason;
+  // A replace snapshots into a second cluster beside the running target's and swaps the clusters:
+  // only where the runtime says it swaps clusters (agents of issue 19 cloned for create_new only).
+  if (w.mode === 'replace' && w.cow.replace !== true) return "the target's server cannot swap clusters, so a replace copies its new data beside the running target";
+  return null;
 }
 
 /**
  * The data path and, for the estimate, why: a copy-on-write snapshot wherever the server can take
- * one (a same-server create_new, decision 0020), else chooseDataPath's.
+ * one (a same-server clone, decision 0020; a replace where the server swaps clusters), else
+ * chooseDataPath's.
  */
 export function clonePath(setting: PlanInput['dataPath'], options: SanitizationOptions, rules: readonly SanitizationRule[], where: PathWhere): { data_path: ClonePlan['data_path']; path: ClonePath } {
   const no = whyNotCopyOnWrite(setting, where);
   if (no === null) {
     const fs = where.cow?.filesystem ?? 'its filesystem';
-    return {
-      data_path: 'cow',
-      path: { kind: 'copy_on_write', reason: `Instant clone: the source's cluster is snapshotted while it runs and its files cloned copy-on-write on ${fs}, then sanitized in SQL and the masked tables rewritten` },
-    };
+    const reason =
+      where.mode === 'replace'
+        ? `Instant clone: the source's cluster is snapshotted while it runs and its files cloned copy-on-write on ${fs} into a second cluster beside the target's, sanitized in SQL and the masked tables rewritten, then swapped in; the target serves its old data until the swap, which keeps it`
+        : `Instant clone: the source's cluster is snapshotted while it runs and its files cloned copy-on-write on ${fs}, then sanitized in SQL and the masked tables rewritten`;
+    return { data_path: 'cow', path: { kind: 'copy_on_write', reason } };
   }
   const data_path = chooseDataPath(setting, options, rules, where);
   const how =
