@@ -10,7 +10,7 @@
 // the test images, or where a loop XFS cannot be made (root, losetup, mkfs.xfs).
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,6 +36,7 @@ import {
   type Platform,
 } from '../src/harness/index.js';
 import { checkClone } from '../src/clone/check-clone.js';
+import { filesHolding, plantCustomer, type PlantedCustomer } from '../src/clone/planted.js';
 import { dumpDigest, withDb } from '../src/clone/db-facts.js';
 import type { GeneratedSummary } from '../src/odoo/index.js';
 
@@ -61,16 +62,6 @@ async function filesUnder(dir: string): Promise<Map<string, { ino: number; dev: 
   return out;
 }
 
-/** Every file under `dir` whose bytes contain one of `needles`: the file and the needle. */
-async function filesHolding(dir: string, needles: readonly string[]): Promise<string[]> {
-  const found: string[] = [];
-  for (const rel of (await filesUnder(dir)).keys()) {
-    const bytes = await readFile(join(dir, rel));
-    for (const n of needles) if (bytes.includes(n)) found.push(`${rel}: ${n}`);
-  }
-  return found;
-}
-
 describe.skipIf(skipReason !== null)('copy-on-write clones on the docker runtime, data root on a reflink XFS', () => {
   let platform: Platform;
   let xfs: LoopXfs;
@@ -80,8 +71,7 @@ describe.skipIf(skipReason !== null)('copy-on-write clones on the docker runtime
   let sourceCluster: ContainerCluster;
   let summary: GeneratedSummary;
   let salt = '';
-  const tag = randomBytes(5).toString('hex');
-  const planted = { email: `planted.${tag}@customer-example.com`, phone: `+41 79 ${tag.slice(0, 3).replace(/\D/g, '7')}5 81 ${Date.now() % 100}`.slice(0, 20) };
+  let planted: PlantedCustomer;
   const pgdataOf = (envId: string): string => join(platform.agentDataDir('a'), 'environments', envId, 'postgres', 'data');
 
   beforeAll(async () => {
@@ -96,14 +86,7 @@ describe.skipIf(skipReason !== null)('copy-on-write clones on the docker runtime
     salt = await projectSalt(platform.controllerEnv.OEC_DATABASE_URL ?? '', platform.project.id);
     // a customer only the source knows, quoted in the chatter: masked by `recommended`
     await withDb(sourceCluster, source.database_name, async (db) => {
-      const partner = await db.query<{ id: number }>(
-        `INSERT INTO res_partner (name, email, phone, active, type, create_date, write_date) VALUES ($1, $2, $3, true, 'contact', now(), now()) RETURNING id`,
-        [`Planted ${tag}`, planted.email, planted.phone],
-      );
-      await db.query(
-        `INSERT INTO mail_message (message_type, model, res_id, body, date, create_date, write_date) VALUES ('comment', 'res.partner', $1, $2, now(), now(), now())`,
-        [partner.rows[0]?.id, `<p>Write to ${planted.email} or call ${planted.phone}</p>`],
-      );
+      planted = await plantCustomer(db, randomBytes(5).toString('hex'));
       await db.query('CHECKPOINT');
     });
   }, 300_000);

@@ -32,28 +32,12 @@ import {
 } from '../src/harness/index.js';
 import { runFile } from '../src/harness/exec-file.js';
 import { checkClone } from '../src/clone/check-clone.js';
+import { filesHolding, plantCustomer, type PlantedCustomer } from '../src/clone/planted.js';
 import { configParams, dumpDigest, withDb } from '../src/clone/db-facts.js';
 import type { GeneratedSummary } from '../src/odoo/index.js';
 
 const unavailable = loopXfsUnavailable();
 const PER_ENVIRONMENT = { OEC_LOCAL_CLUSTERS: 'per_environment' };
-
-/** Every file under `dir` (recursively) whose bytes contain one of `needles`: the file and the needle. */
-async function filesHolding(dir: string, needles: readonly string[]): Promise<string[]> {
-  const found: string[] = [];
-  const walk = async (d: string): Promise<void> => {
-    for (const e of await readdir(d, { withFileTypes: true })) {
-      const path = join(d, e.name);
-      if (e.isDirectory()) await walk(path);
-      else if (e.isFile()) {
-        const bytes = await readFile(path);
-        for (const n of needles) if (bytes.includes(n)) found.push(`${path}: ${n}`);
-      }
-    }
-  };
-  await walk(dir);
-  return found;
-}
 
 describe.skipIf(unavailable !== null)(`copy-on-write clones on a reflink XFS${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
   let platform: Platform;
@@ -64,8 +48,7 @@ describe.skipIf(unavailable !== null)(`copy-on-write clones on a reflink XFS${un
   let summary: GeneratedSummary;
   let salt = '';
   // a customer only the source knows, quoted in the chatter: masked by `recommended`
-  const tag = randomBytes(5).toString('hex');
-  const planted = { email: `planted.${tag}@customer-example.com`, phone: `+41 79 ${tag.slice(0, 3).replace(/\D/g, '7')}5 81 ${Date.now() % 100}`.slice(0, 20) };
+  let planted: PlantedCustomer;
 
   beforeAll(async () => {
     platform = await startPlatform();
@@ -75,14 +58,7 @@ describe.skipIf(unavailable !== null)(`copy-on-write clones on a reflink XFS${un
     ({ source, summary } = await createSeededSource(platform, a));
     salt = await platformProjectSalt(platform);
     await withDb(clusterOf(source, a), source.database_name, async (db) => {
-      const partner = await db.query<{ id: number }>(
-        `INSERT INTO res_partner (name, email, phone, active, type, create_date, write_date) VALUES ($1, $2, $3, true, 'contact', now(), now()) RETURNING id`,
-        [`Planted ${tag}`, planted.email, planted.phone],
-      );
-      await db.query(
-        `INSERT INTO mail_message (message_type, model, res_id, body, date, create_date, write_date) VALUES ('comment', 'res.partner', $1, $2, now(), now(), now())`,
-        [partner.rows[0]?.id, `<p>Write to ${planted.email} or call ${planted.phone}</p>`],
-      );
+      planted = await plantCustomer(db, randomBytes(5).toString('hex'));
       await db.query('CREATE TABLE oec_writer (id bigserial PRIMARY KEY, v text NOT NULL)');
       await db.query('CHECKPOINT');
     });
