@@ -3,6 +3,8 @@
 // copy-on-write path sanitizes (the rows masked in place by the in-stream sanitizers, then the SQL
 // pass for the rest); without it, the SQL path (UPDATE, proof by value in SQL).
 //   node [--cpu-prof] bench/dist/sanitize-profile.js --size small [--runs 1] [--in-place]
+// PROFILE_STATEMENTS=1 keeps PostgreSQL's log of statements over 50 ms; PROFILE_FPW_OFF=1 runs the
+// scratch cluster with full_page_writes off (what the WAL's full-page images cost the writes).
 import { mkdtemp, chmod, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +24,7 @@ const size = parseSize(values.size);
 
 const dir = await mkdtemp(join(tmpdir(), 'oec-sanprof-'));
 await chmod(dir, 0o755);
-const cluster = await startCluster({ dir: join(dir, 'pg'), settings: process.env.PROFILE_STATEMENTS ? { log_min_duration_statement: '50' } : {} });
+const cluster = await startCluster({ dir: join(dir, 'pg'), settings: { ...(process.env.PROFILE_STATEMENTS ? { log_min_duration_statement: '50' } : {}), ...(process.env.PROFILE_FPW_OFF ? { full_page_writes: 'off' } : {}) } });
 try {
   for (let run = 0; run < Number(values.runs); run++) {
     const admin = new pg.Client({ connectionString: clusterUrl(cluster) });

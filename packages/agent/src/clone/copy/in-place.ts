@@ -33,6 +33,9 @@ export interface InPlaceResult {
   rowsRead: number;
   rowsChanged: number;
   rowsRemoved: number;
+  /** Time reading ranges through the transforms, and writing them back (they overlap with a reader). */
+  readMs: number;
+  writeMs: number;
 }
 
 export interface InPlaceOptions {
@@ -91,6 +94,7 @@ export async function maskInPlace(sessions: pg.ClientBase | readonly pg.ClientBa
     if (transform && transform.columns.length > 0) jobs.push(job(table, transform));
   }
   const begun: pg.ClientBase[] = [];
+  const timing = { readMs: 0, writeMs: 0 };
   try {
     await writer.query('BEGIN');
     begun.push(writer);
@@ -110,9 +114,15 @@ export async function maskInPlace(sessions: pg.ClientBase | readonly pg.ClientBa
     let writing: Promise<void> = Promise.resolve();
     for (const u of units) {
       if (opts.signal.aborted) throw opts.signal.reason instanceof Error ? opts.signal.reason : new Error('aborted');
+      const r0 = performance.now();
       const staged = await readUnit(reader ?? writer, u);
+      timing.readMs += performance.now() - r0;
       await writing; // one unit staged and written at a time, in order
-      writing = writeUnit(writer, u, staged).then(() => opts.progress?.(++done, units.length, u.job.table.name));
+      const w0 = performance.now();
+      writing = writeUnit(writer, u, staged).then(() => {
+        timing.writeMs += performance.now() - w0;
+        opts.progress?.(++done, units.length, u.job.table.name);
+      });
       if (!reader) await writing;
       // a failed write fails the loop at the next `await writing`; never left unhandled meanwhile
       writing.catch(() => undefined);
@@ -126,7 +136,7 @@ export async function maskInPlace(sessions: pg.ClientBase | readonly pg.ClientBa
     await Promise.all(begun.map((c) => c.query('ROLLBACK').catch(() => undefined)));
     throw e;
   }
-  const result: InPlaceResult = { written: [], rowsRead: 0, rowsChanged: 0, rowsRemoved: 0 };
+  const result: InPlaceResult = { written: [], rowsRead: 0, rowsChanged: 0, rowsRemoved: 0, readMs: Math.round(timing.readMs), writeMs: Math.round(timing.writeMs) };
   for (const j of jobs) {
     result.rowsRead += j.counts.read;
     result.rowsChanged += j.counts.changed;
