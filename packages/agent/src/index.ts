@@ -31,6 +31,7 @@ export {
   encodeField,
   encodeRow,
   readCatalog,
+  readTables,
   rowTransformStream,
   workDatabaseSink,
   type CopyDatabaseOptions,

@@ -4,7 +4,7 @@
 // columns untouched, and a failing proof rolls every table back.
 import type pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { maskInPlace, readCatalog, type RowTransform } from '@oec/agent';
+import { maskInPlace, readTables, type RowTransform } from '@oec/agent';
 import { Harness } from '../sanitize/harness.js';
 
 let h: Harness;
@@ -57,7 +57,7 @@ it.each([
   ['people', 1],
   ['people_two', 2],
 ] as const)('rewrites the changed rows of every range of %s, removes the left-out ones, keeps the rest byte for byte (%i sessions)', async (table, sessions) => {
-  const { tables } = await readCatalog(c);
+  const tables = await readTables(c);
   const people = tables.find((t) => t.name === table)!;
   expect(people.pages).toBeGreaterThan(20);
   const notesBefore = await digest(`SELECT id, note FROM ${table} WHERE amount % 10 <> 3`);
@@ -85,7 +85,7 @@ it.each([
 
 it('rolls every session back when the proof before COMMIT fails', async () => {
   const before = await digest('SELECT * FROM people');
-  const { tables } = await readCatalog(c);
+  const tables = await readTables(c);
   const other = await h.connect('in_place');
   const failing = maskInPlace([c, other], tables, (t) => (t.name === 'people' ? { columns: [1], map: () => ['leak@example.com'] } : null), {
     signal: new AbortController().signal,

@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { composeTransforms, maskInPlace, readCatalog, rowTransformStream, type RowTransform } from '@oec/agent';
+import { composeTransforms, maskInPlace, readTables, rowTransformStream, type RowTransform } from '@oec/agent';
 import { attachmentStream, hashOdooPassword, optionsToRun, PERSONAL_OPTIONS, prepareRuleStream, prepareStreamCredentials, prepareStreamMasking, sanitizeDatabase, DEFAULT_MASKING_BUDGET, type MaskingBudget } from '@oec/agent/sanitize';
 import type { RuleResult, SanitizationRule } from '@oec/shared';
 import { BASE_URL, Harness, preset, SALT, scalar, tableDigests, type Template } from './harness.js';
@@ -102,7 +102,7 @@ async function loadMasked(streamDb: string, options: ReturnType<typeof preset>, 
     composeTransforms([masker.transformFor(t, cols), attachments?.transformFor(t, cols) ?? null, credentials.transformFor(t, cols)]);
   if (inPlace) {
     await source.query('ROLLBACK');
-    const { tables } = await readCatalog(viaStream);
+    const tables = await readTables(viaStream);
     const done = await maskInPlace(viaStream, tables, (t) => (t.schema === 'public' ? transformFor(t.name, t.columns) : null), { signal: new AbortController().signal });
     expect(done.rowsChanged).toBeGreaterThan(0);
     expect(done.written.map((t) => t.name)).toEqual(expect.arrayContaining(['res_partner', 'crm_lead', 'res_users_apikeys']));

@@ -77,15 +77,7 @@ export async function refuseUncarried(client: pg.ClientBase): Promise<void> {
 }
 
 export async function readCatalog(client: pg.ClientBase): Promise<CopyCatalog> {
-  const tables = await client.query<{ schema: string; name: string; columns: string[] | null; bytes: string; pages: string }>(
-    `SELECT n.nspname AS schema, c.relname AS name, pg_table_size(c.oid)::text AS bytes,
-            (pg_relation_size(c.oid) / current_setting('block_size')::int)::text AS pages,
-            (SELECT array_agg(a.attname::text ORDER BY a.attnum) FROM pg_attribute a
-              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '') AS columns
-       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind = 'r' AND ${SYSTEM_SCHEMAS} AND ${NOT_EXTENSION_MEMBER}
-      ORDER BY pg_table_size(c.oid) DESC, 1, 2`,
-  );
+  const tables = await readTables(client);
   const seqs = await client.query<{ schema: string; name: string }>(
     `SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind = 'S' AND ${SYSTEM_SCHEMAS} AND ${NOT_EXTENSION_MEMBER} ORDER BY 1, 2`,
@@ -98,10 +90,21 @@ export async function readCatalog(client: pg.ClientBase): Promise<CopyCatalog> {
     const row = v.rows[0];
     if (row) sequences.push({ ...s, ...row });
   }
-  return {
-    tables: tables.rows.map((t) => ({ schema: t.schema, name: t.name, columns: t.columns ?? [], bytes: Number(t.bytes), pages: Number(t.pages) })),
-    sequences,
-  };
+  return { tables, sequences };
+}
+
+/** The tables alone (what an in-place pass reads), largest first; no sequence is read. */
+export async function readTables(client: pg.ClientBase): Promise<CopyTableInfo[]> {
+  const tables = await client.query<{ schema: string; name: string; columns: string[] | null; bytes: string; pages: string }>(
+    `SELECT n.nspname AS schema, c.relname AS name, pg_table_size(c.oid)::text AS bytes,
+            (pg_relation_size(c.oid) / current_setting('block_size')::int)::text AS pages,
+            (SELECT array_agg(a.attname::text ORDER BY a.attnum) FROM pg_attribute a
+              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '') AS columns
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind = 'r' AND ${SYSTEM_SCHEMAS} AND ${NOT_EXTENSION_MEMBER}
+      ORDER BY pg_table_size(c.oid) DESC, 1, 2`,
+  );
+  return tables.rows.map((t) => ({ schema: t.schema, name: t.name, columns: t.columns ?? [], bytes: Number(t.bytes), pages: Number(t.pages) }));
 }
 
 /** Hold every copied table in ACCESS SHARE until the copy ends, as pg_dump does (no DDL under it). */

@@ -23,9 +23,7 @@ import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { quoteIdent, qualified, type CopyTableInfo } from './catalog.js';
-import { encodeField, RowSplitter, decodeField, type RowTransform, type RowTransformFactory } from './codec.js';
-
-const TAB = 0x09;
+import { decodeRow, encodeRow, RowSplitter, type RowTransform, type RowTransformFactory } from './codec.js';
 
 export interface InPlaceResult {
   /** Tables whose transform changed or removed a row (their old row versions are now dead). */
@@ -211,25 +209,18 @@ async function readRange(client: pg.ClientBase, copy: string, width: number, tra
   const splitter = new RowSplitter();
   const onRow = (row: Buffer): void => {
     out.read++;
-    const values: (string | null)[] = [];
-    let start = row.indexOf(TAB) + 1;
-    const ctid = row.toString('latin1', 0, start - 1);
-    for (let i = 0; i < width; i++) {
-      const tab = row.indexOf(TAB, start);
-      const end = tab < 0 ? row.length : tab;
-      values.push(decodeField(row, start, end));
-      start = end + 1;
-    }
+    const [ctid = null, ...values] = decodeRow(row);
+    if (values.length !== width) throw new Error(`COPY row has ${values.length} fields, expected ${width}`);
     // a transform may rewrite the array it is given: it gets a copy, `values` stay as read
     const mapped = transform.map([...values]);
     if (mapped === null) {
       out.removed++;
-      out.rows.push(Buffer.from(`${ctid}\tt${'\t\\N'.repeat(width)}\n`, 'utf8'));
+      out.rows.push(Buffer.from(encodeRow([ctid, 't', ...values.map(() => null)]), 'utf8'));
       return;
     }
     if (values.every((v, i) => v === (mapped[i] ?? null))) return;
     out.changed++;
-    out.rows.push(Buffer.from(`${ctid}\tf\t${mapped.map((v) => encodeField(v ?? null)).join('\t')}\n`, 'utf8'));
+    out.rows.push(Buffer.from(encodeRow([ctid, 'f', ...mapped.map((v) => v ?? null)]), 'utf8'));
   };
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {

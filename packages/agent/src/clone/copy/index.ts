@@ -2,7 +2,7 @@
 // a row transform between COPY TO on the source and COPY FROM on the target.
 export { composeTransforms, decodeField, decodeRow, encodeField, encodeRow, RowSplitter, RowTransformStream, rowTransformStream } from './codec.js';
 export type { CopyTable, RowTransform, RowTransformFactory } from './codec.js';
-export { readCatalog, refuseUncarried, type CopyCatalog, type CopyTableInfo, type SequenceValue } from './catalog.js';
+export { readCatalog, readTables, refuseUncarried, type CopyCatalog, type CopyTableInfo, type SequenceValue } from './catalog.js';
 export { copyFromSource, copyToSql, copyUnits, type CopyResult, type CopySink, type CopySourceOptions, type Section } from './source.js';
 export { analyzeTables, workDatabaseSink, type WorkDatabaseSink } from './sink.js';
 export { parsePostDataScript, runPostData, type PostDataScript, type ScriptEntry } from './post-data.js';

@@ -9,7 +9,7 @@ import { scrubSnapshot } from '../../postgres/cow/index.js';
 import { IDENTITY_PARAMS, generatePassword, hashOdooPassword, sanitizeDatabase, type BatchOptions, type SanitizeProgress } from '../../sanitize/index.js';
 import type { TaskContext } from '../../tasks/types.js';
 import { checkpoint, clonePaths, holdPoint, type CloneHooks } from '../context.js';
-import { maskInPlace, planTransform, readCatalog, type InPlaceResult } from '../copy/index.js';
+import { maskInPlace, planTransform, readTables, type InPlaceResult } from '../copy/index.js';
 import { copyTuning, type CopyTuning } from '../copy/tuning.js';
 
 /** The step's detail of a sanitizing progress report. */
@@ -36,7 +36,8 @@ export async function sanitize(
   // copy-on-write: the rows are masked where they stand first, as the COPY path masks them in the
   // stream; the SQL pass then does what stays SQL on that path
   const inPlace = plan.data_path === 'cow' ? await maskSnapshot(plan, ctx, tuning) : null;
-  const inStream = plan.data_path === 'copy' ? plan.in_stream : (inPlace?.masking ?? undefined);
+  // what the stream (COPY path) or the in-place pass masked; null: the SQL pass masks everything
+  const masked = plan.data_path === 'copy' ? { rules: plan.in_stream?.rules ?? [] } : inPlace ? { rules: inPlace.masking?.rules ?? [] } : null;
   const share = inPlace ? SQL_SHARE_AFTER_IN_PLACE : 1;
   let rowsTotal: number | null = null;
   const outcome = await runtime.withDatabase(plan.work_db, (client) =>
@@ -46,10 +47,10 @@ export async function sanitize(
       salt: plan.sanitization.salt,
       mode: plan.mode,
       identity,
-      personalInStream: plan.data_path === 'copy' || inPlace !== null,
+      personalInStream: masked !== null,
       rules: plan.custom_rules ?? [],
       // the rules the data task (or the in-place pass) applied are counted there, not applied twice
-      ...(plan.data_path === 'copy' || inPlace ? { rulesInStream: inStream?.rules ?? [] } : {}),
+      ...(masked ? { rulesInStream: masked.rules } : {}),
       sensitiveModels: plan.sensitive_models ?? [],
       filestore: placeholderFilestore(plan, ctx),
       ...(password ? { passwordHash: hashOdooPassword(password) } : {}),
@@ -99,8 +100,7 @@ export async function maskSnapshot(plan: ClonePlan, ctx: TaskContext, tuning: Co
   let masking: StreamMasking | undefined;
   const sessions = Math.max(1, Math.min(IN_PLACE_SESSIONS, tuning.jobs));
   const result = await withSessions(ctx, plan.work_db, sessions, async (clients) => {
-    const { tables } = await readCatalog(clients[0]!);
-    return maskInPlace(clients, tables, factory, {
+    return maskInPlace(clients, await readTables(clients[0]!), factory, {
       signal: ctx.signal,
       progress: (done, total, table) =>
         ctx.progress((1 - SQL_SHARE_AFTER_IN_PLACE) * (done / Math.max(1, total)), { items_done: done, items_total: total, current: { option: 'in_place', table, rows_done: null, rows_total: null } }, 'sanitizing'),
