@@ -50,6 +50,7 @@ import { DEFAULT_BATCH_ROWS, forEachBatch } from './batches.js';
 import { Dialect } from './dialect.js';
 import { KeySet } from './key-set.js';
 import { Lru } from './lru.js';
+import { noneOf, oneOf, TokenScanner } from './tokens.js';
 import { loadPersonalMap, type PersonalMap } from './map.js';
 import { captureNames, DEFAULT_PATTERN_CACHE, NameIndex } from './names.js';
 
@@ -114,7 +115,7 @@ export interface StreamMasker {
   captured(): { values: number; bytes: number; names: number };
 }
 
-type TokenClass = Exclude<KeyClass, 'text'>;
+export type TokenClass = Exclude<KeyClass, 'text'>;
 
 /** One step of a row's masking: reads some fields, may set them; true when it changed one. */
 interface RowStep {
@@ -133,6 +134,28 @@ const TOKEN_RES: Record<TokenClass, string> = {
   digits: PHONE_TOKEN_RE.replace('/', '\\/'),
   alnum: ID_TOKEN_RE,
 };
+
+/**
+ * What each class's tokens hold (tokens.ts): an e-mail address an `@` and none of its delimiters;
+ * a phone number a digit and only digits, `+` and its separators; an identity number that can be
+ * known (mayBeKnown) a digit, and only letters, digits, `.`, `-` and spaces.
+ */
+const TOKEN_PARTS: Record<TokenClass, { anchor: RegExp; hard: (code: number) => boolean }> = {
+  email: { anchor: /@/g, hard: oneOf(']\t\n\v\f\r <>,;:"\'()[') },
+  digits: { anchor: /[0-9]/g, hard: noneOf('+0123456789 .()/-') },
+  alnum: { anchor: /[0-9]/g, hard: noneOf('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 .-') },
+};
+
+/** A class's token expression, as the plain global scan runs it (the SQL pass's, in JavaScript). */
+export function tokenPattern(cls: TokenClass, d: Dialect): RegExp {
+  return d.re(TOKEN_RES[cls], 'g');
+}
+
+/** A class's tokens that hold its anchor, found without scanning the text between (tokens.ts). */
+export function tokenScanner(cls: TokenClass, d: Dialect): TokenScanner {
+  const { anchor, hard } = TOKEN_PARTS[cls];
+  return new TokenScanner({ re: tokenPattern(cls, d), anchor: new RegExp(anchor.source, 'g'), hard });
+}
 
 /** Pseudonyms memoized per source value (an LRU of `memoEntries`): a value repeated across rows costs one HMAC. */
 class Pseudonyms {
@@ -174,7 +197,7 @@ class Pseudonyms {
 class Masker implements StreamMasker {
   private readonly counts: Record<string, number> = {};
   private readonly hits = new Map<string, StreamLeak>();
-  private readonly tokenRes: Record<TokenClass, RegExp>;
+  private readonly tokens: Record<TokenClass, TokenScanner>;
 
   constructor(
     readonly map: PersonalMap,
@@ -186,7 +209,7 @@ class Masker implements StreamMasker {
     private readonly internal: ReadonlySet<string>,
     private readonly fakes: Pseudonyms,
   ) {
-    this.tokenRes = { email: d.re(TOKEN_RES.email, 'g'), digits: d.re(TOKEN_RES.digits, 'g'), alnum: d.re(TOKEN_RES.alnum, 'g') };
+    this.tokens = { email: tokenScanner('email', d), digits: tokenScanner('digits', d), alnum: tokenScanner('alnum', d) };
   }
 
   private key(cls: KeyClass, s: string): string {
@@ -220,8 +243,7 @@ class Masker implements StreamMasker {
   }
 
   private rewriteTokens(cls: TokenClass, value: string, column: string): string {
-    if (cls === 'email' ? !value.includes('@') : !/[0-9]/.test(value)) return value;
-    return value.replace(this.tokenRes[cls], (tok) => {
+    return this.tokens[cls].replace(value, (tok) => {
       if (!this.mayBeKnown(cls, tok)) return tok;
       const key = this.key(cls, tok);
       return this.known(cls, key) ? this.fake(cls, tok, key, column) : tok;
@@ -382,15 +404,14 @@ class Masker implements StreamMasker {
       if (c.table !== table || at === undefined) continue;
       const names = searchedForNames(c) ? [...this.inText] : [];
       if (classes.length === 0 && names.length === 0) continue;
-      const res = classes.map((cls) => [cls, this.d.re(TOKEN_RES[cls], 'g')] as const);
       out.push({
         at,
         run: (v, hit) => {
           const hasAt = v.includes('@');
           const digit = /[0-9]/.test(v);
-          for (const [cls, re] of res) {
+          for (const cls of classes) {
             if (cls === 'email' ? !hasAt : !digit) continue;
-            if (this.anyKnownToken(cls, re, v)) hit(CLASS_OPTION[cls]);
+            if (this.anyKnownToken(cls, v)) hit(CLASS_OPTION[cls]);
           }
           for (const option of names) if (this.names.candidates(option, v).some((e) => e.found.test(v))) hit(option);
         },
@@ -407,18 +428,9 @@ class Masker implements StreamMasker {
     return out;
   }
 
-  /** Whether some token of the class in `v` is a known key (`re` global: its lastIndex is reset). */
-  private anyKnownToken(cls: TokenClass, re: RegExp, v: string): boolean {
-    re.lastIndex = 0;
-    for (let m = re.exec(v); m !== null; m = re.exec(v)) {
-      const tok = m[0];
-      if (tok.length === 0) {
-        re.lastIndex++;
-        continue;
-      }
-      if (this.mayBeKnown(cls, tok) && this.known(cls, this.key(cls, tok))) return true;
-    }
-    return false;
+  /** Whether some token of the class in `v` is a known key. */
+  private anyKnownToken(cls: TokenClass, v: string): boolean {
+    return this.tokens[cls].some(v, (tok) => this.mayBeKnown(cls, tok) && this.known(cls, this.key(cls, tok)));
   }
 
   /** A cheap necessary condition for a token's key to be known (keyWorthSql: what a key holds). */
