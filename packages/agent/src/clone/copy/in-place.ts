@@ -98,6 +98,7 @@ export async function maskInPlace(sessions: pg.ClientBase | readonly pg.ClientBa
     begun.push(writer);
     // wide UPDATEs and many small plans: JIT would compile for seconds and save nothing
     await writer.query(`SELECT set_config('jit', 'off', true)`);
+    await tuneWriter(writer);
     if (reader) {
       await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       begun.push(reader);
@@ -143,6 +144,21 @@ export async function maskInPlace(sessions: pg.ClientBase | readonly pg.ClientBa
   }
   return result;
 }
+
+/**
+ * The writer's session settings: the staged rows stay in its memory (temp_buffers, taken before
+ * the session's first temporary table), and the text it writes back is compressed with lz4 where
+ * the server has it (pglz compressed every changed mail body twice: into the stage, then into the
+ * table).
+ */
+async function tuneWriter(client: pg.ClientBase): Promise<void> {
+  await client.query(`SELECT set_config('temp_buffers', $1, false)`, [`${STAGE_BUFFERS_MB}MB`]);
+  const { rows } = await client.query<{ lz4: boolean }>(`SELECT 'lz4' = ANY(enumvals) AS lz4 FROM pg_settings WHERE name = 'default_toast_compression'`);
+  if (rows[0]?.lz4) await client.query(`SELECT set_config('default_toast_compression', 'lz4', true)`);
+}
+
+/** Of the writer's memory, what holds the staged rows (a range's changed rows: at most 16 MB of heap, and their TOAST). */
+const STAGE_BUFFERS_MB = 128;
 
 function job(table: CopyTableInfo, transform: RowTransform): Job {
   const columns = transform.columns.map((i) => table.columns[i]!);
