@@ -17,6 +17,10 @@ export { ProgressMeter, type SanitizeProgress, type ProgressUnit } from './progr
 export { DEFAULT_BATCH, keyRanges, type KeyRange } from './ranges.js';
 export { Stmt } from './stmt.js';
 export { prepareStreamCredentials, type CredentialStream } from './options/credentials-stream.js';
+// The capture's search of free text, in SQL and in JavaScript (their suite compares the two).
+export { valueSelects, tableValuesSql } from './personal/engine.js';
+export { FreeTextKeys } from './personal/tokens.js';
+export { Dialect } from './personal/dialect.js';
 export { DEFAULT_MASKING_BUDGET, prepareStreamMasking, type MaskingBudget, type SnapshotSessions, type StreamMasker, type MaskingTransform, type StreamLeak } from './personal/stream.js';
 // Custom rules: the masking functions in JavaScript (the in-stream path), equal to their SQL.
 export {

@@ -299,15 +299,11 @@ export function valueSelects(ctx: PlanContext, map: PersonalMap, discover: boole
     minusKept: minusKept(c),
   }));
   if (!discover) return values;
-  // values that only free text holds (an old address in a tracking row, one typed in a chat): any
-  // email-shaped token, and any international phone number, that is not the staff's own
-  const classes = classesNeeded(mapped(map, ctx.enabled));
-  for (const c of map.textColumns) {
-    if (SYSTEM_TEXT.test(c.table) || NOT_DISCOVERED.test(`${c.table}.${c.column}`)) continue;
+  for (const c of discoveredText(ctx, map)) {
     const col = c.json ? `t.${q(c.column)}::text` : `t.${q(c.column)}`;
     const found: Array<[KeyClass, string, string]> = [];
-    if (classes.has('email')) found.push(['email', EMAIL_TOKEN_RE, `strpos(${col}, '@') > 0`]);
-    if (classes.has('digits')) found.push(['digits', FREE_PHONE_RE, `${col} ~ '[0-9] [0-9]|[+]'`]);
+    if (c.classes.email) found.push(['email', EMAIL_TOKEN_RE, `strpos(${col}, '@') > 0`]);
+    if (c.classes.digits) found.push(['digits', FREE_PHONE_RE, `${col} ~ '[0-9] [0-9]|[+]'`]);
     for (const [cls, re, pre] of found) {
       const key = keySql(cls, 'r.m[1]');
       values.push({
@@ -320,6 +316,29 @@ export function valueSelects(ctx: PlanContext, map: PersonalMap, discover: boole
     }
   }
   return values;
+}
+
+/** A text column searched for values only free text holds, and for which classes. */
+export interface DiscoveredColumn {
+  table: string;
+  column: string;
+  json: boolean;
+  classes: { email: boolean; digits: boolean };
+}
+
+/**
+ * Where values only free text holds (an old address in a tracking row, one typed in a chat) are
+ * looked for: every text column but Odoo's configuration's and the staff's own, for any
+ * email-shaped token and any international phone number that is not the staff's own (with
+ * valueSelects' `discover` in SQL; tokens.ts FreeTextKeys in the in-stream capture).
+ */
+export function discoveredText(ctx: PlanContext, map: PersonalMap): DiscoveredColumn[] {
+  const needed = classesNeeded(mapped(map, ctx.enabled));
+  const classes = { email: needed.has('email'), digits: needed.has('digits') };
+  if (!classes.email && !classes.digits) return [];
+  return map.textColumns
+    .filter((c) => !SYSTEM_TEXT.test(c.table) && !NOT_DISCOVERED.test(`${c.table}.${c.column}`))
+    .map((c) => ({ table: c.table, column: c.column, json: c.json, classes }));
 }
 
 /**

@@ -21,7 +21,7 @@
 import type pg from 'pg';
 import { AppError, ErrorCode, type SanitizationOptionKey, type SanitizationOptions } from '@oec/shared';
 import type { KeyedHash } from '../keyed-hash.js';
-import { ANON_DOMAIN, EMAIL_TOKEN_RE, hmacHex, keyedHash, PHONE_PREFIX, PHONE_SANITIZED_PREFIX, sqlTrim as btrim } from '../pseudonyms.js';
+import { ANON_DOMAIN, hmacHex, keyedHash, PHONE_PREFIX, PHONE_SANITIZED_PREFIX, sqlTrim as btrim } from '../pseudonyms.js';
 import { SchemaInfo } from '../schema-info.js';
 import { internalPartnersSql, Stmt } from '../sql.js';
 import type { PlanContext } from '../types.js';
@@ -32,12 +32,12 @@ import {
   DERIVED_PHONES,
   clearValue,
   columnRules,
-  ID_TOKEN_RE,
+  discoveredText,
+  type DiscoveredColumn,
   keyClass,
   labelOf,
   mapped,
   OWN_RULES,
-  PHONE_TOKEN_RE,
   searchedForNames,
   TEXT_OPTIONS,
   type ColumnRule,
@@ -50,8 +50,8 @@ import { DEFAULT_BATCH_ROWS, forEachBatch } from './batches.js';
 import { Dialect } from './dialect.js';
 import { KeySet } from './key-set.js';
 import { Lru } from './lru.js';
-import { noneOf, oneOf, TokenScanner } from './tokens.js';
-import { loadPersonalMap, type PersonalMap } from './map.js';
+import { FreeTextKeys, tokenScanner, type TokenClass, type TokenScanner } from './tokens.js';
+import { loadPersonalMap, quoteIdent, type PersonalMap } from './map.js';
 import { captureNames, DEFAULT_PATTERN_CACHE, NameIndex } from './names.js';
 
 /** The shape of the COPY path's row transform (clone/copy/codec.ts), without depending on it. */
@@ -115,46 +115,11 @@ export interface StreamMasker {
   captured(): { values: number; bytes: number; names: number };
 }
 
-export type TokenClass = Exclude<KeyClass, 'text'>;
-
 /** One step of a row's masking: reads some fields, may set them; true when it changed one. */
 interface RowStep {
   option: SanitizationOptionKey;
   reads: number[];
   run(get: (at: number) => string | null, set: (at: number, v: string | null) => void): boolean;
-}
-
-/** PostgreSQL's bracket syntax to JavaScript's: `[:space:]` inside a bracket, a leading `]`. */
-function jsPattern(pg: string): string {
-  return pg.replace(/\[\^\]\[:space:\]/g, '[^\\]\\t\\n\\v\\f\\r ').replace(/\[\]/g, '\\[]');
-}
-
-const TOKEN_RES: Record<TokenClass, string> = {
-  email: jsPattern(EMAIL_TOKEN_RE),
-  digits: PHONE_TOKEN_RE.replace('/', '\\/'),
-  alnum: ID_TOKEN_RE,
-};
-
-/**
- * What each class's tokens hold (tokens.ts): an e-mail address an `@` and none of its delimiters;
- * a phone number a digit and only digits, `+` and its separators; an identity number that can be
- * known (mayBeKnown) a digit, and only letters, digits, `.`, `-` and spaces.
- */
-const TOKEN_PARTS: Record<TokenClass, { anchor: RegExp; hard: (code: number) => boolean }> = {
-  email: { anchor: /@/g, hard: oneOf(']\t\n\v\f\r <>,;:"\'()[') },
-  digits: { anchor: /[0-9]/g, hard: noneOf('+0123456789 .()/-') },
-  alnum: { anchor: /[0-9]/g, hard: noneOf('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 .-') },
-};
-
-/** A class's token expression, as the plain global scan runs it (the SQL pass's, in JavaScript). */
-export function tokenPattern(cls: TokenClass, d: Dialect): RegExp {
-  return d.re(TOKEN_RES[cls], 'g');
-}
-
-/** A class's tokens that hold its anchor, found without scanning the text between (tokens.ts). */
-export function tokenScanner(cls: TokenClass, d: Dialect): TokenScanner {
-  const { anchor, hard } = TOKEN_PARTS[cls];
-  return new TokenScanner({ re: tokenPattern(cls, d), anchor: new RegExp(anchor.source, 'g'), hard });
 }
 
 /** Pseudonyms memoized per source value (an LRU of `memoEntries`): a value repeated across rows costs one HMAC. */
@@ -547,7 +512,7 @@ export async function prepareStreamMasking(client: pg.ClientBase, p: StreamMaskP
     }
     checkBudget();
   };
-  await captureValues(client, ctx, map, p.sessions ?? null, budget.batchRows, add);
+  await captureValues(client, ctx, map, d, p.sessions ?? null, budget.batchRows, add);
   const inText = new Set(order.filter((o) => TEXT_OPTIONS.has(o)));
   await captureNames(client, map, ctx, keys.get('text') ?? new KeySet(), inText, names, d, budget.batchRows, checkBudget);
   for (const o of inText) if (!names.has(o)) inText.delete(o);
@@ -557,14 +522,17 @@ export async function prepareStreamMasking(client: pg.ClientBase, p: StreamMaskP
 
 /**
  * The source's values, as the SQL path captures them: the staff's own keys first (one query),
- * then everyone else's, one query per table (largest first) on `sessions.jobs` sessions in the
- * same snapshot, each query minus the staff's own keys (passed as arrays). The free-text searches
- * are regular expressions over every text column: with more sessions they use more cores.
+ * then everyone else's, one table at a time (largest first) on `sessions.jobs` sessions in the
+ * same snapshot, minus the staff's own keys: those of the mapped columns by one query per table
+ * (passed the staff's keys as arrays), and those only free text holds by reading the table's
+ * text columns through FreeTextKeys here (PostgreSQL's `regexp_matches` over every mail body was
+ * most of the capture's time; the expressions and keys are the same).
  */
 async function captureValues(
   client: pg.ClientBase,
   ctx: PlanContext,
   map: PersonalMap,
+  d: Dialect,
   sessions: SnapshotSessions | null,
   batchRows: number,
   add: (rows: ReadonlyArray<{ cls: KeyClass; v: string | null }>) => void,
@@ -572,14 +540,23 @@ async function captureValues(
   const sk = new Stmt();
   const keep = keepSelects(ctx, map, sk);
   const kept = keep.length > 0 ? (await client.query<{ cls: string; v: string }>(`SELECT DISTINCT cls, v FROM (${keep.join(' UNION ')}) k WHERE v IS NOT NULL`, sk.values)).rows : [];
-  const byTable = selectsByTable(valueSelects(ctx, map, true));
-  const sizes = await client.query<{ t: string; b: string }>('SELECT t, coalesce(pg_table_size(to_regclass(quote_ident(t))), 0)::text AS b FROM unnest($1::text[]) t', [[...byTable.keys()]]);
+  const byTable = selectsByTable(valueSelects(ctx, map, false));
+  const freeText = new Map<string, DiscoveredColumn[]>();
+  for (const c of discoveredText(ctx, map)) freeText.set(c.table, [...(freeText.get(c.table) ?? []), c]);
+  const tables = [...new Set([...byTable.keys(), ...freeText.keys()])];
+  const sizes = await client.query<{ t: string; b: string }>('SELECT t, coalesce(pg_table_size(to_regclass(quote_ident(t))), 0)::text AS b FROM unnest($1::text[]) t', [tables]);
   const queue = sizes.rows.sort((a, b) => Number(b.b) - Number(a.b) || a.t.localeCompare(b.t)).map((r) => r.t);
+  const keptKeys = new Set(kept.map((r) => `${r.cls}\u0000${r.v}`));
   const captureTable = async (c: pg.ClientBase, t: string): Promise<void> => {
-    const s = new Stmt();
-    const keepRel = `(SELECT k.cls, k.v FROM unnest(${s.list(kept.map((r) => r.cls))}, ${s.list(kept.map((r) => r.v))}) AS k(cls, v))`;
-    const values = tableValuesSql(t, byTable.get(t) ?? [], s, 'oec_pd_keep');
-    await forEachBatch<{ cls: KeyClass; v: string | null }>(c, `WITH oec_pd_keep AS MATERIALIZED ${keepRel} ${values}`, s.values, batchRows, add);
+    const selects = byTable.get(t);
+    if (selects) {
+      const s = new Stmt();
+      const keepRel = `(SELECT k.cls, k.v FROM unnest(${s.list(kept.map((r) => r.cls))}, ${s.list(kept.map((r) => r.v))}) AS k(cls, v))`;
+      const values = tableValuesSql(t, selects, s, 'oec_pd_keep');
+      await forEachBatch<{ cls: KeyClass; v: string | null }>(c, `WITH oec_pd_keep AS MATERIALIZED ${keepRel} ${values}`, s.values, batchRows, add);
+    }
+    const columns = freeText.get(t);
+    if (columns) await discoverFreeText(c, t, columns, new FreeTextKeys(d), keptKeys, batchRows, add);
   };
   const work = async (c: pg.ClientBase): Promise<void> => {
     for (let t = queue.shift(); t !== undefined; t = queue.shift()) {
@@ -597,4 +574,38 @@ async function captureValues(
   const settled = await Promise.allSettled([work(client), ...Array.from({ length: jobs - 1 }, () => sessions.run(work))]);
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
+}
+
+/**
+ * The keys only free text holds in `table`'s `columns` (FreeTextKeys), minus the staff's own
+ * (`kept`: `cls NUL key`), to `add` one batch of rows at a time.
+ */
+async function discoverFreeText(
+  client: pg.ClientBase,
+  table: string,
+  columns: readonly DiscoveredColumn[],
+  keys: FreeTextKeys,
+  kept: ReadonlySet<string>,
+  batchRows: number,
+  add: (rows: ReadonlyArray<{ cls: KeyClass; v: string | null }>) => void,
+): Promise<void> {
+  const list = columns.map((c, i) => `t.${quoteIdent(c.column)}::text AS c${i}`).join(', ');
+  const any = columns.map((c) => `t.${quoteIdent(c.column)} IS NOT NULL`).join(' OR ');
+  await forEachBatch<Record<string, string | null>>(client, `SELECT ${list} FROM ${quoteIdent(table)} t WHERE ${any}`, [], batchRows, (rows) => {
+    const found: Array<{ cls: KeyClass; v: string }> = [];
+    const seen = new Set<string>();
+    for (const row of rows) {
+      columns.forEach((c, i) => {
+        const v = row[`c${i}`];
+        if (v === null || v === undefined) return;
+        keys.each(v, c.classes, (cls, key) => {
+          const k = `${cls}\u0000${key}`;
+          if (kept.has(k) || seen.has(k)) return;
+          seen.add(k);
+          found.push({ cls, v: key });
+        });
+      });
+    }
+    add(found);
+  });
 }

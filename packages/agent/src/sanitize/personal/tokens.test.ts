@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Dialect } from './dialect.js';
-import { tokenPattern, tokenScanner, type TokenClass } from './stream.js';
+import { tokenPattern, tokenScanner, type TokenClass } from './tokens.js';
 
 /** The plain scan's matches that hold the class's anchor: what the scanner must find. */
 function plain(cls: TokenClass, d: Dialect, v: string): Array<[number, number]> {

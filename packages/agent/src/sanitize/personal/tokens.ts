@@ -9,6 +9,10 @@
 // search for `@` and one short scan, where the plain scan matched (and called back for) every word.
 // The matches are exactly the plain scan's that hold an anchor (tokens.test.ts).
 
+import { EMAIL_TOKEN_RE } from '../pseudonyms.js';
+import type { Dialect } from './dialect.js';
+import { FREE_PHONE_RE, ID_TOKEN_RE, PHONE_TOKEN_RE, type KeyClass } from './engine.js';
+
 /** How one class's tokens are scanned. */
 export interface TokenSyntax {
   /** The class's expression (global). */
@@ -77,13 +81,97 @@ export class TokenScanner {
 }
 
 /** A `hard` test: the code unit is one of `chars`. */
-export function oneOf(chars: string): (code: number) => boolean {
+function oneOf(chars: string): (code: number) => boolean {
   const set = new Set([...chars].map((c) => c.charCodeAt(0)));
   return (code) => set.has(code);
 }
 
-/** A `hard` test: the code unit is none of `chars` (ASCII ranges spelled out). */
-export function noneOf(chars: string): (code: number) => boolean {
+/** A `hard` test: the code unit is none of `chars`. */
+function noneOf(chars: string): (code: number) => boolean {
   const inside = oneOf(chars);
   return (code) => !inside(code);
 }
+
+export type TokenClass = Exclude<KeyClass, 'text'>;
+
+/** PostgreSQL's bracket syntax to JavaScript's: `[:space:]` inside a bracket, a leading `]`. */
+function jsPattern(pg: string): string {
+  return pg.replace(/\[\^\]\[:space:\]/g, '[^\\]\\t\\n\\v\\f\\r ').replace(/\[\]/g, '\\[]');
+}
+
+const TOKEN_RES: Record<TokenClass, string> = {
+  email: jsPattern(EMAIL_TOKEN_RE),
+  digits: PHONE_TOKEN_RE.replace('/', '\\/'),
+  alnum: ID_TOKEN_RE,
+};
+
+const DIGIT = /[0-9]/g;
+/** A phone number holds only digits, `+` and these separators. */
+const PHONE_CHARS = '+0123456789 .()/-';
+
+/**
+ * What each class's tokens hold: an e-mail address an `@` and none of its delimiters; a phone
+ * number a digit and only digits, `+` and its separators; an identity number that can be known
+ * (stream.ts mayBeKnown) a digit, and only letters, digits, `.`, `-` and spaces.
+ */
+const TOKEN_PARTS: Record<TokenClass, { anchor: RegExp; hard: (code: number) => boolean }> = {
+  email: { anchor: /@/g, hard: oneOf(']\t\n\v\f\r <>,;:"\'()[') },
+  digits: { anchor: DIGIT, hard: noneOf(PHONE_CHARS) },
+  alnum: { anchor: DIGIT, hard: noneOf('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 .-') },
+};
+
+/** A class's token expression, as the plain global scan runs it (the SQL pass's, in JavaScript). */
+export function tokenPattern(cls: TokenClass, d: Dialect): RegExp {
+  return d.re(TOKEN_RES[cls], 'g');
+}
+
+/** A class's tokens that hold its anchor, found without scanning the text between. */
+export function tokenScanner(cls: TokenClass, d: Dialect): TokenScanner {
+  const { anchor, hard } = TOKEN_PARTS[cls];
+  return new TokenScanner({ re: tokenPattern(cls, d), anchor: new RegExp(anchor.source, 'g'), hard });
+}
+
+/** Where the capture looks for values only free text holds, and which classes (engine.ts discoveredText). */
+export interface FreeTextClasses {
+  email: boolean;
+  digits: boolean;
+}
+
+/**
+ * The keys of the values only free text holds, as the SQL capture's `regexp_matches` finds them
+ * (engine.ts valueSelects, `discover`): e-mail-shaped tokens, lower-cased, not our pseudonyms; and
+ * international or grouped national phone numbers (FREE_PHONE_RE) in text that has a `+` or two
+ * digits around a space, as their digits, of a phone number's length. Same expressions, same
+ * keys, in this process: PostgreSQL's regular expressions over every mail body were most of the
+ * capture's time.
+ */
+export class FreeTextKeys {
+  private readonly email: TokenScanner;
+  private readonly phone = new TokenScanner({ re: new RegExp(FREE_PHONE_RE, 'g'), anchor: new RegExp(DIGIT.source, 'g'), hard: noneOf(PHONE_CHARS) });
+
+  constructor(private readonly d: Dialect) {
+    this.email = tokenScanner('email', d);
+  }
+
+  /** Each key `v` holds of the classes asked for, to `out` (a key may come more than once). */
+  each(v: string, classes: FreeTextClasses, out: (cls: 'email' | 'digits', key: string) => void): void {
+    if (classes.email && v.includes('@')) {
+      for (const [start, end] of this.email.matches(v)) {
+        const key = this.d.lower(v.slice(start, end));
+        if (!key.endsWith('@anon.invalid')) out('email', key);
+      }
+    }
+    if (classes.digits && PHONE_GATE.test(v)) {
+      for (const [start, end] of this.phone.matches(v)) {
+        const token = v.slice(start, end);
+        const key = token.replace(/[^0-9]/g, '');
+        const n = key.length;
+        if (n < 7 || (n === 11 && key.startsWith('155501'))) continue;
+        if ((n >= 9 && n <= 11) || (token.startsWith('+') && n >= 8 && n <= 15)) out('digits', key);
+      }
+    }
+  }
+}
+
+/** Text searched for phone numbers at all (the SQL capture's `~ '[0-9] [0-9]|[+]'`). */
+const PHONE_GATE = /[0-9] [0-9]|[+]/;
