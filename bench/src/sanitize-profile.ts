@@ -1,7 +1,7 @@
 // One sanitizing run on a cached generated dataset restored into a scratch cluster; prints the
 // sanitizer's phases and each option's time. Reported, never asserted. `--in-place`: as the
 // copy-on-write path sanitizes (the rows masked in place by the in-stream sanitizers, then the SQL
-// pass for the rest); without it, the SQL path (UPDATE, proof by value in SQL).
+// pass for the rest, then the scrub's rewrite); without it, the SQL path (UPDATE, proof by value in SQL).
 //   node [--cpu-prof] bench/dist/sanitize-profile.js --size small [--runs 1] [--in-place]
 // PROFILE_STATEMENTS=1 keeps PostgreSQL's log of statements over 50 ms; PROFILE_FPW_OFF=1 runs the
 // scratch cluster with full_page_writes off (what the WAL's full-page images cost the writes).
@@ -13,7 +13,7 @@ import pg from 'pg';
 import { resolveSanitization } from '@oec/shared';
 import { startCluster, stopCluster, clusterUrl } from '@oec/agent/postgres';
 import { copyTuning, maskSnapshot, type TaskContext } from '@oec/agent';
-import type { ClusterInfo } from '@oec/agent/postgres';
+import { scrubSnapshot, type ClusterInfo, type TableName } from '@oec/agent/postgres';
 import { sanitizeDatabase } from '@oec/agent/sanitize';
 import type { ClonePlan } from '@oec/shared';
 import { parseSize } from './bench-env.js';
@@ -24,7 +24,7 @@ const size = parseSize(values.size);
 
 const dir = await mkdtemp(join(tmpdir(), 'oec-sanprof-'));
 await chmod(dir, 0o755);
-const cluster = await startCluster({ dir: join(dir, 'pg'), settings: { ...(process.env.PROFILE_STATEMENTS ? { log_min_duration_statement: '50' } : {}), ...(process.env.PROFILE_FPW_OFF ? { full_page_writes: 'off' } : {}) } });
+const cluster = await startCluster({ dir: join(dir, 'pg'), settings: { ...(values['in-place'] ? { wal_recycle: 'off' } : {}), ...(process.env.PROFILE_STATEMENTS ? { log_min_duration_statement: '50' } : {}), ...(process.env.PROFILE_FPW_OFF ? { full_page_writes: 'off' } : {}) } });
 try {
   for (let run = 0; run < Number(values.runs); run++) {
     const admin = new pg.Client({ connectionString: clusterUrl(cluster) });
@@ -59,7 +59,12 @@ try {
       log: (level, m) => console.error(`${level} ${m}`),
     });
     await client.end();
-    console.log(JSON.stringify({ run, seconds: (performance.now() - t0) / 1000, in_place_seconds: inPlace ? (t1 - t0) / 1000 : null, in_place: inPlace, phases: out.totals.phases_ms, options: out.results.map((r) => [r.option_key, r.duration_ms, r.affected_rows]) }, null, 1));
+    // as the copy-on-write path ends sanitizing: the tables written rewritten, the old WAL purged
+    const t2 = performance.now();
+    if (inPlace) await scrubSnapshot(client, [...new Map([...inPlace.tables, ...out.written_tables].map((t) => [`${t.schema}.${t.name}`, t])).values()]);
+    const scrubSeconds = inPlace ? (performance.now() - t2) / 1000 : null;
+    await client.end();
+    console.log(JSON.stringify({ run, seconds: (performance.now() - t0) / 1000, in_place_seconds: inPlace ? (t1 - t0) / 1000 : null, scrub_seconds: scrubSeconds, in_place: inPlace?.summary ?? null, phases: out.totals.phases_ms, options: out.results.map((r) => [r.option_key, r.duration_ms, r.affected_rows]) }, null, 1));
   }
 } finally {
   if (process.env.PROFILE_STATEMENTS) console.error(`statement log: ${join(dir, 'pg', 'postgres.log')} (kept)`);
@@ -69,7 +74,7 @@ try {
 }
 
 /** The copy-on-write path's in-place pass on `db`, with the task context it needs and nothing more. */
-async function maskInPlaceOf(cluster: ClusterInfo, db: string): Promise<unknown> {
+async function maskInPlaceOf(cluster: ClusterInfo, db: string): Promise<{ summary: unknown; tables: TableName[] }> {
   const withDatabase = async <T>(name: string, fn: (c: pg.ClientBase) => Promise<T>): Promise<T> => {
     const c = new pg.Client({ connectionString: clusterUrl(cluster, name) });
     await c.connect();
@@ -93,5 +98,5 @@ async function maskInPlaceOf(cluster: ClusterInfo, db: string): Promise<unknown>
     sensitive_models: [],
   } as unknown as ClonePlan;
   const { result } = await maskSnapshot(plan, ctx, copyTuning());
-  return { ...result, written: result.written.length };
+  return { summary: { ...result, written: result.written.length }, tables: result.written };
 }

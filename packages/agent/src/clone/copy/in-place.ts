@@ -22,6 +22,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
+import { deferIndexes } from '../../postgres/cow/index.js';
 import { quoteIdent, qualified, type CopyTableInfo } from './catalog.js';
 import { decodeRow, encodeRow, RowSplitter, type RowTransform, type RowTransformFactory } from './codec.js';
 
@@ -44,6 +45,12 @@ export interface InPlaceOptions {
   beforeCommit?: () => void;
   /** Blocks read at a time (RANGE_PAGES). */
   rangePages?: number;
+  /**
+   * Set aside the plain indexes of each table written (postgres/cow scrub.ts deferIndexes): only
+   * when every table written is rewritten afterwards (the copy-on-write path's scrub), as a
+   * superuser. Its UPDATEs then maintain the unique indexes only.
+   */
+  deferIndexes?: boolean;
 }
 
 /** The changed rows' staging table: the row's ctid and the transform's columns, typed as the table's. */
@@ -69,6 +76,8 @@ interface Job {
   update: string;
   remove: string;
   counts: Counts;
+  /** Its plain indexes are set aside (deferIndexes), or need not be. */
+  deferred: boolean;
 }
 
 /** One block range of a job's table (where: a condition on ctid). */
@@ -109,6 +118,7 @@ export async function maskInPlace(sessions: pg.ClientBase | readonly pg.ClientBa
     // past them are masked already and not read again (one put in the free space of a later range
     // is read again by the writer's own reads and left as it is; the reader's snapshot predates it)
     const units = await unitsOf(writer, jobs, opts.rangePages ?? RANGE_PAGES);
+    if (!opts.deferIndexes || !(await isSuperuser(writer))) for (const j of jobs) j.deferred = true;
     let done = 0;
     let writing: Promise<void> = Promise.resolve();
     for (const u of units) {
@@ -157,6 +167,11 @@ async function tuneWriter(client: pg.ClientBase): Promise<void> {
   if (rows[0]?.lz4) await client.query(`SELECT set_config('default_toast_compression', 'lz4', true)`);
 }
 
+async function isSuperuser(client: pg.ClientBase): Promise<boolean> {
+  const { rows } = await client.query<{ on: boolean }>(`SELECT current_setting('is_superuser') = 'on' AS on`);
+  return rows[0]?.on === true;
+}
+
 /** Of the writer's memory, what holds the staged rows (a range's changed rows: at most 16 MB of heap, and their TOAST). */
 const STAGE_BUFFERS_MB = 128;
 
@@ -172,6 +187,7 @@ function job(table: CopyTableInfo, transform: RowTransform): Job {
     update: `UPDATE ONLY ${target} t SET ${sets} FROM ${STAGE} s WHERE t.ctid = s.oec_ctid AND NOT s.oec_removed`,
     remove: `DELETE FROM ONLY ${target} t USING ${STAGE} s WHERE t.ctid = s.oec_ctid AND s.oec_removed`,
     counts: { read: 0, changed: 0, removed: 0 },
+    deferred: false,
   };
 }
 
@@ -206,6 +222,10 @@ async function readUnit(client: pg.ClientBase, { job: j, where }: Unit): Promise
 /** The range's changed and removed rows staged, then written by ctid (the writer's transaction). */
 async function writeUnit(client: pg.ClientBase, { job: j }: Unit, range: Counts & { rows: Buffer[] }): Promise<void> {
   if (range.rows.length === 0) return;
+  if (!j.deferred) {
+    await deferIndexes(client, j.table);
+    j.deferred = true;
+  }
   // the stage takes this table's columns (typed as the table's): made again for each unit written
   await client.query(`DROP TABLE IF EXISTS ${STAGE}`);
   await client.query(`CREATE TEMP TABLE oec_in_place AS SELECT ctid AS oec_ctid, false AS oec_removed, ${j.list} FROM ONLY ${qualified(j.table)} LIMIT 0`);

@@ -106,6 +106,8 @@ export async function maskSnapshot(plan: ClonePlan, ctx: TaskContext, tuning: Co
         ctx.progress((1 - SQL_SHARE_AFTER_IN_PLACE) * (done / Math.max(1, total)), { items_done: done, items_total: total, current: { option: 'in_place', table, rows_done: null, rows_total: null } }, 'sanitizing'),
       // PROOF_FAILED when a source value is left in a row the transforms wrote or kept: rolled back
       beforeCommit: () => (masking = planned.finish()),
+      // every table written is rewritten by the scrub, which rebuilds the indexes set aside
+      deferIndexes: true,
     });
   });
   ctx.log(

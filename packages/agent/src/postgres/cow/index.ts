@@ -4,6 +4,8 @@ export { filesystemName, probeReflink, reflinkCopyArgv, type ReflinkProbe } from
 export { snapshotCluster, SnapshotError, type SnapshotOptions, type SnapshotResult, type SnapshotTimings } from './snapshot.js';
 export { prepareSnapshotStart, SNAPSHOT_SETTINGS, SNAPSHOT_SETTINGS_14, startSnapshot, type StartedSnapshot, type StartSnapshotOptions } from './start.js';
 export {
+  deferIndexes,
+  deferredIndexTables,
   maskedRewriteSql,
   purgeOldWal,
   rewriteTableSql,
