@@ -58,7 +58,6 @@ try {
       filestore: { dir: join(dir, 'fs'), removeUnreferenced: true },
       log: (level, m) => console.error(`${level} ${m}`),
     });
-    await client.end();
     // as the copy-on-write path ends sanitizing: the tables written rewritten, the old WAL purged
     const t2 = performance.now();
     if (inPlace) await scrubSnapshot(client, [...new Map([...inPlace.tables, ...out.written_tables].map((t) => [`${t.schema}.${t.name}`, t])).values()]);
@@ -69,8 +68,7 @@ try {
 } finally {
   if (process.env.PROFILE_STATEMENTS) console.error(`statement log: ${join(dir, 'pg', 'postgres.log')} (kept)`);
   await stopCluster(cluster);
-  if (process.env.PROFILE_STATEMENTS) process.exit(0);
-  await rm(dir, { recursive: true, force: true });
+  if (!process.env.PROFILE_STATEMENTS) await rm(dir, { recursive: true, force: true });
 }
 
 /** The copy-on-write path's in-place pass on `db`, with the task context it needs and nothing more. */
