@@ -159,3 +159,40 @@ it('sets the plain indexes of a table it writes aside, keeps the unique ones, an
   expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toContain('people_three_lower');
   expect(byIndex.rows).toEqual([{ id: 11 }]);
 }, 120_000);
+
+it('writes a changed text as an edit of the stored one: astral characters, both ends, varchar and char alike', async () => {
+  await c.query('CREATE TABLE texts (id int PRIMARY KEY, body text, code varchar(40), fixed char(8))');
+  const pieces = ['a', 'é', '😀', 'SECRET', '\t', '\\', ' ', '𝔘', 'z'];
+  let state = 7;
+  const next = (n: number): number => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state % n;
+  };
+  const text = (n: number): string => Array.from({ length: n }, () => pieces[next(pieces.length)]).join('');
+  const rows = Array.from({ length: 600 }, (_, id) => ({ id, body: id % 50 === 0 ? null : text(next(300)), code: text(next(6)), fixed: 'SECRET' }));
+  await c.query('INSERT INTO texts SELECT * FROM json_populate_recordset(NULL::texts, $1)', [JSON.stringify(rows)]);
+  // SECRET becomes a shorter or longer text holding astral characters, wherever it stands
+  // (next to an astral character, an edit that shares its high or low surrogate)
+  const mask = (v: string | null): string | null =>
+    v === null ? null : v.replaceAll('😀SECRET', '😎!').replaceAll('SECRET😀', '\u{1D600}').replaceAll('SECRET', (_m) => ['', 'x😀y', '𝔘𝔘𝔘𝔘𝔘𝔘𝔘𝔘'][next(3)]!);
+  const expected = new Map<number, Array<string | null>>();
+  const tables = await readTables(c);
+  const transform = (columns: readonly string[]): RowTransform => {
+    const at = ['id', 'body', 'code', 'fixed'].map((n) => columns.indexOf(n));
+    return {
+      columns: at,
+      map(values) {
+        const [id, body, code, fixed] = values;
+        const out = [id ?? null, mask(body ?? null), mask(code ?? null), fixed === null || fixed === undefined ? null : fixed.replace('SECRET', 'MASKED')];
+        expected.set(Number(id), out.slice(1));
+        return out;
+      },
+    };
+  };
+  const result = await maskInPlace(c, tables, (t) => (t.name === 'texts' ? transform(t.columns) : null), { signal: new AbortController().signal });
+  expect(result.rowsRead).toBe(600);
+  expect(result.rowsChanged).toBeGreaterThan(500);
+  const stored = await c.query<{ id: number; body: string | null; code: string | null; fixed: string | null }>('SELECT id, body, code, fixed FROM texts ORDER BY id');
+  expect(stored.rows.map((r) => [r.body, r.code, r.fixed?.trimEnd() ?? null])).toEqual(rows.map((r) => expected.get(r.id)!.map((v, i) => (i === 2 ? (v?.trimEnd() ?? null) : v))));
+  expect(stored.rows.filter((r) => (r.body ?? '').includes('SECRET') || (r.code ?? '').includes('SECRET'))).toEqual([]);
+}, 120_000);

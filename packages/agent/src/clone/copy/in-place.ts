@@ -72,7 +72,10 @@ interface Job {
   table: CopyTableInfo;
   transform: RowTransform;
   columns: string[];
-  list: string;
+  /** Per column: whether a change is staged as an edit (text and varchar in a UTF-8 database). */
+  edits: boolean[];
+  /** The stage's columns, typed as the table's (a SELECT list over the table). */
+  stage: string;
   update: string;
   remove: string;
   counts: Counts;
@@ -98,7 +101,7 @@ export async function maskInPlace(sessions: pg.ClientBase | readonly pg.ClientBa
   const jobs: Job[] = [];
   for (const table of tables) {
     const transform = await factory({ schema: table.schema, name: table.name, columns: table.columns });
-    if (transform && transform.columns.length > 0) jobs.push(job(table, transform));
+    if (transform && transform.columns.length > 0) jobs.push(job(table, transform, await editable(writer, table, transform.columns.map((i) => table.columns[i]!))));
   }
   const begun: pg.ClientBase[] = [];
   const timing = { readMs: 0, writeMs: 0 };
@@ -175,20 +178,39 @@ async function isSuperuser(client: pg.ClientBase): Promise<boolean> {
 /** Of the writer's memory, what holds the staged rows (a range's changed rows: at most 16 MB of heap, and their TOAST). */
 const STAGE_BUFFERS_MB = 128;
 
-function job(table: CopyTableInfo, transform: RowTransform): Job {
+function job(table: CopyTableInfo, transform: RowTransform, edits: boolean[]): Job {
   const columns = transform.columns.map((i) => table.columns[i]!);
   const target = qualified(table);
-  const sets = columns.map((c) => `${quoteIdent(c)} = s.${quoteIdent(c)}`).join(', ');
+  const sets = columns.map((c, i) => {
+    const col = `t.${quoteIdent(c)}`;
+    const edit = edits[i] ? ` ELSE left(${col}, s.p${i}) || s.v${i} || right(${col}, s.s${i})` : '';
+    return `${quoteIdent(c)} = CASE s.o${i} WHEN 'k' THEN ${col} WHEN 'w' THEN s.v${i}${edit} END`;
+  });
   return {
     table,
     transform,
     columns,
-    list: columns.map(quoteIdent).join(', '),
-    update: `UPDATE ONLY ${target} t SET ${sets} FROM ${STAGE} s WHERE t.ctid = s.oec_ctid AND NOT s.oec_removed`,
+    edits,
+    stage: columns.map((c, i) => `'k'::"char" AS o${i}, ${quoteIdent(c)} AS v${i}, 0 AS p${i}, 0 AS s${i}`).join(', '),
+    update: `UPDATE ONLY ${target} t SET ${sets.join(', ')} FROM ${STAGE} s WHERE t.ctid = s.oec_ctid AND NOT s.oec_removed`,
     remove: `DELETE FROM ONLY ${target} t USING ${STAGE} s WHERE t.ctid = s.oec_ctid AND s.oec_removed`,
     counts: { read: 0, changed: 0, removed: 0 },
     deferred: false,
   };
+}
+
+/**
+ * Which of each table's transform columns take edits: text and varchar (never bpchar, whose
+ * padding left() and right() would count), in a UTF-8 database (they count characters there).
+ */
+async function editable(client: pg.ClientBase, table: CopyTableInfo, columns: readonly string[]): Promise<boolean[]> {
+  const { rows } = await client.query<{ name: string; editable: boolean }>(
+    `SELECT a.attname AS name, a.atttypid IN ('text'::regtype, 'varchar'::regtype) AND current_setting('server_encoding') = 'UTF8' AS editable
+       FROM pg_attribute a WHERE a.attrelid = $1::regclass AND a.attname = ANY($2::text[]) AND a.attnum > 0 AND NOT a.attisdropped`,
+    [qualified(table), columns],
+  );
+  const by = new Map(rows.map((r) => [r.name, r.editable]));
+  return columns.map((c) => by.get(c) === true);
 }
 
 /** Every job's block ranges, the largest tables' first (sizes read in this transaction). */
@@ -212,7 +234,8 @@ async function unitsOf(client: pg.ClientBase, jobs: readonly Job[], rangePages: 
 
 /** One range read through the transform: the changed and removed rows, as COPY rows of the stage. */
 async function readUnit(client: pg.ClientBase, { job: j, where }: Unit): Promise<Counts & { rows: Buffer[] }> {
-  const range = await readRange(client, `COPY (SELECT ctid, ${j.list} FROM ONLY ${qualified(j.table)} WHERE ${where}) TO STDOUT`, j.columns.length, j.transform);
+  const list = j.columns.map(quoteIdent).join(', ');
+  const range = await readRange(client, `COPY (SELECT ctid, ${list} FROM ONLY ${qualified(j.table)} WHERE ${where}) TO STDOUT`, j);
   j.counts.read += range.read;
   j.counts.changed += range.changed;
   j.counts.removed += range.removed;
@@ -228,7 +251,7 @@ async function writeUnit(client: pg.ClientBase, { job: j }: Unit, range: Counts 
   }
   // the stage takes this table's columns (typed as the table's): made again for each unit written
   await client.query(`DROP TABLE IF EXISTS ${STAGE}`);
-  await client.query(`CREATE TEMP TABLE oec_in_place AS SELECT ctid AS oec_ctid, false AS oec_removed, ${j.list} FROM ONLY ${qualified(j.table)} LIMIT 0`);
+  await client.query(`CREATE TEMP TABLE oec_in_place AS SELECT ctid AS oec_ctid, false AS oec_removed, ${j.stage} FROM ONLY ${qualified(j.table)} LIMIT 0`);
   await pipeline(
     async function* () {
       yield* range.rows;
@@ -240,7 +263,8 @@ async function writeUnit(client: pg.ClientBase, { job: j }: Unit, range: Counts 
 }
 
 /** One range's rows through the transform; the changed and removed ones as COPY rows of the stage. */
-async function readRange(client: pg.ClientBase, copy: string, width: number, transform: RowTransform): Promise<Counts & { rows: Buffer[] }> {
+async function readRange(client: pg.ClientBase, copy: string, j: Job): Promise<Counts & { rows: Buffer[] }> {
+  const width = j.columns.length;
   const out: Counts & { rows: Buffer[] } = { read: 0, changed: 0, removed: 0, rows: [] };
   const splitter = new RowSplitter();
   const onRow = (row: Buffer): void => {
@@ -248,15 +272,27 @@ async function readRange(client: pg.ClientBase, copy: string, width: number, tra
     const [ctid = null, ...values] = decodeRow(row);
     if (values.length !== width) throw new Error(`COPY row has ${values.length} fields, expected ${width}`);
     // a transform may rewrite the array it is given: it gets a copy, `values` stay as read
-    const mapped = transform.map([...values]);
+    const mapped = j.transform.map([...values]);
     if (mapped === null) {
       out.removed++;
-      out.rows.push(Buffer.from(encodeRow([ctid, 't', ...values.map(() => null)]), 'utf8'));
+      out.rows.push(Buffer.from(encodeRow([ctid, 't', ...values.flatMap(() => KEEP)]), 'utf8'));
       return;
     }
-    if (values.every((v, i) => v === (mapped[i] ?? null))) return;
+    const staged: Array<string | null> = [ctid, 'f'];
+    let changed = false;
+    values.forEach((before, i) => {
+      const after = mapped[i] ?? null;
+      if (after === before) {
+        staged.push(...KEEP);
+        return;
+      }
+      changed = true;
+      if (j.edits[i] && before !== null && after !== null) staged.push(...edit(before, after));
+      else staged.push('w', after, null, null);
+    });
+    if (!changed) return;
     out.changed++;
-    out.rows.push(Buffer.from(encodeRow([ctid, 'f', ...mapped.map((v) => v ?? null)]), 'utf8'));
+    out.rows.push(Buffer.from(encodeRow(staged), 'utf8'));
   };
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -279,4 +315,37 @@ async function readRange(client: pg.ClientBase, copy: string, width: number, tra
   });
   await pipeline(client.query(copyStreams.to(copy)), sink);
   return out;
+}
+
+/** A column the row keeps as it is (the stage's op, value, prefix, suffix). */
+const KEEP: ReadonlyArray<string | null> = ['k', null, null, null];
+
+/**
+ * A changed text value as an edit of the one stored: the characters it keeps at its start and end
+ * and what goes between (`left(old, p) || middle || right(old, s)`), so that a long mail body with
+ * one address replaced sends the stage the address, not the body. Counts are of characters (code
+ * points, as PostgreSQL counts in UTF-8), never splitting a surrogate pair.
+ */
+export function edit(before: string, after: string): [op: string, middle: string, prefix: string, suffix: string] {
+  const most = Math.min(before.length, after.length);
+  let p = 0;
+  while (p < most && before.charCodeAt(p) === after.charCodeAt(p)) p++;
+  if (p > 0 && isHigh(before.charCodeAt(p - 1))) p--;
+  let s = 0;
+  while (s < most - p && before.charCodeAt(before.length - 1 - s) === after.charCodeAt(after.length - 1 - s)) s++;
+  if (s > 0 && isLow(before.charCodeAt(before.length - s))) s--;
+  return ['e', after.slice(p, after.length - s), String(codePoints(before, 0, p)), String(codePoints(before, before.length - s, before.length))];
+}
+
+const isHigh = (c: number): boolean => c >= 0xd800 && c <= 0xdbff;
+const isLow = (c: number): boolean => c >= 0xdc00 && c <= 0xdfff;
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/** Code points in `v` from `start` to `end` (UTF-16 indexes on pair boundaries). */
+function codePoints(v: string, start: number, end: number): number {
+  const part = v.slice(start, end);
+  if (!SURROGATE.test(part)) return part.length;
+  let n = 0;
+  for (let i = 0; i < part.length; i++) if (!isLow(part.charCodeAt(i))) n++;
+  return n;
 }
