@@ -15,7 +15,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { idSlug, type CloneOperation, type Environment, type Estimate, type Server } from '@oec/shared';
+import { idSlug, type CloneOperation, type Environment, type Estimate, type LogEntry, type Server } from '@oec/shared';
 import {
   clusterOf,
   createSeededSource,
@@ -106,6 +106,12 @@ describe.skipIf(unavailable !== null)(`copy-on-write clones on a reflink XFS${un
     const logs = await logsOf(op);
     expect(logs.some((m) => m.startsWith('Copy-on-write snapshot of')), logs.join('\n')).toBe(true);
     expect(logs.some((m) => /^Copy rewritten: \d+ tables/.test(m)), logs.join('\n')).toBe(true);
+    // the sanitizing step lasts until the rewrite is done (its time is the step's, not a gap after
+    // it); its duration is rounded to a tenth of a second
+    const entries = await platform.api.ok<{ items: LogEntry[] }>('GET', `/clone-operations/${op.id}/logs?limit=1000`);
+    const rewritten = entries.items.find((l) => l.message.startsWith('Copy rewritten:'))!;
+    const step = op.progress.steps.find((s) => s.key === 'sanitizing')!;
+    expect(Date.parse(step.started_at!) + step.duration_seconds! * 1000 + 60).toBeGreaterThanOrEqual(Date.parse(rewritten.ts));
     const target = await checkClone({
       api: platform.api,
       op,

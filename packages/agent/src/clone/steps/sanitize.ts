@@ -38,7 +38,10 @@ export async function sanitize(
   const inPlace = plan.data_path === 'cow' ? await maskSnapshot(plan, ctx, tuning) : null;
   // what the stream (COPY path) or the in-place pass masked; null: the SQL pass masks everything
   const masked = plan.data_path === 'copy' ? { rules: plan.in_stream?.rules ?? [] } : inPlace ? { rules: inPlace.masking?.rules ?? [] } : null;
-  const share = inPlace ? SQL_SHARE_AFTER_IN_PLACE : 1;
+  // the step's progress: [in place][SQL pass][scrub] on the copy-on-write path, the SQL pass alone
+  // elsewhere; a report of 1 completes the step, so only the last part may reach it
+  const share = inPlace ? SHARES.sql : plan.data_path === 'cow' ? 1 - SHARES.scrub : 1;
+  const from = inPlace ? SHARES.inPlace : 0;
   let rowsTotal: number | null = null;
   const outcome = await runtime.withDatabase(plan.work_db, (client) =>
     sanitizeDatabase(client, {
@@ -58,7 +61,7 @@ export async function sanitize(
       log: (level, message) => ctx.log(level, message, 'sanitizing'),
       progress: (p) => {
         rowsTotal = p.rows_total;
-        ctx.progress(1 - share + share * p.fraction, sanitizingDetail(p), 'sanitizing');
+        ctx.progress(from + share * p.fraction, sanitizingDetail(p), 'sanitizing');
       },
       ...(batch ? { batch } : {}),
     }),
@@ -81,8 +84,8 @@ export async function sanitize(
   return { ...result, generated_password: password, ...(scrub ? { scrub } : {}) };
 }
 
-/** Of the sanitizing step's progress, the SQL pass's share after an in-place masking pass. */
-const SQL_SHARE_AFTER_IN_PLACE = 0.3;
+/** Of the copy-on-write path's sanitizing progress: the in-place pass, the SQL pass, the scrub (large: about 60, 20, 15 s). */
+const SHARES = { inPlace: 0.6, sql: 0.25, scrub: 0.15 } as const;
 
 /**
  * The copy-on-write clone's personal data, credentials and stream-exact custom rules: the COPY
@@ -103,7 +106,7 @@ export async function maskSnapshot(plan: ClonePlan, ctx: TaskContext, tuning: Co
     return maskInPlace(clients, await readTables(clients[0]!), factory, {
       signal: ctx.signal,
       progress: (done, total, table) =>
-        ctx.progress((1 - SQL_SHARE_AFTER_IN_PLACE) * (done / Math.max(1, total)), { items_done: done, items_total: total, current: { option: 'in_place', table, rows_done: null, rows_total: null } }, 'sanitizing'),
+        ctx.progress(SHARES.inPlace * (done / Math.max(1, total)), { items_done: done, items_total: total, current: { option: 'in_place', table, rows_done: null, rows_total: null } }, 'sanitizing'),
       // PROOF_FAILED when a source value is left in a row the transforms wrote or kept: rolled back
       beforeCommit: () => (masking = planned.finish()),
       // every table written is rewritten by the scrub, which rebuilds the indexes set aside
@@ -143,6 +146,7 @@ function unionTables(...lists: ReadonlyArray<ReadonlyArray<{ schema: string; nam
  */
 async function scrubClone(plan: ClonePlan, ctx: TaskContext, tables: ReadonlyArray<{ schema: string; name: string }>): Promise<NonNullable<CloneSanitizeOutput['scrub']>> {
   ctx.log('INFO', `Rewriting the ${tables.length} tables sanitizing wrote, so that no old row version stays in the copy's files`, 'sanitizing');
+  ctx.progress(1 - SHARES.scrub, { current: { option: 'rewrite', table: null, rows_done: null, rows_total: null } }, 'sanitizing');
   const scrubbed = await ctx.runtime.withDatabase(plan.work_db, async (c) => {
     const done = await scrubSnapshot(c, tables);
     // the copy's start settings that only the clone needed (postgres/cow start.ts) go
