@@ -92,7 +92,17 @@ function textHitsSql(ctx: PlanContext, s: Stmt, table: TextTable, map: string, e
       `SELECT t.id, r.m[1] AS tok FROM ${table} t CROSS JOIN LATERAL regexp_matches(t.${c}, ${re}, 'g') r(m) ` +
       `WHERE strpos(t.${c}, '@') > 0${gone}${range === 'true' ? '' : ` AND ${range}`}`,
   );
-  return `SELECT DISTINCT x.id FROM (${tokens.join(' UNION ALL ')}) x JOIN ${map} mp ON mp.addr = lower(x.tok) AND NOT mp.internal`;
+  return `SELECT DISTINCT x.id FROM (${tokens.join(' UNION ALL ')}) x JOIN ${map} mp ON mp.addr = lower(x.tok) AND NOT mp.internal WHERE ${mapHasTokensSql(s, map)}`;
+}
+
+/**
+ * Whether some customer address of the map has the shape of a token (the lower-cased token a
+ * text's address would have to be to match it). Uncorrelated, so PostgreSQL evaluates it once and
+ * skips the scan of every text when it is false: after the in-stream or in-place masking the map
+ * holds only what that masking left, often nothing but values without any address in them.
+ */
+function mapHasTokensSql(s: Stmt, map: string): string {
+  return `EXISTS (SELECT 1 FROM ${map} mt WHERE NOT mt.internal AND mt.addr ~ ${s.v(`^(${EMAIL_TOKEN_RE})$`)})`;
 }
 
 /** The column with every mapped customer token replaced by its pseudonym, the rest kept as is. */
@@ -171,7 +181,7 @@ async function rewriteText(ctx: ApplyContext, table: TextTable): Promise<number>
   return ctx.overRanges(table, 't', (range) => {
     const s = new Stmt();
     const sets = cols.map((c) => `${c} = ${textRewriteSql(s, c)}`);
-    return ctx.exec(`UPDATE ${table} t SET ${sets.join(', ')} WHERE ${range} AND t.id IN (${textHitsSql(ctx, s, table, MAP, false, range)})`, s.values);
+    return ctx.exec(`UPDATE ${table} t SET ${sets.join(', ')} WHERE ${mapHasTokensSql(s, MAP)} AND ${range} AND t.id IN (${textHitsSql(ctx, s, table, MAP, false, range)})`, s.values);
   });
 }
 
