@@ -1,8 +1,9 @@
-// The copy-on-write path's masking (decision 0020): the snapshot already holds the source's rows,
+// The copy-on-write path's masking (decisions 0020, 0021): the snapshot already holds the source's rows,
 // so the in-stream sanitizers (transforms.ts, the COPY path's) rewrite them where they stand. For
 // each table that has a transform, only the columns it reads leave PostgreSQL (COPY TO, with each
 // row's ctid); each row passes the transform, as on the COPY path; the rows it changed go back
-// into a temporary table (COPY FROM) and one UPDATE … FROM per table sets them by ctid (the rows it
+// into a temporary table (COPY FROM; each column kept, replaced, or edited: the text between the
+// characters it keeps at both ends) and one UPDATE … FROM per range sets them by ctid (the rows it
 // leaves out: one DELETE). The values, the pseudonyms and the proof by value (every text field the
 // transform wrote or kept searched for the source's values) are the COPY path's, so the copy holds
 // what a streamed clone holds; the tokens are searched in JavaScript, one pass per field, instead
@@ -53,7 +54,11 @@ export interface InPlaceOptions {
   deferIndexes?: boolean;
 }
 
-/** The changed rows' staging table: the row's ctid and the transform's columns, typed as the table's. */
+/**
+ * The changed rows' staging table: the row's ctid, whether a rule removes it, and per transform
+ * column an operation (`o`: k keep, w the whole value `v`, e an edit: `p` characters kept at the
+ * start, `v` between, `s` kept at the end), the values typed as the table's.
+ */
 const STAGE = 'pg_temp.oec_in_place';
 /**
  * Blocks read at a time (16 MB of heap): one session cannot COPY out and in at once, so a range's
