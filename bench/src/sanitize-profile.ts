@@ -4,7 +4,8 @@
 // pass for the rest, then the scrub's rewrite); without it, the SQL path (UPDATE, proof by value in SQL).
 //   node [--cpu-prof] bench/dist/sanitize-profile.js --size small [--runs 1] [--in-place]
 // PROFILE_STATEMENTS=1 keeps PostgreSQL's log of statements over 50 ms; PROFILE_FPW_OFF=1 runs the
-// scratch cluster with full_page_writes off (what the WAL's full-page images cost the writes).
+// scratch cluster with full_page_writes off (what the WAL's full-page images cost the writes);
+// PROFILE_WAL_MINIMAL=1 with wal_level minimal (what WAL costs the rewrite and the index builds).
 import { mkdtemp, chmod, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +25,7 @@ const size = parseSize(values.size);
 
 const dir = await mkdtemp(join(tmpdir(), 'oec-sanprof-'));
 await chmod(dir, 0o755);
-const cluster = await startCluster({ dir: join(dir, 'pg'), settings: { ...(values['in-place'] ? { wal_recycle: 'off' } : {}), ...(process.env.PROFILE_STATEMENTS ? { log_min_duration_statement: '50' } : {}), ...(process.env.PROFILE_FPW_OFF ? { full_page_writes: 'off' } : {}) } });
+const cluster = await startCluster({ dir: join(dir, 'pg'), settings: { ...(values['in-place'] ? { wal_recycle: 'off' } : {}), ...(process.env.PROFILE_STATEMENTS ? { log_min_duration_statement: '50' } : {}), ...(process.env.PROFILE_FPW_OFF ? { full_page_writes: 'off' } : {}), ...(process.env.PROFILE_WAL_MINIMAL ? { wal_level: 'minimal', max_wal_senders: '0' } : {}) } });
 try {
   for (let run = 0; run < Number(values.runs); run++) {
     const admin = new pg.Client({ connectionString: clusterUrl(cluster) });

@@ -128,6 +128,28 @@ describe('unique logins', () => {
   });
 });
 
+describe("the company's own addresses", () => {
+  it('keeps a mail alias in messages although a customer contact repeats it, and still masks the customer', async () => {
+    const c = await h.connect(await h.copy(tpl));
+    const [alias] = await rows<{ a: string }>(c, 'SELECT alias_full_name AS a FROM mail_alias WHERE alias_full_name IS NOT NULL ORDER BY id LIMIT 1');
+    const [one, two] = customerIds(tpl.summary);
+    const [real] = await rows<{ email: string }>(c, "SELECT email FROM res_partner WHERE id = $1 AND email LIKE '%@%'", [two]);
+    if (!alias || one === undefined || !real) throw new Error('no alias or customer address in the template');
+    // a customer contact that writes to the company through its alias, quoted next to a customer's own address
+    await c.query('UPDATE res_partner SET email = $1 WHERE id = $2', [alias.a, one]);
+    const body = `<p>Write to <a href="mailto:${alias.a}">${alias.a}</a> or to ${real.email}</p>`;
+    const [msg] = await rows<{ id: number }>(c, 'UPDATE mail_message SET body = $1 WHERE id = (SELECT min(id) FROM mail_message) RETURNING id', [body]);
+    const out = await sanitizeDatabase(c, { options: ANON, baseUrl: BASE_URL, salt: SALT, mode: 'create_new', identity: null });
+    expect(out.proof.passed).toBe(true);
+    const [after] = await rows<{ body: string }>(c, 'SELECT body FROM mail_message WHERE id = $1', [msg?.id]);
+    expect(after?.body).toContain(`mailto:${alias.a}`);
+    expect(after?.body.toLowerCase()).not.toContain(real.email.toLowerCase());
+    expect(after?.body).toContain(pseudonymEmail(SALT, real.email.toLowerCase()));
+    const [contact] = await rows<{ email: string }>(c, 'SELECT email FROM res_partner WHERE id = $1', [one]);
+    expect(contact?.email).toMatch(/@anon\.invalid$/);
+  });
+});
+
 describe('big tables in key ranges', () => {
   it('gives the same database, counts and proof as one statement per table, reporting rows as it goes', async () => {
     const whole = await sanitized(SALT);

@@ -27,6 +27,25 @@ export function internalPartnersSql(ctx: PlanContext): string {
   return parts.length > 0 ? parts.join(' UNION ') : 'SELECT NULL::integer AS id WHERE false';
 }
 
+/**
+ * The organisation's own addresses outside the partners: mail aliases, outgoing and incoming mail
+ * accounts. SELECTs of (cls = 'email', v = the lower-cased, trimmed value), one per column the
+ * database has. The personal data masking keeps them, and anonymize_emails counts them as
+ * internal, so both leave the company's own addresses alone wherever a customer record repeats one.
+ */
+export function ownAddressSelects(ctx: PlanContext, s: Stmt): string[] {
+  const columns: ReadonlyArray<readonly [string, string]> = [
+    ['mail_alias', 'alias_full_name'],
+    ['ir_mail_server', 'smtp_user'],
+    ['ir_mail_server', 'from_filter'],
+    ['fetchmail_server', 'user'],
+  ];
+  // Constants of this list, quoted as identifiers ("user" is a keyword).
+  return columns
+    .filter(([table, column]) => ctx.schema.has(table, column))
+    .map(([table, column]) => `SELECT ${s.v('email')}::text AS cls, lower(btrim("${column}"::text)) AS v FROM "${table}" WHERE "${column}"::text LIKE '%@%'`);
+}
+
 /** The captured own partners (inside the run) or, read-only, the live subquery. */
 export function internalPartnersRef(ctx: PlanContext, captured: boolean): string {
   return captured ? 'pg_temp.oec_internal_partner' : `(${internalPartnersSql(ctx)})`;

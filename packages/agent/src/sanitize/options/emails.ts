@@ -3,7 +3,8 @@
 // portal logins equal to such an address, the recipients, headers and bodies of queued mail,
 // message senders, reply-to and bodies, contact notes, SMTP failure reasons and template
 // addresses (EMAIL_TEXT_COLUMNS). Internal users (res_users.share = false) and the companies' own
-// partners keep theirs, and their addresses are never rewritten elsewhere.
+// partners keep theirs, and their addresses are never rewritten elsewhere; nor are the company's mail
+// aliases and mail accounts (ownAddressSelects), wherever a customer record repeats one.
 // The capture step stores the real customer addresses (`pg_temp.oec_email_map`, dropped at
 // commit) so that the proof can show none of them is left.
 import { ANON_DOMAIN, EMAIL_TOKEN_RE, fakeEmailSql } from '../pseudonyms.js';
@@ -12,6 +13,7 @@ import {
   countViolations,
   internalPartnersRef,
   isCustomer,
+  ownAddressSelects,
   plural,
   Stmt,
   summarize,
@@ -50,6 +52,8 @@ function customerAddressesSql(ctx: PlanContext, s: Stmt, internal: string): stri
       `SELECT lower(btrim(p.email_normalized)), NOT (${cust}) FROM res_partner p WHERE btrim(p.email_normalized) <> ''`,
     );
   }
+  // The company's aliases and mail accounts are its own wherever a customer record repeats one.
+  for (const own of ownAddressSelects(ctx, s)) branches.push(`SELECT o.v, true FROM (${own}) o`);
   return (
     `SELECT a.addr, bool_or(a.internal) AS internal FROM (${branches.join(' UNION ALL ')}) a ` +
     `WHERE a.addr NOT LIKE ${anonLike(s)} GROUP BY a.addr HAVING bool_or(NOT a.internal)`

@@ -20,7 +20,7 @@
 import type { ProofCheck, SanitizationOptionKey } from '@oec/shared';
 import type { KeyedHash } from '../keyed-hash.js';
 import { EMAIL_TOKEN_RE, fakeEmailSql, hmacHexSql, PHONE_PREFIX, PHONE_SANITIZED_PREFIX } from '../pseudonyms.js';
-import { internalPartnersSql, Stmt } from '../sql.js';
+import { internalPartnersSql, ownAddressSelects, Stmt } from '../sql.js';
 import type { ApplyContext, EstimateContext, PlanContext, SqlRunner } from '../types.js';
 import { quoteIdent, type MappedColumn, type PersonalMap, type TextColumn } from './map.js';
 
@@ -218,20 +218,6 @@ function minusKept(c: MappedColumn): boolean {
   return !(c.audience === 'private' || c.audience === 'anyone');
 }
 
-/** Our own addresses outside the mapped columns: mail aliases, outgoing and incoming accounts. */
-function ownAddressesSql(ctx: PlanContext, s: Stmt): string[] {
-  const out: string[] = [];
-  const add = (table: string, column: string): void => {
-    if (!ctx.schema.has(table, column)) return;
-    out.push(`SELECT ${s.v('email')}::text AS cls, lower(btrim(${q(column)}::text)) AS v FROM ${q(table)} WHERE ${q(column)}::text LIKE '%@%'`);
-  };
-  add('mail_alias', 'alias_full_name');
-  add('ir_mail_server', 'smtp_user');
-  add('ir_mail_server', 'from_filter');
-  add('fetchmail_server', 'user');
-  return out;
-}
-
 /** Everyone else's keys in one column (or one class of a text column) of a table. */
 export interface ValueSelect {
   table: string;
@@ -283,7 +269,7 @@ function captureSelects(
 /** The staff's own keys, as SELECTs (cls, v). */
 export function keepSelects(ctx: PlanContext, map: PersonalMap, s: Stmt): string[] {
   const all = collected(map, ctx.enabled);
-  const keep: string[] = all.some((c) => keyClass(c) === 'email') ? ownAddressesSql(ctx, s) : [];
+  const keep: string[] = all.some((c) => keyClass(c) === 'email') ? ownAddressSelects(ctx, s) : [];
   for (const c of all) {
     const where = ownRowsSql(ctx, c);
     if (where) keep.push(keysSelect(s, c, keyClass(c) as KeyClass, where, null));
