@@ -25,20 +25,34 @@ export interface TokenSyntax {
 
 export class TokenScanner {
   private readonly holds: RegExp;
+  /** `hard` of the ASCII code units, looked up (it runs for each character scanned back). */
+  private readonly hardAscii: Uint8Array;
+  private readonly hardOther: (code: number) => boolean;
 
   constructor(private readonly s: TokenSyntax) {
     this.holds = new RegExp(s.anchor.source);
+    this.hardAscii = Uint8Array.from({ length: 128 }, (_, c) => (s.hard(c) ? 1 : 0));
+    this.hardOther = s.hard;
   }
 
-  /** The [start, end) of every match of the expression in `v` that holds an anchor, in order. */
-  *matches(v: string): Generator<[number, number]> {
-    const { re, anchor, hard } = this.s;
+  /**
+   * Calls `fn(start, end)` for every match of the expression in `v` that holds an anchor, in
+   * order, until it returns true.
+   */
+  scan(v: string, fn: (start: number, end: number) => boolean | void): void {
+    const { re, anchor } = this.s;
+    const { hardAscii, hardOther } = this;
     let from = 0; // where the plain scan's state is known: 0, or the end of a match
     anchor.lastIndex = 0;
     for (let a = anchor.exec(v); a !== null; a = anchor.exec(v)) {
+      // no anchor lies in [from, at): a match ending by `at` holds none, one spanning it holds it
       const at = a.index;
       let start = at;
-      while (start > from && !hard(v.charCodeAt(start - 1))) start--;
+      while (start > from) {
+        const c = v.charCodeAt(start - 1);
+        if (c < 128 ? hardAscii[c] === 1 : hardOther(c)) break;
+        start--;
+      }
       re.lastIndex = start;
       let passed = false;
       for (let m = re.exec(v); m !== null; m = re.exec(v)) {
@@ -49,7 +63,7 @@ export class TokenScanner {
         }
         from = end;
         passed = end > at;
-        if (this.holds.test(m[0])) yield [m.index, end];
+        if (passed && (m.index <= at || this.holds.test(m[0])) && fn(m.index, end) === true) return;
         if (passed) break;
       }
       if (!passed) return; // no match past the anchor: none further on either
@@ -57,26 +71,36 @@ export class TokenScanner {
     }
   }
 
+  /** The [start, end) of every match of the expression in `v` that holds an anchor, in order. */
+  matches(v: string): Array<[number, number]> {
+    const out: Array<[number, number]> = [];
+    this.scan(v, (start, end) => {
+      out.push([start, end]);
+    });
+    return out;
+  }
+
   /** `v` with each anchored token replaced by `fn(token)` (`v` itself when none changed). */
   replace(v: string, fn: (token: string) => string): string {
     let out = '';
     let last = 0;
     let changed = false;
-    for (const [start, end] of this.matches(v)) {
+    this.scan(v, (start, end) => {
       const token = v.slice(start, end);
       const next = fn(token);
-      if (next === token) continue;
+      if (next === token) return;
       out += v.slice(last, start) + next;
       last = end;
       changed = true;
-    }
+    });
     return changed ? out + v.slice(last) : v;
   }
 
   /** Whether some anchored token of `v` satisfies `test`. */
   some(v: string, test: (token: string) => boolean): boolean {
-    for (const [start, end] of this.matches(v)) if (test(v.slice(start, end))) return true;
-    return false;
+    let found = false;
+    this.scan(v, (start, end) => (found = test(v.slice(start, end))));
+    return found;
   }
 }
 
@@ -156,19 +180,19 @@ export class FreeTextKeys {
   /** Each key `v` holds of the classes asked for, to `out` (a key may come more than once). */
   each(v: string, classes: FreeTextClasses, out: (cls: 'email' | 'digits', key: string) => void): void {
     if (classes.email && v.includes('@')) {
-      for (const [start, end] of this.email.matches(v)) {
+      this.email.scan(v, (start, end) => {
         const key = this.d.lower(v.slice(start, end));
         if (!key.endsWith('@anon.invalid')) out('email', key);
-      }
+      });
     }
     if (classes.digits && PHONE_GATE.test(v)) {
-      for (const [start, end] of this.phone.matches(v)) {
+      this.phone.scan(v, (start, end) => {
         const token = v.slice(start, end);
         const key = token.replace(/[^0-9]/g, '');
         const n = key.length;
-        if (n < 7 || (n === 11 && key.startsWith('155501'))) continue;
+        if (n < 7 || (n === 11 && key.startsWith('155501'))) return;
         if ((n >= 9 && n <= 11) || (token.startsWith('+') && n >= 8 && n <= 15)) out('digits', key);
-      }
+      });
     }
   }
 }
