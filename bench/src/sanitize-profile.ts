@@ -61,7 +61,16 @@ try {
     });
     // as the copy-on-write path ends sanitizing: the tables written rewritten, the old WAL purged
     const t2 = performance.now();
-    if (inPlace) await scrubSnapshot(client, [...new Map([...inPlace.tables, ...out.written_tables].map((t) => [`${t.schema}.${t.name}`, t])).values()]);
+    if (inPlace) {
+      // as the product's scrub: a second session rewrites tables beside this one
+      const second = new pg.Client({ connectionString: clusterUrl(cluster, 'prof') });
+      await second.connect();
+      try {
+        await scrubSnapshot(client, [...new Map([...inPlace.tables, ...out.written_tables].map((t) => [`${t.schema}.${t.name}`, t])).values()], [], [second]);
+      } finally {
+        await second.end();
+      }
+    }
     const scrubSeconds = inPlace ? (performance.now() - t2) / 1000 : null;
     await client.end();
     console.log(JSON.stringify({ run, seconds: (performance.now() - t0) / 1000, in_place_seconds: inPlace ? (t1 - t0) / 1000 : null, scrub_seconds: scrubSeconds, in_place: inPlace?.summary ?? null, phases: out.totals.phases_ms, options: out.results.map((r) => [r.option_key, r.duration_ms, r.affected_rows]) }, null, 1));

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -44,6 +44,20 @@ describe('filestore linking', () => {
     }
     expect(await missingFiles(dst, rels)).toEqual([]);
     expect(await missingFiles(dst, ['zz/zzzz', '../etc/passwd'])).toEqual(['zz/zzzz', '../etc/passwd']);
+  });
+
+  it('finds the missing files by listing each directory: in the order asked, links followed, names under a file missing', async () => {
+    const root = join(dir, 'fs');
+    const one = await put(root, 'one');
+    const two = await put(root, 'two');
+    const absentInDir = `${one.slice(0, 2)}/${'0'.repeat(40)}`;
+    await symlink(join(root, one), join(root, one.slice(0, 2), 'good-link'));
+    await symlink(join(root, 'nowhere'), join(root, one.slice(0, 2), 'dangling-link'));
+    await writeFile(join(root, 'plain'), 'x');
+    const asked = ['ff/nothere', two, absentInDir, `${one.slice(0, 2)}/good-link`, `${one.slice(0, 2)}/dangling-link`, 'plain', 'plain/child', one, '/etc/passwd', 'ff/nothere'];
+    expect(await missingFiles(root, asked)).toEqual(['ff/nothere', absentInDir, `${one.slice(0, 2)}/dangling-link`, 'plain/child', '/etc/passwd', 'ff/nothere']);
+    // names known to be there are not looked for
+    expect(await missingFiles(root, ['ff/nothere', absentInDir], new Set(['ff/nothere']))).toEqual([absentInDir]);
   });
 
   it('resumes: files already present are kept, a missing source root is an empty listing', async () => {

@@ -5,7 +5,7 @@
 // Only the hashed sub-directories are taken: Odoo's GC `checklist/` belongs to the source database.
 import { constants } from 'node:fs';
 import { chmod, copyFile, link, lstat, mkdir, readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 export interface FilestoreEntry {
   /** Path relative to the filestore root, e.g. `ab/abcdef…` (Odoo's store_fname). */
@@ -177,24 +177,34 @@ export async function makeReadOnly(path: string): Promise<void> {
 }
 
 /**
- * The referenced files (`store_fname`) missing under a filestore root. `listed`: names already
- * known to be there (a listing of the root), which need no stat.
+ * The referenced files (`store_fname`) missing under a filestore root, in the order given.
+ * `listed`: names already known to be there (a listing of the root), which need no look.
  */
 export async function missingFiles(root: string, storeFnames: Iterable<string>, listed?: ReadonlySet<string>): Promise<string[]> {
-  const missing: string[] = [];
-  for (const rel of storeFnames) {
-    if (rel.includes('..') || rel.startsWith('/')) {
-      missing.push(rel);
-      continue;
-    }
-    if (listed?.has(rel)) continue;
-    try {
-      await stat(join(root, rel));
-    } catch {
-      missing.push(rel);
+  const names = [...storeFnames];
+  const missing = new Set<string>();
+  // one listing per directory (Odoo's `<xx>/`), not one stat per file: 44k awaited stats took
+  // seconds on each of the steps that check the files (validating, the copy, verifying)
+  const byDir = new Map<string, string[]>();
+  for (const rel of names) {
+    if (rel.includes('..') || rel.startsWith('/')) missing.add(rel);
+    else if (!listed?.has(rel)) {
+      const dir = dirname(rel);
+      const rels = byDir.get(dir);
+      if (rels) rels.push(rel);
+      else byDir.set(dir, [rel]);
     }
   }
-  return missing;
+  await forEachLimit([...byDir], 8, async ([dir, rels]) => {
+    const entries = await readdir(join(root, dir), { withFileTypes: true }).catch(() => null);
+    const found = new Map((entries ?? []).map((e) => [e.name, e]));
+    for (const rel of rels) {
+      const e = found.get(basename(rel));
+      // a link counts as present where it leads somewhere (as stat follows it)
+      if (!e || (e.isSymbolicLink() && !(await stat(join(root, rel)).then(() => true, () => false)))) missing.add(rel);
+    }
+  });
+  return names.filter((rel) => missing.has(rel));
 }
 
 /** The listing without these files (relative names). */

@@ -125,6 +125,8 @@ export async function maskSnapshot(plan: ClonePlan, ctx: TaskContext, tuning: Co
 
 /** Sessions of the in-place pass: its writer, and a reader ahead of it (copy/in-place.ts). */
 const IN_PLACE_SESSIONS = 2;
+/** Sessions rewriting the masked tables side by side (postgres/cow scrub.ts). */
+const SCRUB_SESSIONS = 2;
 
 /** `n` sessions on `database`, all closed after `fn`. */
 async function withSessions<T>(ctx: TaskContext, database: string, n: number, fn: (clients: pg.ClientBase[]) => Promise<T>, open: pg.ClientBase[] = []): Promise<T> {
@@ -147,8 +149,9 @@ function unionTables(...lists: ReadonlyArray<ReadonlyArray<{ schema: string; nam
 async function scrubClone(plan: ClonePlan, ctx: TaskContext, tables: ReadonlyArray<{ schema: string; name: string }>): Promise<NonNullable<CloneSanitizeOutput['scrub']>> {
   ctx.log('INFO', `Rewriting the ${tables.length} tables sanitizing wrote, so that no old row version stays in the copy's files`, 'sanitizing');
   ctx.progress(1 - SHARES.scrub, { current: { option: 'rewrite', table: null, rows_done: null, rows_total: null } }, 'sanitizing');
-  const scrubbed = await ctx.runtime.withDatabase(plan.work_db, async (c) => {
-    const done = await scrubSnapshot(c, tables);
+  const scrubbed = await withSessions(ctx, plan.work_db, SCRUB_SESSIONS, async ([c, ...more]) => {
+    if (!c) throw new Error('no session on the copy');
+    const done = await scrubSnapshot(c, tables, [], more);
     // the copy's start settings that only the clone needed (postgres/cow start.ts) go
     for (const name of ['wal_recycle', 'max_logical_replication_workers']) await c.query(`ALTER SYSTEM RESET ${name}`);
     await c.query('SELECT pg_reload_conf()');

@@ -70,17 +70,20 @@ export interface ScrubResult {
 /**
  * Rewrite the tables masked by UPDATE (`tables`), analyze those already rewritten by
  * maskedRewriteSql (`rewritten`), rewrite the statistics catalogs, then purge the old WAL.
+ * `more` sessions on the same database rewrite tables beside `client`'s, largest first (each
+ * rewrite is one process's work: mail_message's took as long as all the others together).
  */
 export async function scrubSnapshot(
   client: ScrubClient,
   tables: readonly TableName[],
   rewritten: readonly TableName[] = [],
+  more: readonly ScrubClient[] = [],
 ): Promise<ScrubResult> {
   const t0 = performance.now();
   // a table whose plain indexes masking set aside is rewritten too (its rebuild restores them),
   // also when the masking that set them aside ran in an earlier attempt
   const all = new Map([...tables, ...(await deferredIndexTables(client))].map((t) => [`${t.schema}.${t.name}`, t]));
-  for (const table of all.values()) await client.query(rewriteTableSql(table));
+  await rewriteAll([client, ...more], await largestFirst(client, [...all.values()]));
   const left = await deferredIndexTables(client);
   if (left.length > 0) throw new Error(`indexes still set aside after the rewrite: ${left.map(qualified).join(', ')}`);
   for (const table of rewritten) await client.query(`ANALYZE ${qualified(table)}`);
@@ -88,6 +91,38 @@ export async function scrubSnapshot(
   const t1 = performance.now();
   const walSegments = await purgeOldWal(client);
   return { rewriteMs: t1 - t0, walMs: performance.now() - t1, walSegments };
+}
+
+/** `tables`, the largest (heap, TOAST and indexes) first. */
+async function largestFirst(client: ScrubClient, tables: readonly TableName[]): Promise<TableName[]> {
+  if (tables.length < 2) return [...tables];
+  const { rows } = await client.query<{ n: number; size: string }>(
+    `SELECT u.n::int AS n, coalesce(pg_total_relation_size(to_regclass(quote_ident(u.s) || '.' || quote_ident(u.t))), 0)::text AS size
+       FROM unnest($1::text[], $2::text[]) WITH ORDINALITY u(s, t, n)`,
+    [tables.map((t) => t.schema), tables.map((t) => t.name)],
+  );
+  const size = new Map(rows.map((r) => [r.n - 1, Number(r.size)]));
+  return tables.map((t, i) => ({ t, size: size.get(i) ?? 0 })).sort((a, b) => b.size - a.size).map((x) => x.t);
+}
+
+/**
+ * Each table of `queue` rewritten by the next free session. After a failure the other sessions
+ * finish the table they are on and take no more; the first failure is thrown once all have ended.
+ */
+async function rewriteAll(sessions: readonly ScrubClient[], queue: TableName[]): Promise<void> {
+  const work = async (c: ScrubClient): Promise<void> => {
+    for (let t = queue.shift(); t !== undefined; t = queue.shift()) {
+      try {
+        await c.query(rewriteTableSql(t));
+      } catch (e) {
+        queue.length = 0;
+        throw e;
+      }
+    }
+  };
+  const settled = await Promise.allSettled(sessions.map(work));
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /**
