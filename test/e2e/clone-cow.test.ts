@@ -173,13 +173,19 @@ describe.skipIf(unavailable !== null)(`copy-on-write clones on a reflink XFS${un
     );
     expect(amcheck.trim()).toBe('');
 
-    // the filestore: files of its own (not hard links to production's), equal contents
+    // the filestore: files of its own (not hard links to production's), with production's contents
+    // and mode (a clone's inode is its own: no read-only mode needed to keep production's safe)
     const filestore = join(platform.agentDataDir('a'), 'environments', target.id, 'filestore', target.database_name);
+    const sourceFilestore = join(platform.agentDataDir('a'), 'environments', source.id, 'filestore', source.database_name);
     const dirs = (await readdir(filestore)).slice(0, 3);
     let checked = 0;
     for (const d of dirs) {
       for (const f of (await readdir(join(filestore, d))).slice(0, 3)) {
-        expect((await stat(join(filestore, d, f))).nlink).toBe(1);
+        const [copy, original] = [await stat(join(filestore, d, f)), await stat(join(sourceFilestore, d, f))];
+        expect(copy.nlink).toBe(1);
+        expect(copy.ino).not.toBe(original.ino);
+        expect(copy.mode).toBe(original.mode);
+        expect(await readFile(join(filestore, d, f))).toEqual(await readFile(join(sourceFilestore, d, f)));
         checked++;
       }
     }

@@ -2,6 +2,7 @@
 // rewritten, so a clone links them instead of copying: a hard link (or a reflink copy where links
 // cannot cross filesystems) costs no space and no time per byte. Linked files are made read-only
 // once, at link time, and never chowned or chmodded afterwards: the inode is shared with the source.
+// A copy-on-write clone (reflinkFile) has an inode of its own and keeps the source file's mode.
 // Only the hashed sub-directories are taken: Odoo's GC `checklist/` belongs to the source database.
 import { constants } from 'node:fs';
 import { chmod, copyFile, link, lstat, mkdir, readdir, stat } from 'node:fs/promises';
@@ -156,7 +157,12 @@ export async function placeFile(src: string, dst: string, size: number): Promise
   return 'copied';
 }
 
-/** A copy-on-write clone of `src` at `dst` (sharing its blocks), made read-only; a same-size `dst` is kept. */
+/**
+ * A copy-on-write clone of `src` at `dst` (sharing its blocks), with `src`'s mode; a same-size
+ * `dst` is kept. Not made read-only: the clone's inode is its own, so nothing done to it reaches
+ * `src` (the read-only mode guards a hard link's shared inode), and the chmod and its stat were
+ * 40 % of a clone's time (30k files on a reflink XFS: 1.9 → 1.2 s).
+ */
 export async function reflinkFile(src: string, dst: string, size: number): Promise<'copied' | 'alreadyPresent'> {
   try {
     await copyFile(src, dst, constants.COPYFILE_FICLONE_FORCE | constants.COPYFILE_EXCL);
@@ -166,7 +172,6 @@ export async function reflinkFile(src: string, dst: string, size: number): Promi
     if (existing.size === size) return 'alreadyPresent';
     throw new Error(`filestore file ${dst} exists with a different size (${existing.size} ≠ ${size})`, { cause: e });
   }
-  await makeReadOnly(dst);
   return 'copied';
 }
 
