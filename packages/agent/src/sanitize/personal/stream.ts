@@ -524,11 +524,12 @@ export async function prepareStreamMasking(client: pg.ClientBase, p: StreamMaskP
 
 /**
  * The source's values, as the SQL path captures them: the staff's own keys first (one query),
- * then everyone else's, one table at a time (largest first) on `sessions.jobs` sessions in the
- * same snapshot, minus the staff's own keys: those of the mapped columns by one query per table
- * (passed the staff's keys as arrays), and those only free text holds by reading the table's
- * text columns through FreeTextKeys here (PostgreSQL's `regexp_matches` over every mail body was
- * most of the capture's time; the expressions and keys are the same).
+ * then everyone else's, table by table (largest first) on `sessions.jobs` sessions in the
+ * same snapshot, minus the staff's own keys, in two parts that may run on two sessions at once:
+ * those of the mapped columns by one query per table (passed the staff's keys as arrays), and
+ * those only free text holds by reading the table's text columns through FreeTextKeys here
+ * (PostgreSQL's `regexp_matches` over every mail body was most of the capture's time; the
+ * expressions and keys are the same).
  */
 async function captureValues(
   client: pg.ClientBase,
@@ -547,23 +548,30 @@ async function captureValues(
   for (const c of discoveredText(ctx, map)) freeText.set(c.table, [...(freeText.get(c.table) ?? []), c]);
   const tables = [...new Set([...byTable.keys(), ...freeText.keys()])];
   const sizes = await client.query<{ t: string; b: string }>('SELECT t, coalesce(pg_table_size(to_regclass(quote_ident(t))), 0)::text AS b FROM unnest($1::text[]) t', [tables]);
-  const queue = sizes.rows.sort((a, b) => Number(b.b) - Number(a.b) || a.t.localeCompare(b.t)).map((r) => r.t);
+  // a table's two parts are separate work: mail_message's mapped columns (regular expressions in
+  // PostgreSQL) and its bodies (read here) go on two sessions at once
+  const queue = sizes.rows
+    .sort((a, b) => Number(b.b) - Number(a.b) || a.t.localeCompare(b.t))
+    .flatMap((r): Array<{ t: string; part: 'values' | 'text' }> => [
+      ...(byTable.has(r.t) ? [{ t: r.t, part: 'values' as const }] : []),
+      ...(freeText.has(r.t) ? [{ t: r.t, part: 'text' as const }] : []),
+    ]);
   const keptKeys = new Set(kept.map((r) => `${r.cls}\u0000${r.v}`));
-  const captureTable = async (c: pg.ClientBase, t: string): Promise<void> => {
+  const capturePart = async (c: pg.ClientBase, { t, part }: { t: string; part: 'values' | 'text' }): Promise<void> => {
     const selects = byTable.get(t);
-    if (selects) {
+    if (part === 'values' && selects) {
       const s = new Stmt();
       const keepRel = `(SELECT k.cls, k.v FROM unnest(${s.list(kept.map((r) => r.cls))}, ${s.list(kept.map((r) => r.v))}) AS k(cls, v))`;
       const values = tableValuesSql(t, selects, s, 'oec_pd_keep');
       await forEachBatch<{ cls: KeyClass; v: string | null }>(c, `WITH oec_pd_keep AS MATERIALIZED ${keepRel} ${values}`, s.values, batchRows, add);
     }
     const columns = freeText.get(t);
-    if (columns) await discoverFreeText(c, t, columns, new FreeTextKeys(d), keptKeys, batchRows, add);
+    if (part === 'text' && columns) await discoverFreeText(c, t, columns, new FreeTextKeys(d), keptKeys, batchRows, add);
   };
   const work = async (c: pg.ClientBase): Promise<void> => {
     for (let t = queue.shift(); t !== undefined; t = queue.shift()) {
       try {
-        await captureTable(c, t);
+        await capturePart(c, t);
       } catch (e) {
         queue.length = 0; // the other sessions stop after their current table
         throw e;
