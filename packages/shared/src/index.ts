@@ -19,3 +19,4 @@ export * from './personal-data.js';
 export * from './api/notifications.js';
 export * from './sse.js';
 export * from './progress-detail.js';
+export * from './work-queue.js';

@@ -356,7 +356,6 @@ class StageChunks {
   }
 }
 
-
 /** A column the row keeps as it is (the stage's op, value, prefix, suffix). */
 const KEEP: ReadonlyArray<string | null> = ['k', null, null, null];
 

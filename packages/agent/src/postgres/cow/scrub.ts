@@ -12,6 +12,7 @@
 // writes a new heap, rebuilds the indexes and keeps the table's identity (oid, foreign keys,
 // grants); PostgreSQL refuses it for a column a view or rule uses, where UPDATE + VACUUM FULL stays.
 import { performance } from 'node:perf_hooks';
+import { drainQueue, type QueueRunner } from '@oec/shared';
 import { quoteIdent } from '../sql.js';
 import { parseWalFileName } from './layout.js';
 
@@ -83,7 +84,10 @@ export async function scrubSnapshot(
   // a table whose plain indexes masking set aside is rewritten too (its rebuild restores them),
   // also when the masking that set them aside ran in an earlier attempt
   const all = new Map([...tables, ...(await deferredIndexTables(client))].map((t) => [`${t.schema}.${t.name}`, t]));
-  await rewriteAll([client, ...more], await largestFirst(client, [...all.values()]));
+  const sessions = [client, ...more].map((c): QueueRunner<ScrubClient> => (loop) => loop(c));
+  await drainQueue(await largestFirst(client, [...all.values()]), sessions, async (c, table) => {
+    await c.query(rewriteTableSql(table));
+  });
   const left = await deferredIndexTables(client);
   if (left.length > 0) throw new Error(`indexes still set aside after the rewrite: ${left.map(qualified).join(', ')}`);
   for (const table of rewritten) await client.query(`ANALYZE ${qualified(table)}`);
@@ -103,26 +107,6 @@ async function largestFirst(client: ScrubClient, tables: readonly TableName[]): 
   );
   const size = new Map(rows.map((r) => [r.n - 1, Number(r.size)]));
   return tables.map((t, i) => ({ t, size: size.get(i) ?? 0 })).sort((a, b) => b.size - a.size).map((x) => x.t);
-}
-
-/**
- * Each table of `queue` rewritten by the next free session. After a failure the other sessions
- * finish the table they are on and take no more; the first failure is thrown once all have ended.
- */
-async function rewriteAll(sessions: readonly ScrubClient[], queue: TableName[]): Promise<void> {
-  const work = async (c: ScrubClient): Promise<void> => {
-    for (let t = queue.shift(); t !== undefined; t = queue.shift()) {
-      try {
-        await c.query(rewriteTableSql(t));
-      } catch (e) {
-        queue.length = 0;
-        throw e;
-      }
-    }
-  };
-  const settled = await Promise.allSettled(sessions.map(work));
-  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
 }
 
 /**

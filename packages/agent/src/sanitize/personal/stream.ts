@@ -19,7 +19,7 @@
 // Regular expressions follow PostgreSQL's in the source's locale class: with a C/POSIX ctype, only
 // ASCII letters are letters and lower() folds ASCII only, as there; otherwise Unicode letters.
 import type pg from 'pg';
-import { AppError, ErrorCode, type SanitizationOptionKey, type SanitizationOptions } from '@oec/shared';
+import { AppError, drainQueue, ErrorCode, type QueueRunner, type SanitizationOptionKey, type SanitizationOptions } from '@oec/shared';
 import type { KeyedHash } from '../keyed-hash.js';
 import { ANON_DOMAIN, hmacHex, keyedHash, PHONE_PREFIX, PHONE_SANITIZED_PREFIX, sqlTrim as btrim } from '../pseudonyms.js';
 import { SchemaInfo } from '../schema-info.js';
@@ -45,6 +45,7 @@ import {
   selectsByTable,
   tableValuesSql,
   valueSelects,
+  type ValueSelect,
 } from './engine.js';
 import { DEFAULT_BATCH_ROWS, forEachBatch } from './batches.js';
 import { Dialect } from './dialect.js';
@@ -548,42 +549,30 @@ async function captureValues(
   for (const c of discoveredText(ctx, map)) freeText.set(c.table, [...(freeText.get(c.table) ?? []), c]);
   const tables = [...new Set([...byTable.keys(), ...freeText.keys()])];
   const sizes = await client.query<{ t: string; b: string }>('SELECT t, coalesce(pg_table_size(to_regclass(quote_ident(t))), 0)::text AS b FROM unnest($1::text[]) t', [tables]);
+  const keptKeys = new Set(kept.map((r) => `${r.cls}\u0000${r.v}`));
+  const mappedKeys = async (c: pg.ClientBase, t: string, selects: readonly ValueSelect[]): Promise<void> => {
+    const s = new Stmt();
+    const keepRel = `(SELECT k.cls, k.v FROM unnest(${s.list(kept.map((r) => r.cls))}, ${s.list(kept.map((r) => r.v))}) AS k(cls, v))`;
+    const values = tableValuesSql(t, selects, s, 'oec_pd_keep');
+    await forEachBatch<{ cls: KeyClass; v: string | null }>(c, `WITH oec_pd_keep AS MATERIALIZED ${keepRel} ${values}`, s.values, batchRows, add);
+  };
   // a table's two parts are separate work: mail_message's mapped columns (regular expressions in
   // PostgreSQL) and its bodies (read here) go on two sessions at once
   const queue = sizes.rows
     .sort((a, b) => Number(b.b) - Number(a.b) || a.t.localeCompare(b.t))
-    .flatMap((r): Array<{ t: string; part: 'values' | 'text' }> => [
-      ...(byTable.has(r.t) ? [{ t: r.t, part: 'values' as const }] : []),
-      ...(freeText.has(r.t) ? [{ t: r.t, part: 'text' as const }] : []),
-    ]);
-  const keptKeys = new Set(kept.map((r) => `${r.cls}\u0000${r.v}`));
-  const capturePart = async (c: pg.ClientBase, { t, part }: { t: string; part: 'values' | 'text' }): Promise<void> => {
-    const selects = byTable.get(t);
-    if (part === 'values' && selects) {
-      const s = new Stmt();
-      const keepRel = `(SELECT k.cls, k.v FROM unnest(${s.list(kept.map((r) => r.cls))}, ${s.list(kept.map((r) => r.v))}) AS k(cls, v))`;
-      const values = tableValuesSql(t, selects, s, 'oec_pd_keep');
-      await forEachBatch<{ cls: KeyClass; v: string | null }>(c, `WITH oec_pd_keep AS MATERIALIZED ${keepRel} ${values}`, s.values, batchRows, add);
-    }
-    const columns = freeText.get(t);
-    if (part === 'text' && columns) await discoverFreeText(c, t, columns, new FreeTextKeys(d), keptKeys, batchRows, add);
-  };
-  const work = async (c: pg.ClientBase): Promise<void> => {
-    for (let t = queue.shift(); t !== undefined; t = queue.shift()) {
-      try {
-        await capturePart(c, t);
-      } catch (e) {
-        queue.length = 0; // the other sessions stop after their current table
-        throw e;
-      }
-    }
-  };
+    .flatMap(({ t }): Array<(c: pg.ClientBase) => Promise<void>> => {
+      const selects = byTable.get(t);
+      const columns = freeText.get(t);
+      return [
+        ...(selects ? [(c: pg.ClientBase) => mappedKeys(c, t, selects)] : []),
+        ...(columns ? [(c: pg.ClientBase) => discoverFreeText(c, t, columns, new FreeTextKeys(d), keptKeys, batchRows, add)] : []),
+      ];
+    });
+  // this session takes part too, with up to jobs - 1 more; every session has ended before this returns
   const jobs = Math.max(1, Math.min(sessions?.jobs ?? 1, queue.length));
-  if (!sessions || jobs === 1) return work(client);
-  // this session takes part too: jobs - 1 more; every session has ended before this returns
-  const settled = await Promise.allSettled([work(client), ...Array.from({ length: jobs - 1 }, () => sessions.run(work))]);
-  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
+  const runners: Array<QueueRunner<pg.ClientBase>> = [(loop) => loop(client)];
+  if (sessions) for (let i = 1; i < jobs; i++) runners.push((loop) => sessions.run(loop));
+  await drainQueue(queue, runners, (c, part) => part(c));
 }
 
 /**
