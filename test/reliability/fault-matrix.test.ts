@@ -174,6 +174,9 @@ describe.skipIf(unavailable !== null)('fault matrix: every step × every kill, a
         timeoutMs: 30_000,
         what: `the controller to see ${name} gone`,
       });
+      // …and has recorded it: another replica refuses new work on this server from its row, the
+      // owner's log line comes before that write (a request in between is accepted, then waits).
+      await platform.waitServerStatus(agent().server.id, 'UNREACHABLE', 30_000);
     },
     async restart() {
       await agent().start();
