@@ -26,6 +26,7 @@ export {
   framedSink,
   frameReceiver,
   decodeField,
+  edit,
   maskInPlace,
   decodeRow,
   encodeField,

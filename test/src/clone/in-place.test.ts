@@ -4,7 +4,7 @@
 // columns untouched, and a failing proof rolls every table back.
 import type pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { maskInPlace, readTables, type RowTransform } from '@oec/agent';
+import { edit, maskInPlace, readTables, type RowTransform } from '@oec/agent';
 import { deferredIndexTables, scrubSnapshot } from '@oec/agent/postgres';
 import { Harness } from '../sanitize/harness.js';
 
@@ -185,7 +185,7 @@ it('writes a changed text as an edit of the stored one: astral characters, both 
     return state % n;
   };
   const text = (n: number): string => Array.from({ length: n }, () => pieces[next(pieces.length)]).join('');
-  const rows = Array.from({ length: 600 }, (_, id) => ({ id, body: id % 50 === 0 ? null : text(next(300)), code: text(next(6)), fixed: 'SECRET' }));
+  const rows = Array.from({ length: 600 }, (_, id) => ({ id, body: id % 50 === 0 ? null : text(next(id % 3 === 0 ? 3000 : 300)), code: text(next(6)), fixed: 'SECRET' }));
   await c.query('INSERT INTO texts SELECT * FROM json_populate_recordset(NULL::texts, $1)', [JSON.stringify(rows)]);
   // SECRET becomes a shorter or longer text holding astral characters, wherever it stands
   // (next to an astral character, an edit that shares its high or low surrogate)
@@ -212,3 +212,40 @@ it('writes a changed text as an edit of the stored one: astral characters, both 
   expect(stored.rows.map((r) => [r.body, r.code, r.fixed?.trimEnd() ?? null])).toEqual(rows.map((r) => expected.get(r.id)!.map((v, i) => (i === 2 ? (v?.trimEnd() ?? null) : v))));
   expect(stored.rows.filter((r) => (r.body ?? '').includes('SECRET') || (r.code ?? '').includes('SECRET'))).toEqual([]);
 }, 120_000);
+
+it('finds an edit’s kept ends as a character-by-character comparison does, across its compared blocks', () => {
+  // the plain comparison edit() stands for: the longest common start and end, in code units, not
+  // splitting a surrogate pair, counted in code points
+  const reference = (before: string, after: string): [string, string, string, string] => {
+    const most = Math.min(before.length, after.length);
+    let p = 0;
+    while (p < most && before[p] === after[p]) p++;
+    if (p > 0 && /[\uD800-\uDBFF]/.test(before[p - 1]!)) p--;
+    let s = 0;
+    while (s < most - p && before[before.length - 1 - s] === after[after.length - 1 - s]) s++;
+    if (s > 0 && /[\uDC00-\uDFFF]/.test(before[before.length - s]!)) s--;
+    const points = (v: string) => [...v].length;
+    return ['e', after.slice(p, after.length - s), String(points(before.slice(0, p))), String(points(before.slice(before.length - s)))];
+  };
+  let state = 11;
+  const next = (n: number): number => {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    return (state >>> 8) % n;
+  };
+  const pieces = ['a', 'b', ' ', '😀', 'é', '@'];
+  const text = (n: number): string => Array.from({ length: n }, () => pieces[next(pieces.length)]).join('');
+  let compared = 0;
+  for (let i = 0; i < 400; i++) {
+    // a long text with one change at any place: at its start, its end, or about a block's edge
+    const base = text(next(2000));
+    const at = [0, base.length, 255, 256, 257, 511, 512, next(base.length + 1)][next(8)]!;
+    // never between the two halves of a pair: text from PostgreSQL holds no lone surrogate
+    const cut = Math.min(at, base.length) - (/[\uD800-\uDBFF]/.test(base[Math.min(at, base.length) - 1] ?? '') ? 1 : 0);
+    const before = base.slice(0, cut) + text(next(4)) + base.slice(cut);
+    const after = base.slice(0, cut) + text(1 + next(4)) + base.slice(cut);
+    if (before === after) continue;
+    expect(edit(before, after), `case ${i}`).toEqual(reference(before, after));
+    compared++;
+  }
+  expect(compared).toBeGreaterThan(300);
+});

@@ -367,13 +367,34 @@ const KEEP: ReadonlyArray<string | null> = ['k', null, null, null];
  */
 export function edit(before: string, after: string): [op: string, middle: string, prefix: string, suffix: string] {
   const most = Math.min(before.length, after.length);
-  let p = 0;
-  while (p < most && before.charCodeAt(p) === after.charCodeAt(p)) p++;
+  let p = sameFrom(before, after, 0, 0, most, 1);
   if (p > 0 && isHigh(before.charCodeAt(p - 1))) p--;
-  let s = 0;
-  while (s < most - p && before.charCodeAt(before.length - 1 - s) === after.charCodeAt(after.length - 1 - s)) s++;
+  let s = sameFrom(before, after, before.length - 1, after.length - 1, most - p, -1);
   if (s > 0 && isLow(before.charCodeAt(before.length - s))) s--;
+  // counted on the stored value as a whole: a regular expression over a slice copies the slice
+  if (!SURROGATE.test(before)) return ['e', after.slice(p, after.length - s), String(p), String(s)];
   return ['e', after.slice(p, after.length - s), String(codePoints(before, 0, p)), String(codePoints(before, before.length - s, before.length))];
+}
+
+/** Code units compared at once by sameFrom (one native comparison of two slices). */
+const SAME_BLOCK = 256;
+
+/**
+ * How many code units `a` and `b` share from `i` and `j` on, stepping `dir` (1 forwards, -1
+ * backwards), at most `most`: whole blocks compared as slices first (a mail body's thousands of
+ * characters before and after an address cost a few comparisons, not one loop turn each), then
+ * the block that differs one code unit at a time.
+ */
+function sameFrom(a: string, b: string, i: number, j: number, most: number, dir: 1 | -1): number {
+  let n = 0;
+  while (n + SAME_BLOCK <= most) {
+    const x = dir === 1 ? a.slice(i + n, i + n + SAME_BLOCK) : a.slice(i - n - SAME_BLOCK + 1, i - n + 1);
+    const y = dir === 1 ? b.slice(j + n, j + n + SAME_BLOCK) : b.slice(j - n - SAME_BLOCK + 1, j - n + 1);
+    if (x !== y) break;
+    n += SAME_BLOCK;
+  }
+  while (n < most && a.charCodeAt(i + dir * n) === b.charCodeAt(j + dir * n)) n++;
+  return n;
 }
 
 const isHigh = (c: number): boolean => c >= 0xd800 && c <= 0xdbff;

@@ -8,6 +8,6 @@ export { analyzeTables, workDatabaseSink, type WorkDatabaseSink } from './sink.j
 export { parsePostDataScript, runPostData, type PostDataScript, type ScriptEntry } from './post-data.js';
 export { copyDatabaseByCopy, type CopyDatabaseOptions } from './local.js';
 export { planTransform, type TransformSource } from './transforms.js';
-export { maskInPlace, RANGE_PAGES, type InPlaceResult } from './in-place.js';
+export { edit, maskInPlace, RANGE_PAGES, type InPlaceResult } from './in-place.js';
 export { copyTuning, DEFAULT_SPLIT_MB, MAX_COPY_JOBS, type CopyTuning } from './tuning.js';
 export { framedSink, frameReceiver } from './frames.js';
