@@ -121,7 +121,26 @@ interface RowStep {
   option: SanitizationOptionKey;
   reads: number[];
   run(get: (at: number) => string | null, set: (at: number, v: string | null) => void): boolean;
+  /**
+   * A column rule's search (cleanBit): when the step leaves its field as it was, the field holds
+   * no known key of that search, and the proof need not search it again while nothing sets it.
+   */
+  clean?: number;
 }
+
+/**
+ * The proof's searches a column rule has already run on a field it left unchanged: its tokens of
+ * a class (`tokens`) or its whole value as a key of a class (`whole`), one bit each. The rule and
+ * the proof search with the same scanner and the same test of a key (mayBeKnown, then the set),
+ * so on the same value they find the same: a field counts as clean only when the rule found no
+ * known key in it (`found`), and only until a later step sets it.
+ */
+function cleanBit(rule: ColumnRule['rule'], cls: KeyClass | null): number {
+  if (cls === null || (rule !== 'tokens' && rule !== 'whole')) return 0;
+  return 1 << ((rule === 'tokens' ? 0 : 4) + KEY_CLASSES.indexOf(cls));
+}
+
+const KEY_CLASSES: readonly KeyClass[] = ['email', 'digits', 'alnum', 'text'];
 
 /** Pseudonyms memoized per source value (an LRU of `memoEntries`): a value repeated across rows costs one HMAC. */
 class Pseudonyms {
@@ -160,10 +179,18 @@ class Pseudonyms {
   }
 }
 
+/** One proof search of a field: `clean`, the searches a rule already ran on this value (cleanBit). */
+interface Probe {
+  at: number;
+  run(v: string, clean: number, hit: (option: SanitizationOptionKey) => void): void;
+}
+
 class Masker implements StreamMasker {
   private readonly counts: Record<string, number> = {};
   private readonly hits = new Map<string, StreamLeak>();
   private readonly tokens: Record<TokenClass, TokenScanner>;
+  /** Set when a known key was found (known()): a step that found none left its field clean. */
+  private found = false;
 
   constructor(
     readonly map: PersonalMap,
@@ -192,7 +219,9 @@ class Masker implements StreamMasker {
   }
 
   private known(cls: KeyClass, key: string): boolean {
-    return this.keys.get(cls)?.has(key) ?? false;
+    const yes = this.keys.get(cls)?.has(key) ?? false;
+    if (yes) this.found = true;
+    return yes;
   }
 
   private fake(cls: KeyClass, token: string, key: string, column: string): string {
@@ -254,6 +283,7 @@ class Masker implements StreamMasker {
         steps.push({
           option,
           reads: [at],
+          clean: cleanBit(rule.rule, rule.cls),
           run: (get, set) => {
             const before = get(at);
             const after = this.apply(rule, option, before);
@@ -269,17 +299,26 @@ class Masker implements StreamMasker {
     const used = [...new Set([...steps.flatMap((s) => s.reads), ...probes.map((p) => p.at)])].sort((a, b) => a - b);
     if (used.length === 0) return null;
     const slot = new Map(used.map((at, i) => [at, i]));
+    // per field: the searches a rule ran on its current value and found nothing in (cleanBit)
+    const clean = new Array<number>(used.length).fill(0);
     return {
       columns: used,
       map: (values) => {
+        clean.fill(0);
         const get = (at: number): string | null => values[slot.get(at) as number] ?? null;
         const set = (at: number, v: string | null): void => {
-          values[slot.get(at) as number] = v;
+          const i = slot.get(at) as number;
+          values[i] = v;
+          clean[i] = 0;
         };
-        for (const s of steps) if (s.run(get, set)) this.counts[s.option] = (this.counts[s.option] ?? 0) + 1;
+        for (const s of steps) {
+          this.found = false;
+          if (s.run(get, set)) this.counts[s.option] = (this.counts[s.option] ?? 0) + 1;
+          else if (s.clean && !this.found) clean[slot.get(s.reads[0] as number) as number]! |= s.clean;
+        }
         for (const p of probes) {
           const v = get(p.at);
-          if (v !== null) p.run(v, (option) => this.hit(table, columns[p.at] as string, option));
+          if (v !== null) p.run(v, clean[slot.get(p.at) as number] as number, (option) => this.hit(table, columns[p.at] as string, option));
         }
         return values;
       },
@@ -361,8 +400,8 @@ class Masker implements StreamMasker {
    * each value read once per class with a cheap test first (a known email has an `@`, a known
    * phone or identity number digits: keyWorthSql), so most text is never tokenized.
    */
-  private probesFor(table: string, index: Map<string, number>): Array<{ at: number; run: (v: string, hit: (option: SanitizationOptionKey) => void) => void }> {
-    const out: Array<{ at: number; run: (v: string, hit: (option: SanitizationOptionKey) => void) => void }> = [];
+  private probesFor(table: string, index: Map<string, number>): Probe[] {
+    const out: Probe[] = [];
     const enabled = new Set(this.order);
     const classes = BY_VALUE_CLASSES.filter((c) => enabled.has(CLASS_OPTION[c]) && (this.keys.get(c)?.size ?? 0) > 0);
     for (const c of this.map.textColumns) {
@@ -372,11 +411,12 @@ class Masker implements StreamMasker {
       if (classes.length === 0 && names.length === 0) continue;
       out.push({
         at,
-        run: (v, hit) => {
+        run: (v, clean, hit) => {
           const hasAt = v.includes('@');
           const digit = /[0-9]/.test(v);
           for (const cls of classes) {
             if (cls === 'email' ? !hasAt : !digit) continue;
+            if ((clean & cleanBit('tokens', cls)) !== 0) continue;
             if (this.anyKnownToken(cls, v)) hit(CLASS_OPTION[cls]);
           }
           for (const option of names) if (this.names.candidates(option, v).some((e) => e.found.test(v))) hit(option);
@@ -389,7 +429,8 @@ class Masker implements StreamMasker {
       if (c.table !== table || at === undefined || c.type !== 'text' || OWN_RULES.has(`${c.table}.${c.column}`)) continue;
       if (cls !== 'digits' && cls !== 'alnum' && cls !== 'text') continue;
       const option = c.option as SanitizationOptionKey;
-      out.push({ at, run: (v, hit) => (this.known(cls, this.key(cls, v)) ? hit(option) : undefined) });
+      const bit = cleanBit('whole', cls);
+      out.push({ at, run: (v, clean, hit) => ((clean & bit) === 0 && this.known(cls, this.key(cls, v)) ? hit(option) : undefined) });
     }
     return out;
   }
