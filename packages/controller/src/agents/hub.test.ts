@@ -175,3 +175,36 @@ describe('agent hub tasks', () => {
     expect(await outcome).toMatchObject({ code: 'AGENT_LOST', message: 'controller shutting down' });
   });
 });
+
+describe('an agent connected to another replica', () => {
+  it('is confirmed from the database before the other replica’s notice arrives', async () => {
+    // replica B's bus delivers nothing; the servers table says the agent is held by replica A
+    let held = false;
+    const db: Queryable = {
+      async query<R extends QueryResultRow>(text: string): Promise<QueryResult<R>> {
+        const rows = held && text.includes('connected_replica AS replica') ? [{ id: SERVER_ID, replica: 'replica-a' }] : [];
+        return { command: '', rowCount: rows.length, oid: 0, fields: [], rows: rows as unknown as R[] };
+      },
+    };
+    const hub = createAgentHub({
+      db,
+      logger: silentLogger(),
+      clock: { now: () => new Date() },
+      ids,
+      heartbeatIntervalMs: 60_000,
+      heartbeatMisses: 3,
+      bus: localBus('replica-b'),
+      sealer: createSealer('a-test-secret-of-at-least-32-characters!'),
+      replicaTtlMs: 15_000,
+    });
+    try {
+      expect(await hub.confirmConnected(SERVER_ID)).toBe(false);
+      held = true;
+      expect(hub.isConnected(SERVER_ID)).toBe(false);
+      expect(await hub.confirmConnected(SERVER_ID)).toBe(true);
+      expect(hub.isConnected(SERVER_ID)).toBe(true);
+    } finally {
+      await hub.close();
+    }
+  });
+});

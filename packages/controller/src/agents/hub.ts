@@ -401,8 +401,18 @@ export function createAgentHub(opts: AgentHubOptions): AgentHubServer {
 
   // ---- public API ----------------------------------------------------------------------------
 
+  /** Said hello here, or held by another live replica. */
+  function connected(serverId: string): boolean {
+    return conns.get(serverId)?.ready === true || (!conns.has(serverId) && remote.has(serverId));
+  }
+
   return {
-    isConnected: (serverId) => conns.get(serverId)?.ready === true || (!conns.has(serverId) && remote.has(serverId)),
+    isConnected: connected,
+    async confirmConnected(serverId) {
+      if (connected(serverId) || conns.has(serverId)) return connected(serverId);
+      await refreshRemote();
+      return connected(serverId);
+    },
     connectedServers: () => [...conns.values()].filter((c) => c.ready).map((c) => c.serverId),
 
     handleUpgrade(req, socket, head) {

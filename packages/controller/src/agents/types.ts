@@ -23,6 +23,12 @@ export interface AgentHub {
   /** True when the server's agent is connected and has said hello. */
   isConnected(serverId: string): boolean;
   /**
+   * isConnected, and when it says no for want of news from another replica (an agent that has
+   * just connected there: its row already says RUNNING, its notice has not arrived), after reading
+   * again which agents the live replicas hold. For answering a request, not for loops.
+   */
+  confirmConnected(serverId: string): Promise<boolean>;
+  /**
    * Persist a task, send it to the server's agent and resolve with its parsed output. Rejects
    * with the task's AppError, AGENT_LOST when the agent is gone longer than the grace period,
    * or CANCELLED.

@@ -13,8 +13,8 @@ import type { EnvironmentAction, EnvironmentRow } from './environment-rows.js';
 import { assertQuota } from './quota.js';
 import { loadUsage, lockQuota } from './usage.js';
 
-function assertReachable(deps: AppDeps, serverId: string): void {
-  if (!deps.hub.isConnected(serverId)) {
+async function assertReachable(deps: AppDeps, serverId: string): Promise<void> {
+  if (!(await deps.hub.confirmConnected(serverId))) {
     throw new AppError(ErrorCode.SERVER_UNREACHABLE, 'The environment’s server is not reachable (its agent is not connected)', {
       server_id: serverId,
     });
@@ -52,7 +52,7 @@ async function actionable(
   const { row: env, access } = await environmentAccess(deps.db, actor, id);
   requirePermission(access, permission);
   assertIdle(env);
-  assertReachable(deps, env.server_id);
+  await assertReachable(deps, env.server_id);
   return { env, access };
 }
 

@@ -64,7 +64,7 @@ export async function createEnvironment(
   if (!server || server.organization_id !== project.organization_id) {
     throw notFound(ErrorCode.SERVER_NOT_FOUND, input.server_id);
   }
-  if (server.status !== 'RUNNING' || !deps.hub.isConnected(server.id)) {
+  if (server.status !== 'RUNNING' || !(await deps.hub.confirmConnected(server.id))) {
     throw new AppError(ErrorCode.SERVER_UNREACHABLE, `Server ${server.name} is not reachable (its agent is not connected)`, {
       server_id: server.id,
       status: server.status,

@@ -51,13 +51,13 @@ async function preChecks(r: Run): Promise<void> {
   const { d, op, t } = r;
   t.log('INFO', 'pre_checks', 'Starting clone operation');
   const source = await loadServer(d.db, op.source_server_id);
-  if (!source || !d.hub.isConnected(source.id)) {
+  if (!source || !(await d.hub.confirmConnected(source.id))) {
     throw new AppError(ErrorCode.SOURCE_UNREACHABLE, `The agent of server ${source?.name ?? op.source_server_id} is not connected`, {
       server_id: op.source_server_id,
     });
   }
   const server = op.server_id === source.id ? source : await loadServer(d.db, op.server_id);
-  if (!server || !d.hub.isConnected(server.id)) {
+  if (!server || !(await d.hub.confirmConnected(server.id))) {
     throw new AppError(ErrorCode.TRANSFER_FAILED, `The agent of target server ${server?.name ?? op.server_id} is not connected`, {
       server_id: op.server_id,
     });

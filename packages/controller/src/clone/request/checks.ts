@@ -175,8 +175,8 @@ export interface CloneServers {
   cross: boolean;
 }
 
-function reachable(deps: AppDeps, server: ServerRow | null, id: string, role: string): ServerRow {
-  if (!server || server.status !== 'RUNNING' || !deps.hub.isConnected(server.id)) {
+async function reachable(deps: AppDeps, server: ServerRow | null, id: string, role: string): Promise<ServerRow> {
+  if (!server || server.status !== 'RUNNING' || !(await deps.hub.confirmConnected(server.id))) {
     throw targetConfigError(
       TargetConfigReason.SERVER_UNREACHABLE,
       `${role} server ${server?.name ?? id} is not reachable (it must be RUNNING with its agent connected)`,
@@ -192,9 +192,9 @@ function reachable(deps: AppDeps, server: ServerRow | null, id: string, role: st
  * source's (same major or newer).
  */
 export async function checkServers(deps: AppDeps, source: EnvironmentRow, targetServerId: string): Promise<CloneServers> {
-  const src = reachable(deps, await loadServer(deps.db, source.server_id), source.server_id, 'Source');
+  const src = await reachable(deps, await loadServer(deps.db, source.server_id), source.server_id, 'Source');
   if (targetServerId === src.id) return { source: src, target: src, cross: false };
-  const target = reachable(deps, await loadServer(deps.db, targetServerId), targetServerId, 'Target');
+  const target = await reachable(deps, await loadServer(deps.db, targetServerId), targetServerId, 'Target');
   const facts = target.facts;
   if (!facts?.peer_url || !facts.tls_fingerprint || !facts.tls_certificate) {
     throw targetConfigError(TargetConfigReason.SERVER_UNREACHABLE, `Target server ${target.name} does not accept cross-server transfers (its agent advertises no peer endpoint)`, {
