@@ -17,6 +17,7 @@ import { copyTuning, maskSnapshot, type TaskContext } from '@oec/agent';
 import { scrubSnapshot, type ClusterInfo, type TableName } from '@oec/agent/postgres';
 import { sanitizeDatabase } from '@oec/agent/sanitize';
 import type { ClonePlan } from '@oec/shared';
+import { mountLoopXfs } from '@oec/test/harness';
 import { parseSize } from './bench-env.js';
 import { ensureDataset } from './dataset-cache.js';
 
@@ -25,6 +26,8 @@ const size = parseSize(values.size);
 
 const dir = await mkdtemp(join(tmpdir(), 'oec-sanprof-'));
 await chmod(dir, 0o755);
+// PROFILE_LOOP_XFS=buffered|direct: the cluster on a loop-mounted XFS, as cow-all's clones are
+const loop = process.env.PROFILE_LOOP_XFS ? await mountLoopXfs(dir, 16 * 1024, join(dir, 'pg'), { directIo: process.env.PROFILE_LOOP_XFS === 'direct' }) : null;
 const cluster = await startCluster({ dir: join(dir, 'pg'), settings: { ...(values['in-place'] ? { wal_recycle: 'off' } : {}), ...(process.env.PROFILE_STATEMENTS ? { log_min_duration_statement: '50' } : {}), ...(process.env.PROFILE_FPW_OFF ? { full_page_writes: 'off' } : {}), ...(process.env.PROFILE_WAL_MINIMAL ? { wal_level: 'minimal', max_wal_senders: '0' } : {}) } });
 try {
   for (let run = 0; run < Number(values.runs); run++) {
@@ -78,6 +81,7 @@ try {
 } finally {
   if (process.env.PROFILE_STATEMENTS) console.error(`statement log: ${join(dir, 'pg', 'postgres.log')} (kept)`);
   await stopCluster(cluster);
+  if (!process.env.PROFILE_STATEMENTS) await loop?.close();
   if (!process.env.PROFILE_STATEMENTS) await rm(dir, { recursive: true, force: true });
 }
 

@@ -6,6 +6,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { edit, maskInPlace, readTables, type RowTransform } from '@oec/agent';
 import { deferredIndexTables, scrubSnapshot } from '@oec/agent/postgres';
+import { Rng } from '../odoo/prng.js';
 import { Harness } from '../sanitize/harness.js';
 
 let h: Harness;
@@ -227,11 +228,8 @@ it('finds an edit’s kept ends as a character-by-character comparison does, acr
     const points = (v: string) => [...v].length;
     return ['e', after.slice(p, after.length - s), String(points(before.slice(0, p))), String(points(before.slice(before.length - s)))];
   };
-  let state = 11;
-  const next = (n: number): number => {
-    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-    return (state >>> 8) % n;
-  };
+  const rng = new Rng(11, 'edit');
+  const next = (n: number): number => rng.int(0, n - 1);
   const pieces = ['a', 'b', ' ', '😀', 'é', '@'];
   const text = (n: number): string => Array.from({ length: n }, () => pieces[next(pieces.length)]).join('');
   let compared = 0;

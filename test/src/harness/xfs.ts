@@ -29,7 +29,7 @@ const run = (cmd: string, args: string[]): Promise<string> => runFile(cmd, args,
  * Make `<base>/xfs.img` (sparse, `sizeMiB`), attach it, format it with reflink and mount it on
  * `mountAt` (default `<base>/mnt`; e.g. an agent's data dir before the agent starts).
  */
-export async function mountLoopXfs(base: string, sizeMiB: number, mountAt?: string): Promise<LoopXfs> {
+export async function mountLoopXfs(base: string, sizeMiB: number, mountAt?: string, opts: { directIo?: boolean } = {}): Promise<LoopXfs> {
   const image = join(base, 'xfs.img');
   const dir = mountAt ?? join(base, 'mnt');
   await mkdir(dir, { recursive: true });
@@ -56,7 +56,7 @@ export async function mountLoopXfs(base: string, sizeMiB: number, mountAt?: stri
     await rm(image, { force: true });
   };
   try {
-    device = (await run('losetup', ['--find', '--show', image])).trim();
+    device = (await run('losetup', ['--find', '--show', ...(opts.directIo ? ['--direct-io=on'] : []), image])).trim();
     await run('mkfs.xfs', ['-q', '-f', '-m', 'reflink=1', device]);
     await run('mount', [device, dir]);
     await chmod(dir, 0o755);
