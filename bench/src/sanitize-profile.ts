@@ -6,7 +6,9 @@
 // PROFILE_STATEMENTS=1 keeps PostgreSQL's log of statements over 50 ms; PROFILE_FPW_OFF=1 runs the
 // scratch cluster with full_page_writes off (what the WAL's full-page images cost the writes);
 // PROFILE_WAL_MINIMAL=1 with wal_level minimal (what WAL costs the rewrite and the index builds).
+import { execFile } from 'node:child_process';
 import { mkdtemp, chmod, rm } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,7 +28,8 @@ const size = parseSize(values.size);
 
 const dir = await mkdtemp(join(tmpdir(), 'oec-sanprof-'));
 await chmod(dir, 0o755);
-// PROFILE_LOOP_XFS=buffered|direct: the cluster on a loop-mounted XFS, as cow-all's clones are
+// PROFILE_LOOP_XFS=buffered|direct|shared: the cluster on a loop-mounted XFS, as cow-all's clones
+// are (shared: its data files reflinked from a copy kept beside them, before each run)
 const loop = process.env.PROFILE_LOOP_XFS ? await mountLoopXfs(dir, 16 * 1024, join(dir, 'pg'), { directIo: process.env.PROFILE_LOOP_XFS === 'direct' }) : null;
 const cluster = await startCluster({ dir: join(dir, 'pg'), settings: { ...(values['in-place'] ? { wal_recycle: 'off' } : {}), ...(process.env.PROFILE_STATEMENTS ? { log_min_duration_statement: '50' } : {}), ...(process.env.PROFILE_FPW_OFF ? { full_page_writes: 'off' } : {}), ...(process.env.PROFILE_WAL_MINIMAL ? { wal_level: 'minimal', max_wal_senders: '0' } : {}) } });
 try {
@@ -44,6 +47,14 @@ try {
       () => Promise.reject(new Error(`no cached ${size} dataset: run node bench/dist/cow-all.js --size ${size} once`)),
       (l) => console.error(l),
     );
+    if (process.env.PROFILE_LOOP_XFS === 'shared') {
+      // the data files' blocks shared with a reflink copy kept beside them, as a copy-on-write
+      // clone's are with production's: every first write to a block copies it
+      await stopCluster(cluster);
+      await rm(join(dir, 'pg', 'shared'), { recursive: true, force: true });
+      await promisify(execFile)('cp', ['-a', '--reflink=always', join(dir, 'pg', 'data'), join(dir, 'pg', 'shared')]);
+      await startCluster({ dir: join(dir, 'pg'), port: cluster.port });
+    }
     const client = new pg.Client({ connectionString: clusterUrl(cluster, 'prof') });
     await client.connect();
     await client.query('ANALYZE');
