@@ -36,6 +36,19 @@ function fakeDb(token: string): Queryable & { log: { text: string; values: unkno
 let seq = 0;
 const ids = { uuid: () => `00000000-0000-4000-8000-${String(++seq).padStart(12, '0')}` };
 
+/** A hub on `db` whose bus delivers nothing (this replica: `replica`). */
+const hubOptions = (db: Queryable, replica: string) => ({
+  db,
+  logger: silentLogger(),
+  clock: { now: () => new Date() },
+  ids,
+  heartbeatIntervalMs: 60_000,
+  heartbeatMisses: 3,
+  bus: localBus(replica),
+  sealer: createSealer('a-test-secret-of-at-least-32-characters!'),
+  replicaTtlMs: 15_000,
+});
+
 describe('agent hub tasks', () => {
   let token: string;
   let db: ReturnType<typeof fakeDb>;
@@ -47,17 +60,7 @@ describe('agent hub tasks', () => {
   beforeEach(async () => {
     token = generateAgentToken(SERVER_ID);
     db = fakeDb(token);
-    hub = createAgentHub({
-      db,
-      logger: silentLogger(),
-      clock: { now: () => new Date() },
-      ids,
-      heartbeatIntervalMs: 60_000,
-      heartbeatMisses: 3,
-      bus: localBus(),
-      sealer: createSealer('a-test-secret-of-at-least-32-characters!'),
-      replicaTtlMs: 15_000,
-    });
+    hub = createAgentHub(hubOptions(db, 'local'));
     http = createServer();
     http.on('upgrade', (req, socket, head) => hub.handleUpgrade(req, socket, head));
     await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
@@ -186,17 +189,7 @@ describe('an agent connected to another replica', () => {
         return { command: '', rowCount: rows.length, oid: 0, fields: [], rows: rows as unknown as R[] };
       },
     };
-    const hub = createAgentHub({
-      db,
-      logger: silentLogger(),
-      clock: { now: () => new Date() },
-      ids,
-      heartbeatIntervalMs: 60_000,
-      heartbeatMisses: 3,
-      bus: localBus('replica-b'),
-      sealer: createSealer('a-test-secret-of-at-least-32-characters!'),
-      replicaTtlMs: 15_000,
-    });
+    const hub = createAgentHub(hubOptions(db, 'replica-b'));
     try {
       expect(await hub.confirmConnected(SERVER_ID)).toBe(false);
       held = true;
