@@ -371,9 +371,10 @@ export function edit(before: string, after: string): [op: string, middle: string
   if (p > 0 && isHigh(before.charCodeAt(p - 1))) p--;
   let s = sameFrom(before, after, before.length - 1, after.length - 1, most - p, -1);
   if (s > 0 && isLow(before.charCodeAt(before.length - s))) s--;
+  const middle = after.slice(p, after.length - s);
   // counted on the stored value as a whole: a regular expression over a slice copies the slice
-  if (!SURROGATE.test(before)) return ['e', after.slice(p, after.length - s), String(p), String(s)];
-  return ['e', after.slice(p, after.length - s), String(codePoints(before, 0, p)), String(codePoints(before, before.length - s, before.length))];
+  if (!SURROGATE.test(before)) return ['e', middle, String(p), String(s)];
+  return ['e', middle, String(codePoints(before, 0, p)), String(codePoints(before, before.length - s, before.length))];
 }
 
 /** Code units compared at once by sameFrom (one native comparison of two slices). */

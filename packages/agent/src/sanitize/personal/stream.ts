@@ -301,6 +301,9 @@ class Masker implements StreamMasker {
     const slot = new Map(used.map((at, i) => [at, i]));
     // per field: the searches a rule ran on its current value and found nothing in (cleanBit)
     const clean = new Array<number>(used.length).fill(0);
+    // each clean step's field and each probe's, as slots (looked up once, not per row)
+    const stepSlot = steps.map((st) => (st.clean ? (slot.get(st.reads[0] as number) as number) : -1));
+    const probeSlot = probes.map((p) => slot.get(p.at) as number);
     return {
       columns: used,
       map: (values) => {
@@ -311,15 +314,16 @@ class Masker implements StreamMasker {
           values[i] = v;
           clean[i] = 0;
         };
-        for (const s of steps) {
+        steps.forEach((st, k) => {
           this.found = false;
-          if (s.run(get, set)) this.counts[s.option] = (this.counts[s.option] ?? 0) + 1;
-          else if (s.clean && !this.found) clean[slot.get(s.reads[0] as number) as number]! |= s.clean;
-        }
-        for (const p of probes) {
-          const v = get(p.at);
-          if (v !== null) p.run(v, clean[slot.get(p.at) as number] as number, (option) => this.hit(table, columns[p.at] as string, option));
-        }
+          if (st.run(get, set)) this.counts[st.option] = (this.counts[st.option] ?? 0) + 1;
+          else if (st.clean && !this.found) clean[stepSlot[k] as number]! |= st.clean;
+        });
+        probes.forEach((p, k) => {
+          const i = probeSlot[k] as number;
+          const v = values[i] ?? null;
+          if (v !== null) p.run(v, clean[i] as number, (option) => this.hit(table, columns[p.at] as string, option));
+        });
         return values;
       },
     };
@@ -404,6 +408,7 @@ class Masker implements StreamMasker {
     const out: Probe[] = [];
     const enabled = new Set(this.order);
     const classes = BY_VALUE_CLASSES.filter((c) => enabled.has(CLASS_OPTION[c]) && (this.keys.get(c)?.size ?? 0) > 0);
+    const tokenBits = classes.map((cls) => cleanBit('tokens', cls));
     for (const c of this.map.textColumns) {
       const at = index.get(c.column);
       if (c.table !== table || at === undefined) continue;
@@ -414,11 +419,10 @@ class Masker implements StreamMasker {
         run: (v, clean, hit) => {
           const hasAt = v.includes('@');
           const digit = /[0-9]/.test(v);
-          for (const cls of classes) {
-            if (cls === 'email' ? !hasAt : !digit) continue;
-            if ((clean & cleanBit('tokens', cls)) !== 0) continue;
+          classes.forEach((cls, k) => {
+            if ((cls === 'email' ? !hasAt : !digit) || (clean & (tokenBits[k] as number)) !== 0) return;
             if (this.anyKnownToken(cls, v)) hit(CLASS_OPTION[cls]);
-          }
+          });
           for (const option of names) if (this.names.candidates(option, v).some((e) => e.found.test(v))) hit(option);
         },
       });
