@@ -409,7 +409,9 @@ export function createAgentHub(opts: AgentHubOptions): AgentHubServer {
   return {
     isConnected: connected,
     async confirmConnected(serverId) {
-      if (connected(serverId) || conns.has(serverId)) return connected(serverId);
+      if (connected(serverId)) return true;
+      // connected here without its hello yet: no other replica's news would change that
+      if (conns.has(serverId)) return false;
       await refreshRemote();
       return connected(serverId);
     },
