@@ -6,12 +6,16 @@
 //   expert:   createdb; pg_dump -Fc -Z0 | pg_restore; cp -al; the expert's UPDATE (expert.ts);
 //   template: createdb -T src; cp -al, on the stopped source (nothing to sanitize), after the others.
 // Prints medians and ratios (ours / baseline: below 1 we are faster) and our database + filestore
-// steps (what must not grow with the data), and writes bench/results/cow-<size>.json.
+// steps (what must not grow with the data), and writes bench/results/cow-<size>.json. Several sizes
+// (`--size small,large,xlarge`) run one after the other, each on a product of its own, and end with
+// one table of all of them: the ratio to the expert's pipeline per size and how much the data steps
+// grew from the first size listed (issue 19's targets: ≤ 0.4× on large, data steps within +20 %),
+// also written to bench/results/cow-all.json.
 //
-//   node bench/dist/cow-all.js --size small [--runs 3]
+//   node bench/dist/cow-all.js --size small[,large,xlarge] [--runs 3]
 import { parseArgs } from 'node:util';
 import type { CloneOperation } from '@oec/shared';
-import { parseSize, writeResults } from './bench-env.js';
+import { parseSize, writeResults, type BenchSize } from './bench-env.js';
 import { productClone, setSourceStatus, startProduct, type ProductClone } from './product.js';
 import { median } from './timing.js';
 
@@ -24,11 +28,35 @@ function dataSeconds(c: ProductClone): number {
 
 const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
 
+type Log = (line: string) => void;
+type SizeReport = Awaited<ReturnType<typeof measure>>;
+
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { size: { type: 'string' }, runs: { type: 'string', default: '3' } } });
-  const size = parseSize(values.size);
+  const sizes = (values.size ?? process.env.BENCH_SIZE ?? 'small').split(',').map((s) => parseSize(s.trim()));
   const runs = Math.max(1, Number(values.runs));
-  const log = (line: string): void => void process.stdout.write(`${line}\n`);
+  const log: Log = (line) => void process.stdout.write(`${line}\n`);
+  const reports: SizeReport[] = [];
+  for (const size of sizes) reports.push(await measure(size, runs, log));
+  if (reports.length < 2) return;
+  const first = reports[0]!;
+  const growth = (r: SizeReport) => round((r.medians.ours_data_steps / first.medians.ours_data_steps - 1) * 100, 0);
+  log('');
+  log(`| size | ours, request → completed | data steps (vs ${first.size}) | sanitizing | expert pipeline + UPDATE | ours / expert | TEMPLATE + cp -al | ours / TEMPLATE |`);
+  log('|---|---|---|---|---|---|---|---|');
+  for (const r of reports) {
+    const g = growth(r);
+    log(
+      `| ${r.size} | ${r.medians.ours} s | ${r.medians.ours_data_steps} s (${g >= 0 ? '+' : ''}${g} %) | ${r.medians.ours_sanitizing} s | ${r.medians.expert} s | ` +
+        `${r.ratios.vs_expert}× | ${r.medians.template} s | ${r.ratios.vs_template}× |`,
+    );
+  }
+  log(`targets: ours / expert ≤ 0.4× on large; data steps within +20 % of ${first.size}'s at every size`);
+  await writeResults('cow-all', { sizes, runs, data_steps_growth_percent: Object.fromEntries(reports.map((r) => [r.size, growth(r)])), reports });
+}
+
+/** One size, on a product of its own: ours, the expert's pipeline and TEMPLATE, `runs` times each. */
+async function measure(size: BenchSize, runs: number, log: Log) {
   const image = { tiny: 4096, small: 8192, large: 40960, xlarge: 102400 }[size];
   const p = await startProduct(size, log, { cowMiB: image });
   try {
@@ -89,6 +117,7 @@ async function main(): Promise<void> {
     log(`| median s | ${report.medians.ours} (data steps ${report.medians.ours_data_steps}, sanitizing ${report.medians.ours_sanitizing}) | ${report.medians.expert} | ${report.medians.template} |`);
     log(`| ours / baseline | | ${report.ratios.vs_expert}× (target ≤ 0.4× on large) | ${report.ratios.vs_template}× |`);
     await writeResults(`cow-${size}`, report);
+    return report;
   } finally {
     await p.close();
   }
