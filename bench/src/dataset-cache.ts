@@ -84,6 +84,15 @@ export async function ensureDataset(
   return { ...made, from_cache: false };
 }
 
+/** The cached `size` dataset's filestore folder (read it, never write to it); fails when not cached. */
+export async function cachedFilestore(size: BenchSize): Promise<string> {
+  const dir = join(cacheRoot(), `${size}-seed${DATASET_SEED}-personal-${await generatorHash()}`);
+  if (!(await readFile(join(dir, 'meta.json'), 'utf8').then(() => true, () => false))) {
+    throw new Error(`no cached ${size} dataset in ${dir}: run node bench/dist/dataset.js --size ${size} once`);
+  }
+  return join(dir, 'filestore');
+}
+
 /** pg_dump -Fc and a copy of the filestore into a temporary folder, renamed into place when whole. */
 async function saveDataset(dir: string, source: DatasetTarget, meta: DatasetMeta): Promise<void> {
   const tmp = `${dir}.tmp-${process.pid}`;

@@ -11,6 +11,7 @@ export { createRuntime, DockerRuntime, LocalRuntime, stopAppsUnder, stopEnvironm
 export * from './commands/index.js';
 export { assertSuccess, collect, describeExit, ExecError, pipe, spawnProcess, type ExecHandle, type ExitInfo, type SpawnOptions } from './exec/run.js';
 export { AGENT_VERSION } from './runtime/facts.js';
+export { treeSize, type TreeSize } from './runtime/fs-usage.js';
 export { createHandlers, HANDLERS } from './tasks/handlers/index.js';
 export { NO_HOOKS, fileHooks, staticHooks, type CloneHooks, type HookState } from './clone/context.js';
 export { listFilestore, linkFilestore, missingFiles, withoutFiles } from './clone/filestore.js';

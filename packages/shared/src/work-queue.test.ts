@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { drainQueue, type QueueRunner } from './work-queue.js';
+import { drainQueue, forEachLimit, type QueueRunner } from './work-queue.js';
 
 const held = (name: string): QueueRunner<string> => (loop) => loop(name);
 
@@ -40,5 +40,39 @@ describe('drainQueue', () => {
     expect(finished).toBe(true);
     expect(started).toEqual([1, 2]);
     expect(queue).toEqual([]);
+  });
+});
+
+describe('forEachLimit', () => {
+  it('runs every item once with its index, never more than the limit at once, and fills the limit', async () => {
+    const items = Array.from({ length: 40 }, (_, i) => `f${i}`);
+    const seen: string[] = [];
+    let running = 0;
+    let most = 0;
+    await forEachLimit(items, 6, async (item, i) => {
+      running++;
+      most = Math.max(most, running);
+      expect(items[i]).toBe(item);
+      await new Promise((r) => setTimeout(r, 1));
+      seen.push(item);
+      running--;
+    });
+    expect([...seen].sort()).toEqual([...items].sort());
+    expect(most).toBe(6);
+  });
+
+  it('rejects with the first failure', async () => {
+    await expect(
+      forEachLimit([1, 2, 3, 4], 2, async (n) => {
+        await Promise.resolve();
+        if (n === 3) throw new Error('three');
+      }),
+    ).rejects.toThrow('three');
+  });
+
+  it('does nothing for no items', async () => {
+    let called = false;
+    await forEachLimit([], 4, async () => void (called = true));
+    expect(called).toBe(false);
   });
 });

@@ -1,7 +1,8 @@
 // One queue of work shared by a few sessions (the agent's capture of the values to mask and its
 // rewrite of a copy's tables, each on database sessions): each item goes to the next free
 // session; a failure stops the others taking more, and is thrown only once every session has
-// ended, so that no statement is still running when the caller closes them.
+// ended, so that no statement is still running when the caller closes them. And a few file
+// system calls at once (forEachLimit): one after the other, each waits out the disk's latency.
 
 /** Runs `loop` on one session (opened for it, or one the caller holds) and settles after it. */
 export type QueueRunner<S> = (loop: (session: S) => Promise<void>) => Promise<void>;
@@ -25,4 +26,13 @@ export async function drainQueue<T, S>(queue: T[], runners: ReadonlyArray<QueueR
   const settled = await Promise.allSettled(runners.map((run) => run(loop)));
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
+}
+
+/** `fn` on every item, at most `limit` at once; the first failure rejects (the rest still settle). */
+export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < items.length; i = next++) await fn(items[i] as T, i);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

@@ -7,6 +7,7 @@
 import { constants } from 'node:fs';
 import { chmod, copyFile, link, lstat, mkdir, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { forEachLimit } from '@oec/shared';
 
 export interface FilestoreEntry {
   /** Path relative to the filestore root, e.g. `ab/abcdef…` (Odoo's store_fname). */
@@ -59,15 +60,6 @@ export async function filestoreNames(root: string, signal?: AbortSignal): Promis
 /** Odoo's content address: the file's name is the sha1 of its content. */
 export function isContentAddressed(rel: string): boolean {
   return SHA1_NAME.test(rel.slice(rel.lastIndexOf('/') + 1));
-}
-
-/** `fn` on every item, at most `limit` at once; the first failure rejects (the rest still settle). */
-export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (let i = next++; i < items.length; i = next++) await fn(items[i] as T, i);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 export interface LinkProgress {

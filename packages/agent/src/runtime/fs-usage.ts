@@ -1,7 +1,8 @@
 // Disk numbers: free/total of a filesystem (statfs) and the size of a directory tree (lstat walk,
 // symlinks not followed, hard links counted once).
-import { lstat, opendir, statfs } from 'node:fs/promises';
+import { lstat, readdir, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
+import { forEachLimit } from '@oec/shared';
 import type { DiskUsage } from './runtime.js';
 
 export async function filesystemUsage(path: string): Promise<DiskUsage> {
@@ -14,6 +15,9 @@ export interface TreeSize {
   files: number;
 }
 
+/** lstat calls at once: a filestore holds up to hundreds of thousands of files (132k: 7–10 s one at a time, 1.2–1.9 s sixteen at once). */
+const STATS_AT_ONCE = 16;
+
 /** Size of the regular files under `dir`; a missing dir is empty. */
 export async function treeSize(dir: string, signal?: AbortSignal): Promise<TreeSize> {
   const seen = new Set<string>();
@@ -22,31 +26,33 @@ export async function treeSize(dir: string, signal?: AbortSignal): Promise<TreeS
   while (stack.length > 0) {
     signal?.throwIfAborted();
     const current = stack.pop() as string;
-    let handle;
+    let entries;
     try {
-      handle = await opendir(current);
+      entries = await readdir(current, { withFileTypes: true });
     } catch (e) {
       if (isMissing(e)) continue;
       throw e;
     }
-    for await (const entry of handle) {
+    const files: string[] = [];
+    for (const entry of entries) {
       const path = join(current, entry.name);
       if (entry.isDirectory()) stack.push(path);
-      else if (entry.isFile()) {
-        let st;
-        try {
-          st = await lstat(path);
-        } catch (e) {
-          if (isMissing(e)) continue;
-          throw e;
-        }
-        const key = `${st.dev}:${st.ino}`;
-        if (st.nlink > 1 && seen.has(key)) continue;
-        if (st.nlink > 1) seen.add(key);
-        total.bytes += st.size;
-        total.files += 1;
-      }
+      else if (entry.isFile()) files.push(path);
     }
+    await forEachLimit(files, STATS_AT_ONCE, async (path) => {
+      let st;
+      try {
+        st = await lstat(path);
+      } catch (e) {
+        if (isMissing(e)) return;
+        throw e;
+      }
+      const key = `${st.dev}:${st.ino}`;
+      if (st.nlink > 1 && seen.has(key)) return;
+      if (st.nlink > 1) seen.add(key);
+      total.bytes += st.size;
+      total.files += 1;
+    });
   }
   return total;
 }

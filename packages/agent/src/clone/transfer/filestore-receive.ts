@@ -7,11 +7,11 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, rm, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { AppError, ErrorCode, type ClonePlan, type StreamStats } from '@oec/shared';
+import { AppError, ErrorCode, forEachLimit, type ClonePlan, type StreamStats } from '@oec/shared';
 import { CREDIT_WINDOW } from '../../peer/channel.js';
 import type { ReceiverChannel } from '../../peer/byte-stream.js';
 import type { TaskContext } from '../../tasks/types.js';
-import { filestoreNames, forEachLimit, isContentAddressed, placeFile } from '../filestore.js';
+import { filestoreNames, isContentAddressed, placeFile } from '../filestore.js';
 import { checkFile, createFileWriter, type FileWriter } from './filestore-writer.js';
 
 /**
