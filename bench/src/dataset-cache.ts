@@ -68,9 +68,7 @@ export async function ensureDataset(
   generate: () => Promise<{ count: number; bytes: number }>,
   log: (line: string) => void,
 ): Promise<DatasetMeta & { from_cache: boolean }> {
-  const key = `${size}-seed${DATASET_SEED}-personal-${await generatorHash()}`;
-  const dir = join(cacheRoot(), key);
-  const meta = await readFile(join(dir, 'meta.json'), 'utf8').then((t) => JSON.parse(t) as DatasetMeta, () => null);
+  const { key, dir, meta } = await cachedDataset(size);
   if (meta) {
     log(`restoring the ${size} dataset from the cache (${dir}) …`);
     await restoreDataset(dir, target);
@@ -84,12 +82,18 @@ export async function ensureDataset(
   return { ...made, from_cache: false };
 }
 
+/** The cache's folder for the `size` dataset of this generator, and its facts when it is there. */
+async function cachedDataset(size: BenchSize): Promise<{ key: string; dir: string; meta: DatasetMeta | null }> {
+  const key = `${size}-seed${DATASET_SEED}-personal-${await generatorHash()}`;
+  const dir = join(cacheRoot(), key);
+  const meta = await readFile(join(dir, 'meta.json'), 'utf8').then((t) => JSON.parse(t) as DatasetMeta, () => null);
+  return { key, dir, meta };
+}
+
 /** The cached `size` dataset's filestore folder (read it, never write to it); fails when not cached. */
 export async function cachedFilestore(size: BenchSize): Promise<string> {
-  const dir = join(cacheRoot(), `${size}-seed${DATASET_SEED}-personal-${await generatorHash()}`);
-  if (!(await readFile(join(dir, 'meta.json'), 'utf8').then(() => true, () => false))) {
-    throw new Error(`no cached ${size} dataset in ${dir}: run node bench/dist/dataset.js --size ${size} once`);
-  }
+  const { dir, meta } = await cachedDataset(size);
+  if (!meta) throw new Error(`no cached ${size} dataset in ${dir}: run node bench/dist/dataset.js --size ${size} once`);
   return join(dir, 'filestore');
 }
 
