@@ -21,8 +21,9 @@ if ! id postgres >/dev/null 2>&1; then
 fi
 # tar and zstd for clone streams, openssl for each agent's peer certificate, ip (iproute2) for the
 # cross-server suite's network namespaces, mkfs.xfs (xfsprogs) for the copy-on-write suite's
-# loop-mounted XFS with reflink (filefrag, from e2fsprogs, shows its shared blocks).
-for pair in tar:tar zstd:zstd openssl:openssl ip:iproute2 mkfs.xfs:xfsprogs filefrag:e2fsprogs; do
+# loop-mounted XFS with reflink (filefrag, from e2fsprogs, shows its shared blocks), mkfs.btrfs and
+# btrfs (btrfs-progs) for the suites whose filestores are btrfs subvolumes, snapshotted whole.
+for pair in tar:tar zstd:zstd openssl:openssl ip:iproute2 mkfs.xfs:xfsprogs filefrag:e2fsprogs mkfs.btrfs:btrfs-progs; do
   tool=${pair%%:*} package=${pair#*:}
   if ! command -v "$tool" >/dev/null; then
     need_root "$package"; apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >/dev/null

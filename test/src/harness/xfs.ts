@@ -1,6 +1,7 @@
-// A loop-mounted XFS made with `-m reflink=1`: a filesystem that clones files, for the
-// copy-on-write suites and the demo. Needs root, losetup and mkfs.xfs (xfsprogs). Every step that
-// succeeded is undone by `close()`, and by the failing call itself when a later step fails.
+// A loop-mounted XFS made with `-m reflink=1`, or a btrfs: filesystems that clone files, for the
+// copy-on-write suites and the demo. Needs root, losetup and mkfs.xfs (xfsprogs) or mkfs.btrfs
+// (btrfs-progs). Every step that succeeded is undone by `close()`, and by the failing call itself
+// when a later step fails.
 import { chmod, mkdir, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { findBinary, runFile } from './exec-file.js';
@@ -16,9 +17,18 @@ export interface LoopXfs {
 
 /** Why a loop-mounted XFS cannot be made here, or null when it can. */
 export function loopXfsUnavailable(): string | null {
+  return loopUnavailable(['mkfs.xfs'], 'xfsprogs');
+}
+
+/** Why a loop-mounted btrfs with its tool cannot be made here, or null when it can. */
+export function loopBtrfsUnavailable(): string | null {
+  return loopUnavailable(['mkfs.btrfs', 'btrfs'], 'btrfs-progs');
+}
+
+function loopUnavailable(tools: string[], pkg: string): string | null {
   if (process.getuid?.() !== 0) return 'needs root (mount, losetup)';
-  for (const tool of ['mkfs.xfs', 'losetup', 'mount', 'umount']) {
-    if (!findBinary(tool)) return `needs ${tool}${tool === 'mkfs.xfs' ? ' (apt-get install xfsprogs)' : ''}`;
+  for (const tool of [...tools, 'losetup', 'mount', 'umount']) {
+    if (!findBinary(tool)) return `needs ${tool}${tools.includes(tool) ? ` (apt-get install ${pkg})` : ''}`;
   }
   return null;
 }
@@ -30,7 +40,16 @@ const run = (cmd: string, args: string[]): Promise<string> => runFile(cmd, args,
  * `mountAt` (default `<base>/mnt`; e.g. an agent's data dir before the agent starts).
  */
 export async function mountLoopXfs(base: string, sizeMiB: number, mountAt?: string, opts: { directIo?: boolean } = {}): Promise<LoopXfs> {
-  const image = join(base, 'xfs.img');
+  return mountLoop(base, sizeMiB, mountAt, 'xfs', opts);
+}
+
+/** As mountLoopXfs, a btrfs (`<base>/btrfs.img`): filestores on it become subvolumes, snapshotted whole. */
+export async function mountLoopBtrfs(base: string, sizeMiB: number, mountAt?: string): Promise<LoopXfs> {
+  return mountLoop(base, sizeMiB, mountAt, 'btrfs', {});
+}
+
+async function mountLoop(base: string, sizeMiB: number, mountAt: string | undefined, fs: 'xfs' | 'btrfs', opts: { directIo?: boolean }): Promise<LoopXfs> {
+  const image = join(base, `${fs}.img`);
   const dir = mountAt ?? join(base, 'mnt');
   await mkdir(dir, { recursive: true });
   await writeFile(image, '');
@@ -57,7 +76,8 @@ export async function mountLoopXfs(base: string, sizeMiB: number, mountAt?: stri
   };
   try {
     device = (await run('losetup', ['--find', '--show', ...(opts.directIo ? ['--direct-io=on'] : []), image])).trim();
-    await run('mkfs.xfs', ['-q', '-f', '-m', 'reflink=1', device]);
+    if (fs === 'xfs') await run('mkfs.xfs', ['-q', '-f', '-m', 'reflink=1', device]);
+    else await run('mkfs.btrfs', ['-q', '-f', device]);
     await run('mount', [device, dir]);
     await chmod(dir, 0o755);
     return { dir, device, close };

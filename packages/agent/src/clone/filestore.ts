@@ -5,9 +5,10 @@
 // A copy-on-write clone (reflinkFile) has an inode of its own and keeps the source file's mode.
 // Only the hashed sub-directories are taken: Odoo's GC `checklist/` belongs to the source database.
 import { constants } from 'node:fs';
-import { chmod, copyFile, link, lstat, mkdir, readdir, stat } from 'node:fs/promises';
+import { chmod, copyFile, link, lstat, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { forEachLimit } from '@oec/shared';
+import { isSubvolume, makeFilestoreDir, onBtrfs, sameFilesystem, snapshotSubvolume, type SubvolumeOptions } from '../runtime/subvolume.js';
 
 export interface FilestoreEntry {
   /** Path relative to the filestore root, e.g. `ab/abcdef…` (Odoo's store_fname). */
@@ -104,7 +105,7 @@ export async function linkFilestore(
     bytesDone: 0,
     bytesTotal: listing.bytes,
   };
-  await mkdir(dstRoot, { recursive: true });
+  await makeFilestoreDir(dstRoot);
   const made = new Set<string>();
   let next = 0;
   const worker = async () => {
@@ -127,6 +128,69 @@ export async function linkFilestore(
   };
   await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 8) }, worker));
   return result;
+}
+
+export interface FilestoreSnapshot {
+  /** The content files the target holds (`<xx>/<sha>`), after what a copy leaves out was removed. */
+  names: Set<string>;
+  /** Files of the snapshot removed because the plan leaves them out. */
+  leftOut: number;
+  /** Entries of the snapshot removed because a copy never takes them: outside the hashed dirs, not regular files. */
+  removed: number;
+}
+
+/**
+ * Whether `srcRoot` can be snapshotted whole into `dstRoot`: it is a btrfs subvolume, and the
+ * target's parent is on the same filesystem (a snapshot never crosses one).
+ */
+export async function canSnapshotFilestore(srcRoot: string, dstRoot: string): Promise<boolean> {
+  if (!(await isSubvolume(srcRoot))) return false;
+  const parent = dirname(dstRoot);
+  await mkdir(parent, { recursive: true });
+  return (await onBtrfs(parent)) && (await sameFilesystem(parent, srcRoot));
+}
+
+/**
+ * The source's filestore at `dstRoot` as one btrfs snapshot (every file at this instant, sharing
+ * its blocks, in one ioctl, at any number of files), then trimmed to what the per-file copy takes:
+ * only Odoo's hashed directories (its GC `checklist/` belongs to the source), only regular files in
+ * them, none of `leftOut`. `dstRoot` is this clone's own work directory: what is there already (the
+ * target's empty filestore, a snapshot of an interrupted run) is replaced.
+ */
+export async function snapshotFilestore(
+  srcRoot: string,
+  dstRoot: string,
+  leftOut: ReadonlySet<string>,
+  opts: SubvolumeOptions = {},
+): Promise<FilestoreSnapshot> {
+  await rm(dstRoot, { recursive: true, force: true });
+  await snapshotSubvolume(srcRoot, dstRoot, opts);
+  let removed = 0;
+  let leftOutRemoved = 0;
+  const names = new Set<string>();
+  const dirs: string[] = [];
+  for (const entry of await readdir(dstRoot, { withFileTypes: true })) {
+    if (entry.isDirectory() && HASH_DIR.test(entry.name)) dirs.push(entry.name);
+    else {
+      await rm(join(dstRoot, entry.name), { recursive: true, force: true });
+      removed++;
+    }
+  }
+  await forEachLimit(dirs, 8, async (dir) => {
+    opts.signal?.throwIfAborted();
+    for (const file of await readdir(join(dstRoot, dir), { withFileTypes: true })) {
+      const rel = `${dir}/${file.name}`;
+      const taken = file.isFile() && !leftOut.has(rel);
+      if (taken) {
+        names.add(rel);
+        continue;
+      }
+      await rm(join(dstRoot, rel), { recursive: true, force: true });
+      if (file.isFile()) leftOutRemoved++;
+      else removed++;
+    }
+  });
+  return { names, leftOut: leftOutRemoved, removed };
 }
 
 /** Hard link (or copy-on-write copy) `src` to `dst`, made read-only; a same-size `dst` is kept. */

@@ -5,6 +5,7 @@ import type { RuntimeKind, ServerFacts } from '@oec/shared';
 import type { ClientTool } from '../commands/index.js';
 import { collect, spawnProcess } from '../exec/run.js';
 import { probeReflink } from '../postgres/cow/reflink.js';
+import { btrfsToolAvailable } from './subvolume.js';
 import type { DiskUsage } from './runtime.js';
 
 /** The agent's version, from its package.json (dist/ and src/ both sit one level below it). */
@@ -88,7 +89,12 @@ export async function serverFacts(m: {
   cowReplace?: boolean;
 }): Promise<ServerFacts> {
   const root = m.cowRoot ?? m.disk.path;
-  const probe = root ? await probeReflink(root) : null;
+  const reflink = root ? await probeReflink(root) : null;
+  // on btrfs, filestores are subvolumes (runtime/subvolume.ts) when the tool is there to make them
+  const probe =
+    reflink?.available && reflink.filesystem === 'btrfs' && (await btrfsToolAvailable())
+      ? { ...reflink, filestore_snapshots: true, reason: `${reflink.reason}; filestores are btrfs subvolumes, snapshotted whole` }
+      : reflink;
   // Instant clones need both: a filesystem that clones files, and a runtime that clones clusters.
   const cow =
     probe && probe.available && m.cowUnsupported

@@ -3,6 +3,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { environmentRefSchema, type EnvironmentLocation, type EnvironmentRef, type EnvironmentSpec } from '@oec/shared';
+import { makeFilestoreDir } from './subvolume.js';
 
 export interface EnvLayout {
   /** `<data>/environments/<env id>`: also Odoo's data_dir. */
@@ -67,7 +68,8 @@ export function envLocation(layout: EnvLayout, ref: EnvironmentRef, db: { host: 
  */
 export async function writeEnvironmentFiles(layout: EnvLayout, spec: EnvironmentSpec): Promise<void> {
   await mkdir(layout.root, { recursive: true, mode: 0o700 });
-  await Promise.all([mkdir(layout.filestore, { recursive: true }), mkdir(layout.sessions, { recursive: true })]);
+  // a btrfs subvolume where the data root is btrfs: a same-server clone then snapshots it whole
+  await Promise.all([makeFilestoreDir(layout.filestore), mkdir(layout.sessions, { recursive: true })]);
   for (const source of spec.addons) {
     const dir = join(layout.addons, source.kind, source.name);
     await mkdir(dir, { recursive: true });

@@ -30,6 +30,11 @@ export const cowFactsSchema = z.object({
    * data in a second cluster beside the target's, swapped in at the end); absent: create_new only.
    */
   replace: z.boolean().optional(),
+  /**
+   * The data root is btrfs and its `btrfs` tool answers: environments' filestores are subvolumes,
+   * which a copy-on-write clone snapshots whole (at any number of files) rather than file by file.
+   */
+  filestore_snapshots: z.boolean().optional(),
 });
 export type CowFacts = z.infer<typeof cowFactsSchema>;
 

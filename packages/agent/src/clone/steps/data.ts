@@ -5,8 +5,8 @@
 import type pg from 'pg';
 import type { ClonePlan, CloneDataOutput } from '@oec/shared';
 import type { TaskContext } from '../../tasks/types.js';
-import { asStepError, checkpoint, clonePaths, type CloneHooks } from '../context.js';
-import { linkFilestore, listFilestore, logLeftOut, missingFiles, withoutFiles } from '../filestore.js';
+import { asStepError, checkpoint, clonePaths, type CloneHooks, type ClonePaths } from '../context.js';
+import { canSnapshotFilestore, linkFilestore, listFilestore, logLeftOut, missingFiles, snapshotFilestore, withoutFiles } from '../filestore.js';
 import { withSourceSnapshot } from '../snapshot.js';
 import { filesLeftOut, referencedFiles } from '../sql.js';
 import { copyTuning, type CopyTuning } from '../copy/tuning.js';
@@ -43,6 +43,9 @@ async function copyFilestore(
   const paths = clonePaths(ctx, plan);
   try {
     const read = <T>(fn: (c: pg.ClientBase) => Promise<T>): Promise<T> => (session ? fn(session) : ctx.runtime.withDatabase(plan.source.db_name, fn));
+    if (plan.data_path === 'cow' && (await canSnapshotFilestore(paths.sourceFilestore, paths.workFilestore))) {
+      return await snapshotWholeFilestore(plan, ctx, hooks, paths, read);
+    }
     const all = await listFilestore(paths.sourceFilestore, ctx.signal);
     const listing = withoutFiles(all, await read((c) => filesLeftOut(c, plan)));
     ctx.progress(1, { items_done: listing.entries.length, items_total: listing.entries.length, bytes_total: listing.bytes }, 'backing_up_filestore');
@@ -82,4 +85,34 @@ async function copyFilestore(
   } catch (e) {
     throw asStepError('restoring_filestore', e);
   }
+}
+
+/**
+ * The copy-on-write filestore on btrfs (decision 0022): the source's filestore subvolume
+ * snapshotted whole into the work directory, then trimmed to what the per-file copy would take.
+ * No listing of the source and no clone per file: what grows with the files is one readdir pass
+ * over the copy (the files' names, which the checks below need anyway).
+ */
+async function snapshotWholeFilestore(
+  plan: ClonePlan,
+  ctx: TaskContext,
+  hooks: CloneHooks,
+  paths: ClonePaths,
+  read: <T>(fn: (c: pg.ClientBase) => Promise<T>) => Promise<T>,
+): Promise<NonNullable<CloneDataOutput['filestore']>> {
+  const [leftOut, referenced] = await Promise.all([read((c) => filesLeftOut(c, plan)), read(referencedFiles)]);
+  await checkpoint(ctx, hooks, 'restoring_filestore', 'start');
+  const snap = await snapshotFilestore(paths.sourceFilestore, paths.workFilestore, leftOut, { signal: ctx.signal });
+  const files = snap.names.size;
+  // the copy holds what the source held, but what was left out: a file missing from the copy
+  // and not left out was missing in the source
+  const missing = (await missingFiles(paths.workFilestore, referenced, snap.names)).filter((rel) => !leftOut.has(rel));
+  ctx.progress(1, { items_done: files, items_total: files }, 'backing_up_filestore');
+  ctx.progress(1, { items_done: files, items_total: files }, 'restoring_filestore');
+  if (snap.leftOut > 0) ctx.log('INFO', `Filestore: ${snap.leftOut} files of sensitive models' attachments left out (placeholders instead)`, 'backing_up_filestore');
+  if (missing.length > 0) {
+    ctx.log('WARNING', `${missing.length} referenced files are missing in the source filestore (e.g. ${missing[0]})`, 'backing_up_filestore');
+  }
+  ctx.log('INFO', `Filestore snapshotted (btrfs subvolume, copy-on-write): ${files} files, ${snap.removed} entries not taken removed`, 'restoring_filestore');
+  return { files, bytes: 0, linked: 0, copied: files, already_present: 0, missing_in_source: missing.slice(0, 100) };
 }
