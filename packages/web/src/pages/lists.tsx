@@ -92,7 +92,7 @@ export function ServersPage() {
                   <td data-label="Runtime">{s.facts?.runtime ?? '—'}</td>
                   <td data-label="PostgreSQL">{s.facts?.pg_version ?? '—'}</td>
                   <td data-label="Instant clones" title={s.facts?.cow?.reason ?? 'not reported'}>
-                    {s.facts?.cow ? (s.facts.cow.available ? `available (${s.facts.cow.filesystem ?? 'reflink'})` : 'not available') : '—'}
+                    {s.facts?.cow ? (s.facts.cow.available ? `available (${s.facts.cow.filesystem ?? 'reflink'}${s.facts.cow.filestore_snapshots ? ', filestores snapshotted whole' : ''})` : 'not available') : '—'}
                   </td>
                   <td data-label="Last seen">{formatTime(s.last_seen_at)}</td>
                 </tr>
