@@ -90,8 +90,9 @@ async function copyFilestore(
 /**
  * The copy-on-write filestore on btrfs (decision 0022): the source's filestore subvolume
  * snapshotted whole into the work directory, then trimmed to what the per-file copy would take.
- * No listing of the source and no clone per file: what grows with the files is one readdir pass
- * over the copy (the files' names, which the checks below need anyway).
+ * No listing of the source, no clone per file, and no look-up of the referenced files (validating
+ * warned of those the source lacks; verifying checks the copy holds every other): what grows with
+ * the files is one readdir pass over the copy, which the trimming needs.
  */
 async function snapshotWholeFilestore(
   plan: ClonePlan,
@@ -100,19 +101,13 @@ async function snapshotWholeFilestore(
   paths: ClonePaths,
   read: <T>(fn: (c: pg.ClientBase) => Promise<T>) => Promise<T>,
 ): Promise<NonNullable<CloneDataOutput['filestore']>> {
-  const [leftOut, referenced] = await Promise.all([read((c) => filesLeftOut(c, plan)), read(referencedFiles)]);
+  const leftOut = await read((c) => filesLeftOut(c, plan));
   await checkpoint(ctx, hooks, 'restoring_filestore', 'start');
   const snap = await snapshotFilestore(paths.sourceFilestore, paths.workFilestore, leftOut, { signal: ctx.signal });
   const files = snap.names.size;
-  // the copy holds what the source held, but what was left out: a file missing from the copy
-  // and not left out was missing in the source
-  const missing = (await missingFiles(paths.workFilestore, referenced, snap.names)).filter((rel) => !leftOut.has(rel));
   ctx.progress(1, { items_done: files, items_total: files }, 'backing_up_filestore');
   ctx.progress(1, { items_done: files, items_total: files }, 'restoring_filestore');
   if (snap.leftOut > 0) ctx.log('INFO', `Filestore: ${snap.leftOut} files of sensitive models' attachments left out (placeholders instead)`, 'backing_up_filestore');
-  if (missing.length > 0) {
-    ctx.log('WARNING', `${missing.length} referenced files are missing in the source filestore (e.g. ${missing[0]})`, 'backing_up_filestore');
-  }
   ctx.log('INFO', `Filestore snapshotted (btrfs subvolume, copy-on-write): ${files} files, ${snap.removed} entries not taken removed`, 'restoring_filestore');
-  return { files, bytes: 0, linked: 0, copied: files, already_present: 0, missing_in_source: missing.slice(0, 100) };
+  return { files, bytes: 0, linked: 0, copied: files, already_present: 0, missing_in_source: [] };
 }
