@@ -3,7 +3,8 @@
 //   dump:     createdb -O <role> t; pg_dump -Fc -Z0 src | pg_restore -d t; cp -al; UPDATE
 //   pgcopydb: createdb -O <role> t; pgcopydb clone --table-jobs N --index-jobs N; cp -al; UPDATE
 //   template: createdb -O <role> -T src t; cp -al   (a stopped source: nothing connected to it)
-// Each returns its seconds and the rows its UPDATE changed; `drop` removes what it made.
+// Each returns its seconds and the rows its UPDATE changed; `drop` removes what it made. On btrfs,
+// where the filestore is a subvolume, the files are snapshotted instead of hard-linked.
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClusterInfo } from '@oec/agent/postgres';
@@ -20,6 +21,11 @@ export interface ExpertSource {
   filestore: string;
   /** A folder on the filestore's file system (hard links), for the copies' filestores. */
   workDir: string;
+  /**
+   * `snapshot`: the filestore is a btrfs subvolume, which no hard link leaves (EXDEV): the expert
+   * takes it with `btrfs subvolume snapshot` (one ioctl) instead of `cp -al`. Default `link`.
+   */
+  files?: 'link' | 'snapshot';
 }
 
 export interface ExpertRun {
@@ -44,7 +50,8 @@ export function expertPipelines(src: ExpertSource) {
   const filesOf = (name: string) => join(src.workDir, name);
   const linkFiles = async (name: string) => {
     await mkdir(src.workDir, { recursive: true });
-    await run('cp', ['-al', '--', src.filestore, filesOf(name)]);
+    if (src.files === 'snapshot') await run('btrfs', ['subvolume', 'snapshot', src.filestore, filesOf(name)]);
+    else await run('cp', ['-al', '--', src.filestore, filesOf(name)]);
   };
   const update = (name: string) => expertSanitize(src.cluster, name);
 

@@ -20,6 +20,8 @@
 # its own under the data dir. Put the data dir on a filesystem that clones files and same-server
 # clones become instant copy-on-write snapshots (README "Instant clones"), e.g. before installing:
 #   mkfs.xfs -m reflink=1 /dev/sdX && mount /dev/sdX /var/lib/oec-agent   (and in /etc/fstab)
+# or btrfs (mkfs.btrfs /dev/sdX; with btrfs-progs installed, every environment's filestore is then
+# a subvolume, which a clone snapshots whole at any number of files: decision 0022).
 # The agent probes it itself (a real FICLONE) and reports it in the server's facts.
 #
 # Writes /etc/oec-agent/agent.json (0600; keys mirror the OEC_* variables, read through
