@@ -115,7 +115,7 @@ export function createCloneEngine(o: CloneEngineOptions): CloneEngineServer {
       if (full || c.servers.length === 0 || runs.has(c.id)) continue;
       const op = await loadOperation(d.db, c.id);
       if (!op) continue;
-      if (!(await claimOperation(d.db, c.id, startStep(op.steps, 'pre_checks', d.clock.now()), d.clock.now(), d.replica))) continue;
+      if (!(await claimOperation(d.db, c.id, (now) => startStep(op.steps, 'pre_checks', now), () => d.clock.now(), d.replica))) continue;
       d.events.emit(c.id);
       for (const s of c.servers) running.set(s.id, (running.get(s.id) ?? s.running) + 1);
       start(c.id);

@@ -16,31 +16,39 @@ const LEASE = `now() + make_interval(secs => $2::double precision / 1000)`;
 
 /**
  * pending → pre_checks under this replica's lease, unless a cancel came first or a server it
- * involves already runs its clone_concurrency (counted under a lock of the servers' rows, so two
- * replicas starting clones at once never exceed the limit together). FOR NO KEY UPDATE: it queues
- * claims behind each other but not the foreign key checks (KEY SHARE) of every task row inserted
- * for those servers meanwhile, which FOR UPDATE did, closing a deadlock with clone requests.
+ * involves already runs its clone_concurrency. The servers' rows are locked first, and counted in a
+ * statement of its own: under READ COMMITTED a statement sees the snapshot it started with, so a
+ * count in the statement that waited for the lock would miss the claim that held it, and two
+ * replicas could exceed the limit together. The start time is read after the count too: one read
+ * before waiting could precede the end of the operation whose place this one takes. FOR NO KEY
+ * UPDATE: it queues claims behind each other but not the foreign key checks (KEY SHARE) of every
+ * task row inserted for those servers meanwhile, which FOR UPDATE did, closing a deadlock with
+ * clone requests.
  */
-export async function claimOperation(db: Db, id: string, steps: StepState[], now: Date, me: Replica): Promise<boolean> {
+export async function claimOperation(db: Db, id: string, stepsAt: (now: Date) => StepState[], clock: () => Date, me: Replica): Promise<boolean> {
   return db.tx(async (q) => {
+    await q.query(
+      `SELECT s.id FROM servers s, clone_operations o
+        WHERE o.id = $1 AND s.id IN (o.server_id, o.source_server_id)
+        ORDER BY s.id FOR NO KEY UPDATE OF s`,
+      [id],
+    );
     const { rows } = await q.query<{ full: boolean }>(
-      `WITH involved AS (
-         SELECT s.id, s.clone_concurrency FROM servers s, clone_operations o
-          WHERE o.id = $1 AND s.id IN (o.server_id, o.source_server_id)
-          ORDER BY s.id FOR NO KEY UPDATE OF s)
-       SELECT EXISTS (
-         SELECT 1 FROM involved i
-          WHERE (SELECT COUNT(*) FROM clone_operations r
+      `SELECT EXISTS (
+         SELECT 1 FROM servers i, clone_operations o
+          WHERE o.id = $1 AND i.id IN (o.server_id, o.source_server_id)
+            AND (SELECT COUNT(*) FROM clone_operations r
                   WHERE (r.server_id = i.id OR r.source_server_id = i.id) AND r.status NOT IN ${NOT_RUNNING_SQL})
                 >= i.clone_concurrency) AS full`,
       [id],
     );
     if (rows[0]?.full !== false) return false;
+    const now = clock();
     const { rowCount } = await q.query(
       `UPDATE clone_operations
           SET status = 'pre_checks', steps = $3, run_started_at = $4, updated_at = $4, owner = $5, lease_until = ${LEASE}
         WHERE id = $1 AND status = 'pending' AND cancel_requested_at IS NULL`,
-      [id, me.leaseMs, JSON.stringify(steps), now, me.id],
+      [id, me.leaseMs, JSON.stringify(stepsAt(now)), now, me.id],
     );
     return (rowCount ?? 0) > 0;
   });
