@@ -276,7 +276,6 @@ export function withoutFiles(listing: FilestoreListing, left: ReadonlySet<string
 }
 
 /** Log how many files the copy leaves out (they only held sensitive models' attachments). */
-export function logLeftOut(ctx: { log(level: 'INFO', message: string, step: 'backing_up_filestore'): void }, all: FilestoreListing, kept: FilestoreListing): void {
-  const n = all.entries.length - kept.entries.length;
+export function logLeftOut(ctx: { log(level: 'INFO', message: string, step: 'backing_up_filestore'): void }, n: number): void {
   if (n > 0) ctx.log('INFO', `Filestore: ${n} files of sensitive models' attachments left out (placeholders instead)`, 'backing_up_filestore');
 }

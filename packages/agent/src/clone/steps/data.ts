@@ -50,7 +50,7 @@ async function copyFilestore(
     const listing = withoutFiles(all, await read((c) => filesLeftOut(c, plan)));
     ctx.progress(1, { items_done: listing.entries.length, items_total: listing.entries.length, bytes_total: listing.bytes }, 'backing_up_filestore');
     ctx.log('INFO', `Filestore captured: ${listing.entries.length} files, ${listing.bytes} bytes`, 'backing_up_filestore');
-    logLeftOut(ctx, all, listing);
+    logLeftOut(ctx, all.entries.length - listing.entries.length);
     const referenced = await read(referencedFiles);
     const missing = await missingFiles(paths.sourceFilestore, referenced);
     if (missing.length > 0) {
@@ -107,7 +107,7 @@ async function snapshotWholeFilestore(
   const files = snap.names.size;
   ctx.progress(1, { items_done: files, items_total: files }, 'backing_up_filestore');
   ctx.progress(1, { items_done: files, items_total: files }, 'restoring_filestore');
-  if (snap.leftOut > 0) ctx.log('INFO', `Filestore: ${snap.leftOut} files of sensitive models' attachments left out (placeholders instead)`, 'backing_up_filestore');
+  logLeftOut(ctx, snap.leftOut);
   ctx.log('INFO', `Filestore snapshotted (btrfs subvolume, copy-on-write): ${files} files, ${snap.removed} entries not taken removed`, 'restoring_filestore');
   return { files, bytes: 0, linked: 0, copied: files, already_present: 0, missing_in_source: [] };
 }

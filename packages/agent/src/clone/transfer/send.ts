@@ -79,7 +79,7 @@ async function sendAll(run: SendRun, ac: AbortController, session: pg.ClientBase
     const read = <T>(fn: (c: pg.ClientBase) => Promise<T>): Promise<T> => (session ? fn(session) : run.ctx.runtime.withDatabase(run.input.source.db_name, fn));
     const all = await listFilestore(paths.sourceFilestore, run.signal);
     listing = withoutFiles(all, await read((c) => filesLeftOut(c, run.input)));
-    logLeftOut(run.ctx, all, listing);
+    logLeftOut(run.ctx, all.entries.length - listing.entries.length);
     const referenced = await read(referencedFiles);
     missing = await missingFiles(paths.sourceFilestore, referenced, new Set(all.entries.map((e) => e.rel)));
     if (missing.length > 0) {
