@@ -1,5 +1,6 @@
 // What surrounds the options: the database identity (create_new regenerates database.uuid and
-// database.secret even with preset none; replace puts the replaced database's identity back),
+// database.secret even with preset none; replace puts the replaced database's identity back, and
+// regenerates the two where it had none),
 // and the read-only estimate (planner estimates for big tables, the API keys it finds, no writes).
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,6 +58,23 @@ describe('identity', () => {
     const after = await paramMap(c);
     for (const [k, v] of Object.entries(IDENTITY)) expect(after[k], k).toBe(v);
     expect(out.proof.checks).toContainEqual(expect.objectContaining({ check: 'identity parameters of the replaced database restored', passed: true }));
+  });
+
+  it('gives a replace a new database.uuid and database.secret where the replaced database had none (never initialised by Odoo)', async () => {
+    const c = await h.connect(await h.copy(tpl));
+    const before = await paramMap(c);
+    const kept = { 'web.base.url': 'https://staging-x.apps.example.com' };
+    const out = await sanitizeDatabase(c, { options: preset('none'), baseUrl: BASE_URL, salt: SALT, mode: 'replace', identity: kept });
+    const after = await paramMap(c);
+    expect(after['database.uuid']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(after['database.uuid']).not.toBe(before['database.uuid']);
+    expect(after['database.secret']).not.toBe(before['database.secret']);
+    expect(after['web.base.url']).toBe(kept['web.base.url']);
+    expect(out.proof.checks.filter((ch) => ch.check.endsWith('regenerated') || ch.check.startsWith('identity'))).toEqual([
+      expect.objectContaining({ check: 'database.uuid regenerated', passed: true }),
+      expect.objectContaining({ check: 'database.secret regenerated', passed: true }),
+      expect.objectContaining({ check: 'identity parameters of the replaced database restored', passed: true }),
+    ]);
   });
 
   it('lets update_base_url have the last word on the URLs (replace, preset recommended)', async () => {

@@ -167,6 +167,9 @@ async function scrubClone(plan: ClonePlan, ctx: TaskContext, tables: ReadonlyArr
 
 async function readIdentity(ctx: TaskContext, database: string): Promise<Record<string, string>> {
   return ctx.runtime.withDatabase(database, async (c) => {
+    // a database Odoo never initialised (a new environment replaced before its first start) has none
+    const { rows: found } = await c.query<{ present: boolean }>("SELECT to_regclass('public.ir_config_parameter') IS NOT NULL AS present");
+    if (found[0]?.present !== true) return {};
     const { rows } = await c.query<{ key: string; value: string }>(
       'SELECT key, value FROM ir_config_parameter WHERE key = ANY($1::text[])',
       [[...IDENTITY_PARAMS]],
