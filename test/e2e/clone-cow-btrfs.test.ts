@@ -36,6 +36,8 @@ const isSubvolume = async (dir: string) => (await lstat(dir)).ino === 256;
 describe.skipIf(unavailable !== null)(`copy-on-write clones on btrfs, filestores snapshotted whole${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
   let platform: Platform;
   let fs: LoopXfs;
+  /** Server b's data root, another loop btrfs (the second case). */
+  let fsB: LoopXfs | undefined;
   let base: string;
   let a: AgentHandle;
   let source: Environment;
@@ -58,6 +60,7 @@ describe.skipIf(unavailable !== null)(`copy-on-write clones on btrfs, filestores
   afterAll(async () => {
     await platform?.close();
     await fs?.close();
+    await fsB?.close();
     if (base) await rm(base, { recursive: true, force: true });
   });
 
@@ -149,5 +152,38 @@ describe.skipIf(unavailable !== null)(`copy-on-write clones on btrfs, filestores
     });
     expect(existsSync(join(platform.agentDataDir('a'), 'environments', staging.id))).toBe(false);
     expect(await isSubvolume(source.filestore_path!)).toBe(true);
+  });
+
+  it('a replace received from another server gets a subvolume too, so a clone of it on that server is a snapshot', async () => {
+    const other = join(base, 'b');
+    await mkdir(other);
+    fsB = await mountLoopBtrfs(other, 2048, platform.agentDataDir('b'));
+    const b = await platform.addServer('b', { OEC_LOCAL_CLUSTERS: 'per_environment' });
+    const created = await platform.createEnvironment(b.server.id, { name: 'received', environment_type: 'staging' });
+    const empty = await platform.waitEnvironment(created.id, 'RUNNING');
+    // a replace receives its filestore beside the target's, then swaps it in
+    const res = await platform.api.post<CloneOperation>(`/environments/${source.id}/clone`, {
+      target: { create_new: false, environment_id: empty.id, confirm_name: empty.name },
+      sanitization_preset: 'recommended',
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    const op = await waitOperation(platform.api, res.body.id);
+    expect(op.status, `${JSON.stringify(op.error)}\n${(await logsOf(op)).join('\n')}`).toBe('completed');
+    expect(op.mode).toBe('replace');
+    const received = await platform.api.ok<Environment>('GET', `/environments/${empty.id}`);
+    expect(received.server_id).toBe(b.server.id);
+    expect(await isSubvolume(received.filestore_path!)).toBe(true);
+
+    const again = await platform.api.post<CloneOperation>(`/environments/${received.id}/clone`, {
+      target: { create_new: true, environment_type: 'staging', name: 'from-received' },
+      sanitization_preset: 'recommended',
+    });
+    expect(again.status, JSON.stringify(again.body)).toBe(202);
+    const second = await waitOperation(platform.api, again.body.id);
+    const logs = await logsOf(second);
+    expect(second.status, `${JSON.stringify(second.error)}\n${logs.join('\n')}`).toBe('completed');
+    expect(logs.some((m) => /^Filestore snapshotted \(btrfs subvolume, copy-on-write\): [1-9]\d* files/.test(m)), logs.join('\n')).toBe(true);
+    const copy = await platform.api.ok<Environment>('GET', `/environments/${second.target_environment_id}`);
+    expect(await isSubvolume(copy.filestore_path!)).toBe(true);
   });
 });

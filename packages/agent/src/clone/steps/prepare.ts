@@ -1,8 +1,9 @@
 // creating_target: the place the data goes. create_new: the target environment itself (role,
 // empty database nobody may connect to, directories). replace: a database and filestore beside
 // the target's, which keeps running untouched until the swap at the very end.
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { AppError, ErrorCode, type ClonePlan } from '@oec/shared';
+import { makeFilestoreDir } from '../../runtime/subvolume.js';
 import type { TaskContext } from '../../tasks/types.js';
 import { checkpoint, clonePaths, holdPoint, type CloneHooks } from '../context.js';
 import { writeJournal } from './swap.js';
@@ -23,7 +24,8 @@ export async function prepareTarget(plan: ClonePlan, ctx: TaskContext, hooks: Cl
     // Copy-on-write: the new data comes as a whole second cluster (steps/database.ts), no database here.
     if (plan.data_path !== 'cow') await runtime.createDatabase(plan.work_db, plan.target, {});
     await rm(paths.workFilestore, { recursive: true, force: true });
-    await mkdir(paths.workFilestore, { recursive: true });
+    // a subvolume on btrfs (decision 0022), so that the replaced environment can be snapshotted later
+    await makeFilestoreDir(paths.workFilestore);
     await rm(paths.workAddons, { recursive: true, force: true });
     ctx.log('INFO', `Prepared a new database beside ${plan.target.name}; it keeps running until the swap`, 'creating_target');
   }

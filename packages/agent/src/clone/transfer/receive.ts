@@ -16,6 +16,7 @@ import {
 import { tarExtractArgv } from '../../commands/index.js';
 import { ExecError, stdinSink, type ExecHandle } from '../../exec/run.js';
 import { PeerChannel } from '../../peer/channel.js';
+import { makeFilestoreDir } from '../../runtime/subvolume.js';
 import { receiveBytes, type ReceiverChannel } from '../../peer/byte-stream.js';
 import type { Expectation } from '../../peer/server.js';
 import type { TaskContext } from '../../tasks/types.js';
@@ -112,7 +113,8 @@ async function prepareSinks(run: ReceiveRun, kinds: Set<string>): Promise<void> 
       await rm(paths.workAddons, { recursive: true, force: true });
       await mkdir(paths.workAddons, { recursive: true });
     }
-    if (kinds.has('filestore')) await mkdir(paths.workFilestore, { recursive: true });
+    // a subvolume on btrfs, as a same-server copy makes it: a received environment can be snapshotted in turn
+    if (kinds.has('filestore')) await makeFilestoreDir(paths.workFilestore);
   } catch (e) {
     throw tagStep(kinds.has('addons') ? 'copying_addons' : 'restoring_database', e, run.target);
   }
