@@ -2,13 +2,15 @@
 // shows it, the percent frozen where it stopped, the cleanup task with the right keep_target
 // under a new fencing attempt, the target removed (or kept FAILED), quota and leases released;
 // cancel up to sanitizing and CANNOT_CANCEL after; retry (CANNOT_RETRY otherwise); busy leases;
-// and clone_concurrency queueing.
+// and clone_concurrency queueing, also against a claim of another replica that held the server's
+// lock while this one waited for it.
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { CloneOperation, Environment, ErrorBody, Usage } from '@oec/shared';
 import { error, gate, heldBy, kinds } from './clone-agent.js';
 import type { TaskRun } from './clone-agent.js';
 import { CLONE_ENV, NEW_STAGING, createEnv, expectError, getOp, startClone, stepOf, tenant, waitOp } from './clone-fixtures.js';
-import { controllerPerFile } from './harness.js';
+import { controllerPerFile, waitFor } from './harness.js';
 import type { Controller, User } from './harness.js';
 
 let ctl: Controller;
@@ -296,5 +298,44 @@ describe('leases and concurrency', () => {
     expect(cleanupTask(t.agent.tasks, a.id)).toBeUndefined();
     for (const op of [b, c]) await alice.api.post(`/api/v1/clone-operations/${op.id}/cancel`);
     for (const h of holds) h.open();
+  });
+  it("counts the claim that held a server's lock while this replica's claim waited for it: clone_concurrency is never exceeded", async () => {
+    const t = await tenant(ctl, alice);
+    await ctl.db.query('UPDATE servers SET clone_concurrency = 1 WHERE id = $1', [t.serverId]);
+    // an earlier operation, which "another replica" claims again below
+    const other = await startClone(alice.api, t.source.id, { target: { create_new: true, environment_type: 'development', name: 'other' } });
+    expect((await waitOp(alice.api, other.id)).status).toBe('completed');
+    const replica = new pg.Client({ connectionString: ctl.databaseUrl });
+    await replica.connect();
+    try {
+      // Another replica's claim: it holds the server's row lock, as claimOperation takes it...
+      await replica.query('BEGIN');
+      await replica.query('SELECT id FROM servers WHERE id = $1 FOR NO KEY UPDATE', [t.serverId]);
+      const op = await startClone(alice.api, t.source.id, { target: { create_new: true, environment_type: 'development', name: 'waits' } });
+      // ...while this controller's claim of `op` waits for it
+      const waiting = await waitFor(async () => {
+        const { rows } = await ctl.db.query<{ pid: number }>(
+          "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FOR NO KEY UPDATE OF s%'",
+        );
+        return rows[0]?.pid;
+      }, "this controller's claim waiting for the server's lock", 120_000);
+      // ...takes the server's one place, and commits
+      await replica.query(
+        `UPDATE clone_operations SET status = 'pre_checks', owner = 'another-replica', lease_until = now() + interval '1 hour' WHERE id = $1`,
+        [other.id],
+      );
+      await replica.query('COMMIT');
+      // the waiting claim ends (its transaction over), and it must have counted that place
+      await waitFor(async () => {
+        const { rows } = await ctl.db.query<{ state: string; xact: Date | null }>('SELECT state, xact_start AS xact FROM pg_stat_activity WHERE pid = $1', [waiting]);
+        return rows.length === 0 || rows[0]?.xact === null ? true : undefined;
+      }, 'the claim that waited finished', 120_000);
+      expect((await getOp(alice.api, op.id)).status).toBe('pending');
+      // the other replica's operation ends: this one starts
+      await ctl.db.query(`UPDATE clone_operations SET status = 'completed', owner = NULL, lease_until = NULL WHERE id = $1`, [other.id]);
+      expect((await waitOp(alice.api, op.id)).status).toBe('completed');
+    } finally {
+      await replica.end();
+    }
   });
 });
