@@ -6,7 +6,11 @@
 // reflinked into the target's bind directory and started in the target's own container: the same
 // guarantees as every path (checkClone), only the target's database and role in its cluster, every
 // file of its data directory its own (one link, an inode of its own), and no planted personal value
-// in its base/, global/ or pg_wal/ (a byte scan). Skipped, with the reason, without an engine and
+// in its base/, global/ or pg_wal/ (a byte scan). A replace snapshots into a second cluster in a
+// container of its own beside the target's, which serves its old data until the clusters are
+// swapped (cancelled: container and files go; completed: the target's container on the new
+// cluster, its identity kept, the old cluster retained as files; failing after the swap: swapped
+// back). Skipped, with the reason, without an engine and
 // the test images, or where a loop XFS cannot be made (root, losetup, mkfs.xfs).
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -15,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDockerClient, envObjectNames } from '@oec/agent/docker';
-import type { CloneOperation, Environment, Estimate, Server } from '@oec/shared';
+import { idSlug, type CloneOperation, type Environment, type Estimate, type Server } from '@oec/shared';
 import {
   dockerAgentEnv,
   dockerClusterOf,
@@ -72,6 +76,8 @@ describe.skipIf(skipReason !== null)('copy-on-write clones on the docker runtime
   let summary: GeneratedSummary;
   let salt = '';
   let planted: PlantedCustomer;
+  /** The first test's copy, replaced by the replace tests. */
+  let staging: Environment;
   const pgdataOf = (envId: string): string => join(platform.agentDataDir('a'), 'environments', envId, 'postgres', 'data');
 
   beforeAll(async () => {
@@ -137,6 +143,7 @@ describe.skipIf(skipReason !== null)('copy-on-write clones on the docker runtime
       salt,
       sourceDigest: digest,
     });
+    staging = target;
 
     // its own container on its own bind directory, serving only its database and role
     const names = envObjectNames(target.id);
@@ -208,4 +215,136 @@ describe.skipIf(skipReason !== null)('copy-on-write clones on the docker runtime
     expect(left).toEqual([]);
     expect(await dumpDigest(sourceCluster, source.database_name)).toBe(digest);
   }, 180_000);
+
+  describe('replace', () => {
+    const rootOf = () => join(platform.agentDataDir('a'), 'environments', staging.id);
+    const sideClusters = async () => (await readdir(rootOf())).filter((n) => n.startsWith('postgres.')).sort();
+    /** The side cluster containers of the staging environment (a replace's second cluster). */
+    const sideContainers = async () =>
+      (await docker.listContainers({ all: true, filters: { label: [`oec.environment=${staging.id}`, 'oec.role=db-side'] } })).map((c) => ({ name: c.Names[0], running: c.State === 'running' }));
+    const replaceBody = () => ({ target: { create_new: false, environment_id: staging.id, confirm_name: staging.name }, sanitization_preset: 'recommended' });
+    const logsOf = async (op: CloneOperation) =>
+      (await platform.api.ok<{ items: Array<{ message: string }> }>('GET', `/clone-operations/${op.id}/logs?limit=1000`)).items.map((l) => l.message);
+
+    /** What the staging environment serves: its Odoo container runs, on the data of its own container. */
+    async function served(): Promise<{ odoo: boolean; marker: string | null; digest: string }> {
+      const env = await platform.api.ok<Environment>('GET', `/environments/${staging.id}`);
+      const cluster = await dockerClusterOf(env, a);
+      const marker = await withDb(cluster, env.database_name, async (db) => {
+        const there = (await db.query<{ t: string | null }>("SELECT to_regclass('oec_old_marker')::text AS t")).rows[0]?.t;
+        return there ? ((await db.query<{ v: string }>('SELECT v FROM oec_old_marker')).rows[0]?.v ?? null) : null;
+      });
+      const odoo = (await docker.getContainer(envObjectNames(staging.id).odoo).inspect().catch(() => null))?.State.Running ?? false;
+      return { odoo, marker, digest: await dumpDigest(cluster, env.database_name) };
+    }
+
+    beforeAll(async () => {
+      await withDb(await dockerClusterOf(staging, a), staging.database_name, (db) => db.query("CREATE TABLE oec_old_marker AS SELECT 'old data'::text AS v"));
+    });
+
+    it('the estimate says a replace is instant too, into a second cluster swapped in', async () => {
+      const server = await platform.api.ok<Server>('GET', `/servers/${a.server.id}`);
+      expect(server.facts?.cow).toMatchObject({ available: true, replace: true });
+      const res = await platform.api.post<Estimate>(`/environments/${source.id}/clone/estimate`, replaceBody());
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect(res.body.data_path?.kind, res.body.data_path?.reason).toBe('copy_on_write');
+      expect(res.body.data_path?.reason).toMatch(/second cluster beside the target's/);
+    });
+
+    it('cancelled once its second cluster stands in a container of its own: container and files go, the target serves its old data throughout', async () => {
+      const digest = await dumpDigest(sourceCluster, source.database_name);
+      const before = await served();
+      expect(before).toMatchObject({ odoo: true, marker: 'old data' });
+      const holds = join(platform.dir, 'holds');
+      await mkdir(holds, { recursive: true });
+      await a.setHooks({ hold: [{ target: staging.name, step: 'restoring_database' }], hold_dir: holds });
+      const res = await platform.api.post<CloneOperation>(`/environments/${source.id}/clone`, replaceBody());
+      expect(res.status, JSON.stringify(res.body)).toBe(202);
+      await waitFor(() => existsSync(join(holds, `${res.body.id}.restoring_database.held`)), { timeoutMs: 120_000, what: 'the replace held' });
+      const work = `${staging.database_name}_n${idSlug(res.body.id).slice(0, 8)}`;
+      expect(await sideClusters()).toEqual([`postgres.${work}`]);
+      expect(existsSync(join(rootOf(), `postgres.${work}`, 'data', 'PG_VERSION'))).toBe(true);
+      const sides = await sideContainers();
+      expect(sides.map((c) => c.running)).toEqual([true]);
+      expect(sides[0]?.name).toMatch(/-db-side-[0-9a-f]{12}$/);
+      expect(await served()).toEqual(before);
+      expect((await platform.api.post(`/clone-operations/${res.body.id}/cancel`)).status).toBe(200);
+      const op = await waitOperation(platform.api, res.body.id);
+      await a.setHooks({});
+      expect(op.status).toBe('cancelled');
+      expect(op.cleanup).toBe('done');
+      expect(await sideContainers()).toEqual([]);
+      expect(await sideClusters()).toEqual([]);
+      await waitFor(async () => (await served()).odoo, { timeoutMs: 120_000, what: 'the target serving again' });
+      expect(await served()).toEqual(before);
+      expect(await dumpDigest(sourceCluster, source.database_name)).toBe(digest);
+    }, 300_000);
+
+    it('completes: the second cluster swapped into the target\'s container, its identity kept, the old cluster retained stopped, no planted value in its files', async () => {
+      const digest = await dumpDigest(sourceCluster, source.database_name);
+      const identity = await withDb(await dockerClusterOf(staging, a), staging.database_name, async (db) =>
+        (await db.query<{ key: string; value: string }>("SELECT key, value FROM ir_config_parameter WHERE key IN ('database.uuid', 'database.secret') ORDER BY key")).rows,
+      );
+      const res = await platform.api.post<CloneOperation>(`/environments/${source.id}/clone`, replaceBody());
+      expect(res.status, JSON.stringify(res.body)).toBe(202);
+      const op = await waitOperation(platform.api, res.body.id);
+      const logs = await logsOf(op);
+      expect(op.status, `${JSON.stringify(op.error)}\n${logs.join('\n')}`).toBe('completed');
+      expect(op.mode).toBe('replace');
+      expect(logs.some((m) => m.startsWith('Copy-on-write snapshot of')), logs.join('\n')).toBe(true);
+      expect(logs.some((m) => /^Copy rewritten: \d+ tables/.test(m)), logs.join('\n')).toBe(true);
+      const target = await checkClone({
+        api: platform.api,
+        op,
+        preset: 'recommended',
+        source,
+        sourceCluster,
+        targetCluster: (t) => dockerClusterOf(t, a),
+        summary,
+        salt,
+        sourceDigest: digest,
+      });
+      expect(await served()).toMatchObject({ odoo: true, marker: null });
+      const cluster = await dockerClusterOf(target, a);
+      expect(
+        await withDb(cluster, target.database_name, async (db) =>
+          (await db.query<{ key: string; value: string }>("SELECT key, value FROM ir_config_parameter WHERE key IN ('database.uuid', 'database.secret') ORDER BY key")).rows,
+        ),
+      ).toEqual(identity);
+      const dbs = await withDb(cluster, 'postgres', async (c) => (await c.query<{ d: string }>('SELECT datname AS d FROM pg_database WHERE NOT datistemplate ORDER BY 1')).rows.map((r) => r.d));
+      expect(dbs).toEqual([target.database_name, 'postgres'].sort());
+      // the environment's own container, on its own bind directory, now on the new cluster
+      const db = await docker.getContainer(envObjectNames(target.id).db).inspect();
+      expect(db.Mounts.find((m) => m.Destination === '/var/lib/postgresql/data')).toMatchObject({ Type: 'bind', Source: pgdataOf(target.id) });
+      // the old cluster retained beside it, files only (no container: it stays stopped)
+      const retained = `${staging.database_name}_o${idSlug(op.id).slice(0, 8)}`;
+      expect(await sideClusters()).toEqual([`postgres.${retained}`]);
+      expect(existsSync(join(rootOf(), `postgres.${retained}`, 'data', 'PG_VERSION'))).toBe(true);
+      expect(await sideContainers()).toEqual([]);
+      const needles = [planted.email, planted.phone];
+      await withDb(cluster, 'postgres', (c) => c.query('CHECKPOINT'));
+      for (const dir of ['base', 'pg_wal', 'global']) expect(await filesHolding(join(pgdataOf(target.id), dir), needles)).toEqual([]);
+    }, 300_000);
+
+    it('failing after the swap of clusters: swapped back, the target on its old cluster in its container, the new one gone', async () => {
+      const before = await served();
+      const kept = await sideClusters();
+      // the fault fires once the new cluster was swapped in and came up healthy: cleanup swaps back
+      await a.setHooks({ faults: ['verifying'] });
+      const res = await platform.api.post<CloneOperation>(`/environments/${source.id}/clone`, replaceBody());
+      expect(res.status, JSON.stringify(res.body)).toBe(202);
+      const op = await waitOperation(platform.api, res.body.id);
+      await a.setHooks({});
+      expect(op.status).toBe('failed');
+      const logs = await logsOf(op);
+      expect(logs.some((m) => m.startsWith('Copy-on-write snapshot of')), logs.join('\n')).toBe(true);
+      expect(logs.some((m) => m.startsWith('Swapped the new data into')), logs.join('\n')).toBe(true);
+      expect(op.cleanup).toBe('done');
+      // only what the earlier replace retained is beside it, and no side container
+      expect(await sideClusters()).toEqual(kept);
+      expect(await sideContainers()).toEqual([]);
+      await waitFor(async () => (await served()).odoo, { timeoutMs: 120_000, what: 'the target serving again' });
+      expect(await served()).toEqual(before);
+    }, 300_000);
+  });
 });

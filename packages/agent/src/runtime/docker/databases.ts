@@ -4,6 +4,11 @@
 // the `oec.db` label of this server's PostgreSQL containers (ownerOf: the environment's db_name or
 // `<db_name>_<suffix>`, the replace work and retained databases); no state is kept in memory, so
 // an agent restart loses nothing. Same SQL as the local runtime (local-db.ts).
+// A copy-on-write replace adds a side cluster (cluster-swap.ts), `<env>/postgres.<work db>`, in a
+// container of its own (sideDbContainerName): a database name that has a side directory is that
+// cluster's, reached in its container while it runs, and dropping it removes container and files.
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import pg from 'pg';
@@ -13,8 +18,9 @@ import { pipe, type ExecHandle } from '../../exec/run.js';
 import type { Logger } from '../../logger.js';
 import { transferOwnership } from '../../postgres/ownership.js';
 import { quoteIdent, stopWithClient } from '../../postgres/sql.js';
-import { containerIp, inspectContainer, statusOf } from './engine.js';
-import { envObjectNames, LABEL, labelFilters, PG_PORT, PGDATA, SUPERUSER, type DbContainerRef } from './objects.js';
+import { sideClusterDir } from '../cluster-swap.js';
+import { containerIp, inspectContainer, removeContainer, statusOf } from './engine.js';
+import { envObjectNames, LABEL, labelFilters, PG_PORT, PGDATA, sideDbContainerName, SUPERUSER, type DbContainerRef } from './objects.js';
 import { readSecrets } from './secrets.js';
 import { ownerOf } from '../database-owner.js';
 import { environmentsDir } from '../layout.js';
@@ -51,8 +57,41 @@ export class DockerDatabases {
    * A superuser session authenticating with `password` rather than the environment's own: a
    * copy-on-write copy carries the source container's superuser hash until it gets the target's.
    */
-  withPassword<T>(environmentId: string, database: string, password: string, signal: AbortSignal, fn: (db: pg.ClientBase) => Promise<T>): Promise<T> {
-    return this.session(environmentId, database, signal, fn, password);
+  withPassword<T>(environmentId: string, database: string, password: string, signal: AbortSignal, fn: (db: pg.ClientBase) => Promise<T>, container?: string): Promise<T> {
+    return this.session(environmentId, database, signal, fn, password, container);
+  }
+
+  /**
+   * The side cluster standing for database `name` (a copy-on-write replace's work or retained
+   * database): its directory beside the owner environment's cluster and its container's name;
+   * null when `name` has no side directory or container.
+   */
+  async side(name: string): Promise<{ environmentId: string; dir: string; container: string } | null> {
+    const owner = await this.owner(name);
+    if (!owner || owner.dbName === name) return null;
+    const dir = sideClusterDir(join(environmentsDir(this.opts.dataDir), owner.environmentId), name);
+    if (!dir) return null;
+    const container = sideDbContainerName(owner.environmentId, name);
+    if (!existsSync(dir) && !(await inspectContainer(this.opts.docker, container))) return null;
+    return { environmentId: owner.environmentId, dir, container };
+  }
+
+  /** Remove the side cluster standing for `name`, container (stopped first) and files; false when there is none. */
+  async removeSide(name: string): Promise<boolean> {
+    const side = await this.side(name);
+    if (!side) return false;
+    await removeContainer(this.opts.docker, side.container, 30);
+    await rm(side.dir, { recursive: true, force: true });
+    return true;
+  }
+
+  /** A superuser session on the admin database of the cluster holding `name` (a side cluster's, or its environment's). */
+  async withAdminFor<T>(name: string, signal: AbortSignal, fn: (db: pg.ClientBase) => Promise<T>): Promise<T> {
+    const side = await this.side(name);
+    if (side) return this.session(side.environmentId, 'postgres', signal, fn, undefined, side.container);
+    const owner = await this.owner(name);
+    if (!owner) throw new Error(`no PostgreSQL container of this server holds database ${name}`);
+    return this.session(owner.environmentId, 'postgres', signal, fn);
   }
 
   /** The host path behind the environment's PostgreSQL data directory (a bind mount's, or a volume's mount point). */
@@ -81,6 +120,8 @@ export class DockerDatabases {
   }
 
   async withDatabase<T>(database: string, fn: (client: pg.ClientBase) => Promise<T>): Promise<T> {
+    const side = await this.side(database);
+    if (side) return this.session(side.environmentId, database, new AbortController().signal, fn, undefined, side.container);
     const owner = await this.owner(database);
     if (!owner) throw new Error(`no PostgreSQL container of this server holds database ${database}`);
     return this.session(owner.environmentId, database, new AbortController().signal, fn);
@@ -96,7 +137,9 @@ export class DockerDatabases {
     return out;
   }
 
+  /** A side cluster stands for the database it is named after, running or not. */
   async databaseExists(name: string): Promise<boolean> {
+    if (await this.side(name)) return true;
     const owner = await this.owner(name);
     if (!owner) return false;
     return this.withEnvironmentPool(owner.environmentId, new AbortController().signal, (db) => sql.databaseExists(db, name));
@@ -148,7 +191,9 @@ export class DockerDatabases {
     });
   }
 
+  /** A side cluster named after `name` is removed, whatever database it holds now. */
   async dropDatabase(name: string): Promise<void> {
+    if (await this.removeSide(name)) return;
     const owner = await this.owner(name);
     if (!owner || !(await this.running(owner.environmentId))) return;
     await this.withEnvironmentPool(owner.environmentId, new AbortController().signal, (db) => sql.dropDatabase(db, name));
@@ -183,9 +228,16 @@ export class DockerDatabases {
    * A superuser client on `database` in the environment's container, closed after `fn`. Waits
    * (up to readyTimeoutMs) for a container that is starting or initialising its data directory.
    */
-  private async session<T>(environmentId: string, database: string, signal: AbortSignal, fn: (client: pg.ClientBase) => Promise<T>, password?: string): Promise<T> {
+  private async session<T>(
+    environmentId: string,
+    database: string,
+    signal: AbortSignal,
+    fn: (client: pg.ClientBase) => Promise<T>,
+    password?: string,
+    container?: string,
+  ): Promise<T> {
     const names = envObjectNames(environmentId);
-    const client = await this.connect(password ?? this.superuserPassword(environmentId), names.db, names.network, database, signal);
+    const client = await this.connect(password ?? this.superuserPassword(environmentId), container ?? names.db, names.network, database, signal, container === undefined);
     client.on('error', (err) => this.opts.logger.warn({ err: err.message, database }, 'PostgreSQL session failed'));
     try {
       return await fn(client);
@@ -194,13 +246,15 @@ export class DockerDatabases {
     }
   }
 
-  private async connect(password: string, container: string, network: string, database: string, signal: AbortSignal): Promise<pg.Client> {
+  /** `start`: a stopped container is started (an environment's; a side cluster's never is). */
+  private async connect(password: string, container: string, network: string, database: string, signal: AbortSignal, start: boolean): Promise<pg.Client> {
     const deadline = Date.now() + this.opts.readyTimeoutMs;
     let last: unknown = null;
     for (;;) {
       signal.throwIfAborted();
       const info = await inspectContainer(this.opts.docker, container);
       if (!info) throw new Error(`PostgreSQL container ${container} does not exist`);
+      if (!start && !info.State.Running && !info.State.Restarting) throw new Error(`PostgreSQL container ${container} is stopped`);
       if (!info.State.Running && !info.State.Restarting) {
         await this.opts.docker
           .getContainer(container)

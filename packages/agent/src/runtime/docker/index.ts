@@ -20,6 +20,7 @@ import type { ExecRecord } from '../../exec/children.js';
 import type { ExecHandle } from '../../exec/run.js';
 import type { Logger } from '../../logger.js';
 import { prepareSnapshotStart, snapshotCluster } from '../../postgres/cow/index.js';
+import { moveClusters, sideClusterDir } from '../cluster-swap.js';
 import { adoptClusterCopy } from '../cow-identity.js';
 import { bufferutilLoaded, parseToolVersion, serverFacts, toolVersion } from '../facts.js';
 import { filesystemUsage, treeSize } from '../fs-usage.js';
@@ -28,9 +29,9 @@ import * as sql from '../local-db.js';
 import type { AppStatus, AppTrial, ClusterClone, CreateOptions, DiskUsage, ExecOptions, Runtime } from '../runtime.js';
 import { execClientTool } from './client-tools.js';
 import { DockerDatabases } from './databases.js';
-import { containerIp, ensureNetwork, ensureRunning, ensureVolume, inspectContainer, removeContainer, removeNetwork, removeVolume } from './engine.js';
+import { containerIp, ensureNetwork, ensureRunning, ensureVolume, inspectContainer, removeContainer, removeNetwork, removeVolume, statusOf } from './engine.js';
 import { EnvImages } from './images.js';
-import { envLabels, envObjectNames, hostDataDirs, PG_PORT, postgresCreateBody, SUPERUSER, type DockerImages, type OdooImageContract } from './objects.js';
+import { envLabels, envObjectNames, hostDataDirs, LABEL, labelFilters, PG_PORT, postgresCreateBody, sideDbContainerName, SUPERUSER, type DockerImages, type OdooImageContract } from './objects.js';
 import { OdooContainers } from './odoo.js';
 import { ensureSecrets, readSecrets } from './secrets.js';
 
@@ -110,7 +111,7 @@ export class DockerRuntime implements Runtime {
     const pgVersion = imagePg ?? (await this.dbs.clientFacts().catch(() => null))?.pgVersion ?? null;
     const v = pgVersion ? parseToolVersion(`(PostgreSQL) ${pgVersion}`) : null;
     const tools = { pg_dump: v, pg_restore: v, psql: v, tar };
-    return serverFacts({ hostname: this.opts.hostname, runtime: this.kind, disk, pgVersion, tools, bufferutil, peerUrl: this.opts.peerUrl, cowRoot: this.opts.dataDir, ...(this.opts.dataOnRoot ? {} : { cowUnsupported: DOCKER_NO_COW }) });
+    return serverFacts({ hostname: this.opts.hostname, runtime: this.kind, disk, pgVersion, tools, bufferutil, peerUrl: this.opts.peerUrl, cowRoot: this.opts.dataDir, ...(this.opts.dataOnRoot ? { cowReplace: true } : { cowUnsupported: DOCKER_NO_COW }) });
   }
 
   /**
@@ -203,11 +204,14 @@ export class DockerRuntime implements Runtime {
   async trialApp(ref: EnvironmentRef, candidate: { db_name: string; addons_path: string }, signal: AbortSignal): Promise<AppTrial> {
     const layout = this.layout(ref);
     const names = envObjectNames(ref.environment_id);
-    await this.dbs.withEnvironmentPool(ref.environment_id, signal, (db) => sql.grantRoleConnect(db, candidate.db_name, ref.db_name));
+    // a copy-on-write replace's candidate is in its side cluster's container
+    const side = await this.dbs.side(candidate.db_name);
+    await this.dbs.withAdminFor(candidate.db_name, signal, (db) => sql.grantRoleConnect(db, candidate.db_name, ref.db_name));
     await this.odoo.giveDirectories([join(layout.filestoreRoot, candidate.db_name)]);
     await removeContainer(this.docker, names.odooTrial, 2);
     try {
-      await ensureRunning(this.docker, await this.odoo.body(ref, { dbName: candidate.db_name, addons: candidate.addons_path, trial: { role: ref.db_name } }));
+      const trial = { role: ref.db_name, ...(side ? { dbHost: side.container } : {}) };
+      await ensureRunning(this.docker, await this.odoo.body(ref, { dbName: candidate.db_name, addons: candidate.addons_path, trial }));
       const outcome = await this.odoo.waitHealthy(names.odooTrial, names.network, signal);
       if (!outcome.healthy) return { healthy: false, version: null, detail: `Odoo container ${outcome.detail}` };
       return { healthy: true, version: await this.odoo.versionIn(names.odooTrial, signal), detail: outcome.detail };
@@ -233,6 +237,9 @@ export class DockerRuntime implements Runtime {
     await removeContainer(this.docker, names.odoo, this.stopGraceSeconds);
     await removeContainer(this.docker, names.odooTrial, 2);
     await removeContainer(this.docker, names.db, 30);
+    // a copy-on-write replace's side clusters (their files go with the environment's directory)
+    const sides = await this.docker.listContainers({ all: true, filters: labelFilters(envLabels(this.opts.server, ref.environment_id, { [LABEL.role]: 'db-side' })) });
+    for (const side of sides) await removeContainer(this.docker, side.Id, 30);
     await removeVolume(this.docker, names.pgdata);
     await removeVolume(this.docker, names.odooData);
     await removeNetwork(this.docker, names.network);
@@ -300,9 +307,12 @@ export class DockerRuntime implements Runtime {
    * target's bind directory; the target's empty container makes way and is created again on the
    * copy, which starts with the snapshot settings in its postgresql.auto.conf (sanitize resets
    * them), recovers to the backup's end, then gets the target's identity (cow-identity.ts),
-   * including the target's superuser password in place of the source container's.
+   * including the target's superuser password in place of the source container's. With `beside`
+   * (a replace) the copy goes to the side directory `<env>/postgres.<workDb>` and runs in a
+   * container of its own on the environment's network (sideDbContainerName), while the target's
+   * container keeps serving; swapClusters puts it in the target's place.
    */
-  async cloneCluster(source: EnvironmentRef, target: EnvironmentRef, workDb: string, signal: AbortSignal): Promise<ClusterClone> {
+  async cloneCluster(source: EnvironmentRef, target: EnvironmentRef, workDb: string, signal: AbortSignal, opts: { beside?: boolean } = {}): Promise<ClusterClone> {
     if (!this.opts.dataOnRoot) throw new AppError(ErrorCode.RESTORE_FAILED, `No copy-on-write clone here: ${DOCKER_NO_COW}`);
     const from = envObjectNames(source.environment_id);
     const to = envObjectNames(target.environment_id);
@@ -313,17 +323,24 @@ export class DockerRuntime implements Runtime {
     const targetInfo = await inspectContainer(this.docker, to.db);
     if (!targetInfo) throw new Error(`environment ${target.environment_id} has no PostgreSQL container on this server`);
     const layout = this.layout(target);
-    const dirs = hostDataDirs(layout);
     const sourceSecrets = readSecrets(this.layout(source).secrets);
     const targetSecrets = readSecrets(layout.secrets);
-
-    // The target's own cluster (create_new: an empty database) makes way for the copy.
-    await removeContainer(this.docker, to.db, 30);
-    await rm(dirs.pgdata, { recursive: true, force: true });
+    const side = opts.beside ? sideClusterDir(layout.root, workDb) : null;
+    if (opts.beside && !side) throw new Error(`invalid database name ${workDb}`);
+    const clusterDir = side ?? hostDataDirs(layout).clusterDir;
+    const container = side ? sideDbContainerName(target.environment_id, workDb) : to.db;
+    if (side) {
+      // A replace: the target keeps serving; a leftover of an earlier attempt goes first.
+      await this.dbs.removeSide(workDb);
+    } else {
+      // The target's own cluster (create_new: an empty database) makes way for the copy.
+      await removeContainer(this.docker, to.db, 30);
+      await rm(hostDataDirs(layout).pgdata, { recursive: true, force: true });
+    }
     const snapshot = await snapshotCluster({
       source: { host: sourceHost, port: PG_PORT, user: SUPERUSER, password: sourceSecrets.superuser_password, database: 'postgres', connectionTimeoutMillis: 10_000 },
       sourceDataDir,
-      targetDir: dirs.clusterDir,
+      targetDir: clusterDir,
       label: `oec clone of ${source.environment_id} into ${target.environment_id}`,
       signal,
       env: this.opts.childEnv,
@@ -339,20 +356,23 @@ export class DockerRuntime implements Runtime {
         dbName: target.db_name,
         image: targetInfo.Config.Image,
         superuserPassword: targetSecrets.superuser_password,
-        dataHostDir: dirs.pgdata,
+        dataHostDir: join(clusterDir, 'data'),
+        ...(side ? { side: { database: workDb } } : {}),
       }) as Docker.ContainerCreateOptions & { name: string },
     );
     let recoveryMs = 0;
     let t1 = 0;
     // Sessions wait for the copy: it refuses connections until recovery reached the backup's end.
-    const facts = await this.dbs.withPassword(target.environment_id, 'postgres', sourceSecrets.superuser_password, signal, async (admin) => {
+    const on = <T>(database: string, password: string, fn: (db: pg.ClientBase) => Promise<T>) =>
+      this.dbs.withPassword(target.environment_id, database, password, signal, fn, container);
+    const facts = await on('postgres', sourceSecrets.superuser_password, async (admin) => {
       const { rows } = await admin.query<{ recovering: boolean }>('SELECT pg_is_in_recovery() AS recovering');
       if (rows[0]?.recovering !== false) throw new Error('the copy started but is still in recovery');
       t1 = performance.now();
       recoveryMs = t1 - t0;
       return adoptClusterCopy({
         admin,
-        onDatabase: (database, fn) => this.dbs.withPassword(target.environment_id, database, targetSecrets.superuser_password, signal, fn),
+        onDatabase: (database, fn) => on(database, targetSecrets.superuser_password, fn),
         source: source.db_name,
         role: target.db_name,
         password: targetSecrets.password,
@@ -372,6 +392,34 @@ export class DockerRuntime implements Runtime {
         identity_ms: Math.round(performance.now() - t1),
       },
     };
+  }
+
+  /**
+   * A copy-on-write replace's swap (`in`) or its undo (`back`), idempotent (cluster-swap.ts): the
+   * environment's PostgreSQL container stops, the side containers go (a retained cluster stays
+   * stopped, its files only), the directories move, and the environment's container starts again
+   * on what is now in its bind directory; `in` renames the database `next` to the target's.
+   */
+  async swapClusters(ref: EnvironmentRef, next: string, retained: string, direction: 'in' | 'back'): Promise<void> {
+    if (!this.opts.dataOnRoot) throw new Error(`No swap of clusters here: ${DOCKER_NO_COW}`);
+    const layout = this.layout(ref);
+    const dirs = { target: hostDataDirs(layout).clusterDir, next: sideClusterDir(layout.root, next), retained: sideClusterDir(layout.root, retained) };
+    if (!dirs.next || !dirs.retained) throw new Error(`invalid database names ${next}, ${retained}`);
+    const db = this.docker.getContainer(envObjectNames(ref.environment_id).db);
+    // A data directory moves only while no server runs on it.
+    await db.stop({ t: 30 }).catch((e: unknown) => {
+      if (statusOf(e) !== 304) throw e;
+    });
+    for (const name of [next, retained]) await removeContainer(this.docker, sideDbContainerName(ref.environment_id, name), 30);
+    const moved = await moveClusters({ target: dirs.target, next: dirs.next, retained: dirs.retained }, direction);
+    if (moved.length > 0) this.opts.logger.info({ environment_id: ref.environment_id, moved, direction }, 'environment clusters swapped');
+    await db.start().catch((e: unknown) => {
+      if (statusOf(e) !== 304) throw e;
+    });
+    if (direction !== 'in') return;
+    await this.dbs.withEnvironmentPool(ref.environment_id, new AbortController().signal, async (admin) => {
+      if (await sql.databaseExists(admin, next)) await sql.renameIdleDatabase(admin, next, ref.db_name);
+    });
   }
 
   swapDatabases(current: string, next: string, retained: string): Promise<void> {

@@ -1,6 +1,7 @@
 // Pure builders for the `docker` runtime's objects: their names (from the environment id only),
 // their labels (server, environment, role, Traefik routing) and the container-create bodies.
 // Kept apart from the Engine I/O so their exact shape is unit-tested without an engine.
+import { createHash } from 'node:crypto';
 import { join, posix } from 'node:path';
 import type Docker from 'dockerode';
 import { idSlug, uuidSchema } from '@oec/shared';
@@ -21,9 +22,12 @@ export function odooImage(template: string, odooVersion: string): string {
 export const LABEL = {
   server: 'oec.server',
   environment: 'oec.environment',
-  /** `db` or `odoo` on containers. */
+  /** `db`, `db-side` (a copy-on-write replace's second cluster), `odoo` or `odoo-trial` on containers. */
   role: 'oec.role',
-  /** The environment's database name, on its PostgreSQL container: how db names find their container. */
+  /**
+   * The environment's database name, on its PostgreSQL container: how db names find their
+   * container; on a side cluster's, the database it stands for (the replace's work database).
+   */
   db: 'oec.db',
 } as const;
 
@@ -125,19 +129,34 @@ export interface PostgresContainerOptions {
   dataHostDir?: string;
 }
 
-/** The environment's PostgreSQL: data on its named volume (or a bind mount), superuser password from the agent. */
-export function postgresCreateBody(o: PostgresContainerOptions): Docker.ContainerCreateOptions {
+/**
+ * The container of a copy-on-write replace's side cluster standing for database `database`
+ * (cluster-swap.ts; decision 0020, "Replace"): named after the environment and a hash of the
+ * database, so the name stays one DNS label (the trial Odoo reaches it by name).
+ */
+export function sideDbContainerName(environmentId: string, database: string): string {
+  return `${envObjectNames(environmentId).db}-side-${createHash('sha256').update(database).digest('hex').slice(0, 12)}`;
+}
+
+/**
+ * The environment's PostgreSQL: data on its named volume (or a bind mount), superuser password
+ * from the agent. With `side`, a replace's second cluster on its bind directory (always one, under
+ * the data root): its own name and role label, never restarted by the engine (the swap or the
+ * cleanup removes it; a retained cluster must stay stopped).
+ */
+export function postgresCreateBody(o: PostgresContainerOptions & { side?: { database: string } }): Docker.ContainerCreateOptions {
   const names = envObjectNames(o.environmentId);
+  if (o.side && !o.dataHostDir) throw new Error('a side cluster lives in a directory under the data root');
   return {
-    name: names.db,
+    name: o.side ? sideDbContainerName(o.environmentId, o.side.database) : names.db,
     Image: o.image,
     Env: [`POSTGRES_USER=${SUPERUSER}`, `POSTGRES_PASSWORD=${o.superuserPassword}`],
-    Labels: envLabels(o.server, o.environmentId, { [LABEL.role]: 'db', [LABEL.db]: o.dbName }),
+    Labels: envLabels(o.server, o.environmentId, o.side ? { [LABEL.role]: 'db-side', [LABEL.db]: o.side.database } : { [LABEL.role]: 'db', [LABEL.db]: o.dbName }),
     HostConfig: {
       Mounts: [o.dataHostDir ? { Type: 'bind', Source: o.dataHostDir, Target: PGDATA } : { Type: 'volume', Source: names.pgdata, Target: PGDATA }],
       NetworkMode: names.network,
-      // Environments outlive the agent and the engine's restarts.
-      RestartPolicy: { Name: 'unless-stopped' },
+      // Environments outlive the agent and the engine's restarts; a side cluster does not.
+      RestartPolicy: { Name: o.side ? 'no' : 'unless-stopped' },
     },
   };
 }
@@ -159,9 +178,11 @@ export interface OdooContainerOptions {
   dataHostDir?: string;
   /**
    * The unrouted trial instance: serves `dbName` (a replace's new database) as the environment's
-   * role (`role`), no routing labels, Odoo's data dir on a tmpfs (sessions die with it), no restart.
+   * role (`role`), no routing labels, Odoo's data dir on a tmpfs (sessions die with it), no restart;
+   * `dbHost`: the container holding that database when not the environment's own PostgreSQL (a
+   * copy-on-write replace's side cluster).
    */
-  trial?: { role: string };
+  trial?: { role: string; dbHost?: string };
 }
 
 /**
@@ -180,7 +201,7 @@ export function odooCreateBody(o: OdooContainerOptions): Docker.ContainerCreateO
     name: o.trial ? names.odooTrial : names.odoo,
     Image: o.image,
     Cmd: ['odoo', '--database', o.dbName, '--db-filter', `^${o.dbName}$`],
-    Env: [`HOST=${names.db}`, `PORT=${PG_PORT}`, `USER=${o.trial?.role ?? o.dbName}`, `PASSWORD=${o.password}`],
+    Env: [`HOST=${o.trial?.dbHost ?? names.db}`, `PORT=${PG_PORT}`, `USER=${o.trial?.role ?? o.dbName}`, `PASSWORD=${o.password}`],
     Labels: envLabels(
       o.server,
       o.environmentId,

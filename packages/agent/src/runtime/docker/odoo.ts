@@ -40,7 +40,7 @@ export class OdooContainers {
   }
 
   /** The environment's Odoo container (or its trial twin) serving `serve.dbName` with `serve.addons`. */
-  async body(ref: EnvironmentRef, serve: { dbName: string; addons: string; trial?: { role: string } }): Promise<Docker.ContainerCreateOptions & { name: string }> {
+  async body(ref: EnvironmentRef, serve: { dbName: string; addons: string; trial?: { role: string; dbHost?: string } }): Promise<Docker.ContainerCreateOptions & { name: string }> {
     const layout = envLayout(this.opts.dataDir, ref);
     const meta = await this.meta(ref);
     return odooCreateBody({

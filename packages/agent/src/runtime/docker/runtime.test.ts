@@ -15,7 +15,7 @@ import { createLogger } from '../../logger.js';
 import { DockerRuntime, type DockerRuntimeOptions } from './index.js';
 import { cleanupAll, ensureImage, listLabelled } from './engine.js';
 import { ownerOf } from '../database-owner.js';
-import { envObjectNames, hostDataDirs, LABEL, odooCreateBody, odooImage, OFFICIAL_ODOO, postgresCreateBody, traefikLabels } from './objects.js';
+import { envObjectNames, hostDataDirs, LABEL, odooCreateBody, odooImage, OFFICIAL_ODOO, postgresCreateBody, sideDbContainerName, traefikLabels } from './objects.js';
 import { envLayout } from '../layout.js';
 import { testEnvironmentSpec } from '../../testing/env-spec.js';
 import { dockerSkipReason, TEST_IMAGES, TEST_ODOO_USER } from '../../testing/docker-images.js';
@@ -297,6 +297,38 @@ describe('docker runtime objects', () => {
       trial: { role: `oec_${slug}` },
     });
     expect(trial.HostConfig?.Mounts?.[0]).toEqual({ Type: 'tmpfs', Source: '', Target: '/var/lib/odoo' });
+    expect(trial.Env).toContain(`HOST=${envObjectNames(id).db}`);
+  });
+
+  it("gives a copy-on-write replace's side cluster a container of its own, which a trial reaches by name", () => {
+    const layout = envLayout('/srv/oec', { environment_id: id, db_name: `oec_${slug}` });
+    const work = `oec_${slug}_n1a2b3c4d`;
+    const sideDir = `/srv/oec/environments/${id}/postgres.${work}/data`;
+    const side = postgresCreateBody({ server: 's1', environmentId: id, dbName: `oec_${slug}`, image: 'pg:15', superuserPassword: 'ab'.repeat(16), dataHostDir: sideDir, side: { database: work } });
+    const name = sideDbContainerName(id, work);
+    expect(side.name).toBe(name);
+    // one DNS label, distinct from the environment's own container and from another database's side
+    expect(name).toMatch(/^[a-z0-9-]{1,63}$/);
+    expect(name).not.toBe(envObjectNames(id).db);
+    expect(sideDbContainerName(id, `oec_${slug}_o1a2b3c4d`)).not.toBe(name);
+    expect(side.Labels).toMatchObject({ [LABEL.role]: 'db-side', [LABEL.db]: work, [LABEL.environment]: id });
+    expect(side.HostConfig?.Mounts).toEqual([{ Type: 'bind', Source: sideDir, Target: '/var/lib/postgresql/data' }]);
+    expect(side.HostConfig?.RestartPolicy).toEqual({ Name: 'no' });
+    expect(side.HostConfig?.NetworkMode).toBe(envObjectNames(id).network);
+    expect(() => postgresCreateBody({ server: 's1', environmentId: id, dbName: `oec_${slug}`, image: 'pg:15', superuserPassword: 'x', side: { database: work } })).toThrow(/under the data root/);
+    const trial = odooCreateBody({
+      server: 's1',
+      environmentId: id,
+      dbName: work,
+      domain: 'shop.example.com',
+      image: 'odoo:17.0',
+      password: 'cd'.repeat(16),
+      filestoreRoot: layout.filestoreRoot,
+      sessions: layout.sessions,
+      addons: layout.addons,
+      trial: { role: `oec_${slug}`, dbHost: name },
+    });
+    expect(trial.Env).toContain(`HOST=${name}`);
   });
 
   it("puts the environment's Odoo series into the image reference", () => {
