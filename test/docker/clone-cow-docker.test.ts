@@ -10,7 +10,8 @@
 // container of its own beside the target's, which serves its old data until the clusters are
 // swapped (cancelled: container and files go; completed: the target's container on the new
 // cluster, its identity kept, the old cluster retained as files; failing after the swap: swapped
-// back). Skipped, with the reason, without an engine and
+// back). An environment made before OEC_DOCKER_DATA_ON_ROOT (a Docker volume) streams, as a
+// replace target and as a source, and the estimate says why. Skipped, with the reason, without an engine and
 // the test images, or where a loop XFS cannot be made (root, losetup, mkfs.xfs).
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -78,6 +79,8 @@ describe.skipIf(skipReason !== null)('copy-on-write clones on the docker runtime
   let planted: PlantedCustomer;
   /** The first test's copy, replaced by the replace tests. */
   let staging: Environment;
+  /** An environment made before OEC_DOCKER_DATA_ON_ROOT (its data in a Docker volume). */
+  let legacy: Environment;
   const pgdataOf = (envId: string): string => join(platform.agentDataDir('a'), 'environments', envId, 'postgres', 'data');
 
   beforeAll(async () => {
@@ -347,4 +350,51 @@ describe.skipIf(skipReason !== null)('copy-on-write clones on the docker runtime
       expect(await served()).toEqual(before);
     }, 300_000);
   });
+
+  it('an environment made before OEC_DOCKER_DATA_ON_ROOT keeps its data in a Docker volume: a replace into it and a clone of it stream, and the estimate says why', async () => {
+    // the environment is made while the setting is off; the operator turns it on afterwards
+    const restart = async (onRoot: 'true' | 'false') => {
+      await a.daemon.stop();
+      await a.start({ env: { OEC_DOCKER_DATA_ON_ROOT: onRoot } });
+      await platform.waitServerStatus(a.server.id, 'RUNNING');
+    };
+    await restart('false');
+    try {
+      const created = await platform.createEnvironment(a.server.id, { name: 'legacy', environment_type: 'staging' });
+      legacy = await platform.waitEnvironment(created.id, 'RUNNING', 180_000);
+    } finally {
+      await restart('true');
+    }
+    const mount = (await docker.getContainer(envObjectNames(legacy.id).db).inspect()).Mounts.find((m) => m.Destination === '/var/lib/postgresql/data');
+    expect(mount?.Type).toBe('volume');
+    const server = await platform.api.ok<Server>('GET', `/servers/${a.server.id}`);
+    expect(server.facts?.cow).toMatchObject({ available: true, replace: true });
+
+    const into = { target: { create_new: false, environment_id: legacy.id, confirm_name: legacy.name }, sanitization_preset: 'recommended' };
+    const est = await platform.api.post<Estimate>(`/environments/${source.id}/clone/estimate`, into);
+    expect(est.status, JSON.stringify(est.body)).toBe(200);
+    expect(est.body.data_path?.kind).toBe('copy');
+    expect(est.body.data_path?.reason).toMatch(/not an instant clone: the target's PostgreSQL data is in the Docker volume \S+, not in \S+ where a copy-on-write replace swaps clusters/);
+    const res = await platform.api.post<CloneOperation>(`/environments/${source.id}/clone`, into);
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    const op = await waitOperation(platform.api, res.body.id);
+    const logs = (await platform.api.ok<{ items: Array<{ message: string }> }>('GET', `/clone-operations/${op.id}/logs?limit=1000`)).items.map((l) => l.message);
+    expect(op.status, `${JSON.stringify(op.error)}\n${logs.join('\n')}`).toBe('completed');
+    expect(logs.some((m) => m.startsWith('Copy-on-write snapshot of')), logs.join('\n')).toBe(false);
+    // still on its volume, now with the source's (masked) data
+    const after = await platform.api.ok<Environment>('GET', `/environments/${legacy.id}`);
+    const cluster = await dockerClusterOf(after, a);
+    const partners = await withDb(cluster, after.database_name, async (db) => Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM res_partner')).rows[0]?.n));
+    expect(partners).toBeGreaterThan(0);
+    expect((await docker.getContainer(envObjectNames(legacy.id).db).inspect()).Mounts.find((m) => m.Destination === '/var/lib/postgresql/data')?.Type).toBe('volume');
+
+    // a clone of it: Docker's root is not on the data root's filesystem here, so no snapshot can read it
+    const from = await platform.api.post<Estimate>(`/environments/${legacy.id}/clone/estimate`, {
+      target: { create_new: true, environment_type: 'development', name: 'from-legacy' },
+      sanitization_preset: 'recommended',
+    });
+    expect(from.status, JSON.stringify(from.body)).toBe(200);
+    expect(from.body.data_path?.kind).toBe('copy');
+    expect(from.body.data_path?.reason).toMatch(/not an instant clone: the source's PostgreSQL data is in the Docker volume \S+, not on the data root's filesystem/);
+  }, 300_000);
 });

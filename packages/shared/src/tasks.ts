@@ -23,6 +23,13 @@ export const environmentSizesSchema = z.object({
   filestore_bytes: z.number(),
   filestore_files: z.number(),
   addons_bytes: z.number(),
+  /**
+   * Why a copy-on-write clone cannot read this environment's data although its server clones
+   * files (its PostgreSQL data in a Docker volume on another filesystem); null or absent: it can.
+   */
+  cow_source_unavailable: z.string().nullable().optional(),
+  /** Why a copy-on-write replace cannot swap clusters into this environment (its data not in `<env>/postgres/data`); null or absent: it can. */
+  cow_replace_unavailable: z.string().nullable().optional(),
 });
 export type EnvironmentSizes = z.infer<typeof environmentSizesSchema>;
 

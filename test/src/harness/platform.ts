@@ -77,8 +77,11 @@ export interface AgentHandle {
   setHooks(hooks: AgentHooks): Promise<void>;
   /** The controller replica the agent dials. */
   replica: number;
-  /** Start (again) the agent process for this server; `replica` moves it to another replica. */
-  start(opts?: { replica?: number }): Promise<void>;
+  /**
+   * Start (again) the agent process for this server; `replica` moves it to another replica, `env`
+   * changes its environment from this start on (an operator changing the agent's settings).
+   */
+  start(opts?: { replica?: number; env?: Record<string, string> }): Promise<void>;
 }
 
 export interface Platform {
@@ -235,6 +238,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
           ? { OEC_PEER_LISTEN: `${netServer.dataIp}:${PEER_PORT}`, OEC_PEER_URL: `wss://${netServer.dataIp}:${PEER_PORT}` }
           : {};
         const hooksFile = join(dir, `hooks-${name}.json`);
+        let settings = agentEnv;
         const handle: AgentHandle = {
           server,
           token,
@@ -247,6 +251,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
           },
           async start(startOpts = {}) {
             if (startOpts.replica !== undefined) handle.replica = replicaOf(startOpts.replica);
+            if (startOpts.env) settings = { ...settings, ...startOpts.env };
             // Its replica first, then the others: after a lost link the agent tries the next one
             // (decision 0018), as it would behind a load balancer.
             const order = urls.map((_, k) => urls[(handle.replica + k) % urls.length] ?? url);
@@ -261,7 +266,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
                 OEC_TEST_HOOKS_FILE: hooksFile,
                 OEC_LOG_LEVEL: 'info',
                 ...peerEnv,
-                ...agentEnv,
+                ...settings,
               },
               echo: opts.echo ?? ECHO,
               ...(netServer ? { prefix: netServer.execPrefix } : {}),

@@ -96,8 +96,14 @@ export class DockerDatabases {
 
   /** The host path behind the environment's PostgreSQL data directory (a bind mount's, or a volume's mount point). */
   async dataHostPath(environmentId: string): Promise<string | null> {
+    return (await this.dataMount(environmentId))?.source ?? null;
+  }
+
+  /** The mount behind the environment's PostgreSQL data directory; null without a container. */
+  async dataMount(environmentId: string): Promise<{ type: string; source: string; volume: string | null } | null> {
     const info = await inspectContainer(this.opts.docker, envObjectNames(environmentId).db);
-    return info?.Mounts.find((m) => m.Destination === PGDATA)?.Source ?? null;
+    const mount = info?.Mounts.find((m) => m.Destination === PGDATA);
+    return mount ? { type: mount.Type, source: mount.Source, volume: mount.Name ?? null } : null;
   }
 
   /** This server's PostgreSQL containers and the database name each was created for. */

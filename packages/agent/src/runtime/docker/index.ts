@@ -9,6 +9,7 @@
 // DockerRuntime composes this folder: objects.ts (names, labels, create bodies), engine.ts
 // (idempotent Engine calls), databases.ts (the PostgreSQL containers), odoo.ts (the Odoo
 // containers), images.ts (each environment's images), client-tools.ts (exec), secrets.ts.
+import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -21,6 +22,7 @@ import type { ExecHandle } from '../../exec/run.js';
 import type { Logger } from '../../logger.js';
 import { prepareSnapshotStart, snapshotCluster } from '../../postgres/cow/index.js';
 import { moveClusters, sideClusterDir } from '../cluster-swap.js';
+import { sameFilesystem } from '../subvolume.js';
 import { adoptClusterCopy } from '../cow-identity.js';
 import { bufferutilLoaded, parseToolVersion, serverFacts, toolVersion } from '../facts.js';
 import { filesystemUsage, treeSize } from '../fs-usage.js';
@@ -92,7 +94,6 @@ export class DockerRuntime implements Runtime {
       ...(opts.odoo ? { contract: opts.odoo } : {}),
       ...(opts.odooUser ? { user: opts.odooUser } : {}),
       ...(opts.appHealthTimeoutMs !== undefined ? { healthTimeoutMs: opts.appHealthTimeoutMs } : {}),
-      ...(opts.dataOnRoot ? { dataOnRoot: true } : {}),
     });
   }
 
@@ -186,7 +187,8 @@ export class DockerRuntime implements Runtime {
     // Recreated on every start: it is stateless, and a replace renames the addons directory the
     // old container had bind-mounted (a bind follows the directory, not its path).
     await removeContainer(this.docker, names.odoo, this.stopGraceSeconds);
-    await this.odoo.giveDirectories([layout.filestoreRoot, layout.sessions, ...(this.opts.dataOnRoot ? [hostDataDirs(layout).odooData] : [])]);
+    const odooData = hostDataDirs(layout).odooData;
+    await this.odoo.giveDirectories([layout.filestoreRoot, layout.sessions, ...(existsSync(odooData) ? [odooData] : [])]);
     await ensureRunning(this.docker, await this.odoo.body(ref, { dbName: ref.db_name, addons: layout.addons }));
     const outcome = await this.odoo.waitHealthy(names.odoo, names.network, signal);
     if (outcome.healthy) return;
@@ -248,6 +250,7 @@ export class DockerRuntime implements Runtime {
 
   async inspect(ref: EnvironmentRef, signal: AbortSignal): Promise<EnvironmentSizes> {
     const layout = this.layout(ref);
+    const cow = this.opts.dataOnRoot ? await this.cowLimits(ref) : {};
     const db = (await this.dbs.running(ref.environment_id))
       ? await this.dbs.withEnvironmentPool(ref.environment_id, signal, async (c) =>
           (await sql.databaseExists(c, ref.db_name)) ? { exists: true, bytes: await sql.databaseSize(c, ref.db_name) } : null,
@@ -260,7 +263,32 @@ export class DockerRuntime implements Runtime {
       filestore_bytes: filestore.bytes,
       filestore_files: filestore.files,
       addons_bytes: addons.bytes,
+      ...cow,
     };
+  }
+
+  /**
+   * What keeps an environment out of copy-on-write clones on this server although it clones files
+   * (OEC_DOCKER_DATA_ON_ROOT): one created before that setting keeps its data in a Docker volume.
+   * A snapshot can still read it where Docker's root is on the data root's filesystem; a replace
+   * cannot swap clusters into it, which needs its data in `<env>/postgres/data`.
+   */
+  private async cowLimits(ref: EnvironmentRef): Promise<Pick<EnvironmentSizes, 'cow_source_unavailable' | 'cow_replace_unavailable'>> {
+    const mount = await this.dbs.dataMount(ref.environment_id);
+    const pgdata = hostDataDirs(this.layout(ref)).pgdata;
+    if (!mount || (mount.type === 'bind' && mount.source === pgdata)) return { cow_source_unavailable: null, cow_replace_unavailable: null };
+    const where = mount.type === 'volume' ? `the Docker volume ${mount.volume ?? mount.source}` : mount.source;
+    const readable = await sameFilesystem(mount.source, this.opts.dataDir).catch(() => false);
+    return {
+      cow_source_unavailable: readable ? null : `PostgreSQL data is in ${where}, not on the data root's filesystem (created before OEC_DOCKER_DATA_ON_ROOT)`,
+      cow_replace_unavailable: `PostgreSQL data is in ${where}, not in ${pgdata} where a copy-on-write replace swaps clusters (created before OEC_DOCKER_DATA_ON_ROOT)`,
+    };
+  }
+
+  /** A copy-on-write replace swaps clusters only into an environment whose data is in its bind directory. */
+  private async assertSwappable(ref: EnvironmentRef): Promise<void> {
+    const reason = (await this.cowLimits(ref)).cow_replace_unavailable;
+    if (reason) throw new AppError(ErrorCode.RESTORE_FAILED, `No copy-on-write replace of ${ref.db_name}: its ${reason}`);
   }
 
   async appStatus(ref: EnvironmentRef): Promise<AppStatus> {
@@ -331,6 +359,7 @@ export class DockerRuntime implements Runtime {
     const container = side ? sideDbContainerName(target.environment_id, workDb) : to.db;
     if (side) {
       // A replace: the target keeps serving; a leftover of an earlier attempt goes first.
+      await this.assertSwappable(target);
       await this.dbs.removeSide(workDb);
     } else {
       // The target's own cluster (create_new: an empty database) makes way for the copy.
@@ -405,6 +434,7 @@ export class DockerRuntime implements Runtime {
     const layout = this.layout(ref);
     const dirs = { target: hostDataDirs(layout).clusterDir, next: sideClusterDir(layout.root, next), retained: sideClusterDir(layout.root, retained) };
     if (!dirs.next || !dirs.retained) throw new Error(`invalid database names ${next}, ${retained}`);
+    await this.assertSwappable(ref);
     const db = this.docker.getContainer(envObjectNames(ref.environment_id).db);
     // A data directory moves only while no server runs on it.
     await db.stop({ t: 30 }).catch((e: unknown) => {

@@ -26,8 +26,6 @@ export interface OdooContainersOptions {
   user?: { uid: number; gid: number };
   /** How long a new container has to answer its health URL (default 60 s). */
   healthTimeoutMs?: number;
-  /** Odoo's data dir bind-mounted from the environment's directory (OEC_DOCKER_DATA_ON_ROOT). */
-  dataOnRoot?: boolean;
 }
 
 export class OdooContainers {
@@ -55,7 +53,9 @@ export class OdooContainers {
       addons: serve.addons,
       contract: this.contract,
       ...(serve.trial ? { trial: serve.trial } : {}),
-      ...(this.opts.dataOnRoot ? { dataHostDir: hostDataDirs(layout).odooData } : {}),
+      // where the environment was made: a bind mount on the data root (OEC_DOCKER_DATA_ON_ROOT then),
+      // else its volume; turning the setting on or off later moves nothing
+      ...(existsSync(hostDataDirs(layout).odooData) ? { dataHostDir: hostDataDirs(layout).odooData } : {}),
     }) as Docker.ContainerCreateOptions & { name: string };
   }
 

@@ -237,6 +237,26 @@ export async function measureSource(deps: AppDeps, source: EnvironmentRow, serve
   return sizes;
 }
 
+/**
+ * For a same-server replace where the server takes copy-on-write clones: why the target cannot
+ * take a swap of clusters (its agent's env.inspect), null when it can. Unknown counts as cannot:
+ * the replace then copies its data beside the target, which works everywhere.
+ */
+export async function replaceTargetCowLimit(deps: AppDeps, target: EnvironmentRow, server: ServerRow): Promise<string | null> {
+  if (!server.facts?.cow?.available || !server.facts.cow.replace) return null;
+  try {
+    const sizes = await deps.hub.runTask(
+      server.id,
+      'env.inspect',
+      { environment_id: target.id, db_name: target.database_name },
+      { fence: { operation_id: null, attempt: 0 }, environmentId: target.id, signal: AbortSignal.timeout(INSPECT_TIMEOUT_MS) },
+    );
+    return sizes.cow_replace_unavailable ?? null;
+  } catch (err) {
+    return `data could not be located (${err instanceof AppError ? err.message : 'no answer'})`;
+  }
+}
+
 export function diskVerdict(server: ServerRow, required: number): { ok: boolean; message: string; free_bytes: number | null } {
   const free = server.disk_free_bytes;
   if (free === null) return { ok: true, message: 'Free disk space not reported yet', free_bytes: null };

@@ -34,12 +34,13 @@ import {
   loadReplaceTarget,
   loadSource,
   measureSource,
+  replaceTargetCowLimit,
   modePermission,
   resolveNewTarget,
   takenNames,
 } from './checks.js';
 import type { CloneServers, NewTarget } from './checks.js';
-import { buildPlan } from './plan.js';
+import { buildPlan, cowFor } from './plan.js';
 import { toCloneOperation } from './view.js';
 
 export function quotaDemand(source: EnvironmentRow): Partial<Amounts> {
@@ -70,6 +71,8 @@ interface Accepted {
   sanitization: EffectiveSanitization;
   estimate: StoredEstimate;
   servers: CloneServers;
+  /** Why the source's (or a replace target's) data cannot take part in a copy-on-write clone (cowFor). */
+  cowLimits: { source: string | null; target: string | null };
 }
 
 /** Every check of the request, in order; nothing is written. */
@@ -86,12 +89,17 @@ async function accept(deps: AppDeps, actor: Actor, sourceId: string, req: CloneR
   const servers = await checkServers(deps, source, newTarget ? newTarget.serverId : (target as EnvironmentRow).server_id);
   // Counted once the request is valid, before the agent is asked anything.
   takeToken(deps.cloneLimiter, actor.id);
-  const estimate = storedEstimate(await measureSource(deps, source, servers.source), req, sanitization, !servers.cross);
+  const sizes = await measureSource(deps, source, servers.source);
+  const estimate = storedEstimate(sizes, req, sanitization, !servers.cross);
+  const cowLimits = {
+    source: sizes.cow_source_unavailable ?? null,
+    target: target && !servers.cross ? await replaceTargetCowLimit(deps, target, servers.target) : null,
+  };
   await assertPersonalDataCovered(deps, servers.source, source, sanitization.options);
   // Checked on the target's server: that is where the data lands.
   assertDisk(servers.target, estimate.required_bytes);
   if (newTarget) assertQuota(await lockQuota(deps.db, source.organization_id), await loadUsage(deps.db, source.organization_id), quotaDemand(source));
-  return { source, target, newTarget, sanitization, estimate, servers };
+  return { source, target, newTarget, sanitization, estimate, servers, cowLimits };
 }
 
 async function insert(deps: AppDeps, q: Queryable, actor: Actor, a: Accepted, req: CloneRequestInput, retryOf: string | null): Promise<string> {
@@ -146,7 +154,7 @@ async function insert(deps: AppDeps, q: Queryable, actor: Actor, a: Accepted, re
     sensitiveModels: await projectSensitiveModels(q, src.project_id),
     servers: a.servers.cross ? { source: a.servers.source.name, target: a.servers.target.name } : null,
     dataPath: deps.settings.cloneDataPath ?? 'auto',
-    cow: a.servers.target.facts?.cow ?? null,
+    cow: cowFor(a.servers.target.facts?.cow, a.cowLimits),
     donors: a.servers.cross ? await donorEnvironments(q, src.project_id, a.servers.target.id, newTarget ? [targetId] : []) : [],
   });
   await insertOperation(q, {

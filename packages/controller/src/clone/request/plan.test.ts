@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveSanitization } from '@oec/shared';
-import { buildPlan, clonePath } from './plan.js';
+import { buildPlan, clonePath, cowFor } from './plan.js';
 
 const base = {
   operationId: 'a1b2c3d4-0000-4000-8000-000000000001',
@@ -59,5 +59,22 @@ describe('clone plans', () => {
     expect(instant.reason).toMatch(/second cluster beside the target's.*swapped in/);
     expect(clonePath('auto', options, [], { ...where, cow }).path.reason).toMatch(/not an instant clone: the target's server cannot swap clusters/);
     expect(clonePath('dump_restore', options, [], { ...where, cow: swaps }).path.reason).toMatch(/OEC_CLONE_DATA_PATH=dump_restore/);
+  });
+
+  it("streams where the source's or a replace target's data cannot take part, and says why", () => {
+    const swaps = { available: true, filesystem: 'xfs', reason: 'xfs clones files (FICLONE)', replace: true };
+    const volume = 'PostgreSQL data is in the Docker volume oec-x-pgdata, not on the data root';
+    expect(cowFor(swaps, { source: null, target: null })).toEqual(swaps);
+    expect(cowFor(null, { source: volume })).toBeNull();
+    const fromVolume = cowFor(swaps, { source: volume, target: null });
+    expect(fromVolume).toMatchObject({ available: false, reason: `the source's ${volume}` });
+    expect(buildPlan({ ...base, mode: 'create_new', cow: fromVolume }).data_path).toBe('copy');
+    const intoVolume = cowFor(swaps, { source: null, target: volume });
+    expect(buildPlan({ ...base, mode: 'replace', cow: intoVolume }).data_path).toBe('copy');
+    const where = { sourceStatus: 'RUNNING' as const, crossServer: false, mode: 'replace' as const };
+    expect(clonePath('auto', resolveSanitization('recommended'), [], { ...where, cow: intoVolume }).path.reason).toMatch(/not an instant clone: the target's PostgreSQL data is in the Docker volume/);
+    // an unavailable server's own reason stays
+    const ext4 = { available: false, filesystem: 'ext4', reason: 'ext4 cannot clone files' };
+    expect(cowFor(ext4, { source: volume })).toEqual(ext4);
   });
 });

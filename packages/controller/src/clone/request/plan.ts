@@ -37,6 +37,18 @@ export interface PathWhere {
   cow?: CowFacts | null;
 }
 
+/**
+ * The server's copy-on-write facts as they apply to one clone: unavailable, with the reason, where
+ * its agent said the source's data (or a replace target's) cannot take part (env.inspect: an
+ * environment of the Docker runtime whose data is still in a Docker volume).
+ */
+export function cowFor(cow: CowFacts | null | undefined, limits: { source?: string | null; target?: string | null }): CowFacts | null {
+  if (!cow?.available) return cow ?? null;
+  if (limits.source) return { ...cow, available: false, reason: `the source's ${limits.source}` };
+  if (limits.target) return { ...cow, available: false, reason: `the target's ${limits.target}` };
+  return cow;
+}
+
 /** Why a clone cannot be a copy-on-write snapshot, or null when it can. */
 function whyNotCopyOnWrite(setting: PlanInput['dataPath'], w: PathWhere): string | null {
   if (setting === 'copy' || setting === 'dump_restore') return `the controller is set to OEC_CLONE_DATA_PATH=${setting}`;
