@@ -8,7 +8,7 @@
 // file of its data directory its own (one link, an inode of its own), and no planted personal value
 // in its base/, global/ or pg_wal/ (a byte scan). A replace snapshots into a second cluster in a
 // container of its own beside the target's, which serves its old data until the clusters are
-// swapped (cancelled: container and files go; completed: the target's container on the new
+// swapped (cancelled, or its agent SIGKILLed: container and files go; completed: the target's container on the new
 // cluster, its identity kept, the old cluster retained as files; failing after the swap: swapped
 // back). An environment made before OEC_DOCKER_DATA_ON_ROOT (a Docker volume) streams, as a
 // replace target and as a source, and the estimate says why. Skipped, with the reason, without an engine and
@@ -254,10 +254,8 @@ describe.skipIf(skipReason !== null)('copy-on-write clones on the docker runtime
       expect(res.body.data_path?.reason).toMatch(/second cluster beside the target's/);
     });
 
-    it('cancelled once its second cluster stands in a container of its own: container and files go, the target serves its old data throughout', async () => {
-      const digest = await dumpDigest(sourceCluster, source.database_name);
-      const before = await served();
-      expect(before).toMatchObject({ odoo: true, marker: 'old data' });
+    /** A replace held once its second cluster stands, running in its side container; the target serves as before. */
+    async function heldReplace(before: Awaited<ReturnType<typeof served>>): Promise<CloneOperation> {
       const holds = join(platform.dir, 'holds');
       await mkdir(holds, { recursive: true });
       await a.setHooks({ hold: [{ target: staging.name, step: 'restoring_database' }], hold_dir: holds });
@@ -271,16 +269,44 @@ describe.skipIf(skipReason !== null)('copy-on-write clones on the docker runtime
       expect(sides.map((c) => c.running)).toEqual([true]);
       expect(sides[0]?.name).toMatch(/-db-side-[0-9a-f]{12}$/);
       expect(await served()).toEqual(before);
-      expect((await platform.api.post(`/clone-operations/${res.body.id}/cancel`)).status).toBe(200);
-      const op = await waitOperation(platform.api, res.body.id);
-      await a.setHooks({});
-      expect(op.status).toBe('cancelled');
+      return res.body;
+    }
+
+    /** Cleaned up: no side container or directory, the target serving its old data, the source as it was. */
+    async function expectTargetIntact(op: CloneOperation, before: Awaited<ReturnType<typeof served>>, digest: string): Promise<void> {
       expect(op.cleanup).toBe('done');
       expect(await sideContainers()).toEqual([]);
       expect(await sideClusters()).toEqual([]);
       await waitFor(async () => (await served()).odoo, { timeoutMs: 120_000, what: 'the target serving again' });
       expect(await served()).toEqual(before);
       expect(await dumpDigest(sourceCluster, source.database_name)).toBe(digest);
+    }
+
+    it('cancelled once its second cluster stands in a container of its own: container and files go, the target serves its old data throughout', async () => {
+      const digest = await dumpDigest(sourceCluster, source.database_name);
+      const before = await served();
+      expect(before).toMatchObject({ odoo: true, marker: 'old data' });
+      const held = await heldReplace(before);
+      expect((await platform.api.post(`/clone-operations/${held.id}/cancel`)).status).toBe(200);
+      const op = await waitOperation(platform.api, held.id);
+      await a.setHooks({});
+      expect(op.status).toBe('cancelled');
+      await expectTargetIntact(op, before, digest);
+    }, 300_000);
+
+    it('its agent SIGKILLed once the second cluster stands: the restarted agent finds the side container by its name and removes it, the target intact', async () => {
+      const digest = await dumpDigest(sourceCluster, source.database_name);
+      const before = await served();
+      const held = await heldReplace(before);
+      await a.daemon.kill();
+      await a.setHooks({});
+      // the side container outlives its agent (the engine runs it); nothing of it is in the new agent's memory
+      expect((await sideContainers()).map((c) => c.running)).toEqual([true]);
+      await a.start();
+      const op = await waitOperation(platform.api, held.id);
+      expect(op.status).toBe('failed');
+      expect(op.error).toMatchObject({ code: 'AGENT_LOST', retryable: true });
+      await expectTargetIntact(op, before, digest);
     }, 300_000);
 
     it('completes: the second cluster swapped into the target\'s container, its identity kept, the old cluster retained stopped, no planted value in its files', async () => {
