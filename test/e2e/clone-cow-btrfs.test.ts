@@ -4,11 +4,12 @@
 // by file, then trims it to what a copy takes (no GC checklist, none of the sensitive models'
 // files). Checked: the server says so, a create_new and a replace complete with every guarantee of
 // the other paths (checkClone), the copy's filestore is a subvolume of its own (a write there does
-// not reach production's), and removing the environment removes it.
+// not reach production's), and removing the environment removes it. A replace's filestore, also
+// one received from another server, is a subvolume too; a plain one becomes one at its next start.
 import { existsSync } from 'node:fs';
-import { appendFile, lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, cp, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CloneOperation, Environment, Estimate, Server } from '@oec/shared';
 import {
@@ -185,5 +186,25 @@ describe.skipIf(unavailable !== null)(`copy-on-write clones on btrfs, filestores
     expect(logs.some((m) => /^Filestore snapshotted \(btrfs subvolume, copy-on-write\): [1-9]\d* files/.test(m)), logs.join('\n')).toBe(true);
     const copy = await platform.api.ok<Environment>('GET', `/environments/${second.target_environment_id}`);
     expect(await isSubvolume(copy.filestore_path!)).toBe(true);
+  });
+
+  it('a filestore made a plain directory (before btrfs-progs was there) becomes a subvolume at its next start, with its files', async () => {
+    const filestore = source.filestore_path!;
+    expect((await platform.api.post(`/environments/${source.id}/stop`)).status).toBeLessThan(300);
+    await platform.waitEnvironment(source.id, 'STOPPED');
+    // what an agent without btrfs-progs made: the same files in a plain directory
+    await rename(filestore, `${filestore}.orig`);
+    await mkdir(filestore);
+    await cp(`${filestore}.orig`, filestore, { recursive: true });
+    await rm(`${filestore}.orig`, { recursive: true });
+    expect(await isSubvolume(filestore)).toBe(false);
+    const files = (await readdir(filestore, { recursive: true })).sort();
+    expect((await platform.api.post(`/environments/${source.id}/start`)).status).toBeLessThan(300);
+    await platform.waitEnvironment(source.id, 'RUNNING');
+    expect(await isSubvolume(filestore)).toBe(true);
+    expect((await readdir(filestore, { recursive: true })).sort()).toEqual(files);
+    expect((await readdir(dirname(filestore))).filter((n) => n.startsWith(`${source.database_name}.`))).toEqual([]);
+    // the next clone takes it whole
+    await cloned({ target: { create_new: true, environment_type: 'staging', name: 'after-conversion' } });
   });
 });

@@ -15,7 +15,7 @@ export { treeSize, type TreeSize } from './runtime/fs-usage.js';
 export { createHandlers, HANDLERS } from './tasks/handlers/index.js';
 export { NO_HOOKS, fileHooks, staticHooks, type CloneHooks, type HookState } from './clone/context.js';
 export { canSnapshotFilestore, listFilestore, linkFilestore, missingFiles, snapshotFilestore, withoutFiles } from './clone/filestore.js';
-export { isSubvolume, makeFilestoreDir } from './runtime/subvolume.js';
+export { convertFilestore, isSubvolume, makeFilestoreDir } from './runtime/subvolume.js';
 export { sensitiveOnlyFiles } from './clone/sql.js';
 export { ensurePeerIdentity, fingerprintOf, type PeerIdentity } from './peer/tls.js';
 export { startPeerServer, ticketHash, type PeerServer, type PeerServerOptions } from './peer/server.js';

@@ -2,7 +2,8 @@
 // filestore is made a subvolume, a copy-on-write clone snapshots it whole and trims the snapshot
 // to what the per-file copy takes (Odoo's hashed directories, regular files, none of the files the
 // plan leaves out), the copy's files are its own, and where the source is a plain directory or the
-// target on another filesystem the clone falls back to the per-file path. Needs root, losetup and
+// target on another filesystem the clone falls back to the per-file path; a plain filestore is made
+// a subvolume (before its app starts), a conversion cut anywhere finished or undone. Needs root, losetup and
 // btrfs-progs; skips with the reason otherwise.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canSnapshotFilestore, isSubvolume, makeFilestoreDir, snapshotFilestore } from '@oec/agent';
+import { canSnapshotFilestore, convertFilestore, isSubvolume, makeFilestoreDir, snapshotFilestore } from '@oec/agent';
 import { loopBtrfsUnavailable, mountLoopBtrfs, type LoopXfs } from '../harness/xfs.js';
 
 const unavailable = loopBtrfsUnavailable();
@@ -121,5 +122,64 @@ describe.skipIf(unavailable !== null)(`filestores as btrfs subvolumes${unavailab
     const src = join(fs.dir, 'envs', 'sub', 'filestore', 'prod');
     await makeFilestoreDir(src);
     expect(await canSnapshotFilestore(src, join(base, 'elsewhere', 'filestore', 'x'))).toBe(false);
+  });
+
+  it('makes a plain filestore a subvolume with its files, and leaves it plain off btrfs', async () => {
+    const plain = join(fs.dir, 'envs', 'conv', 'filestore', 'prod');
+    await mkdir(plain, { recursive: true });
+    await writeFilestore(plain, ['one', 'two', 'three']);
+    const before = await tree(plain);
+    const contents = await Promise.all(before.filter((r) => r.includes('/')).map((r) => readFile(join(plain, r), 'utf8')));
+    expect(await convertFilestore(plain)).toBe('converted');
+    expect(await isSubvolume(plain)).toBe(true);
+    expect(await tree(plain)).toEqual(before);
+    expect(await Promise.all(before.filter((r) => r.includes('/')).map((r) => readFile(join(plain, r), 'utf8')))).toEqual(contents);
+    expect((await readdir(join(fs.dir, 'envs', 'conv', 'filestore'))).sort()).toEqual(['prod']);
+    expect(await convertFilestore(plain)).toBe('subvolume');
+    // and then a copy-on-write clone can snapshot it
+    expect(await canSnapshotFilestore(plain, join(fs.dir, 'envs', 'next', 'filestore', 'x'))).toBe(true);
+    const elsewhere = join(base, 'plain-conv', 'filestore', 'prod');
+    await mkdir(elsewhere, { recursive: true });
+    expect(await convertFilestore(elsewhere)).toBe('plain');
+    expect(await convertFilestore(join(fs.dir, 'envs', 'none', 'filestore', 'prod'))).toBe('missing');
+  });
+
+  it('finishes or undoes a conversion cut anywhere, never losing the filestore', async () => {
+    const root = join(fs.dir, 'envs', 'cut', 'filestore');
+    const path = join(root, 'prod');
+    /** A directory with two files: a subvolume where the conversion made one. */
+    const fill = async (dir: string, subvolume = false) => {
+      if (subvolume) await makeFilestoreDir(dir);
+      else await mkdir(dir, { recursive: true });
+      return writeFilestore(dir, ['alpha', 'beta']);
+    };
+    const expectConverted = async (rels: string[]) => {
+      expect(await isSubvolume(path)).toBe(true);
+      expect((await tree(path)).filter((r) => r.includes('/'))).toEqual(rels.sort());
+      expect((await readdir(root)).sort()).toEqual(['prod']);
+    };
+    // cut during the copy: a partial new subvolume beside the untouched directory
+    let rels = await fill(path);
+    await makeFilestoreDir(`${path}.subvolume`);
+    await writeFile(join(`${path}.subvolume`, 'partial'), '');
+    expect(await convertFilestore(path)).toBe('converted');
+    await expectConverted(rels);
+    await rm(path, { recursive: true });
+    // cut after the old directory moved aside: the complete new one takes its place
+    rels = await fill(`${path}.subvolume`, true);
+    await fill(`${path}.plain`);
+    expect(await convertFilestore(path)).toBe('subvolume');
+    await expectConverted(rels);
+    await rm(path, { recursive: true });
+    // cut after the new one took its place: the old one goes
+    rels = await fill(`${path}.plain`);
+    await fill(path, true);
+    expect(await convertFilestore(path)).toBe('subvolume');
+    await expectConverted(rels);
+    await rm(path, { recursive: true });
+    // the old directory aside and no new one (a hand-made state): it is put back, then converted
+    rels = await fill(`${path}.plain`);
+    expect(await convertFilestore(path)).toBe('converted');
+    await expectConverted(rels);
   });
 });

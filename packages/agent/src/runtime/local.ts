@@ -36,6 +36,7 @@ import { SharedCluster, type LocalCluster, type LocalClusters } from './local-cl
 import * as sql from './local-db.js';
 import { renderOdooConf } from './odoo-conf.js';
 import type { AppStatus, AppTrial, ClusterClone, DiskUsage, ExecOptions, Runtime } from './runtime.js';
+import { convertBeforeStart } from './subvolume.js';
 
 interface LocalRuntimeBaseOptions {
   dataDir: string;
@@ -125,6 +126,7 @@ export class LocalRuntime implements Runtime {
     const running = await runningApp(layout);
     if (running && (await probeHealth(appUrl(running)))) return;
     if (running) await stopApp(layout, this.stopGraceMs);
+    await convertBeforeStart(layout.filestore, ref.environment_id, this.opts.logger, { env: this.opts.childEnv });
     for (let attempt = 1; ; attempt++) {
       signal.throwIfAborted();
       const port = await freePort();

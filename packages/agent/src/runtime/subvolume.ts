@@ -3,9 +3,11 @@
 // snapshot, whatever the number of files, instead of cloning file after file (132k FICLONEs took
 // 5.5 s on xlarge). Anywhere else, and where the `btrfs` tool is missing, a filestore is a plain
 // directory and clones take the per-file path: both are correct, one is flat.
-import { lstat, mkdir, readFile, realpath, statfs } from 'node:fs/promises';
+import { lstat, mkdir, readFile, realpath, rename, rm, statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { collect, spawnProcess } from '../exec/run.js';
+import type { Logger } from '../logger.js';
 
 const BTRFS_MAGIC = 0x9123683e;
 /** A subvolume's root directory is inode 256 (BTRFS_FIRST_FREE_OBJECTID); no other directory is. */
@@ -96,6 +98,73 @@ export async function makeFilestoreDir(path: string, opts: SubvolumeOptions = {}
   }
   await mkdir(path, { recursive: true });
   return 'directory';
+}
+
+/** Beside a filestore being converted (convertFilestore): the new subvolume, then the old directory. */
+const CONVERTING = '.subvolume';
+const REPLACED = '.plain';
+
+/**
+ * A filestore that is a plain directory on a btrfs data root (made before btrfs-progs was there)
+ * becomes a subvolume, so that copy-on-write clones of its environment snapshot it whole. Only
+ * while nothing writes it: the runtimes call it just before they start the environment's app. Its
+ * files are reflinked (`cp --reflink=always`, no data copied) into a new subvolume
+ * `<path>.subvolume`, the old directory moves to `<path>.plain`, the new one takes its place, and
+ * the old one goes last. A run cut anywhere is finished or undone by the next (recoverConversion),
+ * so the filestore is never lost. Returns what it found or did; 'plain' where it cannot convert
+ * (not btrfs, no tool).
+ */
+export async function convertFilestore(path: string, opts: SubvolumeOptions = {}): Promise<'converted' | 'subvolume' | 'plain' | 'missing'> {
+  await recoverConversion(path);
+  if (!(await exists(path))) return 'missing';
+  if (await isSubvolume(path)) return 'subvolume';
+  if (!(await onBtrfs(path)) || !(await btrfsToolAvailable(opts))) return 'plain';
+  const fresh = `${path}${CONVERTING}`;
+  try {
+    await btrfs(['subvolume', 'create', fresh], opts);
+    // `<path>/.`: the directory's contents (and its mode and times) into the new subvolume
+    const run = { signal: opts.signal ?? AbortSignal.timeout(600_000), stdout: 'ignore' as const, ...(opts.env ? { env: opts.env } : {}) };
+    await collect(spawnProcess('cp', 'cp', ['-a', '--reflink=always', '--', `${path}/.`, fresh], run));
+  } catch (e) {
+    await rm(fresh, { recursive: true, force: true });
+    throw e;
+  }
+  await rename(path, `${path}${REPLACED}`);
+  await rename(fresh, path);
+  await rm(`${path}${REPLACED}`, { recursive: true, force: true });
+  return 'converted';
+}
+
+/**
+ * Before an environment's app starts (nothing writes its filestore): the filestore made a subvolume
+ * where it can be (convertFilestore). A failure is logged and leaves the plain directory, which
+ * clones copy file by file: never a reason not to start.
+ */
+export async function convertBeforeStart(filestore: string, environmentId: string, logger: Logger, opts: SubvolumeOptions = {}): Promise<void> {
+  const t0 = performance.now();
+  try {
+    if ((await convertFilestore(filestore, opts)) === 'converted') {
+      logger.info({ environment_id: environmentId, ms: Math.round(performance.now() - t0) }, 'filestore made a btrfs subvolume (snapshotted whole by copy-on-write clones from now on)');
+    }
+  } catch (e) {
+    logger.warn({ environment_id: environmentId, err: (e as Error).message }, 'filestore left a plain directory: making it a btrfs subvolume failed');
+  }
+}
+
+/** Finish or undo a conversion a crash cut short (see convertFilestore for its order). */
+async function recoverConversion(path: string): Promise<void> {
+  const fresh = `${path}${CONVERTING}`;
+  const old = `${path}${REPLACED}`;
+  const [hasPath, hasFresh, hasOld] = await Promise.all([exists(path), exists(fresh), exists(old)]);
+  if (!hasPath && hasOld) {
+    // the old directory had moved aside, so the copy into the new subvolume was complete
+    await rename(hasFresh ? fresh : old, path);
+    if (hasFresh) await rm(old, { recursive: true, force: true });
+    return;
+  }
+  // cut during the copy (the new subvolume partial), or before the old directory was removed
+  if (hasFresh) await rm(fresh, { recursive: true, force: true });
+  if (hasPath && hasOld) await rm(old, { recursive: true, force: true });
 }
 
 /**

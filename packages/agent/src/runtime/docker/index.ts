@@ -22,7 +22,7 @@ import type { ExecHandle } from '../../exec/run.js';
 import type { Logger } from '../../logger.js';
 import { prepareSnapshotStart, snapshotCluster } from '../../postgres/cow/index.js';
 import { moveClusters, sideClusterDir } from '../cluster-swap.js';
-import { sameFilesystem } from '../subvolume.js';
+import { convertBeforeStart, sameFilesystem } from '../subvolume.js';
 import { adoptClusterCopy } from '../cow-identity.js';
 import { bufferutilLoaded, parseToolVersion, serverFacts, toolVersion } from '../facts.js';
 import { filesystemUsage, treeSize } from '../fs-usage.js';
@@ -187,6 +187,7 @@ export class DockerRuntime implements Runtime {
     // Recreated on every start: it is stateless, and a replace renames the addons directory the
     // old container had bind-mounted (a bind follows the directory, not its path).
     await removeContainer(this.docker, names.odoo, this.stopGraceSeconds);
+    await convertBeforeStart(layout.filestore, ref.environment_id, this.opts.logger, { env: this.opts.childEnv });
     const odooData = hostDataDirs(layout).odooData;
     await this.odoo.giveDirectories([layout.filestoreRoot, layout.sessions, ...(existsSync(odooData) ? [odooData] : [])]);
     await ensureRunning(this.docker, await this.odoo.body(ref, { dbName: ref.db_name, addons: layout.addons }));
