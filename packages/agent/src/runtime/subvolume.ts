@@ -7,7 +7,6 @@ import { lstat, mkdir, readFile, realpath, rename, rm, statfs } from 'node:fs/pr
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { collect, spawnProcess } from '../exec/run.js';
-import type { Logger } from '../logger.js';
 
 const BTRFS_MAGIC = 0x9123683e;
 /** A subvolume's root directory is inode 256 (BTRFS_FIRST_FREE_OBJECTID); no other directory is. */
@@ -135,12 +134,18 @@ export async function convertFilestore(path: string, opts: SubvolumeOptions = {}
   return 'converted';
 }
 
+/** What convertBeforeStart logs to (the agent's logger; not imported here: logger.ts reaches the config, which reaches this file). */
+interface StartLog {
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+}
+
 /**
  * Before an environment's app starts (nothing writes its filestore): the filestore made a subvolume
  * where it can be (convertFilestore). A failure is logged and leaves the plain directory, which
  * clones copy file by file: never a reason not to start.
  */
-export async function convertBeforeStart(filestore: string, environmentId: string, logger: Logger, opts: SubvolumeOptions = {}): Promise<void> {
+export async function convertBeforeStart(filestore: string, environmentId: string, logger: StartLog, opts: SubvolumeOptions = {}): Promise<void> {
   const t0 = performance.now();
   try {
     if ((await convertFilestore(filestore, opts)) === 'converted') {
