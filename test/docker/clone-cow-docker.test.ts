@@ -81,6 +81,9 @@ describe.skipIf(skipReason !== null)('copy-on-write clones on the docker runtime
   let staging: Environment;
   /** An environment made before OEC_DOCKER_DATA_ON_ROOT (its data in a Docker volume). */
   let legacy: Environment;
+  /** Every guarantee of a `recommended` clone of the source (checkClone), on the target's container. */
+  const checked = (op: CloneOperation, sourceDigest: string): Promise<Environment> =>
+    checkClone({ api: platform.api, op, preset: 'recommended', source, sourceCluster, targetCluster: (t) => dockerClusterOf(t, a), summary, salt, sourceDigest });
   const pgdataOf = (envId: string): string => join(platform.agentDataDir('a'), 'environments', envId, 'postgres', 'data');
 
   beforeAll(async () => {
@@ -135,17 +138,7 @@ describe.skipIf(skipReason !== null)('copy-on-write clones on the docker runtime
     expect(op.status, `${JSON.stringify(op.error)}\n${logs.join('\n')}`).toBe('completed');
     expect(logs.some((m) => m.startsWith('Copy-on-write snapshot of')), logs.join('\n')).toBe(true);
     expect(logs.some((m) => /^Copy rewritten: \d+ tables/.test(m)), logs.join('\n')).toBe(true);
-    const target = await checkClone({
-      api: platform.api,
-      op,
-      preset: 'recommended',
-      source,
-      sourceCluster,
-      targetCluster: (t) => dockerClusterOf(t, a),
-      summary,
-      salt,
-      sourceDigest: digest,
-    });
+    const target = await checked(op, digest);
     staging = target;
 
     // its own container on its own bind directory, serving only its database and role
@@ -322,17 +315,7 @@ describe.skipIf(skipReason !== null)('copy-on-write clones on the docker runtime
       expect(op.mode).toBe('replace');
       expect(logs.some((m) => m.startsWith('Copy-on-write snapshot of')), logs.join('\n')).toBe(true);
       expect(logs.some((m) => /^Copy rewritten: \d+ tables/.test(m)), logs.join('\n')).toBe(true);
-      const target = await checkClone({
-        api: platform.api,
-        op,
-        preset: 'recommended',
-        source,
-        sourceCluster,
-        targetCluster: (t) => dockerClusterOf(t, a),
-        summary,
-        salt,
-        sourceDigest: digest,
-      });
+      const target = await checked(op, digest);
       expect(await served()).toMatchObject({ odoo: true, marker: null });
       const cluster = await dockerClusterOf(target, a);
       expect(

@@ -122,8 +122,7 @@ export async function convertFilestore(path: string, opts: SubvolumeOptions = {}
   try {
     await btrfs(['subvolume', 'create', fresh], opts);
     // `<path>/.`: the directory's contents (and its mode and times) into the new subvolume
-    const run = { signal: opts.signal ?? AbortSignal.timeout(600_000), stdout: 'ignore' as const, ...(opts.env ? { env: opts.env } : {}) };
-    await collect(spawnProcess('cp', 'cp', ['-a', '--reflink=always', '--', `${path}/.`, fresh], run));
+    await tool('cp', ['-a', '--reflink=always', '--', `${path}/.`, fresh], opts, 600_000);
   } catch (e) {
     await rm(fresh, { recursive: true, force: true });
     throw e;
@@ -180,9 +179,14 @@ export async function snapshotSubvolume(source: string, dest: string, opts: Subv
   await btrfs(['subvolume', 'snapshot', source, dest], opts);
 }
 
-async function btrfs(args: string[], opts: SubvolumeOptions): Promise<void> {
-  const run = { signal: opts.signal ?? AbortSignal.timeout(60_000), stdout: 'ignore' as const, ...(opts.env ? { env: opts.env } : {}) };
-  await collect(spawnProcess('btrfs', 'btrfs', args, run));
+function btrfs(args: string[], opts: SubvolumeOptions): Promise<void> {
+  return tool('btrfs', args, opts, 60_000);
+}
+
+/** Run `command` (argv, output ignored) to success, within `opts.signal` or `timeoutMs`. */
+async function tool(command: string, args: string[], opts: SubvolumeOptions, timeoutMs: number): Promise<void> {
+  const run = { signal: opts.signal ?? AbortSignal.timeout(timeoutMs), stdout: 'ignore' as const, ...(opts.env ? { env: opts.env } : {}) };
+  await collect(spawnProcess(command, command, args, run));
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -16,9 +16,9 @@ import {
 import { tarExtractArgv } from '../../commands/index.js';
 import { ExecError, stdinSink, type ExecHandle } from '../../exec/run.js';
 import { PeerChannel } from '../../peer/channel.js';
-import { makeFilestoreDir } from '../../runtime/subvolume.js';
 import { receiveBytes, type ReceiverChannel } from '../../peer/byte-stream.js';
 import type { Expectation } from '../../peer/server.js';
+import { makeFilestoreDir } from '../../runtime/subvolume.js';
 import type { TaskContext } from '../../tasks/types.js';
 import { checkpoint, clonePaths, holdPoint, type CloneHooks } from '../context.js';
 import { analyzeTables, copyTuning, frameReceiver, workDatabaseSink } from '../copy/index.js';

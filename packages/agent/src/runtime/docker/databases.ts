@@ -19,7 +19,7 @@ import type { Logger } from '../../logger.js';
 import { transferOwnership } from '../../postgres/ownership.js';
 import { quoteIdent, stopWithClient } from '../../postgres/sql.js';
 import { sideClusterDir } from '../cluster-swap.js';
-import { containerIp, inspectContainer, removeContainer, statusOf } from './engine.js';
+import { containerIp, inspectContainer, removeContainer, startContainer } from './engine.js';
 import { envObjectNames, LABEL, labelFilters, PG_PORT, PGDATA, sideDbContainerName, SUPERUSER, type DbContainerRef } from './objects.js';
 import { readSecrets } from './secrets.js';
 import { ownerOf } from '../database-owner.js';
@@ -37,6 +37,18 @@ export interface DockerDatabasesOptions {
 }
 
 type Exec = (argv: readonly string[], opts: ExecOptions) => ExecHandle;
+
+/** A copy-on-write replace's side cluster: its directory and its container's name. */
+export interface SideCluster {
+  dir: string;
+  container: string;
+}
+
+/** Where a database is (DockerDatabases.locate). */
+export interface DatabaseLocation {
+  environmentId: string;
+  side: SideCluster | null;
+}
 type Db = Pick<pg.Pool, 'query'>;
 
 const RETRY_MS = 250;
@@ -62,36 +74,26 @@ export class DockerDatabases {
   }
 
   /**
-   * The side cluster standing for database `name` (a copy-on-write replace's work or retained
-   * database): its directory beside the owner environment's cluster and its container's name;
-   * null when `name` has no side directory or container.
+   * Where database `name` is: the environment whose PostgreSQL claims it by name, and the side
+   * cluster standing for it (a copy-on-write replace's work or retained database: its directory
+   * beside the environment's cluster, its container's name) when there is one; null when no
+   * environment of this server claims it. One listing of the containers.
    */
-  async side(name: string): Promise<{ environmentId: string; dir: string; container: string } | null> {
+  async locate(name: string): Promise<DatabaseLocation | null> {
     const owner = await this.owner(name);
-    if (!owner || owner.dbName === name) return null;
-    const dir = sideClusterDir(join(environmentsDir(this.opts.dataDir), owner.environmentId), name);
-    if (!dir) return null;
-    const container = sideDbContainerName(owner.environmentId, name);
-    if (!existsSync(dir) && !(await inspectContainer(this.opts.docker, container))) return null;
-    return { environmentId: owner.environmentId, dir, container };
+    if (!owner) return null;
+    return { environmentId: owner.environmentId, side: owner.dbName === name ? null : await this.sideOf(owner.environmentId, name) };
   }
 
-  /** Remove the side cluster standing for `name`, container (stopped first) and files; false when there is none. */
-  async removeSide(name: string): Promise<boolean> {
-    const side = await this.side(name);
-    if (!side) return false;
-    await removeContainer(this.opts.docker, side.container, 30);
-    await rm(side.dir, { recursive: true, force: true });
-    return true;
+  /** Remove the side cluster standing for `name`, container (stopped first) and files, if there is one. */
+  async removeSide(name: string): Promise<void> {
+    const side = (await this.locate(name))?.side;
+    if (side) await this.removeSideCluster(side);
   }
 
-  /** A superuser session on the admin database of the cluster holding `name` (a side cluster's, or its environment's). */
-  async withAdminFor<T>(name: string, signal: AbortSignal, fn: (db: pg.ClientBase) => Promise<T>): Promise<T> {
-    const side = await this.side(name);
-    if (side) return this.session(side.environmentId, 'postgres', signal, fn, undefined, side.container);
-    const owner = await this.owner(name);
-    if (!owner) throw new Error(`no PostgreSQL container of this server holds database ${name}`);
-    return this.session(owner.environmentId, 'postgres', signal, fn);
+  /** A superuser session on the admin database of the cluster at `at` (a side cluster's, or its environment's). */
+  withAdminAt<T>(at: DatabaseLocation, signal: AbortSignal, fn: (db: pg.ClientBase) => Promise<T>): Promise<T> {
+    return this.session(at.environmentId, 'postgres', signal, fn, undefined, at.side?.container);
   }
 
   /** The host path behind the environment's PostgreSQL data directory (a bind mount's, or a volume's mount point). */
@@ -126,11 +128,9 @@ export class DockerDatabases {
   }
 
   async withDatabase<T>(database: string, fn: (client: pg.ClientBase) => Promise<T>): Promise<T> {
-    const side = await this.side(database);
-    if (side) return this.session(side.environmentId, database, new AbortController().signal, fn, undefined, side.container);
-    const owner = await this.owner(database);
-    if (!owner) throw new Error(`no PostgreSQL container of this server holds database ${database}`);
-    return this.session(owner.environmentId, database, new AbortController().signal, fn);
+    const at = await this.locate(database);
+    if (!at) throw new Error(`no PostgreSQL container of this server holds database ${database}`);
+    return this.session(at.environmentId, database, new AbortController().signal, fn, undefined, at.side?.container);
   }
 
   /** The databases of every PostgreSQL container of this server (stopped ones are skipped). */
@@ -145,10 +145,10 @@ export class DockerDatabases {
 
   /** A side cluster stands for the database it is named after, running or not. */
   async databaseExists(name: string): Promise<boolean> {
-    if (await this.side(name)) return true;
-    const owner = await this.owner(name);
-    if (!owner) return false;
-    return this.withEnvironmentPool(owner.environmentId, new AbortController().signal, (db) => sql.databaseExists(db, name));
+    const at = await this.locate(name);
+    if (!at) return false;
+    if (at.side) return true;
+    return this.withEnvironmentPool(at.environmentId, new AbortController().signal, (db) => sql.databaseExists(db, name));
   }
 
   /**
@@ -199,10 +199,10 @@ export class DockerDatabases {
 
   /** A side cluster named after `name` is removed, whatever database it holds now. */
   async dropDatabase(name: string): Promise<void> {
-    if (await this.removeSide(name)) return;
-    const owner = await this.owner(name);
-    if (!owner || !(await this.running(owner.environmentId))) return;
-    await this.withEnvironmentPool(owner.environmentId, new AbortController().signal, (db) => sql.dropDatabase(db, name));
+    const at = await this.locate(name);
+    if (at?.side) return this.removeSideCluster(at.side);
+    if (!at || !(await this.running(at.environmentId))) return;
+    await this.withEnvironmentPool(at.environmentId, new AbortController().signal, (db) => sql.dropDatabase(db, name));
   }
 
   async swapDatabases(current: string, next: string, retained: string): Promise<void> {
@@ -228,6 +228,19 @@ export class DockerDatabases {
 
   async close(): Promise<void> {
     // Sessions are per call; nothing is pooled.
+  }
+
+  private async sideOf(environmentId: string, name: string): Promise<SideCluster | null> {
+    const dir = sideClusterDir(join(environmentsDir(this.opts.dataDir), environmentId), name);
+    if (!dir) return null;
+    const container = sideDbContainerName(environmentId, name);
+    if (!existsSync(dir) && !(await inspectContainer(this.opts.docker, container))) return null;
+    return { dir, container };
+  }
+
+  private async removeSideCluster(side: SideCluster): Promise<void> {
+    await removeContainer(this.opts.docker, side.container, 30);
+    await rm(side.dir, { recursive: true, force: true });
   }
 
   /**
@@ -261,14 +274,7 @@ export class DockerDatabases {
       const info = await inspectContainer(this.opts.docker, container);
       if (!info) throw new Error(`PostgreSQL container ${container} does not exist`);
       if (!start && !info.State.Running && !info.State.Restarting) throw new Error(`PostgreSQL container ${container} is stopped`);
-      if (!info.State.Running && !info.State.Restarting) {
-        await this.opts.docker
-          .getContainer(container)
-          .start()
-          .catch((e: unknown) => {
-            if (statusOf(e) !== 304) throw e;
-          });
-      }
+      if (!info.State.Running && !info.State.Restarting) await startContainer(this.opts.docker, container);
       const host = containerIp(info, network);
       if (host) {
         const client = new pg.Client({

@@ -64,6 +64,16 @@ export async function ensureImage(docker: Docker, image: string): Promise<void> 
   }
 }
 
+/** Start an existing container; already running is fine. */
+export async function startContainer(docker: Docker, name: string): Promise<void> {
+  await ignoring([304], docker.getContainer(name).start());
+}
+
+/** Stop an existing container (with `graceSeconds`), keeping it; already stopped is fine. */
+export async function stopContainer(docker: Docker, name: string, graceSeconds = 10): Promise<void> {
+  await ignoring([304], docker.getContainer(name).stop({ t: graceSeconds }));
+}
+
 /** Stop (with `graceSeconds`) and remove a container with its anonymous volumes; gone is fine. */
 export async function removeContainer(docker: Docker, name: string, graceSeconds = 10): Promise<void> {
   const container = docker.getContainer(name);

@@ -9,7 +9,6 @@
 // DockerRuntime composes this folder: objects.ts (names, labels, create bodies), engine.ts
 // (idempotent Engine calls), databases.ts (the PostgreSQL containers), odoo.ts (the Odoo
 // containers), images.ts (each environment's images), client-tools.ts (exec), secrets.ts.
-import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -31,10 +30,10 @@ import * as sql from '../local-db.js';
 import type { AppStatus, AppTrial, ClusterClone, CreateOptions, DiskUsage, ExecOptions, Runtime } from '../runtime.js';
 import { execClientTool } from './client-tools.js';
 import { DockerDatabases } from './databases.js';
-import { containerIp, ensureNetwork, ensureRunning, ensureVolume, inspectContainer, removeContainer, removeNetwork, removeVolume, statusOf } from './engine.js';
+import { containerIp, ensureNetwork, ensureRunning, ensureVolume, inspectContainer, removeContainer, removeNetwork, removeVolume, startContainer, stopContainer } from './engine.js';
 import { EnvImages } from './images.js';
 import { envLabels, envObjectNames, hostDataDirs, LABEL, labelFilters, PG_PORT, postgresCreateBody, sideDbContainerName, SUPERUSER, type DockerImages, type OdooImageContract } from './objects.js';
-import { OdooContainers } from './odoo.js';
+import { dataHostDir as odooDataHostDir, OdooContainers } from './odoo.js';
 import { ensureSecrets, readSecrets } from './secrets.js';
 
 export interface DockerRuntimeOptions {
@@ -188,8 +187,8 @@ export class DockerRuntime implements Runtime {
     // old container had bind-mounted (a bind follows the directory, not its path).
     await removeContainer(this.docker, names.odoo, this.stopGraceSeconds);
     await convertBeforeStart(layout.filestore, ref.environment_id, this.opts.logger, { env: this.opts.childEnv });
-    const odooData = hostDataDirs(layout).odooData;
-    await this.odoo.giveDirectories([layout.filestoreRoot, layout.sessions, ...(existsSync(odooData) ? [odooData] : [])]);
+    const odooData = odooDataHostDir(layout);
+    await this.odoo.giveDirectories([layout.filestoreRoot, layout.sessions, ...(odooData ? [odooData] : [])]);
     await ensureRunning(this.docker, await this.odoo.body(ref, { dbName: ref.db_name, addons: layout.addons }));
     const outcome = await this.odoo.waitHealthy(names.odoo, names.network, signal);
     if (outcome.healthy) return;
@@ -208,12 +207,13 @@ export class DockerRuntime implements Runtime {
     const layout = this.layout(ref);
     const names = envObjectNames(ref.environment_id);
     // a copy-on-write replace's candidate is in its side cluster's container
-    const side = await this.dbs.side(candidate.db_name);
-    await this.dbs.withAdminFor(candidate.db_name, signal, (db) => sql.grantRoleConnect(db, candidate.db_name, ref.db_name));
+    const at = await this.dbs.locate(candidate.db_name);
+    if (!at) throw new Error(`no PostgreSQL container of this server holds database ${candidate.db_name}`);
+    await this.dbs.withAdminAt(at, signal, (db) => sql.grantRoleConnect(db, candidate.db_name, ref.db_name));
     await this.odoo.giveDirectories([join(layout.filestoreRoot, candidate.db_name)]);
     await removeContainer(this.docker, names.odooTrial, 2);
     try {
-      const trial = { role: ref.db_name, ...(side ? { dbHost: side.container } : {}) };
+      const trial = { role: ref.db_name, ...(at.side ? { dbHost: at.side.container } : {}) };
       await ensureRunning(this.docker, await this.odoo.body(ref, { dbName: candidate.db_name, addons: candidate.addons_path, trial }));
       const outcome = await this.odoo.waitHealthy(names.odooTrial, names.network, signal);
       if (!outcome.healthy) return { healthy: false, version: null, detail: `Odoo container ${outcome.detail}` };
@@ -436,17 +436,13 @@ export class DockerRuntime implements Runtime {
     const dirs = { target: hostDataDirs(layout).clusterDir, next: sideClusterDir(layout.root, next), retained: sideClusterDir(layout.root, retained) };
     if (!dirs.next || !dirs.retained) throw new Error(`invalid database names ${next}, ${retained}`);
     await this.assertSwappable(ref);
-    const db = this.docker.getContainer(envObjectNames(ref.environment_id).db);
+    const db = envObjectNames(ref.environment_id).db;
     // A data directory moves only while no server runs on it.
-    await db.stop({ t: 30 }).catch((e: unknown) => {
-      if (statusOf(e) !== 304) throw e;
-    });
+    await stopContainer(this.docker, db, 30);
     for (const name of [next, retained]) await removeContainer(this.docker, sideDbContainerName(ref.environment_id, name), 30);
     const moved = await moveClusters({ target: dirs.target, next: dirs.next, retained: dirs.retained }, direction);
     if (moved.length > 0) this.opts.logger.info({ environment_id: ref.environment_id, moved, direction }, 'environment clusters swapped');
-    await db.start().catch((e: unknown) => {
-      if (statusOf(e) !== 304) throw e;
-    });
+    await startContainer(this.docker, db);
     if (direction !== 'in') return;
     await this.dbs.withEnvironmentPool(ref.environment_id, new AbortController().signal, async (admin) => {
       if (await sql.databaseExists(admin, next)) await sql.renameIdleDatabase(admin, next, ref.db_name);

@@ -9,7 +9,7 @@ import { AppError, ErrorCode, environmentSpecSchema, type EnvironmentRef, type E
 import { dockerExec } from '../../docker/exec.js';
 import { collect } from '../../exec/run.js';
 import { probeHealth } from '../app-process.js';
-import { envLayout } from '../layout.js';
+import { envLayout, type EnvLayout } from '../layout.js';
 import { containerIp, inspectContainer, logTail, runOnce } from './engine.js';
 import type { EnvImages } from './images.js';
 import { envObjectNames, hostDataDirs, odooCreateBody, OFFICIAL_ODOO, type OdooImageContract } from './objects.js';
@@ -28,6 +28,15 @@ export interface OdooContainersOptions {
   healthTimeoutMs?: number;
 }
 
+/**
+ * Odoo's data dir on the host, where the environment was made with OEC_DOCKER_DATA_ON_ROOT (its
+ * directory exists); null: it has its volume. Turning the setting on or off later moves nothing.
+ */
+export function dataHostDir(layout: Pick<EnvLayout, 'root' | 'cluster'>): string | null {
+  const dir = hostDataDirs(layout).odooData;
+  return existsSync(dir) ? dir : null;
+}
+
 export class OdooContainers {
   readonly contract: OdooImageContract;
   readonly user: { uid: number; gid: number };
@@ -41,6 +50,7 @@ export class OdooContainers {
   async body(ref: EnvironmentRef, serve: { dbName: string; addons: string; trial?: { role: string; dbHost?: string } }): Promise<Docker.ContainerCreateOptions & { name: string }> {
     const layout = envLayout(this.opts.dataDir, ref);
     const meta = await this.meta(ref);
+    const odooData = dataHostDir(layout);
     return odooCreateBody({
       server: this.opts.server,
       environmentId: ref.environment_id,
@@ -53,9 +63,7 @@ export class OdooContainers {
       addons: serve.addons,
       contract: this.contract,
       ...(serve.trial ? { trial: serve.trial } : {}),
-      // where the environment was made: a bind mount on the data root (OEC_DOCKER_DATA_ON_ROOT then),
-      // else its volume; turning the setting on or off later moves nothing
-      ...(existsSync(hostDataDirs(layout).odooData) ? { dataHostDir: hostDataDirs(layout).odooData } : {}),
+      ...(odooData ? { dataHostDir: odooData } : {}),
     }) as Docker.ContainerCreateOptions & { name: string };
   }
 

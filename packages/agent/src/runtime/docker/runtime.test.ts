@@ -15,7 +15,7 @@ import { createLogger } from '../../logger.js';
 import { DockerRuntime, type DockerRuntimeOptions } from './index.js';
 import { cleanupAll, ensureImage, listLabelled } from './engine.js';
 import { ownerOf } from '../database-owner.js';
-import { envObjectNames, hostDataDirs, LABEL, odooCreateBody, odooImage, OFFICIAL_ODOO, postgresCreateBody, sideDbContainerName, traefikLabels } from './objects.js';
+import { envObjectNames, hostDataDirs, LABEL, odooCreateBody, odooImage, OFFICIAL_ODOO, postgresCreateBody, sideDbContainerName, traefikLabels, type OdooContainerOptions } from './objects.js';
 import { envLayout } from '../layout.js';
 import { testEnvironmentSpec } from '../../testing/env-spec.js';
 import { dockerSkipReason, TEST_IMAGES, TEST_ODOO_USER } from '../../testing/docker-images.js';
@@ -194,6 +194,22 @@ describe.skipIf(skipReason !== null)(`DockerRuntime (engine ${version ?? 'absent
 describe('docker runtime objects', () => {
   const id = '0b5a3c1e-7f2d-4e8a-9c61-2d4f8e9a1b3c';
   const slug = '0b5a3c1e7f2d4e8a9c612d4f8e9a1b3c';
+  /** The environment's directories under a data root at /srv/oec. */
+  const rootLayout = envLayout('/srv/oec', { environment_id: id, db_name: `oec_${slug}` });
+  /** Its Odoo container's body (the files from rootLayout), with `over`. */
+  const odooOnRoot = (over: Partial<OdooContainerOptions> = {}) =>
+    odooCreateBody({
+      server: 's1',
+      environmentId: id,
+      dbName: `oec_${slug}`,
+      domain: 'shop.example.com',
+      image: 'odoo:17.0',
+      password: 'cd'.repeat(16),
+      filestoreRoot: rootLayout.filestoreRoot,
+      sessions: rootLayout.sessions,
+      addons: rootLayout.addons,
+      ...over,
+    });
 
   it('names every object after the environment id only', () => {
     expect(envObjectNames(id)).toEqual({
@@ -253,7 +269,7 @@ describe('docker runtime objects', () => {
   });
 
   it('with the data on the data root (OEC_DOCKER_DATA_ON_ROOT): bind mounts under the environment directory, no volumes', () => {
-    const layout = envLayout('/srv/oec', { environment_id: id, db_name: `oec_${slug}` });
+    const layout = rootLayout;
     const dirs = hostDataDirs(layout);
     expect(dirs).toEqual({
       clusterDir: `/srv/oec/environments/${id}/postgres`,
@@ -264,18 +280,7 @@ describe('docker runtime objects', () => {
     expect(pgBody.HostConfig?.Mounts).toEqual([{ Type: 'bind', Source: dirs.pgdata, Target: '/var/lib/postgresql/data' }]);
     // the secrets file stays outside every container: only directories below the environment's are mounted
     expect(pgBody.HostConfig?.Mounts?.some((m) => m.Source === layout.root)).toBe(false);
-    const odoo = odooCreateBody({
-      server: 's1',
-      environmentId: id,
-      dbName: `oec_${slug}`,
-      domain: 'shop.example.com',
-      image: 'odoo:17.0',
-      password: 'cd'.repeat(16),
-      filestoreRoot: layout.filestoreRoot,
-      sessions: layout.sessions,
-      addons: layout.addons,
-      dataHostDir: dirs.odooData,
-    });
+    const odoo = odooOnRoot({ dataHostDir: dirs.odooData });
     expect(odoo.HostConfig?.Mounts?.map((m) => `${m.Type} ${m.Source}:${m.Target}`)).toEqual([
       `bind ${dirs.odooData}:/var/lib/odoo`,
       `bind ${layout.filestoreRoot}:/var/lib/odoo/filestore`,
@@ -283,25 +288,12 @@ describe('docker runtime objects', () => {
       `bind ${layout.addons}:/mnt/extra-addons`,
     ]);
     // the trial instance keeps its tmpfs data dir
-    const trial = odooCreateBody({
-      server: 's1',
-      environmentId: id,
-      dbName: `oec_${slug}_n1`,
-      domain: 'shop.example.com',
-      image: 'odoo:17.0',
-      password: 'cd'.repeat(16),
-      filestoreRoot: layout.filestoreRoot,
-      sessions: layout.sessions,
-      addons: layout.addons,
-      dataHostDir: dirs.odooData,
-      trial: { role: `oec_${slug}` },
-    });
+    const trial = odooOnRoot({ dbName: `oec_${slug}_n1`, dataHostDir: dirs.odooData, trial: { role: `oec_${slug}` } });
     expect(trial.HostConfig?.Mounts?.[0]).toEqual({ Type: 'tmpfs', Source: '', Target: '/var/lib/odoo' });
     expect(trial.Env).toContain(`HOST=${envObjectNames(id).db}`);
   });
 
   it("gives a copy-on-write replace's side cluster a container of its own, which a trial reaches by name", () => {
-    const layout = envLayout('/srv/oec', { environment_id: id, db_name: `oec_${slug}` });
     const work = `oec_${slug}_n1a2b3c4d`;
     const sideDir = `/srv/oec/environments/${id}/postgres.${work}/data`;
     const side = postgresCreateBody({ server: 's1', environmentId: id, dbName: `oec_${slug}`, image: 'pg:15', superuserPassword: 'ab'.repeat(16), dataHostDir: sideDir, side: { database: work } });
@@ -316,18 +308,7 @@ describe('docker runtime objects', () => {
     expect(side.HostConfig?.RestartPolicy).toEqual({ Name: 'no' });
     expect(side.HostConfig?.NetworkMode).toBe(envObjectNames(id).network);
     expect(() => postgresCreateBody({ server: 's1', environmentId: id, dbName: `oec_${slug}`, image: 'pg:15', superuserPassword: 'x', side: { database: work } })).toThrow(/under the data root/);
-    const trial = odooCreateBody({
-      server: 's1',
-      environmentId: id,
-      dbName: work,
-      domain: 'shop.example.com',
-      image: 'odoo:17.0',
-      password: 'cd'.repeat(16),
-      filestoreRoot: layout.filestoreRoot,
-      sessions: layout.sessions,
-      addons: layout.addons,
-      trial: { role: `oec_${slug}`, dbHost: name },
-    });
+    const trial = odooOnRoot({ dbName: work, trial: { role: `oec_${slug}`, dbHost: name } });
     expect(trial.Env).toContain(`HOST=${name}`);
   });
 

@@ -1,7 +1,7 @@
 // The checks of a clone request that read state, in the order the API applies them: source
 // (visible, permission for the mode, status), leases, target configuration, server, disk, quota.
 import { AppError, columnRef, enabledOptions, ErrorCode, Permission, TargetConfigReason, suggestedCloneName, uniqueName } from '@oec/shared';
-import type { CloneEstimateOutput, EnvironmentSizes, EnvironmentType, SanitizationOptions, SanitizationRule } from '@oec/shared';
+import type { CloneEstimateOutput, CowFacts, EnvironmentSizes, EnvironmentType, SanitizationOptions, SanitizationRule } from '@oec/shared';
 import { notFound, requirePermission } from '../../auth/permissions.js';
 import type { Actor, OrgAccess } from '../../auth/permissions.js';
 import type { Queryable } from '../../db/pool.js';
@@ -17,6 +17,7 @@ import { projectRules, projectSensitiveModels } from '../../services/sanitizatio
 import { checkDomain, checkName, odooSeries, pgMajor, targetConfigError } from '../model/request-input.js';
 import type { CloneRequestInput } from '../model/request-input.js';
 import { assertLeasable } from '../store/leases.js';
+import { cowFor } from './plan.js';
 
 /** How long the source's agent has to report sizes (env.inspect is a quick du + pg_database_size). */
 const INSPECT_TIMEOUT_MS = 30_000;
@@ -212,16 +213,21 @@ export async function checkServers(deps: AppDeps, source: EnvironmentRow, target
   return { source: src, target, cross: true };
 }
 
+/** An environment's sizes and copy-on-write limits, from its server's agent (env.inspect). */
+function inspectEnvironment(deps: AppDeps, env: EnvironmentRow, server: ServerRow): Promise<EnvironmentSizes> {
+  return deps.hub.runTask(
+    server.id,
+    'env.inspect',
+    { environment_id: env.id, db_name: env.database_name },
+    { fence: { operation_id: null, attempt: 0 }, environmentId: env.id, signal: AbortSignal.timeout(INSPECT_TIMEOUT_MS) },
+  );
+}
+
 /** Database and filestore sizes of the source, from its agent (env.inspect). */
 export async function measureSource(deps: AppDeps, source: EnvironmentRow, server: ServerRow): Promise<EnvironmentSizes> {
   let sizes: EnvironmentSizes;
   try {
-    sizes = await deps.hub.runTask(
-      server.id,
-      'env.inspect',
-      { environment_id: source.id, db_name: source.database_name },
-      { fence: { operation_id: null, attempt: 0 }, environmentId: source.id, signal: AbortSignal.timeout(INSPECT_TIMEOUT_MS) },
-    );
+    sizes = await inspectEnvironment(deps, source, server);
   } catch (err) {
     const reason = err instanceof AppError ? err.message : 'no answer';
     throw targetConfigError(TargetConfigReason.SERVER_UNREACHABLE, `Server ${server.name} could not measure the source: ${reason}`, {
@@ -238,20 +244,25 @@ export async function measureSource(deps: AppDeps, source: EnvironmentRow, serve
 }
 
 /**
- * For a same-server replace where the server takes copy-on-write clones: why the target cannot
- * take a swap of clusters (its agent's env.inspect), null when it can. Unknown counts as cannot:
- * the replace then copies its data beside the target, which works everywhere.
+ * The target server's copy-on-write facts as they apply to this clone (plan.ts cowFor): the
+ * source's agent said whether its data can be snapshotted (`sizes`, from measureSource); a
+ * same-server replace's target is asked whether it can take a swap of clusters.
  */
-export async function replaceTargetCowLimit(deps: AppDeps, target: EnvironmentRow, server: ServerRow): Promise<string | null> {
+export async function cloneCowFacts(deps: AppDeps, sizes: EnvironmentSizes, replaced: EnvironmentRow | null, servers: CloneServers): Promise<CowFacts | null> {
+  const cow = servers.target.facts?.cow ?? null;
+  const target = replaced && !servers.cross ? await replaceTargetCowLimit(deps, replaced, servers.target) : null;
+  return cowFor(cow, { source: sizes.cow_source_unavailable ?? null, target });
+}
+
+/**
+ * Where the server takes copy-on-write replaces: why the target cannot take a swap of clusters
+ * (its agent's env.inspect), null when it can. Unknown counts as cannot: the replace then copies
+ * its data beside the target, which works everywhere.
+ */
+async function replaceTargetCowLimit(deps: AppDeps, target: EnvironmentRow, server: ServerRow): Promise<string | null> {
   if (!server.facts?.cow?.available || !server.facts.cow.replace) return null;
   try {
-    const sizes = await deps.hub.runTask(
-      server.id,
-      'env.inspect',
-      { environment_id: target.id, db_name: target.database_name },
-      { fence: { operation_id: null, attempt: 0 }, environmentId: target.id, signal: AbortSignal.timeout(INSPECT_TIMEOUT_MS) },
-    );
-    return sizes.cow_replace_unavailable ?? null;
+    return (await inspectEnvironment(deps, target, server)).cow_replace_unavailable ?? null;
   } catch (err) {
     return `data could not be located (${err instanceof AppError ? err.message : 'no answer'})`;
   }

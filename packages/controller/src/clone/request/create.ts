@@ -3,7 +3,7 @@
 // organization's lock), inserts the create_new target (CREATING), the operation (pending, all
 // ten steps pending) and the leases. The scheduler starts it when its server has room.
 import { AppError, ErrorCode, environmentDbName, uniqueName } from '@oec/shared';
-import type { CloneOperation, EnvironmentSizes } from '@oec/shared';
+import type { CloneOperation, CowFacts, EnvironmentSizes } from '@oec/shared';
 import type { Actor } from '../../auth/permissions.js';
 import { uniqueViolation } from '../../db/pool.js';
 import type { Queryable } from '../../db/pool.js';
@@ -31,16 +31,16 @@ import {
   assertSourceStatus,
   checkReplaceTarget,
   checkServers,
+  cloneCowFacts,
   loadReplaceTarget,
   loadSource,
   measureSource,
-  replaceTargetCowLimit,
   modePermission,
   resolveNewTarget,
   takenNames,
 } from './checks.js';
 import type { CloneServers, NewTarget } from './checks.js';
-import { buildPlan, cowFor } from './plan.js';
+import { buildPlan } from './plan.js';
 import { toCloneOperation } from './view.js';
 
 export function quotaDemand(source: EnvironmentRow): Partial<Amounts> {
@@ -71,8 +71,8 @@ interface Accepted {
   sanitization: EffectiveSanitization;
   estimate: StoredEstimate;
   servers: CloneServers;
-  /** Why the source's (or a replace target's) data cannot take part in a copy-on-write clone (cowFor). */
-  cowLimits: { source: string | null; target: string | null };
+  /** The target server's copy-on-write facts as they apply to this clone (cloneCowFacts). */
+  cow: CowFacts | null;
 }
 
 /** Every check of the request, in order; nothing is written. */
@@ -91,15 +91,12 @@ async function accept(deps: AppDeps, actor: Actor, sourceId: string, req: CloneR
   takeToken(deps.cloneLimiter, actor.id);
   const sizes = await measureSource(deps, source, servers.source);
   const estimate = storedEstimate(sizes, req, sanitization, !servers.cross);
-  const cowLimits = {
-    source: sizes.cow_source_unavailable ?? null,
-    target: target && !servers.cross ? await replaceTargetCowLimit(deps, target, servers.target) : null,
-  };
+  const cow = await cloneCowFacts(deps, sizes, target, servers);
   await assertPersonalDataCovered(deps, servers.source, source, sanitization.options);
   // Checked on the target's server: that is where the data lands.
   assertDisk(servers.target, estimate.required_bytes);
   if (newTarget) assertQuota(await lockQuota(deps.db, source.organization_id), await loadUsage(deps.db, source.organization_id), quotaDemand(source));
-  return { source, target, newTarget, sanitization, estimate, servers, cowLimits };
+  return { source, target, newTarget, sanitization, estimate, servers, cow };
 }
 
 async function insert(deps: AppDeps, q: Queryable, actor: Actor, a: Accepted, req: CloneRequestInput, retryOf: string | null): Promise<string> {
@@ -154,7 +151,7 @@ async function insert(deps: AppDeps, q: Queryable, actor: Actor, a: Accepted, re
     sensitiveModels: await projectSensitiveModels(q, src.project_id),
     servers: a.servers.cross ? { source: a.servers.source.name, target: a.servers.target.name } : null,
     dataPath: deps.settings.cloneDataPath ?? 'auto',
-    cow: cowFor(a.servers.target.facts?.cow, a.cowLimits),
+    cow: a.cow,
     donors: a.servers.cross ? await donorEnvironments(q, src.project_id, a.servers.target.id, newTarget ? [targetId] : []) : [],
   });
   await insertOperation(q, {

@@ -13,11 +13,11 @@ import type { CloneRequestInput } from '../model/request-input.js';
 import {
   assertSourceStatus,
   checkServers,
+  cloneCowFacts,
   diskVerdict,
   loadReplaceTarget,
   loadSource,
   measureSource,
-  replaceTargetCowLimit,
   modePermission,
   resolveTargetServerId,
   sourceImpact,
@@ -26,7 +26,7 @@ import { personalCoverageOf } from '../model/coverage.js';
 import { projectSanitization } from '../../services/projects.js';
 import { projectRules } from '../../services/sanitization-rules.js';
 import { quotaDemand, storedEstimate } from './create.js';
-import { clonePath, cowFor } from './plan.js';
+import { clonePath } from './plan.js';
 
 async function quotaVerdict(deps: AppDeps, source: EnvironmentRow, createNew: boolean): Promise<{ ok: boolean; message: string }> {
   if (!createNew) return { ok: true, message: 'No additional quota needed (replace keeps the target’s resources)' };
@@ -47,10 +47,7 @@ export async function estimateClone(deps: AppDeps, actor: Actor, sourceId: strin
   const sanitization = effectiveSanitization(req, type);
   const servers = await checkServers(deps, source, targetServerId);
   const sizes = await measureSource(deps, source, servers.source);
-  const cowLimits = {
-    source: sizes.cow_source_unavailable ?? null,
-    target: replaced && !servers.cross ? await replaceTargetCowLimit(deps, replaced, servers.target) : null,
-  };
+  const cow = await cloneCowFacts(deps, sizes, replaced, servers);
   const rules = await projectRules(deps.db, source.project_id);
   const impact = await sourceImpact(deps, servers.source, source, sanitization.options, rules);
   const { kept } = await projectSanitization(deps.db, source.project_id);
@@ -76,7 +73,7 @@ export async function estimateClone(deps: AppDeps, actor: Actor, sourceId: strin
       sourceStatus: source.status,
       crossServer: servers.cross,
       mode: createNew ? 'create_new' : 'replace',
-      cow: cowFor(servers.target.facts?.cow, cowLimits),
+      cow,
     }).path,
   };
 }
